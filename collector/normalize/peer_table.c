@@ -1,0 +1,175 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "../parse/bgp_wire.h"
+#include "../parse/bmp_wire.h"
+#include "peer_table.h"
+
+#define INITIAL_CAP	64
+
+int
+peer_table_init(struct peer_table *t, uint32_t max_peers)
+{
+	t->cap = INITIAL_CAP;
+	t->count = 0;
+	t->max = max_peers;
+	t->slots = calloc(t->cap, sizeof(*t->slots));
+	return t->slots == NULL ? -1 : 0;
+}
+
+void
+peer_table_free(struct peer_table *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = t->count = 0;
+}
+
+/* FNV-1a over the key fields. */
+static uint32_t
+key_hash(const struct bmp_peer_hdr *h)
+{
+	uint32_t x = 2166136261u;
+
+	x = (x ^ h->type) * 16777619u;
+	for (int i = 0; i < 8; i++)
+		x = (x ^ h->rd[i]) * 16777619u;
+	x = (x ^ h->addr.family) * 16777619u;
+	for (int i = 0; i < 16; i++)
+		x = (x ^ h->addr.a[i]) * 16777619u;
+	return x;
+}
+
+static bool
+key_eq(const struct peer_entry *e, const struct bmp_peer_hdr *h)
+{
+	return e->type == h->type && memcmp(e->rd, h->rd, 8) == 0 &&
+	    e->addr.family == h->addr.family &&
+	    memcmp(e->addr.a, h->addr.a, 16) == 0;
+}
+
+static struct peer_entry *
+probe(struct peer_entry *slots, uint32_t cap, const struct bmp_peer_hdr *h)
+{
+	uint32_t i = key_hash(h) & (cap - 1);
+
+	while (slots[i].used && !key_eq(&slots[i], h))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+struct peer_entry *
+peer_table_find(struct peer_table *t, const struct bmp_peer_hdr *hdr)
+{
+	struct peer_entry *e = probe(t->slots, t->cap, hdr);
+
+	return e->used ? e : NULL;
+}
+
+static int
+grow(struct peer_table *t)
+{
+	uint32_t ncap = t->cap * 2;
+	struct peer_entry *n = calloc(ncap, sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct peer_entry *e = &t->slots[i];
+		struct bmp_peer_hdr h;
+
+		if (!e->used)
+			continue;
+		memset(&h, 0, sizeof(h));
+		h.type = e->type;
+		memcpy(h.rd, e->rd, 8);
+		h.addr = e->addr;
+		*probe(n, ncap, &h) = *e;
+	}
+	free(t->slots);
+	t->slots = n;
+	t->cap = ncap;
+	return 0;
+}
+
+struct peer_entry *
+peer_table_get(struct peer_table *t, const struct bmp_peer_hdr *hdr)
+{
+	struct peer_entry *e = peer_table_find(t, hdr);
+
+	if (e != NULL)
+		return e;
+	if (t->count >= t->max)
+		return NULL;
+	/* Keep the load factor under 1/2 so probes stay short. */
+	if ((t->count + 1) * 2 > t->cap && grow(t) < 0)
+		return NULL;
+	e = probe(t->slots, t->cap, hdr);
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->type = hdr->type;
+	memcpy(e->rd, hdr->rd, 8);
+	e->addr = hdr->addr;
+	t->count++;
+	return e;
+}
+
+/*
+ * RFC 7911 §4: path IDs flow from a speaker that advertised "send" to one
+ * that advertised "receive".  The monitored router's OPEN is "sent".
+ */
+static uint32_t
+addpath_bits(const struct bgp_caps *from, const struct bgp_caps *to)
+{
+	uint32_t bits = 0;
+
+	for (uint8_t i = 0; i < from->n_af; i++) {
+		const struct bgp_cap_af *f = &from->af[i];
+		const struct bgp_af *af = bgp_af_lookup(f->afi, f->safi);
+
+		if (af != NULL && (f->addpath & BGP_ADDPATH_SEND) &&
+		    (bgp_caps_addpath(to, f->afi, f->safi) &
+		    BGP_ADDPATH_RECEIVE))
+			bits |= 1u << af->index;
+	}
+	return bits;
+}
+
+/*
+ * A Peer Up starts a new epoch.  Huawei sends one Loc-RIB Peer Up per
+ * address family for the same instance: while that instance is up, a
+ * further Peer Up adds its families' capabilities to the same epoch.
+ */
+void
+peer_table_up(struct peer_entry *e, const struct bmp_peer_up *pu)
+{
+	bool as4 = pu->sent_open.caps.as4 && pu->recv_open.caps.as4;
+	uint32_t in = addpath_bits(&pu->recv_open.caps, &pu->sent_open.caps);
+	uint32_t out = addpath_bits(&pu->sent_open.caps, &pu->recv_open.caps);
+
+	if (e->up && e->type == BMP_PEER_LOC_RIB) {
+		e->addpath_in |= in;
+		e->addpath_out |= out;
+		return;
+	}
+	e->up = true;
+	e->epoch++;
+	e->as4 = as4;
+	e->addpath_in = in;
+	e->addpath_out = out;
+}
+
+void
+peer_table_decode_opts(const struct peer_entry *e,
+    const struct bmp_peer_hdr *hdr, struct bgp_decode_opts *o)
+{
+	if (e == NULL || e->epoch == 0) {
+		o->as4 = hdr->type == BMP_PEER_LOC_RIB ||
+		    !(hdr->flags & BMP_PEER_F_A);
+		o->addpath = 0;
+		return;
+	}
+	o->as4 = e->as4;
+	o->addpath = bmp_peer_rib(hdr) == BMP_RIB_ADJ_OUT ? e->addpath_out :
+	    e->addpath_in;
+}

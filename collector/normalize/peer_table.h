@@ -1,0 +1,56 @@
+/*
+ * peer_table.h: the peers of one BMP session, keyed by (peer type, RD,
+ * address), with the capabilities both OPENs of their Peer Up negotiated.
+ */
+#ifndef BF_PEER_TABLE_H
+#define BF_PEER_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../parse/bgp_attr.h"
+#include "../parse/bmp_parse.h"
+
+struct peer_entry {
+	uint8_t		type;
+	uint8_t		rd[8];
+	struct bf_addr	addr;
+	bool		used;
+	bool		up;		/* Peer Up seen and no Peer Down since */
+	uint32_t	epoch;		/* incremented by every Peer Up */
+	/* decode options derived from the Peer Up OPENs */
+	bool		as4;
+	uint32_t	addpath_in;	/* bit per bgp_af.index, Adj-RIB-In/Loc-RIB */
+	uint32_t	addpath_out;	/* Adj-RIB-Out */
+};
+
+struct peer_table {
+	struct peer_entry	*slots;
+	uint32_t		 cap;	/* power of two */
+	uint32_t		 count;
+	uint32_t		 max;	/* refuse new peers beyond this */
+};
+
+/* Returns 0, or -1 when out of memory. */
+int	peer_table_init(struct peer_table *t, uint32_t max_peers);
+void	peer_table_free(struct peer_table *t);
+
+/* The peer of hdr, or NULL if unknown. */
+struct peer_entry	*peer_table_find(struct peer_table *t,
+			    const struct bmp_peer_hdr *hdr);
+/* Find or create; NULL when the table is full (max peers) or out of memory. */
+struct peer_entry	*peer_table_get(struct peer_table *t,
+			    const struct bmp_peer_hdr *hdr);
+
+/* Record a Peer Up: new epoch, capabilities from both OPENs. */
+void	peer_table_up(struct peer_entry *e, const struct bmp_peer_up *pu);
+
+/*
+ * Decode options for a Route Monitoring message of hdr from peer e (NULL
+ * when no Peer Up was seen, as FRR 8.0 does for Loc-RIB): RFC 6793 and
+ * RFC 7911 from the OPENs, else the A flag and no ADD-PATH.
+ */
+void	peer_table_decode_opts(const struct peer_entry *e,
+	    const struct bmp_peer_hdr *hdr, struct bgp_decode_opts *o);
+
+#endif /* BF_PEER_TABLE_H */
