@@ -123,9 +123,14 @@ parse_peer_up(const struct bf_cur *msg, struct bf_cur c, struct bmp_msg *m,
 	    cut_bgp_msg(msg, &c, &pu->recv_open_raw, "Peer Up received OPEN",
 	    err) < 0)
 		return -1;
-	if (bgp_open_parse(pu->sent_open_raw, &pu->sent_open, &e) < 0 ||
-	    bgp_open_parse(pu->recv_open_raw, &pu->recv_open, &e) < 0) {
-		bf_err_set(err, -1, e.offset, "Peer Up OPEN: %s", e.msg);
+	if (bgp_open_parse(pu->sent_open_raw, &pu->sent_open, &e) < 0) {
+		bf_err_set(err, -1, off_in(msg, &pu->sent_open_raw) + e.offset,
+		    "Peer Up sent OPEN: %s", e.msg);
+		return -1;
+	}
+	if (bgp_open_parse(pu->recv_open_raw, &pu->recv_open, &e) < 0) {
+		bf_err_set(err, -1, off_in(msg, &pu->recv_open_raw) + e.offset,
+		    "Peer Up received OPEN: %s", e.msg);
 		return -1;
 	}
 	pu->tlvs = c;
