@@ -507,8 +507,8 @@ bgp_attrs_parse(struct bf_cur attrs, size_t base_off,
 	struct bf_cur c = attrs;
 	enum bgp_outcome result = BGP_OK;
 
-	/* The AS path arrays are large: reset by their counters only. */
-	memset(out, 0, offsetof(struct bgp_attrs, aspath));
+	/* The arrays at the end are reset by their counters only. */
+	memset(out, 0, offsetof(struct bgp_attrs, unknown));
 	out->as_path_asn_size = opts->as4 ? 4 : 2;
 	out->aspath.n_segs = 0;
 	out->aspath.n_asns = 0;

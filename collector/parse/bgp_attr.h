@@ -102,15 +102,18 @@ struct bgp_attrs {
 	struct bgp_mp_unreach	mp_unreach;
 	uint8_t		n_unknown;
 	uint16_t	n_unknown_total;	/* unknown attrs incl. beyond kept */
-	struct bgp_unknown_attr unknown[BGP_MAX_UNKNOWN_ATTRS];
 	uint8_t		n_issues;
-	struct bgp_attr_issue issues[BGP_MAX_ATTR_ISSUES];
 	/* raw values kept until the merge step */
 	struct bf_cur	as_path_raw, as4_path_raw;
 	size_t		as_path_off, as4_path_off;
 	uint32_t	as4_aggregator_as;
 	struct bf_addr	as4_aggregator_addr;
-	/* last: large, and reset by its counters only (see bgp_attrs_parse) */
+	/*
+	 * From here on, arrays valid up to their counters above: not cleared
+	 * per UPDATE, which keeps the per-message reset small.
+	 */
+	struct bgp_unknown_attr unknown[BGP_MAX_UNKNOWN_ATTRS];
+	struct bgp_attr_issue issues[BGP_MAX_ATTR_ISSUES];
 	struct bgp_aspath aspath;	/* after the RFC 6793 merge */
 };
 

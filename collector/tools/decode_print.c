@@ -659,10 +659,13 @@ text_peer(FILE *out, const struct bmp_peer_hdr *p)
 {
 	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
 
-	fprintf(out, " peer %s AS%u %s %s", p->type == BMP_PEER_LOC_RIB ?
-	    "loc-rib" : bf_addr_fmt(&p->addr, a, sizeof(a)), p->as,
-	    bmp_rib_name(bmp_peer_rib(p)),
-	    bmp_peer_post_policy(p) ? "post-policy" : "pre-policy");
+	if (p->type == BMP_PEER_LOC_RIB)
+		fprintf(out, " loc-rib AS%u%s", p->as,
+		    (p->flags & BMP_PEER_F_LOCRIB_F) ? " filtered" : "");
+	else
+		fprintf(out, " peer %s AS%u %s %s", bf_addr_fmt(&p->addr, a,
+		    sizeof(a)), p->as, bmp_rib_name(bmp_peer_rib(p)),
+		    bmp_peer_post_policy(p) ? "post-policy" : "pre-policy");
 	if (!bf_rd_is_zero(p->rd))
 		fprintf(out, " rd %s", bf_rd_fmt(p->rd, rd, sizeof(rd)));
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages bmpflow needs, skipping those present.
+#   install-deps.sh          build and run
+#   install-deps.sh --test   also what the test suite needs (clang for libFuzzer)
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
+      libavro-dev check)
+if [ "${1:-}" = "--test" ]; then
+	pkgs+=(clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: run as root (missing: ${missing[*]})" >&2; exit 1; }
+	sudo=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
