@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "bmp_parse.h"
+#include "bmp_wire.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -109,4 +110,25 @@ bmp_peer_down_reason_name(uint8_t reason)
 	if (reason < NELEM(pd_reasons))
 		return pd_reasons[reason];
 	return "unknown";
+}
+
+const char *
+bmp_info_tlv_name(uint8_t msg_type, uint16_t type)
+{
+	if (msg_type == BMP_TERMINATION)
+		return type == 0 ? "string" : type == 1 ? "reason" : "unknown";
+	switch (type) {
+	case BMP_INFO_STRING:
+		return "string";
+	case BMP_INFO_SYSDESCR:
+		return "sysDescr";
+	case BMP_INFO_SYSNAME:
+		return "sysName";
+	case BMP_INFO_VRF_TABLE_NAME:
+		return "vrf_table_name";
+	case BMP_INFO_ADMIN_LABEL:
+		return "admin_label";
+	default:
+		return "unknown";
+	}
 }

@@ -133,5 +133,7 @@ const char	*bmp_peer_type_name(uint8_t type);
 const char	*bmp_rib_name(enum bmp_rib rib);
 const char	*bmp_stat_name(uint16_t type);
 const char	*bmp_peer_down_reason_name(uint8_t reason);
+/* Name of an information TLV type of message msg_type (sysName, ...). */
+const char	*bmp_info_tlv_name(uint8_t msg_type, uint16_t type);
 
 #endif /* BF_BMP_PARSE_H */

@@ -184,27 +184,6 @@ print_peer_hdr(struct jw *j, const struct bmp_peer_hdr *p)
 	close_obj(j);
 }
 
-static const char *
-info_tlv_name(uint8_t msg_type, uint16_t type)
-{
-	if (msg_type == BMP_TERMINATION)
-		return type == 0 ? "string" : type == 1 ? "reason" : "unknown";
-	switch (type) {
-	case BMP_INFO_STRING:
-		return "string";
-	case BMP_INFO_SYSDESCR:
-		return "sysDescr";
-	case BMP_INFO_SYSNAME:
-		return "sysName";
-	case BMP_INFO_VRF_TABLE_NAME:
-		return "vrf_table_name";
-	case BMP_INFO_ADMIN_LABEL:
-		return "admin_label";
-	default:
-		return "unknown";
-	}
-}
-
 static void
 print_info_tlvs(struct jw *j, uint8_t msg_type, struct bf_cur tlvs)
 {
@@ -216,7 +195,7 @@ print_info_tlvs(struct jw *j, uint8_t msg_type, struct bf_cur tlvs)
 
 		open_obj(j, NULL);
 		kv_u64(j, "type", t.type);
-		kv_str(j, "name", info_tlv_name(msg_type, t.type));
+		kv_str(j, "name", bmp_info_tlv_name(msg_type, t.type));
 		if (msg_type == BMP_TERMINATION && t.type == BMP_TERM_REASON &&
 		    cur_get_u16(&t.value, &reason) == 0)
 			kv_u64(j, "value", reason);
@@ -722,7 +701,7 @@ decode_print_text(FILE *out, const struct bmp_stream *s, size_t off)
 			size_t n = cur_len(&t.value);
 
 			(void)cur_get_ptr(&t.value, n, &p);
-			fprintf(out, " %s=\"%.*s\"", info_tlv_name(m->type, t.type),
+			fprintf(out, " %s=\"%.*s\"", bmp_info_tlv_name(m->type, t.type),
 			    (int)(n > 60 ? 60 : n), n ? (const char *)p : "");
 		}
 		break;

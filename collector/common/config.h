@@ -1,0 +1,73 @@
+/*
+ * config.h: collector settings.  A config file ("key = value" lines, '#'
+ * comments) and command-line flags ("--key value") set the same keys
+ * through bf_config_set(); flags come after the file, so they win.
+ */
+#ifndef BF_CONFIG_H
+#define BF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "log.h"
+
+#define BF_MAX_LISTEN		16
+#define BF_MAX_ALLOW		256
+#define BF_MAX_KAFKA_PROPS	64
+#define BF_CONF_STR		256
+#define BF_PATH_MAX		1024
+
+struct bf_cidr {
+	struct bf_addr	addr;
+	uint8_t		len;
+};
+
+struct bf_kafka_prop {
+	char	name[BF_CONF_STR];
+	char	value[BF_CONF_STR];
+};
+
+struct bf_config {
+	char			listen[BF_MAX_LISTEN][BF_CONF_STR];
+	int			n_listen;
+	bool			listen_set;	/* replace defaults on first use */
+	char			kafka_brokers[BF_PATH_MAX];	/* "" = embedded */
+	struct bf_kafka_prop	kafka_props[BF_MAX_KAFKA_PROPS];
+	int			n_kafka_props;
+	char			bootstrap_file[BF_PATH_MAX];
+	char			topic_prefix[64];
+	struct bf_cidr		allow[BF_MAX_ALLOW];
+	int			n_allow;	/* 0: any source may connect */
+	uint32_t		max_sessions;
+	uint32_t		max_message;	/* bytes per BMP message */
+	uint32_t		max_peers;	/* per router session */
+	char			metrics[BF_CONF_STR];	/* "" = off */
+	enum bf_log_level	log_level;
+	bool			raw;		/* produce bmp.raw */
+	uint32_t		drain_timeout_s;
+	char			schema_dir[BF_PATH_MAX];
+	uint32_t		embedded_brokers;
+	uint32_t		embedded_partitions;
+	uint64_t		queue_bytes;	/* back-pressure above this */
+};
+
+void	bf_config_defaults(struct bf_config *c);
+/* Set one key.  Returns 0, or -1 with why in err. */
+int	bf_config_set(struct bf_config *c, const char *key, const char *value,
+	    char *err, size_t errlen);
+/* Read a config file.  Returns 0, or -1 with "PATH:LINE: why" in err. */
+int	bf_config_load(struct bf_config *c, const char *path, char *err,
+	    size_t errlen);
+/* Print every key with its current value, as a config file. */
+void	bf_config_print(const struct bf_config *c, FILE *out);
+
+/* "192.0.2.0/24", "2001:db8::/32", or an address (host prefix). */
+int	bf_cidr_parse(const char *s, struct bf_cidr *out);
+bool	bf_cidr_match(const struct bf_cidr *c, const struct bf_addr *a);
+/* Parse an IPv4 or IPv6 address text. */
+int	bf_addr_parse(const char *s, struct bf_addr *out);
+
+#endif /* BF_CONFIG_H */

@@ -1,0 +1,655 @@
+/*
+ * collector.c: router sessions on libuv.  Each read is framed and decoded
+ * at once; every record goes to the producer before the next read, and
+ * reading stops while the producer holds more than queue-mbytes.
+ */
+#include "collector.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/log.h"
+#include "../parse/bmp_frame.h"
+#include "../parse/bmp_wire.h"
+
+#define SESSION_BUF_MIN		(32 * 1024)
+#define POLL_MS			5
+
+struct bf_session {
+	uv_tcp_t		 tcp;
+	struct bf_collector	*col;
+	struct bf_session	*prev, *next;
+	uint64_t		 id;
+	struct bf_router	 router;
+	struct bmp_stream	 stream;
+	uint8_t			*buf;
+	size_t			 cap, used;
+	uint64_t		 consumed;	/* stream offset of buf[0] */
+	bool			 reading;
+	bool			 closing;
+	bool			 stream_ok;
+};
+
+static const char *const errk_names[BF_ERRK_COUNT] = {
+	"message", "framing", "truncated", "attribute_discard",
+	"treat_as_withdraw", "peer_limit", "encode",
+};
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+send_record(struct bf_collector *c, const struct bf_record *r)
+{
+	if (r == NULL) {
+		c->m.errors[BF_ERRK_ENCODE]++;
+		return;
+	}
+	bf_producer_send(&c->prod, r);
+}
+
+/* "peer 192.0.2.1 AS 65001" for log lines. */
+static const char *
+peer_desc(const struct bmp_msg *m, char *buf, size_t n)
+{
+	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
+
+	if (!m->has_peer) {
+		buf[0] = '\0';
+		return buf;
+	}
+	bf_addr_fmt(&m->peer.addr, a, sizeof(a));
+	if (bf_rd_is_zero(m->peer.rd))
+		snprintf(buf, n, " peer %s AS %" PRIu32, a, m->peer.as);
+	else
+		snprintf(buf, n, " peer %s RD %s AS %" PRIu32, a,
+		    bf_rd_fmt(m->peer.rd, rd, sizeof(rd)), m->peer.as);
+	return buf;
+}
+
+static void
+learn_sysname(struct bf_router *r, struct bf_cur tlvs)
+{
+	struct bmp_tlv t;
+
+	while (bmp_tlv_next(&tlvs, &t) == 1) {
+		if (t.type == BMP_INFO_SYSNAME) {
+			size_t n = cur_len(&t.value);
+
+			if (n >= sizeof(r->name))
+				n = sizeof(r->name) - 1;
+			cur_get_bytes(&t.value, r->name, n);
+			r->name[n] = '\0';
+		}
+	}
+}
+
+static void
+emit_routes(struct bf_session *ss, int64_t t)
+{
+	struct bf_collector *c = ss->col;
+	struct bmp_stream *s = &ss->stream;
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+
+	bf_enc_update_begin(&c->enc, &ss->router, s, t);
+	bgp_route_iter_init(&it, s->update);
+	while (bgp_route_next(&it, &rt) == 1)
+		send_record(c, bf_enc_route(&c->enc, &rt));
+}
+
+/* RFC 7606: log every attribute problem with router, peer and offset. */
+static void
+log_attr_issues(struct bf_session *ss, uint64_t msg_off)
+{
+	const struct bgp_update *u = ss->stream.update;
+	char pd[128], name[16];
+
+	if (u->outcome == BGP_ATTR_DISCARD)
+		ss->col->m.errors[BF_ERRK_ATTR_DISCARD]++;
+	else if (u->outcome == BGP_TREAT_AS_WITHDRAW)
+		ss->col->m.errors[BF_ERRK_TREAT_AS_WITHDRAW]++;
+	if (!bf_log_enabled(BF_LOG_WARN))
+		return;
+	for (uint8_t i = 0; i < u->attrs.n_issues; i++) {
+		const struct bgp_attr_issue *is = &u->attrs.issues[i];
+
+		bf_log(BF_LOG_WARN, "router %s%s: offset %" PRIu64
+		    " (BGP UPDATE byte %zu): %s %s: %s", ss->router.addr,
+		    peer_desc(&ss->stream.msg, pd, sizeof(pd)), msg_off,
+		    is->offset, bgp_attr_name(is->code, name, sizeof(name)),
+		    is->action == BGP_TREAT_AS_WITHDRAW ? "treat-as-withdraw" :
+		    is->action == BGP_ATTR_DISCARD ? "attribute-discard" :
+		    "noted", is->msg);
+	}
+}
+
+static void
+on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
+    const struct bf_err *err, void *arg)
+{
+	struct bf_session *ss = arg;
+	struct bf_collector *c = ss->col;
+	const struct bmp_msg *m = &s->msg;
+	uint64_t msg_off = ss->consumed + off;
+	int64_t t = now_us();
+	char pd[128], a[BF_ADDR_STRLEN];
+
+	ss->router.msgs++;
+	if (m->type < BMP_TYPE_MAX)
+		c->m.msgs_by_type[m->type]++;
+	else
+		c->m.msgs_unknown_type++;
+	if (c->cfg->raw)
+		send_record(c, bf_enc_raw(&c->enc, &ss->router, ss->buf + off,
+		    m->length, t));
+	if (res == BMP_MSG_ERROR) {
+		ss->router.errors++;
+		c->m.errors[BF_ERRK_MESSAGE]++;
+		bf_log(BF_LOG_WARN, "router %s%s: %s message at offset %" PRIu64
+		    " skipped: byte %zu: %s", ss->router.addr,
+		    peer_desc(m, pd, sizeof(pd)), bmp_type_name(m->type),
+		    msg_off, err->offset, err->msg);
+		return;
+	}
+	if (res != BMP_MSG_OK)
+		return;
+	switch (m->type) {
+	case BMP_ROUTE_MONITORING:
+		if (!s->has_update)
+			break;
+		if (s->update->outcome != BGP_OK || s->update->attrs.n_issues)
+			log_attr_issues(ss, msg_off);
+		emit_routes(ss, t);
+		break;
+	case BMP_PEER_UP:
+	case BMP_PEER_DOWN:
+		bf_log(BF_LOG_INFO, "router %s%s %s%s%s", ss->router.addr,
+		    peer_desc(m, pd, sizeof(pd)), m->type == BMP_PEER_UP ?
+		    "up" : "down", m->type == BMP_PEER_UP ? "" : ": ",
+		    m->type == BMP_PEER_UP ? "" :
+		    bmp_peer_down_reason_name(m->u.peer_down.reason));
+		send_record(c, bf_enc_peer(&c->enc, &ss->router, s, t));
+		break;
+	case BMP_STATISTICS_REPORT:
+		send_record(c, bf_enc_stats(&c->enc, &ss->router, s, t));
+		break;
+	case BMP_INITIATION:
+		learn_sysname(&ss->router, m->u.info_tlvs);
+		bf_log(BF_LOG_INFO, "router %s: initiation, sysName '%s'",
+		    ss->router.addr, ss->router.name);
+		send_record(c, bf_enc_router(&c->enc, &ss->router,
+		    BF_ROUTER_INITIATION, m, NULL, t));
+		break;
+	case BMP_TERMINATION:
+		bf_log(BF_LOG_INFO, "router %s: termination", ss->router.addr);
+		send_record(c, bf_enc_router(&c->enc, &ss->router,
+		    BF_ROUTER_TERMINATION, m, NULL, t));
+		break;
+	default:
+		break;
+	}
+	(void)a;
+}
+
+static void
+session_closed(uv_handle_t *h)
+{
+	struct bf_session *ss = h->data;
+	struct bf_collector *c = ss->col;
+
+	if (ss->prev != NULL)
+		ss->prev->next = ss->next;
+	else
+		c->sessions = ss->next;
+	if (ss->next != NULL)
+		ss->next->prev = ss->prev;
+	c->n_sessions--;
+	c->m.sessions_closed++;
+	if (ss->stream_ok)
+		bmp_stream_free(&ss->stream);
+	free(ss->buf);
+	free(ss);
+}
+
+/* Close a router session with a router record saying why. */
+static void
+session_close(struct bf_session *ss, const char *reason)
+{
+	struct bf_collector *c = ss->col;
+
+	if (ss->closing)
+		return;
+	ss->closing = true;
+	bf_log(BF_LOG_INFO, "router %s disconnected: %s (%" PRIu64
+	    " messages, %" PRIu64 " errors)", ss->router.addr, reason,
+	    ss->router.msgs, ss->router.errors);
+	send_record(c, bf_enc_router(&c->enc, &ss->router,
+	    BF_ROUTER_DISCONNECTED, NULL, reason, now_us()));
+	uv_close((uv_handle_t *)&ss->tcp, session_closed);
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
+
+static void
+alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct bf_session *ss = h->data;
+	size_t limit = ss->col->cfg->max_message + SESSION_BUF_MIN;
+
+	(void)hint;
+	/* Keep room for a whole read; a big message grows the buffer. */
+	if (ss->cap - ss->used < SESSION_BUF_MIN / 2 && ss->cap < limit) {
+		size_t cap = ss->cap * 2 < limit ? ss->cap * 2 : limit;
+		uint8_t *nb = realloc(ss->buf, cap);
+
+		if (nb != NULL) {
+			ss->buf = nb;
+			ss->cap = cap;
+		}
+	}
+	*b = uv_buf_init((char *)ss->buf + ss->used,
+	    (unsigned)(ss->cap - ss->used));
+}
+
+static void
+collector_pause(struct bf_collector *c)
+{
+	if (c->paused)
+		return;
+	c->paused = true;
+	c->paused_since = uv_now(c->loop);
+	c->m.backpressure_pauses++;
+	bf_log(BF_LOG_DEBUG, "back-pressure: %" PRIu64 " bytes in flight, "
+	    "pausing router reads", c->prod.inflight_bytes);
+	for (struct bf_session *ss = c->sessions; ss; ss = ss->next)
+		if (ss->reading && !ss->closing) {
+			uv_read_stop((uv_stream_t *)&ss->tcp);
+			ss->reading = false;
+		}
+}
+
+static void
+collector_resume(struct bf_collector *c)
+{
+	c->paused = false;
+	c->m.backpressure_ms += uv_now(c->loop) - c->paused_since;
+	for (struct bf_session *ss = c->sessions; ss; ss = ss->next)
+		if (!ss->reading && !ss->closing) {
+			uv_read_start((uv_stream_t *)&ss->tcp, alloc_cb,
+			    read_cb);
+			ss->reading = true;
+		}
+}
+
+static void
+read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct bf_session *ss = st->data;
+	struct bf_collector *c = ss->col;
+	struct bf_err err;
+	size_t err_off = 0;
+	long used;
+
+	(void)b;
+	if (n == 0)
+		return;
+	if (n < 0) {
+		char why[128];
+
+		if (ss->used > 0) {
+			c->m.errors[BF_ERRK_TRUNCATED]++;
+			snprintf(why, sizeof(why), "connection closed inside a "
+			    "message at offset %" PRIu64 " (%zu bytes unread)",
+			    ss->consumed, ss->used);
+			bf_log(BF_LOG_WARN, "router %s: %s", ss->router.addr,
+			    why);
+		} else {
+			snprintf(why, sizeof(why), "%s", n == UV_EOF ?
+			    "connection closed by router" : uv_strerror((int)n));
+		}
+		session_close(ss, why);
+		return;
+	}
+	ss->used += (size_t)n;
+	c->m.bytes += (uint64_t)n;
+	bf_err_clear(&err);
+	used = bmp_stream_walk(&ss->stream, ss->buf, ss->used, on_msg, ss,
+	    &err, &err_off);
+	if (used < 0) {
+		char why[192];
+
+		c->m.errors[BF_ERRK_FRAMING]++;
+		snprintf(why, sizeof(why), "offset %" PRIu64 ": %s",
+		    ss->consumed + err_off, err.msg);
+		bf_log(BF_LOG_ERROR, "router %s: invalid BMP stream, closing "
+		    "session: %s", ss->router.addr, why);
+		session_close(ss, why);
+		return;
+	}
+	if (ss->stream.st.peer_limit > c->m.errors[BF_ERRK_PEER_LIMIT])
+		c->m.errors[BF_ERRK_PEER_LIMIT] = ss->stream.st.peer_limit;
+	memmove(ss->buf, ss->buf + used, ss->used - (size_t)used);
+	ss->used -= (size_t)used;
+	ss->consumed += (uint64_t)used;
+	if (ss->used == 0 && ss->cap > 4 * SESSION_BUF_MIN) {
+		/* A big message passed: give the memory back. */
+		uint8_t *nb = realloc(ss->buf, SESSION_BUF_MIN);
+
+		if (nb != NULL) {
+			ss->buf = nb;
+			ss->cap = SESSION_BUF_MIN;
+		}
+	}
+	if (bf_producer_congested(&c->prod))
+		collector_pause(c);
+}
+
+static void
+sockaddr_to_addr(const struct sockaddr_storage *sa, struct bf_addr *a)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	memset(a, 0, sizeof(*a));
+	if (sa->ss_family == AF_INET) {
+		a->family = BF_AF_INET;
+		memcpy(a->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->ss_family == AF_INET6) {
+		const uint8_t *p = (const uint8_t *)
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (memcmp(p, v4mapped, 12) == 0) {
+			a->family = BF_AF_INET;
+			memcpy(a->a, p + 12, 4);
+		} else {
+			a->family = BF_AF_INET6;
+			memcpy(a->a, p, 16);
+		}
+	}
+}
+
+static bool
+allowed(const struct bf_config *cfg, const struct bf_addr *a)
+{
+	if (cfg->n_allow == 0)
+		return true;
+	for (int i = 0; i < cfg->n_allow; i++)
+		if (bf_cidr_match(&cfg->allow[i], a))
+			return true;
+	return false;
+}
+
+static void
+refused_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
+on_connection(uv_stream_t *srv, int status)
+{
+	struct bf_collector *c = srv->data;
+	struct sockaddr_storage sa;
+	struct bf_addr addr;
+	struct bf_session *ss;
+	int len = sizeof(sa);
+
+	if (status < 0) {
+		bf_log(BF_LOG_WARN, "accept: %s", uv_strerror(status));
+		return;
+	}
+	ss = calloc(1, sizeof(*ss));
+	if (ss == NULL) {
+		uv_tcp_t *t = malloc(sizeof(*t));
+
+		/* Accept and drop, or the listener would spin. */
+		if (t != NULL) {
+			uv_tcp_init(c->loop, t);
+			uv_accept(srv, (uv_stream_t *)t);
+			uv_close((uv_handle_t *)t, refused_closed);
+		}
+		return;
+	}
+	uv_tcp_init(c->loop, &ss->tcp);
+	ss->tcp.data = ss;
+	ss->col = c;
+	if (uv_accept(srv, (uv_stream_t *)&ss->tcp) != 0) {
+		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
+		return;
+	}
+	uv_tcp_getpeername(&ss->tcp, (struct sockaddr *)&sa, &len);
+	sockaddr_to_addr(&sa, &addr);
+	bf_addr_fmt(&addr, ss->router.addr, sizeof(ss->router.addr));
+	if (!allowed(c->cfg, &addr) || c->stopping) {
+		c->m.sessions_refused_allowlist += !c->stopping;
+		bf_log(BF_LOG_WARN, "router %s refused: source address not in "
+		    "the allow list", ss->router.addr);
+		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
+		return;
+	}
+	if (c->n_sessions >= c->cfg->max_sessions) {
+		c->m.sessions_refused_limit++;
+		bf_log(BF_LOG_WARN, "router %s refused: %" PRIu32 " sessions "
+		    "open, max-sessions is %" PRIu32, ss->router.addr,
+		    c->n_sessions, c->cfg->max_sessions);
+		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
+		return;
+	}
+	ss->cap = SESSION_BUF_MIN;
+	ss->buf = malloc(ss->cap);
+	if (ss->buf == NULL || bmp_stream_init(&ss->stream,
+	    c->cfg->max_message, c->cfg->max_peers) < 0) {
+		bf_log(BF_LOG_ERROR, "router %s refused: out of memory",
+		    ss->router.addr);
+		free(ss->buf);
+		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
+		return;
+	}
+	ss->stream_ok = true;
+	ss->id = ++c->next_session_id;
+	ss->next = c->sessions;
+	if (c->sessions != NULL)
+		c->sessions->prev = ss;
+	c->sessions = ss;
+	c->n_sessions++;
+	c->m.sessions_accepted++;
+	bf_log(BF_LOG_INFO, "router %s connected", ss->router.addr);
+	send_record(c, bf_enc_router(&c->enc, &ss->router,
+	    BF_ROUTER_CONNECTED, NULL, NULL, now_us()));
+	if (!c->paused) {
+		uv_read_start((uv_stream_t *)&ss->tcp, alloc_cb, read_cb);
+		ss->reading = true;
+	}
+}
+
+static void
+on_poll(uv_timer_t *t)
+{
+	struct bf_collector *c = t->data;
+
+	bf_producer_poll(&c->prod);
+	if (c->paused && bf_producer_drained(&c->prod))
+		collector_resume(c);
+}
+
+static int
+bind_listener(struct bf_collector *c, const char *spec, char *errbuf,
+    size_t errlen)
+{
+	struct sockaddr_storage sa;
+	uv_tcp_t *l = &c->listeners[c->n_listeners];
+	int rc;
+
+	if ((rc = bf_parse_listen(spec, &sa)) != 0) {
+		snprintf(errbuf, errlen, "listen '%s': expected ADDR:PORT or "
+		    "[ADDR]:PORT", spec);
+		return -1;
+	}
+	uv_tcp_init(c->loop, l);
+	l->data = c;
+	if ((rc = uv_tcp_bind(l, (struct sockaddr *)&sa,
+	    sa.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0)) != 0 ||
+	    (rc = uv_listen((uv_stream_t *)l, 1024, on_connection)) != 0) {
+		uv_close((uv_handle_t *)l, NULL);
+		/* No IPv6 on this host: the IPv4 listener is enough. */
+		if (sa.ss_family == AF_INET6 && rc == UV_EADDRNOTAVAIL) {
+			bf_log(BF_LOG_WARN, "listen %s: %s (skipped)", spec,
+			    uv_strerror(rc));
+			return 0;
+		}
+		snprintf(errbuf, errlen, "listen %s: %s", spec,
+		    uv_strerror(rc));
+		return -1;
+	}
+	c->n_listeners++;
+	bf_log(BF_LOG_INFO, "listening for BMP on %s", spec);
+	return 0;
+}
+
+int
+bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
+    const struct bf_config *cfg, const char *brokers, char *errbuf,
+    size_t errlen)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->loop = loop;
+	c->cfg = cfg;
+	if (bf_encoder_init(&c->enc, cfg->schema_dir, errbuf, errlen) < 0)
+		return -1;
+	if (bf_producer_init(&c->prod, cfg, brokers, errbuf, errlen) < 0) {
+		bf_encoder_free(&c->enc);
+		return -1;
+	}
+	for (int i = 0; i < cfg->n_listen; i++)
+		if (bind_listener(c, cfg->listen[i], errbuf, errlen) < 0)
+			goto fail;
+	if (cfg->metrics[0] != '\0') {
+		rc = bf_metrics_http_start(&c->http, loop, cfg->metrics,
+		    bf_collector_metrics, c);
+		if (rc != 0) {
+			snprintf(errbuf, errlen, "metrics %s: %s", cfg->metrics,
+			    uv_strerror(rc));
+			goto fail;
+		}
+		c->http_on = true;
+		bf_log(BF_LOG_INFO, "metrics on http://%s/metrics",
+		    cfg->metrics);
+	}
+	uv_timer_init(loop, &c->poll_timer);
+	c->poll_timer.data = c;
+	uv_timer_start(&c->poll_timer, on_poll, POLL_MS, POLL_MS);
+	return 0;
+fail:
+	bf_collector_stop(c);
+	uv_run(loop, UV_RUN_DEFAULT);
+	bf_collector_free(c);
+	return -1;
+}
+
+void
+bf_collector_stop(struct bf_collector *c)
+{
+	if (c->stopping)
+		return;
+	c->stopping = true;
+	for (int i = 0; i < c->n_listeners; i++)
+		uv_close((uv_handle_t *)&c->listeners[i], NULL);
+	for (struct bf_session *ss = c->sessions; ss; ss = ss->next)
+		session_close(ss, "collector shutting down");
+	if (c->http_on)
+		bf_metrics_http_stop(&c->http);
+	if (uv_is_active((uv_handle_t *)&c->poll_timer) ||
+	    c->poll_timer.data != NULL) {
+		uv_timer_stop(&c->poll_timer);
+		uv_close((uv_handle_t *)&c->poll_timer, NULL);
+	}
+}
+
+uint64_t
+bf_collector_drain(struct bf_collector *c, int timeout_ms)
+{
+	return bf_producer_flush(&c->prod, timeout_ms);
+}
+
+void
+bf_collector_free(struct bf_collector *c)
+{
+	bf_producer_free(&c->prod);
+	bf_encoder_free(&c->enc);
+}
+
+void
+bf_collector_metrics(FILE *f, void *arg)
+{
+	struct bf_collector *c = arg;
+	const struct bf_metrics *m = &c->m;
+
+	fprintf(f, "# HELP bmpflow_sessions Router BMP sessions open.\n"
+	    "# TYPE bmpflow_sessions gauge\nbmpflow_sessions %" PRIu32 "\n",
+	    c->n_sessions);
+	fprintf(f, "# HELP bmpflow_sessions_total Router sessions by "
+	    "outcome.\n# TYPE bmpflow_sessions_total counter\n"
+	    "bmpflow_sessions_total{outcome=\"accepted\"} %" PRIu64 "\n"
+	    "bmpflow_sessions_total{outcome=\"refused_allowlist\"} %" PRIu64
+	    "\nbmpflow_sessions_total{outcome=\"refused_limit\"} %" PRIu64
+	    "\nbmpflow_sessions_total{outcome=\"closed\"} %" PRIu64 "\n",
+	    m->sessions_accepted, m->sessions_refused_allowlist,
+	    m->sessions_refused_limit, m->sessions_closed);
+	fprintf(f, "# HELP bmpflow_bytes_total BMP bytes read.\n"
+	    "# TYPE bmpflow_bytes_total counter\nbmpflow_bytes_total %" PRIu64
+	    "\n", m->bytes);
+	fprintf(f, "# HELP bmpflow_bmp_messages_total BMP messages by type."
+	    "\n# TYPE bmpflow_bmp_messages_total counter\n");
+	for (int t = 0; t < BMP_TYPE_MAX; t++)
+		fprintf(f, "bmpflow_bmp_messages_total{type=\"%s\"} %" PRIu64
+		    "\n", bmp_type_name((uint8_t)t), m->msgs_by_type[t]);
+	fprintf(f, "bmpflow_bmp_messages_total{type=\"unknown\"} %" PRIu64
+	    "\n", m->msgs_unknown_type);
+	fprintf(f, "# HELP bmpflow_decode_errors_total Decode problems by "
+	    "kind.\n# TYPE bmpflow_decode_errors_total counter\n");
+	for (int k = 0; k < BF_ERRK_COUNT; k++)
+		fprintf(f, "bmpflow_decode_errors_total{kind=\"%s\"} %" PRIu64
+		    "\n", errk_names[k], m->errors[k]);
+	fprintf(f, "# HELP bmpflow_records_total Records by topic and "
+	    "state.\n# TYPE bmpflow_records_total counter\n");
+	for (int t = 0; t < BF_TOPIC_COUNT; t++)
+		fprintf(f, "bmpflow_records_total{topic=\"%s\",state=\"produced"
+		    "\"} %" PRIu64 "\nbmpflow_records_total{topic=\"%s\","
+		    "state=\"delivered\"} %" PRIu64 "\nbmpflow_records_total{"
+		    "topic=\"%s\",state=\"failed\"} %" PRIu64 "\n",
+		    c->prod.topic_names[t], c->prod.produced[t],
+		    c->prod.topic_names[t], c->prod.delivered[t],
+		    c->prod.topic_names[t], c->prod.failed[t]);
+	fprintf(f, "# HELP bmpflow_producer_queue_messages Records waiting "
+	    "for Kafka.\n# TYPE bmpflow_producer_queue_messages gauge\n"
+	    "bmpflow_producer_queue_messages %" PRIu64 "\n"
+	    "# HELP bmpflow_producer_queue_bytes Bytes waiting for Kafka.\n"
+	    "# TYPE bmpflow_producer_queue_bytes gauge\n"
+	    "bmpflow_producer_queue_bytes %" PRIu64 "\n",
+	    c->prod.inflight_msgs, c->prod.inflight_bytes);
+	fprintf(f, "# HELP bmpflow_delivery_failures_total Records Kafka did "
+	    "not accept.\n# TYPE bmpflow_delivery_failures_total counter\n"
+	    "bmpflow_delivery_failures_total %" PRIu64 "\n",
+	    c->prod.failed[0] + c->prod.failed[1] + c->prod.failed[2] +
+	    c->prod.failed[3] + c->prod.failed[4]);
+	fprintf(f, "# HELP bmpflow_backpressure_pauses_total Times router "
+	    "reads stopped for a full producer queue.\n"
+	    "# TYPE bmpflow_backpressure_pauses_total counter\n"
+	    "bmpflow_backpressure_pauses_total %" PRIu64 "\n"
+	    "# HELP bmpflow_backpressure_seconds_total Time spent paused.\n"
+	    "# TYPE bmpflow_backpressure_seconds_total counter\n"
+	    "bmpflow_backpressure_seconds_total %.3f\n",
+	    m->backpressure_pauses, (double)m->backpressure_ms / 1000.0);
+}

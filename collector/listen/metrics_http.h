@@ -1,0 +1,30 @@
+/*
+ * metrics_http.h: a minimal HTTP/1.0 server for Prometheus scrapes.
+ * GET /metrics answers with the text the render callback writes; any
+ * other path gets 404.  One request per connection.
+ */
+#ifndef BF_METRICS_HTTP_H
+#define BF_METRICS_HTTP_H
+
+#include <stdio.h>
+
+#include <uv.h>
+
+typedef void (*bf_metrics_render)(FILE *out, void *arg);
+
+struct bf_metrics_http {
+	uv_tcp_t		 tcp;
+	bf_metrics_render	 render;
+	void			*arg;
+	int			 open_conns;
+};
+
+/* Listen on "ADDR:PORT" ("[v6]:PORT").  Returns 0 or a libuv error code. */
+int	bf_metrics_http_start(struct bf_metrics_http *m, uv_loop_t *loop,
+	    const char *listen, bf_metrics_render render, void *arg);
+void	bf_metrics_http_stop(struct bf_metrics_http *m);
+
+/* Parse "ADDR:PORT" / "[ADDR]:PORT" into a sockaddr; 0 or a UV_E* code. */
+int	bf_parse_listen(const char *s, struct sockaddr_storage *out);
+
+#endif /* BF_METRICS_HTTP_H */

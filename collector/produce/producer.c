@@ -1,0 +1,202 @@
+/*
+ * producer.c: the librdkafka producer of the collector.
+ */
+#include "producer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/log.h"
+
+/* Per message: which topic and how many bytes, for the in-flight count. */
+#define OPAQUE(topic, len)	((void *)(uintptr_t)((uint64_t)(len) << 8 | \
+				    (uint64_t)(topic)))
+
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
+{
+	struct bf_producer *p = arg;
+	uint64_t op = (uint64_t)(uintptr_t)m->_private;
+	unsigned topic = op & 0xff;
+	uint64_t len = op >> 8;
+
+	(void)rk;
+	p->inflight_bytes -= len;
+	p->inflight_msgs--;
+	if (topic >= BF_TOPIC_COUNT)
+		return;
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		p->delivered[topic]++;
+		return;
+	}
+	p->failed[topic]++;
+	/* Log the first failure of a kind, not one line per record. */
+	if (strcmp(p->last_error, rd_kafka_err2str(m->err)) != 0) {
+		snprintf(p->last_error, sizeof(p->last_error), "%s",
+		    rd_kafka_err2str(m->err));
+		bf_log(BF_LOG_ERROR, "kafka: delivery to %s failed: %s",
+		    p->topic_names[topic], p->last_error);
+	}
+}
+
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	bf_log(level <= 3 ? BF_LOG_ERROR : level <= 5 ? BF_LOG_WARN :
+	    BF_LOG_DEBUG, "kafka: %s: %s", fac, buf);
+}
+
+static void
+on_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
+{
+	(void)rk;
+	(void)arg;
+	/* Broker outages are transient: librdkafka retries, we log. */
+	bf_log(err == RD_KAFKA_RESP_ERR__FATAL ? BF_LOG_ERROR : BF_LOG_WARN,
+	    "kafka: %s", reason);
+}
+
+static int
+conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errbuf,
+    size_t errlen)
+{
+	char why[512];
+
+	if (rd_kafka_conf_set(conf, k, v, why, sizeof(why)) !=
+	    RD_KAFKA_CONF_OK) {
+		snprintf(errbuf, errlen, "kafka property %s=%s: %s", k, v, why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+bf_producer_init(struct bf_producer *p, const struct bf_config *c,
+    const char *brokers, char *errbuf, size_t errlen)
+{
+	/* Defaults first, so kafka.<property> settings override them. */
+	static const char *const defaults[][2] = {
+		{ "enable.idempotence", "true" },
+		{ "compression.codec", "lz4" },
+		{ "linger.ms", "20" },
+		{ "batch.size", "1000000" },
+		{ "message.timeout.ms", "0" },	/* an outage delays, never drops */
+		{ "queue.buffering.max.messages", "2000000" },
+		{ "queue.buffering.max.kbytes", "1048576" },
+	};
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char why[512];
+
+	memset(p, 0, sizeof(*p));
+	p->queue_bytes = c->queue_bytes;
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (conf_set(conf, defaults[i][0], defaults[i][1], errbuf,
+		    errlen) < 0)
+			goto fail;
+	if (conf_set(conf, "bootstrap.servers", brokers, errbuf, errlen) < 0)
+		goto fail;
+	for (int i = 0; i < c->n_kafka_props; i++)
+		if (conf_set(conf, c->kafka_props[i].name,
+		    c->kafka_props[i].value, errbuf, errlen) < 0)
+			goto fail;
+	rd_kafka_conf_set_opaque(conf, p);
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	if (p->rk == NULL) {
+		snprintf(errbuf, errlen, "kafka producer: %s", why);
+		goto fail;
+	}
+	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
+		snprintf(p->topic_names[t], sizeof(p->topic_names[t]), "%s%s",
+		    c->topic_prefix, bf_topic_name((enum bf_topic)t));
+		p->topics[t] = rd_kafka_topic_new(p->rk, p->topic_names[t],
+		    NULL);
+		if (p->topics[t] == NULL) {
+			snprintf(errbuf, errlen, "kafka topic %s: %s",
+			    p->topic_names[t],
+			    rd_kafka_err2str(rd_kafka_last_error()));
+			bf_producer_free(p);
+			return -1;
+		}
+	}
+	return 0;
+fail:
+	if (p->rk == NULL)
+		rd_kafka_conf_destroy(conf);
+	return -1;
+}
+
+int
+bf_producer_send(struct bf_producer *p, const struct bf_record *r)
+{
+	rd_kafka_headers_t *h;
+	rd_kafka_resp_err_t err;
+
+	for (;;) {
+		h = rd_kafka_headers_new(1);
+		rd_kafka_header_add(h, "schema", -1, r->schema, -1);
+		err = rd_kafka_producev(p->rk,
+		    RD_KAFKA_V_RKT(p->topics[r->topic]),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_VALUE((void *)(uintptr_t)r->value, r->value_len),
+		    RD_KAFKA_V_KEY(r->key, r->key_len),
+		    RD_KAFKA_V_HEADERS(h),
+		    RD_KAFKA_V_OPAQUE(OPAQUE(r->topic, r->value_len)),
+		    RD_KAFKA_V_END);
+		if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+			break;
+		rd_kafka_headers_destroy(h);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			bf_log(BF_LOG_ERROR, "kafka: cannot produce to %s: %s",
+			    p->topic_names[r->topic], rd_kafka_err2str(err));
+			p->failed[r->topic]++;
+			return -1;
+		}
+		/* Back-pressure should keep us from here; wait, never drop. */
+		p->queue_full_waits++;
+		rd_kafka_poll(p->rk, 10);
+	}
+	p->produced[r->topic]++;
+	p->inflight_bytes += r->value_len;
+	p->inflight_msgs++;
+	return 0;
+}
+
+void
+bf_producer_poll(struct bf_producer *p)
+{
+	rd_kafka_poll(p->rk, 0);
+}
+
+bool
+bf_producer_congested(const struct bf_producer *p)
+{
+	return p->inflight_bytes > p->queue_bytes;
+}
+
+bool
+bf_producer_drained(const struct bf_producer *p)
+{
+	return p->inflight_bytes <= p->queue_bytes / 2;
+}
+
+uint64_t
+bf_producer_flush(struct bf_producer *p, int timeout_ms)
+{
+	rd_kafka_flush(p->rk, timeout_ms);
+	return p->inflight_msgs;
+}
+
+void
+bf_producer_free(struct bf_producer *p)
+{
+	for (int t = 0; t < BF_TOPIC_COUNT; t++)
+		if (p->topics[t] != NULL)
+			rd_kafka_topic_destroy(p->topics[t]);
+	if (p->rk != NULL)
+		rd_kafka_destroy(p->rk);
+	memset(p, 0, sizeof(*p));
+}
