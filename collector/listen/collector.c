@@ -68,6 +68,8 @@ peer_desc(const struct bmp_msg *m, char *buf, size_t n)
 		return buf;
 	}
 	bf_addr_fmt(&m->peer.addr, a, sizeof(a));
+	if (a[0] == '\0' || m->peer.type == BMP_PEER_LOC_RIB)
+		snprintf(a, sizeof(a), "loc-rib");
 	if (bf_rd_is_zero(m->peer.rd))
 		snprintf(buf, n, " peer %s AS %" PRIu32, a, m->peer.as);
 	else
@@ -123,7 +125,8 @@ log_attr_issues(struct bf_session *ss, uint64_t msg_off)
 	for (uint8_t i = 0; i < u->attrs.n_issues; i++) {
 		const struct bgp_attr_issue *is = &u->attrs.issues[i];
 
-		bf_log(BF_LOG_WARN, "router %s%s: offset %" PRIu64
+		/* Report-only notes (data kept) are frequent and harmless. */
+		bf_log(is->action == BGP_OK ? BF_LOG_DEBUG : BF_LOG_WARN, "router %s%s: offset %" PRIu64
 		    " (BGP UPDATE byte %zu): %s %s: %s", ss->router.addr,
 		    peer_desc(&ss->stream.msg, pd, sizeof(pd)), msg_off,
 		    is->offset, bgp_attr_name(is->code, name, sizeof(name)),
