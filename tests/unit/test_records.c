@@ -1,0 +1,472 @@
+/*
+ * test_records.c: Avro records of the collector, read back with avro-c's
+ * reader: fingerprints, single-object header, every route field, peer,
+ * stats and router records, and keys.  (The collector_replay test decodes
+ * the same records with python3-avro, an independent implementation.)
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode/records.h"
+#include "test_util.h"
+
+/* A byte-vector builder for hand-made BMP messages. */
+struct vec {
+	uint8_t	b[4096];
+	size_t	n;
+};
+
+static void
+put(struct vec *v, const char *hex)
+{
+	v->n += hex_bytes(hex, v->b + v->n, sizeof(v->b) - v->n);
+}
+
+/* Patch the BMP common header length (bytes 1..4) to the vector's size. */
+static void
+fix_len(struct vec *v)
+{
+	v->b[1] = (uint8_t)(v->n >> 24);
+	v->b[2] = (uint8_t)(v->n >> 16);
+	v->b[3] = (uint8_t)(v->n >> 8);
+	v->b[4] = (uint8_t)v->n;
+}
+
+/* Per-peer header: global peer 192.0.2.1 AS 65001, BGP ID 192.0.2.1. */
+#define PEER_HDR "00 00 0000000000000000 000000000000000000000000 " \
+	"c0000201 0000fde9 c0000201 5f5e1000 00000064"
+#define PEER_HDR_POST "00 40 0000000000000000 000000000000000000000000 " \
+	"c0000201 0000fde9 c0000201 5f5e1000 00000064"
+
+/* OPEN with 4-octet AS 65001 and MP IPv4/IPv6 unicast. */
+#define OPEN "ffffffffffffffffffffffffffffffff 0035 01 04 fde9 00b4 c0000201 " \
+	"18 02 06 01 04 0001 0001 02 06 01 04 0002 0001 02 06 41 04 0000fde9"
+
+static struct bf_encoder enc;
+static struct bmp_stream st;
+static struct bf_router router = { .addr = "10.0.0.1", .name = "edge1" };
+
+static void
+setup(void)
+{
+	char err[256];
+
+	ck_assert_msg(bf_encoder_init(&enc, BMPFLOW_SCHEMA_DIR, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(bmp_stream_init(&st, 1 << 20, 64), 0);
+}
+
+static void
+teardown(void)
+{
+	bf_encoder_free(&enc);
+	bmp_stream_free(&st);
+}
+
+static void
+decode_vec(struct vec *v)
+{
+	struct bf_err err;
+
+	fix_len(v);
+	bf_err_clear(&err);
+	ck_assert_msg(bmp_stream_decode(&st, v->b, v->n, &err) == BMP_MSG_OK,
+	    "vector does not decode: %s", err.msg);
+}
+
+static void
+peer_up(void)
+{
+	struct vec v = { .n = 0 };
+
+	put(&v, "03 00000000 03 " PEER_HDR);
+	/* Local address 192.0.2.2 (IPv4 in the last 4 of 16 bytes), ports. */
+	put(&v, "000000000000000000000000 c0000202 b3c1 00b3 " OPEN " " OPEN);
+	decode_vec(&v);
+}
+
+/* Read a record back with avro-c, after checking the header. */
+static avro_value_t
+read_back(const struct bf_record *r, enum bf_topic t)
+{
+	struct bf_schema *s = &enc.rec[t].sch;
+	avro_value_t val;
+	avro_reader_t rd;
+	uint64_t fp;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->topic, t);
+	ck_assert_str_eq(r->schema, bf_topic_name(t));
+	ck_assert_int_eq(bf_single_object_fingerprint(r->value, r->value_len,
+	    &fp), 0);
+	ck_assert_uint_eq(fp, s->fingerprint);
+	ck_assert_int_eq(avro_generic_value_new(s->iface, &val), 0);
+	rd = avro_reader_memory((const char *)r->value + BF_SINGLE_OBJECT_HDR,
+	    (int64_t)(r->value_len - BF_SINGLE_OBJECT_HDR));
+	ck_assert_int_eq(avro_value_read(rd, &val), 0);
+	avro_reader_free(rd);
+	return val;
+}
+
+static avro_value_t
+get(avro_value_t *rec, const char *name)
+{
+	avro_value_t f;
+
+	ck_assert_msg(avro_value_get_by_name(rec, name, &f, NULL) == 0,
+	    "no field %s", name);
+	return f;
+}
+
+static const char *
+str(avro_value_t *rec, const char *name)
+{
+	avro_value_t f = get(rec, name);
+	const char *s;
+	size_t n;
+
+	if (avro_value_get_type(&f) == AVRO_UNION) {
+		avro_value_t b;
+
+		avro_value_get_current_branch(&f, &b);
+		if (avro_value_get_type(&b) == AVRO_NULL)
+			return NULL;
+		f = b;
+	}
+	ck_assert_int_eq(avro_value_get_string(&f, &s, &n), 0);
+	return s;
+}
+
+/* A long field, or -1 when a union holds null. */
+static int64_t
+num(avro_value_t *rec, const char *name)
+{
+	avro_value_t f = get(rec, name);
+	int64_t l;
+	int i;
+
+	if (avro_value_get_type(&f) == AVRO_UNION) {
+		avro_value_t b;
+
+		avro_value_get_current_branch(&f, &b);
+		if (avro_value_get_type(&b) == AVRO_NULL)
+			return -1;
+		f = b;
+	}
+	if (avro_value_get_type(&f) == AVRO_INT32) {
+		int32_t i32;
+
+		avro_value_get_int(&f, &i32);
+		return i32;
+	}
+	if (avro_value_get_type(&f) == AVRO_BOOLEAN) {
+		avro_value_get_boolean(&f, &i);
+		return i;
+	}
+	if (avro_value_get_type(&f) == AVRO_ENUM) {
+		avro_value_get_enum(&f, &i);
+		return i;
+	}
+	ck_assert_int_eq(avro_value_get_long(&f, &l), 0);
+	return l;
+}
+
+static size_t
+arr_len(avro_value_t *rec, const char *name)
+{
+	avro_value_t f = get(rec, name);
+	size_t n;
+
+	avro_value_get_size(&f, &n);
+	return n;
+}
+
+static const char *
+arr_str(avro_value_t *rec, const char *name, size_t i)
+{
+	avro_value_t f = get(rec, name), e;
+	const char *s;
+	size_t n;
+
+	ck_assert_int_eq(avro_value_get_by_index(&f, i, &e, NULL), 0);
+	avro_value_get_string(&e, &s, &n);
+	return s;
+}
+
+static int64_t
+arr_long(avro_value_t *rec, const char *name, size_t i)
+{
+	avro_value_t f = get(rec, name), e;
+	int64_t l;
+
+	ck_assert_int_eq(avro_value_get_by_index(&f, i, &e, NULL), 0);
+	avro_value_get_long(&e, &l);
+	return l;
+}
+
+START_TEST(crc64_avro_known_values)
+{
+	/* Fingerprints from the Avro specification's test suite. */
+	ck_assert_uint_eq(bf_crc64_avro("\"null\"", 6),
+	    (uint64_t)7195948357588979594ULL);
+	ck_assert_uint_eq(bf_crc64_avro("\"int\"", 5),
+	    (uint64_t)8247732601305521295ULL);
+}
+END_TEST
+
+START_TEST(every_schema_loads_with_docs)
+{
+	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
+		struct bf_schema *s = &enc.rec[t].sch;
+
+		ck_assert_str_eq(s->name, bf_topic_name((enum bf_topic)t));
+		ck_assert_ptr_nonnull(strstr(s->canonical, "net.bmpflow."));
+		/* Canonical form drops doc strings and defaults. */
+		ck_assert_ptr_null(strstr(s->canonical, "\"doc\""));
+		ck_assert_ptr_null(strstr(s->canonical, "\"default\""));
+	}
+}
+END_TEST
+
+START_TEST(route_announce_every_field)
+{
+	struct vec v = { .n = 0 };
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+	const struct bf_record *r;
+	avro_value_t rec;
+	/* One UPDATE: 2 IPv4 NLRI and attributes incl. 4-octet AS_PATH with a
+	 * set, NEXT_HOP, LOCAL_PREF (no MED), communities, large community,
+	 * route target, OTC and an unknown attribute. */
+	static const char attrs[] =
+	    "40 01 01 00 "				/* ORIGIN igp */
+	    "40 02 14 02 02 0000fde9 0000fdea 01 02 00000001 00000002 "
+	    "40 03 04 c0000201 "			/* NEXT_HOP */
+	    "40 05 04 00000064 "			/* LOCAL_PREF 100 */
+	    "c0 08 08 fde90064 ffffff01 "		/* 65001:100, 65535:65281 */
+	    "c0 20 0c 0000fde9 00000001 00000002 "	/* large */
+	    "c0 10 08 0002 fde9 00000064 "		/* rt:65001:100 */
+	    "c0 23 04 0000fde9 "			/* OTC 65001 */
+	    "c0 63 02 abcd";				/* unknown 99 */
+	uint8_t ab[256];
+	size_t an = hex_bytes(attrs, ab, sizeof(ab));
+	char hdr[128];
+
+	peer_up();
+	put(&v, "03 00000000 00 " PEER_HDR_POST);
+	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
+	    "0000 %04zx", 19 + 2 + 2 + an + 4 + 3, an);
+	put(&v, hdr);
+	put(&v, attrs);
+	put(&v, "18 c63364 10 0a01");			/* 198.51.100/24, 10.1/16 */
+	decode_vec(&v);
+	ck_assert(st.has_update);
+	bf_enc_update_begin(&enc, &router, &st, 1700000000000000LL);
+	bgp_route_iter_init(&it, st.update);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
+	r = bf_enc_route(&enc, &rt);
+	ck_assert_str_eq(r->key, "198.51.100.0/24");
+	rec = read_back(r, BF_TOPIC_ROUTE);
+	ck_assert_str_eq(str(&rec, "router_address"), "10.0.0.1");
+	ck_assert_str_eq(str(&rec, "router_name"), "edge1");
+	ck_assert_int_eq(num(&rec, "collector_time_us"), 1700000000000000LL);
+	ck_assert_str_eq(str(&rec, "peer_address"), "192.0.2.1");
+	ck_assert_int_eq(num(&rec, "peer_as"), 65001);
+	ck_assert_str_eq(str(&rec, "peer_bgp_id"), "192.0.2.1");
+	ck_assert_ptr_null(str(&rec, "peer_rd"));
+	ck_assert_int_eq(num(&rec, "peer_epoch"), 1);
+	ck_assert_int_eq(num(&rec, "post_policy"), 1);
+	ck_assert_int_eq(num(&rec, "bmp_time_us"), 1600000000000100LL);
+	ck_assert_int_eq(num(&rec, "action"), 0);
+	ck_assert_str_eq(str(&rec, "family"), "ipv4-unicast");
+	ck_assert_str_eq(str(&rec, "prefix"), "198.51.100.0/24");
+	ck_assert_int_eq(num(&rec, "prefix_len"), 24);
+	ck_assert_int_eq(num(&rec, "path_id"), -1);
+	ck_assert_int_eq(num(&rec, "origin"), 0);
+	ck_assert_uint_eq(arr_len(&rec, "as_path"), 4);
+	ck_assert_int_eq(arr_long(&rec, "as_path", 0), 65001);
+	ck_assert_int_eq(arr_long(&rec, "as_path", 3), 2);
+	ck_assert_uint_eq(arr_len(&rec, "as_path_segments"), 2);
+	ck_assert_int_eq(num(&rec, "as_path_len"), 3);	/* set counts 1 */
+	ck_assert_int_eq(num(&rec, "origin_as"), -1);	/* ends in a set */
+	ck_assert_str_eq(str(&rec, "next_hop"), "192.0.2.1");
+	ck_assert_int_eq(num(&rec, "med"), -1);		/* absent, not 0 */
+	ck_assert_int_eq(num(&rec, "local_pref"), 100);
+	ck_assert_uint_eq(arr_len(&rec, "communities"), 2);
+	ck_assert_str_eq(arr_str(&rec, "communities", 0), "65001:100");
+	ck_assert_str_eq(arr_str(&rec, "communities", 1), "65535:65281");
+	ck_assert_str_eq(arr_str(&rec, "large_communities", 0), "65001:1:2");
+	ck_assert_str_eq(arr_str(&rec, "ext_communities", 0), "rt:65001:100");
+	ck_assert_int_eq(num(&rec, "otc"), 65001);
+	ck_assert_int_eq(num(&rec, "aigp"), -1);
+	ck_assert_uint_eq(arr_len(&rec, "unknown_attributes"), 1);
+	ck_assert_int_eq(num(&rec, "error_handling"), 0);
+	avro_value_decref(&rec);
+
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
+	rec = read_back(bf_enc_route(&enc, &rt), BF_TOPIC_ROUTE);
+	ck_assert_str_eq(str(&rec, "prefix"), "10.1.0.0/16");
+	ck_assert_int_eq(arr_long(&rec, "as_path", 1), 65002);
+	avro_value_decref(&rec);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 0);
+}
+END_TEST
+
+START_TEST(route_withdraw_has_no_attributes)
+{
+	struct vec v = { .n = 0 };
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+	avro_value_t rec;
+
+	peer_up();
+	put(&v, "03 00000000 00 " PEER_HDR);
+	/* IPv6 withdraw through MP_UNREACH: 2001:db8::/32. */
+	put(&v, "ffffffffffffffffffffffffffffffff 0022 02 0000 000b "
+	    "80 0f 08 0002 01 20 20010db8");
+	decode_vec(&v);
+	bf_enc_update_begin(&enc, &router, &st, 1);
+	bgp_route_iter_init(&it, st.update);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
+	rec = read_back(bf_enc_route(&enc, &rt), BF_TOPIC_ROUTE);
+	ck_assert_int_eq(num(&rec, "action"), 1);
+	ck_assert_str_eq(str(&rec, "prefix"), "2001:db8::/32");
+	ck_assert_str_eq(str(&rec, "family"), "ipv6-unicast");
+	ck_assert_uint_eq(arr_len(&rec, "as_path"), 0);
+	ck_assert_ptr_null(str(&rec, "next_hop"));
+	ck_assert_int_eq(num(&rec, "local_pref"), -1);
+	ck_assert_int_eq(num(&rec, "origin"), -1);
+	avro_value_decref(&rec);
+}
+END_TEST
+
+START_TEST(peer_up_and_down_records)
+{
+	struct vec v = { .n = 0 };
+	avro_value_t rec, open, f;
+	const struct bf_record *r;
+
+	peer_up();
+	r = bf_enc_peer(&enc, &router, &st, 5);
+	ck_assert_str_eq(r->key, "10.0.0.1|192.0.2.1");
+	rec = read_back(r, BF_TOPIC_PEER);
+	ck_assert_int_eq(num(&rec, "event"), 0);
+	ck_assert_int_eq(num(&rec, "peer_epoch"), 1);
+	ck_assert_str_eq(str(&rec, "local_address"), "192.0.2.2");
+	ck_assert_int_eq(num(&rec, "local_port"), 0xb3c1);
+	ck_assert_int_eq(num(&rec, "remote_port"), 179);
+	open = get(&rec, "sent_open");
+	avro_value_get_current_branch(&open, &f);
+	ck_assert_int_eq(num(&f, "as"), 65001);
+	ck_assert_int_eq(num(&f, "hold_time"), 180);
+	ck_assert_uint_eq(arr_len(&f, "families"), 2);
+	ck_assert_str_eq(arr_str(&f, "families", 1), "ipv6-unicast");
+	ck_assert_int_eq(num(&rec, "down_reason_code"), -1);
+	avro_value_decref(&rec);
+
+	/* Peer Down, reason 1 with a NOTIFICATION (cease/admin shutdown). */
+	put(&v, "03 00000000 02 " PEER_HDR);
+	put(&v, "01 ffffffffffffffffffffffffffffffff 0015 03 06 02");
+	decode_vec(&v);
+	rec = read_back(bf_enc_peer(&enc, &router, &st, 6), BF_TOPIC_PEER);
+	ck_assert_int_eq(num(&rec, "event"), 1);
+	ck_assert_int_eq(num(&rec, "down_reason_code"), 1);
+	ck_assert_int_eq(num(&rec, "notification_code"), 6);
+	ck_assert_int_eq(num(&rec, "notification_subcode"), 2);
+	ck_assert_int_eq(num(&rec, "fsm_event"), -1);
+	ck_assert_int_eq(num(&rec, "peer_epoch"), 1);
+	avro_value_decref(&rec);
+}
+END_TEST
+
+START_TEST(stats_and_router_records)
+{
+	struct vec v = { .n = 0 };
+	avro_value_t rec, arr, el;
+	const struct bf_record *r;
+
+	peer_up();
+	/* 3 stats: type 0 counter 7, type 7 gauge 1000, type 9 IPv6 gauge 42 */
+	put(&v, "03 00000000 01 " PEER_HDR " 00000003 "
+	    "0000 0004 00000007 "
+	    "0007 0008 00000000000003e8 "
+	    "0009 000b 0002 01 000000000000002a");
+	decode_vec(&v);
+	r = bf_enc_stats(&enc, &router, &st, 9);
+	ck_assert_str_eq(r->key, "10.0.0.1|192.0.2.1");
+	rec = read_back(r, BF_TOPIC_STATS);
+	arr = get(&rec, "stats");
+	avro_value_get_by_index(&arr, 2, &el, NULL);
+	ck_assert_int_eq(num(&el, "type"), 9);
+	ck_assert_int_eq(num(&el, "afi"), 2);
+	ck_assert_int_eq(num(&el, "safi"), 1);
+	ck_assert_int_eq(num(&el, "value"), 42);
+	avro_value_get_by_index(&arr, 1, &el, NULL);
+	ck_assert_int_eq(num(&el, "value"), 1000);
+	ck_assert_int_eq(num(&el, "afi"), -1);
+	avro_value_decref(&rec);
+
+	/* Initiation with sysDescr and sysName. */
+	v.n = 0;
+	put(&v, "03 00000000 04 0001 0005 46524f7267 0002 0003 723031");
+	decode_vec(&v);
+	r = bf_enc_router(&enc, &router, BF_ROUTER_INITIATION, &st.msg, NULL,
+	    10);
+	ck_assert_str_eq(r->key, "10.0.0.1");
+	rec = read_back(r, BF_TOPIC_ROUTER);
+	ck_assert_int_eq(num(&rec, "event"), 1);
+	ck_assert_str_eq(str(&rec, "sys_descr"), "FROrg");
+	ck_assert_uint_eq(arr_len(&rec, "info"), 2);
+	avro_value_decref(&rec);
+
+	rec = read_back(bf_enc_router(&enc, &router, BF_ROUTER_DISCONNECTED,
+	    NULL, "connection closed by router", 11), BF_TOPIC_ROUTER);
+	ck_assert_int_eq(num(&rec, "event"), 3);
+	ck_assert_str_eq(str(&rec, "reason"), "connection closed by router");
+	ck_assert_uint_eq(arr_len(&rec, "info"), 0);
+	avro_value_decref(&rec);
+}
+END_TEST
+
+START_TEST(raw_record_is_verbatim)
+{
+	static const uint8_t msg[] = { 3, 0, 0, 0, 6, 4 };
+	avro_value_t rec, f;
+	const void *p;
+	size_t n;
+
+	rec = read_back(bf_enc_raw(&enc, &router, msg, sizeof(msg), 1),
+	    BF_TOPIC_RAW);
+	ck_assert_int_eq(num(&rec, "bmp_type"), 4);
+	f = get(&rec, "message");
+	avro_value_get_bytes(&f, &p, &n);
+	ck_assert_uint_eq(n, sizeof(msg));
+	ck_assert_mem_eq(p, msg, n);
+	avro_value_decref(&rec);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("records");
+	TCase *tc = tcase_create("encode");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, crc64_avro_known_values);
+	tcase_add_test(tc, every_schema_loads_with_docs);
+	tcase_add_test(tc, route_announce_every_field);
+	tcase_add_test(tc, route_withdraw_has_no_attributes);
+	tcase_add_test(tc, peer_up_and_down_records);
+	tcase_add_test(tc, stats_and_router_records);
+	tcase_add_test(tc, raw_record_is_verbatim);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
