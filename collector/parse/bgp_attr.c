@@ -29,6 +29,7 @@ struct attr_ctx {
 	const struct bgp_decode_opts	*opts;
 	struct bgp_attrs		*out;
 	size_t				 off;	/* value offset in message */
+	size_t				 hdr_off;	/* its flags byte */
 	struct bf_err			*err;
 	char				 why[96];
 };
@@ -381,8 +382,8 @@ worse(enum bgp_outcome a, enum bgp_outcome b)
 }
 
 static void
-add_issue(struct bgp_attrs *out, uint8_t code, enum bgp_outcome action,
-    size_t off, const char *fmt, const char *why)
+add_issue_v(struct bgp_attrs *out, uint8_t code, enum bgp_outcome action,
+    size_t off, const char *fmt, va_list ap)
 {
 	struct bgp_attr_issue *is;
 
@@ -392,24 +393,28 @@ add_issue(struct bgp_attrs *out, uint8_t code, enum bgp_outcome action,
 	is->code = code;
 	is->action = action;
 	is->offset = off;
-	snprintf(is->msg, sizeof(is->msg), fmt, why);
+	vsnprintf(is->msg, sizeof(is->msg), fmt, ap);
+}
+
+static void __attribute__((format(printf, 5, 6)))
+add_issue(struct bgp_attrs *out, uint8_t code, enum bgp_outcome action,
+    size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_issue_v(out, code, action, off, fmt, ap);
+	va_end(ap);
 }
 
 void
 bgp_attrs_note(struct bgp_attrs *a, uint8_t code, size_t off,
     const char *fmt, ...)
 {
-	struct bgp_attr_issue *is;
 	va_list ap;
 
-	if (a->n_issues == BGP_MAX_ATTR_ISSUES)
-		return;
-	is = &a->issues[a->n_issues++];
-	is->code = code;
-	is->action = BGP_OK;
-	is->offset = off;
 	va_start(ap, fmt);
-	vsnprintf(is->msg, sizeof(is->msg), fmt, ap);
+	add_issue_v(a, code, BGP_OK, off, fmt, ap);
 	va_end(ap);
 }
 
@@ -446,13 +451,14 @@ dispatch(uint8_t flags, uint8_t code, struct bf_cur v, struct attr_ctx *ctx)
 		set_present(out, code);
 		return BGP_OK;
 	}
-	bgp_attr_name(code, name, sizeof(name));
 	if ((flags & F_CHECKED) != d->flags) {
-		add_issue(out, code, d->on_error, ctx->off - 2, "%s",
-		    "attribute flags conflict with its type (RFC 7606 §3(c))");
-		snprintf(out->issues[out->n_issues - 1].msg,
-		    sizeof(out->issues[0].msg), "%s flags 0x%02x conflict with "
-		    "its type", name, flags);
+		bgp_attr_name(code, name, sizeof(name));
+		add_issue(out, code, d->on_error, ctx->hdr_off, "%s flags 0x%02x "
+		    "conflict with its type (RFC 7606 §3(c))", name, flags);
+		if (d->on_error == BGP_SESSION_RESET)
+			bf_err_set(ctx->err, BGP_SESSION_RESET, ctx->hdr_off,
+			    "%s flags 0x%02x conflict with its type", name,
+			    flags);
 		return d->on_error;
 	}
 	ctx->why[0] = '\0';
@@ -463,9 +469,8 @@ dispatch(uint8_t flags, uint8_t code, struct bf_cur v, struct attr_ctx *ctx)
 		set_present(out, code);
 		return BGP_OK;
 	}
-	add_issue(out, code, d->on_error, ctx->off, "%s", "");
-	snprintf(out->issues[out->n_issues - 1].msg, sizeof(out->issues[0].msg),
-	    "%s %s", name, ctx->why);
+	bgp_attr_name(code, name, sizeof(name));
+	add_issue(out, code, d->on_error, ctx->off, "%s %s", name, ctx->why);
 	if (d->on_error == BGP_SESSION_RESET)
 		bf_err_set(ctx->err, BGP_SESSION_RESET, ctx->off, "%s %s", name,
 		    ctx->why);
@@ -506,6 +511,8 @@ bgp_attrs_parse(struct bf_cur attrs, size_t base_off,
 	struct attr_ctx ctx = { .opts = opts, .out = out, .err = err };
 	struct bf_cur c = attrs;
 	enum bgp_outcome result = BGP_OK;
+	/* Every attribute type met, kept or not: RFC 7606 §3(g) duplicates. */
+	uint8_t seen[BGP_ATTR_MAX / 8] = { 0 };
 
 	/* The arrays at the end are reset by their counters only. */
 	memset(out, 0, offsetof(struct bgp_attrs, unknown));
@@ -540,7 +547,8 @@ bgp_attrs_parse(struct bf_cur attrs, size_t base_off,
 			break;
 		}
 		ctx.off = base_off + cur_offset(&attrs, &v);
-		if (bgp_attr_has(out, code)) {
+		ctx.hdr_off = hdr_off;
+		if ((seen[code / 8] >> (code % 8)) & 1) {
 			/* RFC 7606 §3(g): repeated MP_* is fatal, others dropped. */
 			if (code == BGP_ATTR_MP_REACH_NLRI ||
 			    code == BGP_ATTR_MP_UNREACH_NLRI) {
@@ -555,6 +563,7 @@ bgp_attrs_parse(struct bf_cur attrs, size_t base_off,
 			result = worse(result, BGP_ATTR_DISCARD);
 			continue;
 		}
+		seen[code / 8] |= (uint8_t)(1u << (code % 8));
 		r = dispatch(flags, code, v, &ctx);
 		if (r == BGP_ATTR_DISCARD)
 			clear_present(out, code);

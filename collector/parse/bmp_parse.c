@@ -250,7 +250,7 @@ bmp_stat_next(struct bf_cur *body, struct bmp_stat *s)
 	/* The IANA registry pairs each type with one of these three layouts. */
 	switch (s->len) {
 	case 4: {
-		uint32_t v32;
+		uint32_t v32 = 0;
 
 		(void)cur_get_u32(&v, &v32);
 		s->value = v32;

@@ -88,12 +88,22 @@ class Collector:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("collector exited: %s" % self.read_log())
-            if os.path.exists(self.bootstrap_file) and "ready" in self.read_log():
+            if os.path.exists(self.bootstrap_file) and self._listening():
                 break
             time.sleep(0.05)
         else:
+            self.proc.kill()
+            self.proc.wait()
             raise RuntimeError("collector not ready: %s" % self.read_log())
         self.brokers = open(self.bootstrap_file).read().strip()
+
+    def _listening(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.metrics_port),
+                                     timeout=1).close()
+            return True
+        except OSError:
+            return False
 
     def read_log(self):
         with open(self.log_path) as f:

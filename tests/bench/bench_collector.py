@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Collector benchmark (a program, not a test): replay one synthetic
+full-table BMP feed over loopback TCP into bmpflow-collector (embedded
+Kafka) and into pmacct's BMP daemon (pmbmpd, JSON log file), side by side,
+and print for each: prefix records per second end to end (first byte sent
+to last record acknowledged by Kafka / written to the log), CPU seconds and
+peak RSS, then the ratio.
+
+  bench_collector.py --collector BIN --gen BIN [--peers 10 --ipv4 1000000
+      --ipv6 200000] [--feed FILE] [--runs 1]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "collector"))
+import harness  # noqa: E402
+
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / CLK
+
+
+def proc_hwm_mib(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def send(port, path, wait_close=True):
+    s = socket.create_connection(("127.0.0.1", port))
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            s.sendall(b)
+    s.shutdown(socket.SHUT_WR)
+    if not wait_close:
+        s.close()
+        return
+    s.settimeout(3600)
+    try:
+        while s.recv(65536):
+            pass
+    except OSError:
+        pass
+    s.close()
+
+
+def run_bmpflow(args, feed, expected, schemas):
+    col = harness.Collector(args.collector, schemas)
+    try:
+        cpu0 = proc_cpu(col.proc.pid)
+        t0 = time.monotonic()
+        send(col.port, feed)
+        key = 'bmpflow_records_total{topic="bmp.route",state="delivered"}'
+        while True:
+            m = col.metrics()
+            if m[key] >= expected and m["bmpflow_producer_queue_messages"] == 0:
+                break
+            time.sleep(0.05)
+        t = time.monotonic() - t0
+        cpu = proc_cpu(col.proc.pid) - cpu0
+        rss = proc_hwm_mib(col.proc.pid)
+        pauses = m["bmpflow_backpressure_pauses_total"]
+    finally:
+        col.stop()
+    return {"records": int(m[key]), "secs": t, "cpu": cpu, "rss": rss,
+            "note": "%d back-pressure pauses" % pauses}
+
+
+def run_pmbmpd(feed, expected):
+    d = tempfile.mkdtemp(prefix="bench-pmbmpd-")
+    port = harness.free_port()
+    log = os.path.join(d, "bmp.json")
+    conf = os.path.join(d, "pmbmpd.conf")
+    with open(conf, "w") as f:
+        f.write("daemonize: false\nbmp_daemon_ip: 127.0.0.1\n"
+                "bmp_daemon_port: %d\nbmp_daemon_msglog_file: %s\n"
+                "bmp_daemon_msglog_output: json\nlogfile: %s/pmbmpd.log\n"
+                % (port, log, d))
+    p = subprocess.Popen(["pmbmpd", "-f", conf])
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port)).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        time.sleep(0.5)
+        cpu0 = proc_cpu(p.pid)
+        t0 = time.monotonic()
+        t0_wall = time.time()
+        send(port, feed, wait_close=False)
+        # Done when the log stops growing for 2 s; its mtime is the end.
+        last, still = -1, 0.0
+        while still < 2.0:
+            size = os.path.getsize(log) if os.path.exists(log) else 0
+            if size == last:
+                still += 0.1
+            else:
+                last, still = size, 0.0
+            time.sleep(0.1)
+        t = os.path.getmtime(log) - t0_wall
+        cpu = proc_cpu(p.pid) - cpu0
+        rss = proc_hwm_mib(p.pid)
+        n = int(subprocess.run(
+            ["grep", "-c", '"bmp_msg_type": "route_monitor"', log],
+            capture_output=True, text=True).stdout.strip() or 0)
+        del t0
+    finally:
+        # pmbmpd ignores SIGTERM while a session is open.
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        shutil.rmtree(d, ignore_errors=True)
+    return {"records": n, "secs": t, "cpu": cpu, "rss": rss,
+            "note": "JSON log file"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--collector", required=True)
+    ap.add_argument("--gen", help="bmpflow-gen-fulltable")
+    ap.add_argument("--decode", help="bmpflow-decode, to count the feed")
+    ap.add_argument("--feed", help="use this BMP file instead of generating")
+    ap.add_argument("--peers", type=int, default=10)
+    ap.add_argument("--ipv4", type=int, default=1000000)
+    ap.add_argument("--ipv6", type=int, default=200000)
+    ap.add_argument("--schemas", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "schemas"))
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="bench-collector-")
+    try:
+        feed = args.feed
+        if feed is None:
+            feed = os.path.join(tmp, "feed.bmp")
+            out = subprocess.run([args.gen, "--peers", str(args.peers),
+                                  "--ipv4", str(args.ipv4), "--ipv6",
+                                  str(args.ipv6), "-o", feed],
+                                 capture_output=True, text=True, check=True)
+            g = dict(re.findall(r"(\w+)=(\d+)", out.stderr))
+            expected = int(g["announced"]) + int(g["withdrawn"])
+        else:
+            n, _ = harness.decoder_summary(args.decode, feed)
+            expected = n["prefixes announced"] + n["withdrawn"]
+        size = os.path.getsize(feed)
+        print("feed: %s, %.1f MB, %d prefix records" % (
+            os.path.basename(feed), size / 1e6, expected))
+        res = {"bmpflow-collector": run_bmpflow(args, feed, expected,
+                                                args.schemas),
+               "pmbmpd": run_pmbmpd(feed, expected)}
+        print("%-18s %10s %8s %12s %8s %9s  %s" % (
+            "", "records", "secs", "prefixes/s", "cpu s", "peak MiB",
+            "notes"))
+        for name, r in res.items():
+            print("%-18s %10d %8.2f %12.0f %8.2f %9.1f  %s" % (
+                name, r["records"], r["secs"], r["records"] / r["secs"],
+                r["cpu"], r["rss"], r["note"]))
+        a, b = res["bmpflow-collector"], res["pmbmpd"]
+        print("ratio bmpflow/pmbmpd: %.2fx prefixes/s, %.2fx CPU per "
+              "prefix" % ((a["records"] / a["secs"]) / (b["records"] /
+                          b["secs"]), (a["cpu"] / a["records"]) /
+                          (b["cpu"] / b["records"])))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1093 @@
+/*
+ * bmpflow-gen-fulltable: write a deterministic synthetic BMP stream (RFC 7854)
+ * of full-table feeds, for the decoder benchmark and the smoke test.
+ *
+ *   bmpflow-gen-fulltable -o /tmp/fulltable.bmp  (the default feed)
+ *   bmpflow-gen-fulltable --peers 3 --ipv4 20000 --ipv6 5000 \
+ *       --withdraw-pct 10 --seed 7 -o small.bmp
+ *   bmpflow-decode -q small.bmp     its summary matches our "generated:" line
+ *   bench_decode /tmp/fulltable.bmp
+ *
+ * The stream: Initiation; a Peer Up per peer (both OPENs with IPv4 and IPv6
+ * unicast multiprotocol and 4-octet AS capabilities); the peers' tables
+ * interleaved in bursts of Route Monitoring UPDATEs (IPv4 in the NLRI field,
+ * IPv6 in MP_REACH_NLRI), each table closed by End-of-RIB per family; then
+ * the optional withdrawals (withdrawn routes field, MP_UNREACH_NLRI); a Peer
+ * Down per peer and a Termination.  Every BMP message stays within 4096
+ * bytes, so its UPDATE does too.
+ *
+ * Same options, same bytes: everything is drawn from splitmix64 streams
+ * seeded by --seed.  Prefixes are unique per peer by construction: prefix i
+ * of a family is a keyed bijection of i within its prefix length's address
+ * space, and each peer walks the indexes through its own bijection.
+ *
+ * The last line on standard error counts what bmpflow-decode -q reports:
+ *   generated: messages=M updates=U announced=A withdrawn=W eor=E bytes=B
+ * Standalone on purpose (no bmpflow_core): it shares only wire constants with
+ * the decoder, so a decoder bug cannot hide itself in the test data.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/bgp_wire.h"
+#include "parse/bmp_wire.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define OUT_BUF_SIZE	(8u << 20)	/* flushed with one fwrite */
+#define MAX_BMP_MSG	BGP_MAX_MSG_LEN	/* whole BMP message, header included */
+#define MAX_UPDATE_LEN	(MAX_BMP_MSG - BMP_PEER_MSG_MIN)
+#define MSG_ROOM	(2 * MAX_BMP_MSG)	/* free space before each message */
+#define MAX_PEERS	65535
+#define MAX_PATH_LEN	10
+#define MAX_CLASSES	24
+#define TS_BASE		1704067200u	/* 2024-01-01T00:00:00Z */
+#define ROUTER_AS	64496		/* the monitored router, RFC 5398 */
+#define ROUTER_ID	0xc0000201u	/* 192.0.2.1 */
+#define IPV6_NH_LEN	16
+
+/* splitmix64: small, fast, and good enough for test data. */
+struct rng {
+	uint64_t	s;
+};
+
+static uint64_t
+rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform enough in [0, n) for n < 2^32. */
+static uint32_t
+rng_below(struct rng *r, uint32_t n)
+{
+	return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
+}
+
+/* Index drawn from weights w[0..n) summing to 100. */
+static unsigned
+pick(struct rng *r, const uint8_t *w, unsigned n)
+{
+	uint32_t x = rng_below(r, 100);
+	unsigned i;
+
+	for (i = 0; i + 1 < n && x >= w[i]; i++)
+		x -= w[i];
+	return i;
+}
+
+static uint64_t
+derive_key(uint64_t seed, uint64_t salt)
+{
+	struct rng r = { seed ^ (salt * 0xd6e8feb86659fd93ULL) };
+
+	return rng_next(&r);
+}
+
+/*
+ * A keyed bijection of [0, 2^bits): adding a key, multiplying by an odd
+ * number and xor-shifting right are each invertible modulo 2^bits.
+ */
+static uint64_t
+mix_bits(uint64_t x, unsigned bits, uint64_t key)
+{
+	uint64_t mask = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+	unsigned sh = bits / 2 + 1;
+
+	for (int round = 0; round < 3; round++) {
+		x = (x + key) & mask;
+		x = (x * 0x9e3779b97f4a7c15ULL) & mask;
+		x ^= x >> sh;
+		key = key * 0x5851f42d4c957f2dULL + 0x14057b7ef767814fULL;
+	}
+	return x;
+}
+
+/* A keyed bijection of [0, n), n <= 2^bits, by cycle walking. */
+static uint64_t
+permute(uint64_t x, uint64_t n, unsigned bits, uint64_t key)
+{
+	do
+		x = mix_bits(x, bits, key);
+	while (x >= n);
+	return x;
+}
+
+static unsigned
+ceil_log2(uint64_t n)
+{
+	unsigned b = 0;
+
+	while (b < 64 && (1ULL << b) < n)
+		b++;
+	return b;
+}
+
+/*
+ * Prefix lengths of a family, weights per 10000, most frequent first (the
+ * class lookup scans in this order).  Shapes follow public full tables:
+ * IPv4 about 60% /24; IPv6 about half /48, then /32, /44, /40.
+ */
+struct len_weight {
+	uint8_t		len;
+	uint16_t	weight;
+};
+
+static const struct len_weight v4_lens[] = {
+	{ 24, 5900 }, { 22, 1050 }, { 23, 1000 }, { 21, 520 }, { 20, 480 },
+	{ 19, 330 }, { 16, 250 }, { 18, 190 }, { 17, 120 }, { 15, 40 },
+	{ 14, 40 }, { 13, 30 }, { 12, 20 }, { 11, 12 }, { 10, 8 }, { 9, 4 },
+	{ 8, 6 },
+};
+
+static const struct len_weight v6_lens[] = {
+	{ 48, 4700 }, { 32, 1250 }, { 44, 1000 }, { 40, 900 }, { 36, 450 },
+	{ 46, 400 }, { 47, 350 }, { 29, 300 }, { 45, 200 }, { 42, 150 },
+	{ 33, 100 }, { 34, 80 }, { 28, 60 }, { 38, 60 },
+};
+
+struct len_class {
+	uint8_t		len;
+	unsigned	bits;		/* of the address space's bijection */
+	uint64_t	space;		/* distinct prefixes of this length */
+	uint64_t	start, count;	/* prefix indexes [start, start+count) */
+	uint64_t	key;
+};
+
+/* One address family's prefix set: index in [0, n) -> unique prefix. */
+struct family {
+	bool		v6;
+	uint64_t	n;
+	unsigned	n_bits;		/* ceil(log2(n)), for the order bijection */
+	unsigned	n_cls;
+	struct len_class cls[MAX_CLASSES];
+};
+
+/*
+ * Split n prefixes over the length classes: by weight, capped by each
+ * length's space (IPv4 1.0.0.0-223.255.255.255, IPv6 2000::/3), the excess
+ * going to the classes with room.  Returns 0, or -1 when n does not fit.
+ */
+static int
+family_init(struct family *f, bool v6, uint64_t n, uint64_t seed)
+{
+	const struct len_weight *lw = v6 ? v6_lens : v4_lens;
+	unsigned nl = v6 ? NELEM(v6_lens) : NELEM(v4_lens);
+	uint64_t given = 0, excess, start = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->v6 = v6;
+	f->n = n;
+	f->n_bits = ceil_log2(n);
+	f->n_cls = nl;
+	for (unsigned i = 0; i < nl; i++) {
+		struct len_class *c = &f->cls[i];
+
+		c->len = lw[i].len;
+		c->space = v6 ? 1ULL << (c->len - 3) :
+		    (uint64_t)223 << (c->len - 8);
+		c->bits = ceil_log2(c->space);
+		c->key = derive_key(seed, (v6 ? 0x600 : 0x400) + c->len);
+		c->count = n / 10000 * lw[i].weight +
+		    n % 10000 * lw[i].weight / 10000;
+		given += c->count;
+	}
+	excess = n - given;
+	for (unsigned i = 0; i < nl; i++) {
+		struct len_class *c = &f->cls[i];
+
+		if (c->count > c->space) {
+			excess += c->count - c->space;
+			c->count = c->space;
+		}
+	}
+	for (unsigned i = 0; i < nl && excess > 0; i++) {
+		struct len_class *c = &f->cls[i];
+		uint64_t room = c->space - c->count;
+		uint64_t take = room < excess ? room : excess;
+
+		c->count += take;
+		excess -= take;
+	}
+	if (excess > 0)
+		return -1;
+	for (unsigned i = 0; i < nl; i++) {
+		f->cls[i].start = start;
+		start += f->cls[i].count;
+	}
+	return 0;
+}
+
+/* Write prefix i as NLRI (length byte, prefix bytes); returns bytes. */
+static size_t
+put_prefix(const struct family *f, uint64_t i, uint8_t *b)
+{
+	const struct len_class *c = f->cls;
+	uint64_t v, top;
+	unsigned nbytes;
+
+	while (i >= c->start + c->count)
+		c++;
+	v = permute(i - c->start, c->space, c->bits, c->key);
+	if (f->v6)
+		top = (v | 1ULL << (c->len - 3)) << (64 - c->len);
+	else
+		top = (v + (1ULL << (c->len - 8))) << (64 - c->len);
+	nbytes = (c->len + 7u) / 8;
+	b[0] = c->len;
+	for (unsigned k = 0; k < nbytes; k++)
+		b[1 + k] = (uint8_t)(top >> (56 - 8 * k));
+	return 1 + nbytes;
+}
+
+/* Largest NLRI of a family: length byte and a full address. */
+#define MAX_NLRI_LEN	17
+
+struct opts {
+	uint32_t	peers;
+	uint64_t	ipv4, ipv6;
+	uint64_t	seed;
+	double		withdraw_pct;
+	uint32_t	per_update;	/* 0: drawn per UPDATE */
+	const char	*out;
+};
+
+enum phase {
+	PH_V4,
+	PH_EOR4,
+	PH_V6,
+	PH_EOR6,
+	PH_TABLE_DONE,
+	PH_WD4 = PH_TABLE_DONE,
+	PH_WD6,
+	PH_DONE,
+};
+
+struct peer {
+	uint32_t	idx;
+	uint32_t	addr, local_addr, bgp_id, as;
+	uint16_t	com_as;		/* 16-bit ASN used in its communities */
+	uint8_t		nh6[IPV6_NH_LEN];
+	struct rng	rng;
+	uint64_t	order4, order6, wkey4, wkey6;	/* bijection keys */
+	uint64_t	pos4, pos6;	/* next table position announced */
+	uint64_t	wpos4, wpos6, wd4, wd6;	/* withdrawn so far, to withdraw */
+	enum phase	phase;
+};
+
+struct stats {
+	uint64_t	msgs, updates, announced, withdrawn, eor, bytes;
+};
+
+struct gen {
+	struct opts	 o;
+	FILE		*out;
+	uint8_t		*buf;
+	size_t		 used;
+	struct rng	 rng;		/* interleaving of peers */
+	uint64_t	 ts_us;
+	struct family	 v4, v6;
+	struct peer	*peers;
+	struct stats	 st;
+};
+
+static const uint32_t peer_as_list[] = {
+	3356, 1299, 174, 2914, 6939, 3257, 6453, 199524, 3491, 1273,
+	6461, 9002, 4637, 5511, 12956, 7018, 701, 6830, 2497, 6762,
+};
+
+static const uint32_t transit_as[] = {
+	174, 209, 701, 1239, 1273, 1299, 2828, 2914, 3257, 3320, 3356, 3491,
+	4134, 4637, 4826, 5511, 6453, 6461, 6762, 6830, 6939, 7018, 7473, 7922,
+	9002, 12956, 20485, 24482, 31133, 37100, 58453, 132203, 262589, 199524,
+};
+
+#define N_TRANSIT16	31	/* the leading 2-octet ASNs of transit_as */
+
+static const uint16_t community_values[] = {
+	1, 2, 3, 22, 80, 86, 100, 110, 120, 200, 300, 400, 500, 666, 1000,
+	2000, 3000, 9999,
+};
+
+/* Prefixes per UPDATE 1..12: most pack several sharing their attributes. */
+static const uint8_t pack_w[12] = { 22, 14, 11, 9, 8, 7, 6, 5, 5, 5, 4, 4 };
+/* AS_PATH length 1..10. */
+static const uint8_t path_len_w[MAX_PATH_LEN] = {
+	2, 12, 26, 25, 16, 9, 5, 3, 1, 1,
+};
+/* COMMUNITIES count 0..6. */
+static const uint8_t comm_w[7] = { 30, 15, 15, 13, 11, 9, 7 };
+
+static uint8_t *
+put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+	return b + 2;
+}
+
+static uint8_t *
+put32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+	return b + 4;
+}
+
+static void
+flush_out(struct gen *g)
+{
+	if (g->used > 0 && fwrite(g->buf, 1, g->used, g->out) != g->used) {
+		fprintf(stderr, "bmpflow-gen-fulltable: %s: write error: %s\n",
+		    g->o.out ? g->o.out : "stdout", strerror(errno));
+		exit(1);
+	}
+	g->used = 0;
+}
+
+/* Start a BMP message: returns where its 6-byte common header goes. */
+static uint8_t *
+msg_begin(struct gen *g)
+{
+	if (OUT_BUF_SIZE - g->used < MSG_ROOM)
+		flush_out(g);
+	return g->buf + g->used + BMP_COMMON_HDR_LEN;
+}
+
+/* Finish the message whose body ends at end: fill the common header. */
+static void
+msg_end(struct gen *g, uint8_t type, const uint8_t *end)
+{
+	uint8_t *start = g->buf + g->used;
+	size_t len = (size_t)(end - start);
+
+	if (len > MAX_BMP_MSG && type == BMP_ROUTE_MONITORING) {
+		fprintf(stderr, "bmpflow-gen-fulltable: internal error: UPDATE "
+		    "message of %zu bytes\n", len);
+		abort();
+	}
+	start[0] = BMP_VERSION;
+	(void)put32(start + 1, (uint32_t)len);
+	start[5] = type;
+	g->used += len;
+	g->st.msgs++;
+	g->st.bytes += len;
+}
+
+static uint8_t *
+put_peer_hdr(struct gen *g, uint8_t *b, const struct peer *p)
+{
+	uint64_t us;
+
+	g->ts_us += 17 + (g->st.msgs & 31);
+	us = g->ts_us;
+	*b++ = BMP_PEER_GLOBAL;
+	*b++ = 0;			/* IPv4 peer, pre-policy Adj-RIB-In */
+	memset(b, 0, 8 + 12);		/* RD; IPv4 in the last 4 of 16 */
+	b += 20;
+	b = put32(b, p->addr);
+	b = put32(b, p->as);
+	b = put32(b, p->bgp_id);
+	b = put32(b, TS_BASE + (uint32_t)(us / 1000000));
+	return put32(b, (uint32_t)(us % 1000000));
+}
+
+/* BGP header with a length to be patched by bgp_end(). */
+static uint8_t *
+bgp_begin(uint8_t *b, uint8_t type)
+{
+	memset(b, 0xff, BGP_MARKER_LEN);
+	b[BGP_MARKER_LEN + 2] = type;
+	return b + BGP_HDR_LEN;
+}
+
+static void
+bgp_end(uint8_t *start, const uint8_t *end)
+{
+	(void)put16(start + BGP_MARKER_LEN, (uint16_t)(end - start));
+}
+
+/* Information TLV (Initiation, Termination): type, length, value. */
+static uint8_t *
+put_tlv(uint8_t *b, uint16_t type, const void *v, size_t len)
+{
+	b = put16(b, type);
+	b = put16(b, (uint16_t)len);
+	memcpy(b, v, len);
+	return b + len;
+}
+
+static void
+emit_initiation(struct gen *g)
+{
+	char descr[160];
+	const char *name = "gen-fulltable.example.net";
+	uint8_t *b = msg_begin(g);
+	int n;
+
+	n = snprintf(descr, sizeof(descr), "bmpflow-gen-fulltable synthetic "
+	    "full table: %" PRIu32 " peers, %" PRIu64 " IPv4 + %" PRIu64
+	    " IPv6 prefixes each, seed %" PRIu64, g->o.peers, g->o.ipv4,
+	    g->o.ipv6, g->o.seed);
+	if (n < 0 || (size_t)n >= sizeof(descr))
+		n = (int)strlen(descr);
+	b = put_tlv(b, BMP_INFO_SYSDESCR, descr, (size_t)n);
+	b = put_tlv(b, BMP_INFO_SYSNAME, name, strlen(name));
+	msg_end(g, BMP_INITIATION, b);
+}
+
+static void
+emit_termination(struct gen *g)
+{
+	const char *why = "bmpflow-gen-fulltable: end of synthetic feed";
+	uint8_t reason[2] = { 0, 0 };	/* administratively closed */
+	uint8_t *b = msg_begin(g);
+
+	b = put_tlv(b, BMP_INFO_STRING, why, strlen(why));
+	b = put_tlv(b, BMP_TERM_REASON, reason, sizeof(reason));
+	msg_end(g, BMP_TERMINATION, b);
+}
+
+/*
+ * BGP OPEN with one Capabilities parameter: multiprotocol IPv4 and IPv6
+ * unicast (RFC 4760), route refresh (RFC 2918), optionally enhanced route
+ * refresh (RFC 7313), 4-octet AS (RFC 6793).
+ */
+static uint8_t *
+put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap)
+{
+	uint8_t *start = b, *plen, *caps;
+
+	b = bgp_begin(b, BGP_MSG_OPEN);
+	*b++ = 4;
+	b = put16(b, as > 0xffff ? BGP_AS_TRANS : (uint16_t)as);
+	b = put16(b, hold);
+	b = put32(b, id);
+	plen = b++;
+	*b++ = BGP_OPT_PARAM_CAPABILITIES;
+	caps = b++;
+	*b++ = BGP_CAP_MP;
+	*b++ = 4;
+	b = put16(b, BGP_AFI_IPV4);
+	*b++ = 0;
+	*b++ = BGP_SAFI_UNICAST;
+	*b++ = BGP_CAP_MP;
+	*b++ = 4;
+	b = put16(b, BGP_AFI_IPV6);
+	*b++ = 0;
+	*b++ = BGP_SAFI_UNICAST;
+	*b++ = BGP_CAP_ROUTE_REFRESH;
+	*b++ = 0;
+	if (err_cap) {
+		*b++ = BGP_CAP_ENHANCED_RR;
+		*b++ = 0;
+	}
+	*b++ = BGP_CAP_AS4;
+	*b++ = 4;
+	b = put32(b, as);
+	*caps = (uint8_t)(b - caps - 1);
+	*plen = (uint8_t)(b - plen - 1);
+	bgp_end(start, b);
+	return b;
+}
+
+static void
+emit_peer_up(struct gen *g, const struct peer *p)
+{
+	uint8_t *b = msg_begin(g);
+	bool passive = p->idx % 2 == 0;
+
+	b = put_peer_hdr(g, b, p);
+	memset(b, 0, 12);
+	b = put32(b + 12, p->local_addr);
+	b = put16(b, passive ? 179 : (uint16_t)(32768 + p->idx % 28000));
+	b = put16(b, passive ? (uint16_t)(49152 + p->idx % 16000) : 179);
+	b = put_open(b, ROUTER_AS, 180, ROUTER_ID, false);	/* sent */
+	b = put_open(b, p->as, 90, p->bgp_id, true);		/* received */
+	msg_end(g, BMP_PEER_UP, b);
+}
+
+static void
+emit_peer_down(struct gen *g, struct peer *p)
+{
+	uint8_t *b = msg_begin(g);
+
+	b = put_peer_hdr(g, b, p);
+	if (rng_below(&p->rng, 2) == 0) {
+		*b++ = BMP_PD_LOCAL_NO_NOTIFY;
+		b = put16(b, 2);	/* FSM event 2, ManualStop */
+	} else
+		*b++ = BMP_PD_REMOTE_NO_NOTIFY;
+	msg_end(g, BMP_PEER_DOWN, b);
+}
+
+static uint32_t
+draw_origin_as(struct rng *r)
+{
+	uint32_t as;
+
+	if (rng_below(r, 100) < 22)
+		return 131072 + rng_below(r, 270000);
+	as = 1 + rng_below(r, 64495);
+	return as == BGP_AS_TRANS ? as + 1 : as;
+}
+
+static unsigned
+draw_pack(const struct gen *g, struct rng *r)
+{
+	if (g->o.per_update > 0)
+		return g->o.per_update;
+	return 1 + pick(r, pack_w, NELEM(pack_w));
+}
+
+/* Attribute header; extended length when the value needs it. */
+static uint8_t *
+put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
+{
+	if (len > 255) {
+		*b++ = flags | BGP_ATTR_F_EXTLEN;
+		*b++ = code;
+		return put16(b, (uint16_t)len);
+	}
+	*b++ = flags;
+	*b++ = code;
+	*b++ = (uint8_t)len;
+	return b;
+}
+
+/*
+ * Path attributes up to COMMUNITIES (ascending type codes, RFC 4271 §5):
+ * ORIGIN, AS_PATH (one 4-octet AS_SEQUENCE from the peer to the origin),
+ * NEXT_HOP for IPv4, sometimes MED, ATOMIC_AGGREGATE with AGGREGATOR,
+ * COMMUNITIES.
+ */
+static uint8_t *
+put_attrs_head(struct peer *p, uint8_t *b, bool v6)
+{
+	static const uint8_t origin_w[3] = { 85, 3, 12 };
+	struct rng *r = &p->rng;
+	uint32_t path[MAX_PATH_LEN], origin_as;
+	unsigned n = 1 + pick(r, path_len_w, MAX_PATH_LEN), nc;
+
+	b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE, BGP_ATTR_ORIGIN, 1);
+	*b++ = (uint8_t)pick(r, origin_w, NELEM(origin_w));
+
+	path[0] = p->as;
+	for (unsigned i = 1; i < n; i++) {
+		uint32_t j = rng_below(r, NELEM(transit_as));
+
+		/* no repeated neighbour: the list holds each ASN once */
+		if (transit_as[j] == path[i - 1])
+			j = (j + 1) % (uint32_t)NELEM(transit_as);
+		path[i] = transit_as[j];
+	}
+	origin_as = p->as;
+	if (n >= 2) {
+		origin_as = path[n - 1] = draw_origin_as(r);
+		if (n >= 4 && rng_below(r, 100) < 7)	/* prepending */
+			for (unsigned j = 1 + rng_below(r, 2); j > 0; j--)
+				path[n - 1 - j] = origin_as;
+	}
+	b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE, BGP_ATTR_AS_PATH, 2 + 4 * n);
+	*b++ = BGP_ASPATH_SEQUENCE;
+	*b++ = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++)
+		b = put32(b, path[i]);
+
+	if (!v6) {
+		b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE, BGP_ATTR_NEXT_HOP, 4);
+		b = put32(b, p->addr);
+	}
+	if (rng_below(r, 100) < 35) {
+		static const uint32_t meds[] = { 0, 0, 10, 20, 50, 100, 200, 1000 };
+
+		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MED, 4);
+		b = put32(b, meds[rng_below(r, NELEM(meds))] + rng_below(r, 3));
+	}
+	if (rng_below(r, 100) < 3) {
+		b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE,
+		    BGP_ATTR_ATOMIC_AGGREGATE, 0);
+		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE,
+		    BGP_ATTR_AGGREGATOR, 8);
+		b = put32(b, origin_as);
+		b = put32(b, 0x0a000000u | rng_below(r, 1u << 24));
+	}
+	nc = pick(r, comm_w, NELEM(comm_w));
+	if (nc > 0) {
+		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE,
+		    BGP_ATTR_COMMUNITIES, 4 * nc);
+		for (unsigned i = 0; i < nc; i++) {
+			uint16_t hi = rng_below(r, 100) < 75 ? p->com_as :
+			    (uint16_t)transit_as[rng_below(r, N_TRANSIT16)];
+			uint16_t lo = rng_below(r, 100) < 60 ?
+			    community_values[rng_below(r,
+			    NELEM(community_values))] :
+			    (uint16_t)(1 + rng_below(r, 65534));
+
+			b = put16(b, hi);
+			b = put16(b, lo);
+		}
+	}
+	return b;
+}
+
+/* LARGE_COMMUNITY entries to send (0..3): drawn before the NLRI budget. */
+static unsigned
+draw_large(struct peer *p)
+{
+	unsigned pct = p->as > 0xffff ? 50 : 15;
+
+	if (rng_below(&p->rng, 100) >= pct)
+		return 0;
+	return 1 + rng_below(&p->rng, 3);
+}
+
+static size_t
+large_len(unsigned n)
+{
+	return n ? 3 + 12 * n : 0;
+}
+
+static uint8_t *
+put_large(struct peer *p, uint8_t *b, unsigned n)
+{
+	if (n == 0)
+		return b;
+	b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE,
+	    BGP_ATTR_LARGE_COMMUNITIES, 12 * n);
+	for (unsigned i = 0; i < n; i++) {
+		b = put32(b, p->as);
+		b = put32(b, 1 + rng_below(&p->rng, 10));
+		b = put32(b, rng_below(&p->rng, 1000000));
+	}
+	return b;
+}
+
+/*
+ * Up to want NLRI of family f at positions *pos.. (mapped to prefix indexes
+ * by the bijection key) into nl, within budget bytes.  Returns bytes
+ * written; *count says how many prefixes.
+ */
+static size_t
+fill_nlri(const struct family *f, uint64_t *pos, uint64_t end, uint64_t key,
+    unsigned want, size_t budget, uint8_t *nl, unsigned *count)
+{
+	size_t used = 0;
+	unsigned k = 0;
+
+	while (k < want && *pos < end && used + MAX_NLRI_LEN <= budget) {
+		uint64_t i = permute(*pos, f->n, f->n_bits, key);
+
+		used += put_prefix(f, i, nl + used);
+		(*pos)++;
+		k++;
+	}
+	if (k == 0) {
+		fprintf(stderr, "bmpflow-gen-fulltable: internal error: no "
+		    "room for a prefix\n");
+		abort();
+	}
+	*count = k;
+	return used;
+}
+
+/* One Route Monitoring UPDATE announcing the peer's next prefixes of f. */
+static void
+emit_announce(struct gen *g, struct peer *p, bool v6)
+{
+	const struct family *f = v6 ? &g->v6 : &g->v4;
+	uint8_t nl[MAX_UPDATE_LEN];
+	uint8_t *b = msg_begin(g), *bgp, *alen, *attrs;
+	unsigned want = draw_pack(g, &p->rng), n_large, count;
+	size_t budget, nlen, mp_fixed = v6 ? 4 + 5 + IPV6_NH_LEN : 0;
+
+	b = put_peer_hdr(g, b, p);
+	bgp = b;
+	b = bgp_begin(b, BGP_MSG_UPDATE);
+	b = put16(b, 0);		/* no withdrawn routes */
+	alen = b;
+	b += 2;
+	attrs = b;
+	b = put_attrs_head(p, b, v6);
+	n_large = draw_large(p);
+	budget = MAX_UPDATE_LEN - (size_t)(b - bgp) - large_len(n_large) -
+	    mp_fixed;
+	if (v6)
+		nlen = fill_nlri(f, &p->pos6, f->n, p->order6, want, budget,
+		    nl, &count);
+	else
+		nlen = fill_nlri(f, &p->pos4, f->n, p->order4, want, budget,
+		    nl, &count);
+	if (v6) {
+		/* RFC 4760 §3: AFI, SAFI, next hop, reserved, NLRI. */
+		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MP_REACH_NLRI,
+		    5 + IPV6_NH_LEN + nlen);
+		b = put16(b, BGP_AFI_IPV6);
+		*b++ = BGP_SAFI_UNICAST;
+		*b++ = IPV6_NH_LEN;
+		memcpy(b, p->nh6, IPV6_NH_LEN);
+		b += IPV6_NH_LEN;
+		*b++ = 0;
+		memcpy(b, nl, nlen);
+		b += nlen;
+	}
+	b = put_large(p, b, n_large);
+	(void)put16(alen, (uint16_t)(b - attrs));
+	if (!v6) {
+		memcpy(b, nl, nlen);
+		b += nlen;
+	}
+	bgp_end(bgp, b);
+	msg_end(g, BMP_ROUTE_MONITORING, b);
+	g->st.updates++;
+	g->st.announced += count;
+}
+
+/* One UPDATE withdrawing the peer's next chosen prefixes of f. */
+static void
+emit_withdraw(struct gen *g, struct peer *p, bool v6)
+{
+	const struct family *f = v6 ? &g->v6 : &g->v4;
+	uint8_t nl[MAX_UPDATE_LEN];
+	uint8_t *b = msg_begin(g), *bgp;
+	unsigned want = draw_pack(g, &p->rng), count;
+	size_t nlen, budget = MAX_UPDATE_LEN - BGP_UPDATE_MIN_LEN -
+	    (v6 ? 4 + 3 : 0);
+
+	b = put_peer_hdr(g, b, p);
+	bgp = b;
+	b = bgp_begin(b, BGP_MSG_UPDATE);
+	if (v6) {
+		nlen = fill_nlri(f, &p->wpos6, p->wd6, p->wkey6, want, budget,
+		    nl, &count);
+		b = put16(b, 0);
+		b = put16(b, (uint16_t)(nlen + 3 + (3 + nlen > 255 ? 4 : 3)));
+		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL,
+		    BGP_ATTR_MP_UNREACH_NLRI, 3 + nlen);
+		b = put16(b, BGP_AFI_IPV6);
+		*b++ = BGP_SAFI_UNICAST;
+	} else {
+		nlen = fill_nlri(f, &p->wpos4, p->wd4, p->wkey4, want, budget,
+		    nl, &count);
+		b = put16(b, (uint16_t)nlen);
+	}
+	memcpy(b, nl, nlen);
+	b += nlen;
+	if (!v6)
+		b = put16(b, 0);	/* no path attributes */
+	bgp_end(bgp, b);
+	msg_end(g, BMP_ROUTE_MONITORING, b);
+	g->st.updates++;
+	g->st.withdrawn += count;
+}
+
+/* End-of-RIB, RFC 4724 §2: empty UPDATE, or MP_UNREACH_NLRI with no NLRI. */
+static void
+emit_eor(struct gen *g, struct peer *p, bool v6)
+{
+	uint8_t *b = msg_begin(g), *bgp;
+
+	b = put_peer_hdr(g, b, p);
+	bgp = b;
+	b = bgp_begin(b, BGP_MSG_UPDATE);
+	b = put16(b, 0);
+	if (v6) {
+		b = put16(b, 6);
+		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL,
+		    BGP_ATTR_MP_UNREACH_NLRI, 3);
+		b = put16(b, BGP_AFI_IPV6);
+		*b++ = BGP_SAFI_UNICAST;
+	} else
+		b = put16(b, 0);
+	bgp_end(bgp, b);
+	msg_end(g, BMP_ROUTE_MONITORING, b);
+	g->st.updates++;
+	g->st.eor++;
+}
+
+/*
+ * Emit the peer's next message of its current phase, moving on through the
+ * phases before limit.  Returns false when it has nothing left before limit.
+ */
+static bool
+peer_step(struct gen *g, struct peer *p, enum phase limit)
+{
+	while (p->phase < limit) {
+		switch (p->phase) {
+		case PH_V4:
+			if (p->pos4 < g->v4.n) {
+				emit_announce(g, p, false);
+				return true;
+			}
+			break;
+		case PH_EOR4:
+			emit_eor(g, p, false);
+			p->phase++;
+			return true;
+		case PH_V6:
+			if (p->pos6 < g->v6.n) {
+				emit_announce(g, p, true);
+				return true;
+			}
+			break;
+		case PH_EOR6:
+			emit_eor(g, p, true);
+			p->phase++;
+			return true;
+		case PH_WD4:
+			if (p->wpos4 < p->wd4) {
+				emit_withdraw(g, p, false);
+				return true;
+			}
+			break;
+		case PH_WD6:
+			if (p->wpos6 < p->wd6) {
+				emit_withdraw(g, p, true);
+				return true;
+			}
+			break;
+		case PH_DONE:
+			return false;
+		}
+		p->phase++;
+	}
+	return false;
+}
+
+/* Round robin over the peers in bursts of 1..32 UPDATEs, as routers write. */
+static void
+run_stage(struct gen *g, enum phase limit)
+{
+	bool any;
+
+	do {
+		any = false;
+		for (uint32_t i = 0; i < g->o.peers; i++) {
+			unsigned burst = 1 + rng_below(&g->rng, 32);
+
+			while (burst-- > 0 && peer_step(g, &g->peers[i], limit))
+				any = true;
+		}
+	} while (any);
+}
+
+static void
+peer_init(struct gen *g, struct peer *p, uint32_t i)
+{
+	uint64_t s = g->o.seed;
+
+	memset(p, 0, sizeof(*p));
+	p->idx = i;
+	p->local_addr = 0x0a000000u + 2 * i;	/* 10.0.0.0/31 per peer */
+	p->addr = p->local_addr + 1;
+	p->bgp_id = 0xac100001u + i;		/* 172.16.0.1 + i */
+	p->as = i < NELEM(peer_as_list) ? peer_as_list[i] : 200000 + i;
+	p->com_as = p->as > 0xffff ? (uint16_t)(64512 + i % 1000) :
+	    (uint16_t)p->as;
+	(void)put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
+	(void)put32(p->nh6 + 4, 0xffff0000u);
+	(void)put32(p->nh6 + 12, i + 1);
+	p->rng.s = derive_key(s, 0x10000 + i);
+	p->order4 = derive_key(s, 0x20000 + i);
+	p->order6 = derive_key(s, 0x30000 + i);
+	p->wkey4 = derive_key(s, 0x40000 + i);
+	p->wkey6 = derive_key(s, 0x50000 + i);
+	p->wd4 = (uint64_t)((double)g->v4.n * g->o.withdraw_pct / 100.0);
+	p->wd6 = (uint64_t)((double)g->v6.n * g->o.withdraw_pct / 100.0);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: bmpflow-gen-fulltable [options]\n"
+"\n"
+"Write a deterministic synthetic BMP stream (RFC 7854) of full-table feeds:\n"
+"Initiation, a Peer Up per peer, each peer's IPv4 and IPv6 unicast table in\n"
+"Route Monitoring UPDATEs with End-of-RIB, optional withdrawals, a Peer Down\n"
+"per peer and a Termination.  The same options give the same bytes.\n"
+"\n"
+"  --peers N          peers (default 10, at most %d)\n"
+"  --ipv4 N           IPv4 prefixes per peer (default 1000000)\n"
+"  --ipv6 N           IPv6 prefixes per peer (default 200000)\n"
+"  --seed S           seed of every random draw (default 1)\n"
+"  --withdraw-pct P   after the tables, withdraw P%% of each peer's prefixes\n"
+"                     (default 0)\n"
+"  --per-update K     pack K prefixes per UPDATE (fewer only at a table's end\n"
+"                     or at the 4096-byte limit); default: drawn 1..12 per\n"
+"                     UPDATE, most packing several\n"
+"  -o FILE            output file (default standard output)\n"
+"  -h, --help         this help\n"
+"\n"
+"The last line on standard error counts what was written, as bmpflow-decode\n"
+"-q counts it:\n"
+"  generated: messages=M updates=U announced=A withdrawn=W eor=E bytes=B\n",
+	    MAX_PEERS);
+}
+
+/* Parse an unsigned decimal within [min, max]; -1 with a message if not. */
+static int
+parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
+    uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v < min ||
+	    v > max) {
+		fprintf(stderr, "bmpflow-gen-fulltable: --%s wants a number "
+		    "between %" PRIu64 " and %" PRIu64 ", not '%s'\n", opt,
+		    min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_PEERS = 256, O_IPV4, O_IPV6, O_SEED, O_WITHDRAW, O_PER_UPDATE };
+	static const struct option longopts[] = {
+		{ "peers", required_argument, NULL, O_PEERS },
+		{ "ipv4", required_argument, NULL, O_IPV4 },
+		{ "ipv6", required_argument, NULL, O_IPV6 },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "withdraw-pct", required_argument, NULL, O_WITHDRAW },
+		{ "per-update", required_argument, NULL, O_PER_UPDATE },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_PEERS:
+			if (parse_u64("peers", optarg, 1, MAX_PEERS, &v) < 0)
+				return -1;
+			o->peers = (uint32_t)v;
+			break;
+		case O_IPV4:
+			if (parse_u64("ipv4", optarg, 0, 1ULL << 32,
+			    &o->ipv4) < 0)
+				return -1;
+			break;
+		case O_IPV6:
+			if (parse_u64("ipv6", optarg, 0, 1ULL << 32,
+			    &o->ipv6) < 0)
+				return -1;
+			break;
+		case O_SEED:
+			if (parse_u64("seed", optarg, 0, UINT64_MAX,
+			    &o->seed) < 0)
+				return -1;
+			break;
+		case O_WITHDRAW:
+			errno = 0;
+			o->withdraw_pct = strtod(optarg, &end);
+			if (errno || end == optarg || *end != '\0' ||
+			    !(o->withdraw_pct >= 0 && o->withdraw_pct <= 100)) {
+				fprintf(stderr, "bmpflow-gen-fulltable: "
+				    "--withdraw-pct wants a percentage between "
+				    "0 and 100, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case O_PER_UPDATE:
+			if (parse_u64("per-update", optarg, 1, 4000, &v) < 0)
+				return -1;
+			o->per_update = (uint32_t)v;
+			break;
+		case 'o':
+			o->out = strcmp(optarg, "-") == 0 ? NULL : optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "bmpflow-gen-fulltable: unexpected argument "
+		    "'%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gen g;
+
+	memset(&g, 0, sizeof(g));
+	g.o.peers = 10;
+	g.o.ipv4 = 1000000;
+	g.o.ipv6 = 200000;
+	g.o.seed = 1;
+	if (parse_args(argc, argv, &g.o) < 0)
+		return 2;
+	if (family_init(&g.v4, false, g.o.ipv4, g.o.seed) < 0 ||
+	    family_init(&g.v6, true, g.o.ipv6, g.o.seed) < 0) {
+		fprintf(stderr, "bmpflow-gen-fulltable: too many prefixes for "
+		    "the unicast address space of the modelled lengths\n");
+		return 2;
+	}
+	g.rng.s = derive_key(g.o.seed, 0x1);
+	g.buf = malloc(OUT_BUF_SIZE);
+	g.peers = calloc(g.o.peers, sizeof(*g.peers));
+	if (g.buf == NULL || g.peers == NULL) {
+		fprintf(stderr, "bmpflow-gen-fulltable: out of memory\n");
+		return 1;
+	}
+	g.out = g.o.out == NULL ? stdout : fopen(g.o.out, "wb");
+	if (g.out == NULL) {
+		fprintf(stderr, "bmpflow-gen-fulltable: %s: cannot create: %s\n",
+		    g.o.out, strerror(errno));
+		return 1;
+	}
+	for (uint32_t i = 0; i < g.o.peers; i++)
+		peer_init(&g, &g.peers[i], i);
+
+	emit_initiation(&g);
+	for (uint32_t i = 0; i < g.o.peers; i++)
+		emit_peer_up(&g, &g.peers[i]);
+	run_stage(&g, PH_TABLE_DONE);
+	run_stage(&g, PH_DONE);
+	for (uint32_t i = 0; i < g.o.peers; i++)
+		emit_peer_down(&g, &g.peers[i]);
+	emit_termination(&g);
+	flush_out(&g);
+
+	if (fflush(g.out) != 0 || (g.out != stdout && fclose(g.out) != 0)) {
+		fprintf(stderr, "bmpflow-gen-fulltable: %s: write error: %s\n",
+		    g.o.out ? g.o.out : "stdout", strerror(errno));
+		return 1;
+	}
+	fprintf(stderr, "generated: messages=%" PRIu64 " updates=%" PRIu64
+	    " announced=%" PRIu64 " withdrawn=%" PRIu64 " eor=%" PRIu64
+	    " bytes=%" PRIu64 "\n", g.st.msgs, g.st.updates, g.st.announced,
+	    g.st.withdrawn, g.st.eor, g.st.bytes);
+	free(g.peers);
+	free(g.buf);
+	return 0;
+}
