@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Who may connect, and how the collector is configured:
+  - a config file sets keys, flags override it, --print-config shows it;
+  - a bad config line or flag is refused with file:line and the reason;
+  - routers outside the allow list are refused, logged and counted, while
+    allowed ones stream normally;
+  - sessions beyond max-sessions are refused, logged and counted;
+  - /metrics answers, other paths get 404."""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+
+def closed_by_peer(src, port, timeout=5):
+    """Connect from src; True when the collector closes the session."""
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    s.settimeout(timeout)
+    try:
+        return s.recv(1) == b""
+    except (socket.timeout, ConnectionResetError):
+        return False
+    finally:
+        s.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--collector", required=True)
+    ap.add_argument("--decode", required=True)
+    ap.add_argument("--schemas", required=True)
+    ap.add_argument("--data", required=True)
+    args = ap.parse_args()
+    failures = []
+    d = tempfile.mkdtemp(prefix="bmpflow-admission-")
+
+    # Config file and flags.
+    conf = os.path.join(d, "collector.conf")
+    with open(conf, "w") as f:
+        f.write("# test\nlisten = 127.0.0.1:5999\nmax_sessions = 7\n"
+                "allow = 127.0.9.0/24\nkafka.linger.ms = 5\n"
+                "queue-mbytes = 16\n")
+    out = subprocess.run([args.collector, "--config", conf,
+                          "--max-sessions", "9", "--print-config"],
+                         capture_output=True, text=True)
+    for want in ("listen = 127.0.0.1:5999", "max-sessions = 9",
+                 "allow = 127.0.9.0/24", "kafka.linger.ms = 5",
+                 "queue-mbytes = 16"):
+        if want not in out.stdout:
+            failures.append("--print-config lacks '%s': %s" % (
+                want, out.stdout))
+    with open(conf, "a") as f:
+        f.write("max-sessions = lots\n")
+    out = subprocess.run([args.collector, "--config", conf],
+                         capture_output=True, text=True)
+    if out.returncode != 2 or "collector.conf:7: max-sessions 'lots'" \
+            not in out.stderr:
+        failures.append("bad config line: rc %d, '%s'" % (
+            out.returncode, out.stderr.strip()))
+    out = subprocess.run([args.collector, "--allow", "300.1.2.3/8"],
+                         capture_output=True, text=True)
+    if out.returncode != 2 or "allow '300.1.2.3/8'" not in out.stderr:
+        failures.append("bad --allow: rc %d, '%s'" % (
+            out.returncode, out.stderr.strip()))
+    out = subprocess.run([args.collector, "--help"], capture_output=True,
+                         text=True)
+    if out.returncode != 0 or "--kafka-brokers" not in out.stdout:
+        failures.append("--help")
+
+    capture = open(os.path.join(args.data, "bmp",
+                                "cisco-xr7102-18peers-realtcp.bmp"),
+                   "rb").read()
+    col = harness.Collector(args.collector, args.schemas, extra=[
+        "--allow", "127.0.9.0/24", "--allow", "::1", "--max-sessions", "3"])
+    held = []
+    try:
+        if not closed_by_peer("127.0.8.1", col.port):
+            failures.append("router outside the allow list was not closed")
+        harness.replay(col.port, capture, source="127.0.9.1")
+        for i in range(3):
+            s = socket.socket()
+            s.bind(("127.0.9.%d" % (10 + i), 0))
+            s.connect(("127.0.0.1", col.port))
+            held.append(s)
+        deadline = time.time() + 10
+        while col.metrics()["bmpflow_sessions"] < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        if not closed_by_peer("127.0.9.20", col.port):
+            failures.append("4th session beyond max-sessions 3 not closed")
+        for s in held:
+            s.close()
+        m = col.wait_delivered()
+        log = col.read_log()
+        for want in ("router 127.0.8.1 refused: source address not in the "
+                     "allow list",
+                     "router 127.0.9.20 refused: 3 sessions open, "
+                     "max-sessions is 3"):
+            if want not in log:
+                failures.append("log lacks '%s'" % want)
+        checks = {'bmpflow_sessions_total{outcome="refused_allowlist"}': 1,
+                  'bmpflow_sessions_total{outcome="refused_limit"}': 1,
+                  'bmpflow_records_total{topic="bmp.route",'
+                  'state="delivered"}': 236}
+        for k, v in checks.items():
+            if m[k] != v:
+                failures.append("metric %s = %s, want %s" % (k, m[k], v))
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/other" %
+                                   col.metrics_port, timeout=5)
+            failures.append("/other did not 404")
+        except urllib.error.HTTPError as e:
+            if e.code != 404:
+                failures.append("/other gave %d" % e.code)
+        print("allow list and max-sessions: %d refused by allow list, %d by "
+              "limit, %d route records from the allowed router" % (
+                  m['bmpflow_sessions_total{outcome="refused_allowlist"}'],
+                  m['bmpflow_sessions_total{outcome="refused_limit"}'],
+                  m['bmpflow_records_total{topic="bmp.route",'
+                    'state="delivered"}']))
+    finally:
+        rc = col.stop()
+    if rc != 0:
+        failures.append("collector exit status %s" % rc)
+    for f in failures:
+        print("FAIL:", f)
+    print("admission: %d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
