@@ -888,44 +888,21 @@ bf_enc_update_begin(struct bf_encoder *e, const struct bf_router *rt,
 	    u->outcome == BGP_TREAT_AS_WITHDRAW ? 2 : 0);
 	e->update = u;
 	e->attrs_action = -1;
+	e->attrs_af = NULL;
 }
 
-const struct bf_record *
-bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
+/* Next hop: MP_REACH's for its family, else NEXT_HOP; none for withdraws. */
+static void
+set_next_hop(struct bf_enc_rec *r, const struct bgp_attrs *a,
+    const struct bgp_af *af, bool announce)
 {
-	struct bf_enc_rec *r = &e->rec[BF_TOPIC_ROUTE];
-	const struct bgp_update *u = e->update;
-	const struct bgp_attrs *a = &u->attrs;
-	const struct bgp_nlri *n = &rt->nlri;
-	char pfx[BF_PREFIX_STRLEN], rd[BF_RD_STRLEN], nh[BF_ADDR_STRLEN];
-	bool announce = rt->action == BGP_ANNOUNCE;
+	char nh[BF_ADDR_STRLEN];
 
-	if (e->attrs_action != (int)rt->action) {
-		set_attrs(r, announce ? a : NULL);
-		e->attrs_action = (int)rt->action;
-	}
-	set_enum(r, F_ACTION, announce ? 0 : 1);
-	set_str(r, F_FAMILY, rt->af->name);
-	set_int(r, F_AFI, rt->af->afi);
-	set_int(r, F_SAFI, rt->af->safi);
-	set_str(r, F_PREFIX, bf_prefix_fmt(&n->prefix, pfx, sizeof(pfx)));
-	set_int(r, F_PREFIX_LEN, n->prefix.len);
-	set_opt_str(r, F_RD, n->has_rd ? bf_rd_fmt(n->rd, rd, sizeof(rd)) :
-	    NULL);
-	set_opt_long(r, F_PATH_ID, n->has_path_id, n->path_id);
-	{
-		avro_value_t labels = array_reset(r, F_LABELS), el;
-
-		for (uint8_t i = 0; i < n->n_labels; i++)
-			if (avro_value_append(&labels, &el, NULL) == 0)
-				avro_value_set_int(&el, (int32_t)n->labels[i]);
-	}
-	/* Next hop: MP_REACH's for its family, else NEXT_HOP. */
 	if (!announce) {
 		set_null(r, F_NEXT_HOP);
 		set_null(r, F_NEXT_HOP_LINK_LOCAL);
 	} else if (bgp_attr_has(a, BGP_ATTR_MP_REACH_NLRI) &&
-	    a->mp_reach.af == rt->af) {
+	    a->mp_reach.af == af) {
 		set_opt_str(r, F_NEXT_HOP, bf_addr_fmt(&a->mp_reach.next_hop,
 		    nh, sizeof(nh)));
 		set_opt_str(r, F_NEXT_HOP_LINK_LOCAL, bf_addr_fmt(
@@ -935,9 +912,49 @@ bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 		    bf_addr_fmt(&a->next_hop, nh, sizeof(nh)) : NULL);
 		set_null(r, F_NEXT_HOP_LINK_LOCAL);
 	}
-	if (n->has_rd)
+}
+
+const struct bf_record *
+bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
+{
+	struct bf_enc_rec *r = &e->rec[BF_TOPIC_ROUTE];
+	const struct bgp_update *u = e->update;
+	const struct bgp_attrs *a = &u->attrs;
+	const struct bgp_nlri *n = &rt->nlri;
+	char pfx[BF_PREFIX_STRLEN], rd[BF_RD_STRLEN];
+	bool announce = rt->action == BGP_ANNOUNCE;
+
+	/* Fields shared by a run of prefixes of one family and action are
+	 * set once per run: the Avro value keeps them. */
+	if (e->attrs_action != (int)rt->action || e->attrs_af != rt->af) {
+		if (e->attrs_action != (int)rt->action)
+			set_attrs(r, announce ? a : NULL);
+		e->attrs_action = (int)rt->action;
+		e->attrs_af = rt->af;
+		set_enum(r, F_ACTION, announce ? 0 : 1);
+		set_str(r, F_FAMILY, rt->af->name);
+		set_int(r, F_AFI, rt->af->afi);
+		set_int(r, F_SAFI, rt->af->safi);
+		set_next_hop(r, a, rt->af, announce);
+	}
+	set_str(r, F_PREFIX, bf_prefix_fmt(&n->prefix, pfx, sizeof(pfx)));
+	set_int(r, F_PREFIX_LEN, n->prefix.len);
+	set_opt_str(r, F_RD, n->has_rd ? bf_rd_fmt(n->rd, rd, sizeof(rd)) :
+	    NULL);
+	set_opt_long(r, F_PATH_ID, n->has_path_id, n->path_id);
+	if (n->n_labels > 0 || e->had_labels) {
+		avro_value_t labels = array_reset(r, F_LABELS), el;
+
+		for (uint8_t i = 0; i < n->n_labels; i++)
+			if (avro_value_append(&labels, &el, NULL) == 0)
+				avro_value_set_int(&el, (int32_t)n->labels[i]);
+		e->had_labels = n->n_labels > 0;
+	}
+	if (n->has_rd) {
 		set_key(e, rd, pfx, NULL);
-	else
-		set_key(e, pfx, NULL, NULL);
+	} else {
+		e->out.key_len = strlen(pfx);
+		memcpy(e->out.key, pfx, e->out.key_len + 1);
+	}
 	return rec_write(e, BF_TOPIC_ROUTE);
 }

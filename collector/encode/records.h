@@ -88,6 +88,8 @@ struct bf_encoder {
 	/* state of the UPDATE being encoded, see bf_enc_update_begin() */
 	const struct bgp_update	*update;
 	int			 attrs_action;	/* action attrs are set for, -1 */
+	const struct bgp_af	*attrs_af;	/* family the value holds */
+	bool			 had_labels;	/* labels field not empty */
 	struct bf_record	 out;
 };
 
