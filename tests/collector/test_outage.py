@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""A Kafka outage in the middle of a full-table feed.
+
+bmpflow-mock-kafka (librdkafka's mock cluster in its own process, 64
+partitions per topic) stands in for Kafka; bmpflow-collector produces to it
+with --kafka-brokers; kcat consumes bmp.route from the beginning into a
+file the whole time.  bmpflow-gen-fulltable writes a feed of 1,000,000
+prefixes (800,000 IPv4 + 200,000 IPv6, one peer) plus 2% withdrawals,
+which is replayed over one TCP session.  Once about a third of it has been
+sent, every broker goes down for 10 s, then comes back.  Checks:
+  - every prefix record arrives exactly once: the consumed count equals
+    the decoder's prefixes announced + withdrawn, no (peer_address, prefix,
+    action, path_id) occurs twice, and the set equals the one
+    bmpflow-decode --json prints (also shown as an order-independent
+    checksum: sum of crc32 of each tuple's text mod 2^64);
+  - bmpflow_records_total{topic="bmp.route",state="failed"} is 0 and
+    produced == delivered on every topic;
+  - back-pressure stopped the router reads (bmpflow_backpressure_pauses_total
+    > 0) and the collector's peak RSS (VmHWM) stays under RSS_LIMIT_MIB."""
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+IPV4, IPV6, WITHDRAW_PCT, SEED = 800000, 200000, 2, 11
+DOWN_AT = 0.35          # share of the feed's bytes sent before the outage
+DOWN_SECONDS = 10
+RSS_LIMIT_MIB = 256
+# Sanitizer builds (BMPFLOW_SANITIZED=1 from ctest) carry shadow memory and
+# a quarantine: the memory bound is checked in the release build only.
+if os.environ.get("BMPFLOW_SANITIZED") == "1":
+    RSS_LIMIT_MIB *= 8
+TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats", "bmp.raw")
+
+
+def tuple_text(peer, prefix, action, path_id):
+    return "%s|%s|%s|%s" % (peer, prefix, action,
+                            "" if path_id is None else path_id)
+
+
+def checksum(texts):
+    s = 0
+    for t in texts:
+        s += zlib.crc32(t.encode())
+    return s % (1 << 64)
+
+
+def expected_routes(decode_bin, path):
+    """Route tuples from bmpflow-decode --json, streamed."""
+    import json
+    out = []
+    p = subprocess.Popen([decode_bin, "--json", path],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True)
+    for line in p.stdout:
+        if '"route_monitoring"' not in line:
+            continue
+        m = json.loads(line)
+        if m.get("type") != "route_monitoring" or "bgp" not in m:
+            continue
+        peer = m["peer"]["address"]
+        for x in m["bgp"].get("prefixes", []):
+            out.append(tuple_text(peer, x["prefix"], x["action"],
+                                  x.get("path_id")))
+    p.wait(timeout=60)
+    return out
+
+
+KCAT_FORMAT = "%p %o %R%s%k\n"
+
+
+def scan_kcat(data, off, out):
+    """Walk kcat KCAT_FORMAT output from off; for each complete record set
+    out[(partition, offset)] = (value start, value end); return the new
+    off and the number of records seen."""
+    n_data, seen = len(data), 0
+    while True:
+        sp1 = data.find(b" ", off, off + 12)
+        sp2 = data.find(b" ", sp1 + 1, sp1 + 22) if sp1 > 0 else -1
+        if sp2 < 0 or sp2 + 5 > n_data:
+            break
+        (n,) = struct.unpack_from(">I", data, sp2 + 1)
+        end = data.find(b"\n", sp2 + 5 + n)
+        if end < 0:
+            break
+        out[(int(data[off:sp1]), int(data[sp1 + 1:sp2]))] = (
+            sp2 + 5, sp2 + 5 + n)
+        off = end + 1
+        seen += 1
+    return off, seen
+
+
+class KcatFile:
+    """Incremental scan_kcat over a file kcat is still writing."""
+
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        self.base = 0       # file offset of buf[0]
+        self.buf = b""
+
+    def scan(self, out):
+        self.buf += self.f.read()
+        tmp = {}
+        off, seen = scan_kcat(self.buf, 0, tmp)
+        for k, (a, b) in tmp.items():
+            out[k] = (self.base + a, self.base + b)
+        self.buf = self.buf[off:]
+        self.base += off
+        return seen
+
+    def close(self):
+        self.f.close()
+
+
+_schemas = None
+
+
+def _init_worker(schema_dir):
+    global _schemas
+    _schemas = harness.Schemas(schema_dir)
+
+
+def _decode_range(job):
+    path, bounds = job
+    texts, other = [], 0
+    if not bounds:
+        return texts, other
+    base = bounds[0][0]
+    with open(path, "rb") as f:
+        f.seek(base)
+        data = f.read(bounds[-1][1] - base)
+    for a, b in bounds:
+        name, rec = _schemas.decode(data[a - base:b - base])
+        if name != "route":
+            other += 1
+            continue
+        texts.append(tuple_text(rec["peer_address"], rec["prefix"],
+                                rec["action"], rec["path_id"]))
+    return texts, other
+
+
+class Mock:
+    def __init__(self, binary):
+        self.proc = subprocess.Popen(
+            [binary, "--partitions", "64"] + list(TOPICS),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("bootstrap "):
+            self.stop()
+            raise RuntimeError("mock kafka: %r" % line)
+        self.brokers = line.split()[1]
+
+    def command(self, cmd):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        ack = self.proc.stdout.readline().strip()
+        if ack != "ok " + cmd:
+            raise RuntimeError("mock kafka: %r for %r" % (ack, cmd))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Sender(threading.Thread):
+    """Replays the feed over one session, counting bytes sent."""
+
+    def __init__(self, port, data):
+        super().__init__(daemon=True)
+        self.port, self.data = port, data
+        self.sent = 0
+        self.error = None
+
+    def run(self):
+        import socket
+        try:
+            s = socket.create_connection(("127.0.0.1", self.port),
+                                         timeout=300)
+            view = memoryview(self.data)
+            while self.sent < len(self.data):
+                self.sent += s.send(view[self.sent:self.sent + 65536])
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(4096):
+                pass
+            s.close()
+        except OSError as e:
+            self.error = e
+
+
+def vm_hwm_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def records(m, topic, state):
+    return m['bmpflow_records_total{topic="%s",state="%s"}' % (topic, state)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--collector", required=True)
+    ap.add_argument("--decode", required=True)
+    ap.add_argument("--schemas", required=True)
+    ap.add_argument("--data", required=True)  # unused: the feed is synthetic
+    ap.add_argument("--mock-kafka", required=True)
+    ap.add_argument("--gen", required=True)
+    args = ap.parse_args()
+
+    t0 = time.time()
+    failures = []
+    tmp = tempfile.mkdtemp(prefix="bmpflow-outage-")
+    mock = col = kcat = None
+    feed = os.path.join(tmp, "feed.bmp")
+    out_path = os.path.join(tmp, "route.kcat")
+    try:
+        g = subprocess.run([args.gen, "--peers", "1", "--ipv4", str(IPV4),
+                            "--ipv6", str(IPV6), "--withdraw-pct",
+                            str(WITHDRAW_PCT), "--seed", str(SEED),
+                            "-o", feed], capture_output=True, text=True,
+                           timeout=120)
+        gen_line = [l for l in g.stderr.splitlines()
+                    if l.startswith("generated:")]
+        if g.returncode != 0 or not gen_line:
+            raise RuntimeError("generator failed: %s" % g.stderr)
+        print(gen_line[-1])
+        n, _ = harness.decoder_summary(args.decode, feed)
+        want_routes = n["prefixes announced"] + n["withdrawn"]
+        data = open(feed, "rb").read()
+
+        mock = Mock(args.mock_kafka)
+        col = harness.Collector(args.collector, args.schemas,
+                                extra=["--kafka-brokers", mock.brokers])
+        # -E: keep consuming through the outage (kcat ends on "all
+        # brokers down" otherwise).
+        kcat_err = open(os.path.join(tmp, "kcat.err"), "w")
+        out_f = open(out_path, "wb")
+        kcat = subprocess.Popen(
+            ["kcat", "-C", "-b", mock.brokers, "-t", "bmp.route", "-o",
+             "beginning", "-E", "-q", "-f", KCAT_FORMAT],
+            stdout=out_f, stderr=kcat_err)
+        out_f.close()
+        kcat_err.close()
+
+        t_start = time.time()
+        sender = Sender(col.port, data)
+        sender.start()
+        deadline = time.time() + 120
+        while sender.sent < DOWN_AT * len(data) and sender.is_alive() and \
+                time.time() < deadline:
+            time.sleep(0.01)
+        m_down = col.metrics()
+        mock.command("down")
+        t_down = time.time()
+        print("brokers down after %.1f MB of %.1f MB sent, %d route records "
+              "delivered" % (sender.sent / 1e6, len(data) / 1e6,
+                             records(m_down, "bmp.route", "delivered")))
+        time.sleep(DOWN_SECONDS)
+        m_up = col.metrics()
+        mock.command("up")
+        print("brokers up after %.1f s: %.1f MB sent, %d route records "
+              "produced, %d delivered, queue %.1f MB, %d back-pressure "
+              "pauses" % (time.time() - t_down, sender.sent / 1e6,
+                          records(m_up, "bmp.route", "produced"),
+                          records(m_up, "bmp.route", "delivered"),
+                          m_up["bmpflow_producer_queue_bytes"] / 1e6,
+                          m_up["bmpflow_backpressure_pauses_total"]))
+        sender.join(timeout=240)
+        if sender.is_alive() or sender.error:
+            raise RuntimeError("replay did not finish: %s" % sender.error)
+        deadline = time.time() + 120
+        while True:
+            m = col.metrics()
+            done = m["bmpflow_sessions"] == 0 and \
+                m["bmpflow_producer_queue_messages"] == 0 and \
+                all(records(m, t, "produced") ==
+                    records(m, t, "delivered") + records(m, t, "failed")
+                    for t in TOPICS)
+            if done or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        t_delivered = time.time()
+        if not done:
+            failures.append("not delivered in 120 s after the replay: %s" %
+                            {k: v for k, v in m.items() if "queue" in k or
+                             "records" in k})
+        hwm = vm_hwm_kib(col.proc.pid)
+
+        # Let the consumer catch up, then a little longer so a duplicate
+        # would show.  Records are keyed by (partition, offset): a consumer
+        # reading one twice is no duplicate, a record at two offsets is.
+        produced = records(m, "bmp.route", "produced")
+        bg, seen = {}, 0
+        reader = KcatFile(out_path)
+        deadline = time.time() + 120
+        last = (-1, time.time())
+        while time.time() < deadline:
+            seen += reader.scan(bg)
+            if len(bg) >= produced:
+                break
+            if len(bg) != last[0]:
+                last = (len(bg), time.time())
+            elif time.time() - last[1] > 30:
+                break       # stuck for 30 s: the final pass will tell
+            time.sleep(0.2)
+        time.sleep(2)
+        kcat.send_signal(signal.SIGTERM)
+        try:
+            kcat.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            kcat.kill()
+            kcat.wait()
+        seen += reader.scan(bg)
+        reader.close()
+        print("background consumer: %d records (%d reads)" % (len(bg),
+                                                             seen))
+        sources = [(out_path, bg)]
+        if len(bg) < produced:
+            # It lost its way in the outage: read the topic once more
+            # from the beginning (the mock keeps it all in 64 partitions).
+            final_path = os.path.join(tmp, "route-final.kcat")
+            with open(final_path, "wb") as out_f:
+                subprocess.run(["kcat", "-C", "-b", mock.brokers, "-t",
+                                "bmp.route", "-o", "beginning", "-e", "-q",
+                                "-f", KCAT_FORMAT], stdout=out_f,
+                               stderr=subprocess.DEVNULL, timeout=300)
+            final = {}
+            with open(final_path, "rb") as f:
+                scan_kcat(f.read(), 0, final)
+            print("final consumer pass: %d records, %d not seen by the "
+                  "background consumer" % (len(final),
+                                           len(final.keys() - bg.keys())))
+            for k in bg.keys() & final.keys():
+                del final[k]
+            sources.append((final_path, final))
+        t_consumed = time.time()
+
+        # Decode with python3-avro on every core, in parallel with the
+        # expected side.
+        workers = max(1, min(4, os.cpu_count() or 1))
+        jobs = []
+        for path, recs in sources:
+            bounds = sorted(recs.values())
+            step = (len(bounds) + workers * 8 - 1) // (workers * 8) or 1
+            jobs += [(path, bounds[i:i + step])
+                     for i in range(0, len(bounds), step)]
+        del bg, sources
+        with multiprocessing.Pool(workers, _init_worker,
+                                  (args.schemas,)) as pool:
+            res = pool.map_async(_decode_range, jobs)
+            exp = expected_routes(args.decode, feed)
+            got, other = [], 0
+            for texts, o in res.get(timeout=600):
+                got.extend(texts)
+                other += o
+        t_decoded = time.time()
+        if other:
+            failures.append("bmp.route holds %d records of other schemas" %
+                            other)
+        got_set = set(got)
+        exp_set = set(exp)
+        dups = len(got) - len(got_set)
+        sum_got, sum_exp = checksum(got), checksum(exp)
+        print("bmp.route: %d records consumed, %d distinct, checksum %016x; "
+              "decoder: %d prefixes (%d + %d withdrawn), %d distinct, "
+              "checksum %016x" % (len(got), len(got_set), sum_got,
+                                  want_routes, n["prefixes announced"],
+                                  n["withdrawn"], len(exp_set), sum_exp))
+        if len(exp) != want_routes or len(exp_set) != len(exp):
+            failures.append("decoder --json gives %d route tuples (%d "
+                            "distinct), its summary %d" % (
+                                len(exp), len(exp_set), want_routes))
+        if len(got) != want_routes:
+            failures.append("consumed %d route records, want %d" % (
+                len(got), want_routes))
+        if dups:
+            failures.append("%d duplicate route records" % dups)
+        if got_set != exp_set:
+            miss = sorted(exp_set - got_set)
+            extra = sorted(got_set - exp_set)
+            failures.append("route sets differ: %d missing (e.g. %s), %d "
+                            "unexpected (e.g. %s)" % (
+                                len(miss), miss[:3], len(extra), extra[:3]))
+        if sum_got != sum_exp:
+            failures.append("checksum %016x, want %016x" % (sum_got,
+                                                             sum_exp))
+        del got, got_set, exp, exp_set
+
+        failed = sum(records(m, t, "failed") for t in TOPICS)
+        if records(m, "bmp.route", "failed") or failed:
+            failures.append("collector counts %d failed records (%d "
+                            "bmp.route)" % (failed, records(
+                                m, "bmp.route", "failed")))
+        if produced != want_routes:
+            failures.append("collector produced %d route records, want %d" %
+                            (produced, want_routes))
+        pauses = m["bmpflow_backpressure_pauses_total"]
+        if pauses < 1:
+            failures.append("no back-pressure pause during a %d s outage" %
+                            DOWN_SECONDS)
+        if hwm > RSS_LIMIT_MIB * 1024:
+            failures.append("collector VmHWM %.1f MiB > %d MiB" % (
+                hwm / 1024, RSS_LIMIT_MIB))
+        secs = t_delivered - t_start
+        print("collector: %.1f MB read, %d route records delivered in %.1f s "
+              "(%.0f records/s with a %d s outage), %d back-pressure pauses "
+              "(%.1f s paused), %d failed, VmHWM %.1f MiB (bound %d MiB)" % (
+                  m["bmpflow_bytes_total"] / 1e6,
+                  records(m, "bmp.route", "delivered"), secs,
+                  records(m, "bmp.route", "delivered") / secs, DOWN_SECONDS,
+                  pauses, m["bmpflow_backpressure_seconds_total"],
+                  records(m, "bmp.route", "failed"), hwm / 1024,
+                  RSS_LIMIT_MIB))
+        print("consumer caught up %.1f s after delivery; decode %.1f s" % (
+            t_consumed - t_delivered, t_decoded - t_consumed))
+    except Exception as e:  # noqa: BLE001 - reported as a failure
+        failures.append("%s: %s" % (type(e).__name__, e))
+    finally:
+        if kcat is not None and kcat.poll() is None:
+            kcat.kill()
+            kcat.wait()
+        rc = col.stop() if col is not None else 0
+        if col is not None:
+            noisy = [l for l in col.read_log().splitlines()
+                     if " warn " in l or " error " in l]
+            print("collector log: %d warn/error lines%s" % (
+                len(noisy), "".join("\n  " + l for l in noisy[:3])))
+            shutil.rmtree(col.dir, ignore_errors=True)
+        if mock is not None:
+            mock.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    if rc != 0:
+        failures.append("collector exit status %s" % rc)
+    for f in failures:
+        print("FAIL:", f)
+    print("outage: %d route records, %d s outage, %d failures, %.0f s" % (
+        want_routes, DOWN_SECONDS, len(failures), time.time() - t0))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
