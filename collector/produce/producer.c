@@ -8,6 +8,12 @@
 
 #include "../common/log.h"
 
+/*
+ * What one queued record costs librdkafka: value, key and header copies
+ * plus its message and header structs (measured: about 200 bytes).
+ */
+#define MSG_OVERHEAD	256
+
 /* Per message: which topic and how many bytes, for the in-flight count. */
 #define OPAQUE(topic, len)	((void *)(uintptr_t)((uint64_t)(len) << 8 | \
 				    (uint64_t)(topic)))
@@ -52,6 +58,9 @@ on_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 {
 	(void)rk;
 	(void)arg;
+	/* The log callback already said which connection failed. */
+	if (err == RD_KAFKA_RESP_ERR__TRANSPORT)
+		return;
 	/* Broker outages are transient: librdkafka retries, we log. */
 	bf_log(err == RD_KAFKA_RESP_ERR__FATAL ? BF_LOG_ERROR : BF_LOG_WARN,
 	    "kafka: %s", reason);
@@ -134,6 +143,7 @@ bf_producer_send(struct bf_producer *p, const struct bf_record *r)
 {
 	rd_kafka_headers_t *h;
 	rd_kafka_resp_err_t err;
+	uint64_t cost = r->value_len + r->key_len + MSG_OVERHEAD;
 
 	for (;;) {
 		h = rd_kafka_headers_new(1);
@@ -144,7 +154,7 @@ bf_producer_send(struct bf_producer *p, const struct bf_record *r)
 		    RD_KAFKA_V_VALUE((void *)(uintptr_t)r->value, r->value_len),
 		    RD_KAFKA_V_KEY(r->key, r->key_len),
 		    RD_KAFKA_V_HEADERS(h),
-		    RD_KAFKA_V_OPAQUE(OPAQUE(r->topic, r->value_len)),
+		    RD_KAFKA_V_OPAQUE(OPAQUE(r->topic, cost)),
 		    RD_KAFKA_V_END);
 		if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
 			break;
@@ -160,7 +170,7 @@ bf_producer_send(struct bf_producer *p, const struct bf_record *r)
 		rd_kafka_poll(p->rk, 10);
 	}
 	p->produced[r->topic]++;
-	p->inflight_bytes += r->value_len;
+	p->inflight_bytes += cost;
 	p->inflight_msgs++;
 	return 0;
 }
