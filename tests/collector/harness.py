@@ -164,11 +164,14 @@ def replay(port, data, source="127.0.0.1", chunk=None, host="127.0.0.1"):
     s.close()
 
 
-def consume(brokers, topic, schemas):
-    """Every record of topic, decoded: list of (key, schema, record)."""
+def consume(brokers, topic, schemas, headers=None):
+    """Every record of topic, decoded: list of (key, schema, record).
+    With a list for headers, each message's Kafka headers text ("n=v,...")
+    is appended to it."""
     out = subprocess.run(
         ["kcat", "-C", "-b", brokers, "-t", topic, "-e", "-q",
-         "-f", "%R%s%k\n"], capture_output=True, check=False, timeout=600)
+         "-f", "%R%s%k\t%h\n"], capture_output=True, check=False,
+        timeout=600)
     if out.returncode != 0:
         raise RuntimeError("kcat %s: %s" % (topic, out.stderr.decode()))
     data = out.stdout
@@ -180,8 +183,10 @@ def consume(brokers, topic, schemas):
         value = data[off:off + n]
         off += n
         end = data.index(b"\n", off)
-        key = data[off:end].decode()
+        key, hdrs = data[off:end].decode().split("\t", 1)
         off = end + 1
+        if headers is not None:
+            headers.append(hdrs)
         name, rec = schemas.decode(value)
         recs.append((key, name, rec))
     return recs

@@ -11,7 +11,9 @@ them with python3-avro and check them against bmpflow-decode:
 import argparse
 import collections
 import glob
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -74,15 +76,46 @@ def main():
             # Odd-sized writes: messages straddle reads on purpose.
             harness.replay(col.port, open(path, "rb").read(), source=src,
                            chunk=1381 if i % 2 else None)
+        # One router over IPv6 as well.
+        v6 = [f for f in files if "cisco-xr7101" in f][0]
+        sources["::1"] = v6
+        harness.replay(col.port, open(v6, "rb").read(), source="::1",
+                       host="::1")
         col.wait_delivered()
         by_topic = {}
         for t in ("route", "peer", "router", "stats"):
             by_topic[t] = collections.defaultdict(list)
-            for key, name, rec in harness.consume(col.brokers, "bmp." + t,
-                                                  schemas):
+            headers = []
+            recs = harness.consume(col.brokers, "bmp." + t, schemas,
+                                   headers)
+            for (key, name, rec), hdr in zip(recs, headers):
                 if name != t:
                     failures.append("bmp.%s holds a %s record" % (t, name))
+                if hdr != "schema=" + t:
+                    failures.append("bmp.%s message headers '%s'" % (t, hdr))
+                want_key = {"route": rec.get("prefix") if not rec.get("rd")
+                            else "%s|%s" % (rec.get("rd"), rec.get("prefix")),
+                            "router": rec["router_address"]}.get(t)
+                if want_key is not None and key != want_key:
+                    failures.append("bmp.%s key '%s', want '%s'" % (
+                        t, key, want_key))
                 by_topic[t][rec["router_address"]].append(rec)
+        # bmpflow-tail prints the same records as JSON lines.
+        tail = os.path.join(os.path.dirname(args.collector), "bmpflow-tail")
+        out = subprocess.run([tail, "--kafka-bootstrap-file",
+                              col.bootstrap_file, "-t", "peer",
+                              "--from-beginning", "--meta", "--schema-dir",
+                              args.schemas], capture_output=True, text=True,
+                             timeout=120)
+        lines = [json.loads(l) for l in out.stdout.splitlines()]
+        n_peer = sum(len(v) for v in by_topic["peer"].values())
+        if out.returncode != 0 or len(lines) != n_peer or any(
+                l["schema"] != "peer" or l["value"]["event"] not in
+                ("up", "down") for l in lines):
+            failures.append("bmpflow-tail printed %d peer records (rc %d), "
+                            "kcat read %d" % (len(lines), out.returncode,
+                                              n_peer))
+        print("bmpflow-tail: %d peer records as JSON" % len(lines))
         print("%-55s %7s %7s %7s %7s" % ("capture", "route", "peer",
                                          "router", "stats"))
         for src, path in sources.items():
