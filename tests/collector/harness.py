@@ -208,3 +208,26 @@ def decoder_json(decode_bin, path):
     out = subprocess.run([decode_bin, "--json", path], capture_output=True,
                          text=True, check=False)
     return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+
+
+def test_args(*extra):
+    """The arguments every collector test takes (CMake passes them), plus
+    extra required options such as "--mock-kafka"."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    for name in ("--collector", "--decode", "--schemas", "--data") + extra:
+        ap.add_argument(name, required=True)
+    return ap.parse_args()
+
+
+def finish(col, failures, summary):
+    """Stop the collector (if any), print failures and the summary line;
+    the process exit status."""
+    if col is not None:
+        rc = col.stop()
+        if rc != 0:
+            failures.append("collector exit status %s" % rc)
+    for f in failures:
+        print("FAIL:", f)
+    print("%s, %d failures" % (summary, len(failures)))
+    return 1 if failures else 0

@@ -7,7 +7,6 @@
   - sessions beyond max-sessions are refused, logged and counted;
   - /metrics answers, other paths get 404."""
 
-import argparse
 import os
 import socket
 import subprocess
@@ -36,12 +35,7 @@ def closed_by_peer(src, port, timeout=5):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--collector", required=True)
-    ap.add_argument("--decode", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--data", required=True)
-    args = ap.parse_args()
+    args = harness.test_args()
     failures = []
     d = tempfile.mkdtemp(prefix="bmpflow-admission-")
 
@@ -129,13 +123,8 @@ def main():
                   m['bmpflow_records_total{topic="bmp.route",'
                     'state="delivered"}']))
     finally:
-        rc = col.stop()
-    if rc != 0:
-        failures.append("collector exit status %s" % rc)
-    for f in failures:
-        print("FAIL:", f)
-    print("admission: %d failures" % len(failures))
-    return 1 if failures else 0
+        rc = harness.finish(col, failures, "admission")
+    return rc
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ streams a real capture at the same time.  Each bad session must produce a
 clear log line naming the router and what was wrong, move the right
 metric, and leave the healthy session's records complete."""
 
-import argparse
 import collections
 import os
 import socket
@@ -36,12 +35,7 @@ def send_raw(port, src, data, reset=False):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--collector", required=True)
-    ap.add_argument("--decode", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--data", required=True)
-    args = ap.parse_args()
+    args = harness.test_args()
     healthy_path = os.path.join(args.data, "bmp",
                                 "multivendor-14routers.s15.bmp")
     healthy = open(healthy_path, "rb").read()
@@ -110,13 +104,8 @@ def main():
         if recs[("route", "127.0.2.6")] != 0:
             failures.append("bad Peer Up produced route records")
     finally:
-        rc = col.stop()
-    if rc != 0:
-        failures.append("collector exit status %s" % rc)
-    for f in failures:
-        print("FAIL:", f)
-    print("bad input: %d cases, %d failures" % (len(cases), len(failures)))
-    return 1 if failures else 0
+        rc = harness.finish(col, failures, "bad input: %d cases" % len(cases))
+    return rc
 
 
 if __name__ == "__main__":

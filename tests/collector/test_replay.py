@@ -8,7 +8,6 @@ them with python3-avro and check them against bmpflow-decode:
     prefix (peer, action, prefix, AS path, next hop, MED, LOCAL_PREF,
     communities, origin AS), compared as multisets."""
 
-import argparse
 import collections
 import glob
 import json
@@ -54,12 +53,7 @@ def avro_routes(recs):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--collector", required=True)
-    ap.add_argument("--decode", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--data", required=True)
-    args = ap.parse_args()
+    args = harness.test_args()
 
     files = sorted(glob.glob(os.path.join(args.data, "bmp", "*.bmp")))
     if not files:
@@ -154,13 +148,8 @@ def main():
                   m['bmpflow_decode_errors_total{kind="framing"}'],
                   m['bmpflow_decode_errors_total{kind="truncated"}']))
     finally:
-        rc = col.stop()
-    if rc != 0:
-        failures.append("collector exit status %s" % rc)
-    for f in failures:
-        print("FAIL:", f)
-    print("replay: %d captures, %d failures" % (len(files), len(failures)))
-    return 1 if failures else 0
+        rc = harness.finish(col, failures, "replay: %d captures" % len(files))
+    return rc
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ read, delivers every record and exits 0.  With Kafka down, it gives up
 after --drain-timeout, says how many records were not delivered, and exits
 1 — it never hangs and never claims success it did not have."""
 
-import argparse
 import os
 import signal
 import subprocess
@@ -53,13 +52,7 @@ def sigterm_and_wait(col, timeout):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--collector", required=True)
-    ap.add_argument("--decode", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--mock-kafka", required=True)
-    args = ap.parse_args()
+    args = harness.test_args("--mock-kafka")
     path = os.path.join(args.data, "bmp", "multivendor-14routers.s15.bmp")
     data = open(path, "rb").read()
     n, _ = harness.decoder_summary(args.decode, path)
@@ -107,10 +100,7 @@ def main():
         mock.command("up")
     finally:
         mock.stop()
-    for f in failures:
-        print("FAIL:", f)
-    print("shutdown: %d failures" % len(failures))
-    return 1 if failures else 0
+    return harness.finish(None, failures, "shutdown")
 
 
 if __name__ == "__main__":
