@@ -4,24 +4,52 @@
 
 #include "addr.h"
 
+/* Decimal digits of v (0..255) at p; returns the end. */
+static char *
+put_u8(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/*
+ * IPv4 is formatted by hand: glibc's inet_ntop goes through sprintf, and
+ * this runs once per route record.  "255.255.255.255/32" fits in 19.
+ */
 const char *
 bf_addr_fmt(const struct bf_addr *a, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (a->family == BF_AF_INET)
-		inet_ntop(AF_INET, a->a, buf, (socklen_t)size);
-	else if (a->family == BF_AF_INET6)
+	if (a->family == BF_AF_INET && size >= 16) {
+		char *p = buf;
+
+		for (int i = 0; i < 4; i++) {
+			p = put_u8(p, a->a[i]);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+	} else if (a->family == BF_AF_INET6) {
 		inet_ntop(AF_INET6, a->a, buf, (socklen_t)size);
+	}
 	return buf;
 }
 
 const char *
 bf_prefix_fmt(const struct bf_prefix *p, char *buf, size_t size)
 {
-	char a[BF_ADDR_STRLEN];
+	size_t n;
 
-	snprintf(buf, size, "%s/%u", bf_addr_fmt(&p->addr, a, sizeof(a)),
-	    p->len);
+	if (size < BF_PREFIX_STRLEN) {
+		buf[0] = '\0';
+		return buf;
+	}
+	bf_addr_fmt(&p->addr, buf, size);
+	n = strlen(buf);
+	buf[n++] = '/';
+	*put_u8(buf + n, p->len) = '\0';
 	return buf;
 }
 

@@ -28,6 +28,7 @@ struct bf_session {
 	uint8_t			*buf;
 	size_t			 cap, used;
 	uint64_t		 consumed;	/* stream offset of buf[0] */
+	int64_t			 read_us;	/* when the last read arrived */
 	bool			 reading;
 	bool			 closing;
 	bool			 stream_ok;
@@ -144,8 +145,8 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	struct bf_collector *c = ss->col;
 	const struct bmp_msg *m = &s->msg;
 	uint64_t msg_off = ss->consumed + off;
-	int64_t t = now_us();
-	char pd[128], a[BF_ADDR_STRLEN];
+	int64_t t = ss->read_us;
+	char pd[128];
 
 	ss->router.msgs++;
 	if (m->type < BMP_TYPE_MAX)
@@ -201,7 +202,6 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	default:
 		break;
 	}
-	(void)a;
 }
 
 static void
@@ -324,6 +324,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	ss->used += (size_t)n;
+	ss->read_us = now_us();
 	c->m.bytes += (uint64_t)n;
 	bf_err_clear(&err);
 	used = bmp_stream_walk(&ss->stream, ss->buf, ss->used, on_msg, ss,

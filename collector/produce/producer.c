@@ -88,6 +88,8 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 	static const char *const defaults[][2] = {
 		{ "enable.idempotence", "true" },
 		{ "compression.codec", "lz4" },
+		/* Java clients' partitioner: same key, same partition. */
+		{ "partitioner", "murmur2_random" },
 		{ "linger.ms", "20" },
 		{ "batch.size", "1000000" },
 		{ "message.timeout.ms", "0" },	/* an outage delays, never drops */
