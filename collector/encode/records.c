@@ -240,6 +240,34 @@ rec_require(const struct bf_enc_rec *r, const enum bf_field *fs, size_t n,
 	return 0;
 }
 
+/* The per-prefix fields, which must be one run in the route schema. */
+static const enum bf_field prefix_fields[] = {
+	F_ACTION, F_FAMILY, F_AFI, F_SAFI, F_PREFIX, F_PREFIX_LEN, F_RD,
+	F_PATH_ID, F_LABELS,
+};
+
+static void
+route_field_runs(struct bf_encoder *e)
+{
+	struct bf_enc_rec *r = &e->rec[BF_TOPIC_ROUTE];
+	int lo = r->idx[prefix_fields[0]], hi = lo;
+	size_t n = 0;
+
+	avro_value_get_size(&r->v, &n);
+	for (size_t i = 1; i < NELEM(prefix_fields); i++) {
+		int x = r->idx[prefix_fields[i]];
+
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	/* Contiguous and nothing else in between: segments can be reused. */
+	if (lo > 0 && (size_t)(hi - lo + 1) == NELEM(prefix_fields)) {
+		e->prefix_first = (size_t)lo;
+		e->prefix_end = (size_t)hi + 1;
+		e->n_route_fields = n;
+	}
+}
+
 int
 bf_encoder_init(struct bf_encoder *e, const char *schema_dir, char *errbuf,
     size_t errlen)
@@ -292,6 +320,7 @@ bf_encoder_init(struct bf_encoder *e, const char *schema_dir, char *errbuf,
 			return -1;
 		}
 	}
+	route_field_runs(e);
 	e->cap = ENC_BUF_INIT;
 	e->buf = malloc(e->cap);
 	e->w = avro_writer_memory((char *)e->buf, (int64_t)e->cap);
@@ -304,9 +333,43 @@ bf_encoder_init(struct bf_encoder *e, const char *schema_dir, char *errbuf,
 	return 0;
 }
 
+/* Encode fields [from, to) of r's value into seg.  0, or -1 (memory). */
+static int
+seg_write(struct bf_encoder *e, struct bf_enc_rec *r, size_t from, size_t to,
+    struct bf_enc_seg *seg)
+{
+	for (;;) {
+		size_t i;
+
+		avro_writer_memory_set_dest(e->w, (char *)seg->b,
+		    (int64_t)seg->cap);
+		for (i = from; i < to; i++) {
+			avro_value_t f;
+
+			avro_value_get_by_index(&r->v, i, &f, NULL);
+			if (seg->cap == 0 || avro_value_write(e->w, &f) != 0)
+				break;
+		}
+		if (i == to && seg->cap > 0) {
+			seg->n = (size_t)avro_writer_tell(e->w);
+			return 0;
+		}
+		size_t cap = seg->cap ? seg->cap * 2 : 4096;
+		uint8_t *nb = cap <= (64u << 20) ? realloc(seg->b, cap) : NULL;
+
+		if (nb == NULL)
+			return -1;
+		seg->b = nb;
+		seg->cap = cap;
+	}
+}
+
 void
 bf_encoder_free(struct bf_encoder *e)
 {
+	free(e->head.b);
+	free(e->mid.b);
+	free(e->tail.b);
 	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
 		if (e->rec[t].sch.iface != NULL) {
 			avro_value_decref(&e->rec[t].v);
@@ -889,6 +952,41 @@ bf_enc_update_begin(struct bf_encoder *e, const struct bf_router *rt,
 	e->update = u;
 	e->attrs_action = -1;
 	e->attrs_af = NULL;
+	e->head.n = 0;
+	if (e->prefix_first > 0 &&
+	    seg_write(e, r, 0, e->prefix_first, &e->head) < 0)
+		e->head.n = 0;
+}
+
+/* head + prefix fields + tail, after the single-object header. */
+static const struct bf_record *
+route_write(struct bf_encoder *e)
+{
+	struct bf_enc_rec *r = &e->rec[BF_TOPIC_ROUTE];
+	size_t len;
+
+	if (e->head.n == 0 || e->tail.n == 0 ||
+	    seg_write(e, r, e->prefix_first, e->prefix_end, &e->mid) < 0)
+		return rec_write(e, BF_TOPIC_ROUTE);
+	len = BF_SINGLE_OBJECT_HDR + e->head.n + e->mid.n + e->tail.n;
+	if (len > e->cap) {
+		uint8_t *nb = realloc(e->buf, len);
+
+		if (nb == NULL)
+			return NULL;
+		e->buf = nb;
+		e->cap = len;
+	}
+	bf_schema_header(&r->sch, e->buf);
+	memcpy(e->buf + BF_SINGLE_OBJECT_HDR, e->head.b, e->head.n);
+	memcpy(e->buf + BF_SINGLE_OBJECT_HDR + e->head.n, e->mid.b, e->mid.n);
+	memcpy(e->buf + BF_SINGLE_OBJECT_HDR + e->head.n + e->mid.n,
+	    e->tail.b, e->tail.n);
+	e->out.topic = BF_TOPIC_ROUTE;
+	e->out.schema = r->sch.name;
+	e->out.value = e->buf;
+	e->out.value_len = len;
+	return &e->out;
 }
 
 /* Next hop: MP_REACH's for its family, else NEXT_HOP; none for withdraws. */
@@ -936,6 +1034,10 @@ bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 		set_int(r, F_AFI, rt->af->afi);
 		set_int(r, F_SAFI, rt->af->safi);
 		set_next_hop(r, a, rt->af, announce);
+		e->tail.n = 0;
+		if (e->prefix_first > 0 && seg_write(e, r, e->prefix_end,
+		    e->n_route_fields, &e->tail) < 0)
+			e->tail.n = 0;
 	}
 	set_str(r, F_PREFIX, bf_prefix_fmt(&n->prefix, pfx, sizeof(pfx)));
 	set_int(r, F_PREFIX_LEN, n->prefix.len);
@@ -956,5 +1058,5 @@ bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 		e->out.key_len = strlen(pfx);
 		memcpy(e->out.key, pfx, e->out.key_len + 1);
 	}
-	return rec_write(e, BF_TOPIC_ROUTE);
+	return route_write(e);
 }

@@ -80,6 +80,12 @@ struct bf_enc_rec {
 	int			idx[F_COUNT];	/* field position, -1 if none */
 };
 
+/* Avro binary of a run of a record's fields, kept while they do not change. */
+struct bf_enc_seg {
+	uint8_t	*b;
+	size_t	 n, cap;
+};
+
 struct bf_encoder {
 	struct bf_enc_rec	 rec[BF_TOPIC_COUNT];
 	avro_writer_t		 w;
@@ -90,6 +96,14 @@ struct bf_encoder {
 	int			 attrs_action;	/* action attrs are set for, -1 */
 	const struct bgp_af	*attrs_af;	/* family the value holds */
 	bool			 had_labels;	/* labels field not empty */
+	/*
+	 * A route record's fields fall in three runs: router and peer (set
+	 * per UPDATE), the prefix's own (action .. labels), attributes (per
+	 * run of one family and action).  The outer two are encoded once and
+	 * reused; prefix_first == 0 when the schema's order does not allow it.
+	 */
+	size_t			 prefix_first, prefix_end, n_route_fields;
+	struct bf_enc_seg	 head, mid, tail;
 	struct bf_record	 out;
 };
 

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,8 @@ def main():
     ap.add_argument("--peers", type=int, default=10)
     ap.add_argument("--ipv4", type=int, default=1000000)
     ap.add_argument("--ipv6", type=int, default=200000)
+    ap.add_argument("--runs", type=int, default=3,
+                    help="runs of each, alternating; medians are reported")
     ap.add_argument("--schemas", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "schemas"))
     args = ap.parse_args()
@@ -165,21 +168,35 @@ def main():
         size = os.path.getsize(feed)
         print("feed: %s, %.1f MB, %d prefix records" % (
             os.path.basename(feed), size / 1e6, expected))
-        res = {"bmpflow-collector": run_bmpflow(args, feed, expected,
-                                                args.schemas),
-               "pmbmpd": run_pmbmpd(feed, expected)}
-        print("%-18s %10s %8s %12s %8s %9s  %s" % (
-            "", "records", "secs", "prefixes/s", "cpu s", "peak MiB",
+        runs = {"bmpflow-collector": [], "pmbmpd": []}
+        for i in range(args.runs):
+            runs["bmpflow-collector"].append(
+                run_bmpflow(args, feed, expected, args.schemas))
+            runs["pmbmpd"].append(run_pmbmpd(feed, expected))
+        print("%-18s %4s %10s %8s %12s %8s %9s  %s" % (
+            "", "run", "records", "secs", "prefixes/s", "cpu s", "peak MiB",
             "notes"))
-        for name, r in res.items():
-            print("%-18s %10d %8.2f %12.0f %8.2f %9.1f  %s" % (
-                name, r["records"], r["secs"], r["records"] / r["secs"],
-                r["cpu"], r["rss"], r["note"]))
-        a, b = res["bmpflow-collector"], res["pmbmpd"]
-        print("ratio bmpflow/pmbmpd: %.2fx prefixes/s, %.2fx CPU per "
-              "prefix" % ((a["records"] / a["secs"]) / (b["records"] /
-                          b["secs"]), (a["cpu"] / a["records"]) /
-                          (b["cpu"] / b["records"])))
+        med = {}
+        for name, rs in runs.items():
+            for i, r in enumerate(rs):
+                r["rate"] = r["records"] / r["secs"]
+                print("%-18s %4d %10d %8.2f %12.0f %8.2f %9.1f  %s" % (
+                    name, i + 1, r["records"], r["secs"], r["rate"],
+                    r["cpu"], r["rss"], r["note"]))
+            med[name] = {k: statistics.median(r[k] for r in rs)
+                         for k in ("rate", "cpu", "rss", "records")}
+            print("%-18s %4s %10d %8s %12.0f %8.2f %9.1f" % (
+                name, "med", med[name]["records"], "", med[name]["rate"],
+                med[name]["cpu"], med[name]["rss"]))
+        a, b = med["bmpflow-collector"], med["pmbmpd"]
+        if any(r["records"] != expected for rs in runs.values() for r in rs):
+            print("WARNING: a run did not account for all %d records" %
+                  expected)
+        print("ratio bmpflow/pmbmpd (medians of %d runs): %.2fx prefixes/s, "
+              "%.2fx CPU per prefix, %.2fx peak RSS" % (
+                  args.runs, a["rate"] / b["rate"],
+                  (a["cpu"] / a["records"]) / (b["cpu"] / b["records"]),
+                  a["rss"] / b["rss"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
