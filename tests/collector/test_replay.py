@@ -52,6 +52,32 @@ def avro_routes(recs):
     return out
 
 
+def schema_docs(schema_dir):
+    """Every record and field of every schema carries a doc."""
+    missing = []
+
+    def walk(t, where):
+        if isinstance(t, list):
+            for b in t:
+                walk(b, where)
+        elif isinstance(t, dict):
+            if t.get("type") == "record":
+                if not t.get("doc"):
+                    missing.append("%s: record %s has no doc" % (
+                        where, t["name"]))
+                for f in t["fields"]:
+                    if not f.get("doc"):
+                        missing.append("%s: field %s.%s has no doc" % (
+                            where, t["name"], f["name"]))
+                    walk(f["type"], where)
+            elif t.get("type") == "array":
+                walk(t["items"], where)
+    for name in sorted(os.listdir(schema_dir)):
+        if name.endswith(".avsc"):
+            walk(json.load(open(os.path.join(schema_dir, name))), name)
+    return missing
+
+
 def main():
     args = harness.test_args()
 
@@ -60,8 +86,8 @@ def main():
         print("no captures under %s/bmp" % args.data)
         return 1
     schemas = harness.Schemas(args.schemas)
+    failures = schema_docs(args.schemas)
     col = harness.Collector(args.collector, args.schemas)
-    failures = []
     try:
         sources = {}
         for i, path in enumerate(files):
