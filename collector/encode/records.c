@@ -441,7 +441,7 @@ peer_type_sym(uint8_t type)
 }
 
 static void
-set_peer(struct bf_enc_rec *r, const struct bmp_peer_hdr *h, uint32_t epoch)
+set_peer(struct bf_enc_rec *r, const struct bmp_peer_hdr *h, uint64_t epoch)
 {
 	char buf[BF_RD_STRLEN > BF_ADDR_STRLEN ? BF_RD_STRLEN : BF_ADDR_STRLEN];
 	enum bmp_rib rib = bmp_peer_rib(h);
@@ -457,7 +457,7 @@ set_peer(struct bf_enc_rec *r, const struct bmp_peer_hdr *h, uint32_t epoch)
 	set_bool(r, F_POST_POLICY, bmp_peer_post_policy(h));
 	set_bool(r, F_LOC_RIB_FILTERED, rib == BMP_RIB_LOC &&
 	    (h->flags & BMP_PEER_F_LOCRIB_F) != 0);
-	set_long(r, F_PEER_EPOCH, epoch);
+	set_long(r, F_PEER_EPOCH, (int64_t)epoch);
 	set_long(r, F_BMP_TIME_US, (int64_t)h->ts_sec * 1000000 + h->ts_usec);
 }
 

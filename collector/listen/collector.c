@@ -460,6 +460,7 @@ on_connection(uv_stream_t *srv, int status)
 		return;
 	}
 	ss->stream_ok = true;
+	ss->stream.peers.clock = &c->epoch_clock;
 	ss->id = ++c->next_session_id;
 	ss->next = c->sessions;
 	if (c->sessions != NULL)
@@ -530,6 +531,7 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
 	c->cfg = cfg;
+	c->epoch_clock = (uint64_t)now_us();
 	if (bf_encoder_init(&c->enc, cfg->schema_dir, errbuf, errlen) < 0)
 		return -1;
 	if (bf_producer_init(&c->prod, cfg, brokers, errbuf, errlen) < 0) {

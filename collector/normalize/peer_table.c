@@ -10,6 +10,8 @@
 int
 peer_table_init(struct peer_table *t, uint32_t max_peers)
 {
+	t->own_clock = 0;
+	t->clock = &t->own_clock;
 	t->cap = INITIAL_CAP;
 	t->count = 0;
 	t->max = max_peers;
@@ -141,7 +143,8 @@ addpath_bits(const struct bgp_caps *from, const struct bgp_caps *to)
  * further Peer Up adds its families' capabilities to the same epoch.
  */
 void
-peer_table_up(struct peer_entry *e, const struct bmp_peer_up *pu)
+peer_table_up(struct peer_table *t, struct peer_entry *e,
+    const struct bmp_peer_up *pu)
 {
 	bool as4 = pu->sent_open.caps.as4 && pu->recv_open.caps.as4;
 	uint32_t in = addpath_bits(&pu->recv_open.caps, &pu->sent_open.caps);
@@ -153,7 +156,7 @@ peer_table_up(struct peer_entry *e, const struct bmp_peer_up *pu)
 		return;
 	}
 	e->up = true;
-	e->epoch++;
+	e->epoch = ++*t->clock;
 	e->as4 = as4;
 	e->addpath_in = in;
 	e->addpath_out = out;

@@ -17,7 +17,7 @@ struct peer_entry {
 	struct bf_addr	addr;
 	bool		used;
 	bool		up;		/* Peer Up seen and no Peer Down since */
-	uint32_t	epoch;		/* incremented by every Peer Up */
+	uint64_t	epoch;		/* from the table's clock at each Peer Up */
 	/* decode options derived from the Peer Up OPENs */
 	bool		as4;
 	uint32_t	addpath_in;	/* bit per bgp_af.index, Adj-RIB-In/Loc-RIB */
@@ -25,6 +25,15 @@ struct peer_entry {
 };
 
 struct peer_table {
+	/*
+	 * Epochs come from *clock, which each Peer Up advances.  By default it
+	 * is the table's own counter (epochs 1, 2, ...); the collector shares
+	 * one clock, started at the wall-clock microseconds, among all its
+	 * sessions, so a peer's epochs keep growing when its router
+	 * reconnects or the collector restarts.
+	 */
+	uint64_t		 own_clock;
+	uint64_t		*clock;
 	struct peer_entry	*slots;
 	uint32_t		 cap;	/* power of two */
 	uint32_t		 count;
@@ -43,7 +52,8 @@ struct peer_entry	*peer_table_get(struct peer_table *t,
 			    const struct bmp_peer_hdr *hdr);
 
 /* Record a Peer Up: new epoch, capabilities from both OPENs. */
-void	peer_table_up(struct peer_entry *e, const struct bmp_peer_up *pu);
+void	peer_table_up(struct peer_table *t, struct peer_entry *e,
+	    const struct bmp_peer_up *pu);
 
 /*
  * Decode options for a Route Monitoring message of hdr from peer e (NULL

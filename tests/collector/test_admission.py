@@ -81,6 +81,8 @@ def main():
     try:
         if not closed_by_peer("127.0.8.1", col.port):
             failures.append("router outside the allow list was not closed")
+        # The router connects twice: a peer's epochs must keep growing.
+        harness.replay(col.port, capture, source="127.0.9.1")
         harness.replay(col.port, capture, source="127.0.9.1")
         for i in range(3):
             s = socket.socket()
@@ -105,10 +107,20 @@ def main():
         checks = {'bmpflow_sessions_total{outcome="refused_allowlist"}': 1,
                   'bmpflow_sessions_total{outcome="refused_limit"}': 1,
                   'bmpflow_records_total{topic="bmp.route",'
-                  'state="delivered"}': 236}
+                  'state="delivered"}': 2 * 236}
         for k, v in checks.items():
             if m[k] != v:
                 failures.append("metric %s = %s, want %s" % (k, m[k], v))
+        schemas = harness.Schemas(args.schemas)
+        epochs = {}
+        for _, _, r in harness.consume(col.brokers, "bmp.peer", schemas):
+            epochs.setdefault(r["peer_address"], []).append(r["peer_epoch"])
+        grew = [a for a, e in epochs.items() if len(e) == 2 and e[1] > e[0]]
+        if len(epochs) != 18 or len(grew) != 18:
+            failures.append("peer epochs across a reconnect: %s" % epochs)
+        print("reconnect: %d peers, each with a larger epoch in the second "
+              "session (e.g. %s)" % (len(grew), epochs.get(grew[0]) if grew
+                                     else None))
         try:
             urllib.request.urlopen("http://127.0.0.1:%d/other" %
                                    col.metrics_port, timeout=5)
