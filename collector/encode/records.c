@@ -665,54 +665,75 @@ set_open(struct bf_enc_rec *r, enum bf_field f, const struct bgp_open *o)
 	}
 }
 
-const struct bf_record *
-bf_enc_peer(struct bf_encoder *e, const struct bf_router *rt,
-    const struct bmp_stream *s, int64_t now_us)
+/*
+ * A bmp.peer record: Peer Up (pu), Peer Down (pd), or, with neither, the
+ * end of a peer because its router's session closed (closed says why).
+ */
+static const struct bf_record *
+enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
+    const struct bmp_peer_hdr *h, uint64_t epoch, const struct bmp_peer_up *pu,
+    const struct bmp_peer_down *pd, const char *closed, int64_t now_us)
 {
 	struct bf_enc_rec *r = &e->rec[BF_TOPIC_PEER];
-	const struct bmp_msg *m = &s->msg;
 	char buf[BF_ADDR_STRLEN];
-	bool up = m->type == BMP_PEER_UP;
 
 	set_router(r, rt, now_us);
-	set_peer(r, &m->peer, s->peer != NULL ? s->peer->epoch : 0);
-	set_enum(r, F_EVENT, up ? 0 : 1);
-	if (up) {
-		const struct bmp_peer_up *pu = &m->u.peer_up;
-
+	set_peer(r, h, epoch);
+	set_enum(r, F_EVENT, pu != NULL ? 0 : 1);
+	if (pu != NULL) {
 		set_opt_str(r, F_LOCAL_ADDRESS, bf_addr_fmt(&pu->local_addr,
 		    buf, sizeof(buf)));
 		set_opt_int(r, F_LOCAL_PORT, true, pu->local_port);
 		set_opt_int(r, F_REMOTE_PORT, true, pu->remote_port);
 		set_open(r, F_SENT_OPEN, &pu->sent_open);
 		set_open(r, F_RECEIVED_OPEN, &pu->recv_open);
-		set_info(r, m->type, pu->tlvs);
-		set_null(r, F_DOWN_REASON_CODE);
-		set_null(r, F_DOWN_REASON);
-		set_null(r, F_NOTIFICATION_CODE);
-		set_null(r, F_NOTIFICATION_SUBCODE);
-		set_null(r, F_FSM_EVENT);
+		set_info(r, BMP_PEER_UP, pu->tlvs);
 	} else {
-		const struct bmp_peer_down *pd = &m->u.peer_down;
-
 		set_null(r, F_LOCAL_ADDRESS);
 		set_null(r, F_LOCAL_PORT);
 		set_null(r, F_REMOTE_PORT);
 		set_null(r, F_SENT_OPEN);
 		set_null(r, F_RECEIVED_OPEN);
-		set_info(r, m->type, pd->tlvs);
+	}
+	if (pd != NULL) {
+		set_info(r, BMP_PEER_DOWN, pd->tlvs);
 		set_opt_int(r, F_DOWN_REASON_CODE, true, pd->reason);
 		set_opt_str(r, F_DOWN_REASON,
 		    bmp_peer_down_reason_name(pd->reason));
-		set_opt_int(r, F_NOTIFICATION_CODE, pd->has_notification,
-		    pd->notify_code);
-		set_opt_int(r, F_NOTIFICATION_SUBCODE, pd->has_notification,
-		    pd->notify_subcode);
-		set_opt_int(r, F_FSM_EVENT, pd->reason ==
-		    BMP_PD_LOCAL_NO_NOTIFY, pd->fsm_event);
+	} else {
+		if (pu == NULL)
+			array_reset(r, F_INFO);
+		set_null(r, F_DOWN_REASON_CODE);
+		set_opt_str(r, F_DOWN_REASON, closed);
 	}
-	set_peer_key(e, rt, &m->peer, true);
+	set_opt_int(r, F_NOTIFICATION_CODE, pd && pd->has_notification,
+	    pd ? pd->notify_code : 0);
+	set_opt_int(r, F_NOTIFICATION_SUBCODE, pd && pd->has_notification,
+	    pd ? pd->notify_subcode : 0);
+	set_opt_int(r, F_FSM_EVENT, pd && pd->reason == BMP_PD_LOCAL_NO_NOTIFY,
+	    pd ? pd->fsm_event : 0);
+	set_peer_key(e, rt, h, true);
 	return rec_write(e, BF_TOPIC_PEER);
+}
+
+const struct bf_record *
+bf_enc_peer(struct bf_encoder *e, const struct bf_router *rt,
+    const struct bmp_stream *s, int64_t now_us)
+{
+	const struct bmp_msg *m = &s->msg;
+	bool up = m->type == BMP_PEER_UP;
+
+	return enc_peer_event(e, rt, &m->peer, s->peer != NULL ?
+	    s->peer->epoch : 0, up ? &m->u.peer_up : NULL,
+	    up ? NULL : &m->u.peer_down, NULL, now_us);
+}
+
+const struct bf_record *
+bf_enc_peer_closed(struct bf_encoder *e, const struct bf_router *rt,
+    const struct peer_entry *p, int64_t now_us)
+{
+	return enc_peer_event(e, rt, &p->hdr, p->epoch, NULL, NULL,
+	    "router_session_closed", now_us);
 }
 
 const struct bf_record *

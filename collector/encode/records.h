@@ -122,6 +122,13 @@ const struct bf_record *bf_enc_router(struct bf_encoder *e,
 const struct bf_record *bf_enc_peer(struct bf_encoder *e,
 	    const struct bf_router *r, const struct bmp_stream *s,
 	    int64_t now_us);
+/*
+ * A Peer Down for peer p, which was up when its router's BMP session
+ * closed: its epoch ends (down_reason "router_session_closed").
+ */
+const struct bf_record *bf_enc_peer_closed(struct bf_encoder *e,
+	    const struct bf_router *r, const struct peer_entry *p,
+	    int64_t now_us);
 const struct bf_record *bf_enc_stats(struct bf_encoder *e,
 	    const struct bf_router *r, const struct bmp_stream *s,
 	    int64_t now_us);

@@ -236,6 +236,16 @@ session_close(struct bf_session *ss, const char *reason)
 	bf_log(BF_LOG_INFO, "router %s disconnected: %s (%" PRIu64
 	    " messages, %" PRIu64 " errors)", ss->router.addr, reason,
 	    ss->router.msgs, ss->router.errors);
+	/* Its peers' epochs end with it: consumers must not keep their routes. */
+	if (ss->stream_ok) {
+		const struct peer_table *pt = &ss->stream.peers;
+		int64_t t = now_us();
+
+		for (uint32_t i = 0; i < pt->cap; i++)
+			if (pt->slots[i].used && pt->slots[i].up)
+				send_record(c, bf_enc_peer_closed(&c->enc,
+				    &ss->router, &pt->slots[i], t));
+	}
 	send_record(c, bf_enc_router(&c->enc, &ss->router,
 	    BF_ROUTER_DISCONNECTED, NULL, reason, now_us()));
 	uv_close((uv_handle_t *)&ss->tcp, session_closed);

@@ -97,6 +97,7 @@ bmp_stream_decode(struct bmp_stream *s, const uint8_t *buf, size_t len,
 	switch (m->type) {
 	case BMP_PEER_UP:
 		peer_table_up(&s->peers, s->peer, &m->u.peer_up);
+		s->peer->hdr = m->peer;
 		return BMP_MSG_OK;
 	case BMP_PEER_DOWN:
 		if (s->peer != NULL)

@@ -18,6 +18,7 @@ struct peer_entry {
 	bool		used;
 	bool		up;		/* Peer Up seen and no Peer Down since */
 	uint64_t	epoch;		/* from the table's clock at each Peer Up */
+	struct bmp_peer_hdr hdr;	/* per-peer header of that Peer Up */
 	/* decode options derived from the Peer Up OPENs */
 	bool		as4;
 	uint32_t	addpath_in;	/* bit per bgp_af.index, Adj-RIB-In/Loc-RIB */

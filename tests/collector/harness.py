@@ -231,3 +231,44 @@ def finish(col, failures, summary):
         print("FAIL:", f)
     print("%s, %d failures" % (summary, len(failures)))
     return 1 if failures else 0
+
+
+SESSION_CLOSED = "router_session_closed"
+
+
+def split_peer_events(recs):
+    """bmp.peer records -> (the router's Peer Up/Down, the Peer Downs the
+    collector adds for peers still up when their router's session closed)."""
+    bmp = [r for r in recs if r.get("down_reason") != SESSION_CLOSED]
+    closed = [r for r in recs if r.get("down_reason") == SESSION_CLOSED]
+    return bmp, closed
+
+
+def closed_epoch_problems(recs):
+    """Session-closed Peer Downs are right: each ends an epoch a Peer Up
+    opened and no Peer Down closed, at most once; and the latest epoch of
+    every peer is ended by a Peer Down of either kind.  (Earlier epochs
+    end with the next Peer Up: routers send one per RIB view; the session
+    of a record is not visible, so those are not required to have one.)"""
+    import collections as _c
+
+    def peer(r):
+        return (r["router_address"], r["peer_type"], r["peer_address"],
+                r["peer_rd"])
+    bmp, closed = split_peer_events(recs)
+    ups = {peer(r) + (r["peer_epoch"],) for r in bmp if r["event"] == "up"}
+    downs = {peer(r) + (r["peer_epoch"],) for r in bmp if r["event"] == "down"}
+    got = _c.Counter(peer(r) + (r["peer_epoch"],) for r in closed)
+    problems = ["session-closed Peer Down of an epoch %s" % why
+                for k, n in got.items()
+                for why in (["no Peer Up opened: %s" % (k,)] if k not in ups
+                            else []) +
+                (["a Peer Down closed: %s" % (k,)] if k in downs else []) +
+                (["%d times: %s" % (n, k)] if n > 1 else [])]
+    latest = {}
+    for k in ups:
+        latest[k[:4]] = max(latest.get(k[:4], 0), k[4])
+    for p, e in latest.items():
+        if p + (e,) not in downs and p + (e,) not in got:
+            problems.append("latest epoch never ended: %s" % (p + (e,),))
+    return problems[:5]

@@ -113,8 +113,13 @@ def main():
                 failures.append("metric %s = %s, want %s" % (k, m[k], v))
         schemas = harness.Schemas(args.schemas)
         epochs = {}
-        for _, _, r in harness.consume(col.brokers, "bmp.peer", schemas):
-            epochs.setdefault(r["peer_address"], []).append(r["peer_epoch"])
+        peer_recs = [r for _, _, r in harness.consume(col.brokers,
+                                                      "bmp.peer", schemas)]
+        failures += harness.closed_epoch_problems(peer_recs)
+        for r in peer_recs:
+            if r["event"] == "up":
+                epochs.setdefault(r["peer_address"], []).append(
+                    r["peer_epoch"])
         grew = [a for a, e in epochs.items() if len(e) == 2 and e[1] > e[0]]
         if len(epochs) != 18 or len(grew) != 18:
             failures.append("peer epochs across a reconnect: %s" % epochs)

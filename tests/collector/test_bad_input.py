@@ -88,8 +88,12 @@ def main():
                     k, after[k] - before[k], n))
         recs = collections.Counter()
         for t_ in ("route", "peer", "stats"):
-            for _, _, rec in harness.consume(col.brokers, "bmp." + t_,
-                                             schemas):
+            got = [r for _, _, r in harness.consume(col.brokers, "bmp." + t_,
+                                                    schemas)]
+            if t_ == "peer":
+                failures += harness.closed_epoch_problems(got)
+                got = harness.split_peer_events(got)[0]
+            for rec in got:
                 recs[(t_, rec["router_address"])] += 1
         n, _ = harness.decoder_summary(args.decode, healthy_path)
         want = {"route": n["prefixes announced"] + n["withdrawn"],

@@ -900,6 +900,12 @@ def check_wire(router, col, schemas, decode_bin, tmp, by, prepend):
     want = {"route": n["prefixes announced"] + n["withdrawn"],
             "peer": n["peer_up"] + n["peer_down"], "stats": n["stats"]}
     got = {t: len(by[t]) for t in want}
+    # The collector's own Peer Downs at session close are not on the wire.
+    bmp_peer, closed = harness.split_peer_events(by["peer"])
+    got["peer"] = len(bmp_peer)
+    for p in harness.closed_epoch_problems(by["peer"]):
+        fail("%s: %s" % (router.name, p))
+    note("%d session-closed Peer Downs when the router stopped" % len(closed))
     if rc != 0 or want != got:
         fail("%s: bmpflow-decode of bmp.raw (%d bytes, exit %d) counts %s, "
              "records %s" % (router.name, len(stream), rc, want, got))

@@ -234,10 +234,16 @@ def main():
         hwm = vm_hwm_kib(pid)
         recs = collections.Counter()
         for t in ("route", "peer", "router", "stats"):
-            for _, name, rec in harness.consume(col.brokers, "bmp." + t,
-                                                schemas):
+            got = harness.consume(col.brokers, "bmp." + t, schemas)
+            for _, name, rec in got:
                 if name != t:
                     failures.append("bmp.%s holds a %s record" % (t, name))
+            got = [r for _, _, r in got]
+            if t == "peer":
+                failures += harness.closed_epoch_problems(got)
+                got, closed = harness.split_peer_events(got)
+                n_closed = len(closed)
+            for rec in got:
                 recs[(t, rec["router_address"])] += 1
         wrong = 0
         for i, f in enumerate(assign):
@@ -283,9 +289,11 @@ def main():
               "VmHWM %.1f MiB (bound %d MiB)" % (
                   sampler.peak, SESSIONS + FD_OVERHEAD, SESSIONS,
                   FD_OVERHEAD, hwm / 1024, RSS_LIMIT_MIB))
-        if produced != n_all:
+        # Plus one Peer Down per peer still up when its session closed.
+        if produced != n_all + n_closed:
             failures.append("collector produced %d records, decoder counts "
-                            "%d" % (produced, n_all))
+                            "%d + %d session-closed Peer Downs" % (
+                                produced, n_all, n_closed))
         if sampler.peak > SESSIONS + FD_OVERHEAD:
             failures.append("collector peak fds %d > %d" % (
                 sampler.peak, SESSIONS + FD_OVERHEAD))

@@ -120,6 +120,12 @@ def main():
                     failures.append("bmp.%s key '%s', want '%s'" % (
                         t, key, want_key))
                 by_topic[t][rec["router_address"]].append(rec)
+        all_peer = [r for v in by_topic["peer"].values() for r in v]
+        failures += harness.closed_epoch_problems(all_peer)
+        n_closed = len(harness.split_peer_events(all_peer)[1])
+        for src in list(by_topic["peer"]):
+            by_topic["peer"][src] = harness.split_peer_events(
+                by_topic["peer"][src])[0]
         # bmpflow-tail prints the same records as JSON lines.
         tail = os.path.join(os.path.dirname(args.collector), "bmpflow-tail")
         out = subprocess.run([tail, "--kafka-bootstrap-file",
@@ -128,14 +134,15 @@ def main():
                               args.schemas], capture_output=True, text=True,
                              timeout=120)
         lines = [json.loads(l) for l in out.stdout.splitlines()]
-        n_peer = sum(len(v) for v in by_topic["peer"].values())
+        n_peer = len(all_peer)
         if out.returncode != 0 or len(lines) != n_peer or any(
                 l["schema"] != "peer" or l["value"]["event"] not in
                 ("up", "down") for l in lines):
             failures.append("bmpflow-tail printed %d peer records (rc %d), "
                             "kcat read %d" % (len(lines), out.returncode,
                                               n_peer))
-        print("bmpflow-tail: %d peer records as JSON" % len(lines))
+        print("bmpflow-tail: %d peer records as JSON; %d session-closed "
+              "Peer Downs" % (len(lines), n_closed))
         print("%-55s %7s %7s %7s %7s" % ("capture", "route", "peer",
                                          "router", "stats"))
         for src, path in sources.items():
