@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "encode/records.h"
+#include "host/records_in.h"
 #include "test_util.h"
 
 /* A byte-vector builder for hand-made BMP messages. */
@@ -447,6 +448,87 @@ START_TEST(raw_record_is_verbatim)
 }
 END_TEST
 
+/*
+ * The processor host's side: a record the collector wrote, decoded into
+ * the plain structs a plugin gets.
+ */
+START_TEST(route_and_peer_reach_plugins_intact)
+{
+	struct bf_records_in in;
+	struct vec v = { .n = 0 };
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+	const struct bf_record *r;
+	char err[256] = "";
+	static const char attrs[] =
+	    "40 01 01 00 "
+	    "40 02 0e 02 03 0000fde9 0000fdea 0000fdeb "
+	    "40 03 04 c0000201 "
+	    "80 04 04 00000005 "
+	    "c0 08 04 fde90064 "
+	    "c0 20 0c 0000fde9 00000001 00000002";
+	uint8_t ab[128];
+	size_t an = hex_bytes(attrs, ab, sizeof(ab));
+	char hdr[128];
+
+	ck_assert_msg(bf_records_in_init(&in, BMPFLOW_SCHEMA_DIR, err,
+	    sizeof(err)) == 0, "%s", err);
+	peer_up();
+	r = bf_enc_peer(&enc, &router, &st, 7);
+	ck_assert_int_eq(bf_records_in_decode(&in, r->value, r->value_len, err,
+	    sizeof(err)), BF_IN_PEER);
+	ck_assert(in.peer.up);
+	ck_assert_uint_eq(in.peer.epoch, 1);
+	ck_assert_str_eq(in.peer.peer.router, "10.0.0.1");
+	ck_assert_str_eq(in.peer.peer.peer, "192.0.2.1");
+	ck_assert_ptr_null(in.peer.peer.peer_rd);
+	ck_assert_str_eq(in.peer_key, "10.0.0.1|0|192.0.2.1|");
+
+	put(&v, "03 00000000 00 " PEER_HDR);
+	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
+	    "0000 %04zx", 19 + 2 + 2 + an + 4, an);
+	put(&v, hdr);
+	put(&v, attrs);
+	put(&v, "18 c63364");
+	decode_vec(&v);
+	bf_enc_update_begin(&enc, &router, &st, 99);
+	bgp_route_iter_init(&it, st.update);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
+	r = bf_enc_route(&enc, &rt);
+	ck_assert_int_eq(bf_records_in_decode(&in, r->value, r->value_len, err,
+	    sizeof(err)), BF_IN_ROUTE);
+	ck_assert(!in.route.withdraw);
+	ck_assert_str_eq(in.route.prefix, "198.51.100.0/24");
+	ck_assert_uint_eq(in.route.family, 4);
+	ck_assert_uint_eq(in.route.prefix_len, 24);
+	ck_assert_uint_eq(in.route.addr[0], 198);
+	ck_assert_uint_eq(in.route.addr[2], 100);
+	ck_assert_uint_eq(in.route.epoch, 1);
+	ck_assert_uint_eq(in.route.as_path_count, 3);
+	ck_assert_uint_eq(in.route.as_path[2], 65003);
+	ck_assert_uint_eq(in.route.as_path_len, 3);
+	ck_assert(in.route.has_origin_as);
+	ck_assert_uint_eq(in.route.origin_as, 65003);
+	ck_assert_str_eq(in.route.next_hop, "192.0.2.1");
+	ck_assert(in.route.has_med);
+	ck_assert_uint_eq(in.route.med, 5);
+	ck_assert(!in.route.has_local_pref);
+	ck_assert_uint_eq(in.route.n_communities, 1);
+	ck_assert_uint_eq(in.route.communities[0], 65001u << 16 | 100);
+	ck_assert_uint_eq(in.route.n_large_communities, 1);
+	ck_assert_uint_eq(in.route.large_communities[0].local2, 2);
+	ck_assert_int_eq(in.route.collector_time_us, 99);
+	ck_assert_int_eq(in.route.bmp_time_us, 1600000000000100LL);
+	ck_assert_str_eq(in.peer_key, "10.0.0.1|0|192.0.2.1|");
+
+	/* Not a record: a clear error, nothing decoded. */
+	ck_assert_int_eq(bf_records_in_decode(&in, (const uint8_t *)"xy", 2,
+	    err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "not an Avro single-object record");
+	bf_records_in_free(&in);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -463,6 +545,7 @@ main(void)
 	tcase_add_test(tc, peer_up_and_down_records);
 	tcase_add_test(tc, stats_and_router_records);
 	tcase_add_test(tc, raw_record_is_verbatim);
+	tcase_add_test(tc, route_and_peer_reach_plugins_intact);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,54 @@
+/*
+ * records_in.h: bmp.route and bmp.peer records (Avro single-object
+ * encoding) → the plain structs of bmpflow/plugin.h.  One decoder per
+ * thread; what a call returns is valid until the next call.
+ */
+#ifndef BF_RECORDS_IN_H
+#define BF_RECORDS_IN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bmpflow/plugin.h"
+#include "encode/avro_schema.h"
+
+#define BF_IN_MAX_ASNS		4096
+#define BF_IN_MAX_COMMUNITIES	1024
+
+enum bf_in_kind {
+	BF_IN_ROUTE,
+	BF_IN_PEER,
+	BF_IN_KINDS,
+};
+
+struct bf_in_schema {
+	struct bf_schema	sch;
+	avro_value_t		v;
+	int			idx[32];	/* field positions by use */
+};
+
+struct bf_records_in {
+	struct bf_in_schema	in[BF_IN_KINDS];
+	struct bf_route		route;
+	struct bf_peer_event	peer;
+	uint32_t		asns[BF_IN_MAX_ASNS];
+	uint32_t		communities[BF_IN_MAX_COMMUNITIES];
+	struct bf_large_community large[BF_IN_MAX_COMMUNITIES];
+	char			peer_key[512];	/* router|type|peer|rd */
+};
+
+/* Load route.avsc and peer.avsc from dir.  0, or -1 with errbuf. */
+int	bf_records_in_init(struct bf_records_in *d, const char *dir,
+	    char *errbuf, size_t errlen);
+void	bf_records_in_free(struct bf_records_in *d);
+
+/*
+ * Decode one Kafka message value.  Returns BF_IN_ROUTE with d->route
+ * filled, BF_IN_PEER with d->peer filled (and d->peer_key, the peer's
+ * key in the epoch table, either way), or -1 with why in errbuf
+ * (not a single-object record, unknown fingerprint, bad body).
+ */
+int	bf_records_in_decode(struct bf_records_in *d, const uint8_t *p,
+	    size_t n, char *errbuf, size_t errlen);
+
+#endif /* BF_RECORDS_IN_H */

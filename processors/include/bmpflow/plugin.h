@@ -1,0 +1,149 @@
+/*
+ * bmpflow/plugin.h: the one header a bmpflow processor plugin includes.
+ *
+ * A plugin is a shared object exporting BMPFLOW_PLUGIN_SYMBOL, a function
+ * returning its descriptor.  The host (bmpflow-processor) owns Kafka, Avro,
+ * offsets, rebalances, metrics and the peer-epoch rule; the plugin sees
+ * plain C structs, one thread, one call at a time, and emits output
+ * records field by field through the host.
+ *
+ * Peer epochs, as the host applies them before calling the plugin:
+ *  - on_peer(up) starts a peer's new epoch: drop whatever the plugin kept
+ *    for that (router, peer) and start afresh;
+ *  - on_peer(down) ends it: drop that peer's routes;
+ *  - on_route is only called for the current, open epoch of its peer;
+ *    late records of closed epochs never reach the plugin.
+ * A route of a newer epoch than the last Peer Up seen (bmp.peer and
+ * bmp.route are not ordered with each other) is preceded by an on_peer(up)
+ * the host makes for it.
+ *
+ * Pointers in the structs are valid during the call only.
+ */
+#ifndef BMPFLOW_PLUGIN_H
+#define BMPFLOW_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever a struct or callback below changes incompatibly. */
+#define BMPFLOW_PLUGIN_ABI	1
+#define BMPFLOW_PLUGIN_SYMBOL	"bmpflow_plugin_descriptor"
+
+enum bf_plugin_rib {
+	BF_PLUGIN_ADJ_RIB_IN,
+	BF_PLUGIN_ADJ_RIB_OUT,
+	BF_PLUGIN_LOC_RIB,
+};
+
+/* The monitored BGP session: one (router, peer) of a BMP feed. */
+struct bf_peer_id {
+	const char		*router;	/* router address */
+	const char		*peer;		/* peer address, "" for Loc-RIB */
+	const char		*peer_rd;	/* NULL when none */
+	uint32_t		 peer_as;
+	enum bf_plugin_rib	 rib;
+	bool			 post_policy;
+};
+
+struct bf_large_community {
+	uint32_t	global, local1, local2;
+};
+
+struct bf_route {
+	struct bf_peer_id	 peer;
+	uint64_t		 epoch;
+	bool			 withdraw;
+	uint8_t			 family;	/* 4 or 6 */
+	uint8_t			 prefix_len;
+	uint8_t			 addr[16];	/* network order, IPv4 in [0..3] */
+	const char		*prefix;	/* "192.0.2.0/24" */
+	const char		*rd;		/* VPN routes, else NULL */
+	bool			 has_path_id;
+	uint32_t		 path_id;
+	/* Attributes: absent on withdrawals. */
+	const uint32_t		*as_path;	/* flat, after the AS4 merge */
+	uint32_t		 as_path_count;	/* entries in as_path */
+	uint32_t		 as_path_len;	/* BGP length: a set counts 1 */
+	bool			 has_origin_as;
+	uint32_t		 origin_as;
+	const char		*next_hop;	/* NULL when absent */
+	bool			 has_med;
+	uint32_t		 med;
+	bool			 has_local_pref;
+	uint32_t		 local_pref;
+	const uint32_t		*communities;	/* high << 16 | low */
+	uint32_t		 n_communities;
+	const struct bf_large_community *large_communities;
+	uint32_t		 n_large_communities;
+	bool			 has_otc;
+	uint32_t		 otc;
+	int64_t			 bmp_time_us;	/* per-peer header timestamp */
+	int64_t			 collector_time_us;	/* receive time */
+};
+
+struct bf_peer_event {
+	struct bf_peer_id	 peer;
+	uint64_t		 epoch;
+	bool			 up;
+	const char		*down_reason;	/* NULL for up */
+	int64_t			 bmp_time_us;
+	int64_t			 collector_time_us;
+};
+
+/* A plugin setting: "key = value" lines of the [plugin] config. */
+struct bf_setting {
+	const char	*key;
+	const char	*value;
+};
+
+struct bf_host;		/* opaque: the plugin's handle on its host */
+
+/*
+ * Output records, one at a time: begin with the Kafka key, set fields of
+ * the plugin's output schema by name, end.  A field not set takes its
+ * schema default.  Each returns 0, or -1 when the field does not exist or
+ * has another type (the host logs it; the record is dropped at end).
+ */
+int	bf_emit_begin(struct bf_host *h, const char *key);
+int	bf_emit_str(struct bf_host *h, const char *field, const char *v);
+int	bf_emit_long(struct bf_host *h, const char *field, int64_t v);
+int	bf_emit_double(struct bf_host *h, const char *field, double v);
+int	bf_emit_bool(struct bf_host *h, const char *field, bool v);
+int	bf_emit_null(struct bf_host *h, const char *field);
+int	bf_emit_long_array(struct bf_host *h, const char *field,
+	    const int64_t *v, size_t n);
+int	bf_emit_str_array(struct bf_host *h, const char *field,
+	    const char *const *v, size_t n);
+int	bf_emit_end(struct bf_host *h);
+
+/* Log through the host: level 0 error .. 3 debug. */
+void	bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+struct bf_plugin {
+	uint32_t	 abi;		/* BMPFLOW_PLUGIN_ABI at build time */
+	const char	*name;		/* "prefix_health" */
+	const char	*output_schema;	/* schemas/<output_schema>.avsc */
+	/*
+	 * Returns the plugin's state, or NULL with why in err (the host
+	 * exits with that message).
+	 */
+	void	*(*init)(struct bf_host *h, const struct bf_setting *settings,
+		    size_t n_settings, char *err, size_t errlen);
+	void	 (*on_route)(void *state, const struct bf_route *r);
+	void	 (*on_peer)(void *state, const struct bf_peer_event *e);
+	/* Called every tick interval (default 1 s) with the wall clock. */
+	void	 (*on_tick)(void *state, int64_t now_us);
+	void	 (*fini)(void *state);
+};
+
+/* In the plugin: BMPFLOW_PLUGIN(my_descriptor); */
+#define BMPFLOW_PLUGIN(desc)						\
+	const struct bf_plugin *bmpflow_plugin_descriptor(void);	\
+	const struct bf_plugin *bmpflow_plugin_descriptor(void)		\
+	{								\
+		return &(desc);						\
+	}
+
+#endif /* BMPFLOW_PLUGIN_H */
