@@ -101,8 +101,8 @@ struct bf_host;		/* opaque: the plugin's handle on its host */
 
 /*
  * Output records, one at a time: begin with the Kafka key, set fields of
- * the plugin's output schema by name, end.  A field not set takes its
- * schema default.  Each returns 0, or -1 when the field does not exist or
+ * the plugin's output schema by name, end.  A field not set is null
+ * (["null", T] fields), empty (strings, arrays) or zero.  Each returns 0, or -1 when the field does not exist or
  * has another type (the host logs it; the record is dropped at end).
  */
 int	bf_emit_begin(struct bf_host *h, const char *key);
