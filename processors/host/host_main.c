@@ -18,8 +18,10 @@
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
+#include <uv.h>
 
 #include "common/log.h"
+#include "listen/metrics_http.h"
 #include "emit.h"
 #include "epochs.h"
 #include "records_in.h"
@@ -41,7 +43,71 @@ struct proc {
 	char			 out_topic[128];
 	uint64_t		 in_records, out_records, bad_records;
 	uint64_t		 out_failed;
+	uint64_t		 plugin_ns;	/* time spent in the plugin */
+	uint64_t		 plugin_calls;
 };
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Records of bmp.route not read yet, over this instance's partitions. */
+static int64_t
+route_lag(struct proc *p)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	int64_t lag = 0;
+
+	if (rd_kafka_assignment(p->routes, &a) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return -1;
+	rd_kafka_position(p->routes, a);
+	for (int i = 0; i < a->cnt; i++) {
+		int64_t lo, hi;
+
+		if (rd_kafka_get_watermark_offsets(p->routes, a->elems[i].topic,
+		    a->elems[i].partition, &lo, &hi) == 0 && hi >= 0)
+			lag += hi - (a->elems[i].offset >= 0 ?
+			    a->elems[i].offset : lo);
+	}
+	rd_kafka_topic_partition_list_destroy(a);
+	return lag;
+}
+
+static void
+metric(FILE *f, const char *name, const char *type, const char *help,
+    double v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.9g\n", name, help, name,
+	    type, name, v);
+}
+
+static void
+render_metrics(FILE *f, void *arg)
+{
+	struct proc *p = arg;
+
+	metric(f, "bmpflow_processor_records_in_total", "counter",
+	    "Records read (bmp.route and bmp.peer).", (double)p->in_records);
+	metric(f, "bmpflow_processor_records_out_total", "counter",
+	    "Records the plugin emitted.", (double)p->out_records);
+	metric(f, "bmpflow_processor_records_stale_total", "counter",
+	    "Records of closed peer epochs, not given to the plugin.",
+	    (double)p->epochs.dropped);
+	metric(f, "bmpflow_processor_records_bad_total", "counter",
+	    "Undecodable records.", (double)p->bad_records);
+	metric(f, "bmpflow_processor_output_failures_total", "counter",
+	    "Outputs Kafka did not accept.", (double)p->out_failed);
+	metric(f, "bmpflow_processor_lag_records", "gauge",
+	    "bmp.route records not read yet.", (double)route_lag(p));
+	metric(f, "bmpflow_processor_plugin_seconds_per_call", "gauge",
+	    "Mean plugin time per call.", p->plugin_calls ?
+	    (double)p->plugin_ns / 1e9 / (double)p->plugin_calls : 0.0);
+}
 
 static void
 usage(FILE *f)
@@ -62,6 +128,7 @@ usage(FILE *f)
 "                             has no committed offsets [true]\n"
 "  --tick-ms N                plugin tick interval [1000]\n"
 "  --schema-dir DIR           [%s]\n"
+"  --metrics ADDR:PORT        Prometheus /metrics endpoint [off]\n"
 "  --set KEY=VALUE            a plugin setting, repeatable\n"
 "  --help, --version\n", BMPFLOW_PLUGIN_DIR, BMPFLOW_SCHEMA_DIR);
 }
@@ -141,8 +208,13 @@ handle(struct proc *p, const rd_kafka_message_t *m)
 	}
 	if (kind == BF_IN_PEER) {
 		if (bf_epochs_peer(&p->epochs, p->in.peer_key, p->in.peer.epoch,
-		    p->in.peer.up) != BF_EPOCH_DROP)
+		    p->in.peer.up) != BF_EPOCH_DROP) {
+			uint64_t t0 = mono_ns();
+
 			p->plugin->on_peer(p->state, &p->in.peer);
+			p->plugin_ns += mono_ns() - t0;
+			p->plugin_calls++;
+		}
 		return;
 	}
 	switch (bf_epochs_route(&p->epochs, p->in.peer_key, p->in.route.epoch)) {
@@ -162,7 +234,13 @@ handle(struct proc *p, const rd_kafka_message_t *m)
 	case BF_EPOCH_DELIVER:
 		break;
 	}
-	p->plugin->on_route(p->state, &p->in.route);
+	{
+		uint64_t t0 = mono_ns();
+
+		p->plugin->on_route(p->state, &p->in.route);
+		p->plugin_ns += mono_ns() - t0;
+		p->plugin_calls++;
+	}
 }
 
 static const struct bf_plugin *
@@ -278,6 +356,9 @@ main(int argc, char **argv)
 	static char setbuf[MAX_SETTINGS][2][256];
 	static struct proc p;
 	const char *plugin = NULL, *schema_dir = BMPFLOW_SCHEMA_DIR;
+	const char *metrics = NULL;
+	struct bf_metrics_http http;
+	uv_loop_t loop;
 	char brokers[1024] = "", group[256] = "", prefix[64] = "bmp.";
 	char topic[128], err[2048];
 	int n_set = 0, tick_ms = 1000;
@@ -326,6 +407,8 @@ main(int argc, char **argv)
 			tick_ms = atoi(v);
 		} else if (!strcmp(a, "--schema-dir")) {
 			schema_dir = v;
+		} else if (!strcmp(a, "--metrics")) {
+			metrics = v;
 		} else if (!strcmp(a, "--set")) {
 			const char *eq = strchr(v, '=');
 
@@ -391,6 +474,17 @@ main(int argc, char **argv)
 		    p.plugin->name, err);
 		return 2;
 	}
+	uv_loop_init(&loop);
+	if (metrics != NULL) {
+		int rc = bf_metrics_http_start(&http, &loop, metrics,
+		    render_metrics, &p);
+
+		if (rc != 0) {
+			fprintf(stderr, "bmpflow-processor: metrics %s: %s\n",
+			    metrics, uv_strerror(rc));
+			return 2;
+		}
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	bf_log(BF_LOG_INFO, "plugin %s on %s, group %s, output %s",
@@ -418,6 +512,7 @@ main(int argc, char **argv)
 			rd_kafka_message_destroy(m);
 		}
 		rd_kafka_poll(p.out, 0);
+		uv_run(&loop, UV_RUN_NOWAIT);	/* serve /metrics */
 		t = now_us();
 		if (t - last_tick >= (int64_t)tick_ms * 1000) {
 			p.plugin->on_tick(p.state, t);
@@ -438,6 +533,11 @@ main(int argc, char **argv)
 	rd_kafka_destroy(p.routes);
 	rd_kafka_destroy(p.peers);
 	rd_kafka_destroy(p.out);
+	if (metrics != NULL) {
+		bf_metrics_http_stop(&http);
+		uv_run(&loop, UV_RUN_DEFAULT);
+	}
+	uv_loop_close(&loop);
 	bf_host_free(&p.host);
 	bf_records_in_free(&p.in);
 	bf_epochs_free(&p.epochs);
