@@ -360,7 +360,7 @@ main(int argc, char **argv)
 	struct bf_metrics_http http;
 	uv_loop_t loop;
 	char brokers[1024] = "", group[256] = "", prefix[64] = "bmp.";
-	char topic[128], err[2048];
+	char topic[320], err[2048];
 	int n_set = 0, tick_ms = 1000;
 	int64_t last_tick, last_commit;
 
