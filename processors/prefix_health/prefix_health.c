@@ -1,0 +1,1428 @@
+/*
+ * prefix_health.c: the prefix-health processor plugin.
+ *
+ * For every prefix seen (or only the configured `prefixes`), it keeps the
+ * current route of every (router, peer[, path id]) and derives visibility,
+ * origins/MOAS, AS-path lengths, first hops, AS hops from a target ASN,
+ * churn in 1-minute and 15-minute sliding windows, an RFC 2439-style
+ * decaying flap penalty, propagation and delivery timing, and a state:
+ * healthy, degraded or unreachable.  A degraded or unreachable prefix that
+ * becomes healthy again is reported once with state "recovered".
+ *
+ * Clock.  The plugin's clock is the largest time it has seen: each route's
+ * collector_time_us (the collector's receive time, monotonic across
+ * routers, unlike per-peer BMP timestamps, which come from each router's
+ * own clock) and each tick's now_us.  Windows, flap decay, last_change and
+ * the summary interval all run on it.  BMP per-peer timestamps are used
+ * only for the timing figures.
+ *
+ * Evaluation.  on_route and on_peer update routes and counters only; the
+ * figures and the state of the prefixes they touched (every prefix, after
+ * a peer event, since peers_up changed) are evaluated at the next tick.
+ * That bounds the work per record to O(log routes of the prefix) and keeps
+ * a RIB dump from emitting a state record per route; a state that lasts
+ * less than one tick is seen in churn and flaps, not as a state record.
+ *
+ * Compactness.  A route is a 24-byte slot in its prefix's array sorted by
+ * (peer id, path id): peers are interned into small integer ids, AS paths
+ * (with origin and BGP length) into a refcounted table the slot refers to
+ * by id, and the other attributes are kept as a 32-bit hash, enough to
+ * tell an attribute-only change.  See ph_bytes_per_route().
+ */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmpflow/plugin.h"
+#include "prefix_health.h"
+
+#define US_PER_S		1000000LL
+#define W1_BUCKETS		6	/* 1-minute window: 6 x 10 s */
+#define W1_BUCKET_US		(10 * US_PER_S)
+#define W15_BUCKETS		15	/* 15-minute window: 15 x 60 s */
+#define W15_BUCKET_US		(60 * US_PER_S)
+#define MAX_ORIGINS		32	/* distinct origins reported */
+#define MAX_EXPECTED		16	/* expected origins per prefix */
+#define UNSET8			0xff
+
+enum churn_kind { CH_ANN, CH_WD, CH_ATTR, CH_KINDS };
+
+enum ph_st {
+	ST_NONE,		/* never evaluated: previous_state is null */
+	ST_HEALTHY,
+	ST_DEGRADED,
+	ST_UNREACHABLE,
+};
+
+static const char *const state_names[] = {
+	[ST_NONE] = NULL,
+	[ST_HEALTHY] = "healthy",
+	[ST_DEGRADED] = "degraded",
+	[ST_UNREACHABLE] = "unreachable",
+};
+
+/* Reasons a prefix is degraded, emitted as degraded_reasons. */
+enum { R_VISIBILITY = 1, R_FLAPPING = 2, R_PATH_LEN = 4, R_ORIGIN = 8 };
+
+/* Route slot flags. */
+#define RF_EVER		0x01	/* announced at least once in this epoch */
+
+struct ph_route {
+	uint32_t	peer;		/* interned peer id */
+	uint32_t	path_id;	/* ADD-PATH id, 0 without */
+	uint32_t	path;		/* interned AS path, 0 = withdrawn */
+	uint32_t	prev_path;	/* path before the last path change */
+	uint32_t	attrs;		/* hash of the non-path attributes */
+	uint8_t		flags;
+};
+
+struct ph_path {
+	uint32_t	refs;
+	uint32_t	hash;
+	uint32_t	next;		/* hash chain, by id */
+	uint32_t	origin;
+	uint32_t	len;		/* BGP length (a set counts 1) */
+	uint32_t	count;		/* entries in asn[] */
+	uint32_t	asn[];
+};
+
+struct ph_peer {
+	char		*key;
+	uint64_t	 epoch;
+	uint32_t	 next;		/* hash chain, by id + 1 */
+	uint32_t	 hash;
+	uint32_t	 routes;	/* slots held across prefixes */
+	uint8_t		 up;
+	uint8_t		 seen_afi[2];	/* sent a route of AFI v4/v6 */
+};
+
+/*
+ * Recent activity of a prefix: churn windows and flap penalty.  Allocated
+ * on the first update and freed once both windows are empty and the
+ * penalty has decayed to 0, so a quiet prefix costs only its ph_prefix.
+ */
+struct ph_act {
+	double		 penalty;
+	int64_t		 penalty_t;
+	uint32_t	 w1_head, w15_head;
+	uint16_t	 w1[W1_BUCKETS][CH_KINDS];
+	uint16_t	 w15[W15_BUCKETS][CH_KINDS];
+};
+
+struct ph_prefix {
+	struct ph_route	*routes;
+	struct ph_act	*act;		/* NULL when quiet */
+	uint32_t	 n_routes, cap;
+	uint32_t	 live;		/* slots with a path */
+	uint8_t		 family;
+	uint8_t		 state;
+	uint8_t		 best_min_len;	/* shortest min path length seen */
+	uint8_t		 best_target_hops;
+	uint8_t		 n_expected;
+	uint8_t		 monitored;
+	uint8_t		 needs_eval;
+	uint8_t		 dirty;		/* figures changed since summary */
+	uint8_t		 flapping;	/* above suppress, until below reuse */
+	int64_t		 last_change;	/* 0 = never */
+	int64_t		 wave_first;	/* bmp_time_us */
+	int32_t		 wave_span;	/* us, saturated */
+	int32_t		 delay_last, delay_max;	/* us, saturated */
+	uint32_t	*expected;
+	char		 key[];
+};
+
+struct ph_cfg {
+	uint32_t	target_asn;	/* 0 = none */
+	double		vis_pct;
+	double		flap_penalty, flap_suppress, flap_reuse, flap_max;
+	int64_t		half_life_us;
+	uint32_t	path_len_jump;	/* 0 = off */
+	uint32_t	target_hops_max;	/* 0 = off */
+	int64_t		summary_us;
+	int64_t		wave_us;
+	const char	*prefixes;
+};
+
+struct ph_state {
+	struct bf_host	*host;
+	struct ph_cfg	 cfg;
+	size_t		 mem;
+	size_t		 routes_live;
+	int64_t		 clock;
+	int64_t		 last_summary;
+	bool		 eval_all;
+	bool		 monitored_only;
+	/* prefixes: open addressing, linear probing, never deleted */
+	struct ph_prefix **pfx;
+	size_t		 pfx_cap, n_pfx;
+	/* peers: ids index peers[], chains from peer_bucket[] */
+	struct ph_peer	*peers;
+	uint32_t	 n_peers, peers_cap;
+	uint32_t	*peer_bucket;	/* id + 1, 0 = empty */
+	uint32_t	 peer_nbucket;
+	uint32_t	 peers_up[2];
+	/* AS paths: ids index paths[], chains from path_bucket[] */
+	struct ph_path	**paths;
+	uint32_t	 paths_cap;	/* ids 1..paths_cap-1 */
+	uint32_t	*path_free;
+	uint32_t	 n_free, n_paths;
+	uint32_t	*path_bucket;
+	uint32_t	 path_nbucket;
+	/* scratch for evaluation */
+	uint32_t	*scratch;
+	size_t		 scratch_cap;
+};
+
+struct ph_fig {
+	uint32_t	peers_with_route, peers_up, routes;
+	double		vis;
+	uint32_t	n_origins;
+	uint32_t	origins[MAX_ORIGINS];
+	uint32_t	n_unexpected;
+	uint32_t	unexpected[MAX_ORIGINS];
+	int64_t		min_len, max_len;	/* -1 = none */
+	double		median_len;
+	uint32_t	first_hops;
+	int64_t		target_hops;		/* -1 = none */
+	bool		target_suboptimal;
+	uint32_t	w1[CH_KINDS], w15[CH_KINDS];
+	double		penalty;
+	unsigned	reasons;
+	enum ph_st	state;
+};
+
+/* ---- accounted allocation -------------------------------------------- */
+
+static void *
+ph_realloc(struct ph_state *st, void *p, size_t old, size_t new)
+{
+	void *q = realloc(p, new);
+
+	if (q == NULL && new > 0)
+		return NULL;
+	st->mem = st->mem - old + new;
+	return q;
+}
+
+static void
+ph_free(struct ph_state *st, void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	free(p);
+	st->mem -= size;
+}
+
+/* ---- hashing ----------------------------------------------------------- */
+
+static uint32_t
+fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+#define FNV0	2166136261u
+
+static uint32_t
+fnv_str(uint32_t h, const char *s)
+{
+	return s == NULL ? fnv(h, "\0\1", 2) : fnv(h, s, strlen(s) + 1);
+}
+
+/* ---- peers -------------------------------------------------------------- */
+
+static char *
+peer_key(const struct bf_peer_id *id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s|%s|%s|%d|%d", id->router ? id->router : "",
+	    id->peer ? id->peer : "", id->peer_rd ? id->peer_rd : "",
+	    (int)id->rib, id->post_policy ? 1 : 0);
+	return buf;
+}
+
+static int
+peer_rehash(struct ph_state *st, uint32_t nb)
+{
+	uint32_t *b = ph_realloc(st, NULL, 0, nb * sizeof(*b));
+
+	if (b == NULL)
+		return -1;
+	memset(b, 0, nb * sizeof(*b));
+	for (uint32_t i = 0; i < st->n_peers; i++) {
+		uint32_t slot = st->peers[i].hash & (nb - 1);
+		st->peers[i].next = b[slot];
+		b[slot] = i + 1;
+	}
+	ph_free(st, st->peer_bucket, st->peer_nbucket * sizeof(uint32_t));
+	st->peer_bucket = b;
+	st->peer_nbucket = nb;
+	return 0;
+}
+
+/* The id of a peer, interned on first sight; UINT32_MAX when out of memory. */
+static uint32_t
+peer_intern(struct ph_state *st, const struct bf_peer_id *id)
+{
+	char buf[512];
+	const char *key = peer_key(id, buf, sizeof(buf));
+	uint32_t h = fnv_str(FNV0, key);
+
+	if (st->peer_nbucket > 0) {
+		for (uint32_t i = st->peer_bucket[h & (st->peer_nbucket - 1)];
+		    i != 0; i = st->peers[i - 1].next)
+			if (st->peers[i - 1].hash == h &&
+			    strcmp(st->peers[i - 1].key, key) == 0)
+				return i - 1;
+	}
+	if (st->n_peers == st->peers_cap) {
+		uint32_t nc = st->peers_cap ? st->peers_cap * 2 : 8;
+		struct ph_peer *np = ph_realloc(st, st->peers,
+		    st->peers_cap * sizeof(*np), nc * sizeof(*np));
+		if (np == NULL)
+			return UINT32_MAX;
+		st->peers = np;
+		st->peers_cap = nc;
+	}
+	struct ph_peer *p = &st->peers[st->n_peers];
+	size_t klen = strlen(key) + 1;
+	memset(p, 0, sizeof(*p));
+	if ((p->key = ph_realloc(st, NULL, 0, klen)) == NULL)
+		return UINT32_MAX;
+	memcpy(p->key, key, klen);
+	p->hash = h;
+	st->n_peers++;
+	if (st->n_peers > st->peer_nbucket) {
+		if (peer_rehash(st, st->peer_nbucket ? st->peer_nbucket * 2
+		    : 16) < 0)
+			return UINT32_MAX;
+	} else {
+		uint32_t slot = h & (st->peer_nbucket - 1);
+		p->next = st->peer_bucket[slot];
+		st->peer_bucket[slot] = st->n_peers;
+	}
+	return st->n_peers - 1;
+}
+
+/* ---- AS paths ----------------------------------------------------------- */
+
+static size_t
+path_size(uint32_t count)
+{
+	return sizeof(struct ph_path) + count * sizeof(uint32_t);
+}
+
+static void
+path_unref(struct ph_state *st, uint32_t id)
+{
+	struct ph_path *p;
+	uint32_t *link;
+
+	if (id == 0 || --(p = st->paths[id])->refs > 0)
+		return;
+	for (link = &st->path_bucket[p->hash & (st->path_nbucket - 1)];
+	    *link != id; link = &st->paths[*link]->next)
+		;
+	*link = p->next;
+	ph_free(st, p, path_size(p->count));
+	st->paths[id] = NULL;
+	st->path_free[st->n_free++] = id;
+	st->n_paths--;
+}
+
+static int
+path_rehash(struct ph_state *st, uint32_t nb)
+{
+	uint32_t *b = ph_realloc(st, NULL, 0, nb * sizeof(*b));
+
+	if (b == NULL)
+		return -1;
+	memset(b, 0, nb * sizeof(*b));
+	for (uint32_t i = 1; i < st->paths_cap; i++) {
+		struct ph_path *p = st->paths[i];
+		if (p == NULL)
+			continue;
+		p->next = b[p->hash & (nb - 1)];
+		b[p->hash & (nb - 1)] = i;
+	}
+	ph_free(st, st->path_bucket, st->path_nbucket * sizeof(uint32_t));
+	st->path_bucket = b;
+	st->path_nbucket = nb;
+	return 0;
+}
+
+/*
+ * The id of r's AS path (with its origin and BGP length), interned with
+ * one reference taken for the caller; 0 when out of memory.
+ */
+static uint32_t
+path_intern(struct ph_state *st, const struct bf_route *r)
+{
+	uint32_t count = r->as_path ? r->as_path_count : 0;
+	uint32_t origin = r->has_origin_as ? r->origin_as :
+	    count > 0 ? r->as_path[count - 1] : 0;
+	uint32_t h = fnv(FNV0, &origin, sizeof(origin));
+	struct ph_path *p;
+	uint32_t id;
+
+	h = fnv(h, &r->as_path_len, sizeof(r->as_path_len));
+	if (count > 0)
+		h = fnv(h, r->as_path, count * sizeof(uint32_t));
+	if (st->path_nbucket > 0) {
+		for (id = st->path_bucket[h & (st->path_nbucket - 1)];
+		    id != 0; id = p->next) {
+			p = st->paths[id];
+			if (p->hash == h && p->origin == origin &&
+			    p->len == r->as_path_len && p->count == count &&
+			    (count == 0 || memcmp(p->asn, r->as_path,
+			    count * sizeof(uint32_t)) == 0)) {
+				p->refs++;
+				return id;
+			}
+		}
+	}
+	if (st->n_free == 0) {
+		uint32_t oc = st->paths_cap, nc = oc ? oc * 2 : 64;
+		struct ph_path **np = ph_realloc(st, st->paths,
+		    oc * sizeof(*np), nc * sizeof(*np));
+		if (np == NULL)
+			return 0;
+		st->paths = np;
+		uint32_t *nf = ph_realloc(st, st->path_free,
+		    oc * sizeof(*nf), nc * sizeof(*nf));
+		if (nf == NULL)
+			return 0;
+		st->path_free = nf;
+		st->paths_cap = nc;
+		for (uint32_t i = nc - 1; i >= (oc ? oc : 1); i--) {
+			np[i] = NULL;
+			nf[st->n_free++] = i;
+		}
+		if (oc == 0)
+			np[0] = NULL;
+	}
+	if ((p = ph_realloc(st, NULL, 0, path_size(count))) == NULL)
+		return 0;
+	id = st->path_free[--st->n_free];
+	p->refs = 1;
+	p->hash = h;
+	p->origin = origin;
+	p->len = r->as_path_len;
+	p->count = count;
+	if (count > 0)
+		memcpy(p->asn, r->as_path, count * sizeof(uint32_t));
+	st->paths[id] = p;
+	st->n_paths++;
+	if (st->n_paths > st->path_nbucket) {
+		if (path_rehash(st, st->path_nbucket ? st->path_nbucket * 2
+		    : 64) < 0)
+			return 0;	/* p stays reachable by id only */
+	} else {
+		p->next = st->path_bucket[h & (st->path_nbucket - 1)];
+		st->path_bucket[h & (st->path_nbucket - 1)] = id;
+	}
+	return id;
+}
+
+static uint32_t
+attrs_hash(const struct bf_route *r)
+{
+	uint32_t h = fnv_str(FNV0, r->next_hop);
+	uint32_t f = (r->has_med ? 1u : 0) | (r->has_local_pref ? 2u : 0) |
+	    (r->has_otc ? 4u : 0);
+
+	h = fnv(h, &f, sizeof(f));
+	if (r->has_med)
+		h = fnv(h, &r->med, sizeof(r->med));
+	if (r->has_local_pref)
+		h = fnv(h, &r->local_pref, sizeof(r->local_pref));
+	if (r->has_otc)
+		h = fnv(h, &r->otc, sizeof(r->otc));
+	if (r->communities && r->n_communities)
+		h = fnv(h, r->communities,
+		    r->n_communities * sizeof(uint32_t));
+	h = fnv(h, &r->n_communities, sizeof(r->n_communities));
+	if (r->large_communities && r->n_large_communities)
+		h = fnv(h, r->large_communities, r->n_large_communities *
+		    sizeof(struct bf_large_community));
+	return h;
+}
+
+/* ---- prefixes ----------------------------------------------------------- */
+
+static const char *
+route_key(const struct bf_route *r, char *buf, size_t len)
+{
+	if (r->rd == NULL)
+		return r->prefix;
+	snprintf(buf, len, "%s %s", r->rd, r->prefix);
+	return buf;
+}
+
+static struct ph_prefix **
+pfx_slot(struct ph_state *st, const char *key)
+{
+	size_t i = fnv_str(FNV0, key) & (st->pfx_cap - 1);
+
+	while (st->pfx[i] != NULL && strcmp(st->pfx[i]->key, key) != 0)
+		i = (i + 1) & (st->pfx_cap - 1);
+	return &st->pfx[i];
+}
+
+/* The prefix for key, created when create is set; NULL otherwise or ENOMEM. */
+static struct ph_prefix *
+pfx_get(struct ph_state *st, const char *key, int family, bool create)
+{
+	struct ph_prefix **slot, *p;
+
+	if (st->pfx_cap == 0 || (*(slot = pfx_slot(st, key))) == NULL) {
+		if (!create)
+			return NULL;
+	} else
+		return *slot;
+	if ((st->n_pfx + 1) * 4 > st->pfx_cap * 3) {
+		size_t oc = st->pfx_cap, nc = oc ? oc * 2 : 64;
+		struct ph_prefix **old = st->pfx;
+		struct ph_prefix **n = ph_realloc(st, NULL, 0,
+		    nc * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		memset(n, 0, nc * sizeof(*n));
+		st->pfx = n;
+		st->pfx_cap = nc;
+		for (size_t i = 0; i < oc; i++)
+			if (old[i] != NULL)
+				*pfx_slot(st, old[i]->key) = old[i];
+		ph_free(st, old, oc * sizeof(*old));
+	}
+	size_t klen = strlen(key) + 1;
+	if ((p = ph_realloc(st, NULL, 0, sizeof(*p) + klen)) == NULL)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	memcpy(p->key, key, klen);
+	p->family = (uint8_t)family;
+	p->best_min_len = UNSET8;
+	p->best_target_hops = UNSET8;
+	*pfx_slot(st, key) = p;
+	st->n_pfx++;
+	return p;
+}
+
+/* Index of (peer, path_id) in p->routes, or -(insertion point) - 1. */
+static long
+route_find(const struct ph_prefix *p, uint32_t peer, uint32_t path_id)
+{
+	uint64_t k = (uint64_t)peer << 32 | path_id;
+	long lo = 0, hi = (long)p->n_routes - 1;
+
+	while (lo <= hi) {
+		long mid = (lo + hi) / 2;
+		uint64_t m = (uint64_t)p->routes[mid].peer << 32 |
+		    p->routes[mid].path_id;
+		if (m == k)
+			return mid;
+		if (m < k)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -lo - 1;
+}
+
+static struct ph_route *
+route_insert(struct ph_state *st, struct ph_prefix *p, long at,
+    uint32_t peer, uint32_t path_id)
+{
+	if (p->n_routes == p->cap) {
+		uint32_t nc = p->cap < 2 ? 2 : p->cap + p->cap / 2;
+		struct ph_route *n = ph_realloc(st, p->routes,
+		    p->cap * sizeof(*n), nc * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		p->routes = n;
+		p->cap = nc;
+	}
+	memmove(&p->routes[at + 1], &p->routes[at],
+	    (p->n_routes - (size_t)at) * sizeof(*p->routes));
+	p->n_routes++;
+	memset(&p->routes[at], 0, sizeof(p->routes[at]));
+	p->routes[at].peer = peer;
+	p->routes[at].path_id = path_id;
+	st->peers[peer].routes++;
+	return &p->routes[at];
+}
+
+/* ---- windows, flap penalty, timing --------------------------------------- */
+
+/* Slide a window to bucket now_b; true when counts left it. */
+static bool
+win_advance(uint32_t *head, uint16_t (*c)[CH_KINDS], uint32_t nb,
+    uint32_t now_b)
+{
+	bool dropped = false;
+	uint32_t b, from;
+
+	if (now_b <= *head)
+		return false;
+	from = now_b - *head >= nb ? now_b - nb + 1 : *head + 1;
+	for (b = from; b <= now_b; b++) {
+		uint16_t *k = c[b % nb];
+		dropped |= (k[0] | k[1] | k[2]) != 0;
+		memset(k, 0, sizeof(c[0]));
+	}
+	*head = now_b;
+	return dropped;
+}
+
+/* Slide both windows to the clock; true when a churn figure changed. */
+static bool
+win_roll(const struct ph_state *st, struct ph_prefix *p)
+{
+	struct ph_act *a = p->act;
+	bool d1, d15;
+
+	if (a == NULL)
+		return false;
+	d1 = win_advance(&a->w1_head, a->w1, W1_BUCKETS,
+	    (uint32_t)(st->clock / W1_BUCKET_US));
+	d15 = win_advance(&a->w15_head, a->w15, W15_BUCKETS,
+	    (uint32_t)(st->clock / W15_BUCKET_US));
+	return d1 || d15;
+}
+
+/* p's activity record, allocated on first use; NULL when out of memory. */
+static struct ph_act *
+act_get(struct ph_state *st, struct ph_prefix *p)
+{
+	if (p->act == NULL &&
+	    (p->act = ph_realloc(st, NULL, 0, sizeof(*p->act))) != NULL)
+		memset(p->act, 0, sizeof(*p->act));
+	return p->act;
+}
+
+/* Free p's activity record once its windows and penalty are all zero. */
+static void
+act_release_if_quiet(struct ph_state *st, struct ph_prefix *p)
+{
+	const struct ph_act *a = p->act;
+
+	if (a == NULL || a->penalty > 0 || p->flapping)
+		return;
+	for (int b = 0; b < W15_BUCKETS; b++)
+		for (int k = 0; k < CH_KINDS; k++)
+			if (a->w15[b][k] != 0 || (b < W1_BUCKETS &&
+			    a->w1[b][k] != 0))
+				return;
+	ph_free(st, p->act, sizeof(*p->act));
+	p->act = NULL;
+}
+
+static void
+churn_count(struct ph_state *st, struct ph_prefix *p, enum churn_kind k)
+{
+	struct ph_act *a = act_get(st, p);
+
+	if (a == NULL)
+		return;
+	win_roll(st, p);
+	if (a->w1[a->w1_head % W1_BUCKETS][k] < UINT16_MAX)
+		a->w1[a->w1_head % W1_BUCKETS][k]++;
+	if (a->w15[a->w15_head % W15_BUCKETS][k] < UINT16_MAX)
+		a->w15[a->w15_head % W15_BUCKETS][k]++;
+}
+
+/* RFC 2439 §4.3: the figure of merit decays exponentially with time. */
+static double
+penalty_now(const struct ph_state *st, const struct ph_prefix *p)
+{
+	const struct ph_act *a = p->act;
+	double dt;
+
+	if (a == NULL)
+		return 0;
+	if (a->penalty <= 0 || st->clock <= a->penalty_t)
+		return a->penalty;
+	dt = (double)(st->clock - a->penalty_t);
+	return a->penalty * pow(0.5, dt / (double)st->cfg.half_life_us);
+}
+
+static void
+penalty_decay(struct ph_state *st, struct ph_prefix *p)
+{
+	struct ph_act *a = p->act;
+
+	if (a == NULL) {
+		p->flapping = 0;
+		return;
+	}
+	a->penalty = penalty_now(st, p);
+	if (a->penalty < 1.0)
+		a->penalty = 0;
+	a->penalty_t = st->clock;
+	if (p->flapping && a->penalty < st->cfg.flap_reuse)
+		p->flapping = 0;
+}
+
+static void
+flap(struct ph_state *st, struct ph_prefix *p)
+{
+	struct ph_act *a = act_get(st, p);
+
+	if (a == NULL)
+		return;
+	penalty_decay(st, p);
+	a->penalty += st->cfg.flap_penalty;
+	if (a->penalty > st->cfg.flap_max)
+		a->penalty = st->cfg.flap_max;
+	if (a->penalty > st->cfg.flap_suppress)
+		p->flapping = 1;
+}
+
+static int32_t
+sat32(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN :
+	    (int32_t)v;
+}
+
+static void
+timing(struct ph_state *st, struct ph_prefix *p, const struct bf_route *r)
+{
+	int64_t b = r->bmp_time_us;
+	int32_t d = sat32(r->collector_time_us - r->bmp_time_us);
+
+	if (p->last_change == 0 || b < p->wave_first ||
+	    b - p->wave_first > st->cfg.wave_us) {
+		p->wave_first = b;
+		p->wave_span = 0;
+		p->delay_max = d;
+	} else {
+		if (b - p->wave_first > p->wave_span)
+			p->wave_span = sat32(b - p->wave_first);
+		if (d > p->delay_max)
+			p->delay_max = d;
+	}
+	p->delay_last = d;
+	p->last_change = st->clock;
+}
+
+/* ---- routes and peers ----------------------------------------------------- */
+
+static void
+route_release(struct ph_state *st, struct ph_prefix *p, struct ph_route *rt)
+{
+	if (rt->path != 0) {
+		p->live--;
+		st->routes_live--;
+	}
+	path_unref(st, rt->path);
+	path_unref(st, rt->prev_path);
+	st->peers[rt->peer].routes--;
+}
+
+/* Drop every route of peer id, in every prefix. */
+static void
+peer_drop_routes(struct ph_state *st, uint32_t id)
+{
+	if (st->peers[id].routes > 0) {
+		for (size_t i = 0; i < st->pfx_cap; i++) {
+			struct ph_prefix *p = st->pfx[i];
+			long at, end;
+
+			if (p == NULL || p->n_routes == 0)
+				continue;
+			at = route_find(p, id, 0);
+			if (at < 0)
+				at = -at - 1;
+			for (end = at; (size_t)end < p->n_routes &&
+			    p->routes[end].peer == id; end++)
+				route_release(st, p, &p->routes[end]);
+			if (end == at)
+				continue;
+			memmove(&p->routes[at], &p->routes[end],
+			    (p->n_routes - (size_t)end) * sizeof(*p->routes));
+			p->n_routes -= (uint32_t)(end - at);
+			p->needs_eval = p->dirty = 1;
+			p->last_change = st->clock;
+		}
+	}
+	st->eval_all = true;
+}
+
+static void
+peer_set_up(struct ph_state *st, uint32_t id, bool up, uint64_t epoch)
+{
+	struct ph_peer *pe = &st->peers[id];
+
+	peer_drop_routes(st, id);
+	for (int a = 0; a < 2; a++) {
+		if (pe->up && pe->seen_afi[a])
+			st->peers_up[a]--;
+		pe->seen_afi[a] = 0;
+	}
+	pe->up = up;
+	pe->epoch = epoch;
+}
+
+static void
+on_peer(void *state, const struct bf_peer_event *e)
+{
+	struct ph_state *st = state;
+	uint32_t id = peer_intern(st, &e->peer);
+	struct ph_peer *pe;
+
+	if (id == UINT32_MAX) {
+		bf_plugin_log(st->host, 0, "out of memory interning a peer");
+		return;
+	}
+	if (e->collector_time_us > st->clock)
+		st->clock = e->collector_time_us;
+	pe = &st->peers[id];
+	/* A late event of an older epoch changes nothing. */
+	if ((pe->up || pe->epoch > 0) && e->epoch < pe->epoch)
+		return;
+	/* Nor does a repeated event of the current epoch. */
+	if (e->epoch == pe->epoch && e->up == (pe->up != 0) &&
+	    (pe->up || pe->epoch > 0))
+		return;
+	peer_set_up(st, id, e->up, e->epoch);
+}
+
+static void
+on_route(void *state, const struct bf_route *r)
+{
+	struct ph_state *st = state;
+	char kbuf[256];
+	uint32_t id, path;
+	struct ph_peer *pe;
+	struct ph_prefix *p;
+	struct ph_route *rt;
+	int afi;
+	long at;
+
+	if (r->prefix == NULL || (r->family != 4 && r->family != 6))
+		return;
+	if ((id = peer_intern(st, &r->peer)) == UINT32_MAX) {
+		bf_plugin_log(st->host, 0, "out of memory interning a peer");
+		return;
+	}
+	pe = &st->peers[id];
+	/* Epoch rule, defensively (the host applies it first). */
+	if (r->epoch < pe->epoch || (r->epoch == pe->epoch && !pe->up &&
+	    pe->epoch > 0))
+		return;
+	if (!pe->up || r->epoch > pe->epoch)
+		peer_set_up(st, id, true, r->epoch);
+	if (r->collector_time_us > st->clock)
+		st->clock = r->collector_time_us;
+	afi = r->family == 6;
+	if (!pe->seen_afi[afi]) {
+		pe->seen_afi[afi] = 1;
+		st->peers_up[afi]++;
+		st->eval_all = true;
+	}
+	/* A withdrawal of a prefix never announced creates nothing. */
+	p = pfx_get(st, route_key(r, kbuf, sizeof(kbuf)), r->family,
+	    !st->monitored_only && !r->withdraw);
+	if (p == NULL)
+		return;
+	at = route_find(p, id, r->has_path_id ? r->path_id : 0);
+	if (r->withdraw) {
+		churn_count(st, p, CH_WD);
+		if (at < 0 || p->routes[at].path == 0)
+			return;
+		rt = &p->routes[at];
+		path_unref(st, rt->prev_path);
+		rt->prev_path = rt->path;	/* a re-announce is a flap */
+		rt->path = 0;
+		p->live--;
+		st->routes_live--;
+		timing(st, p, r);
+		p->needs_eval = p->dirty = 1;
+		return;
+	}
+	if ((path = path_intern(st, r)) == 0) {
+		bf_plugin_log(st->host, 0, "out of memory interning a path");
+		return;
+	}
+	if (at < 0 && (rt = route_insert(st, p, -at - 1, id,
+	    r->has_path_id ? r->path_id : 0)) == NULL) {
+		path_unref(st, path);
+		bf_plugin_log(st->host, 0, "out of memory adding a route");
+		return;
+	}
+	if (at >= 0)
+		rt = &p->routes[at];
+	uint32_t attrs = attrs_hash(r);
+	if (rt->path == path) {
+		path_unref(st, path);
+		churn_count(st, p, rt->attrs == attrs ? CH_ANN : CH_ATTR);
+		if (rt->attrs == attrs)
+			return;		/* duplicate: nothing changed */
+	} else {
+		churn_count(st, p, CH_ANN);
+		/*
+		 * A flap: re-announced after a withdrawal in this epoch,
+		 * or back to the path it had before the last change.
+		 */
+		if ((rt->flags & RF_EVER) && (rt->path == 0 ||
+		    path == rt->prev_path))
+			flap(st, p);
+		if (rt->path == 0) {
+			p->live++;
+			st->routes_live++;
+			/* prev_path already holds the withdrawn path */
+		} else {
+			path_unref(st, rt->prev_path);
+			rt->prev_path = rt->path;
+		}
+		rt->path = path;
+	}
+	rt->attrs = attrs;
+	rt->flags |= RF_EVER;
+	timing(st, p, r);
+	p->needs_eval = p->dirty = 1;
+}
+
+/* ---- figures and state ---------------------------------------------------- */
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* AS hops from the last occurrence of target to the origin, -1 if absent. */
+static int64_t
+target_hops(const struct ph_path *pa, uint32_t target)
+{
+	int64_t hops = 0;
+	uint32_t i;
+	bool found = false;
+
+	if (target == 0)
+		return -1;
+	for (i = 0; i < pa->count; i++) {
+		if (pa->asn[i] == target) {
+			found = true;
+			hops = 0;
+		} else if (found && pa->asn[i] != pa->asn[i - 1])
+			hops++;		/* prepends are one hop */
+	}
+	return found ? hops : -1;
+}
+
+static int
+scratch_reserve(struct ph_state *st, size_t n)
+{
+	uint32_t *s;
+
+	if (n <= st->scratch_cap)
+		return 0;
+	if ((s = ph_realloc(st, st->scratch,
+	    st->scratch_cap * sizeof(*s), n * sizeof(*s))) == NULL)
+		return -1;
+	st->scratch = s;
+	st->scratch_cap = n;
+	return 0;
+}
+
+static void
+figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
+{
+	uint32_t last_peer = UINT32_MAX, n = 0;
+	int64_t th;
+
+	memset(f, 0, sizeof(*f));
+	f->min_len = f->max_len = f->target_hops = -1;
+	f->peers_up = st->peers_up[p->family == 6];
+	f->routes = p->live;
+	if (scratch_reserve(st, 2 * (size_t)p->live + 2) < 0) {
+		f->state = (enum ph_st)p->state;
+		return;
+	}
+	uint32_t *lens = st->scratch, *hops = st->scratch + p->live + 1;
+	for (uint32_t i = 0; i < p->n_routes; i++) {
+		const struct ph_route *rt = &p->routes[i];
+		const struct ph_path *pa;
+		uint32_t j;
+
+		if (rt->path == 0)
+			continue;
+		pa = st->paths[rt->path];
+		if (rt->peer != last_peer)
+			f->peers_with_route++;
+		last_peer = rt->peer;
+		lens[n] = pa->len;
+		hops[n++] = pa->count > 0 ? pa->asn[0] : 0;
+		for (j = 0; j < f->n_origins; j++)
+			if (f->origins[j] == pa->origin)
+				break;
+		if (j == f->n_origins && j < MAX_ORIGINS)
+			f->origins[f->n_origins++] = pa->origin;
+		th = target_hops(pa, st->cfg.target_asn);
+		if (th >= 0 && (f->target_hops < 0 || th < f->target_hops))
+			f->target_hops = th;
+	}
+	if (n > 0) {
+		qsort(lens, n, sizeof(*lens), cmp_u32);
+		f->min_len = lens[0];
+		f->max_len = lens[n - 1];
+		f->median_len = n % 2 ? lens[n / 2] :
+		    (lens[n / 2 - 1] + (double)lens[n / 2]) / 2;
+		qsort(hops, n, sizeof(*hops), cmp_u32);
+		for (uint32_t i = 0; i < n; i++)
+			if (hops[i] != 0 && (i == 0 || hops[i] != hops[i - 1]))
+				f->first_hops++;
+	}
+	qsort(f->origins, f->n_origins, sizeof(uint32_t), cmp_u32);
+	for (uint32_t i = 0; p->n_expected > 0 && i < f->n_origins; i++) {
+		uint32_t j;
+		for (j = 0; j < p->n_expected; j++)
+			if (p->expected[j] == f->origins[i])
+				break;
+		if (j == p->n_expected)
+			f->unexpected[f->n_unexpected++] = f->origins[i];
+	}
+	f->vis = f->peers_up ? 100.0 * f->peers_with_route / f->peers_up : 0;
+	if (f->vis > 100)
+		f->vis = 100;
+	/* Best (lowest) figures seen over the prefix's life. */
+	if (f->min_len >= 0 && f->min_len < p->best_min_len)
+		p->best_min_len = (uint8_t)(f->min_len < UNSET8 ? f->min_len :
+		    UNSET8 - 1);
+	if (f->target_hops >= 0 && f->target_hops < p->best_target_hops)
+		p->best_target_hops = (uint8_t)(f->target_hops < UNSET8 ?
+		    f->target_hops : UNSET8 - 1);
+	f->target_suboptimal = f->target_hops >= 0 &&
+	    (f->target_hops > p->best_target_hops ||
+	    (st->cfg.target_hops_max > 0 &&
+	    f->target_hops > st->cfg.target_hops_max));
+	/* Windows: advance to now, then sum. */
+	if (win_roll(st, p))
+		p->dirty = 1;
+	for (int k = 0; p->act != NULL && k < CH_KINDS; k++) {
+		for (int b = 0; b < W1_BUCKETS; b++)
+			f->w1[k] += p->act->w1[b][k];
+		for (int b = 0; b < W15_BUCKETS; b++)
+			f->w15[k] += p->act->w15[b][k];
+	}
+	penalty_decay(st, p);
+	f->penalty = p->act ? p->act->penalty : 0;
+	act_release_if_quiet(st, p);
+	/* State. */
+	if (f->peers_with_route == 0) {
+		f->state = ST_UNREACHABLE;
+		return;
+	}
+	if (f->vis < st->cfg.vis_pct)
+		f->reasons |= R_VISIBILITY;
+	if (p->flapping)
+		f->reasons |= R_FLAPPING;
+	if (st->cfg.path_len_jump > 0 && p->best_min_len != UNSET8 &&
+	    f->min_len >= (int64_t)p->best_min_len + st->cfg.path_len_jump)
+		f->reasons |= R_PATH_LEN;
+	if (f->n_unexpected > 0)
+		f->reasons |= R_ORIGIN;
+	f->state = f->reasons ? ST_DEGRADED : ST_HEALTHY;
+}
+
+static void
+emit_nullable(struct bf_host *h, const char *field, bool has, int64_t v)
+{
+	if (has)
+		bf_emit_long(h, field, v);
+	else
+		bf_emit_null(h, field);
+}
+
+static void
+emit(struct ph_state *st, struct ph_prefix *p, const struct ph_fig *f,
+    const char *kind, const char *state, const char *prev)
+{
+	struct bf_host *h = st->host;
+	int64_t v[MAX_ORIGINS];
+	const char *reasons[4];
+	size_t nr = 0;
+
+	bf_emit_begin(h, p->key);
+	bf_emit_str(h, "prefix", p->key);
+	bf_emit_str(h, "kind", kind);
+	bf_emit_long(h, "time_us", st->clock);
+	bf_emit_long(h, "afi", p->family);
+	bf_emit_str(h, "state", state);
+	if (prev)
+		bf_emit_str(h, "previous_state", prev);
+	else
+		bf_emit_null(h, "previous_state");
+	if (f->reasons & R_VISIBILITY)
+		reasons[nr++] = "visibility";
+	if (f->reasons & R_FLAPPING)
+		reasons[nr++] = "flapping";
+	if (f->reasons & R_PATH_LEN)
+		reasons[nr++] = "path_length";
+	if (f->reasons & R_ORIGIN)
+		reasons[nr++] = "unexpected_origin";
+	bf_emit_str_array(h, "degraded_reasons", reasons, nr);
+	bf_emit_long(h, "peers_with_route", f->peers_with_route);
+	bf_emit_long(h, "peers_up", f->peers_up);
+	bf_emit_long(h, "routes", f->routes);
+	bf_emit_double(h, "visibility_pct", f->vis);
+	for (uint32_t i = 0; i < f->n_origins; i++)
+		v[i] = f->origins[i];
+	bf_emit_long_array(h, "origins", v, f->n_origins);
+	bf_emit_bool(h, "moas", f->n_origins > 1);
+	for (uint32_t i = 0; i < f->n_unexpected; i++)
+		v[i] = f->unexpected[i];
+	bf_emit_long_array(h, "unexpected_origins", v, f->n_unexpected);
+	emit_nullable(h, "min_path_len", f->min_len >= 0, f->min_len);
+	emit_nullable(h, "max_path_len", f->max_len >= 0, f->max_len);
+	if (f->min_len >= 0)
+		bf_emit_double(h, "median_path_len", f->median_len);
+	else
+		bf_emit_null(h, "median_path_len");
+	bf_emit_long(h, "first_hop_ases", f->first_hops);
+	emit_nullable(h, "target_hops", f->target_hops >= 0, f->target_hops);
+	emit_nullable(h, "target_hops_best", p->best_target_hops != UNSET8,
+	    p->best_target_hops);
+	bf_emit_bool(h, "target_suboptimal", f->target_suboptimal);
+	bf_emit_long(h, "announcements_1m", f->w1[CH_ANN]);
+	bf_emit_long(h, "withdrawals_1m", f->w1[CH_WD]);
+	bf_emit_long(h, "attr_changes_1m", f->w1[CH_ATTR]);
+	bf_emit_long(h, "updates_1m",
+	    f->w1[CH_ANN] + f->w1[CH_WD] + f->w1[CH_ATTR]);
+	bf_emit_long(h, "announcements_15m", f->w15[CH_ANN]);
+	bf_emit_long(h, "withdrawals_15m", f->w15[CH_WD]);
+	bf_emit_long(h, "attr_changes_15m", f->w15[CH_ATTR]);
+	bf_emit_long(h, "updates_15m",
+	    f->w15[CH_ANN] + f->w15[CH_WD] + f->w15[CH_ATTR]);
+	bf_emit_double(h, "flap_penalty", f->penalty);
+	bf_emit_bool(h, "flapping", p->flapping != 0);
+	emit_nullable(h, "last_change", p->last_change != 0, p->last_change);
+	emit_nullable(h, "propagation_us", p->last_change != 0,
+	    p->wave_span);
+	emit_nullable(h, "delivery_delay_us", p->last_change != 0,
+	    p->delay_last);
+	emit_nullable(h, "delivery_delay_max_us", p->last_change != 0,
+	    p->delay_max);
+	bf_emit_end(h);
+}
+
+/* Evaluate p; on a state change emit a "change" record. */
+static void
+evaluate(struct ph_state *st, struct ph_prefix *p, bool *emitted)
+{
+	struct ph_fig f;
+	enum ph_st old = p->state;
+
+	figures(st, p, &f);
+	p->needs_eval = 0;
+	*emitted = false;
+	if (f.state == old)
+		return;
+	p->state = (uint8_t)f.state;
+	emit(st, p, &f, "change",
+	    f.state == ST_HEALTHY && (old == ST_DEGRADED ||
+	    old == ST_UNREACHABLE) ? "recovered" : state_names[f.state],
+	    state_names[old]);
+	*emitted = true;
+}
+
+static void
+on_tick(void *state, int64_t now_us)
+{
+	struct ph_state *st = state;
+	bool summary, emitted;
+
+	if (now_us > st->clock)
+		st->clock = now_us;
+	summary = st->clock - st->last_summary >= st->cfg.summary_us;
+	for (size_t i = 0; i < st->pfx_cap; i++) {
+		struct ph_prefix *p = st->pfx[i];
+
+		if (p == NULL)
+			continue;
+		bool decaying = p->act != NULL && p->act->penalty > 0;
+
+		if (decaying || (summary && win_roll(st, p)))
+			p->dirty = 1;
+		if (!st->eval_all && !p->needs_eval && !decaying &&
+		    p->state != ST_NONE && !(summary && p->dirty))
+			continue;
+		evaluate(st, p, &emitted);
+		if (summary && p->dirty && !emitted) {
+			struct ph_fig f;
+			figures(st, p, &f);
+			emit(st, p, &f, "summary", state_names[p->state],
+			    NULL);
+		}
+		if (summary || emitted)
+			p->dirty = 0;
+	}
+	st->eval_all = false;
+	if (summary)
+		st->last_summary = st->clock;
+}
+
+/* ---- settings, init, fini ---------------------------------------------- */
+
+static int
+parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "192.0.2.0/24@65001|65002": canonical prefix and expected origins. */
+static int
+add_monitored(struct ph_state *st, char *spec, char *err, size_t errlen)
+{
+	char *at = strchr(spec, '@'), *slash, txt[INET6_ADDRSTRLEN + 8];
+	unsigned char addr[16];
+	struct ph_prefix *p;
+	int family;
+	double len;
+
+	if (at)
+		*at++ = '\0';
+	if ((slash = strchr(spec, '/')) == NULL)
+		goto bad;
+	*slash = '\0';
+	family = strchr(spec, ':') ? 6 : 4;
+	if (inet_pton(family == 6 ? AF_INET6 : AF_INET, spec, addr) != 1 ||
+	    parse_num(slash + 1, 0, family == 6 ? 128 : 32, &len) < 0)
+		goto bad;
+	inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, txt, sizeof(txt));
+	snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), "/%d",
+	    (int)len);
+	if ((p = pfx_get(st, txt, family, true)) == NULL)
+		goto nomem;
+	p->monitored = 1;
+	while (at && *at) {
+		char *bar = strchr(at, '|');
+		double asn;
+		if (bar)
+			*bar++ = '\0';
+		if (parse_num(at, 1, UINT32_MAX, &asn) < 0 ||
+		    p->n_expected == MAX_EXPECTED)
+			goto bad;
+		if (p->expected == NULL && (p->expected = ph_realloc(st,
+		    NULL, 0, MAX_EXPECTED * sizeof(uint32_t))) == NULL)
+			goto nomem;
+		p->expected[p->n_expected++] = (uint32_t)asn;
+		at = bar;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "prefixes: bad entry \"%s\" (want "
+	    "PREFIX/LEN[@ASN|ASN...], at most %d origins)", spec,
+	    MAX_EXPECTED);
+	return -1;
+nomem:
+	snprintf(err, errlen, "prefixes: out of memory");
+	return -1;
+}
+
+static void fini(void *state);
+
+/*
+ * Settings, with defaults; durations in seconds, percentages 0..100.
+ */
+static const struct {
+	const char	*key;
+	double		 def, lo, hi;
+	const char	*help;
+} settings_table[] = {
+	{ "target_asn", 0, 0, UINT32_MAX, "ASN whose distance to the origin "
+	    "is reported as target_hops (0 = none)" },
+	{ "degraded_visibility_pct", 80, 0, 100, "degraded below this "
+	    "visibility" },
+	{ "flap_penalty", 1000, 1, 1e9, "penalty added per flap" },
+	{ "flap_half_life_s", 900, 1, 1e7, "penalty half-life" },
+	{ "flap_suppress", 2000, 0, 1e9, "flapping (degraded) above this" },
+	{ "flap_reuse", 750, 0, 1e9, "flapping ends below this" },
+	{ "flap_max_penalty", 12000, 1, 1e9, "penalty ceiling" },
+	{ "path_len_jump", 3, 0, 255, "degraded when the shortest path is "
+	    "this much longer than the shortest seen (0 = off)" },
+	{ "target_hops_max", 0, 0, 255, "target_suboptimal above this "
+	    "(0 = only versus the best seen)" },
+	{ "summary_interval_s", 60, 1, 1e7, "summary records period" },
+	{ "propagation_window_s", 60, 1, 1e7, "changes closer than this "
+	    "(BMP time) are one wave for propagation_us" },
+};
+
+static void *
+init(struct bf_host *h, const struct bf_setting *settings, size_t n,
+    char *err, size_t errlen)
+{
+	double v[sizeof(settings_table) / sizeof(settings_table[0])];
+	const size_t nt = sizeof(v) / sizeof(v[0]);
+	const char *prefixes = NULL;
+	struct ph_state *st;
+
+	for (size_t t = 0; t < nt; t++)
+		v[t] = settings_table[t].def;
+	for (size_t i = 0; i < n; i++) {
+		size_t t;
+		if (strcmp(settings[i].key, "prefixes") == 0) {
+			prefixes = settings[i].value;
+			continue;
+		}
+		for (t = 0; t < nt; t++)
+			if (strcmp(settings[i].key, settings_table[t].key) == 0)
+				break;
+		if (t == nt) {
+			snprintf(err, errlen, "unknown setting \"%s\"",
+			    settings[i].key);
+			return NULL;
+		}
+		if (parse_num(settings[i].value, settings_table[t].lo,
+		    settings_table[t].hi, &v[t]) < 0) {
+			snprintf(err, errlen, "%s: bad value \"%s\" (%s, "
+			    "%g..%g)", settings[i].key, settings[i].value,
+			    settings_table[t].help, settings_table[t].lo,
+			    settings_table[t].hi);
+			return NULL;
+		}
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	st->mem = sizeof(*st);
+	st->host = h;
+	st->cfg.target_asn = (uint32_t)v[0];
+	st->cfg.vis_pct = v[1];
+	st->cfg.flap_penalty = v[2];
+	st->cfg.half_life_us = (int64_t)(v[3] * US_PER_S);
+	st->cfg.flap_suppress = v[4];
+	st->cfg.flap_reuse = v[5];
+	st->cfg.flap_max = v[6];
+	st->cfg.path_len_jump = (uint32_t)v[7];
+	st->cfg.target_hops_max = (uint32_t)v[8];
+	st->cfg.summary_us = (int64_t)(v[9] * US_PER_S);
+	st->cfg.wave_us = (int64_t)(v[10] * US_PER_S);
+	if (st->cfg.flap_reuse > st->cfg.flap_suppress) {
+		snprintf(err, errlen, "flap_reuse %g is above flap_suppress "
+		    "%g", st->cfg.flap_reuse, st->cfg.flap_suppress);
+		free(st);
+		return NULL;
+	}
+	if (prefixes != NULL && *prefixes != '\0') {
+		char *copy = strdup(prefixes), *save = NULL, *tok;
+		if (copy == NULL) {
+			snprintf(err, errlen, "out of memory");
+			free(st);
+			return NULL;
+		}
+		for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+		    tok = strtok_r(NULL, ", \t", &save)) {
+			if (add_monitored(st, tok, err, errlen) < 0) {
+				free(copy);
+				fini(st);
+				return NULL;
+			}
+		}
+		free(copy);
+		st->monitored_only = true;
+	}
+	bf_plugin_log(h, 2, "prefix_health: %s, target AS%" PRIu32
+	    ", degraded below %g%% visibility or above flap penalty %g",
+	    st->monitored_only ? "monitored prefixes only" : "every prefix",
+	    st->cfg.target_asn, st->cfg.vis_pct, st->cfg.flap_suppress);
+	return st;
+}
+
+static void
+fini(void *state)
+{
+	struct ph_state *st = state;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->pfx_cap; i++) {
+		struct ph_prefix *p = st->pfx[i];
+		if (p == NULL)
+			continue;
+		free(p->routes);
+		free(p->act);
+		free(p->expected);
+		free(p);
+	}
+	free(st->pfx);
+	for (uint32_t i = 0; i < st->n_peers; i++)
+		free(st->peers[i].key);
+	free(st->peers);
+	free(st->peer_bucket);
+	for (uint32_t i = 1; i < st->paths_cap; i++)
+		free(st->paths[i]);
+	free(st->paths);
+	free(st->path_free);
+	free(st->path_bucket);
+	free(st->scratch);
+	free(st);
+}
+
+/* ---- measurement ----------------------------------------------------------- */
+
+size_t
+ph_mem_bytes(const void *state)
+{
+	const struct ph_state *st = state;
+
+	/* Scratch is per-evaluation working space, not state per route. */
+	return st->mem - st->scratch_cap * sizeof(uint32_t);
+}
+
+size_t
+ph_routes_held(const void *state)
+{
+	return ((const struct ph_state *)state)->routes_live;
+}
+
+double
+ph_bytes_per_route(const void *state)
+{
+	size_t n = ph_routes_held(state);
+
+	return n ? (double)ph_mem_bytes(state) / (double)n : 0;
+}
+
+size_t
+ph_route_slot_bytes(void)
+{
+	return sizeof(struct ph_route);
+}
+
+static const struct bf_plugin prefix_health = {
+	.abi = BMPFLOW_PLUGIN_ABI,
+	.name = "prefix_health",
+	.output_schema = "prefix_health",
+	.init = init,
+	.on_route = on_route,
+	.on_peer = on_peer,
+	.on_tick = on_tick,
+	.fini = fini,
+};
+
+BMPFLOW_PLUGIN(prefix_health)

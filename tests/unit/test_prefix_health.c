@@ -1,0 +1,888 @@
+/*
+ * test_prefix_health.c: the prefix-health plugin driven through its
+ * descriptor by scripted route and peer sequences, against a fake host
+ * that captures every emitted record as (field, text value) pairs.
+ *
+ * Values are compared as text: longs in decimal, doubles with %.6g,
+ * booleans true/false, null as "null", arrays as "[a,b]".
+ */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <check.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bmpflow/plugin.h"
+#include "../../processors/prefix_health/prefix_health.h"
+
+/* ---- fake host ------------------------------------------------------------ */
+
+#define MAX_RECS	256
+#define MAX_FIELDS	48
+
+struct field {
+	char	name[32];
+	char	value[128];
+};
+
+struct rec {
+	char		key[64];
+	int		n;
+	struct field	f[MAX_FIELDS];
+};
+
+struct bf_host {
+	struct rec	recs[MAX_RECS];
+	int		n;
+	bool		open;
+	bool		discard;	/* count, don't keep (bulk runs) */
+	long		emitted;
+	int		bad;
+};
+
+static struct bf_host host;
+
+static int
+add(struct bf_host *h, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+add(struct bf_host *h, const char *field, const char *fmt, ...)
+{
+	struct rec *r = &h->recs[h->n];
+	va_list ap;
+
+	if (!h->open || r->n == MAX_FIELDS) {
+		h->bad++;
+		return -1;
+	}
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].name, field) == 0)
+			h->bad++;	/* set twice */
+	snprintf(r->f[r->n].name, sizeof(r->f[0].name), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(r->f[r->n].value, sizeof(r->f[0].value), fmt, ap);
+	va_end(ap);
+	r->n++;
+	return 0;
+}
+
+int
+bf_emit_begin(struct bf_host *h, const char *key)
+{
+	ck_assert_int_lt(h->n, MAX_RECS);
+	ck_assert(!h->open);
+	memset(&h->recs[h->n], 0, sizeof(h->recs[0]));
+	snprintf(h->recs[h->n].key, sizeof(h->recs[0].key), "%s", key);
+	h->open = true;
+	return 0;
+}
+
+int
+bf_emit_str(struct bf_host *h, const char *field, const char *v)
+{
+	if (v == NULL) {
+		h->bad++;
+		return -1;
+	}
+	return add(h, field, "%s", v);
+}
+
+int
+bf_emit_long(struct bf_host *h, const char *field, int64_t v)
+{
+	return add(h, field, "%" PRId64, v);
+}
+
+int
+bf_emit_double(struct bf_host *h, const char *field, double v)
+{
+	return add(h, field, "%.6g", v);
+}
+
+int
+bf_emit_bool(struct bf_host *h, const char *field, bool v)
+{
+	return add(h, field, "%s", v ? "true" : "false");
+}
+
+int
+bf_emit_null(struct bf_host *h, const char *field)
+{
+	return add(h, field, "null");
+}
+
+int
+bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
+    size_t n)
+{
+	char buf[128];
+	size_t o = 0;
+
+	buf[o++] = '[';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64,
+		    i ? "," : "", v[i]);
+	snprintf(buf + o, sizeof(buf) - o, "]");
+	return add(h, field, "%s", buf);
+}
+
+int
+bf_emit_str_array(struct bf_host *h, const char *field,
+    const char *const *v, size_t n)
+{
+	char buf[128];
+	size_t o = 0;
+
+	buf[o++] = '[';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+		    i ? "," : "", v[i]);
+	snprintf(buf + o, sizeof(buf) - o, "]");
+	return add(h, field, "%s", buf);
+}
+
+int
+bf_emit_end(struct bf_host *h)
+{
+	ck_assert(h->open);
+	h->open = false;
+	h->emitted++;
+	if (!h->discard)
+		h->n++;
+	return 0;
+}
+
+void
+bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)h;
+	if (level > 1)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- driving the plugin ------------------------------------------------------ */
+
+const struct bf_plugin *bmpflow_plugin_descriptor(void);
+
+#define US	1000000LL
+#define T0	(1700000040LL * US)	/* a multiple of 60 s */
+
+static const struct bf_plugin *pl;
+static void *st;
+
+static const char *const peers[] = { "198.51.100.1", "198.51.100.2",
+    "198.51.100.3", "198.51.100.4" };
+static const uint32_t peer_as[] = { 65010, 65020, 65030, 65040 };
+static uint64_t epochs[4] = { 1, 1, 1, 1 };
+
+static void
+start(const char *const *kv, size_t n)
+{
+	struct bf_setting s[16];
+	char err[256] = "";
+
+	ck_assert_uint_le(n, 32);
+	for (size_t i = 0; i < n / 2; i++) {
+		s[i].key = kv[2 * i];
+		s[i].value = kv[2 * i + 1];
+	}
+	memset(&host, 0, sizeof(host));
+	for (int i = 0; i < 4; i++)
+		epochs[i] = 1;
+	pl = bmpflow_plugin_descriptor();
+	st = pl->init(&host, s, n / 2, err, sizeof(err));
+	ck_assert_msg(st != NULL, "init: %s", err);
+}
+
+static void
+stop(void)
+{
+	ck_assert_int_eq(host.bad, 0);
+	pl->fini(st);
+}
+
+static struct bf_peer_id
+pid(int i)
+{
+	struct bf_peer_id id = {
+		.router = "192.0.2.254", .peer = peers[i],
+		.peer_as = peer_as[i], .rib = BF_PLUGIN_ADJ_RIB_IN,
+	};
+	return id;
+}
+
+static void
+peer_ev(int i, bool up, uint64_t epoch, int64_t t)
+{
+	struct bf_peer_event e = {
+		.peer = pid(i), .epoch = epoch, .up = up,
+		.down_reason = up ? NULL : "remote closed",
+		.bmp_time_us = t, .collector_time_us = t,
+	};
+	pl->on_peer(st, &e);
+}
+
+/* Announce (n > 0 ASNs, last is the origin) or withdraw (n == 0). */
+static void
+route_ep(int i, uint64_t epoch, const char *prefix, int64_t t, uint32_t med,
+    int n, ...)
+{
+	uint32_t path[16];
+	struct bf_route r;
+	va_list ap;
+
+	memset(&r, 0, sizeof(r));
+	r.peer = pid(i);
+	r.epoch = epoch;
+	r.withdraw = n == 0;
+	r.family = strchr(prefix, ':') ? 6 : 4;
+	r.prefix = prefix;
+	va_start(ap, n);
+	for (int k = 0; k < n; k++)
+		path[k] = va_arg(ap, uint32_t);
+	va_end(ap);
+	if (n > 0) {
+		r.as_path = path;
+		r.as_path_count = (uint32_t)n;
+		r.as_path_len = (uint32_t)n;
+		r.has_origin_as = true;
+		r.origin_as = path[n - 1];
+		r.next_hop = peers[i];
+		r.has_med = med != 0;
+		r.med = med;
+	}
+	/* The router stamps 200 ms before the collector receives it. */
+	r.bmp_time_us = t - 200000;
+	r.collector_time_us = t;
+	pl->on_route(st, &r);
+}
+
+#define ANN(i, pfx, t, ...)						\
+	route_ep(i, epochs[i], pfx, t, 0,				\
+	    (int)(sizeof((uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t)),	\
+	    __VA_ARGS__)
+#define ANN_MED(i, pfx, t, med, ...)					\
+	route_ep(i, epochs[i], pfx, t, med,				\
+	    (int)(sizeof((uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t)),	\
+	    __VA_ARGS__)
+#define WD(i, pfx, t)	route_ep(i, epochs[i], pfx, t, 0, 0)
+
+static int mark;	/* records before this index are already checked */
+
+static void
+tick(int64_t t)
+{
+	mark = host.n;
+	pl->on_tick(st, t);
+}
+
+static const char *
+val(const struct rec *r, const char *field)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].name, field) == 0)
+			return r->f[i].value;
+	ck_abort_msg("record %s has no field %s", r->key, field);
+	return NULL;
+}
+
+/* The record of kind for prefix emitted by the last tick, or NULL. */
+static const struct rec *
+find(const char *prefix, const char *kind)
+{
+	const struct rec *found = NULL;
+
+	for (int i = mark; i < host.n; i++) {
+		if (strcmp(host.recs[i].key, prefix) == 0 &&
+		    strcmp(val(&host.recs[i], "kind"), kind) == 0) {
+			ck_assert_msg(found == NULL, "two %s records for %s",
+			    kind, prefix);
+			found = &host.recs[i];
+		}
+	}
+	return found;
+}
+
+static const struct rec *
+change(const char *prefix)
+{
+	const struct rec *r = find(prefix, "change");
+
+	ck_assert_msg(r != NULL, "no change record for %s", prefix);
+	ck_assert_str_eq(val(r, "prefix"), prefix);
+	return r;
+}
+
+static void
+no_change(const char *prefix)
+{
+	ck_assert_msg(find(prefix, "change") == NULL,
+	    "unexpected change record for %s (state %s)", prefix,
+	    val(find(prefix, "change"), "state"));
+}
+
+/* Expected "field=value" pairs, NULL-terminated. */
+static void
+expect(const struct rec *r, ...)
+{
+	va_list ap;
+	const char *kv;
+
+	va_start(ap, r);
+	while ((kv = va_arg(ap, const char *)) != NULL) {
+		const char *eq = strchr(kv, '=');
+		char name[64];
+
+		ck_assert_ptr_nonnull(eq);
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - kv), kv);
+		ck_assert_msg(strcmp(val(r, name), eq + 1) == 0,
+		    "%s %s: %s=%s, want %s", r->key, val(r, "kind"), name,
+		    val(r, name), eq + 1);
+	}
+	va_end(ap);
+}
+
+static double
+dval(const struct rec *r, const char *field)
+{
+	return strtod(val(r, field), NULL);
+}
+
+#define P1	"203.0.113.0/24"
+#define P2	"198.18.0.0/15"
+#define P6	"2001:db8::/32"
+#define S(x)	(T0 + (int64_t)(x) * US)
+
+/* ---- tests ---------------------------------------------------------------- */
+
+START_TEST(visibility_withdraw_recover)
+{
+	const struct rec *r;
+
+	start(NULL, 0);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(1, P1, S(1) + 300000, 65020, 3356, 65001);
+	tick(S(2));
+	r = change(P1);
+	expect(r, "state=healthy", "previous_state=null",
+	    "degraded_reasons=[]", "afi=4", "peers_with_route=2",
+	    "peers_up=2", "routes=2", "visibility_pct=100",
+	    "origins=[65001]", "moas=false", "unexpected_origins=[]",
+	    "min_path_len=2", "max_path_len=3", "median_path_len=2.5",
+	    "first_hop_ases=2", "target_hops=null", "target_hops_best=null",
+	    "target_suboptimal=false", "announcements_1m=2",
+	    "withdrawals_1m=0", "attr_changes_1m=0", "updates_1m=2",
+	    "updates_15m=2", "flap_penalty=0", "flapping=false",
+	    "time_us=1700000042000000", "last_change=1700000041300000",
+	    "propagation_us=300000", "delivery_delay_us=200000",
+	    "delivery_delay_max_us=200000", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 2);
+
+	/* Nothing changed: no record. */
+	tick(S(3));
+	ck_assert_int_eq(host.n, mark);
+
+	WD(0, P1, S(5));
+	tick(S(6));
+	expect(change(P1), "state=degraded", "previous_state=healthy",
+	    "degraded_reasons=[visibility]", "peers_with_route=1",
+	    "peers_up=2", "visibility_pct=50", "origins=[65001]",
+	    "min_path_len=3", "max_path_len=3", "median_path_len=3",
+	    "first_hop_ases=1", "announcements_1m=2", "withdrawals_1m=1",
+	    "updates_1m=3", "last_change=1700000045000000", NULL);
+
+	WD(1, P1, S(7));
+	tick(S(8));
+	expect(change(P1), "state=unreachable", "previous_state=degraded",
+	    "degraded_reasons=[]", "peers_with_route=0", "peers_up=2",
+	    "routes=0", "visibility_pct=0", "origins=[]", "moas=false",
+	    "min_path_len=null", "max_path_len=null",
+	    "median_path_len=null", "first_hop_ases=0", "updates_1m=4",
+	    "withdrawals_1m=2", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 0);
+
+	/* Re-announced at one peer: a flap, and half visible. */
+	ANN(0, P1, S(9), 65010, 65001);
+	tick(S(10));
+	r = change(P1);
+	expect(r, "state=degraded", "previous_state=unreachable",
+	    "peers_with_route=1", "visibility_pct=50", "flapping=false",
+	    NULL);
+	ck_assert_double_eq_tol(dval(r, "flap_penalty"),
+	    1000 * pow(0.5, 1.0 / 900), 0.01);
+
+	/* And at the other: healthy again, reported as "recovered". */
+	ANN(1, P1, S(11), 65020, 3356, 65001);
+	tick(S(12));
+	r = change(P1);
+	expect(r, "state=recovered", "previous_state=degraded",
+	    "degraded_reasons=[]", "peers_with_route=2",
+	    "visibility_pct=100", "flapping=false", "announcements_1m=4",
+	    "withdrawals_1m=2", "updates_1m=6", NULL);
+	ck_assert_double_eq_tol(dval(r, "flap_penalty"),
+	    (1000 * pow(0.5, 2.0 / 900) + 1000) * pow(0.5, 1.0 / 900), 0.01);
+
+	/* The periodic summary reports the settled state, not "recovered". */
+	tick(S(62));
+	r = find(P1, "summary");
+	ck_assert_ptr_nonnull(r);
+	expect(r, "state=healthy", "previous_state=null",
+	    "peers_with_route=2", "updates_1m=1", "updates_15m=6", NULL);
+	no_change(P1);
+	stop();
+}
+END_TEST
+
+START_TEST(peer_down_drops_routes)
+{
+	start(NULL, 0);
+	for (int i = 0; i < 3; i++) {
+		peer_ev(i, true, 1, S(0));
+		ANN(i, P1, S(1), peer_as[i], 65001);
+	}
+	ANN(0, P2, S(1), 65010, 65002);
+	ANN(1, P2, S(1), 65020, 65002);
+	tick(S(2));
+	expect(change(P1), "state=healthy", "peers_with_route=3",
+	    "peers_up=3", NULL);
+	expect(change(P2), "state=degraded", "peers_with_route=2",
+	    "peers_up=3", "visibility_pct=66.6667", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 5);
+
+	/* C goes down: P2 is now seen by every peer up. */
+	peer_ev(2, false, 1, S(3));
+	tick(S(4));
+	no_change(P1);
+	expect(change(P2), "state=recovered", "previous_state=degraded",
+	    "peers_with_route=2", "peers_up=2", "visibility_pct=100", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 4);
+
+	/* A goes down: its routes go with it; no state change. */
+	peer_ev(0, false, 1, S(5));
+	tick(S(6));
+	no_change(P1);
+	no_change(P2);
+	ck_assert_uint_eq(ph_routes_held(st), 2);
+
+	/* A withdrawal of a prefix never announced creates nothing. */
+	WD(1, "192.0.2.0/24", S(6));
+	tick(S(6));
+	ck_assert_int_eq(host.n, mark);
+
+	/* A late route of A's closed epoch is ignored. */
+	ANN(0, P1, S(7), 65010, 65001);
+	ck_assert_uint_eq(ph_routes_held(st), 2);
+
+	tick(S(70));
+	expect(find(P1, "summary"), "state=healthy", "peers_with_route=1",
+	    "peers_up=1", "routes=1", "origins=[65001]",
+	    "last_change=1700000045000000", NULL);
+	expect(find(P2, "summary"), "state=healthy", "peers_with_route=1",
+	    "peers_up=1", "routes=1", NULL);
+
+	/* Last peer down: nobody has a route. */
+	peer_ev(1, false, 1, S(71));
+	tick(S(72));
+	expect(change(P1), "state=unreachable", "previous_state=healthy",
+	    "peers_with_route=0", "peers_up=0", "visibility_pct=0", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 0);
+	stop();
+}
+END_TEST
+
+START_TEST(path_and_attribute_changes)
+{
+	const char *kv[] = { "target_asn", "3356", "summary_interval_s", "10" };
+	const struct rec *r;
+
+	start(kv, 4);
+	for (int i = 0; i < 3; i++)
+		peer_ev(i, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(1, P1, S(1), 65020, 3356, 65001);
+	ANN(2, P1, S(1), 65030, 174, 3356, 3356, 3356, 65001);
+	tick(S(2));
+	expect(change(P1), "state=healthy", "min_path_len=2",
+	    "max_path_len=6", "median_path_len=3", "first_hop_ases=3",
+	    "target_hops=1", "target_hops_best=1",
+	    "target_suboptimal=false", NULL);
+
+	/* A's path gets longer: a path change, no flap. */
+	ANN(0, P1, S(3), 65010, 6939, 65001);
+	/* B's MED changes: attribute-only. */
+	ANN_MED(1, P1, S(4), 50, 65020, 3356, 65001);
+	/* C sends the same route again: counted, nothing changes. */
+	ANN(2, P1, S(5), 65030, 174, 3356, 3356, 3356, 65001);
+	tick(S(12));
+	r = find(P1, "summary");
+	ck_assert_ptr_nonnull(r);
+	expect(r, "state=healthy", "min_path_len=3", "max_path_len=6",
+	    "median_path_len=3", "announcements_1m=5", "attr_changes_1m=1",
+	    "withdrawals_1m=0", "updates_1m=6", "flap_penalty=0",
+	    "last_change=1700000044000000", NULL);
+
+	/* B loses the target on its path: target_hops from C, sub-optimal. */
+	ANN(1, P1, S(61), 65020, 65001);
+	tick(S(62));
+	no_change(P1);
+	expect(find(P1, "summary"), "target_hops=1", "target_hops_best=1",
+	    "target_suboptimal=false", "min_path_len=2", NULL);
+	ANN(2, P1, S(122), 65030, 174, 3356, 1299, 65001);
+	WD(1, P1, S(122));
+	tick(S(181));
+	expect(change(P1), "state=degraded", "previous_state=healthy",
+	    "target_hops=2", "target_hops_best=1",
+	    "target_suboptimal=true", "peers_with_route=2",
+	    "visibility_pct=66.6667", NULL);
+	stop();
+}
+END_TEST
+
+START_TEST(path_back_and_forth_is_a_flap)
+{
+	const struct rec *r;
+
+	start(NULL, 0);
+	peer_ev(0, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(0, P1, S(2), 65010, 6939, 65001);	/* change: no flap */
+	ANN(0, P1, S(3), 65010, 65001);		/* back: flap */
+	ANN(0, P1, S(4), 65010, 6939, 65001);	/* forth: flap */
+	ANN(0, P1, S(4), 65010, 6939, 65001);	/* duplicate: none */
+	tick(S(4));
+	r = change(P1);
+	expect(r, "state=healthy", "flapping=false", "announcements_1m=5",
+	    NULL);
+	ck_assert_double_eq_tol(dval(r, "flap_penalty"),
+	    1000 * pow(0.5, 1.0 / 900) + 1000, 0.01);
+	stop();
+}
+END_TEST
+
+START_TEST(path_length_jump_degrades)
+{
+	start(NULL, 0);
+	peer_ev(0, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	tick(S(2));
+	expect(change(P1), "state=healthy", "min_path_len=2", NULL);
+	ANN(0, P1, S(3), 65010, 1, 2, 3, 65001);
+	tick(S(4));
+	expect(change(P1), "state=degraded", "previous_state=healthy",
+	    "degraded_reasons=[path_length]", "min_path_len=5", NULL);
+	ANN(0, P1, S(5), 65010, 1, 65001);
+	tick(S(6));
+	expect(change(P1), "state=recovered", "min_path_len=3", NULL);
+	stop();
+}
+END_TEST
+
+START_TEST(origin_change_moas_and_monitored)
+{
+	const char *kv[] = { "prefixes", P1 "@65001, 2001:DB8::/32",
+	    "degraded_visibility_pct", "50" };
+	const struct rec *r;
+
+	start(kv, 4);
+	/* Monitored prefixes nobody has announced: unreachable. */
+	tick(S(0));
+	expect(change(P1), "state=unreachable", "previous_state=null",
+	    "peers_up=0", NULL);
+	expect(change(P6), "state=unreachable", "previous_state=null",
+	    "afi=6", NULL);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(1, P1, S(1), 65020, 65001);
+	ANN(0, P2, S(1), 65010, 65002);		/* not monitored */
+	ANN(0, P6, S(1), 65010, 65006);
+	tick(S(2));
+	expect(change(P1), "state=recovered", "previous_state=unreachable",
+	    "origins=[65001]", "moas=false", NULL);
+	/* Only A has sent IPv6: it alone counts as up for AFI 6. */
+	expect(change(P6), "state=recovered", "peers_up=1",
+	    "visibility_pct=100", "origins=[65006]", NULL);
+	ck_assert_ptr_null(find(P2, "change"));
+	ck_assert_uint_eq(ph_routes_held(st), 3);
+
+	/* B's origin changes: MOAS, and not an expected origin. */
+	ANN(1, P1, S(3), 65020, 64999);
+	tick(S(4));
+	r = change(P1);
+	expect(r, "state=degraded", "previous_state=healthy",
+	    "degraded_reasons=[unexpected_origin]", "origins=[64999,65001]",
+	    "moas=true", "unexpected_origins=[64999]",
+	    "peers_with_route=2", "visibility_pct=100", NULL);
+
+	/* Back to the expected origin. */
+	ANN(1, P1, S(5), 65020, 65001);
+	tick(S(6));
+	expect(change(P1), "state=recovered", "origins=[65001]",
+	    "moas=false", "unexpected_origins=[]", NULL);
+	stop();
+}
+END_TEST
+
+START_TEST(flap_storm_and_decay)
+{
+	const struct rec *r;
+	double p;
+
+	start(NULL, 0);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(1, P1, S(1), 65020, 65001);
+	tick(S(1));
+	expect(change(P1), "state=healthy", NULL);
+	/* Three withdraw/re-announce cycles at A within 3 seconds. */
+	for (int k = 0; k < 3; k++) {
+		WD(0, P1, S(2 + k));
+		ANN(0, P1, S(2 + k), 65010, 65001);
+	}
+	tick(S(5));
+	r = change(P1);
+	p = ((1000 * pow(0.5, 1.0 / 900) + 1000) * pow(0.5, 1.0 / 900) +
+	    1000) * pow(0.5, 1.0 / 900);
+	expect(r, "state=degraded", "previous_state=healthy",
+	    "degraded_reasons=[flapping]", "flapping=true",
+	    "visibility_pct=100", "announcements_1m=5", "withdrawals_1m=3",
+	    "updates_1m=8", NULL);
+	ck_assert_double_eq_tol(dval(r, "flap_penalty"), p, 0.01);
+
+	/* After one half-life: still above reuse (750), still degraded. */
+	tick(S(5 + 900));
+	no_change(P1);
+	r = find(P1, "summary");
+	expect(r, "state=degraded", "flapping=true", "updates_1m=0",
+	    "updates_15m=0", NULL);
+	ck_assert_double_eq_tol(dval(r, "flap_penalty"), p / 2, 0.01);
+	tick(S(5 + 1700));
+	no_change(P1);
+	/* Below reuse: healthy again. */
+	tick(S(5 + 1900));
+	r = change(P1);
+	expect(r, "state=recovered", "previous_state=degraded",
+	    "flapping=false", "degraded_reasons=[]", NULL);
+	ck_assert_double_eq_tol(dval(r, "flap_penalty"),
+	    p * pow(0.5, 1900.0 / 900), 0.01);
+	stop();
+}
+END_TEST
+
+START_TEST(churn_windows)
+{
+	const struct rec *r;
+
+	start(NULL, 0);
+	peer_ev(0, true, 1, S(0));
+	ANN(0, P1, S(5), 65010, 65001);			/* bucket 0 */
+	ANN_MED(0, P1, S(15), 7, 65010, 65001);		/* bucket 1 */
+	ANN(0, P1, S(65), 65010, 65002);		/* bucket 6 */
+	tick(S(66));
+	/* The 1-minute window holds 10 s buckets 1..6. */
+	r = change(P1);
+	expect(r, "announcements_1m=1", "attr_changes_1m=1",
+	    "updates_1m=2", "announcements_15m=2", "updates_15m=3", NULL);
+	tick(S(126));
+	expect(find(P1, "summary"), "updates_1m=0", "updates_15m=3", NULL);
+	/* The 15-minute window holds 60 s buckets: the first drops out
+	 * at 900 s. */
+	ANN(0, P1, S(899), 65010, 65001);
+	tick(S(900));
+	expect(find(P1, "summary"), "updates_1m=1", "updates_15m=2", NULL);
+	stop();
+}
+END_TEST
+
+START_TEST(peer_epochs)
+{
+	start(NULL, 0);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(0, P2, S(1), 65010, 65002);
+	ANN(1, P1, S(1), 65020, 65001);
+	tick(S(2));
+	expect(change(P1), "state=healthy", "peers_with_route=2", NULL);
+	expect(change(P2), "state=degraded", "visibility_pct=50", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 3);
+
+	/* A new epoch of A (its session restarted): A starts afresh. */
+	peer_ev(0, true, 2, S(3));
+	ck_assert_uint_eq(ph_routes_held(st), 1);
+	/* Out of order: a late route and a late Peer Down of epoch 1. */
+	route_ep(0, 1, P2, S(3), 0, 2, 65010, 65002);
+	peer_ev(0, false, 1, S(3));
+	ck_assert_uint_eq(ph_routes_held(st), 1);
+	tick(S(4));
+	/* A has sent nothing in epoch 2: only B counts as up. */
+	expect(change(P2), "state=unreachable", "previous_state=degraded",
+	    "peers_up=1", NULL);
+	no_change(P1);
+
+	epochs[0] = 2;
+	ANN(0, P2, S(5), 65010, 65002);
+	tick(S(6));
+	expect(change(P2), "state=degraded", "previous_state=unreachable",
+	    "peers_with_route=1", "peers_up=2", "flap_penalty=0", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 2);
+
+	/* A route of a newer epoch of B before its Peer Up. */
+	route_ep(1, 3, P2, S(7), 0, 2, 65020, 65002);
+	ck_assert_uint_eq(ph_routes_held(st), 2);	/* B's P1 dropped */
+	tick(S(8));
+	expect(change(P1), "state=unreachable", "peers_up=2", NULL);
+	expect(change(P2), "state=recovered", "peers_with_route=2", NULL);
+	/* Its Peer Up for epoch 3, late, is the epoch already open. */
+	peer_ev(1, true, 3, S(9));
+	ck_assert_uint_eq(ph_routes_held(st), 2);
+	/* Epoch 4 starts afresh. */
+	peer_ev(1, true, 4, S(10));
+	ck_assert_uint_eq(ph_routes_held(st), 1);
+	stop();
+}
+END_TEST
+
+START_TEST(settings_errors)
+{
+	const char *bad[][2] = {
+		{ "no_such_thing", "1" },
+		{ "degraded_visibility_pct", "120" },
+		{ "prefixes", "192.0.2.0/33" },
+		{ "prefixes", "192.0.2.0/24@x" },
+		{ "flap_reuse", "5000" },
+	};
+	char err[256];
+
+	pl = bmpflow_plugin_descriptor();
+	ck_assert_uint_eq(pl->abi, BMPFLOW_PLUGIN_ABI);
+	ck_assert_str_eq(pl->name, "prefix_health");
+	ck_assert_str_eq(pl->output_schema, "prefix_health");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bf_setting s = { bad[i][0], bad[i][1] };
+		err[0] = '\0';
+		ck_assert_ptr_null(pl->init(&host, &s, 1, err, sizeof(err)));
+		ck_assert_msg(err[0] != '\0', "no message for %s", bad[i][0]);
+	}
+}
+END_TEST
+
+/* ---- bytes per route --------------------------------------------------------- */
+
+static double
+measure(int n_prefixes, int n_peers)
+{
+	char pfx[32];
+	double b;
+
+	struct timespec t0, t1;
+
+	start(NULL, 0);
+	host.discard = true;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < n_peers; i++) {
+		struct bf_peer_event e = { .epoch = 1, .up = true };
+		char addr[32];
+		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i >> 16,
+		    (i >> 8) & 0xff, i & 0xff);
+		e.peer.router = "192.0.2.254";
+		e.peer.peer = addr;
+		pl->on_peer(st, &e);
+		for (int k = 0; k < n_prefixes; k++) {
+			/* Realistic sharing: a path per (peer, origin). */
+			uint32_t path[4] = { 64512u + (uint32_t)i, 3356,
+			    174, 65000u + (uint32_t)(k % 1000) };
+			struct bf_route r = {
+				.peer = e.peer, .epoch = 1, .family = 4,
+				.prefix = pfx, .as_path = path,
+				.as_path_count = 4, .as_path_len = 4,
+				.has_origin_as = true, .origin_as = path[3],
+				.next_hop = addr,
+				.bmp_time_us = T0, .collector_time_us = T0,
+			};
+			snprintf(pfx, sizeof(pfx), "%d.%d.%d.0/24",
+			    1 + (k >> 16), (k >> 8) & 0xff, k & 0xff);
+			pl->on_route(st, &r);
+		}
+	}
+	ck_assert_uint_eq(ph_routes_held(st),
+	    (size_t)n_prefixes * (size_t)n_peers);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("prefix_health: %d prefixes x %d peers: %.0f on_route calls "
+	    "per second (this build)\n", n_prefixes, n_peers,
+	    (double)n_prefixes * n_peers / ((double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+	pl->on_tick(st, T0);
+	ck_assert_int_eq(host.emitted, n_prefixes);
+	printf("prefix_health: %d prefixes x %d peers: %.1f bytes per route "
+	    "just after the RIB dump (%zu bytes)\n", n_prefixes, n_peers,
+	    ph_bytes_per_route(st), ph_mem_bytes(st));
+	/* 16 minutes later the churn windows are empty. */
+	pl->on_tick(st, T0 + 16 * 60 * US);
+	b = ph_bytes_per_route(st);
+	printf("prefix_health: %d prefixes x %d peers: %.1f bytes per route "
+	    "when quiet (%zu bytes, route slot %zu bytes)\n", n_prefixes,
+	    n_peers, b, ph_mem_bytes(st), ph_route_slot_bytes());
+	pl->fini(st);
+	return b;
+}
+
+START_TEST(bytes_per_route)
+{
+	ck_assert_uint_le(ph_route_slot_bytes(), 24);
+	measure(1, 10000);
+	ck_assert_double_le(measure(100000, 10), 64);
+	measure(100000, 2);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("prefix_health");
+	TCase *tc = tcase_create("scripted");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, visibility_withdraw_recover);
+	tcase_add_test(tc, peer_down_drops_routes);
+	tcase_add_test(tc, path_and_attribute_changes);
+	tcase_add_test(tc, path_back_and_forth_is_a_flap);
+	tcase_add_test(tc, path_length_jump_degrades);
+	tcase_add_test(tc, origin_change_moas_and_monitored);
+	tcase_add_test(tc, flap_storm_and_decay);
+	tcase_add_test(tc, churn_windows);
+	tcase_add_test(tc, peer_epochs);
+	tcase_add_test(tc, settings_errors);
+	tcase_add_test(tc, bytes_per_route);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
