@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""The whole pipeline once: a router session (kept open) into the
+collector, its embedded Kafka, bmpflow-processor with the prefix_health
+plugin, and bmp.prefix_health read back with python3-avro: one record per
+prefix the routes carried, with figures that agree with those routes, and
+the processor stops cleanly on SIGTERM."""
+
+import collections
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+
+def main():
+    args = harness.test_args()
+    processor = os.path.join(os.path.dirname(args.collector), "..",
+                             "processors", "host", "bmpflow-processor")
+    capture = open(os.path.join(args.data, "bmp",
+                                "cisco-xr7102-18peers-realtcp.bmp"),
+                   "rb").read()
+    schemas = harness.Schemas(args.schemas)
+    failures = []
+    col = harness.Collector(args.collector, args.schemas)
+    mport = harness.free_port()
+    proc = subprocess.Popen(
+        [processor, "--plugin", "prefix_health", "--kafka-bootstrap-file",
+         col.bootstrap_file, "--schema-dir", args.schemas, "--metrics",
+         "127.0.0.1:%d" % mport, "--tick-ms", "200"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    router = socket.create_connection(("127.0.0.1", col.port))
+    try:
+        router.sendall(capture)
+        # The session stays open: its peers stay up while we look.
+        deadline = time.time() + 60
+        out = 0
+        while time.time() < deadline:
+            try:
+                m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" %
+                                           mport, timeout=5).read().decode()
+                out = int(float([l.split()[1] for l in m.splitlines() if
+                                 l.startswith("bmpflow_processor_records_out"
+                                               "_total")][0]))
+            except OSError:
+                pass
+            if out > 0:
+                time.sleep(1)
+                break
+            time.sleep(0.2)
+        routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",
+                                                   schemas)]
+        health = [r for _, _, r in harness.consume(
+            col.brokers, "bmp.prefix_health", schemas)]
+        want = collections.defaultdict(set)
+        for r in routes:
+            if r["action"] == "announce":
+                key = r["prefix"] if not r["rd"] else "%s %s" % (r["rd"],
+                                                                 r["prefix"])
+                want[key].add((r["peer_address"], r["rib"], r["post_policy"]))
+        latest = {}
+        for h in health:
+            latest[h["prefix"]] = h
+        print("pipeline: %d route records, %d prefixes, %d prefix_health "
+              "records for %d prefixes" % (len(routes), len(want),
+                                           len(health), len(latest)))
+        if set(latest) != set(want):
+            failures.append("prefix_health prefixes differ from the routes':"
+                            " missing %s, extra %s" % (
+                                sorted(set(want) - set(latest))[:3],
+                                sorted(set(latest) - set(want))[:3]))
+        for p, h in latest.items():
+            if p in want and h["peers_with_route"] != len(want[p]):
+                failures.append("%s: peers_with_route %s, routes came from "
+                                "%d peers" % (p, h["peers_with_route"],
+                                              len(want[p])))
+                break
+            if h["state"] == "unreachable":
+                failures.append("%s: unreachable although announced" % p)
+                break
+    finally:
+        router.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            log = proc.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            log = proc.communicate()[0]
+        if proc.returncode != 0:
+            failures.append("processor exit %s: %s" % (proc.returncode,
+                                                       log[-500:]))
+        rc = harness.finish(col, failures, "processor smoke")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
