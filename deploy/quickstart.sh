@@ -26,17 +26,21 @@ Point routers at this host, TCP port 5000.
   kcat:     kcat -C -b \$(cat $run/kafka.bootstrap) -t bmp.route
   metrics:  curl -s http://127.0.0.1:9100/metrics (collector), :9101 (processor)
 MSG
-"$bin/bmpflow-collector" --kafka-bootstrap-file "$run/kafka.bootstrap" \
+# Own sessions (setsid): Ctrl-C reaches this script only, which stops the
+# processor first (it commits), then the collector (its Kafka goes with it).
+setsid "$bin/bmpflow-collector" --kafka-bootstrap-file "$run/kafka.bootstrap" \
 	--metrics 127.0.0.1:9100 "$@" &
 collector=$!
 processor=
 stop() {
+	trap - EXIT INT TERM
 	[ -n "$processor" ] && kill -TERM "$processor" 2>/dev/null && wait "$processor" || true
 	kill -INT "$collector" 2>/dev/null && wait "$collector" || true
 }
 trap stop EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 100); do [ -s "$run/kafka.bootstrap" ] && break; sleep 0.1; done
-"$root/build/processors/host/bmpflow-processor" --plugin prefix_health \
+setsid "$root/build/processors/host/bmpflow-processor" --plugin prefix_health \
 	--kafka-bootstrap-file "$run/kafka.bootstrap" --metrics 127.0.0.1:9101 &
 processor=$!
 capture="$root/../shared/data/bmp/multivendor-14routers.s23.bmp"
@@ -44,7 +48,7 @@ if [ "$demo" = 1 ] && [ -f "$capture" ]; then
 	sleep 1
 	# Keep the demo router's session open for a while: its peers stay up.
 	(cat "$capture"; sleep 30) >/dev/tcp/127.0.0.1/5000 &
-	sleep 3
+	sleep 8	# the processor joins its consumer group, then ticks
 	echo "bmpflow: first route and prefix-health records of the replayed capture:"
 	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t route -f -n 2
 	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t prefix_health -f -n 2
