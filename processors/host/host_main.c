@@ -448,6 +448,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "bmpflow-processor: %s\n", err);
 		return 1;
 	}
+	/* Settings are checked before anything connects anywhere. */
+	p.state = p.plugin->init(&p.host, settings, (size_t)n_set, err,
+	    sizeof(err));
+	if (p.state == NULL) {
+		fprintf(stderr, "bmpflow-processor: plugin %s: %s\n",
+		    p.plugin->name, err);
+		return 2;
+	}
 	p.out = kafka(RD_KAFKA_PRODUCER, brokers, group, &p);
 	p.routes = kafka(RD_KAFKA_CONSUMER, brokers, group, &p);
 	snprintf(topic, sizeof(topic), "%speer-%d", group, (int)getpid());
@@ -466,13 +474,6 @@ main(int argc, char **argv)
 		    RD_KAFKA_PARTITION_UA);
 		rd_kafka_subscribe(p.routes, sub);
 		rd_kafka_topic_partition_list_destroy(sub);
-	}
-	p.state = p.plugin->init(&p.host, settings, (size_t)n_set, err,
-	    sizeof(err));
-	if (p.state == NULL) {
-		fprintf(stderr, "bmpflow-processor: plugin %s: %s\n",
-		    p.plugin->name, err);
-		return 2;
 	}
 	uv_loop_init(&loop);
 	if (metrics != NULL) {
