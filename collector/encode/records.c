@@ -122,40 +122,69 @@ set_some(struct bf_enc_rec *r, enum bf_field f)
 	return b;
 }
 
+/*
+ * Optional values: u is a ["null", T] union, given directly or as field f.
+ * Nested records (OPEN summaries, stats) and top-level fields share them.
+ */
+static void
+opt_str_v(avro_value_t *u, const char *s)
+{
+	avro_value_t b;
+	bool has = s != NULL && s[0] != '\0';
+
+	avro_value_set_branch(u, has, &b);
+	if (has)
+		set_str_v(&b, s);
+	else
+		avro_value_set_null(&b);
+}
+
+static void
+opt_long_v(avro_value_t *u, bool has, int64_t x)
+{
+	avro_value_t b;
+
+	avro_value_set_branch(u, has, &b);
+	if (has)
+		avro_value_set_long(&b, x);
+	else
+		avro_value_set_null(&b);
+}
+
+static void
+opt_int_v(avro_value_t *u, bool has, int32_t x)
+{
+	avro_value_t b;
+
+	avro_value_set_branch(u, has, &b);
+	if (has)
+		avro_value_set_int(&b, x);
+	else
+		avro_value_set_null(&b);
+}
+
 static void
 set_opt_str(struct bf_enc_rec *r, enum bf_field f, const char *s)
 {
-	if (s == NULL || s[0] == '\0') {
-		set_null(r, f);
-	} else {
-		avro_value_t b = set_some(r, f);
+	avro_value_t v = fld(r, f);
 
-		set_str_v(&b, s);
-	}
+	opt_str_v(&v, s);
 }
 
 static void
 set_opt_long(struct bf_enc_rec *r, enum bf_field f, bool has, int64_t x)
 {
-	if (!has) {
-		set_null(r, f);
-	} else {
-		avro_value_t b = set_some(r, f);
+	avro_value_t v = fld(r, f);
 
-		avro_value_set_long(&b, x);
-	}
+	opt_long_v(&v, has, x);
 }
 
 static void
 set_opt_int(struct bf_enc_rec *r, enum bf_field f, bool has, int32_t x)
 {
-	if (!has) {
-		set_null(r, f);
-	} else {
-		avro_value_t b = set_some(r, f);
+	avro_value_t v = fld(r, f);
 
-		avro_value_set_int(&b, x);
-	}
+	opt_int_v(&v, has, x);
 }
 
 /* Empty the array field f and return it for appending. */
@@ -525,8 +554,8 @@ set_info(struct bf_enc_rec *r, uint8_t msg_type, struct bf_cur tlvs)
 }
 
 /* Text value of the first TLV of a type in tlvs, "" if none. */
-static void
-tlv_find(struct bf_cur tlvs, uint16_t type, char *out, size_t n)
+void
+bf_info_tlv_text(struct bf_cur tlvs, uint16_t type, char *out, size_t n)
 {
 	struct bmp_tlv t;
 
@@ -565,7 +594,7 @@ bf_enc_router(struct bf_encoder *e, const struct bf_router *rt,
 	    ev == BF_ROUTER_TERMINATION)) {
 		set_info(r, m->type, m->u.info_tlvs);
 		if (ev == BF_ROUTER_INITIATION)
-			tlv_find(m->u.info_tlvs, BMP_INFO_SYSDESCR, descr,
+			bf_info_tlv_text(m->u.info_tlvs, BMP_INFO_SYSDESCR, descr,
 			    sizeof(descr));
 		if (ev == BF_ROUTER_TERMINATION && reason == NULL) {
 			struct bf_cur tl = m->u.info_tlvs;
@@ -642,27 +671,9 @@ set_open(struct bf_enc_rec *r, enum bf_field f, const struct bgp_open *o)
 	avro_value_get_by_name(&rec, "graceful_restart", &v, NULL);
 	avro_value_set_boolean(&v, c->graceful_restart);
 	avro_value_get_by_name(&rec, "role", &v, NULL);
-	if (c->has_role) {
-		avro_value_t b;
-
-		avro_value_set_branch(&v, 1, &b);
-		set_str_v(&b, role_name(c->role));
-	} else {
-		avro_value_t b;
-
-		avro_value_set_branch(&v, 0, &b);
-		avro_value_set_null(&b);
-	}
+	opt_str_v(&v, c->has_role ? role_name(c->role) : NULL);
 	avro_value_get_by_name(&rec, "hostname", &v, NULL);
-	{
-		avro_value_t b;
-
-		avro_value_set_branch(&v, c->hostname[0] ? 1 : 0, &b);
-		if (c->hostname[0])
-			set_str_v(&b, c->hostname);
-		else
-			avro_value_set_null(&b);
-	}
+	opt_str_v(&v, c->hostname);
 }
 
 /*
@@ -742,7 +753,7 @@ bf_enc_stats(struct bf_encoder *e, const struct bf_router *rt,
 {
 	struct bf_enc_rec *r = &e->rec[BF_TOPIC_STATS];
 	const struct bmp_msg *m = &s->msg;
-	avro_value_t arr, el, f, b;
+	avro_value_t arr, el, f;
 	struct bf_cur body = m->u.stats.body;
 	struct bmp_stat st;
 
@@ -759,17 +770,9 @@ bf_enc_stats(struct bf_encoder *e, const struct bf_router *rt,
 		avro_value_get_by_name(&el, "name", &f, NULL);
 		set_str_v(&f, bmp_stat_name(st.type));
 		avro_value_get_by_name(&el, "afi", &f, NULL);
-		avro_value_set_branch(&f, af, &b);
-		if (af)
-			avro_value_set_int(&b, st.afi);
-		else
-			avro_value_set_null(&b);
+		opt_int_v(&f, af, st.afi);
 		avro_value_get_by_name(&el, "safi", &f, NULL);
-		avro_value_set_branch(&f, af, &b);
-		if (af)
-			avro_value_set_int(&b, st.safi);
-		else
-			avro_value_set_null(&b);
+		opt_int_v(&f, af, st.safi);
 		avro_value_get_by_name(&el, "value", &f, NULL);
 		avro_value_set_long(&f, st.kind == BMP_STAT_OPAQUE ? 0 :
 		    (int64_t)st.value);

@@ -24,6 +24,13 @@ enum bf_topic {
 	BF_TOPIC_COUNT,
 };
 
+/*
+ * The first information TLV of a type in tlvs, as text (hex when it is not
+ * printable); "" when there is none.
+ */
+void	bf_info_tlv_text(struct bf_cur tlvs, uint16_t type, char *out,
+	    size_t n);
+
 /* Schema file name (and topic suffix): "router", "peer", ... */
 const char	*bf_topic_name(enum bf_topic t);
 

@@ -22,7 +22,6 @@ struct bf_session {
 	uv_tcp_t		 tcp;
 	struct bf_collector	*col;
 	struct bf_session	*prev, *next;
-	uint64_t		 id;
 	struct bf_router	 router;
 	struct bmp_stream	 stream;
 	uint8_t			*buf;
@@ -79,21 +78,15 @@ peer_desc(const struct bmp_msg *m, char *buf, size_t n)
 	return buf;
 }
 
+/* sysName of an Initiation; a router that sends none keeps its old one. */
 static void
 learn_sysname(struct bf_router *r, struct bf_cur tlvs)
 {
-	struct bmp_tlv t;
+	char name[sizeof(r->name)];
 
-	while (bmp_tlv_next(&tlvs, &t) == 1) {
-		if (t.type == BMP_INFO_SYSNAME) {
-			size_t n = cur_len(&t.value);
-
-			if (n >= sizeof(r->name))
-				n = sizeof(r->name) - 1;
-			cur_get_bytes(&t.value, r->name, n);
-			r->name[n] = '\0';
-		}
-	}
+	bf_info_tlv_text(tlvs, BMP_INFO_SYSNAME, name, sizeof(name));
+	if (name[0] != '\0')
+		memcpy(r->name, name, sizeof(name));
 }
 
 static void
@@ -471,7 +464,6 @@ on_connection(uv_stream_t *srv, int status)
 	}
 	ss->stream_ok = true;
 	ss->stream.peers.clock = &c->epoch_clock;
-	ss->id = ++c->next_session_id;
 	ss->next = c->sessions;
 	if (c->sessions != NULL)
 		c->sessions->prev = ss;

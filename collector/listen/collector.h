@@ -51,7 +51,6 @@ struct bf_collector {
 	int			 n_listeners;
 	struct bf_session	*sessions;	/* doubly linked */
 	uint32_t		 n_sessions;
-	uint64_t		 next_session_id;
 	uint64_t		 epoch_clock;	/* peer epochs of all sessions */
 	bool			 paused;	/* back-pressure: not reading */
 	uint64_t		 paused_since;

@@ -38,7 +38,6 @@ bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
 	memset(d, 0, sizeof(*d));
 	for (int k = 0; k < BF_IN_KINDS; k++) {
 		struct bf_in_schema *in = &d->in[k];
-		int last = k == BF_IN_ROUTE ? I_OTC : I_DOWN_REASON;
 
 		if (bf_schema_load(&in->sch, dir, kind_schema[k], errbuf,
 		    errlen) < 0 ||
@@ -56,7 +55,7 @@ bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
 
 			in->idx[f] = avro_value_get_by_name(&in->v, in_names[f],
 			    &child, &i) == 0 ? (int)i : -1;
-			if (needed && in->idx[f] < 0 && f <= last) {
+			if (needed && in->idx[f] < 0) {
 				snprintf(errbuf, errlen, "%s/%s.avsc has no field "
 				    "%s", dir, kind_schema[k], in_names[f]);
 				bf_records_in_free(d);
