@@ -9,8 +9,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../common/clock.h"
 #include "../common/log.h"
 #include "../parse/bmp_frame.h"
 #include "../parse/bmp_wire.h"
@@ -37,15 +37,6 @@ static const char *const errk_names[BF_ERRK_COUNT] = {
 	"message", "framing", "truncated", "attribute_discard",
 	"treat_as_withdraw", "peer_limit", "encode",
 };
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void
 send_record(struct bf_collector *c, const struct bf_record *r)
@@ -232,7 +223,7 @@ session_close(struct bf_session *ss, const char *reason)
 	/* Its peers' epochs end with it: consumers must not keep their routes. */
 	if (ss->stream_ok) {
 		const struct peer_table *pt = &ss->stream.peers;
-		int64_t t = now_us();
+		int64_t t = bf_now_us();
 
 		for (uint32_t i = 0; i < pt->cap; i++)
 			if (pt->slots[i].used && pt->slots[i].up)
@@ -240,7 +231,7 @@ session_close(struct bf_session *ss, const char *reason)
 				    &ss->router, &pt->slots[i], t));
 	}
 	send_record(c, bf_enc_router(&c->enc, &ss->router,
-	    BF_ROUTER_DISCONNECTED, NULL, reason, now_us()));
+	    BF_ROUTER_DISCONNECTED, NULL, reason, bf_now_us()));
 	uv_close((uv_handle_t *)&ss->tcp, session_closed);
 }
 
@@ -327,7 +318,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	ss->used += (size_t)n;
-	ss->read_us = now_us();
+	ss->read_us = bf_now_us();
 	c->m.bytes += (uint64_t)n;
 	bf_err_clear(&err);
 	used = bmp_stream_walk(&ss->stream, ss->buf, ss->used, on_msg, ss,
@@ -472,7 +463,7 @@ on_connection(uv_stream_t *srv, int status)
 	c->m.sessions_accepted++;
 	bf_log(BF_LOG_INFO, "router %s connected", ss->router.addr);
 	send_record(c, bf_enc_router(&c->enc, &ss->router,
-	    BF_ROUTER_CONNECTED, NULL, NULL, now_us()));
+	    BF_ROUTER_CONNECTED, NULL, NULL, bf_now_us()));
 	if (!c->paused) {
 		uv_read_start((uv_stream_t *)&ss->tcp, alloc_cb, read_cb);
 		ss->reading = true;
@@ -533,7 +524,7 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
 	c->cfg = cfg;
-	c->epoch_clock = (uint64_t)now_us();
+	c->epoch_clock = (uint64_t)bf_now_us();
 	if (bf_encoder_init(&c->enc, cfg->schema_dir, errbuf, errlen) < 0)
 		return -1;
 	if (bf_producer_init(&c->prod, cfg, brokers, errbuf, errlen) < 0) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "kafka_io.h"
 
 /*
  * What one queued record costs librdkafka: value, key and header copies
@@ -84,27 +85,14 @@ int
 bf_producer_init(struct bf_producer *p, const struct bf_config *c,
     const char *brokers, char *errbuf, size_t errlen)
 {
-	/* Defaults first, so kafka.<property> settings override them. */
-	static const char *const defaults[][2] = {
-		{ "enable.idempotence", "true" },
-		{ "compression.codec", "lz4" },
-		/* Java clients' partitioner: same key, same partition. */
-		{ "partitioner", "murmur2_random" },
-		{ "linger.ms", "20" },
-		{ "batch.size", "1000000" },
-		{ "message.timeout.ms", "0" },	/* an outage delays, never drops */
-		{ "queue.buffering.max.messages", "2000000" },
-		{ "queue.buffering.max.kbytes", "1048576" },
-	};
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char why[512];
 
 	memset(p, 0, sizeof(*p));
 	p->queue_bytes = c->queue_bytes;
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (conf_set(conf, defaults[i][0], defaults[i][1], errbuf,
-		    errlen) < 0)
-			goto fail;
+	/* Defaults first, so kafka.<property> settings override them. */
+	if (bf_kafka_producer_defaults(conf, errbuf, errlen) < 0)
+		goto fail;
 	if (conf_set(conf, "bootstrap.servers", brokers, errbuf, errlen) < 0)
 		goto fail;
 	for (int i = 0; i < c->n_kafka_props; i++)
@@ -143,33 +131,16 @@ fail:
 int
 bf_producer_send(struct bf_producer *p, const struct bf_record *r)
 {
-	rd_kafka_headers_t *h;
-	rd_kafka_resp_err_t err;
 	uint64_t cost = r->value_len + r->key_len + MSG_OVERHEAD;
+	rd_kafka_resp_err_t err = bf_kafka_produce(p->rk, p->topics[r->topic],
+	    r->schema, r->key, r->key_len, r->value, r->value_len,
+	    OPAQUE(r->topic, cost), &p->queue_full_waits);
 
-	for (;;) {
-		h = rd_kafka_headers_new(1);
-		rd_kafka_header_add(h, "schema", -1, r->schema, -1);
-		err = rd_kafka_producev(p->rk,
-		    RD_KAFKA_V_RKT(p->topics[r->topic]),
-		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_VALUE((void *)(uintptr_t)r->value, r->value_len),
-		    RD_KAFKA_V_KEY(r->key, r->key_len),
-		    RD_KAFKA_V_HEADERS(h),
-		    RD_KAFKA_V_OPAQUE(OPAQUE(r->topic, cost)),
-		    RD_KAFKA_V_END);
-		if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
-			break;
-		rd_kafka_headers_destroy(h);
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-			bf_log(BF_LOG_ERROR, "kafka: cannot produce to %s: %s",
-			    p->topic_names[r->topic], rd_kafka_err2str(err));
-			p->failed[r->topic]++;
-			return -1;
-		}
-		/* Back-pressure should keep us from here; wait, never drop. */
-		p->queue_full_waits++;
-		rd_kafka_poll(p->rk, 10);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		bf_log(BF_LOG_ERROR, "kafka: cannot produce to %s: %s",
+		    p->topic_names[r->topic], rd_kafka_err2str(err));
+		p->failed[r->topic]++;
+		return -1;
 	}
 	p->produced[r->topic]++;
 	p->inflight_bytes += cost;

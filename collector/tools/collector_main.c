@@ -16,6 +16,7 @@
 #include "../common/log.h"
 #include "../listen/collector.h"
 #include "../produce/embedded.h"
+#include "../produce/kafka_io.h"
 
 static void
 usage(FILE *f)
@@ -65,22 +66,6 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	bf_collector_stop(&col);
-}
-
-static int
-write_bootstrap_file(const char *path, const char *servers)
-{
-	char tmp[BF_PATH_MAX + 8];
-	FILE *f;
-
-	/* Write then rename: readers never see a half-written file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(f, "%s\n", servers);
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		return -1;
-	return 0;
 }
 
 int
@@ -166,7 +151,7 @@ main(int argc, char **argv)
 		bf_log(BF_LOG_INFO, "embedded kafka at %s", brokers);
 	}
 	if (cfg.bootstrap_file[0] != '\0' &&
-	    write_bootstrap_file(cfg.bootstrap_file, brokers) < 0) {
+	    bf_bootstrap_write(cfg.bootstrap_file, brokers) < 0) {
 		bf_log(BF_LOG_ERROR, "kafka-bootstrap-file %s: %s",
 		    cfg.bootstrap_file, strerror(errno));
 		bf_embedded_stop(&emb);

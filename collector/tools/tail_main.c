@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "encode/avro_schema.h"
+#include "produce/kafka_io.h"
 
 #define MAX_SCHEMAS	64
 
@@ -246,21 +247,6 @@ print_message(const rd_kafka_message_t *m, bool meta)
 	return rc;
 }
 
-static int
-read_bootstrap(const char *path, char *out, size_t n)
-{
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL || fgets(out, (int)n, f) == NULL) {
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	out[strcspn(out, "\r\n")] = '\0';
-	return out[0] ? 0 : -1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -282,8 +268,6 @@ main(int argc, char **argv)
 	bool from_beginning = false, follow = false, meta = false;
 	long long max = -1, printed = 0;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	const rd_kafka_metadata_t *md = NULL;
-	rd_kafka_topic_partition_list_t *parts;
 	rd_kafka_t *rk;
 	int c, n_parts = 0, n_eof = 0, bad = 0;
 	bool *at_eof;
@@ -299,7 +283,7 @@ main(int argc, char **argv)
 			snprintf(brokers, sizeof(brokers), "%s", optarg);
 			break;
 		case 'B':
-			if (read_bootstrap(optarg, brokers, sizeof(brokers))) {
+			if (bf_bootstrap_read(optarg, brokers, sizeof(brokers))) {
 				fprintf(stderr, "bmpflow-tail: %s: no bootstrap "
 				    "address in it (is the collector "
 				    "running?)\n", optarg);
@@ -367,39 +351,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "bmpflow-tail: %s\n", why);
 		return 1;
 	}
-	{
-		rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
-		rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md,
-		    10000);
-
-		rd_kafka_topic_destroy(t);
-		if (err != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 ||
-		    md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			fprintf(stderr, "bmpflow-tail: topic %s at %s: %s\n",
-			    topic, brokers, rd_kafka_err2str(err ? err :
-			    md->topic_cnt ? md->topics[0].err :
-			    RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
-			if (md)
-				rd_kafka_metadata_destroy(md);
-			rd_kafka_destroy(rk);
-			return 1;
-		}
-	}
-	n_parts = md->topics[0].partition_cnt;
-	at_eof = calloc((size_t)n_parts + 1, sizeof(*at_eof));
-	if (at_eof == NULL) {
-		rd_kafka_metadata_destroy(md);
+	n_parts = bf_kafka_assign_all(rk, topic, from_beginning ?
+	    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END, why, sizeof(why));
+	if (n_parts < 0) {
+		fprintf(stderr, "bmpflow-tail: %s at %s\n", why, brokers);
 		rd_kafka_destroy(rk);
 		return 1;
 	}
-	parts = rd_kafka_topic_partition_list_new(n_parts);
-	for (int i = 0; i < n_parts; i++)
-		rd_kafka_topic_partition_list_add(parts, topic,
-		    md->topics[0].partitions[i].id)->offset = from_beginning ?
-		    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
-	rd_kafka_metadata_destroy(md);
-	rd_kafka_assign(rk, parts);
-	rd_kafka_topic_partition_list_destroy(parts);
+	at_eof = calloc((size_t)n_parts + 1, sizeof(*at_eof));
+	if (at_eof == NULL) {
+		rd_kafka_destroy(rk);
+		return 1;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 

@@ -9,7 +9,6 @@
  * they led to were acknowledged: at-least-once.
  */
 #include <dlfcn.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,8 +19,10 @@
 #include <librdkafka/rdkafka.h>
 #include <uv.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "listen/metrics_http.h"
+#include "produce/kafka_io.h"
 #include "emit.h"
 #include "epochs.h"
 #include "records_in.h"
@@ -41,6 +42,7 @@ struct proc {
 	rd_kafka_t		*peers;		/* every partition */
 	rd_kafka_t		*out;		/* producer */
 	char			 out_topic[128];
+	rd_kafka_topic_t	*out_rkt;
 	uint64_t		 in_records, out_records, bad_records;
 	uint64_t		 out_failed;
 	uint64_t		 plugin_ns;	/* time spent in the plugin */
@@ -140,15 +142,6 @@ on_signal(int sig)
 	stop = 1;
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 {
@@ -166,23 +159,10 @@ static void
 sink(void *arg, const char *key, const uint8_t *value, size_t len)
 {
 	struct proc *p = arg;
-	rd_kafka_headers_t *h = rd_kafka_headers_new(1);
-	rd_kafka_resp_err_t err;
+	rd_kafka_resp_err_t err = bf_kafka_produce(p->out, p->out_rkt,
+	    p->plugin->output_schema, key, strlen(key), value, len, NULL, NULL);
 
-	rd_kafka_header_add(h, "schema", -1, p->plugin->output_schema, -1);
-	for (;;) {
-		err = rd_kafka_producev(p->out,
-		    RD_KAFKA_V_TOPIC(p->out_topic),
-		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
-		    RD_KAFKA_V_KEY(key, strlen(key)),
-		    RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			break;
-		rd_kafka_poll(p->out, 10);
-	}
 	if (err) {
-		rd_kafka_headers_destroy(h);
 		p->out_failed++;
 		bf_log(BF_LOG_ERROR, "output to %s: %s", p->out_topic,
 		    rd_kafka_err2str(err));
@@ -290,10 +270,11 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 
 	rd_kafka_conf_set(c, "bootstrap.servers", brokers, NULL, 0);
 	if (type == RD_KAFKA_PRODUCER) {
-		rd_kafka_conf_set(c, "enable.idempotence", "true", NULL, 0);
-		rd_kafka_conf_set(c, "compression.codec", "lz4", NULL, 0);
-		rd_kafka_conf_set(c, "linger.ms", "20", NULL, 0);
-		rd_kafka_conf_set(c, "partitioner", "murmur2_random", NULL, 0);
+		if (bf_kafka_producer_defaults(c, why, sizeof(why)) < 0) {
+			bf_log(BF_LOG_ERROR, "%s", why);
+			rd_kafka_conf_destroy(c);
+			return NULL;
+		}
 		rd_kafka_conf_set_opaque(c, p);
 		rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
 	} else {
@@ -307,34 +288,6 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 		rd_kafka_conf_destroy(c);
 	}
 	return rk;
-}
-
-/* Every partition of topic from the beginning (no group). */
-static int
-assign_all(rd_kafka_t *rk, const char *topic)
-{
-	const rd_kafka_metadata_t *md;
-	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, 10000);
-
-	rd_kafka_topic_destroy(t);
-	if (err || md->topic_cnt != 1 || md->topics[0].err) {
-		bf_log(BF_LOG_ERROR, "topic %s: %s", topic, rd_kafka_err2str(
-		    err ? err : md->topics[0].err));
-		if (!err)
-			rd_kafka_metadata_destroy(md);
-		return -1;
-	}
-	l = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-	for (int i = 0; i < md->topics[0].partition_cnt; i++)
-		rd_kafka_topic_partition_list_add(l, topic,
-		    md->topics[0].partitions[i].id)->offset =
-		    RD_KAFKA_OFFSET_BEGINNING;
-	rd_kafka_metadata_destroy(md);
-	err = rd_kafka_assign(rk, l);
-	rd_kafka_topic_partition_list_destroy(l);
-	return err ? -1 : 0;
 }
 
 /* Outputs acknowledged first, then the offsets that led to them. */
@@ -387,18 +340,12 @@ main(int argc, char **argv)
 		} else if (!strcmp(a, "--brokers")) {
 			snprintf(brokers, sizeof(brokers), "%s", v);
 		} else if (!strcmp(a, "--kafka-bootstrap-file")) {
-			FILE *f = fopen(v, "r");
-
-			if (f == NULL || fgets(brokers, sizeof(brokers), f) ==
-			    NULL) {
-				fprintf(stderr, "bmpflow-processor: %s: %s\n", v,
-				    f ? "empty" : strerror(errno));
-				if (f)
-					fclose(f);
+			if (bf_bootstrap_read(v, brokers, sizeof(brokers)) < 0) {
+				fprintf(stderr, "bmpflow-processor: %s: no "
+				    "bootstrap address in it (is the collector "
+				    "running?)\n", v);
 				return 2;
 			}
-			fclose(f);
-			brokers[strcspn(brokers, "\r\n")] = '\0';
 		} else if (!strcmp(a, "--group")) {
 			snprintf(group, sizeof(group), "%s", v);
 		} else if (!strcmp(a, "--topic-prefix")) {
@@ -460,11 +407,15 @@ main(int argc, char **argv)
 	p.routes = kafka(RD_KAFKA_CONSUMER, brokers, group, &p);
 	snprintf(topic, sizeof(topic), "%speer-%d", group, (int)getpid());
 	p.peers = kafka(RD_KAFKA_CONSUMER, brokers, topic, &p);
-	if (p.out == NULL || p.routes == NULL || p.peers == NULL)
+	if (p.out == NULL || p.routes == NULL || p.peers == NULL ||
+	    (p.out_rkt = rd_kafka_topic_new(p.out, p.out_topic, NULL)) == NULL)
 		return 1;
 	snprintf(topic, sizeof(topic), "%speer", prefix);
-	if (assign_all(p.peers, topic) < 0)
+	if (bf_kafka_assign_all(p.peers, topic, RD_KAFKA_OFFSET_BEGINNING, err,
+	    sizeof(err)) < 0) {
+		bf_log(BF_LOG_ERROR, "%s at %s", err, brokers);
 		return 1;
+	}
 	{
 		rd_kafka_topic_partition_list_t *sub =
 		    rd_kafka_topic_partition_list_new(1);
@@ -490,7 +441,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	bf_log(BF_LOG_INFO, "plugin %s on %s, group %s, output %s",
 	    p.plugin->name, brokers, group, p.out_topic);
-	last_tick = last_commit = now_us();
+	last_tick = last_commit = bf_now_us();
 	while (!stop) {
 		rd_kafka_message_t *m;
 		int64_t t;
@@ -514,7 +465,7 @@ main(int argc, char **argv)
 		}
 		rd_kafka_poll(p.out, 0);
 		uv_run(&loop, UV_RUN_NOWAIT);	/* serve /metrics */
-		t = now_us();
+		t = bf_now_us();
 		if (t - last_tick >= (int64_t)tick_ms * 1000) {
 			p.plugin->on_tick(p.state, t);
 			last_tick = t;
@@ -533,6 +484,7 @@ main(int argc, char **argv)
 	rd_kafka_consumer_close(p.peers);
 	rd_kafka_destroy(p.routes);
 	rd_kafka_destroy(p.peers);
+	rd_kafka_topic_destroy(p.out_rkt);
 	rd_kafka_destroy(p.out);
 	if (metrics != NULL) {
 		bf_metrics_http_stop(&http);

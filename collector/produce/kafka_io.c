@@ -1,0 +1,132 @@
+/*
+ * kafka_io.c: shared Kafka plumbing.
+ */
+#include "kafka_io.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+bf_kafka_producer_defaults(rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+	static const char *const defaults[][2] = {
+		{ "enable.idempotence", "true" },
+		{ "compression.codec", "lz4" },
+		/* Java clients' partitioner: same key, same partition. */
+		{ "partitioner", "murmur2_random" },
+		{ "linger.ms", "20" },
+		{ "batch.size", "1000000" },
+		{ "message.timeout.ms", "0" },
+		{ "queue.buffering.max.messages", "2000000" },
+		{ "queue.buffering.max.kbytes", "1048576" },
+	};
+	char why[512];
+
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], why,
+		    sizeof(why)) != RD_KAFKA_CONF_OK) {
+			snprintf(err, errlen, "kafka property %s=%s: %s",
+			    defaults[i][0], defaults[i][1], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+rd_kafka_resp_err_t
+bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *schema,
+    const void *key, size_t key_len, const void *value, size_t len,
+    void *opaque, uint64_t *waits)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+	rd_kafka_resp_err_t err;
+
+	rd_kafka_header_add(h, "schema", -1, schema, -1);
+	for (;;) {
+		err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
+		    RD_KAFKA_V_KEY(key, key_len),
+		    RD_KAFKA_V_HEADERS(h),
+		    RD_KAFKA_V_OPAQUE(opaque),
+		    RD_KAFKA_V_END);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		/* Back-pressure should keep callers from here; wait. */
+		if (waits != NULL)
+			(*waits)++;
+		rd_kafka_poll(rk, 10);
+	}
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		rd_kafka_headers_destroy(h);	/* not taken over */
+	return err;
+}
+
+int
+bf_kafka_assign_all(rd_kafka_t *rk, const char *topic, int64_t offset,
+    char *err, size_t errlen)
+{
+	const rd_kafka_metadata_t *md = NULL;
+	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_resp_err_t e;
+	int n;
+
+	e = rd_kafka_metadata(rk, 0, t, &md, 10000);
+	rd_kafka_topic_destroy(t);
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+		e = md->topic_cnt != 1 ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC :
+		    md->topics[0].err;
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errlen, "topic %s: %s", topic,
+		    rd_kafka_err2str(e));
+		if (md != NULL)
+			rd_kafka_metadata_destroy(md);
+		return -1;
+	}
+	n = md->topics[0].partition_cnt;
+	l = rd_kafka_topic_partition_list_new(n);
+	for (int i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_add(l, topic,
+		    md->topics[0].partitions[i].id)->offset = offset;
+	rd_kafka_metadata_destroy(md);
+	e = rd_kafka_assign(rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errlen, "topic %s: %s", topic,
+		    rd_kafka_err2str(e));
+		return -1;
+	}
+	return n;
+}
+
+int
+bf_bootstrap_write(const char *path, const char *servers)
+{
+	char tmp[4096];
+	FILE *f;
+
+	/* Write then rename: readers never see a half-written file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fprintf(f, "%s\n", servers);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		return -1;
+	return 0;
+}
+
+int
+bf_bootstrap_read(const char *path, char *out, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL || fgets(out, (int)n, f) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+	return out[0] != '\0' ? 0 : -1;
+}
