@@ -34,13 +34,6 @@ def proc_cpu(pid):
     return (int(f[11]) + int(f[12])) / CLK
 
 
-def proc_hwm_mib(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024.0
-    return 0.0
-
-
 def send(port, path, wait_close=True):
     s = socket.create_connection(("127.0.0.1", port))
     with open(path, "rb") as f:
@@ -76,7 +69,7 @@ def run_bmpflow(args, feed, expected, schemas):
             time.sleep(0.05)
         t = time.monotonic() - t0
         cpu = proc_cpu(col.proc.pid) - cpu0
-        rss = proc_hwm_mib(col.proc.pid)
+        rss = harness.vm_hwm_kib(col.proc.pid) / 1024.0
         pauses = m["bmpflow_backpressure_pauses_total"]
     finally:
         col.stop()
@@ -118,7 +111,7 @@ def run_pmbmpd(feed, expected):
             time.sleep(0.1)
         t = os.path.getmtime(log) - t0_wall
         cpu = proc_cpu(p.pid) - cpu0
-        rss = proc_hwm_mib(p.pid)
+        rss = harness.vm_hwm_kib(p.pid) / 1024.0
         n = int(subprocess.run(
             ["grep", "-c", '"bmp_msg_type": "route_monitor"', log],
             capture_output=True, text=True).stdout.strip() or 0)

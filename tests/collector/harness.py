@@ -61,6 +61,15 @@ class Schemas:
         return name, rec
 
 
+def vm_hwm_kib(pid):
+    """Peak resident memory (VmHWM) of a process, KiB; 0 when unknown."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

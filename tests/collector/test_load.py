@@ -89,14 +89,6 @@ class Sampler(threading.Thread):
             time.sleep(0.02)
 
 
-def vm_hwm_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def wait_metric(col, key, want, timeout):
     deadline = time.time() + timeout
     while True:
@@ -231,7 +223,7 @@ def main():
         t_done = time.time()
         sampler.halt.set()
         sampler.join()
-        hwm = vm_hwm_kib(pid)
+        hwm = harness.vm_hwm_kib(pid)
         recs = collections.Counter()
         for t in ("route", "peer", "router", "stats"):
             got = harness.consume(col.brokers, "bmp." + t, schemas)

@@ -206,14 +206,6 @@ class Sender(threading.Thread):
             self.error = e
 
 
-def vm_hwm_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def records(m, topic, state):
     return m['bmpflow_records_total{topic="%s",state="%s"}' % (topic, state)]
 
@@ -305,7 +297,7 @@ def main():
             failures.append("not delivered in 120 s after the replay: %s" %
                             {k: v for k, v in m.items() if "queue" in k or
                              "records" in k})
-        hwm = vm_hwm_kib(col.proc.pid)
+        hwm = harness.vm_hwm_kib(col.proc.pid)
 
         # Let the consumer catch up, then a little longer so a duplicate
         # would show.  Records are keyed by (partition, offset): a consumer
