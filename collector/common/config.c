@@ -2,6 +2,7 @@
  * config.c: collector settings from a file and from flags.
  */
 #include "config.h"
+#include "kvfile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -222,61 +223,18 @@ bf_config_set(struct bf_config *c, const char *key, const char *v,
 	return 0;
 }
 
-static char *
-trim(char *s)
+static int
+config_set(void *arg, const char *key, const char *value, char *err,
+    size_t errlen)
 {
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	return bf_config_set(arg, key, value, err, errlen);
 }
 
 int
 bf_config_load(struct bf_config *c, const char *path, char *err,
     size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char line[2048], why[512];
-	int lineno = 0;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *hash, *eq, *k, *v;
-
-		lineno++;
-		if ((hash = strchr(line, '#')) != NULL)
-			*hash = '\0';
-		k = trim(line);
-		if (*k == '\0')
-			continue;
-		if ((eq = strchr(k, '=')) == NULL) {
-			snprintf(err, errlen, "%s:%d: expected 'key = value'",
-			    path, lineno);
-			fclose(f);
-			return -1;
-		}
-		*eq = '\0';
-		k = trim(k);
-		v = trim(eq + 1);
-		/* Accept underscores too: max_sessions = max-sessions. */
-		for (char *p = k; *p && strncmp(k, "kafka.", 6); p++)
-			if (*p == '_')
-				*p = '-';
-		if (bf_config_set(c, k, v, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-			fclose(f);
-			return -1;
-		}
-	}
-	fclose(f);
-	return 0;
+	return bf_kvfile_load(path, config_set, c, err, errlen);
 }
 
 void

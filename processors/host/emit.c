@@ -97,7 +97,7 @@ bad:
 }
 
 int
-bf_emit_begin(struct bf_host *h, const char *key)
+bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 {
 	size_t n = 0;
 
@@ -123,6 +123,7 @@ bf_emit_begin(struct bf_host *h, const char *key)
 		}
 	}
 	snprintf(h->key, sizeof(h->key), "%s", key);
+	h->partition = partition;
 	h->open = true;
 	h->bad = false;
 	return 0;
@@ -257,7 +258,7 @@ bf_emit_end(struct bf_host *h)
 	}
 	bf_schema_header(&h->sch, h->buf);
 	h->emitted++;
-	h->sink(h->sink_arg, h->key, h->buf, BF_SINGLE_OBJECT_HDR +
+	h->sink(h->sink_arg, h->key, h->partition, h->buf, BF_SINGLE_OBJECT_HDR +
 	    (size_t)avro_writer_tell(h->w));
 	return 0;
 }

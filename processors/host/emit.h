@@ -11,9 +11,14 @@
 #include "bmpflow/plugin.h"
 #include "encode/avro_schema.h"
 
-/* Called with each finished record: single-object value and key. */
-typedef void (*bf_emit_sink)(void *arg, const char *key, const uint8_t *value,
-	    size_t len);
+/*
+ * Called with each finished record: key, the bmp.route partition it is
+ * about (-1: none) and the single-object value.
+ */
+typedef void (*bf_emit_sink)(void *arg, const char *key, int32_t partition,
+	    const uint8_t *value, size_t len);
+
+struct bf_plugin_metrics;
 
 struct bf_host {
 	struct bf_schema	 sch;
@@ -22,11 +27,13 @@ struct bf_host {
 	uint8_t			*buf;
 	size_t			 cap;
 	char			 key[512];
+	int32_t			 partition;
 	bool			 open;		/* between begin and end */
 	bool			 bad;		/* a field failed: drop it */
 	bf_emit_sink		 sink;
 	void			*sink_arg;
 	unsigned long		 emitted, dropped;
+	struct bf_plugin_metrics *metrics;	/* NULL: bf_metric_* refused */
 	int			 log_level;
 };
 

@@ -7,6 +7,20 @@
  * peer-epoch rule, then reach the plugin; what it emits goes to
  * <prefix><output schema>.  Offsets are committed only after the outputs
  * they led to were acknowledged: at-least-once.
+ *
+ * Partitions of bmp.route.  The plugin's state is partitioned like
+ * bmp.route (by prefix).  A partition this instance did not hold is read
+ * from its start to rebuild that state; outputs about it are suppressed
+ * until the group's committed offset is reached, since an earlier
+ * instance published them.  A partition kept across a rebalance resumes
+ * where processing stopped; one taken away is dropped from the plugin.
+ * A restart is the first case for every partition.
+ *
+ * Ticks and commits.  Plugins may defer work to on_tick (prefix_health
+ * evaluates there), so offsets are committed right after a tick: what
+ * they cover has been evaluated and its outputs acknowledged.  While a
+ * partition replays there are no ticks and no commits: the first tick
+ * after it reports the rebuilt state, once.
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -20,17 +34,29 @@
 #include <uv.h>
 
 #include "common/clock.h"
+#include "common/kvfile.h"
 #include "common/log.h"
 #include "listen/metrics_http.h"
 #include "produce/kafka_io.h"
 #include "emit.h"
 #include "epochs.h"
+#include "plugin_metrics.h"
 #include "records_in.h"
 
 #define MAX_SETTINGS	128
 #define COMMIT_MS	1000
+#define COMMITTED_TIMEOUT_MS	10000
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
+
+/* One partition of bmp.route, indexed by partition number. */
+struct route_part {
+	bool		 assigned;
+	bool		 held;		/* the plugin has state for it */
+	bool		 replaying;	/* below live_from: outputs suppressed */
+	int64_t		 live_from;	/* the group's committed offset */
+	int64_t		 next;		/* offset after the last processed */
+};
 
 struct proc {
 	const struct bf_plugin	*plugin;
@@ -42,9 +68,14 @@ struct proc {
 	rd_kafka_t		*peers;		/* every partition */
 	rd_kafka_t		*out;		/* producer */
 	char			 out_topic[128];
+	char			 route_topic[128];
 	rd_kafka_topic_t	*out_rkt;
+	struct bf_plugin_metrics metrics;
+	struct route_part	*parts;
+	int32_t			 n_parts;
 	uint64_t		 in_records, out_records, bad_records;
-	uint64_t		 out_failed;
+	uint64_t		 out_failed, out_suppressed, replayed;
+	uint64_t		 rebalances, dropped_parts;
 	uint64_t		 plugin_ns;	/* time spent in the plugin */
 	uint64_t		 plugin_calls;
 };
@@ -109,6 +140,40 @@ render_metrics(FILE *f, void *arg)
 	metric(f, "bmpflow_processor_plugin_seconds_per_call", "gauge",
 	    "Mean plugin time per call.", p->plugin_calls ?
 	    (double)p->plugin_ns / 1e9 / (double)p->plugin_calls : 0.0);
+	metric(f, "bmpflow_processor_records_replayed_total", "counter",
+	    "bmp.route records read again to rebuild the state of a newly "
+	    "assigned partition.", (double)p->replayed);
+	metric(f, "bmpflow_processor_outputs_suppressed_total", "counter",
+	    "Outputs not published because their partition was replaying.",
+	    (double)p->out_suppressed);
+	metric(f, "bmpflow_processor_rebalances_total", "counter",
+	    "Partition assignments of bmp.route received.",
+	    (double)p->rebalances);
+	metric(f, "bmpflow_processor_partitions_dropped_total", "counter",
+	    "bmp.route partitions taken away, their plugin state dropped.",
+	    (double)p->dropped_parts);
+	bf_plugin_metrics_render(&p->metrics, f);
+}
+
+/* The state of partition n, growing the table; NULL when n is absurd. */
+static struct route_part *
+route_part(struct proc *p, int32_t n)
+{
+	if (n < 0 || n >= 1 << 16)
+		return NULL;
+	if (n >= p->n_parts) {
+		int32_t cap = n + 1;
+		struct route_part *np = realloc(p->parts,
+		    (size_t)cap * sizeof(*np));
+
+		if (np == NULL)
+			return NULL;
+		memset(np + p->n_parts, 0, (size_t)(cap - p->n_parts) *
+		    sizeof(*np));
+		p->parts = np;
+		p->n_parts = cap;
+	}
+	return &p->parts[n];
 }
 
 static void
@@ -120,26 +185,35 @@ usage(FILE *f)
 "Runs a bmpflow plugin on bmp.route (consumer group) and bmp.peer (all\n"
 "partitions) and publishes what it emits to <topic-prefix><output schema>.\n"
 "  --plugin NAME|PATH.so      plugin: a name from %s, or a path\n"
-"  --config FILE              'key = value' lines; keys below, and\n"
-"                             'plugin.KEY = VALUE' settings for the plugin\n"
+"  --config FILE              'key = value' lines: the keys below without\n"
+"                             '--', and 'plugin.KEY = VALUE' settings for\n"
+"                             the plugin; flags override the file\n"
 "  --brokers LIST             Kafka bootstrap servers\n"
 "  --kafka-bootstrap-file F   read them from F (as the collector writes it)\n"
 "  --group ID                 consumer group [bmpflow-<plugin>]\n"
 "  --topic-prefix P           [bmp.]\n"
-"  --from-beginning           start at the oldest records when the group\n"
-"                             has no committed offsets [true]\n"
+"  --output-topic T           [<topic-prefix><output schema>]\n"
 "  --tick-ms N                plugin tick interval [1000]\n"
 "  --schema-dir DIR           [%s]\n"
 "  --metrics ADDR:PORT        Prometheus /metrics endpoint [off]\n"
 "  --set KEY=VALUE            a plugin setting, repeatable\n"
-"  --help, --version\n", BMPFLOW_PLUGIN_DIR, BMPFLOW_SCHEMA_DIR);
+"  --help, --version\n"
+"\n"
+"A bmp.route partition this instance newly holds (at start, or after a\n"
+"rebalance) is read from its start to rebuild the plugin's state; outputs\n"
+"are published again only past the group's committed offset.\n"
+"SIGTERM/SIGINT: stop after the outputs are acknowledged and offsets\n"
+"committed.  SIGHUP: the plugin re-reads its input files.\n",
+	    BMPFLOW_PLUGIN_DIR, BMPFLOW_SCHEMA_DIR);
 }
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 static void
@@ -156,12 +230,19 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 }
 
 static void
-sink(void *arg, const char *key, const uint8_t *value, size_t len)
+sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
+    size_t len)
 {
 	struct proc *p = arg;
-	rd_kafka_resp_err_t err = bf_kafka_produce(p->out, p->out_rkt,
-	    p->plugin->output_schema, key, strlen(key), value, len, NULL, NULL);
+	rd_kafka_resp_err_t err;
 
+	if (partition >= 0 && partition < p->n_parts &&
+	    p->parts[partition].replaying) {
+		p->out_suppressed++;
+		return;
+	}
+	err = bf_kafka_produce(p->out, p->out_rkt, p->plugin->output_schema,
+	    key, strlen(key), value, len, NULL, NULL);
 	if (err) {
 		p->out_failed++;
 		bf_log(BF_LOG_ERROR, "output to %s: %s", p->out_topic,
@@ -197,6 +278,7 @@ handle(struct proc *p, const rd_kafka_message_t *m)
 		}
 		return;
 	}
+	p->in.route.partition = m->partition;
 	switch (bf_epochs_route(&p->epochs, p->in.peer_key, p->in.route.epoch)) {
 	case BF_EPOCH_DROP:
 		return;
@@ -226,7 +308,7 @@ handle(struct proc *p, const rd_kafka_message_t *m)
 static const struct bf_plugin *
 load_plugin(const char *spec, char *err, size_t errlen)
 {
-	char path[512];
+	char path[1024];
 	const struct bf_plugin *(*get)(void);
 	const struct bf_plugin *pl;
 	void *so;
@@ -253,16 +335,20 @@ load_plugin(const char *spec, char *err, size_t errlen)
 		return NULL;
 	}
 	if (pl->name == NULL || pl->output_schema == NULL || !pl->init ||
-	    !pl->on_route || !pl->on_peer || !pl->on_tick || !pl->fini) {
+	    !pl->on_route || !pl->on_peer || !pl->on_tick ||
+	    !pl->drop_partition || !pl->fini) {
 		snprintf(err, errlen, "plugin %s: incomplete descriptor", path);
 		return NULL;
 	}
 	return pl;
 }
 
+static void	on_rebalance(rd_kafka_t *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, void *);
+
 static rd_kafka_t *
 kafka(rd_kafka_type_t type, const char *brokers, const char *group,
-    struct proc *p)
+    bool group_member, struct proc *p)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	char why[512];
@@ -281,6 +367,13 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 		rd_kafka_conf_set(c, "group.id", group, NULL, 0);
 		rd_kafka_conf_set(c, "enable.auto.commit", "false", NULL, 0);
 		rd_kafka_conf_set(c, "auto.offset.reset", "earliest", NULL, 0);
+		if (group_member) {
+			/* The end of a replaying partition makes it live. */
+			rd_kafka_conf_set(c, "enable.partition.eof", "true",
+			    NULL, 0);
+			rd_kafka_conf_set_opaque(c, p);
+			rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
+		}
 	}
 	rk = rd_kafka_new(type, c, why, sizeof(why));
 	if (rk == NULL) {
@@ -290,33 +383,287 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 	return rk;
 }
 
-/* Outputs acknowledged first, then the offsets that led to them. */
-static void
-commit(struct proc *p)
+static bool
+replaying(const struct proc *p)
 {
+	for (int32_t i = 0; i < p->n_parts; i++)
+		if (p->parts[i].assigned && p->parts[i].replaying)
+			return true;
+	return false;
+}
+
+/*
+ * A tick, its outputs acknowledged, then the offsets that led to them.
+ * Nothing while a partition replays: its position is below what the
+ * group already has, and the plugin's state is not whole yet.
+ */
+static void
+tick_commit(struct proc *p, bool commit)
+{
+	rd_kafka_topic_partition_list_t *l;
+
+	if (replaying(p))
+		return;
+	p->plugin->on_tick(p->state, bf_now_us());
+	if (!commit)
+		return;
 	rd_kafka_flush(p->out, 30000);
-	if (rd_kafka_outq_len(p->out) == 0)
-		rd_kafka_commit(p->routes, NULL, 0);
-	else
+	if (rd_kafka_outq_len(p->out) != 0) {
 		bf_log(BF_LOG_WARN, "outputs not acknowledged: offsets not "
 		    "committed");
+		return;
+	}
+	l = rd_kafka_topic_partition_list_new(p->n_parts > 0 ? p->n_parts : 1);
+	for (int32_t i = 0; i < p->n_parts; i++) {
+		const struct route_part *rp = &p->parts[i];
+
+		if (rp->assigned && rp->next > 0)
+			rd_kafka_topic_partition_list_add(l, p->route_topic,
+			    i)->offset = rp->next;
+	}
+	if (l->cnt > 0)
+		rd_kafka_commit(p->routes, l, 0);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
+ * A new assignment (the eager protocol revokes everything first): drop
+ * the partitions that went elsewhere, resume the kept ones where they
+ * stopped, rebuild the new ones from their start.
+ */
+static void
+assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
+{
+	p->rebalances++;
+	for (int32_t i = 0; i < p->n_parts; i++) {
+		bool keep = false;
+
+		for (int j = 0; j < parts->cnt; j++)
+			keep |= parts->elems[j].partition == i;
+		if (p->parts[i].held && !keep) {
+			p->plugin->drop_partition(p->state, i);
+			p->dropped_parts++;
+			bf_log(BF_LOG_INFO, "%s [%" PRId32 "] went to another "
+			    "instance: its state dropped", p->route_topic, i);
+			memset(&p->parts[i], 0, sizeof(p->parts[i]));
+		}
+	}
+	if (rd_kafka_committed(p->routes, parts, COMMITTED_TIMEOUT_MS) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		bf_log(BF_LOG_WARN, "%s: committed offsets unknown: outputs of "
+		    "replayed records will be published again", p->route_topic);
+	for (int j = 0; j < parts->cnt; j++) {
+		rd_kafka_topic_partition_t *e = &parts->elems[j];
+		struct route_part *rp = route_part(p, e->partition);
+
+		if (rp == NULL)
+			continue;
+		rp->assigned = true;
+		if (rp->held) {
+			e->offset = rp->next;
+			continue;
+		}
+		rp->held = true;
+		rp->live_from = e->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+		    e->offset > 0 ? e->offset : 0;
+		rp->replaying = rp->live_from > 0;
+		rp->next = 0;
+		e->offset = RD_KAFKA_OFFSET_BEGINNING;
+		if (rp->replaying)
+			bf_log(BF_LOG_INFO, "%s [%" PRId32 "]: rebuilding state "
+			    "from its start; live from offset %" PRId64,
+			    p->route_topic, e->partition, rp->live_from);
+	}
+	rd_kafka_assign(p->routes, parts);
+}
+
+static void
+on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct proc *p = opaque;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		assign(p, parts);
+		return;
+	}
+	/* Revoked: commit what was processed; state waits for the next
+	 * assignment, which may give the partitions back. */
+	tick_commit(p, true);
+	for (int32_t i = 0; i < p->n_parts; i++)
+		p->parts[i].assigned = false;
+	rd_kafka_assign(rk, NULL);
+}
+
+/* A replaying partition goes live once next_unprocessed reaches live_from. */
+static void
+replay_check(struct proc *p, struct route_part *rp, int32_t partition,
+    int64_t next_unprocessed)
+{
+	if (!rp->replaying || next_unprocessed < rp->live_from)
+		return;
+	rp->replaying = false;
+	bf_log(BF_LOG_INFO, "%s [%" PRId32 "]: state rebuilt, live at offset "
+	    "%" PRId64, p->route_topic, partition, rp->live_from);
+}
+
+/* The end of a partition: nothing more to replay there. */
+static void
+route_eof(struct proc *p, const rd_kafka_message_t *m)
+{
+	struct route_part *rp = route_part(p, m->partition);
+
+	if (rp != NULL)
+		replay_check(p, rp, m->partition, INT64_MAX);
+}
+
+/* One bmp.route record, with the replay bookkeeping around it. */
+static void
+handle_route(struct proc *p, const rd_kafka_message_t *m)
+{
+	struct route_part *rp = route_part(p, m->partition);
+
+	if (rp == NULL) {
+		handle(p, m);
+		return;
+	}
+	replay_check(p, rp, m->partition, m->offset);
+	if (rp->replaying)
+		p->replayed++;
+	handle(p, m);
+	rp->next = m->offset + 1;
+	replay_check(p, rp, m->partition, rp->next);
+}
+
+/* Settings from --config and the command line; flags come last and win. */
+struct opts {
+	char			 plugin[512];
+	char			 brokers[1024];
+	char			 group[256];
+	char			 prefix[64];
+	char			 out_topic[128];
+	char			 schema_dir[512];
+	char			 metrics[128];
+	int			 tick_ms;
+	struct bf_setting	 settings[MAX_SETTINGS];
+	char			 setbuf[MAX_SETTINGS][2][256];
+	size_t			 n_set;
+};
+
+static int
+copy_opt(char *dst, size_t len, const char *v, char *err, size_t errlen)
+{
+	if ((size_t)snprintf(dst, len, "%s", v) >= len) {
+		snprintf(err, errlen, "value too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* A plugin setting; a repeated key replaces the earlier value. */
+static int
+plugin_setting(struct opts *o, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_set; i++)
+		if (strcmp(o->setbuf[i][0], key) == 0)
+			break;
+	if (i == MAX_SETTINGS) {
+		snprintf(err, errlen, "more than %d plugin settings",
+		    MAX_SETTINGS);
+		return -1;
+	}
+	if (copy_opt(o->setbuf[i][0], 256, key, err, errlen) < 0 ||
+	    copy_opt(o->setbuf[i][1], 256, value, err, errlen) < 0)
+		return -1;
+	o->settings[i].key = o->setbuf[i][0];
+	o->settings[i].value = o->setbuf[i][1];
+	if (i == o->n_set)
+		o->n_set++;
+	return 0;
+}
+
+static int
+set_opt(void *arg, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct opts *o = arg;
+
+	if (!strcmp(key, "plugin"))
+		return copy_opt(o->plugin, sizeof(o->plugin), v, err, errlen);
+	if (!strcmp(key, "brokers"))
+		return copy_opt(o->brokers, sizeof(o->brokers), v, err, errlen);
+	if (!strcmp(key, "kafka-bootstrap-file")) {
+		if (bf_bootstrap_read(v, o->brokers, sizeof(o->brokers)) < 0) {
+			snprintf(err, errlen, "%s: no bootstrap address in it "
+			    "(is the collector running?)", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "group"))
+		return copy_opt(o->group, sizeof(o->group), v, err, errlen);
+	if (!strcmp(key, "topic-prefix"))
+		return copy_opt(o->prefix, sizeof(o->prefix), v, err, errlen);
+	if (!strcmp(key, "output-topic"))
+		return copy_opt(o->out_topic, sizeof(o->out_topic), v, err,
+		    errlen);
+	if (!strcmp(key, "schema-dir"))
+		return copy_opt(o->schema_dir, sizeof(o->schema_dir), v, err,
+		    errlen);
+	if (!strcmp(key, "metrics"))
+		return copy_opt(o->metrics, sizeof(o->metrics), v, err, errlen);
+	if (!strcmp(key, "tick-ms")) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*v == '\0' || *end != '\0' || n < 10 || n > 3600000) {
+			snprintf(err, errlen, "tick-ms '%s': expected 10..3600000",
+			    v);
+			return -1;
+		}
+		o->tick_ms = (int)n;
+		return 0;
+	}
+	if (!strncmp(key, "plugin.", 7) && key[7] != '\0')
+		return plugin_setting(o, key + 7, v, err, errlen);
+	if (!strcmp(key, "set")) {
+		const char *eq = strchr(v, '=');
+		char k[256];
+
+		if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof(k)) {
+			snprintf(err, errlen, "set '%s': expected KEY=VALUE", v);
+			return -1;
+		}
+		snprintf(k, sizeof(k), "%.*s", (int)(eq - v), v);
+		return plugin_setting(o, k, eq + 1, err, errlen);
+	}
+	snprintf(err, errlen, "unknown setting '%s'", key);
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct bf_setting settings[MAX_SETTINGS];
-	static char setbuf[MAX_SETTINGS][2][256];
+	static struct opts o = {
+		.prefix = "bmp.", .schema_dir = BMPFLOW_SCHEMA_DIR,
+		.tick_ms = 1000,
+	};
 	static struct proc p;
-	const char *plugin = NULL, *schema_dir = BMPFLOW_SCHEMA_DIR;
-	const char *metrics = NULL;
 	struct bf_metrics_http http;
 	uv_loop_t loop;
-	char brokers[1024] = "", group[256] = "", prefix[64] = "bmp.";
 	char topic[320], err[2048];
-	int n_set = 0, tick_ms = 1000;
 	int64_t last_tick, last_commit;
 
+	/* The config file first, wherever --config is: flags win. */
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--config") &&
+		    bf_kvfile_load(argv[i + 1], set_opt, &o, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "bmpflow-processor: %s\n", err);
+			return 2;
+		}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -329,118 +676,97 @@ main(int argc, char **argv)
 			    BMPFLOW_VERSION, BMPFLOW_PLUGIN_ABI);
 			return 0;
 		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "bmpflow-processor: unexpected "
+			    "argument %s\n", a);
+			usage(stderr);
+			return 2;
+		}
 		if (v == NULL) {
 			fprintf(stderr, "bmpflow-processor: %s: missing value\n",
 			    a);
 			return 2;
 		}
 		i++;
-		if (!strcmp(a, "--plugin")) {
-			plugin = v;
-		} else if (!strcmp(a, "--brokers")) {
-			snprintf(brokers, sizeof(brokers), "%s", v);
-		} else if (!strcmp(a, "--kafka-bootstrap-file")) {
-			if (bf_bootstrap_read(v, brokers, sizeof(brokers)) < 0) {
-				fprintf(stderr, "bmpflow-processor: %s: no "
-				    "bootstrap address in it (is the collector "
-				    "running?)\n", v);
-				return 2;
-			}
-		} else if (!strcmp(a, "--group")) {
-			snprintf(group, sizeof(group), "%s", v);
-		} else if (!strcmp(a, "--topic-prefix")) {
-			snprintf(prefix, sizeof(prefix), "%s", v);
-		} else if (!strcmp(a, "--tick-ms")) {
-			tick_ms = atoi(v);
-		} else if (!strcmp(a, "--schema-dir")) {
-			schema_dir = v;
-		} else if (!strcmp(a, "--metrics")) {
-			metrics = v;
-		} else if (!strcmp(a, "--set")) {
-			const char *eq = strchr(v, '=');
-
-			if (eq == NULL || n_set == MAX_SETTINGS) {
-				fprintf(stderr, "bmpflow-processor: --set %s: "
-				    "expected KEY=VALUE\n", v);
-				return 2;
-			}
-			snprintf(setbuf[n_set][0], 256, "%.*s", (int)(eq - v), v);
-			snprintf(setbuf[n_set][1], 256, "%s", eq + 1);
-			settings[n_set].key = setbuf[n_set][0];
-			settings[n_set].value = setbuf[n_set][1];
-			n_set++;
-		} else {
-			fprintf(stderr, "bmpflow-processor: unknown option %s\n",
-			    a);
+		if (!strcmp(a, "--config"))
+			continue;
+		if (set_opt(&o, a + 2, v, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bmpflow-processor: --%s\n", err);
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (plugin == NULL || brokers[0] == '\0' || tick_ms <= 0) {
+	if (o.plugin[0] == '\0' || o.brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-processor: need --plugin and --brokers "
 		    "or --kafka-bootstrap-file\n");
 		return 2;
 	}
-	if ((p.plugin = load_plugin(plugin, err, sizeof(err))) == NULL) {
+	if ((p.plugin = load_plugin(o.plugin, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "bmpflow-processor: %s\n", err);
 		return 2;
 	}
-	if (group[0] == '\0')
-		snprintf(group, sizeof(group), "bmpflow-%s", p.plugin->name);
-	snprintf(p.out_topic, sizeof(p.out_topic), "%s%s", prefix,
-	    p.plugin->output_schema);
-	if (bf_records_in_init(&p.in, schema_dir, err, sizeof(err)) < 0 ||
-	    bf_host_init(&p.host, schema_dir, p.plugin->output_schema, sink, &p,
+	if (o.group[0] == '\0')
+		snprintf(o.group, sizeof(o.group), "bmpflow-%s", p.plugin->name);
+	if (o.out_topic[0] != '\0')
+		snprintf(p.out_topic, sizeof(p.out_topic), "%s", o.out_topic);
+	else
+		snprintf(p.out_topic, sizeof(p.out_topic), "%s%s", o.prefix,
+		    p.plugin->output_schema);
+	snprintf(p.route_topic, sizeof(p.route_topic), "%sroute", o.prefix);
+	bf_plugin_metrics_init(&p.metrics, p.plugin->name);
+	if (bf_records_in_init(&p.in, o.schema_dir, err, sizeof(err)) < 0 ||
+	    bf_host_init(&p.host, o.schema_dir, p.plugin->output_schema, sink, &p,
 	    err, sizeof(err)) < 0 || bf_epochs_init(&p.epochs) < 0) {
 		fprintf(stderr, "bmpflow-processor: %s\n", err);
 		return 1;
 	}
+	p.host.metrics = &p.metrics;
 	/* Settings are checked before anything connects anywhere. */
-	p.state = p.plugin->init(&p.host, settings, (size_t)n_set, err,
+	p.state = p.plugin->init(&p.host, o.settings, o.n_set, err,
 	    sizeof(err));
 	if (p.state == NULL) {
 		fprintf(stderr, "bmpflow-processor: plugin %s: %s\n",
 		    p.plugin->name, err);
 		return 2;
 	}
-	p.out = kafka(RD_KAFKA_PRODUCER, brokers, group, &p);
-	p.routes = kafka(RD_KAFKA_CONSUMER, brokers, group, &p);
-	snprintf(topic, sizeof(topic), "%speer-%d", group, (int)getpid());
-	p.peers = kafka(RD_KAFKA_CONSUMER, brokers, topic, &p);
+	p.out = kafka(RD_KAFKA_PRODUCER, o.brokers, o.group, false, &p);
+	p.routes = kafka(RD_KAFKA_CONSUMER, o.brokers, o.group, true, &p);
+	snprintf(topic, sizeof(topic), "%speer-%d", o.group, (int)getpid());
+	p.peers = kafka(RD_KAFKA_CONSUMER, o.brokers, topic, false, &p);
 	if (p.out == NULL || p.routes == NULL || p.peers == NULL ||
 	    (p.out_rkt = rd_kafka_topic_new(p.out, p.out_topic, NULL)) == NULL)
 		return 1;
-	snprintf(topic, sizeof(topic), "%speer", prefix);
+	snprintf(topic, sizeof(topic), "%speer", o.prefix);
 	if (bf_kafka_assign_all(p.peers, topic, RD_KAFKA_OFFSET_BEGINNING, err,
 	    sizeof(err)) < 0) {
-		bf_log(BF_LOG_ERROR, "%s at %s", err, brokers);
+		bf_log(BF_LOG_ERROR, "%s at %s", err, o.brokers);
 		return 1;
 	}
 	{
 		rd_kafka_topic_partition_list_t *sub =
 		    rd_kafka_topic_partition_list_new(1);
 
-		snprintf(topic, sizeof(topic), "%sroute", prefix);
-		rd_kafka_topic_partition_list_add(sub, topic,
+		rd_kafka_topic_partition_list_add(sub, p.route_topic,
 		    RD_KAFKA_PARTITION_UA);
 		rd_kafka_subscribe(p.routes, sub);
 		rd_kafka_topic_partition_list_destroy(sub);
 	}
 	uv_loop_init(&loop);
-	if (metrics != NULL) {
-		int rc = bf_metrics_http_start(&http, &loop, metrics,
+	if (o.metrics[0] != '\0') {
+		int rc = bf_metrics_http_start(&http, &loop, o.metrics,
 		    render_metrics, &p);
 
 		if (rc != 0) {
 			fprintf(stderr, "bmpflow-processor: metrics %s: %s\n",
-			    metrics, uv_strerror(rc));
+			    o.metrics, uv_strerror(rc));
 			return 2;
 		}
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	bf_log(BF_LOG_INFO, "plugin %s on %s, group %s, output %s",
-	    p.plugin->name, brokers, group, p.out_topic);
+	    p.plugin->name, o.brokers, o.group, p.out_topic);
 	last_tick = last_commit = bf_now_us();
 	while (!stop) {
 		rd_kafka_message_t *m;
@@ -457,41 +783,54 @@ main(int argc, char **argv)
 			if (m == NULL)
 				break;
 			if (!m->err)
-				handle(&p, m);
-			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				handle_route(&p, m);
+			else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				route_eof(&p, m);
+			else
 				bf_log(BF_LOG_WARN, "%s",
 				    rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
 		}
 		rd_kafka_poll(p.out, 0);
 		uv_run(&loop, UV_RUN_NOWAIT);	/* serve /metrics */
-		t = bf_now_us();
-		if (t - last_tick >= (int64_t)tick_ms * 1000) {
-			p.plugin->on_tick(p.state, t);
-			last_tick = t;
+		if (reload) {
+			reload = 0;
+			if (p.plugin->reload != NULL) {
+				bf_log(BF_LOG_INFO, "SIGHUP: plugin %s reloads "
+				    "its inputs", p.plugin->name);
+				p.plugin->reload(p.state);
+			}
 		}
-		if (t - last_commit >= COMMIT_MS * 1000) {
-			commit(&p);
-			last_commit = t;
+		t = bf_now_us();
+		if (t - last_tick >= (int64_t)o.tick_ms * 1000) {
+			bool c = t - last_commit >= COMMIT_MS * 1000;
+
+			tick_commit(&p, c);
+			last_tick = t;
+			if (c)
+				last_commit = t;
 		}
 	}
 	bf_log(BF_LOG_INFO, "stopping: %" PRIu64 " records in, %" PRIu64
 	    " out, %" PRIu64 " undecodable, %" PRIu64 " stale by epoch",
 	    p.in_records, p.out_records, p.bad_records, p.epochs.dropped);
-	commit(&p);
-	p.plugin->fini(p.state);
+	tick_commit(&p, true);
+	/* Closing revokes the partitions: that commits, through the plugin. */
 	rd_kafka_consumer_close(p.routes);
 	rd_kafka_consumer_close(p.peers);
+	p.plugin->fini(p.state);
 	rd_kafka_destroy(p.routes);
 	rd_kafka_destroy(p.peers);
 	rd_kafka_topic_destroy(p.out_rkt);
 	rd_kafka_destroy(p.out);
-	if (metrics != NULL) {
+	if (o.metrics[0] != '\0') {
 		bf_metrics_http_stop(&http);
 		uv_run(&loop, UV_RUN_DEFAULT);
 	}
 	uv_loop_close(&loop);
 	bf_host_free(&p.host);
+	bf_plugin_metrics_free(&p.metrics);
+	free(p.parts);
 	bf_records_in_free(&p.in);
 	bf_epochs_free(&p.epochs);
 	return p.out_failed ? 1 : 0;

@@ -23,6 +23,17 @@
  * a RIB dump from emitting a state record per route; a state that lasts
  * less than one tick is seen in churn and flaps, not as a state record.
  *
+ * Warm-up.  A peer's first routes after its Peer Up are its RIB dump; a
+ * prefix it has not reached yet is not less visible.  Until the peer has
+ * been quiet for warmup_quiet_s (or warmup_max_s after its Peer Up), it is
+ * not counted in peers_up nor its routes in peers_with_route, and a prefix
+ * only warming peers hold keeps its state.  So a dump does not produce
+ * degraded/recovered pairs.
+ *
+ * Partitions.  Each prefix remembers its bmp.route partition, so the host
+ * can have the state of a partition dropped on a rebalance, and replayed
+ * outputs suppressed.
+ *
  * Compactness.  A route is a 24-byte slot in its prefix's array sorted by
  * (peer id, path id): peers are interned into small integer ids, AS paths
  * (with origin and BGP length) into a refcounted table the slot refers to
@@ -101,7 +112,10 @@ struct ph_peer {
 	uint32_t	 hash;
 	uint32_t	 routes;	/* slots held across prefixes */
 	uint8_t		 up;
+	uint8_t		 warming;	/* in its initial RIB dump */
 	uint8_t		 seen_afi[2];	/* sent a route of AFI v4/v6 */
+	int64_t		 started;	/* plugin clock at Peer Up */
+	int64_t		 last_route;	/* plugin clock */
 };
 
 /*
@@ -135,6 +149,7 @@ struct ph_prefix {
 	int64_t		 wave_first;	/* bmp_time_us */
 	int32_t		 wave_span;	/* us, saturated */
 	int32_t		 delay_last, delay_max;	/* us, saturated */
+	int32_t		 partition;	/* of bmp.route, -1 = none yet */
 	uint32_t	*expected;
 	char		 key[];
 };
@@ -148,7 +163,17 @@ struct ph_cfg {
 	uint32_t	target_hops_max;	/* 0 = off */
 	int64_t		summary_us;
 	int64_t		wave_us;
+	int64_t		warmup_quiet_us;	/* 0 = no warm-up */
+	int64_t		warmup_max_us;
 	const char	*prefixes;
+};
+
+/* Metric ids (bf_metric_declare). */
+struct ph_metrics {
+	int	prefixes;	/* gauge by state */
+	int	delivery;	/* histogram, seconds */
+	int	propagation;	/* histogram, seconds */
+	int	warming;	/* gauge: peers in warm-up */
 };
 
 struct ph_state {
@@ -160,6 +185,9 @@ struct ph_state {
 	int64_t		 last_summary;
 	bool		 eval_all;
 	bool		 monitored_only;
+	struct ph_metrics m;
+	uint32_t	 n_state[4];	/* prefixes per enum ph_st */
+	uint32_t	 n_warming;
 	/* prefixes: open addressing, linear probing, never deleted */
 	struct ph_prefix **pfx;
 	size_t		 pfx_cap, n_pfx;
@@ -169,6 +197,7 @@ struct ph_state {
 	uint32_t	*peer_bucket;	/* id + 1, 0 = empty */
 	uint32_t	 peer_nbucket;
 	uint32_t	 peers_up[2];
+	uint32_t	 peers_up_ticked[2];	/* at the last tick */
 	/* AS paths: ids index paths[], chains from path_bucket[] */
 	struct ph_path	**paths;
 	uint32_t	 paths_cap;	/* ids 1..paths_cap-1 */
@@ -514,8 +543,10 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 	p->family = (uint8_t)family;
 	p->best_min_len = UNSET8;
 	p->best_target_hops = UNSET8;
+	p->partition = -1;
 	*pfx_slot(st, key) = p;
 	st->n_pfx++;
+	st->n_state[ST_NONE]++;
 	return p;
 }
 
@@ -715,6 +746,7 @@ timing(struct ph_state *st, struct ph_prefix *p, const struct bf_route *r)
 	}
 	p->delay_last = d;
 	p->last_change = st->clock;
+	bf_metric_observe(st->host, st->m.delivery, NULL, d / 1e6);
 }
 
 /* ---- routes and peers ----------------------------------------------------- */
@@ -767,12 +799,37 @@ peer_set_up(struct ph_state *st, uint32_t id, bool up, uint64_t epoch)
 
 	peer_drop_routes(st, id);
 	for (int a = 0; a < 2; a++) {
-		if (pe->up && pe->seen_afi[a])
+		if (pe->up && !pe->warming && pe->seen_afi[a])
 			st->peers_up[a]--;
 		pe->seen_afi[a] = 0;
 	}
+	if (pe->warming)
+		st->n_warming--;
 	pe->up = up;
 	pe->epoch = epoch;
+	pe->warming = up && st->cfg.warmup_quiet_us > 0;
+	if (pe->warming)
+		st->n_warming++;
+	pe->started = pe->last_route = st->clock;
+}
+
+/* Peers whose RIB dump is over start counting in visibility. */
+static void
+peers_warm(struct ph_state *st)
+{
+	for (uint32_t id = 0; st->n_warming > 0 && id < st->n_peers; id++) {
+		struct ph_peer *pe = &st->peers[id];
+
+		if (!pe->warming || (st->clock - pe->last_route <
+		    st->cfg.warmup_quiet_us && st->clock - pe->started <
+		    st->cfg.warmup_max_us))
+			continue;
+		pe->warming = 0;
+		st->n_warming--;
+		for (int a = 0; a < 2; a++)
+			st->peers_up[a] += pe->seen_afi[a];
+		st->eval_all = true;
+	}
 }
 
 static void
@@ -822,21 +879,25 @@ on_route(void *state, const struct bf_route *r)
 	if (r->epoch < pe->epoch || (r->epoch == pe->epoch && !pe->up &&
 	    pe->epoch > 0))
 		return;
-	if (!pe->up || r->epoch > pe->epoch)
-		peer_set_up(st, id, true, r->epoch);
 	if (r->collector_time_us > st->clock)
 		st->clock = r->collector_time_us;
+	if (!pe->up || r->epoch > pe->epoch)
+		peer_set_up(st, id, true, r->epoch);
+	pe->last_route = st->clock;
 	afi = r->family == 6;
 	if (!pe->seen_afi[afi]) {
 		pe->seen_afi[afi] = 1;
-		st->peers_up[afi]++;
-		st->eval_all = true;
+		if (!pe->warming) {
+			st->peers_up[afi]++;
+			st->eval_all = true;
+		}
 	}
 	/* A withdrawal of a prefix never announced creates nothing. */
 	p = pfx_get(st, route_key(r, kbuf, sizeof(kbuf)), r->family,
 	    !st->monitored_only && !r->withdraw);
 	if (p == NULL)
 		return;
+	p->partition = r->partition;
 	at = route_find(p, id, r->has_path_id ? r->path_id : 0);
 	if (r->withdraw) {
 		churn_count(st, p, CH_WD);
@@ -963,7 +1024,7 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 		if (rt->path == 0)
 			continue;
 		pa = st->paths[rt->path];
-		if (rt->peer != last_peer)
+		if (rt->peer != last_peer && !st->peers[rt->peer].warming)
 			f->peers_with_route++;
 		last_peer = rt->peer;
 		lens[n] = pa->len;
@@ -1025,7 +1086,8 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 	act_release_if_quiet(st, p);
 	/* State. */
 	if (f->peers_with_route == 0) {
-		f->state = ST_UNREACHABLE;
+		/* Held only by peers in warm-up: nothing known yet. */
+		f->state = p->live > 0 ? (enum ph_st)p->state : ST_UNREACHABLE;
 		return;
 	}
 	if (f->vis < st->cfg.vis_pct)
@@ -1058,7 +1120,7 @@ emit(struct ph_state *st, struct ph_prefix *p, const struct ph_fig *f,
 	const char *reasons[4];
 	size_t nr = 0;
 
-	bf_emit_begin(h, p->key);
+	bf_emit_begin(h, p->key, p->partition);
 	bf_emit_str(h, "prefix", p->key);
 	bf_emit_str(h, "kind", kind);
 	bf_emit_long(h, "time_us", st->clock);
@@ -1133,7 +1195,12 @@ evaluate(struct ph_state *st, struct ph_prefix *p, bool *emitted)
 	*emitted = false;
 	if (f.state == old)
 		return;
+	st->n_state[old]--;
+	st->n_state[f.state]++;
 	p->state = (uint8_t)f.state;
+	if (p->last_change != 0)
+		bf_metric_observe(st->host, st->m.propagation, NULL,
+		    p->wave_span / 1e6);
 	emit(st, p, &f, "change",
 	    f.state == ST_HEALTHY && (old == ST_DEGRADED ||
 	    old == ST_UNREACHABLE) ? "recovered" : state_names[f.state],
@@ -1145,11 +1212,17 @@ static void
 on_tick(void *state, int64_t now_us)
 {
 	struct ph_state *st = state;
-	bool summary, emitted;
+	bool summary, emitted, vis[2];
 
 	if (now_us > st->clock)
 		st->clock = now_us;
+	peers_warm(st);
 	summary = st->clock - st->last_summary >= st->cfg.summary_us;
+	/* peers_up moved: every prefix of that AFI has new figures. */
+	for (int a = 0; a < 2; a++) {
+		vis[a] = st->peers_up[a] != st->peers_up_ticked[a];
+		st->peers_up_ticked[a] = st->peers_up[a];
+	}
 	for (size_t i = 0; i < st->pfx_cap; i++) {
 		struct ph_prefix *p = st->pfx[i];
 
@@ -1157,13 +1230,15 @@ on_tick(void *state, int64_t now_us)
 			continue;
 		bool decaying = p->act != NULL && p->act->penalty > 0;
 
-		if (decaying || (summary && win_roll(st, p)))
+		if (decaying || vis[p->family == 6] || (summary &&
+		    win_roll(st, p)))
 			p->dirty = 1;
 		if (!st->eval_all && !p->needs_eval && !decaying &&
 		    p->state != ST_NONE && !(summary && p->dirty))
 			continue;
 		evaluate(st, p, &emitted);
-		if (summary && p->dirty && !emitted) {
+		/* No summary before a first state (warm-up). */
+		if (summary && p->dirty && !emitted && p->state != ST_NONE) {
 			struct ph_fig f;
 			figures(st, p, &f);
 			emit(st, p, &f, "summary", state_names[p->state],
@@ -1175,6 +1250,76 @@ on_tick(void *state, int64_t now_us)
 	st->eval_all = false;
 	if (summary)
 		st->last_summary = st->clock;
+	for (int s = ST_HEALTHY; s <= ST_UNREACHABLE; s++) {
+		char labels[32];
+
+		snprintf(labels, sizeof(labels), "state=\"%s\"",
+		    state_names[s]);
+		bf_metric_set(st->host, st->m.prefixes, labels, st->n_state[s]);
+	}
+	bf_metric_set(st->host, st->m.warming, NULL, st->n_warming);
+}
+
+/* ---- partitions -------------------------------------------------------- */
+
+/* Forget everything p learned from routes; its key and config stay. */
+static void
+prefix_reset(struct ph_state *st, struct ph_prefix *p)
+{
+	for (uint32_t i = 0; i < p->n_routes; i++)
+		route_release(st, p, &p->routes[i]);
+	ph_free(st, p->routes, p->cap * sizeof(*p->routes));
+	ph_free(st, p->act, sizeof(*p->act));
+	st->n_state[p->state]--;
+	st->n_state[ST_NONE]++;
+	p->routes = NULL;
+	p->act = NULL;
+	p->n_routes = p->cap = p->live = 0;
+	p->state = ST_NONE;
+	p->best_min_len = p->best_target_hops = UNSET8;
+	p->needs_eval = p->dirty = p->flapping = 0;
+	p->last_change = p->wave_first = 0;
+	p->wave_span = p->delay_last = p->delay_max = 0;
+	p->partition = -1;
+}
+
+static void
+drop_partition(void *state, int32_t partition)
+{
+	struct ph_state *st = state;
+	struct ph_prefix **old = st->pfx, **n;
+	size_t cap = st->pfx_cap, dropped = 0;
+
+	if (cap == 0)
+		return;
+	/* Open addressing without tombstones: rebuild the probe chains. */
+	if ((n = ph_realloc(st, NULL, 0, cap * sizeof(*n))) == NULL) {
+		bf_plugin_log(st->host, 0, "out of memory dropping partition "
+		    "%" PRId32 ": its prefixes are kept", partition);
+		return;
+	}
+	memset(n, 0, cap * sizeof(*n));
+	st->pfx = n;
+	for (size_t i = 0; i < cap; i++) {
+		struct ph_prefix *p = old[i];
+
+		if (p == NULL)
+			continue;
+		if (p->partition == partition) {
+			prefix_reset(st, p);
+			if (!p->monitored) {
+				st->n_state[ST_NONE]--;
+				ph_free(st, p, sizeof(*p) + strlen(p->key) + 1);
+				st->n_pfx--;
+				dropped++;
+				continue;
+			}
+		}
+		*pfx_slot(st, p->key) = p;
+	}
+	ph_free(st, old, cap * sizeof(*old));
+	bf_plugin_log(st->host, 2, "partition %" PRId32 ": %zu prefixes "
+	    "dropped", partition, dropped);
 }
 
 /* ---- settings, init, fini ---------------------------------------------- */
@@ -1245,6 +1390,30 @@ nomem:
 
 static void fini(void *state);
 
+static void
+declare_metrics(struct ph_state *st)
+{
+	/* Seconds: BMP delivery is ms..s; propagation s..minutes. */
+	static const double delay_b[] = { 0.001, 0.005, 0.01, 0.025, 0.05,
+	    0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
+	static const double prop_b[] = { 0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60,
+	    120, 300 };
+
+	st->m.prefixes = bf_metric_declare(st->host, "prefixes",
+	    BF_METRIC_GAUGE, "Prefixes by state.", NULL, 0);
+	st->m.delivery = bf_metric_declare(st->host, "delivery_delay_seconds",
+	    BF_METRIC_HISTOGRAM, "Collector receive time minus the BMP "
+	    "per-peer timestamp, per route.", delay_b,
+	    sizeof(delay_b) / sizeof(delay_b[0]));
+	st->m.propagation = bf_metric_declare(st->host, "propagation_seconds",
+	    BF_METRIC_HISTOGRAM, "First to last sighting (BMP time) across "
+	    "routers and peers of the change behind each state change.",
+	    prop_b, sizeof(prop_b) / sizeof(prop_b[0]));
+	st->m.warming = bf_metric_declare(st->host, "peers_warming",
+	    BF_METRIC_GAUGE, "Peers in their initial RIB dump, not counted in "
+	    "visibility yet.", NULL, 0);
+}
+
 /*
  * Settings, with defaults; durations in seconds, percentages 0..100.
  */
@@ -1269,6 +1438,9 @@ static const struct {
 	{ "summary_interval_s", 60, 1, 1e7, "summary records period" },
 	{ "propagation_window_s", 60, 1, 1e7, "changes closer than this "
 	    "(BMP time) are one wave for propagation_us" },
+	{ "warmup_quiet_s", 3, 0, 1e5, "a peer's RIB dump is over after this "
+	    "long without a route from it (0 = no warm-up)" },
+	{ "warmup_max_s", 120, 0, 1e6, "or this long after its Peer Up" },
 };
 
 static void *
@@ -1322,6 +1494,8 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 	st->cfg.target_hops_max = (uint32_t)v[8];
 	st->cfg.summary_us = (int64_t)(v[9] * US_PER_S);
 	st->cfg.wave_us = (int64_t)(v[10] * US_PER_S);
+	st->cfg.warmup_quiet_us = (int64_t)(v[11] * US_PER_S);
+	st->cfg.warmup_max_us = (int64_t)(v[12] * US_PER_S);
 	if (st->cfg.flap_reuse > st->cfg.flap_suppress) {
 		snprintf(err, errlen, "flap_reuse %g is above flap_suppress "
 		    "%g", st->cfg.flap_reuse, st->cfg.flap_suppress);
@@ -1346,6 +1520,7 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 		free(copy);
 		st->monitored_only = true;
 	}
+	declare_metrics(st);
 	bf_plugin_log(h, 2, "prefix_health: %s, target AS%" PRIu32
 	    ", degraded below %g%% visibility or above flap penalty %g",
 	    st->monitored_only ? "monitored prefixes only" : "every prefix",
@@ -1422,6 +1597,7 @@ static const struct bf_plugin prefix_health = {
 	.on_route = on_route,
 	.on_peer = on_peer,
 	.on_tick = on_tick,
+	.drop_partition = drop_partition,
 	.fini = fini,
 };
 

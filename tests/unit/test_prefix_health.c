@@ -34,11 +34,27 @@ struct field {
 
 struct rec {
 	char		key[64];
+	int32_t		partition;
 	int		n;
 	struct field	f[MAX_FIELDS];
 };
 
+#define MAX_METRICS	8
+#define MAX_SERIES	8
+
+/* Metrics as the fake host keeps them: gauge values, histogram counts. */
+struct fake_metric {
+	char			name[64];
+	enum bf_metric_type	type;
+	int			n;
+	char			labels[MAX_SERIES][64];
+	double			value[MAX_SERIES];	/* gauge; hist sum */
+	long			count[MAX_SERIES];	/* histogram */
+};
+
 struct bf_host {
+	struct fake_metric metrics[MAX_METRICS];
+	int		n_metrics;
 	struct rec	recs[MAX_RECS];
 	int		n;
 	bool		open;
@@ -75,12 +91,13 @@ add(struct bf_host *h, const char *field, const char *fmt, ...)
 }
 
 int
-bf_emit_begin(struct bf_host *h, const char *key)
+bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 {
 	ck_assert_int_lt(h->n, MAX_RECS);
 	ck_assert(!h->open);
 	memset(&h->recs[h->n], 0, sizeof(h->recs[0]));
 	snprintf(h->recs[h->n].key, sizeof(h->recs[0].key), "%s", key);
+	h->recs[h->n].partition = partition;
 	h->open = true;
 	return 0;
 }
@@ -160,6 +177,83 @@ bf_emit_end(struct bf_host *h)
 	return 0;
 }
 
+int
+bf_metric_declare(struct bf_host *h, const char *name,
+    enum bf_metric_type type, const char *help, const double *buckets,
+    size_t n_buckets)
+{
+	struct fake_metric *m = &h->metrics[h->n_metrics];
+
+	(void)help;
+	ck_assert_int_lt(h->n_metrics, MAX_METRICS);
+	ck_assert(type != BF_METRIC_HISTOGRAM || (buckets && n_buckets > 0));
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->type = type;
+	return h->n_metrics++;
+}
+
+/* The series of metric id with labels, created on first use. */
+static int
+fake_series(struct bf_host *h, int id, const char *labels,
+    enum bf_metric_type type)
+{
+	struct fake_metric *m = &h->metrics[id];
+	int i;
+
+	ck_assert_int_lt(id, h->n_metrics);
+	ck_assert_int_eq(m->type, type);
+	if (labels == NULL)
+		labels = "";
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->labels[i], labels) == 0)
+			return i;
+	ck_assert_int_lt(m->n, MAX_SERIES);
+	snprintf(m->labels[i], sizeof(m->labels[0]), "%s", labels);
+	m->n++;
+	return i;
+}
+
+void
+bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
+{
+	h->metrics[id].value[fake_series(h, id, labels, BF_METRIC_GAUGE)] = v;
+}
+
+void
+bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
+{
+	h->metrics[id].value[fake_series(h, id, labels, BF_METRIC_COUNTER)] +=
+	    v;
+}
+
+void
+bf_metric_observe(struct bf_host *h, int id, const char *labels, double v)
+{
+	int s = fake_series(h, id, labels, BF_METRIC_HISTOGRAM);
+
+	h->metrics[id].value[s] += v;
+	h->metrics[id].count[s]++;
+}
+
+/* A gauge's value (or a histogram's count) by metric name and labels. */
+static double
+metric(const char *name, const char *labels)
+{
+	for (int i = 0; i < host.n_metrics; i++) {
+		const struct fake_metric *m = &host.metrics[i];
+
+		if (strcmp(m->name, name) != 0)
+			continue;
+		for (int j = 0; j < m->n; j++)
+			if (strcmp(m->labels[j], labels) == 0)
+				return m->type == BF_METRIC_HISTOGRAM ?
+				    (double)m->count[j] : m->value[j];
+		return 0;
+	}
+	ck_abort_msg("no metric %s", name);
+	return -1;
+}
+
 void
 bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
 {
@@ -188,21 +282,33 @@ static const char *const peers[] = { "198.51.100.1", "198.51.100.2",
     "198.51.100.3", "198.51.100.4" };
 static const uint32_t peer_as[] = { 65010, 65020, 65030, 65040 };
 static uint64_t epochs[4] = { 1, 1, 1, 1 };
+static int32_t partition;	/* bmp.route partition of the next routes */
 
+/*
+ * Settings as key, value pairs.  Warm-up is off unless a test sets it:
+ * most tests script routes right after a Peer Up.
+ */
 static void
 start(const char *const *kv, size_t n)
 {
-	struct bf_setting s[16];
+	struct bf_setting s[17];
 	char err[256] = "";
+	bool warmup = false;
 
 	ck_assert_uint_le(n, 32);
 	for (size_t i = 0; i < n / 2; i++) {
 		s[i].key = kv[2 * i];
 		s[i].value = kv[2 * i + 1];
+		warmup |= strncmp(s[i].key, "warmup_", 7) == 0;
+	}
+	if (!warmup) {
+		s[n / 2] = (struct bf_setting){ "warmup_quiet_s", "0" };
+		n += 2;
 	}
 	memset(&host, 0, sizeof(host));
 	for (int i = 0; i < 4; i++)
 		epochs[i] = 1;
+	partition = 0;
 	pl = bmpflow_plugin_descriptor();
 	st = pl->init(&host, s, n / 2, err, sizeof(err));
 	ck_assert_msg(st != NULL, "init: %s", err);
@@ -251,6 +357,7 @@ route_ep(int i, uint64_t epoch, const char *prefix, int64_t t, uint32_t med,
 	r.withdraw = n == 0;
 	r.family = strchr(prefix, ':') ? 6 : 4;
 	r.prefix = prefix;
+	r.partition = partition;
 	va_start(ap, n);
 	for (int k = 0; k < n; k++)
 		path[k] = va_arg(ap, uint32_t);
@@ -784,6 +891,102 @@ START_TEST(settings_errors)
 }
 END_TEST
 
+START_TEST(warmup_hides_rib_dump)
+{
+	static const char *const kv[] = { "warmup_quiet_s", "3",
+	    "warmup_max_s", "5" };
+
+	start(kv, 4);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	/* Dumps: B has reached P2 but not P1 yet. */
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(0, P2, S(1), 65010, 65002);
+	ANN(1, P2, S(1), 65020, 65002);
+	tick(S(2));
+	ck_assert_int_eq(host.n, mark);		/* both still warming */
+	ck_assert_double_eq(metric("peers_warming", ""), 2);
+	ANN(1, P1, S(2) + US / 2, 65020, 65001);
+	/* A has been quiet for 3 s, B not yet: only A counts. */
+	tick(S(4));
+	expect(change(P1), "state=healthy", "previous_state=null",
+	    "peers_with_route=1", "peers_up=1", "visibility_pct=100", NULL);
+	expect(change(P2), "state=healthy", "peers_with_route=1",
+	    "peers_up=1", NULL);
+	ck_assert_double_eq(metric("peers_warming", ""), 1);
+	/* B's dump is over: both count, nothing was ever degraded. */
+	tick(S(6));
+	no_change(P1);
+	no_change(P2);
+	ck_assert_double_eq(metric("peers_warming", ""), 0);
+	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 2);
+	ck_assert_double_eq(metric("prefixes", "state=\"degraded\""), 0);
+
+	/*
+	 * C never goes quiet: it counts warmup_max_s after its Peer Up, and
+	 * P1, which it does not have, is then seen by 2 of 3.
+	 */
+	peer_ev(2, true, 1, S(10));
+	bool degraded = false;
+	for (int t = 10; t <= 16; t++) {
+		const struct rec *c;
+
+		ANN(2, P2, S(t), 65030, 65002);
+		ANN_MED(2, P2, S(t) + US / 2, (uint32_t)t, 65030, 65002);
+		tick(S(t) + US / 2);
+		c = find(P1, "change");
+		if (t < 15) {
+			ck_assert_ptr_null(c);
+			ck_assert_double_eq(metric("peers_warming", ""), 1);
+		} else if (c != NULL) {
+			ck_assert(!degraded);
+			expect(c, "state=degraded", "peers_with_route=2",
+			    "peers_up=3", NULL);
+			degraded = true;
+		}
+	}
+	ck_assert(degraded);
+	ck_assert_double_eq(metric("peers_warming", ""), 0);
+	no_change(P2);
+	stop();
+}
+END_TEST
+
+START_TEST(partition_dropped)
+{
+	start(NULL, 0);
+	peer_ev(0, true, 1, S(0));
+	partition = 1;
+	ANN(0, P1, S(1), 65010, 65001);
+	partition = 2;
+	ANN(0, P2, S(1), 65010, 65002);
+	ANN(0, P6, S(1), 65010, 65006);
+	tick(S(2));
+	ck_assert_int_eq(change(P1)->partition, 1);
+	ck_assert_int_eq(change(P2)->partition, 2);
+	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 3);
+	ck_assert_uint_eq(ph_routes_held(st), 3);
+
+	/* Partition 2 goes to another instance: its prefixes are gone. */
+	pl->drop_partition(st, 2);
+	ck_assert_uint_eq(ph_routes_held(st), 1);
+	tick(S(70));
+	ck_assert_ptr_nonnull(find(P1, "summary"));
+	ck_assert_ptr_null(find(P2, "summary"));
+	ck_assert_ptr_null(find(P6, "summary"));
+	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 1);
+
+	/* Given back and rebuilt: P2 starts afresh. */
+	partition = 2;
+	ANN(0, P2, S(71), 65010, 65002);
+	tick(S(72));
+	expect(change(P2), "state=healthy", "previous_state=null",
+	    "peers_with_route=1", NULL);
+	ck_assert_uint_eq(ph_routes_held(st), 2);
+	stop();
+}
+END_TEST
+
 /* ---- bytes per route --------------------------------------------------------- */
 
 static double
@@ -870,6 +1073,8 @@ suite(void)
 	tcase_add_test(tc, churn_windows);
 	tcase_add_test(tc, peer_epochs);
 	tcase_add_test(tc, settings_errors);
+	tcase_add_test(tc, warmup_hides_rib_dump);
+	tcase_add_test(tc, partition_dropped);
 	tcase_add_test(tc, bytes_per_route);
 	suite_add_tcase(s, tc);
 	return s;
