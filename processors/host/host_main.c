@@ -44,6 +44,7 @@
 #include "records_in.h"
 
 #define MAX_SETTINGS	128
+#define MAX_KAFKA_PROPS	32
 #define COMMIT_MS	1000
 #define COMMITTED_TIMEOUT_MS	10000
 
@@ -71,6 +72,8 @@ struct proc {
 	char			 route_topic[128];
 	rd_kafka_topic_t	*out_rkt;
 	struct bf_plugin_metrics metrics;
+	const char		(*kafka_props)[2][256];	/* kafka.* settings */
+	size_t			 n_kafka_props;
 	struct route_part	*parts;
 	int32_t			 n_parts;
 	uint64_t		 in_records, out_records, bad_records;
@@ -89,26 +92,36 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Records of bmp.route not read yet, over this instance's partitions. */
+/*
+ * Records of bmp.route not processed yet, over this instance's partitions.
+ * Counted from the offsets processed, not the consumer's position, which
+ * is unknown after an assignment until a record arrives.
+ */
 static int64_t
 route_lag(struct proc *p)
 {
-	rd_kafka_topic_partition_list_t *a = NULL;
 	int64_t lag = 0;
 
-	if (rd_kafka_assignment(p->routes, &a) != RD_KAFKA_RESP_ERR_NO_ERROR)
-		return -1;
-	rd_kafka_position(p->routes, a);
-	for (int i = 0; i < a->cnt; i++) {
+	for (int32_t i = 0; i < p->n_parts; i++) {
 		int64_t lo, hi;
 
-		if (rd_kafka_get_watermark_offsets(p->routes, a->elems[i].topic,
-		    a->elems[i].partition, &lo, &hi) == 0 && hi >= 0)
-			lag += hi - (a->elems[i].offset >= 0 ?
-			    a->elems[i].offset : lo);
+		if (p->parts[i].assigned && rd_kafka_get_watermark_offsets(
+		    p->routes, p->route_topic, i, &lo, &hi) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR && hi >= 0)
+			lag += hi - (p->parts[i].next > lo ? p->parts[i].next :
+			    lo);
 	}
-	rd_kafka_topic_partition_list_destroy(a);
 	return lag;
+}
+
+static int
+assigned_parts(const struct proc *p)
+{
+	int n = 0;
+
+	for (int32_t i = 0; i < p->n_parts; i++)
+		n += p->parts[i].assigned;
+	return n;
 }
 
 static void
@@ -146,6 +159,9 @@ render_metrics(FILE *f, void *arg)
 	metric(f, "bmpflow_processor_outputs_suppressed_total", "counter",
 	    "Outputs not published because their partition was replaying.",
 	    (double)p->out_suppressed);
+	metric(f, "bmpflow_processor_partitions_assigned", "gauge",
+	    "bmp.route partitions this instance holds.",
+	    (double)assigned_parts(p));
 	metric(f, "bmpflow_processor_rebalances_total", "counter",
 	    "Partition assignments of bmp.route received.",
 	    (double)p->rebalances);
@@ -197,6 +213,7 @@ usage(FILE *f)
 "  --schema-dir DIR           [%s]\n"
 "  --metrics ADDR:PORT        Prometheus /metrics endpoint [off]\n"
 "  --set KEY=VALUE            a plugin setting, repeatable\n"
+"  --kafka.PROPERTY VALUE     a librdkafka property for every client\n"
 "  --help, --version\n"
 "\n"
 "A bmp.route partition this instance newly holds (at start, or after a\n"
@@ -375,6 +392,15 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 			rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
 		}
 	}
+	for (size_t i = 0; i < p->n_kafka_props; i++)
+		if (rd_kafka_conf_set(c, p->kafka_props[i][0],
+		    p->kafka_props[i][1], why, sizeof(why)) !=
+		    RD_KAFKA_CONF_OK) {
+			bf_log(BF_LOG_ERROR, "kafka.%s: %s",
+			    p->kafka_props[i][0], why);
+			rd_kafka_conf_destroy(c);
+			return NULL;
+		}
 	rk = rd_kafka_new(type, c, why, sizeof(why));
 	if (rk == NULL) {
 		bf_log(BF_LOG_ERROR, "kafka: %s", why);
@@ -548,6 +574,8 @@ struct opts {
 	struct bf_setting	 settings[MAX_SETTINGS];
 	char			 setbuf[MAX_SETTINGS][2][256];
 	size_t			 n_set;
+	char			 kafka[MAX_KAFKA_PROPS][2][256];
+	size_t			 n_kafka;
 };
 
 static int
@@ -628,6 +656,19 @@ set_opt(void *arg, const char *key, const char *v, char *err, size_t errlen)
 	}
 	if (!strncmp(key, "plugin.", 7) && key[7] != '\0')
 		return plugin_setting(o, key + 7, v, err, errlen);
+	if (!strncmp(key, "kafka.", 6) && key[6] != '\0') {
+		if (o->n_kafka == MAX_KAFKA_PROPS) {
+			snprintf(err, errlen, "more than %d kafka.* settings",
+			    MAX_KAFKA_PROPS);
+			return -1;
+		}
+		if (copy_opt(o->kafka[o->n_kafka][0], 256, key + 6, err,
+		    errlen) < 0 || copy_opt(o->kafka[o->n_kafka][1], 256, v,
+		    err, errlen) < 0)
+			return -1;
+		o->n_kafka++;
+		return 0;
+	}
 	if (!strcmp(key, "set")) {
 		const char *eq = strchr(v, '=');
 		char k[256];
@@ -729,6 +770,8 @@ main(int argc, char **argv)
 		    p.plugin->name, err);
 		return 2;
 	}
+	p.kafka_props = (const char (*)[2][256])o.kafka;
+	p.n_kafka_props = o.n_kafka;
 	p.out = kafka(RD_KAFKA_PRODUCER, o.brokers, o.group, false, &p);
 	p.routes = kafka(RD_KAFKA_CONSUMER, o.brokers, o.group, true, &p);
 	snprintf(topic, sizeof(topic), "%speer-%d", o.group, (int)getpid());

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""A processor killed in the middle of a feed and restarted, and a
+consumer-group rebalance (a second instance joins, then leaves), end with
+the same prefix-health state as one uninterrupted run over the same feed.
+
+Routers (real captures, sessions held open so their peers stay up) feed
+the collector in three phases.  Instance U runs from start to end in its
+own group.  Instance R runs in group G: it is killed with SIGKILL during
+phase 2 and restarted (it rebuilds every partition from its start, with
+outputs below G's committed offsets suppressed); in phase 3 a second
+instance R2 joins G (R keeps part of its partitions and drops the rest,
+R2 rebuilds those) and then stops (R gets them back and rebuilds them).
+The last prefix_health record per prefix in R+R2's output topic must
+equal U's, figure by figure (time-dependent ones aside)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+PHASES = (("s15", "s22"), ("s25", "s17", "s23"),
+          ("s28", "s20", "s13", "s19", "s26"))
+# Figures that follow from the routes alone, not from when they came.
+COMPARED = ("state", "peers_with_route", "peers_up", "routes",
+            "visibility_pct", "origins", "moas", "min_path_len",
+            "max_path_len", "median_path_len", "first_hop_ases")
+TIMEOUT = 120
+PARTITIONS = 8      # the collector's embedded-partitions default
+
+
+class Processor:
+    def __init__(self, binary, col, schemas, group, out_topic, name):
+        self.name = name
+        self.group = group
+        self.mport = harness.free_port()
+        self.log_path = os.path.join(col.dir, name + ".log")
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [binary, "--plugin", "prefix_health",
+             "--kafka-bootstrap-file", col.bootstrap_file,
+             "--schema-dir", schemas, "--group", group,
+             "--output-topic", out_topic, "--tick-ms", "200",
+             "--metrics", "127.0.0.1:%d" % self.mport,
+             "--set", "summary_interval_s=1", "--set", "warmup_quiet_s=1",
+             # A killed member is noticed in seconds, not Kafka's 45.
+             "--kafka.session.timeout.ms", "6000",
+             "--kafka.heartbeat.interval.ms", "500"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+
+    def metrics(self):
+        try:
+            text = urllib.request.urlopen(
+                "http://127.0.0.1:%d/metrics" % self.mport,
+                timeout=5).read().decode()
+        except OSError:
+            return None
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                k, v = line.rsplit(" ", 1)
+                out[k] = float(v)
+        return out
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+
+def wait_caught_up(procs, col, what):
+    """Until the collector has delivered everything, each group's members
+    hold every partition between them, and every processor has read all
+    of its partitions and ticked since (a summary interval)."""
+    deadline = time.time() + TIMEOUT
+    quiet_since = None
+    while time.time() < deadline:
+        ok = col.metrics()["bmpflow_producer_queue_messages"] == 0
+        held = {}
+        for p in procs:
+            m = p.metrics()
+            ok = ok and m is not None and \
+                m["bmpflow_processor_lag_records"] == 0 and \
+                m["bmpflow_processor_records_in_total"] > 0
+            if m is not None:
+                held[p.group] = held.get(p.group, 0) + \
+                    m["bmpflow_processor_partitions_assigned"]
+        ok = ok and all(n == PARTITIONS for n in held.values())
+        if ok:
+            quiet_since = quiet_since or time.time()
+            if time.time() - quiet_since > 3:
+                return
+        else:
+            quiet_since = None
+        time.sleep(0.2)
+    state = []
+    for p in procs:
+        m = p.metrics() or {}
+        state.append("%s: lag %s, partitions %s; log: %s" % (
+            p.name, m.get("bmpflow_processor_lag_records"),
+            m.get("bmpflow_processor_partitions_assigned"),
+            p.read_log()[-600:]))
+    raise RuntimeError("%s: processors did not catch up in %ds:\n%s" % (
+        what, TIMEOUT, "\n".join(state)))
+
+
+def open_router(port, data, source):
+    s = socket.socket()
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(data)
+    return s
+
+
+def last_per_prefix(recs):
+    out = {}
+    for _, _, r in recs:
+        out[r["prefix"]] = r
+    return out
+
+
+def main():
+    args = harness.test_args()
+    binary = os.path.join(os.path.dirname(args.collector), "..",
+                          "processors", "host", "bmpflow-processor")
+    schemas = harness.Schemas(args.schemas)
+    failures = []
+    col = harness.Collector(args.collector, args.schemas)
+    routers, procs = [], []
+    try:
+        u = Processor(binary, col, args.schemas, "once", "ph.once", "U")
+        r = Processor(binary, col, args.schemas, "restart", "ph.restart",
+                      "R")
+        procs = [u, r]
+        n = 0
+        for phase, caps in enumerate(PHASES):
+            if phase == 2:
+                r2 = Processor(binary, col, args.schemas, "restart",
+                               "ph.restart", "R2")
+                procs.append(r2)
+            for i, cap in enumerate(caps):
+                n += 1
+                data = open(os.path.join(
+                    args.data, "bmp", "multivendor-14routers.%s.bmp" % cap),
+                    "rb").read()
+                routers.append(open_router(col.port, data,
+                                           "127.0.0.%d" % (10 + n)))
+                if phase == 1 and i == 0:
+                    # Mid-feed: R dies without committing or closing.
+                    time.sleep(0.5)
+                    r.stop(signal.SIGKILL)
+                    procs.remove(r)
+                    r = Processor(binary, col, args.schemas, "restart",
+                                  "ph.restart", "R")
+                    procs.append(r)
+            wait_caught_up(procs, col, "phase %d" % (phase + 1))
+            if phase == 2:
+                # R2 leaves: R gets its partitions back and rebuilds them.
+                if r2.stop() != 0:
+                    failures.append("R2 exit status %s" % r2.proc.returncode)
+                procs.remove(r2)
+                wait_caught_up(procs, col, "after R2 left")
+        mr = r.metrics()
+        once = last_per_prefix(harness.consume(col.brokers, "ph.once",
+                                               schemas))
+        again = last_per_prefix(harness.consume(col.brokers, "ph.restart",
+                                                schemas))
+        print("uninterrupted: %d prefixes; restarted/rebalanced: %d; R "
+              "replayed %d records, dropped %d partitions, %d rebalances" % (
+                  len(once), len(again),
+                  mr["bmpflow_processor_records_replayed_total"],
+                  mr["bmpflow_processor_partitions_dropped_total"],
+                  mr["bmpflow_processor_rebalances_total"]))
+        if len(once) < 500:
+            failures.append("only %d prefixes: the feed is too small to "
+                            "show anything" % len(once))
+        if set(once) != set(again):
+            failures.append("prefixes differ: only uninterrupted %s, only "
+                            "restarted %s" % (
+                                sorted(set(once) - set(again))[:3],
+                                sorted(set(again) - set(once))[:3]))
+        diff = 0
+        for p in sorted(set(once) & set(again)):
+            a = {k: once[p][k] for k in COMPARED}
+            b = {k: again[p][k] for k in COMPARED}
+            if a != b:
+                diff += 1
+                if diff <= 3:
+                    failures.append("%s: uninterrupted %s, restarted %s" %
+                                    (p, a, b))
+        if diff:
+            failures.append("%d prefixes differ" % diff)
+        states = {}
+        for rec in once.values():
+            states[rec["state"]] = states.get(rec["state"], 0) + 1
+        print("final states:", states)
+        # R rebuilt after the kill and again after R2 left, and dropped
+        # what went to R2 when it joined.
+        if mr["bmpflow_processor_records_replayed_total"] == 0:
+            failures.append("R replayed nothing after its restart")
+        if mr["bmpflow_processor_partitions_dropped_total"] == 0:
+            failures.append("R dropped no partition when R2 joined")
+        log = r.read_log()
+        if "state rebuilt" not in log:
+            failures.append("R never logged a rebuilt partition")
+        # Metrics of the plugin agree with its records.
+        mu = u.metrics()
+        for s in ("healthy", "degraded", "unreachable"):
+            got = mu.get('bmpflow_prefix_health_prefixes{state="%s"}' % s)
+            if got != states.get(s, 0):
+                failures.append("U's prefixes{state=%s} gauge %s, records "
+                                "say %d" % (s, got, states.get(s, 0)))
+        if not mu.get("bmpflow_prefix_health_delivery_delay_seconds_count"):
+            failures.append("no delivery delay observed")
+    finally:
+        for p in procs:
+            if p.stop() != 0:
+                failures.append("%s exit status %s: %s" % (
+                    p.name, p.proc.returncode, p.read_log()[-400:]))
+        for s in routers:
+            s.close()
+    return harness.finish(col, failures, "processor restart and rebalance")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
