@@ -7,7 +7,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
       libavro-dev check)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct)
+	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct
+	      python3-yaml yamllint systemd)
 fi
 
 missing=()
