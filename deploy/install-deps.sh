@@ -4,10 +4,13 @@
 #   install-deps.sh --test   also what the test suite needs (clang for libFuzzer)
 set -euo pipefail
 
+# file: cpack's Debian generator needs it to find binaries for dpkg-shlibdeps
+# (deploy/build-deb.sh).
 pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
-      libavro-dev check)
+      libavro-dev check file)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct)
+	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct
+	      python3-yaml yamllint systemd)
 fi
 
 missing=()

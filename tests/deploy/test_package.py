@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""The Debian package as an operator gets it: deploy/build-deb.sh builds
+it, apt-get installs it on this machine, the INSTALLED collector (as the
+bmpflow user the package creates, with no --schema-dir) and the installed
+processor with the prefix_health plugin (found by name) run a real router
+capture through the embedded Kafka, the installed bmpflow-tail reads a
+bmp.prefix_health record back, and systemd-analyze verifies the installed
+units.  The package is purged at the end.  Needs root (apt-get); exits 77
+(skipped) without it."""
+
+import argparse
+import glob
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "collector"))
+import harness  # noqa: E402
+
+PKG = "bmpflow"
+SCHEMA_DIR = "/usr/share/bmpflow/schemas"
+UNIT_DIR = "/usr/lib/systemd/system"
+APT = ["apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=300"]
+ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+
+
+def run(cmd, timeout=900, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, env=ENV,
+                          timeout=timeout, check=False, **kw)
+
+
+def installed():
+    out = run(["dpkg-query", "-W", "-f=${Status}", PKG])
+    return "install ok installed" in out.stdout
+
+
+def plugin_dir():
+    arch = run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"]).stdout.strip()
+    return "/usr/lib/%s/bmpflow" % arch
+
+
+def check_files(src, scratch, failures):
+    """Every schema of the source tree and every plugin of the build is
+    installed, and the binaries say they look there."""
+    for s in glob.glob(os.path.join(src, "schemas", "*.avsc")):
+        if not os.path.isfile(os.path.join(SCHEMA_DIR, os.path.basename(s))):
+            failures.append("schema %s not installed" % os.path.basename(s))
+    plugins = glob.glob(os.path.join(scratch, "processors", "*.so"))
+    if not plugins:
+        failures.append("the package build made no plugin")
+    for p in plugins:
+        if not os.path.isfile(os.path.join(plugin_dir(), os.path.basename(p))):
+            failures.append("plugin %s not installed" % os.path.basename(p))
+    conf = run(["/usr/bin/bmpflow-collector", "--print-config"]).stdout
+    if "schema-dir = %s\n" % SCHEMA_DIR not in conf:
+        failures.append("installed collector's schema-dir is not %s: %s" %
+                        (SCHEMA_DIR, conf))
+    if plugin_dir() not in run(["/usr/bin/bmpflow-processor",
+                                "--help"]).stdout:
+        failures.append("installed processor does not look in %s" %
+                        plugin_dir())
+    for f in ("collector.conf", "processor-prefix_health.env",
+              "processor-leak_detect.env"):
+        if not os.path.isfile(os.path.join("/etc/bmpflow", f)):
+            failures.append("/etc/bmpflow/%s not installed" % f)
+    try:
+        pwd.getpwnam("bmpflow")
+    except KeyError:
+        failures.append("postinst did not create the bmpflow user")
+
+
+def as_bmpflow():
+    u = pwd.getpwnam("bmpflow")
+    return {"user": u.pw_uid, "group": u.pw_gid, "extra_groups": []}
+
+
+def processor_out(port):
+    try:
+        m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                   timeout=5).read().decode()
+    except OSError:
+        return 0
+    for line in m.splitlines():
+        if line.startswith("bmpflow_processor_records_out_total "):
+            return int(float(line.split()[1]))
+    return 0
+
+
+def stop(proc, name, failures):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            failures.append("%s ignored SIGTERM for 60 s" % name)
+            return
+    if proc.returncode != 0:
+        failures.append("%s exit status %s" % (name, proc.returncode))
+
+
+def flow(data, failures):
+    """Installed collector -> embedded Kafka -> installed processor."""
+    run_dir = tempfile.mkdtemp(prefix="bmpflow-deploy-")
+    os.chmod(run_dir, 0o777)
+    boot = os.path.join(run_dir, "kafka.bootstrap")
+    port, cport, pport = (harness.free_port() for _ in range(3))
+    logs = {n: open(os.path.join(run_dir, n + ".log"), "w+")
+            for n in ("collector", "processor")}
+    col = subprocess.Popen(
+        ["/usr/bin/bmpflow-collector", "--listen", "127.0.0.1:%d" % port,
+         "--metrics", "127.0.0.1:%d" % cport, "--kafka-bootstrap-file", boot],
+        stdout=logs["collector"], stderr=subprocess.STDOUT, **as_bmpflow())
+    proc = None
+    router = None
+    try:
+        deadline = time.time() + 30
+        while not os.path.exists(boot) and time.time() < deadline:
+            if col.poll() is not None:
+                break
+            time.sleep(0.1)
+        if not os.path.exists(boot):
+            failures.append("installed collector wrote no bootstrap file")
+            return
+        proc = subprocess.Popen(
+            ["/usr/bin/bmpflow-processor", "--plugin", "prefix_health",
+             "--kafka-bootstrap-file", boot, "--metrics",
+             "127.0.0.1:%d" % pport, "--tick-ms", "200"],
+            stdout=logs["processor"], stderr=subprocess.STDOUT,
+            **as_bmpflow())
+        capture = open(os.path.join(data, "bmp",
+                                    "cisco-xr7102-18peers-realtcp.bmp"),
+                       "rb").read()
+        # The session stays open so its peers stay up while we look.
+        router = socket.create_connection(("127.0.0.1", port), timeout=30)
+        router.sendall(capture)
+        deadline = time.time() + 90
+        while processor_out(pport) == 0 and time.time() < deadline:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        if processor_out(pport) == 0:
+            failures.append("installed processor emitted nothing in 90 s")
+            return
+        tail = run(["/usr/bin/bmpflow-tail", "--kafka-bootstrap-file", boot,
+                    "-t", "prefix_health", "--from-beginning", "--max", "1"],
+                   timeout=60)
+        try:
+            rec = json.loads(tail.stdout.splitlines()[0])
+            print("bmp.prefix_health record for %s" % rec.get("prefix"))
+        except (IndexError, ValueError):
+            failures.append("installed bmpflow-tail read no prefix_health "
+                            "record: %s %s" % (tail.stdout, tail.stderr))
+    finally:
+        if router is not None:
+            router.close()
+        if proc is not None:
+            stop(proc, "installed processor", failures)
+        stop(col, "installed collector", failures)
+        if failures:
+            for n, f in logs.items():
+                f.seek(0)
+                print("--- %s log\n%s" % (n, f.read()[-3000:]))
+        for f in logs.values():
+            f.close()
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def verify_units(failures):
+    """systemd-analyze verify needs no running systemd.  Its warnings (an
+    unknown directive, a missing binary) go to stderr with status 0 at
+    times, so any output counts as a failure."""
+    for unit in ("bmpflow-collector.service",
+                 "bmpflow-processor@prefix_health.service",
+                 "bmpflow-processor@leak_detect.service"):
+        out = run(["systemd-analyze", "verify",
+                   os.path.join(UNIT_DIR, unit)], timeout=60)
+        if out.returncode != 0 or out.stdout.strip() or out.stderr.strip():
+            failures.append("systemd-analyze verify %s: status %d: %s%s" %
+                            (unit, out.returncode, out.stdout, out.stderr))
+        else:
+            print("systemd-analyze verify %s: clean" % unit)
+
+
+def refuses_tree_install(build, failures):
+    """A normal build (tree paths) must refuse 'cmake --install'."""
+    dest = tempfile.mkdtemp(prefix="bmpflow-install-")
+    out = run(["cmake", "--install", build, "--prefix", dest], timeout=120)
+    left = [os.path.join(d, f) for d, _, fs in os.walk(dest) for f in fs]
+    shutil.rmtree(dest, ignore_errors=True)
+    if out.returncode == 0 or "BMPFLOW_INSTALL_LAYOUT=ON" not in out.stderr:
+        failures.append("cmake --install of a tree-path build did not "
+                        "refuse: %s %s" % (out.stdout, out.stderr))
+    if left:
+        failures.append("refused install still installed %s" % left)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--scratch", required=True)
+    ap.add_argument("--build", required=True, help="this (tree-path) build")
+    ap.add_argument("--data", required=True)
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("skipped: installing a package needs root")
+        return 77
+    failures = []
+    refuses_tree_install(args.build, failures)
+    out = run([os.path.join(args.source, "deploy", "build-deb.sh"),
+               args.scratch], timeout=1200)
+    debs = glob.glob(os.path.join(args.scratch, "bmpflow_*.deb"))
+    if out.returncode != 0 or len(debs) != 1:
+        print(out.stdout[-3000:], out.stderr[-3000:])
+        failures.append("build-deb.sh: status %d, %d packages" %
+                        (out.returncode, len(debs)))
+        return harness.finish(None, failures, "deploy_package")
+    try:
+        if installed():
+            run(APT + ["purge", PKG])
+        out = run(APT + ["install", os.path.abspath(debs[0])])
+        if out.returncode != 0 or not installed():
+            failures.append("apt-get install %s: %s %s" %
+                            (debs[0], out.stdout[-2000:], out.stderr[-2000:]))
+        else:
+            check_files(args.source, args.scratch, failures)
+            flow(args.data, failures)
+            verify_units(failures)
+    finally:
+        out = run(APT + ["purge", PKG])
+        if out.returncode != 0 or installed():
+            failures.append("apt-get purge: %s" % out.stderr)
+    return harness.finish(None, failures, "deploy_package")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
