@@ -28,7 +28,7 @@
  * been quiet for warmup_quiet_s (or warmup_max_s after its Peer Up), it is
  * not counted in peers_up nor its routes in peers_with_route, and a prefix
  * only warming peers hold keeps its state.  So a dump does not produce
- * degraded/recovered pairs.
+ * degraded/recovered pairs, and its routes are not counted as churn.
  *
  * Partitions.  Each prefix remembers its bmp.route partition, so the host
  * can have the state of a partition dropped on a rebalance, and replayed
@@ -660,11 +660,13 @@ act_release_if_quiet(struct ph_state *st, struct ph_prefix *p)
 }
 
 static void
-churn_count(struct ph_state *st, struct ph_prefix *p, enum churn_kind k)
+churn_count(struct ph_state *st, struct ph_prefix *p,
+    const struct ph_peer *pe, enum churn_kind k)
 {
-	struct ph_act *a = act_get(st, p);
+	struct ph_act *a;
 
-	if (a == NULL)
+	/* A RIB dump is not churn (and costs no activity record). */
+	if (pe->warming || (a = act_get(st, p)) == NULL)
 		return;
 	win_roll(st, p);
 	if (a->w1[a->w1_head % W1_BUCKETS][k] < UINT16_MAX)
@@ -900,7 +902,7 @@ on_route(void *state, const struct bf_route *r)
 	p->partition = r->partition;
 	at = route_find(p, id, r->has_path_id ? r->path_id : 0);
 	if (r->withdraw) {
-		churn_count(st, p, CH_WD);
+		churn_count(st, p, pe, CH_WD);
 		if (at < 0 || p->routes[at].path == 0)
 			return;
 		rt = &p->routes[at];
@@ -928,11 +930,12 @@ on_route(void *state, const struct bf_route *r)
 	uint32_t attrs = attrs_hash(r);
 	if (rt->path == path) {
 		path_unref(st, path);
-		churn_count(st, p, rt->attrs == attrs ? CH_ANN : CH_ATTR);
+		churn_count(st, p, pe, rt->attrs == attrs ? CH_ANN :
+		    CH_ATTR);
 		if (rt->attrs == attrs)
 			return;		/* duplicate: nothing changed */
 	} else {
-		churn_count(st, p, CH_ANN);
+		churn_count(st, p, pe, CH_ANN);
 		/*
 		 * A flap: re-announced after a withdrawal in this epoch,
 		 * or back to the path it had before the last change.
