@@ -16,7 +16,7 @@ enum in_field {
 	I_AS_PATH_LEN, I_ORIGIN_AS, I_NEXT_HOP, I_MED, I_LOCAL_PREF,
 	I_COMMUNITIES, I_LARGE, I_OTC,
 	/* peer */
-	I_EVENT, I_DOWN_REASON,
+	I_EVENT, I_DOWN_REASON, I_SENT_OPEN, I_RECEIVED_OPEN,
 	I_COUNT,
 };
 
@@ -26,7 +26,7 @@ static const char *const in_names[I_COUNT] = {
 	"action", "afi", "prefix", "prefix_len", "rd", "path_id", "as_path",
 	"as_path_len", "origin_as", "next_hop", "med", "local_pref",
 	"communities", "large_communities", "otc",
-	"event", "down_reason",
+	"event", "down_reason", "sent_open", "received_open",
 };
 
 static const char *const kind_schema[BF_IN_KINDS] = { "route", "peer" };
@@ -261,6 +261,23 @@ decode_route(struct bf_records_in *d)
 	return BF_IN_ROUTE;
 }
 
+/* The BGP Role capability (RFC 9234) of a Peer Up's OPEN, or NULL. */
+static const char *
+open_role(struct bf_in_schema *in, int f)
+{
+	avro_value_t open, role, b;
+	const char *s = NULL;
+	size_t n;
+
+	if (!field(in, f, &open) ||
+	    avro_value_get_by_name(&open, "role", &role, NULL) != 0 ||
+	    avro_value_get_current_branch(&role, &b) != 0 ||
+	    avro_value_get_type(&b) != AVRO_STRING ||
+	    avro_value_get_string(&b, &s, &n) != 0)
+		return NULL;
+	return s;
+}
+
 static int
 decode_peer(struct bf_records_in *d)
 {
@@ -274,6 +291,8 @@ decode_peer(struct bf_records_in *d)
 	num(in, I_EVENT, &x);
 	e->up = x == 0;
 	e->down_reason = e->up ? NULL : str(in, I_DOWN_REASON);
+	e->local_role = open_role(in, I_SENT_OPEN);
+	e->peer_role = open_role(in, I_RECEIVED_OPEN);
 	return BF_IN_PEER;
 }
 

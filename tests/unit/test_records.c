@@ -43,6 +43,10 @@ fix_len(struct vec *v)
 /* OPEN with 4-octet AS 65001 and MP IPv4/IPv6 unicast. */
 #define OPEN "ffffffffffffffffffffffffffffffff 0035 01 04 fde9 00b4 c0000201 " \
 	"18 02 06 01 04 0001 0001 02 06 01 04 0002 0001 02 06 41 04 0000fde9"
+/* The same with a BGP Role capability (RFC 9234), role r in hex. */
+#define OPEN_ROLE(r) "ffffffffffffffffffffffffffffffff 003a 01 04 fde9 00b4 " \
+	"c0000201 1d 02 06 01 04 0001 0001 02 06 01 04 0002 0001 " \
+	"02 06 41 04 0000fde9 02 03 09 01 " r
 
 static struct bf_encoder enc;
 static struct bmp_stream st;
@@ -76,15 +80,24 @@ decode_vec(struct vec *v)
 	    "vector does not decode: %s", err.msg);
 }
 
+/* A Peer Up with these sent and received OPENs. */
 static void
-peer_up(void)
+peer_up_opens(const char *sent, const char *received)
 {
 	struct vec v = { .n = 0 };
 
 	put(&v, "03 00000000 03 " PEER_HDR);
 	/* Local address 192.0.2.2 (IPv4 in the last 4 of 16 bytes), ports. */
-	put(&v, "000000000000000000000000 c0000202 b3c1 00b3 " OPEN " " OPEN);
+	put(&v, "000000000000000000000000 c0000202 b3c1 00b3");
+	put(&v, sent);
+	put(&v, received);
 	decode_vec(&v);
+}
+
+static void
+peer_up(void)
+{
+	peer_up_opens(OPEN, OPEN);
 }
 
 /* Read a record back with avro-c, after checking the header. */
@@ -483,6 +496,8 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	ck_assert_str_eq(in.peer.peer.peer, "192.0.2.1");
 	ck_assert_ptr_null(in.peer.peer.peer_rd);
 	ck_assert_str_eq(in.peer_key, "10.0.0.1|0|192.0.2.1|");
+	ck_assert_ptr_null(in.peer.local_role);
+	ck_assert_ptr_null(in.peer.peer_role);
 
 	put(&v, "03 00000000 00 " PEER_HDR);
 	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
@@ -525,6 +540,14 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	ck_assert_int_eq(bf_records_in_decode(&in, (const uint8_t *)"xy", 2,
 	    err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "not an Avro single-object record");
+	/* Roles: the router's from its sent OPEN, the neighbour's from the
+	 * OPEN it received. */
+	peer_up_opens(OPEN_ROLE("00"), OPEN_ROLE("03"));
+	r = bf_enc_peer(&enc, &router, &st, 8);
+	ck_assert_int_eq(bf_records_in_decode(&in, r->value, r->value_len, err,
+	    sizeof(err)), BF_IN_PEER);
+	ck_assert_str_eq(in.peer.local_role, "provider");
+	ck_assert_str_eq(in.peer.peer_role, "customer");
 	bf_records_in_free(&in);
 }
 END_TEST

@@ -96,6 +96,14 @@ struct bf_peer_event {
 	uint64_t		 epoch;
 	bool			 up;
 	const char		*down_reason;	/* NULL for up */
+	/*
+	 * BGP Role capabilities (RFC 9234) of the Peer Up's OPENs: "provider",
+	 * "rs", "rs_client", "customer" or "peer"; NULL when not sent (and
+	 * always on downs).  local_role is the monitored router's own (its
+	 * sent OPEN), peer_role the neighbour's (the OPEN it received).
+	 */
+	const char		*local_role;
+	const char		*peer_role;
 	int64_t			 bmp_time_us;
 	int64_t			 collector_time_us;
 };
