@@ -17,6 +17,14 @@
  * bmp.route are not ordered with each other) is preceded by an on_peer(up)
  * the host makes for it.
  *
+ * Partitions.  bmp.route is keyed by prefix, so all of a prefix's routes
+ * come from one partition (bf_route.partition).  When the consumer group
+ * takes a partition away, the host calls drop_partition: the plugin drops
+ * whatever it keeps for prefixes of that partition.  A partition the
+ * instance is given is read from its start to rebuild that state; outputs
+ * the plugin emits while the host replays records it already processed
+ * before (below the group's committed offset) are not published again.
+ *
  * Pointers in the structs are valid during the call only.
  */
 #ifndef BMPFLOW_PLUGIN_H
@@ -27,7 +35,7 @@
 #include <stdint.h>
 
 /* Bumped whenever a struct or callback below changes incompatibly. */
-#define BMPFLOW_PLUGIN_ABI	1
+#define BMPFLOW_PLUGIN_ABI	2
 #define BMPFLOW_PLUGIN_SYMBOL	"bmpflow_plugin_descriptor"
 
 enum bf_plugin_rib {
@@ -80,6 +88,7 @@ struct bf_route {
 	uint32_t		 otc;
 	int64_t			 bmp_time_us;	/* per-peer header timestamp */
 	int64_t			 collector_time_us;	/* receive time */
+	int32_t			 partition;	/* of bmp.route */
 };
 
 struct bf_peer_event {
@@ -100,12 +109,15 @@ struct bf_setting {
 struct bf_host;		/* opaque: the plugin's handle on its host */
 
 /*
- * Output records, one at a time: begin with the Kafka key, set fields of
- * the plugin's output schema by name, end.  A field not set is null
- * (["null", T] fields), empty (strings, arrays) or zero.  Each returns 0, or -1 when the field does not exist or
- * has another type (the host logs it; the record is dropped at end).
+ * Output records, one at a time: begin with the Kafka key and the
+ * bmp.route partition of the prefix the record is about (bf_route.partition,
+ * or -1 for none), set fields of the plugin's output schema by name, end.
+ * Records of a partition the host is replaying are not published again.
+ * A field not set is null (["null", T] fields), empty (strings, arrays) or
+ * zero.  Each returns 0, or -1 when the field does not exist or has
+ * another type (the host logs it; the record is dropped at end).
  */
-int	bf_emit_begin(struct bf_host *h, const char *key);
+int	bf_emit_begin(struct bf_host *h, const char *key, int32_t partition);
 int	bf_emit_str(struct bf_host *h, const char *field, const char *v);
 int	bf_emit_long(struct bf_host *h, const char *field, int64_t v);
 int	bf_emit_double(struct bf_host *h, const char *field, double v);
@@ -116,6 +128,28 @@ int	bf_emit_long_array(struct bf_host *h, const char *field,
 int	bf_emit_str_array(struct bf_host *h, const char *field,
 	    const char *const *v, size_t n);
 int	bf_emit_end(struct bf_host *h);
+
+/*
+ * Metrics, served by the host on its /metrics endpoint as
+ * bmpflow_<plugin name>_<name>.  Declare each in init; the returned id
+ * (>= 0, or -1 for a bad name or type) is then used with one label set,
+ * the Prometheus label text without braces (`state="healthy"`, or NULL
+ * for none).  Up to 64 label sets per metric.  Histograms take their
+ * upper bucket bounds (ascending, +Inf is implicit) at declaration.
+ */
+enum bf_metric_type {
+	BF_METRIC_COUNTER,
+	BF_METRIC_GAUGE,
+	BF_METRIC_HISTOGRAM,
+};
+
+int	bf_metric_declare(struct bf_host *h, const char *name,
+	    enum bf_metric_type type, const char *help,
+	    const double *buckets, size_t n_buckets);
+void	bf_metric_set(struct bf_host *h, int id, const char *labels, double v);
+void	bf_metric_add(struct bf_host *h, int id, const char *labels, double v);
+void	bf_metric_observe(struct bf_host *h, int id, const char *labels,
+	    double v);
 
 /* Log through the host: level 0 error .. 3 debug. */
 void	bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
@@ -135,6 +169,8 @@ struct bf_plugin {
 	void	 (*on_peer)(void *state, const struct bf_peer_event *e);
 	/* Called every tick interval (default 1 s) with the wall clock. */
 	void	 (*on_tick)(void *state, int64_t now_us);
+	/* Forget every prefix of this bmp.route partition. */
+	void	 (*drop_partition)(void *state, int32_t partition);
 	void	 (*fini)(void *state);
 };
 
