@@ -235,7 +235,7 @@ roa_one(struct js *j, struct roa_acc *acc)
 		return -1;
 	}
 	if (ptab_parse(prefix, &p, &why) < 0) {
-		char msg[128];
+		char msg[192];
 		snprintf(msg, sizeof(msg), "ROA prefix \"%s\": %s", prefix,
 		    why);
 		return js_fail(j, msg);
@@ -244,7 +244,7 @@ roa_one(struct js *j, struct roa_acc *acc)
 		maxlen = p.len;
 	if (maxlen != (int)maxlen || maxlen < p.len ||
 	    maxlen > (p.family == 6 ? 128 : 32)) {
-		char msg[128];
+		char msg[192];
 		snprintf(msg, sizeof(msg), "ROA %s: maxLength %g is not "
 		    "between the prefix length and %d", prefix, maxlen,
 		    p.family == 6 ? 128 : 32);

@@ -94,7 +94,7 @@ add(struct bf_host *h, const char *field, const char *fmt, ...)
 	vsnprintf(r->f[r->n].value, sizeof(r->f[0].value), fmt, ap);
 	va_end(ap);
 	if (strcmp(field, "type") == 0)
-		snprintf(h->cur_type, sizeof(h->cur_type), "%s",
+		snprintf(h->cur_type, sizeof(h->cur_type), "%.31s",
 		    r->f[r->n].value);
 	r->n++;
 	return 0;
@@ -360,6 +360,8 @@ stop(void)
 	ck_assert_int_eq(host.bad, 0);
 	pl->fini(st);
 	st = NULL;
+	for (int i = 0; i < 8; i++)	/* tests may set them (CK_FORK=no) */
+		peer_as[i] = 65010 + 10 * (uint32_t)i;
 }
 
 static void
