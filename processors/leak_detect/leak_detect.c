@@ -215,6 +215,8 @@ struct ld_state {
 	/* alerts */
 	struct alert	**al;		/* by id, 1.., NULL = free */
 	uint32_t	 al_cap, n_al;
+	uint32_t	*al_free;	/* free ids below al_cap */
+	uint32_t	 n_al_free;
 	struct ix	 al_ix;
 	/* offending routes */
 	struct oroute	*or;		/* by id, 1.. */
@@ -545,6 +547,7 @@ alert_free(struct ld_state *st, uint32_t id)
 	free(a->h);
 	free(a);
 	st->al[id] = NULL;
+	st->al_free[st->n_al_free++] = id;
 	st->n_al--;
 }
 
@@ -558,18 +561,22 @@ alert_create(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
 	uint64_t h;
 	char txt[128];
 
-	for (id = 1; id < st->al_cap && st->al[id] != NULL; id++)
-		;
-	if (id >= st->al_cap) {
-		uint32_t nc = st->al_cap ? st->al_cap * 2 : 16;
+	if (st->n_al_free == 0) {
+		uint32_t oc = st->al_cap, nc = oc ? oc * 2 : 16;
 		struct alert **n = realloc(st->al, nc * sizeof(*n));
 		if (n == NULL)
 			return 0;
-		memset(n + st->al_cap, 0, (nc - st->al_cap) * sizeof(*n));
 		st->al = n;
-		id = st->al_cap ? st->al_cap : 1;
+		uint32_t *f = realloc(st->al_free, nc * sizeof(*f));
+		if (f == NULL)
+			return 0;
+		st->al_free = f;
+		memset(n + oc, 0, (nc - oc) * sizeof(*n));
+		for (uint32_t i = nc - 1; i >= (oc ? oc : 1); i--)
+			f[st->n_al_free++] = i;
 		st->al_cap = nc;
 	}
+	id = st->al_free[st->n_al_free - 1];
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return 0;
 	a->p = *q;
@@ -605,6 +612,7 @@ alert_create(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
 		free(a);
 		return 0;
 	}
+	st->n_al_free--;
 	st->al[id] = a;
 	st->n_al++;
 	return id;
@@ -1909,6 +1917,7 @@ fini(void *state)
 			free(st->al[i]);
 		}
 	free(st->al);
+	free(st->al_free);
 	ix_free(&st->al_ix);
 	free(st->or);
 	free(st->or_free);
@@ -1938,7 +1947,8 @@ ld_mem_bytes(const void *state)
 	for (uint32_t i = 1; i <= st->n_peers; i++)
 		b += strlen(st->peers[i].router) + strlen(st->peers[i].addr) +
 		    strlen(st->peers[i].rd) + strlen(st->peers[i].name) + 4;
-	b += st->al_cap * sizeof(struct alert *) + ix_bytes(&st->al_ix);
+	b += st->al_cap * (sizeof(struct alert *) + sizeof(uint32_t)) +
+	    ix_bytes(&st->al_ix);
 	for (uint32_t i = 1; i < st->al_cap; i++)
 		if (st->al[i] != NULL)
 			b += sizeof(struct alert) + st->al[i]->path_n *
