@@ -400,6 +400,7 @@ struct rt {
 	uint32_t	 otc;
 	int32_t		 partition;
 	int64_t		 ctime;		/* 0: now_t */
+	uint64_t	 epoch;		/* 0: the peer's current one */
 };
 
 static void
@@ -410,7 +411,7 @@ route_send(const struct rt *x)
 
 	memset(&r, 0, sizeof(r));
 	pid(x->peer, &r.peer);
-	r.epoch = epochs[x->peer];
+	r.epoch = x->epoch ? x->epoch : epochs[x->peer];
 	r.withdraw = x->withdraw;
 	snprintf(a, sizeof(a), "%s", x->prefix);
 	ck_assert_ptr_nonnull(slash = strchr(a, '/'));
@@ -1011,6 +1012,32 @@ START_TEST(partitions)
 }
 END_TEST
 
+START_TEST(peer_epochs)
+{
+	START("asrel_file", rel_file());
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	ANN(1, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(1);
+	/* A new epoch of peer 0 drops its routes: one peer still holds. */
+	peer_ev(0, true);
+	EXPECT_N(1);
+	/* A late route of the closed epoch changes nothing. */
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.2.0.0/24",
+	    .path_len = -1, PATH(1002, 2001, 1001, 4001), .epoch = 1 });
+	EXPECT_N(1);
+	ck_assert_uint_eq(ld_offending_routes(st), 1);
+	/* A route of a newer epoch than the last Peer Up starts it. */
+	route_send(&(struct rt){ .peer = 1, .prefix = "10.3.0.0/24",
+	    .path_len = -1, PATH(1001, 2001, 3001), .epoch = 5 });
+	EXPECT_N(2);
+	expect(&host.recs[1], "state", "resolved", "peers_holding", "0",
+	    "peers_seen", "2", NULL);
+	ck_assert_uint_eq(ld_offending_routes(st), 0);
+	ck_assert_uint_gt(ld_mem_bytes(st), 0);
+	stop();
+}
+END_TEST
+
 static void
 bad_start(const char *key, const char *content, const char *want)
 {
@@ -1422,6 +1449,7 @@ suite(void)
 	tcase_add_test(tc, prefix_table);
 	tcase_add_test(tc, lifecycle);
 	tcase_add_test(tc, partitions);
+	tcase_add_test(tc, peer_epochs);
 	tcase_add_test(tc, input_errors);
 	tcase_add_test(tc, reload);
 	tcase_add_test(tc, incident_2019_verizon_leak);
