@@ -687,6 +687,35 @@ START_TEST(otc_rules)
 }
 END_TEST
 
+/* Every field of schemas/alert.avsc is set on every record, and no other. */
+START_TEST(schema_fields)
+{
+	static char schema[16384];
+	FILE *f = fopen(LD_SCHEMA_DIR "/alert.avsc", "r");
+	size_t len, names = 0;
+	const struct rec *r;
+
+	ck_assert_ptr_nonnull(f);
+	len = fread(schema, 1, sizeof(schema) - 1, f);
+	fclose(f);
+	schema[len] = '\0';
+	for (const char *p = schema; (p = strstr(p, "\"name\": \"")); p++)
+		names++;
+	START("asrel_file", rel_file());
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(1);
+	r = &host.recs[0];
+	ck_assert_int_eq(r->n, (int)names - 1);	/* less the record's */
+	for (int i = 0; i < r->n; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "\"name\": \"%s\"", r->f[i].name);
+		ck_assert_msg(strstr(schema, want) != NULL, "alert.avsc has no "
+		    "field %s", r->f[i].name);
+	}
+	stop();
+}
+END_TEST
+
 START_TEST(peer_lock)
 {
 	START("asrel_file", rel_file());
@@ -1440,6 +1469,7 @@ suite(void)
 	TCase *tc = tcase_create("scripted");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, schema_fields);
 	tcase_add_test(tc, leak_types);
 	tcase_add_test(tc, leak_by_session_role);
 	tcase_add_test(tc, otc_rules);
