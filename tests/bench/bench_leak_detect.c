@@ -494,6 +494,26 @@ main(int argc, char **argv)
 		for (int t = 0; t < 8 && host.types[t][0]; t++)
 			printf("  %s: %ld records\n", host.types[t],
 			    host.by_type[t]);
+		/* Sanity, untimed: every peer down resolves every alert. */
+		long before = host.records;
+		for (int p = 0; p < n_peers; p++) {
+			struct bf_peer_event e;
+			memset(&e, 0, sizeof(e));
+			e.peer = r.peer;
+			e.peer.router = routers[p & 1];
+			e.peer.peer = peers[p];
+			e.peer.peer_as = 64500 + (uint32_t)p;
+			e.epoch = 1;
+			e.collector_time_us = r.collector_time_us;
+			pl->on_peer(st, &e);
+		}
+		if (ld_offending_routes(st) != 0 ||
+		    host.records - before != alerts) {
+			fprintf(stderr, "peers down: %ld resolved of %ld, %zu "
+			    "offending routes left\n", host.records - before,
+			    alerts, ld_offending_routes(st));
+			return 1;
+		}
 		pl->fini(st);
 	}
 	qsort(rate, (size_t)runs, sizeof(double), cmp_d);
