@@ -30,15 +30,6 @@ import yaml
 
 # Images the compose file may pull instead of build.
 EXTERNAL_IMAGES = ("apache/kafka:",)
-# Work in flight elsewhere whose names the deployment files already use:
-# the leak_detect plugin and the plugins' own metrics.  Each entry must
-# NOT exist yet: once it lands in the source this check fails until the
-# entry is removed, so the list cannot hide a typo for long.
-PENDING_PLUGINS = {"leak_detect"}
-PENDING_METRICS = {
-    "bmpflow_leak_detect_alerts_total",
-    "bmpflow_leak_detect_open_alerts",
-}
 
 problems = []
 
@@ -88,10 +79,7 @@ def plugins(src):
 def check_plugin_names(where, names, src):
     have = plugins(src)
     for n in names:
-        if n in have and n in PENDING_PLUGINS:
-            problem("plugin %s has landed: remove it from PENDING_PLUGINS"
-                    % n)
-        elif n not in have and n not in PENDING_PLUGINS:
+        if n not in have:
             problem("%s: plugin %s is not built by processors/" % (where, n))
 
 
@@ -328,11 +316,7 @@ def check_dashboard(src):
             # A histogram is written as NAME; queries read NAME_bucket.
             used.add(re.sub(r"_bucket$", "", m))
     for m in sorted(used):
-        # In the source as a name, not a prefix of a longer one.
-        present = metric_written(src, code, m)
-        if m in PENDING_METRICS and present:
-            problem("metric %s has landed: remove it from PENDING_METRICS" % m)
-        elif not present and m not in PENDING_METRICS:
+        if not metric_written(src, code, m):
             problem("dashboard metric %s is written nowhere in the source" % m)
     wanted = ("bmpflow_sessions_total", "bmpflow_bmp_messages_total",
               "bmpflow_records_total", "bmpflow_decode_errors_total",

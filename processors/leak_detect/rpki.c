@@ -1,0 +1,411 @@
+/*
+ * rpki.c: ROA JSON loader and RFC 6811 validation (see rpki.h).
+ *
+ * The JSON reader is a small recursive-descent walker over the whole file
+ * that keeps line numbers for its messages; it understands just enough
+ * JSON to find "roas" and skip everything else.
+ */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asrel.h"
+#include "rpki.h"
+
+#define MAX_DEPTH	64
+
+struct js {
+	const char	*p, *end, *path;
+	long		 line;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+js_fail(struct js *j, const char *what)
+{
+	snprintf(j->err, j->errlen, "%s:%ld: %s", j->path, j->line, what);
+	return -1;
+}
+
+static void
+js_ws(struct js *j)
+{
+	while (j->p < j->end && isspace((unsigned char)*j->p)) {
+		if (*j->p == '\n')
+			j->line++;
+		j->p++;
+	}
+}
+
+static int
+js_expect(struct js *j, char c)
+{
+	char msg[48];
+
+	js_ws(j);
+	if (j->p < j->end && *j->p == c) {
+		j->p++;
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "expected '%c'", c);
+	return js_fail(j, msg);
+}
+
+/* A string into buf (truncated to len - 1; \u escapes become '?'). */
+static int
+js_string(struct js *j, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	js_ws(j);
+	if (j->p >= j->end || *j->p != '"')
+		return js_fail(j, "expected a string");
+	j->p++;
+	while (j->p < j->end && *j->p != '"') {
+		char c = *j->p++;
+		if (c == '\n')
+			return js_fail(j, "new line inside a string");
+		if (c == '\\') {
+			if (j->p >= j->end)
+				break;
+			c = *j->p++;
+			if (c == 'u') {
+				if (j->end - j->p < 4)
+					break;
+				j->p += 4;
+				c = '?';
+			} else if (c == 'n' || c == 't' || c == 'r' ||
+			    c == 'b' || c == 'f')
+				c = ' ';
+		}
+		if (n + 1 < len)
+			buf[n++] = c;
+	}
+	if (j->p >= j->end)
+		return js_fail(j, "unterminated string");
+	j->p++;
+	if (len > 0)
+		buf[n] = '\0';
+	return 0;
+}
+
+static int
+js_number(struct js *j, double *v)
+{
+	char *end;
+
+	js_ws(j);
+	errno = 0;
+	*v = strtod(j->p, &end);
+	if (end == j->p || end > j->end || errno)
+		return js_fail(j, "expected a number");
+	j->p = end;
+	return 0;
+}
+
+static int
+js_skip(struct js *j, int depth)
+{
+	char tmp[2];
+	double d;
+
+	if (depth > MAX_DEPTH)
+		return js_fail(j, "nested too deeply");
+	js_ws(j);
+	if (j->p >= j->end)
+		return js_fail(j, "unexpected end of file");
+	switch (*j->p) {
+	case '"':
+		return js_string(j, tmp, sizeof(tmp));
+	case '{':
+	case '[': {
+		char close = *j->p == '{' ? '}' : ']';
+		bool obj = close == '}';
+		j->p++;
+		js_ws(j);
+		if (j->p < j->end && *j->p == close) {
+			j->p++;
+			return 0;
+		}
+		for (;;) {
+			if (obj && (js_string(j, tmp, sizeof(tmp)) < 0 ||
+			    js_expect(j, ':') < 0))
+				return -1;
+			if (js_skip(j, depth + 1) < 0)
+				return -1;
+			js_ws(j);
+			if (j->p < j->end && *j->p == ',') {
+				j->p++;
+				continue;
+			}
+			return js_expect(j, close);
+		}
+	}
+	case 't':
+	case 'f':
+	case 'n': {
+		const char *w = *j->p == 't' ? "true" : *j->p == 'f' ?
+		    "false" : "null";
+		size_t n = strlen(w);
+		if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
+			return js_fail(j, "bad literal");
+		j->p += n;
+		return 0;
+	}
+	default:
+		return js_number(j, &d);
+	}
+}
+
+struct roa_acc {
+	struct ptab_item	*items;
+	struct rpki_vrp		*v;
+	size_t			 n, cap;
+};
+
+static int
+roa_one(struct js *j, struct roa_acc *acc)
+{
+	char key[32], prefix[64] = "", asn_txt[32];
+	bool has_asn = false, has_max = false;
+	double d, maxlen = 0;
+	uint32_t asn = 0;
+	struct ld_pfx p;
+	const char *why;
+	long line = j->line;
+
+	if (js_expect(j, '{') < 0)
+		return -1;
+	js_ws(j);
+	line = j->line;
+	if (j->p < j->end && *j->p == '}')
+		return js_fail(j, "ROA without \"prefix\" and \"asn\"");
+	for (;;) {
+		if (js_string(j, key, sizeof(key)) < 0 ||
+		    js_expect(j, ':') < 0)
+			return -1;
+		js_ws(j);
+		if (strcmp(key, "prefix") == 0) {
+			if (js_string(j, prefix, sizeof(prefix)) < 0)
+				return -1;
+		} else if (strcmp(key, "maxLength") == 0) {
+			if (js_number(j, &maxlen) < 0)
+				return -1;
+			has_max = true;
+		} else if (strcmp(key, "asn") == 0) {
+			if (j->p < j->end && *j->p == '"') {
+				if (js_string(j, asn_txt, sizeof(asn_txt)) < 0)
+					return -1;
+				if (asn_parse(asn_txt, &asn) < 0)
+					return js_fail(j, "bad \"asn\" string "
+					    "(want 13335 or \"AS13335\")");
+			} else {
+				if (js_number(j, &d) < 0)
+					return -1;
+				if (d < 0 || d > UINT32_MAX || d != (uint32_t)d)
+					return js_fail(j, "\"asn\" out of "
+					    "range");
+				asn = (uint32_t)d;
+			}
+			has_asn = true;
+		} else if (js_skip(j, 2) < 0)
+			return -1;
+		js_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (js_expect(j, '}') < 0)
+			return -1;
+		break;
+	}
+	long end_line = j->line;
+
+	j->line = line;		/* errors below name the ROA's first line */
+	if (prefix[0] == '\0' || !has_asn) {
+		js_fail(j, prefix[0] ? "ROA without \"asn\"" :
+		    "ROA without \"prefix\"");
+		return -1;
+	}
+	if (ptab_parse(prefix, &p, &why) < 0) {
+		char msg[192];
+		snprintf(msg, sizeof(msg), "ROA prefix \"%s\": %s", prefix,
+		    why);
+		return js_fail(j, msg);
+	}
+	if (!has_max)
+		maxlen = p.len;
+	if (maxlen != (int)maxlen || maxlen < p.len ||
+	    maxlen > (p.family == 6 ? 128 : 32)) {
+		char msg[192];
+		snprintf(msg, sizeof(msg), "ROA %s: maxLength %g is not "
+		    "between the prefix length and %d", prefix, maxlen,
+		    p.family == 6 ? 128 : 32);
+		return js_fail(j, msg);
+	}
+	if (acc->n == acc->cap) {
+		size_t nc = acc->cap ? acc->cap * 2 : 1024;
+		struct ptab_item *it = realloc(acc->items, nc * sizeof(*it));
+		if (it == NULL)
+			return js_fail(j, "out of memory");
+		acc->items = it;
+		struct rpki_vrp *v = realloc(acc->v, nc * sizeof(*v));
+		if (v == NULL)
+			return js_fail(j, "out of memory");
+		acc->v = v;
+		acc->cap = nc;
+	}
+	acc->items[acc->n].p = p;
+	acc->items[acc->n].val = (uint32_t)acc->n;
+	acc->v[acc->n].asn = asn;
+	acc->v[acc->n].maxlen = (uint8_t)maxlen;
+	acc->n++;
+	j->line = end_line;
+	return 0;
+}
+
+static int
+roas_walk(struct js *j, struct roa_acc *acc)
+{
+	char key[32];
+	bool found = false;
+
+	if (js_expect(j, '{') < 0)
+		return -1;
+	js_ws(j);
+	if (j->p < j->end && *j->p == '}')
+		j->p++;
+	else for (;;) {
+		if (js_string(j, key, sizeof(key)) < 0 ||
+		    js_expect(j, ':') < 0)
+			return -1;
+		if (strcmp(key, "roas") == 0) {
+			found = true;
+			if (js_expect(j, '[') < 0)
+				return -1;
+			js_ws(j);
+			if (j->p < j->end && *j->p == ']')
+				j->p++;
+			else for (;;) {
+				if (roa_one(j, acc) < 0)
+					return -1;
+				js_ws(j);
+				if (j->p < j->end && *j->p == ',') {
+					j->p++;
+					continue;
+				}
+				if (js_expect(j, ']') < 0)
+					return -1;
+				break;
+			}
+		} else if (js_skip(j, 1) < 0)
+			return -1;
+		js_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (js_expect(j, '}') < 0)
+			return -1;
+		break;
+	}
+	if (!found)
+		return js_fail(j, "no \"roas\" array in the top-level object");
+	return 0;
+}
+
+int
+rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct roa_acc acc = { 0 };
+	struct js j = { .path = path, .line = 1, .err = err,
+	    .errlen = errlen };
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+	int rc = -1;
+
+	memset(rp, 0, sizeof(*rp));
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	do {
+		if (len + 65536 > cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
+			if (nb == NULL) {
+				snprintf(err, errlen, "%s: out of memory",
+				    path);
+				goto out;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	buf[len] = '\0';	/* room left: cap - len >= 65536 before the read */
+	j.p = buf;
+	j.end = buf + len;
+	if (roas_walk(&j, &acc) < 0)
+		goto out;
+	if (ptab_build(&rp->t, acc.items, acc.n) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	rp->v = acc.v;
+	rp->n = acc.n;
+	acc.v = NULL;
+	rc = 0;
+out:
+	fclose(f);
+	free(buf);
+	free(acc.items);
+	free(acc.v);
+	return rc;
+}
+
+void
+rpki_free(struct rpki *rp)
+{
+	ptab_free(&rp->t);
+	free(rp->v);
+	memset(rp, 0, sizeof(*rp));
+}
+
+size_t
+rpki_bytes(const struct rpki *rp)
+{
+	return ptab_bytes(&rp->t) + rp->n * sizeof(struct rpki_vrp);
+}
+
+enum rpki_state
+rpki_validate(const struct rpki *rp, const struct ld_pfx *q, uint32_t origin,
+    bool origin_known)
+{
+	const struct ptab_ent *cov[130];
+	size_t n = ptab_cover(&rp->t, q, cov, 130);
+
+	if (n == 0)
+		return RPKI_NOT_FOUND;
+	if (!origin_known || origin == 0)
+		return RPKI_INVALID;
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t k = 0; k < cov[i]->n; k++) {
+			const struct rpki_vrp *v =
+			    &rp->v[rp->t.vals[cov[i]->first + k]];
+			if (v->asn == origin && q->len <= v->maxlen)
+				return RPKI_VALID;
+		}
+	return RPKI_INVALID;
+}

@@ -1,0 +1,1547 @@
+/*
+ * test_leak_detect.c: the leak_detect plugin driven through its
+ * descriptor by scripted route and peer sequences, against a fake host
+ * that captures every emitted record as (field, text value) pairs and
+ * every metric value.
+ *
+ * Values are compared as text: longs in decimal, null as "null", arrays
+ * as "[a,b]".  Input files are written to a temporary directory.
+ */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bmpflow/plugin.h"
+#include "../../processors/leak_detect/leak_detect.h"
+#include "../../processors/leak_detect/ptab.h"
+
+/* ---- fake host ------------------------------------------------------------ */
+
+#define MAX_RECS	2048
+#define MAX_FIELDS	32
+
+struct field {
+	char	name[32];
+	char	value[256];
+};
+
+struct rec {
+	char		key[96];
+	int32_t		partition;
+	int		n;
+	struct field	f[MAX_FIELDS];
+};
+
+struct metric {
+	char	name[48];
+	int	type;
+};
+
+struct mval {
+	int	id;
+	char	labels[96];
+	double	v;
+};
+
+struct bf_host {
+	struct rec	recs[MAX_RECS];
+	int		n;
+	bool		open;
+	bool		discard;	/* count, don't keep (bulk runs) */
+	long		emitted;
+	int		bad;
+	char		cur_type[32];
+	char		types[16][32];
+	long		type_count[16];
+	struct metric	metrics[32];
+	int		n_metrics;
+	struct mval	mvals[512];
+	int		n_mvals;
+};
+
+static struct bf_host host;
+
+static int
+add(struct bf_host *h, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+add(struct bf_host *h, const char *field, const char *fmt, ...)
+{
+	struct rec *r = &h->recs[h->n];
+	va_list ap;
+
+	if (!h->open || r->n == MAX_FIELDS) {
+		h->bad++;
+		return -1;
+	}
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].name, field) == 0)
+			h->bad++;	/* set twice */
+	snprintf(r->f[r->n].name, sizeof(r->f[0].name), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(r->f[r->n].value, sizeof(r->f[0].value), fmt, ap);
+	va_end(ap);
+	if (strcmp(field, "type") == 0)
+		snprintf(h->cur_type, sizeof(h->cur_type), "%.31s",
+		    r->f[r->n].value);
+	r->n++;
+	return 0;
+}
+
+int
+bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
+{
+	ck_assert_int_lt(h->n, MAX_RECS);
+	ck_assert(!h->open);
+	memset(&h->recs[h->n], 0, sizeof(h->recs[0]));
+	snprintf(h->recs[h->n].key, sizeof(h->recs[0].key), "%s", key);
+	h->recs[h->n].partition = partition;
+	h->cur_type[0] = '\0';
+	h->open = true;
+	return 0;
+}
+
+int
+bf_emit_str(struct bf_host *h, const char *field, const char *v)
+{
+	if (v == NULL) {
+		h->bad++;
+		return -1;
+	}
+	return add(h, field, "%s", v);
+}
+
+int
+bf_emit_long(struct bf_host *h, const char *field, int64_t v)
+{
+	return add(h, field, "%" PRId64, v);
+}
+
+int
+bf_emit_double(struct bf_host *h, const char *field, double v)
+{
+	return add(h, field, "%.6g", v);
+}
+
+int
+bf_emit_bool(struct bf_host *h, const char *field, bool v)
+{
+	return add(h, field, "%s", v ? "true" : "false");
+}
+
+int
+bf_emit_null(struct bf_host *h, const char *field)
+{
+	return add(h, field, "null");
+}
+
+int
+bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
+    size_t n)
+{
+	char buf[256];
+	size_t o = 0;
+
+	buf[o++] = '[';
+	for (size_t i = 0; i < n && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64,
+		    i ? "," : "", v[i]);
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "]");
+	return add(h, field, "%s", buf);
+}
+
+int
+bf_emit_str_array(struct bf_host *h, const char *field,
+    const char *const *v, size_t n)
+{
+	char buf[256];
+	size_t o = 0;
+
+	buf[o++] = '[';
+	for (size_t i = 0; i < n && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+		    i ? "," : "", v[i]);
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "]");
+	return add(h, field, "%s", buf);
+}
+
+int
+bf_emit_end(struct bf_host *h)
+{
+	int t;
+
+	ck_assert(h->open);
+	h->open = false;
+	h->emitted++;
+	for (t = 0; t < 16 && h->types[t][0] &&
+	    strcmp(h->types[t], h->cur_type) != 0; t++)
+		;
+	ck_assert_int_lt(t, 16);
+	snprintf(h->types[t], sizeof(h->types[t]), "%s", h->cur_type);
+	h->type_count[t]++;
+	if (!h->discard)
+		h->n++;
+	return 0;
+}
+
+int
+bf_metric_declare(struct bf_host *h, const char *name,
+    enum bf_metric_type type, const char *help, const double *buckets,
+    size_t n_buckets)
+{
+	ck_assert_ptr_nonnull(help);
+	ck_assert(type != BF_METRIC_HISTOGRAM || (buckets && n_buckets));
+	for (int i = 0; i < h->n_metrics; i++)
+		ck_assert_str_ne(h->metrics[i].name, name);
+	ck_assert_int_lt(h->n_metrics, 32);
+	snprintf(h->metrics[h->n_metrics].name, 48, "%s", name);
+	h->metrics[h->n_metrics].type = type;
+	return h->n_metrics++;
+}
+
+static struct mval *
+mval(struct bf_host *h, int id, const char *labels)
+{
+	ck_assert(id >= 0 && id < h->n_metrics);
+	if (labels == NULL)
+		labels = "";
+	for (int i = 0; i < h->n_mvals; i++)
+		if (h->mvals[i].id == id &&
+		    strcmp(h->mvals[i].labels, labels) == 0)
+			return &h->mvals[i];
+	ck_assert_int_lt(h->n_mvals, 512);
+	h->mvals[h->n_mvals].id = id;
+	snprintf(h->mvals[h->n_mvals].labels, 96, "%s", labels);
+	h->mvals[h->n_mvals].v = 0;
+	return &h->mvals[h->n_mvals++];
+}
+
+void
+bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
+{
+	ck_assert_int_eq(h->metrics[id].type, BF_METRIC_GAUGE);
+	mval(h, id, labels)->v = v;
+}
+
+void
+bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
+{
+	ck_assert_int_eq(h->metrics[id].type, BF_METRIC_COUNTER);
+	mval(h, id, labels)->v += v;
+}
+
+void
+bf_metric_observe(struct bf_host *h, int id, const char *labels, double v)
+{
+	(void)v;
+	ck_assert_int_eq(h->metrics[id].type, BF_METRIC_HISTOGRAM);
+	mval(h, id, labels)->v += 1;	/* observations */
+}
+
+/* A metric's value, or -1 when never set. */
+static double
+metric(const char *name, const char *labels)
+{
+	for (int i = 0; i < host.n_mvals; i++)
+		if (strcmp(host.metrics[host.mvals[i].id].name, name) == 0 &&
+		    strcmp(host.mvals[i].labels, labels) == 0)
+			return host.mvals[i].v;
+	return -1;
+}
+
+static char last_log[1024];
+
+void
+bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)h;
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+	if (level <= 1)
+		fprintf(stderr, "%s\n", last_log);
+}
+
+/* ---- driving the plugin ------------------------------------------------------ */
+
+const struct bf_plugin *bmpflow_plugin_descriptor(void);
+
+#define US	1000000LL
+#define T0	(1700000040LL * US)
+
+static const struct bf_plugin *pl;
+static void *st;
+static int64_t now_t = T0;
+static uint64_t epochs[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+
+static const char *const routers[] = { "192.0.2.1", "192.0.2.1",
+    "192.0.2.2", "192.0.2.2", "192.0.2.3", "192.0.2.3", "192.0.2.4",
+    "192.0.2.4" };
+static const char *const peers[] = { "198.51.100.1", "198.51.100.2",
+    "198.51.100.3", "198.51.100.4", "198.51.100.5", "198.51.100.6",
+    "198.51.100.7", "198.51.100.8" };
+static uint32_t peer_as[8] = { 65010, 65020, 65030, 65040, 65050, 65060,
+    65070, 65080 };
+
+static char tmpdir[64];
+
+/* Write a file under the temporary directory; returns its path. */
+static const char *
+file(const char *name, const char *content)
+{
+	static char paths[16][128];
+	static int next;
+	char *p = paths[next++ % 16];
+	FILE *f;
+
+	snprintf(p, 128, "%s/%s", tmpdir, name);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fputs(content, f);
+	fclose(f);
+	return p;
+}
+
+/* init with "key", "value", ... pairs; NULL and err on failure. */
+static void *
+try_start(char *err, size_t errlen, const char *const *kv, size_t n)
+{
+	struct bf_setting s[16];
+
+	ck_assert_uint_le(n, 32);
+	for (size_t i = 0; i < n / 2; i++) {
+		s[i].key = kv[2 * i];
+		s[i].value = kv[2 * i + 1];
+	}
+	memset(&host, 0, sizeof(host));
+	pl = bmpflow_plugin_descriptor();
+	ck_assert_uint_eq(pl->abi, BMPFLOW_PLUGIN_ABI);
+	ck_assert_str_eq(pl->name, "leak_detect");
+	ck_assert_str_eq(pl->output_schema, "alert");
+	err[0] = '\0';
+	return pl->init(&host, s, n / 2, err, errlen);
+}
+
+static void
+start(const char *const *kv, size_t n)
+{
+	char err[512];
+
+	now_t = T0;
+	for (int i = 0; i < 8; i++)
+		epochs[i] = 1;
+	st = try_start(err, sizeof(err), kv, n);
+	ck_assert_msg(st != NULL, "init failed: %s", err);
+}
+
+#define START(...) do {							\
+	const char *const kv_[] = { __VA_ARGS__ };			\
+	start(kv_, sizeof(kv_) / sizeof(kv_[0]));			\
+} while (0)
+
+static void
+stop(void)
+{
+	ck_assert_int_eq(host.bad, 0);
+	pl->fini(st);
+	st = NULL;
+	for (int i = 0; i < 8; i++)	/* tests may set them (CK_FORK=no) */
+		peer_as[i] = 65010 + 10 * (uint32_t)i;
+}
+
+static void
+pid(int i, struct bf_peer_id *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->router = routers[i];
+	p->peer = peers[i];
+	p->peer_as = peer_as[i];
+	p->rib = BF_PLUGIN_ADJ_RIB_IN;
+}
+
+/* A peer event; peer_role as a Peer Up's received OPEN states it. */
+static void
+peer_ev_role(int i, bool up, const char *peer_role)
+{
+	struct bf_peer_event e;
+
+	memset(&e, 0, sizeof(e));
+	pid(i, &e.peer);
+	if (up)
+		epochs[i]++;
+	e.epoch = epochs[i];
+	e.up = up;
+	e.down_reason = up ? NULL : "remote closed";
+	e.peer_role = peer_role;
+	e.bmp_time_us = e.collector_time_us = now_t;
+	pl->on_peer(st, &e);
+}
+
+static void
+peer_ev(int i, bool up)
+{
+	peer_ev_role(i, up, NULL);
+}
+
+struct rt {
+	int		 peer;
+	const char	*prefix;
+	const uint32_t	*path;
+	uint32_t	 n;
+	int		 path_len;	/* -1: n (no sets) */
+	bool		 withdraw, has_otc, no_origin;
+	uint32_t	 otc;
+	int32_t		 partition;
+	int64_t		 ctime;		/* 0: now_t */
+	uint64_t	 epoch;		/* 0: the peer's current one */
+};
+
+static void
+route_send(const struct rt *x)
+{
+	struct bf_route r;
+	char a[64], *slash;
+
+	memset(&r, 0, sizeof(r));
+	pid(x->peer, &r.peer);
+	r.epoch = x->epoch ? x->epoch : epochs[x->peer];
+	r.withdraw = x->withdraw;
+	snprintf(a, sizeof(a), "%s", x->prefix);
+	ck_assert_ptr_nonnull(slash = strchr(a, '/'));
+	*slash = '\0';
+	r.family = strchr(a, ':') ? 6 : 4;
+	ck_assert_int_eq(inet_pton(r.family == 6 ? AF_INET6 : AF_INET, a,
+	    r.addr), 1);
+	r.prefix_len = (uint8_t)atoi(slash + 1);
+	r.prefix = x->prefix;
+	if (!x->withdraw) {
+		r.as_path = x->path;
+		r.as_path_count = x->n;
+		r.as_path_len = x->path_len >= 0 ? (uint32_t)x->path_len :
+		    x->n;
+		r.has_origin_as = !x->no_origin && x->n > 0 &&
+		    r.as_path_len == x->n;
+		r.origin_as = x->n ? x->path[x->n - 1] : 0;
+		r.has_otc = x->has_otc;
+		r.otc = x->otc;
+		r.next_hop = peers[x->peer];
+	}
+	r.bmp_time_us = now_t;
+	r.collector_time_us = x->ctime ? x->ctime : now_t;
+	r.partition = x->partition;
+	pl->on_route(st, &r);
+}
+
+#define PATH(...) .path = (const uint32_t[]){ __VA_ARGS__ },		\
+	.n = (uint32_t)(sizeof((const uint32_t[]){ __VA_ARGS__ }) /	\
+	sizeof(uint32_t))
+
+#define ANN(pe, pfx, ...) route_send(&(struct rt){ .peer = (pe), .prefix = (pfx),	\
+	.path_len = -1, PATH(__VA_ARGS__) })
+#define WD(pe, pfx) route_send(&(struct rt){ .peer = (pe), .prefix = (pfx),	\
+	.withdraw = true })
+
+static void
+tick(int64_t t)
+{
+	now_t = t;
+	pl->on_tick(st, t);
+}
+
+static const char *
+val(const struct rec *r, const char *field)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].name, field) == 0)
+			return r->f[i].value;
+	ck_abort_msg("record %s has no field %s", r->key, field);
+	return NULL;
+}
+
+/* Records of type (NULL: any) and state (NULL: any) from index from on. */
+static int
+count_from(int from, const char *type, const char *state)
+{
+	int n = 0;
+
+	for (int i = from; i < host.n; i++)
+		if ((type == NULL || strcmp(val(&host.recs[i], "type"), type)
+		    == 0) && (state == NULL ||
+		    strcmp(val(&host.recs[i], "state"), state) == 0))
+			n++;
+	return n;
+}
+
+static int
+count(const char *type, const char *state)
+{
+	return count_from(0, type, state);
+}
+
+/* The last record of (type, prefix, state); fails when none. */
+static const struct rec *
+find(const char *type, const char *prefix, const char *state)
+{
+	for (int i = host.n - 1; i >= 0; i--) {
+		const struct rec *r = &host.recs[i];
+		if (strcmp(val(r, "type"), type) == 0 &&
+		    strcmp(val(r, "prefix"), prefix) == 0 &&
+		    (state == NULL || strcmp(val(r, "state"), state) == 0))
+			return r;
+	}
+	ck_abort_msg("no %s %s record for %s", state ? state : "", type,
+	    prefix);
+	return NULL;
+}
+
+/* field=value pairs, NULL-terminated. */
+static void
+expect(const struct rec *r, ...)
+{
+	va_list ap;
+	const char *f, *v;
+
+	va_start(ap, r);
+	while ((f = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		ck_assert_msg(strcmp(val(r, f), v) == 0, "%s %s: %s is \"%s\", "
+		    "want \"%s\"", r->key, val(r, "type"), f, val(r, f), v);
+	}
+	va_end(ap);
+}
+
+static void
+dump(void)
+{
+	for (int i = 0; i < host.n; i++)
+		fprintf(stderr, "  %s %s %s culprit %s seg %s\n",
+		    host.recs[i].key, val(&host.recs[i], "state"),
+		    val(&host.recs[i], "alert_id"),
+		    val(&host.recs[i], "culprit_as"),
+		    val(&host.recs[i], "culprit_segment"));
+}
+
+#define EXPECT_N(want) do {					\
+	if (host.n != (want))						\
+		dump();							\
+	ck_assert_int_eq(host.n, (want));				\
+} while (0)
+
+/* ---- data ---------------------------------------------------------------------------- */
+
+/*
+ * X = AS2001 has providers 1001 and 1002, peers 2002 and 2003, customers
+ * 3001 and 2101 (2101 also a customer of 1001); 4001 is a customer of
+ * 1001, 5001 of 2002.  Private AS64512 would be a hairpin if judged.
+ */
+static const char rel_txt[] =
+    "# test relationships\n"
+    "1001|2001|-1\n"
+    "1002|2001|-1\n"
+    "2001|2002|0\n"
+    "2001|2003|0|bgp\n"
+    "2001|3001|-1\n"
+    "1001|4001|-1\n"
+    "2002|5001|-1\n"
+    "1001|64512|-1\n"
+    "1002|64512|-1\n"
+    "1001|2101|-1\n"
+    "2001|2101|-1\n"
+    "3356|2001|-1\n";
+
+static const char *
+rel_file(void)
+{
+	return file("as-rel.txt", rel_txt);
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+START_TEST(leak_types)
+{
+	START("asrel_file", rel_file());
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	ANN(0, "10.2.0.0/24", 2003, 2001, 2002, 5001);
+	ANN(0, "10.3.0.0/24", 2002, 2001, 1001, 4001);
+	ANN(0, "10.4.0.0/24", 1001, 2001, 2002, 5001);
+	/* Must not alert: customer route up, provider route down, peer. */
+	ANN(0, "10.5.0.0/24", 1001, 2001, 3001);
+	ANN(0, "10.6.0.0/24", 3001, 2001, 1001, 4001);
+	ANN(0, "10.6.1.0/24", 2002, 2001, 3001);
+	/* Unknown relationship (9999) in the triple. */
+	ANN(0, "10.7.0.0/24", 1002, 2001, 9999, 5001);
+	/* Prepending: a clean path, and a hairpin seen through prepends. */
+	ANN(0, "10.8.0.0/24", 1002, 1002, 2001, 2001, 2001, 3001, 3001);
+	ANN(0, "10.9.0.0/24", 1002, 2001, 2001, 1001, 1001, 4001);
+	/* AS_SET: {4001 6001} flattened in, BGP length 4: not judged. */
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.10.0.0/24",
+	    PATH(1002, 2001, 1001, 4001, 6001), .path_len = 4 });
+	/* Private ASN in the middle: never judged. */
+	ANN(0, "10.11.0.0/24", 1002, 64512, 1001, 4001);
+	EXPECT_N(5);
+	ck_assert_int_eq(count("route_leak", "open"), 5);
+	expect(find("route_leak", "10.1.0.0/24", "open"), "rfc7908_type", "1",
+	    "culprit_as", "2001", "culprit_segment", "[1002,2001,1001]",
+	    "origin_as", "4001", "as_path", "[1002,2001,1001,4001]",
+	    "prefix_class", "null", "path_class", "null", "severity", "high",
+	    "peers_holding", "1", "peers_seen", "1", "count", "1",
+	    "routers", "[192.0.2.1]", "peers", "[192.0.2.1|198.51.100.1]",
+	    "detail", "AS2001 learned the route from its provider AS1001 and "
+	    "sent it to its provider AS1002 (RFC 7908 type 1)", NULL);
+	ck_assert_str_eq(find("route_leak", "10.1.0.0/24", "open")->key,
+	    "route_leak|10.1.0.0/24");
+	expect(find("route_leak", "10.2.0.0/24", "open"), "rfc7908_type", "2",
+	    "culprit_as", "2001", "culprit_segment", "[2003,2001,2002]", NULL);
+	expect(find("route_leak", "10.3.0.0/24", "open"), "rfc7908_type", "3",
+	    "culprit_segment", "[2002,2001,1001]", NULL);
+	expect(find("route_leak", "10.4.0.0/24", "open"), "rfc7908_type", "4",
+	    "culprit_segment", "[1001,2001,2002]", NULL);
+	expect(find("route_leak", "10.9.0.0/24", "open"), "rfc7908_type", "1",
+	    "culprit_segment", "[1002,2001,1001]",
+	    "as_path", "[1002,2001,2001,1001,1001,4001]", NULL);
+	ck_assert_uint_eq(ld_offending_routes(st), 5);
+	stop();
+}
+END_TEST
+
+START_TEST(leak_by_session_role)
+{
+	peer_as[0] = 2001;
+	peer_as[1] = 2001;
+	START("asrel_file", rel_file(), "peer_roles",
+	    "198.51.100.1=customer, 198.51.100.3=peer");
+	peer_as[2] = 2002;
+	/* Our customer AS2001 sends us what it learned from its provider. */
+	ANN(0, "10.20.0.0/24", 2001, 1001, 4001);
+	/* Its own customer's route: fine. */
+	ANN(0, "10.21.0.0/24", 2001, 3001);
+	/* The same path from a session without a role: not judged. */
+	ANN(1, "10.22.0.0/24", 2001, 1001, 4001);
+	/* Our peer AS2002 sends us its peer's route: type 2. */
+	ANN(2, "10.23.0.0/24", 2002, 2001, 3001);
+	EXPECT_N(2);
+	expect(find("route_leak", "10.23.0.0/24", "open"), "rfc7908_type",
+	    "2", "culprit_as", "2002", "culprit_segment", "[2002,2001]", NULL);
+	expect(find("route_leak", "10.20.0.0/24", "open"), "rfc7908_type",
+	    "1", "culprit_as", "2001", "culprit_segment", "[2001,1001]",
+	    "detail", "AS2001 learned the route from its provider AS1001 and "
+	    "sent it to this network, its provider by session role (RFC 7908 "
+	    "type 1)", NULL);
+	stop();
+}
+END_TEST
+
+START_TEST(otc_rules)
+{
+	peer_as[0] = 2001;
+	peer_as[1] = 2002;
+	peer_as[2] = 1001;
+	peer_as[3] = 2101;
+	START("peer_roles", "198.51.100.1=customer,198.51.100.2=peer,"
+	    "198.51.100.3=provider,198.51.100.4=rs-client");
+	/* From a customer: any OTC is a leak by the neighbour. */
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.30.0.0/24", .path_len = -1,
+	    PATH(2001, 1001, 4001), .has_otc = true, .otc = 1001 });
+	/* From a peer: OTC equal to the peer's AS is fine, else a leak. */
+	route_send(&(struct rt){ .peer = 1, .prefix = "10.31.0.0/24", .path_len = -1,
+	    PATH(2002, 5001), .has_otc = true, .otc = 2002 });
+	route_send(&(struct rt){ .peer = 1, .prefix = "10.32.0.0/24", .path_len = -1,
+	    PATH(2002, 1001, 4001), .has_otc = true, .otc = 1001 });
+	/* From a provider: fine. */
+	route_send(&(struct rt){ .peer = 2, .prefix = "10.33.0.0/24", .path_len = -1,
+	    PATH(1001, 4001), .has_otc = true, .otc = 1001 });
+	/* From an RS client: a leak. */
+	route_send(&(struct rt){ .peer = 3, .prefix = "10.34.0.0/24", .path_len = -1,
+	    PATH(2101, 3001), .has_otc = true, .otc = 3001 });
+	/* No OTC: nothing. */
+	ANN(0, "10.35.0.0/24", 2001, 3001);
+	EXPECT_N(3);
+	expect(find("otc_leak", "10.30.0.0/24", "open"), "culprit_as", "2001",
+	    "culprit_segment", "[2001]", "rfc7908_type", "null", NULL);
+	expect(find("otc_leak", "10.32.0.0/24", "open"), "culprit_as", "2002",
+	    NULL);
+	expect(find("otc_leak", "10.34.0.0/24", "open"), "culprit_as", "2101",
+	    NULL);
+	stop();
+
+	/* With relationships the first AS after the OTC going up is named. */
+	peer_as[0] = 2001;
+	START("asrel_file", rel_file(), "peer_roles", "198.51.100.1=customer");
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.36.0.0/24", .path_len = -1,
+	    PATH(2001, 2101, 1001, 4001), .has_otc = true,
+	    .otc = 1001 });
+	/* The valley-free check names the same hairpin by AS2101. */
+	EXPECT_N(2);
+	expect(find("otc_leak", "10.36.0.0/24", "open"), "culprit_as", "2101",
+	    "culprit_segment", "[2001,2101,1001]", NULL);
+	expect(find("route_leak", "10.36.0.0/24", "open"), "culprit_as",
+	    "2101", "rfc7908_type", "1", NULL);
+	stop();
+
+	/*
+	 * Roles negotiated in the Peer Up's OPENs win over peer_roles, and
+	 * the collector's spelling rs_client is understood.
+	 */
+	peer_as[0] = 2001;
+	peer_as[1] = 2101;
+	START("peer_roles", "198.51.100.1=provider");
+	peer_ev_role(0, true, "customer");
+	peer_ev_role(1, true, "rs_client");
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.37.0.0/24",
+	    .path_len = -1, PATH(2001, 1001, 4001), .has_otc = true,
+	    .otc = 1001 });
+	route_send(&(struct rt){ .peer = 1, .prefix = "10.38.0.0/24",
+	    .path_len = -1, PATH(2101, 3001), .has_otc = true, .otc = 3001 });
+	EXPECT_N(2);
+	expect(find("otc_leak", "10.37.0.0/24", "open"), "culprit_as", "2001",
+	    NULL);
+	expect(find("otc_leak", "10.38.0.0/24", "open"), "culprit_as", "2101",
+	    NULL);
+	/* A new epoch without the capability: back to the configured role. */
+	peer_ev_role(0, true, NULL);
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.39.0.0/24",
+	    .path_len = -1, PATH(2001, 1001, 4001), .has_otc = true,
+	    .otc = 1001 });
+	ck_assert_int_eq(count("otc_leak", "open"), 2);
+	stop();
+}
+END_TEST
+
+/* Every field of schemas/alert.avsc is set on every record, and no other. */
+START_TEST(schema_fields)
+{
+	static char schema[16384];
+	FILE *f = fopen(LD_SCHEMA_DIR "/alert.avsc", "r");
+	size_t len, names = 0;
+	const struct rec *r;
+
+	ck_assert_ptr_nonnull(f);
+	len = fread(schema, 1, sizeof(schema) - 1, f);
+	fclose(f);
+	schema[len] = '\0';
+	for (const char *p = schema; (p = strstr(p, "\"name\": \"")); p++)
+		names++;
+	START("asrel_file", rel_file());
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(1);
+	r = &host.recs[0];
+	ck_assert_int_eq(r->n, (int)names - 1);	/* less the record's */
+	for (int i = 0; i < r->n; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "\"name\": \"%s\"", r->f[i].name);
+		ck_assert_msg(strstr(schema, want) != NULL, "alert.avsc has no "
+		    "field %s", r->f[i].name);
+	}
+	stop();
+}
+END_TEST
+
+START_TEST(peer_lock)
+{
+	START("asrel_file", rel_file());
+	ANN(0, "10.40.0.0/24", 2002, 3356, 13335);	/* alert */
+	ANN(0, "10.41.0.0/24", 2001, 3356, 13335);	/* customer of 3356 */
+	ANN(0, "10.42.0.0/24", 174, 3356, 13335);	/* tier-1 behind tier-1 */
+	ANN(0, "10.43.0.0/24", 3356, 13335);		/* the neighbour */
+	ANN(0, "10.44.0.0/24", 64512, 3356, 13335);	/* private in front */
+	EXPECT_N(1);
+	expect(find("peer_lock", "10.40.0.0/24", "open"), "culprit_as", "2002",
+	    "culprit_segment", "[2002,3356]", "origin_as", "13335", NULL);
+	stop();
+	/* A custom list replaces the default one. */
+	START("transit_free_file", file("tf.txt", "# list\nAS2002, 9\n"));
+	ANN(0, "10.40.0.0/24", 2002, 3356, 13335);
+	ANN(0, "10.45.0.0/24", 3001, 2002, 5001);
+	EXPECT_N(1);
+	expect(find("peer_lock", "10.45.0.0/24", "open"), "culprit_as", "3001",
+	    NULL);
+	stop();
+}
+END_TEST
+
+static const char prefixes_txt[] =
+    "# monitored\n"
+    "205.251.192.0/23 16509\n"
+    "205.251.194.0/23   AS16509   # Route 53\n"
+    "104.16.0.0/12 13335 upstreams=3356,174\n"
+    "198.51.100.0/24 none\n"
+    "2001:db8::/32 64500,64501\n";
+
+START_TEST(hijacks)
+{
+	START("prefixes_file", file("p.txt", prefixes_txt),
+	    "upstream_learn_s", "10");
+	ANN(0, "205.251.192.0/23", 3356, 16509);	/* learns 3356 */
+	ANN(0, "205.251.194.0/23", 3356, 10297);
+	EXPECT_N(1);
+	expect(find("origin_hijack", "205.251.194.0/23", "open"),
+	    "culprit_as", "10297", "origin_as", "10297", "prefix_class",
+	    "exact", "path_class", "origin", "severity", "critical",
+	    "culprit_segment", "[10297]", NULL);
+	ANN(1, "205.251.194.0/23", 3356, 16509);
+	EXPECT_N(2);
+	expect(find("moas", "205.251.194.0/23", "open"), "culprit_as", "null",
+	    "origin_as", "null", "culprit_segment", "[10297,16509]",
+	    "severity", "high", "peers_holding", "2", NULL);
+	ANN(0, "205.251.193.0/24", 6939, 10297);
+	ANN(1, "205.251.193.0/24", 3356, 16509);	/* expected origin */
+	EXPECT_N(3);
+	expect(find("subprefix_hijack", "205.251.193.0/24", "open"),
+	    "culprit_as", "10297", "prefix_class", "sub-prefix", "path_class",
+	    "origin", NULL);
+	ANN(0, "198.51.100.0/24", 3356, 2002);
+	ANN(0, "198.51.100.128/25", 3356, 2002);
+	EXPECT_N(5);
+	expect(find("origin_hijack", "198.51.100.0/24", "open"),
+	    "culprit_as", "2002", "prefix_class", "squatting", NULL);
+	expect(find("subprefix_hijack", "198.51.100.128/25", "open"),
+	    "culprit_as", "2002", "prefix_class", "squatting", NULL);
+	/* Configured upstreams. */
+	ANN(0, "104.16.0.0/12", 6939, 13335);
+	ANN(0, "104.17.0.0/16", 3356, 13335);
+	ANN(1, "104.17.0.0/16", 174, 174, 13335);
+	EXPECT_N(6);
+	expect(find("new_upstream", "104.16.0.0/12", "open"), "culprit_as",
+	    "6939", "culprit_segment", "[6939,13335]", "prefix_class", "exact",
+	    "path_class", "first_hop", "severity", "medium", NULL);
+	/* Learned upstreams: 174 inside the window, 6939 after it. */
+	now_t = T0 + 5 * US;
+	ANN(2, "205.251.192.0/23", 174, 16509);
+	now_t = T0 + 20 * US;
+	ANN(3, "205.251.192.0/23", 174, 16509);
+	ANN(4, "205.251.192.0/23", 6939, 16509);
+	EXPECT_N(7);
+	expect(find("new_upstream", "205.251.192.0/23", "open"), "culprit_as",
+	    "6939", NULL);
+	/* An AS_SET origin is not judged against the expected origins. */
+	route_send(&(struct rt){ .peer = 5, .prefix = "205.251.192.0/23",
+	    PATH(3356, 10297, 10298), .path_len = 2 });
+	/* IPv6, one of two origins. */
+	ANN(0, "2001:db8:1::/48", 3356, 64501);
+	ANN(0, "2001:db8:2::/48", 3356, 64502);
+	EXPECT_N(8);
+	expect(find("subprefix_hijack", "2001:db8:2::/48", "open"),
+	    "culprit_as", "64502", NULL);
+	/* Withdrawing the hijack resolves it and the MOAS. */
+	WD(0, "205.251.194.0/23");
+	EXPECT_N(10);
+	expect(find("origin_hijack", "205.251.194.0/23", "resolved"),
+	    "peers_holding", "0", NULL);
+	expect(find("moas", "205.251.194.0/23", "resolved"), NULL);
+	ck_assert_str_eq(val(find("moas", "205.251.194.0/23", "resolved"),
+	    "alert_id"), val(find("moas", "205.251.194.0/23", "open"),
+	    "alert_id"));
+	stop();
+}
+END_TEST
+
+static const char roas_json[] =
+    "{\n"
+    "  \"metadata\": { \"counts\": 6, \"nested\": [1, {\"a\": null}] },\n"
+    "  \"roas\": [\n"
+    "    { \"asn\": 16509, \"prefix\": \"205.251.192.0/21\", "
+    "\"maxLength\": 24, \"ta\": \"arin\" },\n"
+    "    { \"asn\": \"AS13335\", \"prefix\": \"2606:4700::/32\", "
+    "\"maxLength\": 48 },\n"
+    "    { \"asn\": 0, \"prefix\": \"198.51.100.0/24\", \"maxLength\": 24 },\n"
+    "    { \"asn\": 64500, \"prefix\": \"203.0.113.0/24\" },\n"
+    "    { \"prefix\": \"203.0.113.0/24\", \"maxLength\": 25, "
+    "\"asn\": \"as64501\", \"expires\": 1700000000 }\n"
+    "  ]\n"
+    "}\n";
+
+START_TEST(rpki)
+{
+	START("roas_file", file("roas.json", roas_json));
+	ANN(0, "205.251.192.0/24", 3356, 16509);	/* valid */
+	ANN(0, "205.251.192.0/25", 3356, 16509);	/* too long */
+	ANN(0, "205.251.193.0/24", 3356, 10297);	/* wrong origin */
+	ANN(0, "8.8.8.0/24", 3356, 15169);		/* not found */
+	ANN(0, "198.51.100.0/24", 3356, 2002);		/* AS0 ROA */
+	ANN(0, "203.0.113.0/24", 64500);		/* valid */
+	ANN(0, "203.0.113.128/25", 64500);		/* too long */
+	ANN(1, "203.0.113.128/25", 64501);		/* valid */
+	route_send(&(struct rt){ .peer = 0, .prefix = "205.251.194.0/24",
+	    PATH(3356, 16509, 16510), .path_len = 2 });
+	ANN(0, "2606:4700:10::/48", 13335);		/* valid */
+	ANN(0, "2606:4700::/49", 13335);		/* too long */
+	ANN(0, "2606:4700::/32", 666);			/* wrong origin */
+	ANN(0, "2001:db8::/32", 666);			/* not found */
+	EXPECT_N(7);
+	ck_assert_int_eq(count("rpki_invalid", "open"), 7);
+	expect(find("rpki_invalid", "205.251.192.0/25", "open"), "culprit_as",
+	    "16509", "severity", "medium", NULL);
+	expect(find("rpki_invalid", "205.251.193.0/24", "open"), "culprit_as",
+	    "10297", NULL);
+	expect(find("rpki_invalid", "198.51.100.0/24", "open"), "culprit_as",
+	    "2002", NULL);
+	expect(find("rpki_invalid", "203.0.113.128/25", "open"), "culprit_as",
+	    "64500", "peers_seen", "1", NULL);
+	expect(find("rpki_invalid", "205.251.194.0/24", "open"), "culprit_as",
+	    "null", "origin_as", "null", NULL);
+	expect(find("rpki_invalid", "2606:4700::/49", "open"), "culprit_as",
+	    "13335", NULL);
+	expect(find("rpki_invalid", "2606:4700::/32", "open"), "culprit_as",
+	    "666", NULL);
+	/* A valid replacement resolves. */
+	ANN(0, "205.251.193.0/24", 3356, 16509);
+	EXPECT_N(8);
+	expect(find("rpki_invalid", "205.251.193.0/24", "resolved"), NULL);
+	stop();
+}
+END_TEST
+
+START_TEST(prefix_table)
+{
+	struct ptab_item it[6];
+	const struct ptab_ent *cov[8];
+	struct ptab t;
+	struct ld_pfx q;
+	const char *why;
+	static const char *const p[] = { "10.0.0.0/8", "10.1.0.0/16",
+	    "10.1.2.0/24", "10.2.0.0/16", "11.0.0.0/8", "0.0.0.0/0" };
+
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(ptab_parse(p[i], &it[i].p, &why), 0);
+		it[i].val = (uint32_t)i;
+	}
+	ck_assert_int_eq(ptab_build(&t, it, 6), 0);
+	ck_assert_int_eq(ptab_parse("10.1.2.128/25", &q, &why), 0);
+	ck_assert_uint_eq(ptab_cover(&t, &q, cov, 8), 4);
+	ck_assert_uint_eq(t.vals[cov[0]->first], 2);
+	ck_assert_uint_eq(t.vals[cov[1]->first], 1);
+	ck_assert_uint_eq(t.vals[cov[2]->first], 0);
+	ck_assert_uint_eq(t.vals[cov[3]->first], 5);
+	ck_assert_int_eq(ptab_parse("10.3.0.0/16", &q, &why), 0);
+	ck_assert_uint_eq(ptab_cover(&t, &q, cov, 8), 2);
+	ck_assert_int_eq(ptab_parse("10.0.0.0/7", &q, &why), 0);
+	ck_assert_uint_eq(ptab_cover(&t, &q, cov, 8), 1);
+	ck_assert_int_eq(ptab_parse("12.0.0.0/8", &q, &why), 0);
+	ck_assert_uint_eq(ptab_cover(&t, &q, cov, 8), 1);
+	ptab_free(&t);
+	ck_assert_int_eq(ptab_parse("10.1.2.3/24", &q, &why), -1);
+	ck_assert_str_eq(why, "host bits set beyond the prefix length");
+	ck_assert_int_eq(ptab_parse("10.1.2.0/33", &q, &why), -1);
+	ck_assert_int_eq(ptab_parse("10.1.2.0", &q, &why), -1);
+	ck_assert_int_eq(ptab_parse("2001:db8::/129", &q, &why), -1);
+}
+END_TEST
+
+static int64_t
+wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * US + ts.tv_nsec / 1000;
+}
+
+START_TEST(lifecycle)
+{
+	int64_t w = wall() - 3000;
+	char id[32], fs[32];
+	double lat;
+
+	snprintf(fs, sizeof(fs), "%" PRId64, w);
+
+	START("asrel_file", rel_file(), "min_peers", "2",
+	    "alert_window_s", "60");
+	now_t = w;	/* collector times near the wall clock */
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.1.0.0/24", .path_len = -1,
+	    PATH(1002, 2001, 1001, 4001), .ctime = w,
+	    .partition = 7 });
+	EXPECT_N(0);
+	ck_assert_uint_eq(ld_alerts_held(st), 1);
+	route_send(&(struct rt){ .peer = 1, .prefix = "10.1.0.0/24", .path_len = -1,
+	    PATH(1002, 2001, 1001, 4001), .ctime = w,
+	    .partition = 7 });
+	EXPECT_N(1);
+	expect(&host.recs[0], "state", "open", "peers_holding", "2",
+	    "peers_seen", "2", "count", "2", "routers", "[192.0.2.1]",
+	    "peers", "[192.0.2.1|198.51.100.1,192.0.2.1|198.51.100.2]",
+	    "first_seen", fs, "last_seen", fs, NULL);
+	ck_assert_int_eq(host.recs[0].partition, 7);
+	ck_assert_str_eq(host.recs[0].key, "route_leak|10.1.0.0/24");
+	lat = atof(val(&host.recs[0], "detection_latency_ms"));
+	ck_assert_msg(lat >= 3 && lat < 60000, "latency %g ms", lat);
+	snprintf(id, sizeof(id), "%s", val(&host.recs[0], "alert_id"));
+	ck_assert_uint_eq(strlen(id), 16);
+	/* A third peer: one update at the next tick, none after. */
+	ANN(2, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(1);
+	tick(w + 1 * US);
+	EXPECT_N(2);
+	expect(&host.recs[1], "state", "update", "alert_id", id,
+	    "peers_holding", "3", "count", "3",
+	    "routers", "[192.0.2.1,192.0.2.2]", NULL);
+	tick(w + 2 * US);
+	EXPECT_N(2);
+	/* Repeats: counted, one update per tick. */
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	tick(w + 3 * US);
+	EXPECT_N(3);
+	expect(&host.recs[2], "state", "update", "count", "5", NULL);
+	/* A withdrawal and a clean replacement leave one peer holding. */
+	WD(0, "10.1.0.0/24");
+	ANN(1, "10.1.0.0/24", 1001, 2001, 3001);
+	EXPECT_N(3);
+	tick(w + 4 * US);
+	EXPECT_N(4);
+	expect(&host.recs[3], "state", "update", "peers_holding", "1",
+	    "peers_seen", "3", NULL);
+	/* Its peer goes down: resolved at once. */
+	peer_ev(2, false);
+	EXPECT_N(5);
+	expect(&host.recs[4], "state", "resolved", "alert_id", id,
+	    "peers_holding", "0", NULL);
+	ck_assert_double_eq(metric("alerts_total",
+	    "type=\"route_leak\",state=\"open\""), 1);
+	ck_assert_double_eq(metric("alerts_total",
+	    "type=\"route_leak\",state=\"update\""), 3);
+	ck_assert_double_eq(metric("alerts_total",
+	    "type=\"route_leak\",state=\"resolved\""), 1);
+	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 0);
+	ck_assert_double_eq(metric("detection_latency_ms",
+	    "type=\"route_leak\""), 5);
+	/* Back within the window: the same alert, reopened. */
+	now_t = w + 10 * US;
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(5);
+	ANN(1, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(6);
+	expect(&host.recs[5], "state", "update", "alert_id", id,
+	    "peers_holding", "2", NULL);
+	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 1);
+	WD(0, "10.1.0.0/24");
+	WD(1, "10.1.0.0/24");
+	EXPECT_N(7);
+	expect(&host.recs[6], "state", "resolved", NULL);
+	/* After the window it is forgotten: a repeat is a new alert. */
+	tick(w + 100 * US);
+	EXPECT_N(7);
+	ck_assert_uint_eq(ld_alerts_held(st), 0);
+	ck_assert_uint_eq(ld_offending_routes(st), 0);
+	now_t = w + 101 * US;
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	ANN(1, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(8);
+	expect(&host.recs[7], "state", "open", "count", "2", NULL);
+	ck_assert_str_ne(val(&host.recs[7], "alert_id"), id);
+	tick(w + 102 * US);
+	ck_assert_double_eq(metric("routes_total", ""), 13);
+	stop();
+}
+END_TEST
+
+START_TEST(partitions)
+{
+	START("asrel_file", rel_file());
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.1.0.0/24", .path_len = -1,
+	    PATH(1002, 2001, 1001, 4001), .partition = 3 });
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.2.0.0/24", .path_len = -1,
+	    PATH(2003, 2001, 2002, 5001), .partition = 5 });
+	EXPECT_N(2);
+	ck_assert_int_eq(host.recs[0].partition, 3);
+	ck_assert_int_eq(host.recs[1].partition, 5);
+	pl->drop_partition(st, 3);
+	EXPECT_N(2);
+	ck_assert_uint_eq(ld_alerts_held(st), 1);
+	ck_assert_uint_eq(ld_offending_routes(st), 1);
+	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 1);
+	route_send(&(struct rt){ .prefix = "10.1.0.0/24", .withdraw = true,
+	    .partition = 3 });
+	EXPECT_N(2);
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.1.0.0/24", .path_len = -1,
+	    PATH(1002, 2001, 1001, 4001), .partition = 3 });
+	EXPECT_N(3);
+	expect(&host.recs[2], "state", "open", NULL);
+	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 2);
+	stop();
+}
+END_TEST
+
+START_TEST(peer_epochs)
+{
+	START("asrel_file", rel_file());
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	ANN(1, "10.1.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(1);
+	/* A new epoch of peer 0 drops its routes: one peer still holds. */
+	peer_ev(0, true);
+	EXPECT_N(1);
+	/* A late route of the closed epoch changes nothing. */
+	route_send(&(struct rt){ .peer = 0, .prefix = "10.2.0.0/24",
+	    .path_len = -1, PATH(1002, 2001, 1001, 4001), .epoch = 1 });
+	EXPECT_N(1);
+	ck_assert_uint_eq(ld_offending_routes(st), 1);
+	/* A route of a newer epoch than the last Peer Up starts it. */
+	route_send(&(struct rt){ .peer = 1, .prefix = "10.3.0.0/24",
+	    .path_len = -1, PATH(1001, 2001, 3001), .epoch = 5 });
+	EXPECT_N(2);
+	expect(&host.recs[1], "state", "resolved", "peers_holding", "0",
+	    "peers_seen", "2", NULL);
+	ck_assert_uint_eq(ld_offending_routes(st), 0);
+	ck_assert_uint_gt(ld_mem_bytes(st), 0);
+	stop();
+}
+END_TEST
+
+static void
+bad_start(const char *key, const char *content, const char *want)
+{
+	char err[512], path[160];
+	const char *kv[2] = { key, content };
+
+	if (strstr(key, "_file") != NULL) {
+		kv[1] = file("bad.txt", content);
+		snprintf(path, sizeof(path), "%s", kv[1]);
+	}
+	ck_assert_ptr_null(try_start(err, sizeof(err), kv, 2));
+	if (strstr(key, "_file") != NULL) {
+		char full[700];
+		snprintf(full, sizeof(full), "%s%s", path, want);
+		ck_assert_msg(strcmp(err, full) == 0, "%s: got \"%s\", want "
+		    "\"%s\"", key, err, full);
+	} else
+		ck_assert_msg(strstr(err, want) != NULL, "%s: got \"%s\", "
+		    "want \"%s\"", key, err, want);
+}
+
+START_TEST(input_errors)
+{
+	bad_start("asrel_file", "1001|2001\n", ":1: want AS1|AS2|REL or "
+	    "AS1|AS2|REL|SOURCE, got 2 fields");
+	bad_start("asrel_file", "# c\n1001|2001|-1\n1001|x|0\n",
+	    ":3: bad AS number in \"1001|x\"");
+	bad_start("asrel_file", "1001|2001|1\n", ":1: relationship \"1\" is "
+	    "neither -1 (provider|customer) nor 0 (peers)");
+	bad_start("asrel_file", "7|7|0\n", ":1: AS7 related to itself");
+	bad_start("prefixes_file", "10.0.0.1/8 1\n", ":1: \"10.0.0.1/8\": "
+	    "host bits set beyond the prefix length");
+	bad_start("prefixes_file", "10.0.0.0/8\n", ":1: 10.0.0.0/8 without "
+	    "origins (want PREFIX ORIGINS, ORIGINS \"none\" or ASN,ASN...)");
+	bad_start("prefixes_file", "\n10.0.0.0/8 AS1,x\n", ":2: bad origin "
+	    "\"x\" (want ASN,ASN... or none)");
+	bad_start("prefixes_file", "10.0.0.0/8 1 ups=2\n", ":1: unknown "
+	    "option \"ups=2\" (want upstreams=ASN,...)");
+	bad_start("prefixes_file", "10.0.0.0/8 1 upstreams=2 x\n", ":1: "
+	    "extra field \"x\" (want PREFIX ORIGINS [upstreams=ASN,...])");
+	bad_start("prefixes_file", "10.0.0.0/8 1\n# c\n10.0.0.0/8 2\n",
+	    ":3: 10.0.0.0/8 listed again (first at line 1)");
+	bad_start("roas_file", "{\"roas\":[{\"asn\":1,\"prefix\":"
+	    "\"10.0.0.0/8\",\"maxLength\":7}]}", ":1: ROA 10.0.0.0/8: "
+	    "maxLength 7 is not between the prefix length and 32");
+	bad_start("roas_file", "{\n\"roas\": [\n{\"asn\": 1}\n]}",
+	    ":3: ROA without \"prefix\"");
+	bad_start("roas_file", "{\"foo\": [1, 2]}", ":1: no \"roas\" array "
+	    "in the top-level object");
+	bad_start("roas_file", "{\"roas\": [\n{\"asn\": \"ASx\", \"prefix\": "
+	    "\"10.0.0.0/8\"}]}", ":2: bad \"asn\" string (want 13335 or "
+	    "\"AS13335\")");
+	bad_start("roas_file", "{\"roas\": [ {\"asn\": 1, \"prefix\": "
+	    "\"10.0.0.0/8\"}\n", ":2: expected ']'");
+	bad_start("roas_file", "{\"roas\": [ {\"asn\": 1, \"prefix\": "
+	    "\"10.0.0.1/8\"}]}", ":1: ROA prefix \"10.0.0.1/8\": host bits "
+	    "set beyond the prefix length");
+	bad_start("transit_free_file", "174 x\n", ":1: \"x\" is not an AS "
+	    "number");
+	bad_start("bogus", "1", "unknown setting \"bogus\"");
+	bad_start("min_peers", "0", "min_peers: bad value \"0\"");
+	bad_start("peer_roles", "1.2.3.4=boss", "peer_roles: bad entry "
+	    "\"1.2.3.4=boss\" (want PEER_ADDRESS=provider|customer|peer|rs|"
+	    "rs-client, the neighbour's role)");
+	{
+		char err[512];
+		const char *kv[2] = { "asrel_file", "/nonexistent/as-rel" };
+		ck_assert_ptr_null(try_start(err, sizeof(err), kv, 2));
+		ck_assert_str_eq(err, "/nonexistent/as-rel: No such file or "
+		    "directory");
+	}
+}
+END_TEST
+
+START_TEST(reload)
+{
+	const char *rp = file("rel-r.txt", "1002|2001|-1\n");
+
+	START("asrel_file", rp, "reload_check_s", "5");
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);	/* unknown link */
+	EXPECT_N(0);
+	file("rel-r.txt", rel_txt);
+	tick(T0 + 1 * US);
+	ck_assert_double_eq(metric("reloads_total",
+	    "file=\"asrel\",result=\"ok\""), 1);
+	ck_assert_double_eq(metric("input_entries", "file=\"asrel\""), 12);
+	ANN(0, "10.2.0.0/24", 1002, 2001, 1001, 4001);
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);	/* judged again */
+	EXPECT_N(2);
+	/* A broken file keeps the data it replaces. */
+	file("rel-r.txt", "1002|2001|-1\nbroken\n");
+	tick(T0 + 7 * US);
+	ck_assert_double_eq(metric("reloads_total",
+	    "file=\"asrel\",result=\"error\""), 1);
+	ck_assert_msg(strstr(last_log, "rel-r.txt:2: want AS1|AS2|REL") !=
+	    NULL, "log: %s", last_log);
+	ANN(0, "10.3.0.0/24", 2002, 2001, 1001, 4001);
+	EXPECT_N(3);
+	ck_assert_int_eq(ld_reload(st), 1);
+	tick(T0 + 20 * US);	/* unchanged broken file: not retried */
+	ck_assert_double_eq(metric("reloads_total",
+	    "file=\"asrel\",result=\"error\""), 2);
+	ck_assert_double_eq(metric("input_entries", "file=\"asrel\""), 12);
+	stop();
+}
+END_TEST
+
+/* ---- incident replays ------------------------------------------------------------------ */
+
+#define DATA(f) LD_DATA_DIR "/" f
+
+/*
+ * June 2019: AS396531 learned Cloudflare more-specifics from its provider
+ * AS33154 (DQE) and sent them to its other provider, Verizon AS701, which
+ * propagated them.  Our routers peer with AS701 (two sessions) and with
+ * AS3356.  Expected: per leaked /21 one route_leak (hairpin, RFC 7908
+ * type 1, by AS396531) and one rpki_invalid (the ROA allows /20 at most),
+ * nothing else, all resolved when the leak is withdrawn.
+ */
+START_TEST(incident_2019_verizon_leak)
+{
+	static const char *const leaked[] = { "104.20.0.0/21",
+	    "104.20.8.0/21", "104.16.80.0/21" };
+
+	peer_as[0] = 701;
+	peer_as[1] = 3356;
+	peer_as[2] = 701;
+	START("asrel_file", DATA("as-rel.example.txt"),
+	    "prefixes_file", DATA("prefixes.example.txt"),
+	    "roas_file", DATA("roas.example.json"),
+	    "transit_free_file", DATA("transit-free.txt"));
+	/* Before: Cloudflare through AS3356 and AS701, all clean. */
+	ANN(1, "104.16.0.0/12", 3356, 13335);
+	ANN(0, "104.16.0.0/12", 701, 3356, 13335);
+	ANN(2, "104.16.0.0/12", 701, 174, 13335);
+	ANN(1, "2606:4700::/32", 3356, 13335);
+	EXPECT_N(0);
+	/* The leak reaches both AS701 sessions. */
+	now_t += 60 * US;
+	for (int i = 0; i < 3; i++)
+		ANN(0, leaked[i], 701, 396531, 33154, 3356, 13335);
+	EXPECT_N(6);
+	now_t += 2 * US;
+	for (int i = 0; i < 3; i++)
+		ANN(2, leaked[i], 701, 396531, 33154, 3356, 13335);
+	tick(now_t + US);
+	EXPECT_N(12);
+	ck_assert_int_eq(count("route_leak", "open"), 3);
+	ck_assert_int_eq(count("rpki_invalid", "open"), 3);
+	ck_assert_int_eq(count(NULL, "update"), 6);
+	for (int i = 0; i < 3; i++) {
+		expect(find("route_leak", leaked[i], "open"), "rfc7908_type",
+		    "1", "culprit_as", "396531", "culprit_segment",
+		    "[701,396531,33154]", "origin_as", "13335", "as_path",
+		    "[701,396531,33154,3356,13335]", NULL);
+		expect(find("route_leak", leaked[i], "update"),
+		    "peers_holding", "2", "routers", "[192.0.2.1,192.0.2.2]",
+		    NULL);
+		expect(find("rpki_invalid", leaked[i], "open"), "culprit_as",
+		    "13335", NULL);
+	}
+	/* Withdrawn everywhere: everything resolves. */
+	now_t += 60 * US;
+	for (int i = 0; i < 3; i++) {
+		WD(0, leaked[i]);
+		WD(2, leaked[i]);
+	}
+	ck_assert_int_eq(count(NULL, "resolved"), 6);
+	tick(now_t + US);
+	EXPECT_N(18);
+	ck_assert_uint_eq(ld_offending_routes(st), 0);
+	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 0);
+	stop();
+}
+END_TEST
+
+/*
+ * April 2018: AS10297 (eNet) originated /24s of Amazon's Route 53 /23s
+ * (205.251.192.0/23 .. 205.251.198.0/23, origin AS16509), propagated by
+ * Hurricane Electric AS6939.  Expected: per /24 one subprefix_hijack
+ * (sub-prefix, origin, culprit AS10297) and one rpki_invalid (with today's
+ * ROA), nothing for Amazon's own routes, all resolved on withdrawal.
+ */
+START_TEST(incident_2018_route53_hijack)
+{
+	static const char *const amazon[] = { "205.251.192.0/23",
+	    "205.251.194.0/23", "205.251.196.0/23", "205.251.198.0/23" };
+	static const char *const hijacked[] = { "205.251.192.0/24",
+	    "205.251.193.0/24", "205.251.195.0/24", "205.251.197.0/24",
+	    "205.251.199.0/24" };
+
+	peer_as[0] = 6939;
+	peer_as[1] = 3356;
+	START("asrel_file", DATA("as-rel.example.txt"),
+	    "prefixes_file", DATA("prefixes.example.txt"),
+	    "roas_file", DATA("roas.example.json"));
+	for (int i = 0; i < 4; i++) {
+		ANN(1, amazon[i], 3356, 16509);
+		ANN(0, amazon[i], 6939, 16509);
+	}
+	EXPECT_N(0);
+	now_t += 600 * US;	/* after the upstream learning window */
+	for (int i = 0; i < 5; i++)
+		ANN(0, hijacked[i], 6939, 10297);
+	EXPECT_N(10);
+	for (int i = 0; i < 5; i++) {
+		expect(find("subprefix_hijack", hijacked[i], "open"),
+		    "culprit_as", "10297", "origin_as", "10297",
+		    "prefix_class", "sub-prefix", "path_class", "origin",
+		    "severity", "critical", "as_path", "[6939,10297]", NULL);
+		expect(find("rpki_invalid", hijacked[i], "open"),
+		    "culprit_as", "10297", NULL);
+	}
+	now_t += 7200 * US;
+	for (int i = 0; i < 5; i++)
+		WD(0, hijacked[i]);
+	EXPECT_N(20);
+	ck_assert_int_eq(count(NULL, "resolved"), 10);
+	stop();
+}
+END_TEST
+
+/* ---- valley-free synthetic paths ------------------------------------------------------ */
+
+#define G_N	160
+#define G_T1	5
+#define G_T2	35
+
+struct graph {
+	uint32_t	asn[G_N];
+	int		prov[G_N][3], np[G_N];
+	int		cust[G_N][48], nc[G_N];
+	int		peer[G_N][16], npe[G_N];
+};
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static bool
+linked(const struct graph *g, int a, int b)
+{
+	for (int i = 0; i < g->np[a]; i++)
+		if (g->prov[a][i] == b)
+			return true;
+	for (int i = 0; i < g->nc[a]; i++)
+		if (g->cust[a][i] == b)
+			return true;
+	for (int i = 0; i < g->npe[a]; i++)
+		if (g->peer[a][i] == b)
+			return true;
+	return false;
+}
+
+static void
+g_pc(struct graph *g, int p, int c, FILE *f)
+{
+	if (linked(g, p, c) || g->np[c] == 3 || g->nc[p] == 48)
+		return;
+	g->prov[c][g->np[c]++] = p;
+	g->cust[p][g->nc[p]++] = c;
+	fprintf(f, "%u|%u|-1\n", g->asn[p], g->asn[c]);
+}
+
+static void
+g_peer(struct graph *g, int a, int b, FILE *f)
+{
+	if (a == b || linked(g, a, b) || g->npe[a] == 16 || g->npe[b] == 16)
+		return;
+	g->peer[a][g->npe[a]++] = b;
+	g->peer[b][g->npe[b]++] = a;
+	fprintf(f, "%u|%u|0\n", g->asn[a], g->asn[b]);
+}
+
+static bool
+in_path(const int *p, int n, int x)
+{
+	for (int i = 0; i < n; i++)
+		if (p[i] == x)
+			return true;
+	return false;
+}
+
+/* A valley-free path: up customer->provider, at most one peer, down. */
+static int
+vf_path(const struct graph *g, int *p)
+{
+	int n = 0, cur = G_T1 + rnd(G_N - G_T1);
+
+	p[n++] = cur;
+	for (int k = (int)rnd(4); k > 0 && g->np[cur] > 0; k--) {
+		int nx = g->prov[cur][rnd((uint32_t)g->np[cur])];
+		if (in_path(p, n, nx))
+			break;
+		p[n++] = cur = nx;
+	}
+	if (rnd(2) && g->npe[cur] > 0) {
+		int nx = g->peer[cur][rnd((uint32_t)g->npe[cur])];
+		if (!in_path(p, n, nx))
+			p[n++] = cur = nx;
+	}
+	for (int k = (int)rnd(4); k > 0 && g->nc[cur] > 0; k--) {
+		int nx = g->cust[cur][rnd((uint32_t)g->nc[cur])];
+		if (in_path(p, n, nx))
+			break;
+		p[n++] = cur = nx;
+	}
+	return n;	/* p[0] is the origin */
+}
+
+START_TEST(valley_free_paths_never_leak)
+{
+	static struct graph g;
+	char path[160];
+	FILE *f;
+	int n_paths = 0, leaks = 0;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(path, sizeof(path), "%s/synthetic-rel.txt", tmpdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (int i = 0; i < G_N; i++)
+		g.asn[i] = (uint32_t)(i < G_T1 ? 10000 + i : i < G_T2 ?
+		    20000 + i : 30000 + i);
+	for (int a = 0; a < G_T1; a++)
+		for (int b = a + 1; b < G_T1; b++)
+			g_peer(&g, a, b, f);
+	for (int i = G_T1; i < G_T2; i++) {
+		g_pc(&g, (int)rnd(G_T1), i, f);
+		g_pc(&g, (int)rnd(G_T1), i, f);
+	}
+	for (int k = 0; k < 40; k++)
+		g_peer(&g, G_T1 + (int)rnd(G_T2 - G_T1),
+		    G_T1 + (int)rnd(G_T2 - G_T1), f);
+	for (int i = G_T2; i < G_N; i++) {
+		g_pc(&g, G_T1 + (int)rnd(G_T2 - G_T1), i, f);
+		if (rnd(2))
+			g_pc(&g, (int)rnd(i < G_T2 + 20 ? G_T2 : i), i, f);
+	}
+	for (int k = 0; k < 60; k++)
+		g_peer(&g, G_T2 + (int)rnd(G_N - G_T2),
+		    G_T2 + (int)rnd(G_N - G_T2), f);
+	fclose(f);
+	START("asrel_file", path);
+	host.discard = true;
+	for (int i = 0; i < 20000; i++) {
+		int p[16], n = vf_path(&g, p);
+		uint32_t asns[40];
+		uint32_t m = 0;
+		char pfx[32];
+
+		for (int k = n - 1; k >= 0; k--) {	/* nearest first */
+			asns[m++] = g.asn[p[k]];
+			for (int r = (int)rnd(5) == 0 ? (int)rnd(3) : 0; r > 0;
+			    r--)
+				asns[m++] = g.asn[p[k]];	/* prepends */
+		}
+		snprintf(pfx, sizeof(pfx), "20.%d.%d.0/24", i >> 8, i & 255);
+		route_send(&(struct rt){ .peer = i % 4, .prefix = pfx,
+		    .path = asns, .n = m, .path_len = -1 });
+		n_paths++;
+	}
+	for (int t = 0; t < 16; t++)
+		if (strcmp(host.types[t], "route_leak") == 0)
+			leaks += (int)host.type_count[t];
+	ck_assert_int_eq(leaks, 0);
+	/* Not vacuous: a multi-homed AS passing one provider's route to
+	 * the other is caught every time. */
+	int hairpins = 0;
+	for (int c = G_T1; c < G_N && hairpins < 20; c++) {
+		if (g.np[c] < 2)
+			continue;
+		uint32_t asns[3] = { g.asn[g.prov[c][1]], g.asn[c],
+		    g.asn[g.prov[c][0]] };
+		char pfx[32];
+		snprintf(pfx, sizeof(pfx), "21.0.%d.0/24", hairpins++);
+		route_send(&(struct rt){ .peer = 0, .prefix = pfx, .path = asns,
+		    .n = 3, .path_len = -1 });
+	}
+	ck_assert_int_ge(hairpins, 10);
+	for (int t = 0; t < 16; t++)
+		if (strcmp(host.types[t], "route_leak") == 0)
+			leaks += (int)host.type_count[t];
+	ck_assert_int_eq(leaks, hairpins);
+	ck_assert_int_eq(n_paths, 20000);
+	stop();
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("leak_detect");
+	TCase *tc = tcase_create("scripted");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, schema_fields);
+	tcase_add_test(tc, leak_types);
+	tcase_add_test(tc, leak_by_session_role);
+	tcase_add_test(tc, otc_rules);
+	tcase_add_test(tc, peer_lock);
+	tcase_add_test(tc, hijacks);
+	tcase_add_test(tc, rpki);
+	tcase_add_test(tc, prefix_table);
+	tcase_add_test(tc, lifecycle);
+	tcase_add_test(tc, partitions);
+	tcase_add_test(tc, peer_epochs);
+	tcase_add_test(tc, input_errors);
+	tcase_add_test(tc, reload);
+	tcase_add_test(tc, incident_2019_verizon_leak);
+	tcase_add_test(tc, incident_2018_route53_hijack);
+	tcase_add_test(tc, valley_free_paths_never_leak);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+	char cmd[128];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_leak_detect.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
