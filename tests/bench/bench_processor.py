@@ -110,11 +110,13 @@ def run_processor(args, col, group, n_in, perf_out=None):
            "--group", group, "--tick-ms", str(args.tick_ms),
            "--metrics", "127.0.0.1:%d" % mport]
     log = open(os.path.join(col.dir, group + ".log"), "w")
+    col_cpu0 = proc_cpu(col.proc.pid)
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     perf = None
     if perf_out:
-        perf = subprocess.Popen(["perf", "record", "-F", "1999", "-g",
+        perf = subprocess.Popen(["perf", "record", "-F", "999",
+                                 "--call-graph", "dwarf,16384",
                                  "-o", perf_out, "-p", str(p.pid)],
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
@@ -136,6 +138,7 @@ def run_processor(args, col, group, n_in, perf_out=None):
                 t_first, cpu_first = now, proc_cpu(p.pid)
             if rin >= n_in and m["bmpflow_processor_lag_records"] == 0:
                 t_in, cpu_in = now, proc_cpu(p.pid)
+                col_cpu = proc_cpu(col.proc.pid) - col_cpu0
                 r["records_in"] = int(rin)
                 break
             time.sleep(0.02)
@@ -162,7 +165,7 @@ def run_processor(args, col, group, n_in, perf_out=None):
             "secs_in": t_in - t0, "secs_first": t_first - t0,
             "secs_steady": t_in - t_first, "secs_out": t_out - t0,
             "cpu_in": cpu_in, "cpu_steady": cpu_in - cpu_first,
-            "cpu_out": cpu_out,
+            "cpu_out": cpu_out, "col_cpu": col_cpu,
             "hwm_mib": harness.vm_hwm_kib(p.pid) / 1024.0,
             "bad": m["bmpflow_processor_records_bad_total"],
             "stale": m["bmpflow_processor_records_stale_total"],
@@ -254,9 +257,10 @@ def main():
             n_route, n_peer))
 
         runs = []
-        hdr = ("%4s %10s %8s %8s %8s %12s %12s %12s %8s %8s" % (
+        hdr = ("%4s %10s %8s %8s %8s %12s %12s %8s %12s %8s %8s %8s" % (
             "run", "records", "first s", "in s", "out s", "rec/s start",
-            "rec/s steady", "rec/cpu-s", "outputs", "HWM MiB"))
+            "rec/s steady", "cpu s", "rec/cpu-s", "outputs", "HWM MiB",
+            "coll cpu"))
         print("\nbmpflow-processor --plugin prefix_health, --tick-ms %d, "
               "fresh group per run:" % args.tick_ms)
         print(hdr)
@@ -268,19 +272,25 @@ def main():
             r["rate_out"] = n_route / r["secs_out"]
             r["rate_cpu"] = n_route / r["cpu_in"]
             runs.append(r)
-            print("%4d %10d %8.2f %8.2f %8.2f %12.0f %12.0f %12.0f %8d "
-                  "%8.1f%s" % (
+            print("%4d %10d %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f "
+                  "%8d %8.1f %8.2f%s" % (
                       i + 1, r["records_in"], r["secs_first"], r["secs_in"],
                       r["secs_out"], r["rate_start"], r["rate_steady"],
-                      r["rate_cpu"], r["outputs"], r["hwm_mib"],
+                      r["cpu_in"], r["rate_cpu"], r["outputs"],
+                      r["hwm_mib"], r["col_cpu"],
                       "  (%d bad, %d stale)" % (r["bad"], r["stale"])
                       if r["bad"] or r["stale"] else ""))
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]
                if k != "group"}
-        print("%4s %10s %8.2f %8.2f %8.2f %12.0f %12.0f %12.0f %8d %8.1f" % (
-            "med", "", med["secs_first"], med["secs_in"], med["secs_out"],
-            med["rate_start"], med["rate_steady"], med["rate_cpu"],
-            med["outputs"], med["hwm_mib"]))
+        print("%4s %10s %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f %8d "
+              "%8.1f %8.2f" % (
+                  "med", "", med["secs_first"], med["secs_in"],
+                  med["secs_out"], med["rate_start"], med["rate_steady"],
+                  med["cpu_in"], med["rate_cpu"], med["outputs"],
+                  med["hwm_mib"], med["col_cpu"]))
+        print("(cpu s: the processor's, until records_in covered all; coll "
+              "cpu: the collector's, which hosts the mock Kafka broker the "
+              "processor fetches from, over the same time)")
         print("route records/s, median of %d: %.0f from process start, "
               "%.0f from the first record in, %.0f to outputs acknowledged;"
               " %.0f per CPU-second; VmHWM %.1f MiB" % (
@@ -296,15 +306,21 @@ def main():
             data = os.path.join(tmp, "perf.data")
             run_processor(args, col, "bench-perf-%d" % os.getpid(), n_in,
                           perf_out=data)
-            for sort in ("dso", "symbol"):
+            views = (("self time by DSO", ["--no-children", "--sort",
+                                             "dso"]),
+                     ("self time by symbol", ["--no-children", "--sort",
+                                              "dso,symbol"]),
+                     ("time with callees (inclusive) by symbol",
+                      ["--children", "--sort", "dso,symbol"]))
+            for title, opts in views:
                 rep = subprocess.run(
                     ["perf", "report", "-i", data, "--stdio",
-                     "--no-children", "--sort", sort, "--percent-limit",
-                     "1", "-g", "none"], capture_output=True, text=True)
-                lines = [l for l in rep.stdout.splitlines()
+                     "--percent-limit", "1", "-g", "none"] + opts,
+                    capture_output=True, text=True)
+                lines = [l.rstrip() for l in rep.stdout.splitlines()
                          if l.strip() and not l.startswith("#")]
-                print("\nperf, self time by %s (>= 1%%):" % sort)
-                print("\n".join(lines[:25]))
+                print("\nperf, %s (>= 1%%):" % title)
+                print("\n".join(lines[:30]))
             if args.keep:
                 print("perf data: %s" % data)
     finally:
