@@ -21,8 +21,10 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
   4. bench_prefix_health over the same records in memory (decode, epoch
      rule, plugin, output encoding; no Kafka): records/s and the plugin's
      bytes per route held;
-  5. with --perf, one more processor run under perf record -g; its top
-     symbols by self time.
+  5. with --perf, one more processor run under perf record (DWARF call
+     graphs): top DSOs and symbols by self time, symbols with callees, and
+     the share of each pipeline stage (library time charged to the
+     project function that called it).
 
   bench_processor.py [--build DIR] [--peers 2 --ipv4 500000 --ipv6 0]
       [--partitions 32] [--runs 3] [--tick-ms 1000] [--perf]
@@ -102,6 +104,54 @@ def dump(brokers, topic, path):
     return n
 
 
+# Pipeline stages, by the project functions on a sample's stack (the
+# first rule that matches; library time is charged to its caller).
+STAGES = (
+    ("output: produce to Kafka (sink, bf_kafka_produce, librdkafka)",
+     ("bf_kafka_produce", "sink")),
+    ("output: encode (bf_emit_*, emit.c -> avro-c)",
+     ("bf_emit_begin", "bf_emit_end", "bf_emit_long", "bf_emit_str",
+      "bf_emit_double", "bf_emit_bool", "bf_emit_null",
+      "bf_emit_long_array", "bf_emit_str_array", "target")),
+    ("plugin: on_tick (evaluate, figures)", ("on_tick",)),
+    ("plugin: on_route / on_peer", ("on_route", "on_peer")),
+    ("host: records_in decode (avro-c)", ("bf_records_in_decode",)),
+    ("host: epoch rule", ("bf_epochs_route", "bf_epochs_peer")),
+    ("host: /metrics (libuv)", ("on_conn", "read_cb", "render_metrics",
+                                "uv_run")),
+    ("host: commit (flush outputs, commit offsets)", ("commit",)),
+    ("host main loop: consumer poll, other (librdkafka under main)",
+     ("main",)),
+)
+OWN_DSOS = ("bmpflow-processor", "prefix_health.so")
+
+
+def perf_stages(data):
+    """Share of samples per pipeline stage, and of other threads."""
+    out = subprocess.run(["perf", "script", "-i", data, "-F",
+                          "tid,ip,sym,dso"], capture_output=True,
+                         text=True, errors="replace").stdout
+    count, n = {}, 0
+    for block in out.split("\n\n"):
+        lines = [l for l in block.splitlines() if l.strip()]
+        if not lines:
+            continue
+        n += 1
+        own = set()
+        for l in lines[1:]:
+            m = re.match(r"\s*[0-9a-f]+ (\S+)(?: \(inlined\))? \((.*)\)$",
+                         l)
+            if m and m.group(2).endswith(OWN_DSOS):
+                own.add(m.group(1))
+        stage = "other threads (librdkafka: broker I/O, decompress)"
+        for name, funcs in STAGES:
+            if own & set(funcs):
+                stage = name
+                break
+        count[stage] = count.get(stage, 0) + 1
+    return n, sorted(count.items(), key=lambda kv: -kv[1])
+
+
 def run_processor(args, col, group, n_in, perf_out=None):
     mport = harness.free_port()
     base = end_offsets(col.brokers, "bmp.prefix_health", args.partitions)
@@ -141,7 +191,8 @@ def run_processor(args, col, group, n_in, perf_out=None):
                 col_cpu = proc_cpu(col.proc.pid) - col_cpu0
                 r["records_in"] = int(rin)
                 break
-            time.sleep(0.02)
+            # Scraping costs the processor a little (see the perf stages).
+            time.sleep(0.05)
         if t_in is None:
             raise RuntimeError("records_in %d of %d after %ds" % (
                 rin, n_in, args.timeout))
@@ -321,6 +372,10 @@ def main():
                          if l.strip() and not l.startswith("#")]
                 print("\nperf, %s (>= 1%%):" % title)
                 print("\n".join(lines[:30]))
+            n, stages = perf_stages(data)
+            print("\nperf, by pipeline stage (%d samples, all threads):" % n)
+            for name, c in stages:
+                print("  %6.2f%%  %s" % (100.0 * c / n, name))
             if args.keep:
                 print("perf data: %s" % data)
     finally:
