@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -281,3 +282,330 @@ def closed_epoch_problems(recs):
         if p + (e,) not in downs and p + (e,) not in got:
             problems.append("latest epoch never ended: %s" % (p + (e,),))
     return problems[:5]
+
+
+# ------------------------------------------------ real routers and speakers
+#
+# FRR bgpd (-M bmp) as the monitored router, ExaBGP speakers feeding it on
+# loopback; used by test_e2e_routers.py and test_prefix_health_e2e.py.
+
+FRR_BGPD = "/usr/lib/frr/bgpd"
+# bgpd leaves an empty /var/tmp/frr/bgpd.PID (its crash log dir, not
+# configurable); the tests remove those of the bgpds they started.
+FRR_TMPBASE = "/var/tmp/frr"
+VTYSH = shutil.which("vtysh") or "/usr/bin/vtysh"
+EXABGP = shutil.which("exabgp") or "/usr/sbin/exabgp"
+# ExaBGP and its API feed run under Debian's python (exabgp's own shebang).
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+class Procs:
+    """Processes a test started; each stopped by its own PID (and its
+    own process group, for ExaBGP's API feed)."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, name, args, log_path, env=None, cwd=None):
+        log = open(log_path, "w")
+        p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=env, cwd=cwd,
+                             start_new_session=True)
+        p.log_path = log_path
+        p.log_file = log
+        p.label = name
+        self.procs.append(p)
+        return p
+
+    @staticmethod
+    def stop(p, timeout=10):
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=10)
+        # Children it left behind (ExaBGP's API feed): its own group.
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(p.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.2)
+        if not p.log_file.closed:
+            p.log_file.close()
+        return p.returncode
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            try:
+                self.stop(p)
+            except Exception as e:  # keep stopping the others
+                print("warning: stopping %s: %s" % (p.label, e))
+
+
+def tail(path, n=15):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError as e:
+        return str(e)
+
+
+def wait_until(cond, timeout, interval=0.2):
+    """Poll cond until it returns something true (returned) or timeout
+    seconds pass (None)."""
+    deadline = time.time() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.time() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def delivered(col, topic):
+    """Records of bmp.<topic> the collector's Kafka acknowledged."""
+    return int(col.metrics()['bmpflow_records_total{topic="bmp.%s",'
+                             'state="delivered"}' % topic])
+
+
+class Frr:
+    """FRR bgpd with its bmp module, no zebra, no kernel: passive eBGP
+    sessions with speakers (dicts with addr, asn and router, the local
+    address facing the speaker), streaming BMP to the collector.
+    policies: the Adj-RIB-In views monitored; loc_rib None probes whether
+    this bgpd accepts 'bmp monitor ... loc-rib' and monitors it if so."""
+    name = "FRR"
+    asn = 65000
+    may_prepend_own_as = True
+
+    def __init__(self, tmp, procs, speakers, router_id="127.0.0.1",
+                 families=("ipv4", "ipv6"),
+                 policies=("pre-policy", "post-policy"), loc_rib=None):
+        self.tmp, self.procs = tmp, procs
+        self.speakers, self.router_id = speakers, router_id
+        self.families, self.policies = families, policies
+        self.pids = []
+        self.port = free_port()
+        self.vty = os.path.join(tmp, "vty")
+        os.mkdir(self.vty)
+        self.loc_rib = self._loc_rib_supported() if loc_rib is None \
+            else loc_rib
+        self.views = [("adj_rib_in", pol == "post-policy")
+                      for pol in policies]
+        if self.loc_rib:
+            self.views.append(("loc_rib", False))
+        self.sys_name = "frr-e2e"
+        self.p = None
+
+    def skipped(self):
+        if self.loc_rib:
+            return []
+        return ["FRR Loc-RIB view: this bgpd (%s) rejects 'bmp monitor ... "
+                "loc-rib' (RFC 9069 support came with FRR 9); FRR is "
+                "checked on Adj-RIB-In pre- and post-policy only"
+                % self.version()]
+
+    def version(self):
+        out = subprocess.run([FRR_BGPD, "--version"], capture_output=True,
+                             text=True, timeout=10).stdout
+        return out.splitlines()[0].strip() if out else "?"
+
+    def _conf(self, col_port, loc_rib):
+        lines = [
+            "hostname %s" % "frr-e2e",
+            "log file %s/bgpd.log informational" % self.tmp,
+            "!",
+            "router bgp %d" % self.asn,
+            " bgp router-id %s" % self.router_id,
+            " no bgp ebgp-requires-policy",
+            " no bgp network import-check",
+            " bgp disable-ebgp-connected-route-check",
+        ]
+        for sp in self.speakers:
+            a = sp["addr"]
+            lines += [" neighbor %s remote-as %d" % (a, sp["asn"]),
+                      " neighbor %s passive" % a,
+                      " neighbor %s disable-connected-check" % a,
+                      " neighbor %s update-source %s" % (a, sp["router"])]
+        for fam in ("ipv4", "ipv6"):
+            lines.append(" address-family %s unicast" % fam)
+            for sp in self.speakers:
+                lines += ["  neighbor %s activate" % sp["addr"],
+                          # Without it FRR keeps no Adj-RIB-In and its BMP
+                          # pre-policy monitoring sends withdraws.
+                          "  neighbor %s soft-reconfiguration inbound"
+                          % sp["addr"]]
+            lines.append(" exit-address-family")
+        lines += [" !", " bmp targets collector"]
+        for fam in self.families:
+            for pol in self.policies:
+                lines.append("  bmp monitor %s unicast %s" % (fam, pol))
+            if loc_rib:
+                lines.append("  bmp monitor %s unicast loc-rib" % fam)
+        lines += ["  bmp stats interval 1000",
+                  "  bmp connect 127.0.0.1 port %d min-retry 100 "
+                  "max-retry 500" % col_port,
+                  " exit", "!", ""]
+        return "\n".join(lines)
+
+    def _loc_rib_supported(self):
+        path = os.path.join(self.tmp, "probe.conf")
+        with open(path, "w") as f:
+            f.write(self._conf(1, True))
+        p = subprocess.Popen(
+            [FRR_BGPD, "-C", "-Z", "-n", "-S", "-M", "bmp", "-f", path,
+             "--vty_socket", self.vty, "-P", "0", "-p", "0",
+             "-i", os.path.join(self.tmp, "probe.pid")],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.pids.append(p.pid)
+        try:
+            out = p.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out = p.communicate()[0]
+        return p.returncode == 0 and "loc-rib" not in out
+
+    def start(self, col_port):
+        conf = os.path.join(self.tmp, "bgpd.conf")
+        with open(conf, "w") as f:
+            f.write(self._conf(col_port, self.loc_rib))
+        args = [FRR_BGPD, "-Z", "-n", "-S", "-M", "bmp", "-f", conf,
+                "-i", os.path.join(self.tmp, "bgpd.pid"),
+                "--vty_socket", self.vty, "-P", "0", "-p", str(self.port)]
+        for a in sorted({sp["router"] for sp in self.speakers}):
+            args += ["-l", a]
+        self.p = self.procs.start("bgpd", args,
+                                  os.path.join(self.tmp, "bgpd.out"))
+        self.pids.append(self.p.pid)
+
+    def cleanup(self):
+        """After bgpd stopped: remove its empty crash log dirs."""
+        for pid in self.pids:
+            try:
+                os.rmdir(os.path.join(FRR_TMPBASE, "bgpd.%d" % pid))
+            except OSError:
+                pass
+
+    def show(self, cmd):
+        out = subprocess.run([VTYSH, "--vty_socket", self.vty, "-c", cmd],
+                             capture_output=True, text=True, timeout=20)
+        return out.stdout + out.stderr
+
+    def best_counts(self):
+        """{family: number of prefixes with a valid best path}."""
+        res = {}
+        for fam, key in (("ipv4", "ipv4-unicast"), ("ipv6", "ipv6-unicast")):
+            try:
+                j = json.loads(self.show("show bgp %s unicast json" % fam))
+            except ValueError:
+                res[key] = -1
+                continue
+            n = 0
+            for paths in j.get("routes", {}).values():
+                if any(p.get("valid") and p.get("bestpath")
+                       for p in paths):
+                    n += 1
+            res[key] = n
+        return res
+
+    def diag(self):
+        return (self.show("show bgp summary") + self.show("show bmp") +
+                "bgpd.log tail:\n" + tail(os.path.join(self.tmp, "bgpd.log")))
+
+    def expected_down(self):
+        # ExaBGP stopped by SIGTERM closes its session without a
+        # NOTIFICATION: reason 4, remote system closed, no notification.
+        return {4}
+
+    def stats_wait(self):
+        return 15
+
+
+# ExaBGP's API process: first the speaker's initial announcements, then,
+# while ExaBGP runs, each batch of commands Speaker.send() drops in its
+# directory (cmd-NNNNNN.txt, taken in order, renamed once written out).
+EXABGP_FEED = r'''
+import os, sys, time
+d = sys.argv[1]
+with open(os.path.join(d, "announce.txt")) as f:
+    for line in f:
+        sys.stdout.write(line)
+sys.stdout.flush()
+parent = os.getppid()
+while os.getppid() == parent:
+    for name in sorted(os.listdir(d)):
+        if name.startswith("cmd-") and name.endswith(".txt"):
+            with open(os.path.join(d, name)) as f:
+                sys.stdout.write(f.read())
+            sys.stdout.flush()
+            os.rename(os.path.join(d, name), os.path.join(d, name + ".taken"))
+    time.sleep(0.02)
+'''
+
+EXABGP_CONF = """
+process feed {{
+  run {python} {dir}/feed.py {dir};
+  encoder text;
+}}
+neighbor {router} {{
+  router-id {bgp_id};
+  local-address {addr};
+  local-as {asn};
+  peer-as {router_as};
+  connect {port};
+  hold-time 30;
+  family {{
+    ipv4 unicast;
+    ipv6 unicast;
+  }}
+  api {{
+    processes [ feed ];
+  }}
+}}
+"""
+
+
+def start_speaker(procs, tmp, sp, router, announce):
+    """ExaBGP speaker sp (a dict: name, addr, bgp_id, asn, router) peering
+    with router (its asn and port), announcing the API commands in
+    announce at once.  The process returned has .dir and .send(cmds)."""
+    d = os.path.join(tmp, "exabgp-" + sp["name"])
+    os.mkdir(d)
+    with open(os.path.join(d, "feed.py"), "w") as f:
+        f.write(EXABGP_FEED)
+    with open(os.path.join(d, "announce.txt"), "w") as f:
+        f.write("".join(c + "\n" for c in announce))
+    conf = os.path.join(d, "exabgp.conf")
+    with open(conf, "w") as f:
+        f.write(EXABGP_CONF.format(
+            python=DEBIAN_PYTHON, dir=d, router=sp["router"],
+            bgp_id=sp["bgp_id"], addr=sp["addr"], asn=sp["asn"],
+            router_as=router.asn, port=router.port))
+    env = dict(os.environ)
+    env.update({
+        "exabgp.daemon.user": "root", "exabgp.daemon.drop": "false",
+        "exabgp.daemon.daemonize": "false",
+        "exabgp.daemon.pid": os.path.join(d, "exabgp.pid"),
+        "exabgp.log.destination": os.path.join(d, "exabgp.log"),
+        "exabgp.api.cli": "false", "exabgp.api.ack": "false",
+        "exabgp.tcp.port": str(router.port), "exabgp.tcp.bind": "",
+        "exabgp.tcp.once": "false",
+    })
+    p = procs.start("exabgp-" + sp["name"], [DEBIAN_PYTHON, EXABGP, conf],
+                    os.path.join(d, "exabgp.out"), env=env, cwd=d)
+    p.dir = d
+    p.n_sent = 0
+
+    def send(cmds):
+        """Hand commands to the running speaker's API feed."""
+        p.n_sent += 1
+        path = os.path.join(d, "cmd-%06d" % p.n_sent)
+        with open(path + ".tmp", "w") as f:
+            f.write("".join(c + "\n" for c in cmds))
+        os.rename(path + ".tmp", path + ".txt")
+    p.send = send
+    return p

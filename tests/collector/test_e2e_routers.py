@@ -52,16 +52,9 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-FRR_BGPD = "/usr/lib/frr/bgpd"
-# bgpd leaves an empty /var/tmp/frr/bgpd.PID (its crash log dir, not
-# configurable); the test removes those of the bgpds it started.
-FRR_TMPBASE = "/var/tmp/frr"
-VTYSH = shutil.which("vtysh") or "/usr/bin/vtysh"
-EXABGP = shutil.which("exabgp") or "/usr/sbin/exabgp"
+# FRR, ExaBGP and the process helpers are in harness.py.
 GOBGPD = shutil.which("gobgpd") or "/usr/bin/gobgpd"
 GOBGP = shutil.which("gobgp") or "/usr/bin/gobgp"
-# ExaBGP and its API feed run under Debian's python (exabgp's own shebang).
-PYTHON = "/usr/bin/python3"
 
 ROUTER_ID = "127.0.0.1"
 
@@ -174,120 +167,6 @@ def withdrawn_subset(routes):
             (r["family"] == "ipv6-unicast" and r["n"] % 15 in (2, 9))]
 
 
-FEED = r'''
-import os, sys, time
-d = sys.argv[1]
-with open(os.path.join(d, "announce.txt")) as f:
-    for line in f:
-        sys.stdout.write(line)
-sys.stdout.flush()
-parent = os.getppid()
-go = os.path.join(d, "withdraw.go")
-while os.getppid() == parent:
-    if os.path.exists(go):
-        os.rename(go, go + ".taken")
-        with open(os.path.join(d, "withdraw.txt")) as f:
-            for line in f:
-                sys.stdout.write(line)
-        sys.stdout.flush()
-    time.sleep(0.05)
-'''
-
-EXABGP_CONF = """
-process feed {{
-  run {python} {dir}/feed.py {dir};
-  encoder text;
-}}
-neighbor {router} {{
-  router-id {bgp_id};
-  local-address {addr};
-  local-as {asn};
-  peer-as {router_as};
-  connect {port};
-  hold-time 30;
-  family {{
-    ipv4 unicast;
-    ipv6 unicast;
-  }}
-  api {{
-    processes [ feed ];
-  }}
-}}
-"""
-
-
-# ------------------------------------------------------------- processes
-
-class Procs:
-    """Processes this test started; each stopped by its own PID (and its
-    own process group, for ExaBGP's API feed)."""
-
-    def __init__(self):
-        self.procs = []
-
-    def start(self, name, args, log_path, env=None, cwd=None):
-        log = open(log_path, "w")
-        p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=env, cwd=cwd,
-                             start_new_session=True)
-        p.log_path = log_path
-        p.log_file = log
-        p.label = name
-        self.procs.append(p)
-        return p
-
-    @staticmethod
-    def stop(p, timeout=10):
-        if p.poll() is None:
-            try:
-                p.send_signal(signal.SIGTERM)
-                p.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
-        # Children it left behind (ExaBGP's API feed): its own group.
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(p.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                break
-            time.sleep(0.2)
-        if not p.log_file.closed:
-            p.log_file.close()
-        return p.returncode
-
-    def stop_all(self):
-        for p in reversed(self.procs):
-            try:
-                self.stop(p)
-            except Exception as e:  # keep stopping the others
-                print("warning: stopping %s: %s" % (p.label, e))
-
-
-def tail(path, n=15):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError as e:
-        return str(e)
-
-
-def wait_until(cond, timeout, interval=0.2):
-    deadline = time.time() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.time() >= deadline:
-            return None
-        time.sleep(interval)
-
-
-def delivered(col, topic):
-    return int(col.metrics()['bmpflow_records_total{topic="bmp.%s",'
-                             'state="delivered"}' % topic])
-
-
 def wait_count(col, topic, target, timeout, start=0, patience=15):
     """Until topic's delivered count reaches target and stays put for a
     second (late duplicates would land in the checked data too); gives up
@@ -295,7 +174,7 @@ def wait_count(col, topic, target, timeout, start=0, patience=15):
     deadline = time.time() + timeout
     last, since = -1, time.time()
     while time.time() < deadline:
-        n = delivered(col, topic)
+        n = harness.delivered(col, topic)
         if n != last:
             last, since = n, time.time()
         elif n >= target and time.time() - since >= 1.0:
@@ -308,146 +187,9 @@ def wait_count(col, topic, target, timeout, start=0, patience=15):
 
 # --------------------------------------------------------------- routers
 
-class Frr:
-    name = "FRR"
-    asn = 65000
-    may_prepend_own_as = True
-
+class Frr(harness.Frr):
     def __init__(self, tmp, procs):
-        self.tmp, self.procs = tmp, procs
-        self.pids = []
-        self.port = harness.free_port()
-        self.vty = os.path.join(tmp, "vty")
-        os.mkdir(self.vty)
-        self.loc_rib = self._loc_rib_supported()
-        self.views = [("adj_rib_in", False), ("adj_rib_in", True)]
-        if self.loc_rib:
-            self.views.append(("loc_rib", False))
-        self.sys_name = "frr-e2e"
-        self.p = None
-
-    def skipped(self):
-        if self.loc_rib:
-            return []
-        return ["FRR Loc-RIB view: this bgpd (%s) rejects 'bmp monitor ... "
-                "loc-rib' (RFC 9069 support came with FRR 9); FRR is "
-                "checked on Adj-RIB-In pre- and post-policy only"
-                % self.version()]
-
-    def version(self):
-        out = subprocess.run([FRR_BGPD, "--version"], capture_output=True,
-                             text=True, timeout=10).stdout
-        return out.splitlines()[0].strip() if out else "?"
-
-    def _conf(self, col_port, loc_rib):
-        lines = [
-            "hostname frr-e2e",
-            "log file %s/bgpd.log informational" % self.tmp,
-            "!",
-            "router bgp %d" % self.asn,
-            " bgp router-id %s" % ROUTER_ID,
-            " no bgp ebgp-requires-policy",
-            " no bgp network import-check",
-            " bgp disable-ebgp-connected-route-check",
-        ]
-        for sp in SPEAKERS:
-            a = sp["addr"]
-            lines += [" neighbor %s remote-as %d" % (a, sp["asn"]),
-                      " neighbor %s passive" % a,
-                      " neighbor %s disable-connected-check" % a,
-                      " neighbor %s update-source %s" % (a, sp["router"])]
-        for fam in ("ipv4", "ipv6"):
-            lines.append(" address-family %s unicast" % fam)
-            for sp in SPEAKERS:
-                lines += ["  neighbor %s activate" % sp["addr"],
-                          # Without it FRR keeps no Adj-RIB-In and its BMP
-                          # pre-policy monitoring sends withdraws.
-                          "  neighbor %s soft-reconfiguration inbound"
-                          % sp["addr"]]
-            lines.append(" exit-address-family")
-        lines += [" !", " bmp targets collector"]
-        for fam in ("ipv4", "ipv6"):
-            lines += ["  bmp monitor %s unicast pre-policy" % fam,
-                      "  bmp monitor %s unicast post-policy" % fam]
-            if loc_rib:
-                lines.append("  bmp monitor %s unicast loc-rib" % fam)
-        lines += ["  bmp stats interval 1000",
-                  "  bmp connect 127.0.0.1 port %d min-retry 100 "
-                  "max-retry 500" % col_port,
-                  " exit", "!", ""]
-        return "\n".join(lines)
-
-    def _loc_rib_supported(self):
-        path = os.path.join(self.tmp, "probe.conf")
-        with open(path, "w") as f:
-            f.write(self._conf(1, True))
-        p = subprocess.Popen(
-            [FRR_BGPD, "-C", "-Z", "-n", "-S", "-M", "bmp", "-f", path,
-             "--vty_socket", self.vty, "-P", "0", "-p", "0",
-             "-i", os.path.join(self.tmp, "probe.pid")],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.pids.append(p.pid)
-        try:
-            out = p.communicate(timeout=30)[0]
-        except subprocess.TimeoutExpired:
-            p.kill()
-            out = p.communicate()[0]
-        return p.returncode == 0 and "loc-rib" not in out
-
-    def start(self, col_port):
-        conf = os.path.join(self.tmp, "bgpd.conf")
-        with open(conf, "w") as f:
-            f.write(self._conf(col_port, self.loc_rib))
-        args = [FRR_BGPD, "-Z", "-n", "-S", "-M", "bmp", "-f", conf,
-                "-i", os.path.join(self.tmp, "bgpd.pid"),
-                "--vty_socket", self.vty, "-P", "0", "-p", str(self.port)]
-        for sp in SPEAKERS:
-            args += ["-l", sp["router"]]
-        self.p = self.procs.start("bgpd", args,
-                                  os.path.join(self.tmp, "bgpd.out"))
-        self.pids.append(self.p.pid)
-
-    def cleanup(self):
-        """After bgpd stopped: remove its empty crash log dirs."""
-        for pid in self.pids:
-            try:
-                os.rmdir(os.path.join(FRR_TMPBASE, "bgpd.%d" % pid))
-            except OSError:
-                pass
-
-    def show(self, cmd):
-        out = subprocess.run([VTYSH, "--vty_socket", self.vty, "-c", cmd],
-                             capture_output=True, text=True, timeout=20)
-        return out.stdout + out.stderr
-
-    def best_counts(self):
-        """{family: number of prefixes with a valid best path}."""
-        res = {}
-        for fam, key in (("ipv4", "ipv4-unicast"), ("ipv6", "ipv6-unicast")):
-            try:
-                j = json.loads(self.show("show bgp %s unicast json" % fam))
-            except ValueError:
-                res[key] = -1
-                continue
-            n = 0
-            for paths in j.get("routes", {}).values():
-                if any(p.get("valid") and p.get("bestpath")
-                       for p in paths):
-                    n += 1
-            res[key] = n
-        return res
-
-    def diag(self):
-        return (self.show("show bgp summary") + self.show("show bmp") +
-                "bgpd.log tail:\n" + tail(os.path.join(self.tmp, "bgpd.log")))
-
-    def expected_down(self):
-        # ExaBGP stopped by SIGTERM closes its session without a
-        # NOTIFICATION: reason 4, remote system closed, no notification.
-        return {4}
-
-    def stats_wait(self):
-        return 15
+        super().__init__(tmp, procs, SPEAKERS, router_id=ROUTER_ID)
 
 
 class Gobgp:
@@ -534,7 +276,7 @@ class Gobgp:
 
     def diag(self):
         return (self.cli("neighbor") + "gobgpd.log tail:\n" +
-                tail(os.path.join(self.tmp, "gobgpd.log")))
+                harness.tail(os.path.join(self.tmp, "gobgpd.log")))
 
     def expected_down(self):
         return {4}
@@ -928,41 +670,10 @@ def check_wire(router, col, schemas, decode_bin, tmp, by, prepend):
 
 # --------------------------------------------------------------- scenario
 
-def start_speaker(procs, tmp, sp, router, routes, wd):
-    d = os.path.join(tmp, "exabgp-" + sp["name"])
-    os.mkdir(d)
-    with open(os.path.join(d, "feed.py"), "w") as f:
-        f.write(FEED)
-    with open(os.path.join(d, "announce.txt"), "w") as f:
-        f.write("".join(r["cmd"] + "\n" for r in routes))
-    with open(os.path.join(d, "withdraw.txt"), "w") as f:
-        f.write("".join(r["withdraw_cmd"] + "\n" for r in wd))
-    conf = os.path.join(d, "exabgp.conf")
-    with open(conf, "w") as f:
-        f.write(EXABGP_CONF.format(
-            python=PYTHON, dir=d, router=sp["router"], bgp_id=sp["bgp_id"],
-            addr=sp["addr"], asn=sp["asn"], router_as=router.asn,
-            port=router.port))
-    env = dict(os.environ)
-    env.update({
-        "exabgp.daemon.user": "root", "exabgp.daemon.drop": "false",
-        "exabgp.daemon.daemonize": "false",
-        "exabgp.daemon.pid": os.path.join(d, "exabgp.pid"),
-        "exabgp.log.destination": os.path.join(d, "exabgp.log"),
-        "exabgp.api.cli": "false", "exabgp.api.ack": "false",
-        "exabgp.tcp.port": str(router.port), "exabgp.tcp.bind": "",
-        "exabgp.tcp.once": "false",
-    })
-    p = procs.start("exabgp-" + sp["name"], [PYTHON, EXABGP, conf],
-                    os.path.join(d, "exabgp.out"), env=env, cwd=d)
-    p.dir = d
-    return p
-
-
 def run_scenario(router_cls, args, schemas):
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="bmpflow-e2e-")
-    procs = Procs()
+    procs = harness.Procs()
     col = None
     router = None
     summary = "not run"
@@ -982,19 +693,20 @@ def run_scenario(router_cls, args, schemas):
             m = col.metrics()
             return m["bmpflow_sessions"] >= 1 and \
                 m['bmpflow_bmp_messages_total{type="initiation"}'] >= 1
-        r = wait_until(bmp_up, MAX_WAIT_EVENT)
+        r = harness.wait_until(bmp_up, MAX_WAIT_EVENT)
         if r != True:  # noqa: E712
             fail("%s: no BMP session with an Initiation (%s); router log:\n%s"
-                 % (router.name, r or "timeout", tail(router.p.log_path)))
+                 % (router.name, r or "timeout",
+                    harness.tail(router.p.log_path)))
             return summary
 
         routes = {sp["addr"]: gen_routes(sp) for sp in SPEAKERS}
         wd = withdrawn_subset(routes[SPEAKERS[0]["addr"]])
         speakers = {}
         for sp in SPEAKERS:
-            speakers[sp["name"]] = start_speaker(
-                procs, tmp, sp, router, routes[sp["addr"]],
-                wd if sp["name"] == "A" else [])
+            speakers[sp["name"]] = harness.start_speaker(
+                procs, tmp, sp, router,
+                [r["cmd"] for r in routes[sp["addr"]]])
         total = sum(len(v) for v in routes.values())
         nviews = len(router.views)
 
@@ -1017,7 +729,7 @@ def run_scenario(router_cls, args, schemas):
                     router.diag()))
 
         # 2. Speaker A withdraws 100 routes.
-        open(os.path.join(speakers["A"].dir, "withdraw.go"), "w").close()
+        speakers["A"].send([r["withdraw_cmd"] for r in wd])
         t2 = time.time()
         n2 = wait_count(col, "route", n + len(wd) * nviews, MAX_WAIT_EVENT,
                         start=n, patience=10)
@@ -1029,20 +741,21 @@ def run_scenario(router_cls, args, schemas):
                                  len(wd) * nviews))
 
         # 3. Speaker B stops.
-        peers0 = delivered(col, "peer")
+        peers0 = harness.delivered(col, "peer")
         t_stop_b = int(time.time() * 1e6)
         rc = procs.stop(speakers["B"])
         if rc not in (0, -signal.SIGTERM):
             note("exabgp B exit status %s" % rc)
-        if not wait_until(lambda: delivered(col, "peer") > peers0,
-                          MAX_WAIT_EVENT):
+        if not harness.wait_until(
+                lambda: harness.delivered(col, "peer") > peers0,
+                MAX_WAIT_EVENT):
             fail("%s: no Peer record within %ds after speaker B stopped" % (
                 router.name, MAX_WAIT_EVENT))
 
         # 4. Statistics (GoBGP sends them every 15 s at best).
         def stats_in():
-            return delivered(col, "stats") > 0
-        if not wait_until(stats_in, max(1, router.stats_wait() -
+            return harness.delivered(col, "stats") > 0
+        if not harness.wait_until(stats_in, max(1, router.stats_wait() -
                                         (time.time() - t1)), 0.5):
             note("no stats record yet after %.0fs" % (time.time() - t1))
 
@@ -1052,8 +765,9 @@ def run_scenario(router_cls, args, schemas):
         rc = procs.stop(router.p)
         if rc not in (0, -signal.SIGTERM):
             note("%s exit status %s" % (router.name, rc))
-        if not wait_until(lambda: col.metrics()["bmpflow_sessions"] == 0,
-                          MAX_WAIT_EVENT):
+        if not harness.wait_until(
+                lambda: col.metrics()["bmpflow_sessions"] == 0,
+                MAX_WAIT_EVENT):
             fail("%s: BMP session still open after the router stopped" %
                  router.name)
         procs.stop(speakers["A"])
@@ -1085,7 +799,7 @@ def run_scenario(router_cls, args, schemas):
                 if k.startswith("bmpflow_decode_errors_total") and v}
         if errs:
             fail("%s: collector decode errors %s; log:\n%s" % (
-                router.name, errs, tail(col.log_path)))
+                router.name, errs, harness.tail(col.log_path)))
         note("peers: %s" % peer_desc)
         note("router events: %s" % ev_desc)
         note("stats: %s" % st_desc)
@@ -1112,12 +826,13 @@ def run_scenario(router_cls, args, schemas):
             rc = col.stop()
             if rc != 0:
                 fail("%s: collector exit status %s; log:\n%s" % (
-                    router_cls.__name__, rc, tail(col.log_path)))
+                    router_cls.__name__, rc, harness.tail(col.log_path)))
         if len(failures) > nfail0 or args.keep:
             if router is not None and len(failures) > nfail0:
                 for p in procs.procs:
                     print("--- %s (%s) tail:\n%s" % (p.label, p.log_path,
-                                                     tail(p.log_path, 8)))
+                                                     harness.tail(p.log_path,
+                                                                  8)))
         if args.keep:
             print("kept %s and %s" % (tmp, col.dir if col else "-"))
         else:
@@ -1137,13 +852,15 @@ def main():
                     help="keep the temp dirs for inspection")
     args = ap.parse_args()
     t0 = time.time()
-    frr_tmp_existed = os.path.isdir(FRR_TMPBASE)
+    frr_tmp_existed = os.path.isdir(harness.FRR_TMPBASE)
     schemas = harness.Schemas(args.schemas)
     res = {}
-    for key, cls, binary in (("frr", Frr, FRR_BGPD), ("gobgp", Gobgp, GOBGPD)):
+    for key, cls, binary in (("frr", Frr, harness.FRR_BGPD),
+                             ("gobgp", Gobgp, GOBGPD)):
         if args.only and args.only != key:
             continue
-        missing = [b for b in (binary, EXABGP) if not os.access(b, os.X_OK)]
+        missing = [b for b in (binary, harness.EXABGP)
+                   if not os.access(b, os.X_OK)]
         if missing:
             fail("%s: not installed: %s" % (cls.name, missing))
             res[cls.name] = "not run"
@@ -1151,7 +868,7 @@ def main():
         res[cls.name] = run_scenario(cls, args, schemas)
     if not frr_tmp_existed:
         try:
-            os.rmdir(FRR_TMPBASE)
+            os.rmdir(harness.FRR_TMPBASE)
         except OSError:
             pass
     print("e2e: %s; %d failures (%.0fs)" % (

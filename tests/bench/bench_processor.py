@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""Processor benchmark (a program, not a test): bmpflow-processor with the
+prefix_health plugin over a synthetic full table, Kafka to emitted output.
+
+  1. bmpflow-gen-fulltable writes the feed (default 2 peers x 500,000
+     IPv4 prefixes); it is cut before its first Peer Down, and the TCP
+     session stays open for the whole benchmark, so the peers stay up
+     (a Peer Down, or the collector's own at session close, would close
+     their epoch and the processor would rightly drop every route);
+  2. bmpflow-collector (embedded Kafka, --embedded-partitions, default 32:
+     librdkafka's mock cluster keeps at most 5 MiB per partition and drops
+     older batches beyond that) takes the feed until every route record is
+     acknowledged; a kcat dump of bmp.route checks that the mock cluster
+     kept all of them (and feeds step 4);
+  3. per run, bmpflow-processor --plugin prefix_health in a fresh consumer
+     group; from its /metrics: the time from its start (and from its first
+     record) until records_in covers every bmp.peer and bmp.route record
+     with no lag ("in"), and until then its outputs are all acknowledged
+     (bmp.prefix_health end offsets, by kcat -Q) after one more tick
+     ("out"); CPU seconds from /proc/PID/stat; VmHWM.  Medians over runs;
+  4. bench_prefix_health over the same records in memory (decode, epoch
+     rule, plugin, output encoding; no Kafka): records/s and the plugin's
+     bytes per route held;
+  5. with --perf, one more processor run under perf record (DWARF call
+     graphs): top DSOs and symbols by self time, symbols with callees, and
+     the share of each pipeline stage (library time charged to the
+     project function that called it).
+
+  bench_processor.py [--build DIR] [--peers 2 --ipv4 500000 --ipv6 0]
+      [--partitions 32] [--runs 3] [--tick-ms 1000] [--perf]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "collector"))
+import harness  # noqa: E402
+
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / CLK
+
+
+def scrape(port):
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                  timeout=10).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
+def cut_before_peer_down(data):
+    """The BMP stream up to its first Peer Down (type 2) message."""
+    off = 0
+    while off + 6 <= len(data):
+        _, length, mtype = struct.unpack(">BIB", data[off:off + 6])
+        if mtype == 2:
+            return data[:off]
+        off += length
+    return data
+
+
+def end_offsets(brokers, topic, partitions):
+    """Sum of the end offsets of topic's partitions (kcat -Q)."""
+    args = ["kcat", "-Q", "-b", brokers]
+    for p in range(partitions):
+        args += ["-t", "%s:%d:-1" % (topic, p)]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    offs = [int(x) for x in re.findall(r"offset (-?\d+)", out.stdout)]
+    if len(offs) != partitions:
+        return -1
+    return sum(max(0, o) for o in offs)
+
+
+def dump(brokers, topic, path):
+    """kcat -f '%R%s' of every record of topic into path; record count."""
+    with open(path, "wb") as f:
+        subprocess.run(["kcat", "-C", "-b", brokers, "-t", topic, "-e", "-q",
+                        "-f", "%R%s"], stdout=f, check=True, timeout=1200)
+    n, data = 0, open(path, "rb").read()
+    off = 0
+    while off + 4 <= len(data):
+        (k,) = struct.unpack(">I", data[off:off + 4])
+        off += 4 + k
+        n += 1
+    return n
+
+
+# Pipeline stages, by the project functions on a sample's stack (the
+# first rule that matches; library time is charged to its caller).
+STAGES = (
+    ("output: produce to Kafka (sink, bf_kafka_produce, librdkafka)",
+     ("bf_kafka_produce", "sink")),
+    ("output: encode (bf_emit_*, emit.c -> avro-c)",
+     ("bf_emit_begin", "bf_emit_end", "bf_emit_long", "bf_emit_str",
+      "bf_emit_double", "bf_emit_bool", "bf_emit_null",
+      "bf_emit_long_array", "bf_emit_str_array", "target")),
+    ("plugin: on_tick (evaluate, figures)", ("on_tick",)),
+    ("plugin: on_route / on_peer", ("on_route", "on_peer")),
+    ("host: records_in decode (avro-c)", ("bf_records_in_decode",)),
+    ("host: epoch rule", ("bf_epochs_route", "bf_epochs_peer")),
+    ("host: /metrics (libuv)", ("on_conn", "read_cb", "render_metrics",
+                                "uv_run")),
+    ("host: commit (flush outputs, commit offsets)", ("commit",)),
+    ("host main loop: consumer poll, other (librdkafka under main)",
+     ("main",)),
+)
+OWN_DSOS = ("bmpflow-processor", "prefix_health.so")
+
+
+def perf_stages(data):
+    """Share of samples per pipeline stage, and of other threads."""
+    out = subprocess.run(["perf", "script", "-i", data, "-F",
+                          "tid,ip,sym,dso"], capture_output=True,
+                         text=True, errors="replace").stdout
+    count, n = {}, 0
+    for block in out.split("\n\n"):
+        lines = [l for l in block.splitlines() if l.strip()]
+        if not lines:
+            continue
+        n += 1
+        own = set()
+        for l in lines[1:]:
+            m = re.match(r"\s*[0-9a-f]+ (\S+)(?: \(inlined\))? \((.*)\)$",
+                         l)
+            if m and m.group(2).endswith(OWN_DSOS):
+                own.add(m.group(1))
+        stage = "other threads (librdkafka: broker I/O, decompress)"
+        for name, funcs in STAGES:
+            if own & set(funcs):
+                stage = name
+                break
+        count[stage] = count.get(stage, 0) + 1
+    return n, sorted(count.items(), key=lambda kv: -kv[1])
+
+
+def run_processor(args, col, group, n_in, perf_out=None):
+    mport = harness.free_port()
+    base = end_offsets(col.brokers, "bmp.prefix_health", args.partitions)
+    cmd = [args.processor, "--plugin", "prefix_health",
+           "--kafka-bootstrap-file", col.bootstrap_file,
+           "--group", group, "--tick-ms", str(args.tick_ms),
+           "--metrics", "127.0.0.1:%d" % mport]
+    log = open(os.path.join(col.dir, group + ".log"), "w")
+    col_cpu0 = proc_cpu(col.proc.pid)
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    perf = None
+    if perf_out:
+        perf = subprocess.Popen(["perf", "record", "-F", "999",
+                                 "--call-graph", "dwarf,16384",
+                                 "-o", perf_out, "-p", str(p.pid)],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    r = {"group": group}
+    t_first = t_in = None
+    deadline = t0 + args.timeout
+    try:
+        while time.monotonic() < deadline:
+            if p.poll() is not None:
+                raise RuntimeError("processor exited %s" % p.returncode)
+            try:
+                m = scrape(mport)
+            except OSError:
+                time.sleep(0.02)
+                continue
+            now = time.monotonic()
+            rin = m["bmpflow_processor_records_in_total"]
+            if t_first is None and rin > 0:
+                t_first, cpu_first = now, proc_cpu(p.pid)
+            if rin >= n_in and m["bmpflow_processor_lag_records"] == 0:
+                t_in, cpu_in = now, proc_cpu(p.pid)
+                col_cpu = proc_cpu(col.proc.pid) - col_cpu0
+                r["records_in"] = int(rin)
+                break
+            # Scraping costs the processor a little (see the perf stages).
+            time.sleep(0.05)
+        if t_in is None:
+            raise RuntimeError("records_in %d of %d after %ds" % (
+                rin, n_in, args.timeout))
+        # Outputs: one more tick, then every produced output acknowledged.
+        while time.monotonic() < deadline:
+            m = scrape(mport)
+            now = time.monotonic()
+            produced = m["bmpflow_processor_records_out_total"]
+            if now - t_in >= args.tick_ms / 1000.0 + 0.05 and produced > 0:
+                acked = end_offsets(col.brokers, "bmp.prefix_health",
+                                    args.partitions) - base
+                if acked >= produced:
+                    t_out, cpu_out = time.monotonic(), proc_cpu(p.pid)
+                    r["outputs"] = int(produced)
+                    break
+            time.sleep(0.02)
+        else:
+            raise RuntimeError("outputs not acknowledged in %ds" %
+                               args.timeout)
+        r.update({
+            "secs_in": t_in - t0, "secs_first": t_first - t0,
+            "secs_steady": t_in - t_first, "secs_out": t_out - t0,
+            "cpu_in": cpu_in, "cpu_steady": cpu_in - cpu_first,
+            "cpu_out": cpu_out, "col_cpu": col_cpu,
+            "hwm_mib": harness.vm_hwm_kib(p.pid) / 1024.0,
+            "bad": m["bmpflow_processor_records_bad_total"],
+            "stale": m["bmpflow_processor_records_stale_total"],
+        })
+    finally:
+        if perf is not None:
+            perf.send_signal(signal.SIGINT)
+            try:
+                perf.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                perf.kill()
+                perf.wait()
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        log.close()
+    return r
+
+
+def main():
+    root = os.path.normpath(os.path.join(HERE, "..", ".."))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(root, "build"))
+    ap.add_argument("--schemas", default=os.path.join(root, "schemas"))
+    ap.add_argument("--peers", type=int, default=2)
+    ap.add_argument("--ipv4", type=int, default=500000)
+    ap.add_argument("--ipv6", type=int, default=0)
+    ap.add_argument("--partitions", type=int, default=32)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tick-ms", type=int, default=1000)
+    ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--perf", action="store_true",
+                    help="one more run under perf record -g")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    b = args.build
+    args.collector = os.path.join(b, "collector", "bmpflow-collector")
+    args.processor = os.path.join(b, "processors", "host",
+                                  "bmpflow-processor")
+    gen = os.path.join(b, "tests", "bmpflow-gen-fulltable")
+    cbench = os.path.join(b, "tests", "bench_prefix_health")
+
+    tmp = tempfile.mkdtemp(prefix="bench-processor-")
+    col = None
+    router = None
+    try:
+        feed = os.path.join(tmp, "feed.bmp")
+        out = subprocess.run([gen, "--peers", str(args.peers), "--ipv4",
+                              str(args.ipv4), "--ipv6", str(args.ipv6),
+                              "-o", feed], capture_output=True, text=True,
+                             check=True)
+        g = dict(re.findall(r"(\w+)=(\d+)", out.stderr))
+        routes = int(g["announced"])
+        data = cut_before_peer_down(open(feed, "rb").read())
+        print("feed: %d peers x (%d IPv4 + %d IPv6): %d route records, "
+              "%.1f MB up to the first Peer Down" % (
+                  args.peers, args.ipv4, args.ipv6, routes, len(data) / 1e6))
+
+        col = harness.Collector(args.collector, args.schemas, extra=(
+            "--embedded-partitions", str(args.partitions)))
+        t = time.monotonic()
+        router = socket.create_connection(("127.0.0.1", col.port))
+        router.sendall(data)
+        key = 'bmpflow_records_total{topic="bmp.route",state="delivered"}'
+        while True:
+            m = col.metrics()
+            if m[key] >= routes and m["bmpflow_producer_queue_messages"] == 0:
+                break
+            if time.monotonic() - t > args.timeout:
+                raise RuntimeError("collector: %d of %d route records" % (
+                    m[key], routes))
+            time.sleep(0.1)
+        print("collector: %d route records in bmp.route (%d partitions) "
+              "after %.1fs" % (m[key], args.partitions,
+                               time.monotonic() - t))
+        peers_bin = os.path.join(tmp, "peers.bin")
+        routes_bin = os.path.join(tmp, "routes.bin")
+        n_peer = dump(col.brokers, "bmp.peer", peers_bin)
+        t = time.monotonic()
+        n_route = dump(col.brokers, "bmp.route", routes_bin)
+        t_kcat = time.monotonic() - t
+        if n_route != routes:
+            raise RuntimeError("bmp.route holds %d of %d route records: the "
+                               "mock cluster dropped some; use more "
+                               "--partitions" % (n_route, routes))
+        n_in = n_peer + n_route
+        print("bmp.route holds all %d route records; bmp.peer %d" % (
+            n_route, n_peer))
+        print("a bare consumer, kcat -C -e into a file, read bmp.route in "
+              "%.2fs: %.0f records/s (what this mock cluster serves one "
+              "consumer)" % (t_kcat, n_route / t_kcat))
+
+        runs = []
+        hdr = ("%4s %10s %8s %8s %8s %12s %12s %8s %12s %8s %8s %8s" % (
+            "run", "records", "first s", "in s", "out s", "rec/s start",
+            "rec/s steady", "cpu s", "rec/cpu-s", "outputs", "HWM MiB",
+            "coll cpu"))
+        print("\nbmpflow-processor --plugin prefix_health, --tick-ms %d, "
+              "fresh group per run:" % args.tick_ms)
+        print(hdr)
+        for i in range(args.runs):
+            r = run_processor(args, col, "bench-%d-%d" % (os.getpid(), i),
+                              n_in)
+            r["rate_start"] = n_route / r["secs_in"]
+            r["rate_steady"] = n_route / r["secs_steady"]
+            r["rate_out"] = n_route / r["secs_out"]
+            r["rate_cpu"] = n_route / r["cpu_in"]
+            runs.append(r)
+            print("%4d %10d %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f "
+                  "%8d %8.1f %8.2f%s" % (
+                      i + 1, r["records_in"], r["secs_first"], r["secs_in"],
+                      r["secs_out"], r["rate_start"], r["rate_steady"],
+                      r["cpu_in"], r["rate_cpu"], r["outputs"],
+                      r["hwm_mib"], r["col_cpu"],
+                      "  (%d bad, %d stale)" % (r["bad"], r["stale"])
+                      if r["bad"] or r["stale"] else ""))
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]
+               if k != "group"}
+        print("%4s %10s %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f %8d "
+              "%8.1f %8.2f" % (
+                  "med", "", med["secs_first"], med["secs_in"],
+                  med["secs_out"], med["rate_start"], med["rate_steady"],
+                  med["cpu_in"], med["rate_cpu"], med["outputs"],
+                  med["hwm_mib"], med["col_cpu"]))
+        print("(cpu s: the processor's, until records_in covered all; coll "
+              "cpu: the collector's, which hosts the mock Kafka broker the "
+              "processor fetches from, over the same time)")
+        print("route records/s, median of %d: %.0f from process start, "
+              "%.0f from the first record in, %.0f to outputs acknowledged;"
+              " %.0f per CPU-second; VmHWM %.1f MiB" % (
+                  args.runs, med["rate_start"], med["rate_steady"],
+                  med["rate_out"], med["rate_cpu"], med["hwm_mib"]))
+
+        print("\nin memory, no Kafka (bench_prefix_health):", flush=True)
+        subprocess.run([cbench, "--schemas", args.schemas, "--runs",
+                        str(args.runs), "--tick-ms", str(args.tick_ms),
+                        peers_bin, routes_bin], check=True)
+
+        if args.perf:
+            data = os.path.join(tmp, "perf.data")
+            run_processor(args, col, "bench-perf-%d" % os.getpid(), n_in,
+                          perf_out=data)
+            views = (("self time by DSO", ["--no-children", "--sort",
+                                             "dso"]),
+                     ("self time by symbol", ["--no-children", "--sort",
+                                              "dso,symbol"]),
+                     ("time with callees (inclusive) by symbol",
+                      ["--children", "--sort", "dso,symbol"]))
+            for title, opts in views:
+                rep = subprocess.run(
+                    ["perf", "report", "-i", data, "--stdio",
+                     "--percent-limit", "1", "-g", "none"] + opts,
+                    capture_output=True, text=True)
+                lines = [l.rstrip() for l in rep.stdout.splitlines()
+                         if l.strip() and not l.startswith("#")]
+                print("\nperf, %s (>= 1%%):" % title)
+                print("\n".join(lines[:30]))
+            n, stages = perf_stages(data)
+            print("\nperf, by pipeline stage (%d samples, all threads):" % n)
+            for name, c in stages:
+                print("  %6.2f%%  %s" % (100.0 * c / n, name))
+            if args.keep:
+                print("perf data: %s" % data)
+    finally:
+        if router is not None:
+            router.close()
+        if col is not None:
+            col.stop()
+        if args.keep:
+            print("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if col is not None:
+                shutil.rmtree(col.dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
