@@ -38,26 +38,34 @@ cmake --build "$root/build-asan" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_ctest "$root/build-asan" || status=1
 
-echo "== libFuzzer: BMP stream decoder, ${fuzz_seconds}s"
 CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=Debug \
 	-DBMPFLOW_FUZZ=ON -DBMPFLOW_SANITIZE=ON
-cmake --build "$root/build-fuzz" -j"$jobs" --target fuzz_bmp_stream
+cmake --build "$root/build-fuzz" -j"$jobs" --target fuzz_bmp_stream fuzz_records_in
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
-seeds=("$root"/../shared/data/bmp)
-if "$root/build-fuzz/tests/fuzz_bmp_stream" -max_total_time="$fuzz_seconds" \
-	-max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
-	-artifact_prefix="$corpus/" "$corpus" "${seeds[@]}" >"$corpus/fuzz.log" 2>&1; then
-	tail -n 3 "$corpus/fuzz.log"
-	echo "fuzz_bmp_stream: no crash in ${fuzz_seconds}s"
-	total_pass=$((total_pass + 1))
-else
-	tail -n 40 "$corpus/fuzz.log"
-	echo "fuzz_bmp_stream: FAILED (crash input kept in $root/build-fuzz/)"
-	cp "$corpus"/crash-* "$corpus"/leak-* "$corpus"/timeout-* "$root/build-fuzz/" 2>/dev/null || true
-	total_fail=$((total_fail + 1))
-	status=1
-fi
+
+# Run libFuzzer target $1 for $2 seconds over seed dirs $3...; count it.
+run_fuzz() {
+	local target=$1 secs=$2 work="$corpus/$1"
+	shift 2
+	echo "== libFuzzer: $target, ${secs}s"
+	mkdir -p "$work"
+	if "$root/build-fuzz/tests/$target" -max_total_time="$secs" \
+		-max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$work/" "$work" "$@" >"$work/fuzz.log" 2>&1; then
+		tail -n 3 "$work/fuzz.log"
+		echo "$target: no crash in ${secs}s"
+		total_pass=$((total_pass + 1))
+	else
+		tail -n 40 "$work/fuzz.log"
+		echo "$target: FAILED (crash input kept in $root/build-fuzz/)"
+		cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$root/build-fuzz/" 2>/dev/null || true
+		total_fail=$((total_fail + 1))
+		status=1
+	fi
+}
+run_fuzz fuzz_bmp_stream "$fuzz_seconds" "$root"/../shared/data/bmp
+run_fuzz fuzz_records_in $((fuzz_seconds / 2))
 
 echo "tests: $total_pass passed, $total_fail failed"
 exit $status

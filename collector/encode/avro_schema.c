@@ -54,7 +54,9 @@ pcf_put(struct pcf *w, const char *fmt, ...)
 		return;
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(w->buf + w->len, w->cap - w->len, fmt, ap);
+		/* The first call has no buffer yet: measure only. */
+		n = vsnprintf(w->buf != NULL ? w->buf + w->len : NULL,
+		    w->cap - w->len, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			w->oom = true;

@@ -107,7 +107,7 @@ set_enum(struct bf_enc_rec *r, enum bf_field f, int sym)
 static void
 set_null(struct bf_enc_rec *r, enum bf_field f)
 {
-	avro_value_t v = fld(r, f), b;
+	avro_value_t v = fld(r, f), b = { NULL, NULL };
 
 	avro_value_set_branch(&v, 0, &b);
 	avro_value_set_null(&b);
@@ -116,7 +116,7 @@ set_null(struct bf_enc_rec *r, enum bf_field f)
 static avro_value_t
 set_some(struct bf_enc_rec *r, enum bf_field f)
 {
-	avro_value_t v = fld(r, f), b;
+	avro_value_t v = fld(r, f), b = { NULL, NULL };
 
 	avro_value_set_branch(&v, 1, &b);
 	return b;

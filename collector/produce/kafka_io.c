@@ -40,13 +40,15 @@ bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *schema,
 {
 	rd_kafka_headers_t *h = rd_kafka_headers_new(1);
 	rd_kafka_resp_err_t err;
+	/* The macros cast to void *; F_COPY means nothing is written. */
+	void *k = (void *)(uintptr_t)key, *v = (void *)(uintptr_t)value;
 
 	rd_kafka_header_add(h, "schema", -1, schema, -1);
 	for (;;) {
 		err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt),
 		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
-		    RD_KAFKA_V_KEY(key, key_len),
+		    RD_KAFKA_V_VALUE(v, len),
+		    RD_KAFKA_V_KEY(k, key_len),
 		    RD_KAFKA_V_HEADERS(h),
 		    RD_KAFKA_V_OPAQUE(opaque),
 		    RD_KAFKA_V_END);

@@ -39,9 +39,8 @@
 #include "listen/metrics_http.h"
 #include "produce/kafka_io.h"
 #include "emit.h"
-#include "epochs.h"
+#include "pipeline.h"
 #include "plugin_metrics.h"
-#include "records_in.h"
 
 #define MAX_SETTINGS	128
 #define MAX_KAFKA_PROPS	32
@@ -63,8 +62,7 @@ struct proc {
 	const struct bf_plugin	*plugin;
 	void			*state;
 	struct bf_host		 host;
-	struct bf_records_in	 in;
-	struct bf_epochs	 epochs;
+	struct bf_pipeline	 pipe;
 	rd_kafka_t		*routes;	/* consumer group member */
 	rd_kafka_t		*peers;		/* every partition */
 	rd_kafka_t		*out;		/* producer */
@@ -76,21 +74,10 @@ struct proc {
 	size_t			 n_kafka_props;
 	struct route_part	*parts;
 	int32_t			 n_parts;
-	uint64_t		 in_records, out_records, bad_records;
+	uint64_t		 out_records;
 	uint64_t		 out_failed, out_suppressed, replayed;
 	uint64_t		 rebalances, dropped_parts;
-	uint64_t		 plugin_ns;	/* time spent in the plugin */
-	uint64_t		 plugin_calls;
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * Records of bmp.route not processed yet, over this instance's partitions.
@@ -138,21 +125,22 @@ render_metrics(FILE *f, void *arg)
 	struct proc *p = arg;
 
 	metric(f, "bmpflow_processor_records_in_total", "counter",
-	    "Records read (bmp.route and bmp.peer).", (double)p->in_records);
+	    "Records read (bmp.route and bmp.peer).", (double)p->pipe.records);
 	metric(f, "bmpflow_processor_records_out_total", "counter",
 	    "Records the plugin emitted.", (double)p->out_records);
 	metric(f, "bmpflow_processor_records_stale_total", "counter",
 	    "Records of closed peer epochs, not given to the plugin.",
-	    (double)p->epochs.dropped);
+	    (double)p->pipe.epochs.dropped);
 	metric(f, "bmpflow_processor_records_bad_total", "counter",
-	    "Undecodable records.", (double)p->bad_records);
+	    "Undecodable records.", (double)p->pipe.bad);
 	metric(f, "bmpflow_processor_output_failures_total", "counter",
 	    "Outputs Kafka did not accept.", (double)p->out_failed);
 	metric(f, "bmpflow_processor_lag_records", "gauge",
 	    "bmp.route records not read yet.", (double)route_lag(p));
 	metric(f, "bmpflow_processor_plugin_seconds_per_call", "gauge",
-	    "Mean plugin time per call.", p->plugin_calls ?
-	    (double)p->plugin_ns / 1e9 / (double)p->plugin_calls : 0.0);
+	    "Mean plugin time per call.", p->pipe.plugin_calls ?
+	    (double)p->pipe.plugin_ns / 1e9 /
+	    (double)p->pipe.plugin_calls : 0.0);
 	metric(f, "bmpflow_processor_records_replayed_total", "counter",
 	    "bmp.route records read again to rebuild the state of a newly "
 	    "assigned partition.", (double)p->replayed);
@@ -269,57 +257,16 @@ sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 	p->out_records++;
 }
 
-/* Deliver one bmp.route or bmp.peer record through the epoch rule. */
+/* One bmp.route or bmp.peer record through the pipeline. */
 static void
 handle(struct proc *p, const rd_kafka_message_t *m)
 {
 	char err[256];
-	int kind = bf_records_in_decode(&p->in, m->payload, m->len, err,
-	    sizeof(err));
 
-	p->in_records++;
-	if (kind < 0) {
-		p->bad_records++;
+	if (bf_pipeline_record(&p->pipe, m->payload, m->len, m->partition, err,
+	    sizeof(err)) < 0)
 		bf_log(BF_LOG_WARN, "%s [%" PRId32 "] offset %" PRId64 ": %s",
 		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, err);
-		return;
-	}
-	if (kind == BF_IN_PEER) {
-		if (bf_epochs_peer(&p->epochs, p->in.peer_key, p->in.peer.epoch,
-		    p->in.peer.up) != BF_EPOCH_DROP) {
-			uint64_t t0 = mono_ns();
-
-			p->plugin->on_peer(p->state, &p->in.peer);
-			p->plugin_ns += mono_ns() - t0;
-			p->plugin_calls++;
-		}
-		return;
-	}
-	p->in.route.partition = m->partition;
-	switch (bf_epochs_route(&p->epochs, p->in.peer_key, p->in.route.epoch)) {
-	case BF_EPOCH_DROP:
-		return;
-	case BF_EPOCH_OPEN_DELIVER: {
-		/* The route's Peer Up is late: open its epoch for the plugin. */
-		struct bf_peer_event up = {
-			.peer = p->in.route.peer, .epoch = p->in.route.epoch,
-			.up = true, .bmp_time_us = p->in.route.bmp_time_us,
-			.collector_time_us = p->in.route.collector_time_us,
-		};
-
-		p->plugin->on_peer(p->state, &up);
-		break;
-	}
-	case BF_EPOCH_DELIVER:
-		break;
-	}
-	{
-		uint64_t t0 = mono_ns();
-
-		p->plugin->on_route(p->state, &p->in.route);
-		p->plugin_ns += mono_ns() - t0;
-		p->plugin_calls++;
-	}
 }
 
 static const struct bf_plugin *
@@ -755,9 +702,9 @@ main(int argc, char **argv)
 		    p.plugin->output_schema);
 	snprintf(p.route_topic, sizeof(p.route_topic), "%sroute", o.prefix);
 	bf_plugin_metrics_init(&p.metrics, p.plugin->name);
-	if (bf_records_in_init(&p.in, o.schema_dir, err, sizeof(err)) < 0 ||
-	    bf_host_init(&p.host, o.schema_dir, p.plugin->output_schema, sink, &p,
-	    err, sizeof(err)) < 0 || bf_epochs_init(&p.epochs) < 0) {
+	if (bf_pipeline_init(&p.pipe, p.plugin, o.schema_dir, err,
+	    sizeof(err)) < 0 || bf_host_init(&p.host, o.schema_dir,
+	    p.plugin->output_schema, sink, &p, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bmpflow-processor: %s\n", err);
 		return 1;
 	}
@@ -765,6 +712,7 @@ main(int argc, char **argv)
 	/* Settings are checked before anything connects anywhere. */
 	p.state = p.plugin->init(&p.host, o.settings, o.n_set, err,
 	    sizeof(err));
+	p.pipe.state = p.state;
 	if (p.state == NULL) {
 		fprintf(stderr, "bmpflow-processor: plugin %s: %s\n",
 		    p.plugin->name, err);
@@ -856,7 +804,7 @@ main(int argc, char **argv)
 	}
 	bf_log(BF_LOG_INFO, "stopping: %" PRIu64 " records in, %" PRIu64
 	    " out, %" PRIu64 " undecodable, %" PRIu64 " stale by epoch",
-	    p.in_records, p.out_records, p.bad_records, p.epochs.dropped);
+	    p.pipe.records, p.out_records, p.pipe.bad, p.pipe.epochs.dropped);
 	tick_commit(&p, true);
 	/* Closing revokes the partitions: that commits, through the plugin. */
 	rd_kafka_consumer_close(p.routes);
@@ -874,7 +822,6 @@ main(int argc, char **argv)
 	bf_host_free(&p.host);
 	bf_plugin_metrics_free(&p.metrics);
 	free(p.parts);
-	bf_records_in_free(&p.in);
-	bf_epochs_free(&p.epochs);
+	bf_pipeline_free(&p.pipe);
 	return p.out_failed ? 1 : 0;
 }

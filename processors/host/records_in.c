@@ -1,5 +1,9 @@
 /*
- * records_in.c: Avro records → plugin structs, through avro-c.
+ * records_in.c: Avro records → plugin structs.
+ *
+ * The record body is scanned in place (avro_scan.h): the fields plugins
+ * get are read, every other field is stepped over, nothing is allocated.
+ * Strings are copied NUL-terminated into the decoder's own buffer.
  */
 #include "records_in.h"
 
@@ -31,6 +35,20 @@ static const char *const in_names[I_COUNT] = {
 
 static const char *const kind_schema[BF_IN_KINDS] = { "route", "peer" };
 
+/* What one record's scan found, by enum in_field. */
+struct scanned {
+	bool		 has[I_COUNT];
+	int64_t		 num[I_COUNT];
+	const char	*str[I_COUNT];
+};
+
+static bool
+wanted(int kind, int f)
+{
+	return f < I_ACTION || (kind == BF_IN_ROUTE ? f <= I_OTC :
+	    f >= I_EVENT);
+}
+
 int
 bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
     size_t errlen)
@@ -38,29 +56,45 @@ bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
 	memset(d, 0, sizeof(*d));
 	for (int k = 0; k < BF_IN_KINDS; k++) {
 		struct bf_in_schema *in = &d->in[k];
+		avro_schema_t s;
 
+		errbuf[0] = '\0';
 		if (bf_schema_load(&in->sch, dir, kind_schema[k], errbuf,
 		    errlen) < 0 ||
-		    avro_generic_value_new(in->sch.iface, &in->v) != 0) {
-			bf_records_in_free(d);
+		    (in->scan = bf_scan_compile(in->sch.schema)) == NULL ||
+		    in->scan->n > BF_IN_MAX_FIELDS) {
 			if (errbuf[0] == '\0')
-				snprintf(errbuf, errlen, "%s", avro_strerror());
+				snprintf(errbuf, errlen, "%s/%s.avsc: cannot "
+				    "compile", dir, kind_schema[k]);
+			bf_records_in_free(d);
 			return -1;
 		}
+		memset(in->field_of, -1, sizeof(in->field_of));
 		for (int f = 0; f < I_COUNT; f++) {
-			avro_value_t child;
-			size_t i;
-			bool needed = f < I_ACTION || (k == BF_IN_ROUTE ?
-			    f <= I_OTC : f >= I_EVENT);
+			int i = avro_schema_record_field_get_index(in->sch.schema,
+			    in_names[f]);
 
-			in->idx[f] = avro_value_get_by_name(&in->v, in_names[f],
-			    &child, &i) == 0 ? (int)i : -1;
-			if (needed && in->idx[f] < 0) {
+			if (!wanted(k, f))
+				continue;
+			if (i < 0) {
 				snprintf(errbuf, errlen, "%s/%s.avsc has no field "
 				    "%s", dir, kind_schema[k], in_names[f]);
 				bf_records_in_free(d);
 				return -1;
 			}
+			in->field_of[i] = (int8_t)f;
+		}
+		/* Where the Role capability sits in the OPEN records. */
+		in->open_role = -1;
+		s = avro_schema_record_field_get(in->sch.schema, "sent_open");
+		for (size_t b = 0; s != NULL && avro_typeof(s) == AVRO_UNION &&
+		    b < avro_schema_union_size(s); b++) {
+			avro_schema_t r = avro_schema_union_branch(s, (int)b);
+
+			if (avro_typeof(r) == AVRO_RECORD)
+				in->open_role =
+				    avro_schema_record_field_get_index(r,
+				    "role");
 		}
 	}
 	return 0;
@@ -70,239 +104,243 @@ void
 bf_records_in_free(struct bf_records_in *d)
 {
 	for (int k = 0; k < BF_IN_KINDS; k++) {
-		if (d->in[k].sch.iface != NULL) {
-			if (d->in[k].v.self != NULL)
-				avro_value_decref(&d->in[k].v);
+		bf_scan_free(d->in[k].scan);
+		if (d->in[k].sch.schema != NULL)
 			bf_schema_free(&d->in[k].sch);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+/* A string value, copied NUL-terminated into d->strs. */
+static int
+scan_str(struct bf_records_in *d, struct bf_cur *c, const char **out)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (bf_scan_bytes(c, &p, &n) < 0 || d->strs_used + n + 1 >
+	    sizeof(d->strs))
+		return -1;
+	memcpy(d->strs + d->strs_used, p, n);
+	d->strs[d->strs_used + n] = '\0';
+	*out = d->strs + d->strs_used;
+	d->strs_used += n + 1;
+	return 0;
+}
+
+/* Up to max decimal numbers separated by ':' ("65001:100"); count read. */
+static size_t
+colon_numbers(const uint8_t *p, size_t n, uint32_t *out, size_t max)
+{
+	size_t k = 0, i = 0;
+
+	while (k < max && i < n) {
+		uint64_t v = 0;
+		size_t start = i;
+
+		while (i < n && p[i] >= '0' && p[i] <= '9' && v <= UINT32_MAX)
+			v = v * 10 + (uint64_t)(p[i++] - '0');
+		if (i == start || v > UINT32_MAX)
+			return 0;
+		out[k++] = (uint32_t)v;
+		if (i < n && p[i++] != ':')
+			return 0;
+	}
+	return i == n ? k : 0;
+}
+
+/* The items of an array field; item() reads one. */
+static int
+scan_array(struct bf_records_in *d, struct bf_cur *c, int f)
+{
+	struct bf_route *r = &d->route;
+	int64_t count, x;
+
+	for (;;) {
+		if (bf_scan_block(c, &count) < 0 || (uint64_t)count > cur_len(c))
+			return -1;
+		if (count == 0)
+			return 0;
+		while (count-- > 0) {
+			const uint8_t *p;
+			size_t n;
+			uint32_t v[3];
+
+			if (f == I_AS_PATH) {
+				if (bf_scan_long(c, &x) < 0)
+					return -1;
+				if (r->as_path_count < BF_IN_MAX_ASNS)
+					d->asns[r->as_path_count++] =
+					    (uint32_t)x;
+				continue;
+			}
+			if (bf_scan_bytes(c, &p, &n) < 0)
+				return -1;
+			if (f == I_COMMUNITIES && r->n_communities <
+			    BF_IN_MAX_COMMUNITIES &&
+			    colon_numbers(p, n, v, 2) == 2 && v[1] <= 0xffff)
+				d->communities[r->n_communities++] =
+				    v[0] << 16 | v[1];
+			if (f == I_LARGE && r->n_large_communities <
+			    BF_IN_MAX_COMMUNITIES &&
+			    colon_numbers(p, n, v, 3) == 3)
+				d->large[r->n_large_communities++] =
+				    (struct bf_large_community){ v[0], v[1],
+				    v[2] };
 		}
 	}
 }
 
-/* Field f, with a ["null", T] union resolved: false when null. */
-static bool
-field(struct bf_in_schema *in, int f, avro_value_t *out)
+/* The role field of an OPEN record (n), into *role; other fields skipped. */
+static int
+scan_open(struct bf_records_in *d, const struct bf_in_schema *in,
+    const struct bf_scan_node *n, struct bf_cur *c, const char **role)
 {
-	avro_value_get_by_index(&in->v, (size_t)in->idx[f], out, NULL);
-	if (avro_value_get_type(out) == AVRO_UNION) {
-		avro_value_t b;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct bf_scan_node *b;
 
-		avro_value_get_current_branch(out, &b);
-		*out = b;
+		if ((int)i != in->open_role) {
+			if (bf_scan_skip(n->child[i], c) < 0)
+				return -1;
+			continue;
+		}
+		if ((b = bf_scan_branch(n->child[i], c)) == NULL)
+			return -1;
+		if (b->kind == BF_SCAN_BYTES) {
+			if (scan_str(d, c, role) < 0)
+				return -1;
+		} else if (bf_scan_skip(b, c) < 0)
+			return -1;
 	}
-	return avro_value_get_type(out) != AVRO_NULL;
+	return 0;
 }
 
-static const char *
-str(struct bf_in_schema *in, int f)
+/* One record body: the wanted top-level fields into sc. */
+static int
+scan(struct bf_records_in *d, const struct bf_in_schema *in,
+    struct bf_cur *c, struct scanned *sc)
 {
-	avro_value_t v;
-	const char *s = NULL;
-	size_t n;
+	for (size_t i = 0; i < in->scan->n; i++) {
+		const struct bf_scan_node *n = in->scan->child[i];
+		int f = in->field_of[i];
+		uint8_t b;
 
-	if (!field(in, f, &v) || avro_value_get_string(&v, &s, &n) != 0)
-		return NULL;
-	return s;
-}
-
-static bool
-num(struct bf_in_schema *in, int f, int64_t *out)
-{
-	avro_value_t v;
-	int32_t i;
-	int b;
-
-	*out = 0;
-	if (!field(in, f, &v))
-		return false;
-	switch (avro_value_get_type(&v)) {
-	case AVRO_INT64:
-		return avro_value_get_long(&v, out) == 0;
-	case AVRO_INT32:
-		if (avro_value_get_int(&v, &i) != 0)
-			return false;
-		*out = i;
-		return true;
-	case AVRO_ENUM:
-		if (avro_value_get_enum(&v, &b) != 0)
-			return false;
-		*out = b;
-		return true;
-	case AVRO_BOOLEAN:
-		if (avro_value_get_boolean(&v, &b) != 0)
-			return false;
-		*out = b;
-		return true;
-	default:
-		return false;
+		if (f < 0) {
+			if (bf_scan_skip(n, c) < 0)
+				return -1;
+			continue;
+		}
+		if ((n = bf_scan_branch(n, c)) == NULL)
+			return -1;
+		sc->has[f] = n->kind != BF_SCAN_NULL;
+		switch (n->kind) {
+		case BF_SCAN_NULL:
+			break;
+		case BF_SCAN_INT:
+			if (bf_scan_long(c, &sc->num[f]) < 0)
+				return -1;
+			break;
+		case BF_SCAN_BOOL:
+			if (cur_get_u8(c, &b) < 0)
+				return -1;
+			sc->num[f] = b != 0;
+			break;
+		case BF_SCAN_BYTES:
+			if (scan_str(d, c, &sc->str[f]) < 0)
+				return -1;
+			break;
+		case BF_SCAN_ARRAY:
+			if (scan_array(d, c, f) < 0)
+				return -1;
+			break;
+		case BF_SCAN_RECORD:
+			if (scan_open(d, in, n, c, &sc->str[f]) < 0)
+				return -1;
+			break;
+		default:
+			if (bf_scan_skip(n, c) < 0)
+				return -1;
+		}
 	}
+	return cur_len(c) == 0 ? 0 : -1;
 }
 
 static void
-peer_id(struct bf_records_in *d, struct bf_in_schema *in,
+peer_id(struct bf_records_in *d, const struct scanned *sc,
     struct bf_peer_id *p, uint64_t *epoch, int64_t *bmp_us, int64_t *rx_us)
 {
-	int64_t x;
-	const char *rd;
-
-	p->router = str(in, I_ROUTER);
-	p->peer = str(in, I_PEER);
-	p->peer_rd = str(in, I_PEER_RD);
-	num(in, I_PEER_AS, &x);
-	p->peer_as = (uint32_t)x;
-	num(in, I_RIB, &x);
-	p->rib = (enum bf_plugin_rib)x;
-	num(in, I_POST_POLICY, &x);
-	p->post_policy = x != 0;
-	num(in, I_EPOCH, &x);
-	*epoch = (uint64_t)x;
-	num(in, I_BMP_TIME, bmp_us);
-	num(in, I_COLLECTOR_TIME, rx_us);
-	num(in, I_PEER_TYPE, &x);
-	rd = p->peer_rd != NULL ? p->peer_rd : "";
-	snprintf(d->peer_key, sizeof(d->peer_key), "%s|%lld|%s|%s",
-	    p->router ? p->router : "", (long long)x, p->peer ? p->peer : "",
-	    rd);
+	p->router = sc->str[I_ROUTER] ? sc->str[I_ROUTER] : "";
+	p->peer = sc->str[I_PEER] ? sc->str[I_PEER] : "";
+	p->peer_rd = sc->str[I_PEER_RD];
+	p->peer_as = (uint32_t)sc->num[I_PEER_AS];
+	p->rib = (enum bf_plugin_rib)sc->num[I_RIB];
+	p->post_policy = sc->num[I_POST_POLICY] != 0;
+	*epoch = (uint64_t)sc->num[I_EPOCH];
+	*bmp_us = sc->num[I_BMP_TIME];
+	*rx_us = sc->num[I_COLLECTOR_TIME];
+	snprintf(d->peer_key, sizeof(d->peer_key), "%s|%lld|%s|%s", p->router,
+	    (long long)sc->num[I_PEER_TYPE], p->peer,
+	    p->peer_rd != NULL ? p->peer_rd : "");
 }
 
-/* Array field f of longs into out[max]; returns the count kept. */
-static uint32_t
-longs(struct bf_in_schema *in, int f, uint32_t *out, size_t max)
+static void
+fill_route(struct bf_records_in *d, const struct scanned *sc)
 {
-	avro_value_t arr, el;
-	size_t n = 0, k = 0;
-
-	if (!field(in, f, &arr) || avro_value_get_size(&arr, &n) != 0)
-		return 0;
-	for (size_t i = 0; i < n && k < max; i++) {
-		int64_t x;
-
-		if (avro_value_get_by_index(&arr, i, &el, NULL) == 0 &&
-		    avro_value_get_long(&el, &x) == 0)
-			out[k++] = (uint32_t)x;
-	}
-	return (uint32_t)k;
-}
-
-static int
-decode_route(struct bf_records_in *d)
-{
-	struct bf_in_schema *in = &d->in[BF_IN_ROUTE];
 	struct bf_route *r = &d->route;
-	avro_value_t arr, el;
-	size_t n = 0;
-	int64_t x;
-	char addr[64];
 	const char *slash;
+	char addr[64];
 
-	memset(r, 0, sizeof(*r));
-	peer_id(d, in, &r->peer, &r->epoch, &r->bmp_time_us,
+	peer_id(d, sc, &r->peer, &r->epoch, &r->bmp_time_us,
 	    &r->collector_time_us);
-	num(in, I_ACTION, &x);
-	r->withdraw = x == 1;
-	num(in, I_AFI, &x);
-	r->family = x == 2 ? 6 : 4;
-	r->prefix = str(in, I_PREFIX);
-	num(in, I_PREFIX_LEN, &x);
-	r->prefix_len = (uint8_t)x;
+	r->withdraw = sc->num[I_ACTION] == 1;
+	r->family = sc->num[I_AFI] == 2 ? 6 : 4;
+	r->prefix = sc->str[I_PREFIX];
+	r->prefix_len = (uint8_t)sc->num[I_PREFIX_LEN];
 	if (r->prefix != NULL && (slash = strchr(r->prefix, '/')) != NULL &&
 	    (size_t)(slash - r->prefix) < sizeof(addr)) {
 		memcpy(addr, r->prefix, (size_t)(slash - r->prefix));
 		addr[slash - r->prefix] = '\0';
 		inet_pton(r->family == 6 ? AF_INET6 : AF_INET, addr, r->addr);
 	}
-	r->rd = str(in, I_RD);
-	r->has_path_id = num(in, I_PATH_ID, &x);
-	r->path_id = (uint32_t)x;
+	r->rd = sc->str[I_RD];
+	r->has_path_id = sc->has[I_PATH_ID];
+	r->path_id = (uint32_t)sc->num[I_PATH_ID];
 	r->as_path = d->asns;
-	r->as_path_count = longs(in, I_AS_PATH, d->asns, BF_IN_MAX_ASNS);
-	num(in, I_AS_PATH_LEN, &x);
-	r->as_path_len = (uint32_t)x;
-	r->has_origin_as = num(in, I_ORIGIN_AS, &x);
-	r->origin_as = (uint32_t)x;
-	r->next_hop = str(in, I_NEXT_HOP);
-	r->has_med = num(in, I_MED, &x);
-	r->med = (uint32_t)x;
-	r->has_local_pref = num(in, I_LOCAL_PREF, &x);
-	r->local_pref = (uint32_t)x;
-	r->has_otc = num(in, I_OTC, &x);
-	r->otc = (uint32_t)x;
+	r->as_path_len = (uint32_t)sc->num[I_AS_PATH_LEN];
+	r->has_origin_as = sc->has[I_ORIGIN_AS];
+	r->origin_as = (uint32_t)sc->num[I_ORIGIN_AS];
+	r->next_hop = sc->str[I_NEXT_HOP];
+	r->has_med = sc->has[I_MED];
+	r->med = (uint32_t)sc->num[I_MED];
+	r->has_local_pref = sc->has[I_LOCAL_PREF];
+	r->local_pref = (uint32_t)sc->num[I_LOCAL_PREF];
+	r->has_otc = sc->has[I_OTC];
+	r->otc = (uint32_t)sc->num[I_OTC];
 	r->communities = d->communities;
-	if (field(in, I_COMMUNITIES, &arr) &&
-	    avro_value_get_size(&arr, &n) == 0) {
-		for (size_t i = 0; i < n && r->n_communities <
-		    BF_IN_MAX_COMMUNITIES; i++) {
-			const char *s;
-			size_t sz;
-			unsigned hi, lo;
-
-			if (avro_value_get_by_index(&arr, i, &el, NULL) == 0 &&
-			    avro_value_get_string(&el, &s, &sz) == 0 &&
-			    sscanf(s, "%u:%u", &hi, &lo) == 2)
-				d->communities[r->n_communities++] =
-				    hi << 16 | (lo & 0xffff);
-		}
-	}
 	r->large_communities = d->large;
-	if (field(in, I_LARGE, &arr) && avro_value_get_size(&arr, &n) == 0) {
-		for (size_t i = 0; i < n && r->n_large_communities <
-		    BF_IN_MAX_COMMUNITIES; i++) {
-			struct bf_large_community *lc =
-			    &d->large[r->n_large_communities];
-			const char *s;
-			size_t sz;
-
-			if (avro_value_get_by_index(&arr, i, &el, NULL) == 0 &&
-			    avro_value_get_string(&el, &s, &sz) == 0 &&
-			    sscanf(s, "%u:%u:%u", &lc->global, &lc->local1,
-			    &lc->local2) == 3)
-				r->n_large_communities++;
-		}
-	}
-	return BF_IN_ROUTE;
 }
 
-/* The BGP Role capability (RFC 9234) of a Peer Up's OPEN, or NULL. */
-static const char *
-open_role(struct bf_in_schema *in, int f)
+static void
+fill_peer(struct bf_records_in *d, const struct scanned *sc)
 {
-	avro_value_t open, role, b;
-	const char *s = NULL;
-	size_t n;
-
-	if (!field(in, f, &open) ||
-	    avro_value_get_by_name(&open, "role", &role, NULL) != 0 ||
-	    avro_value_get_current_branch(&role, &b) != 0 ||
-	    avro_value_get_type(&b) != AVRO_STRING ||
-	    avro_value_get_string(&b, &s, &n) != 0)
-		return NULL;
-	return s;
-}
-
-static int
-decode_peer(struct bf_records_in *d)
-{
-	struct bf_in_schema *in = &d->in[BF_IN_PEER];
 	struct bf_peer_event *e = &d->peer;
-	int64_t x;
 
-	memset(e, 0, sizeof(*e));
-	peer_id(d, in, &e->peer, &e->epoch, &e->bmp_time_us,
+	peer_id(d, sc, &e->peer, &e->epoch, &e->bmp_time_us,
 	    &e->collector_time_us);
-	num(in, I_EVENT, &x);
-	e->up = x == 0;
-	e->down_reason = e->up ? NULL : str(in, I_DOWN_REASON);
-	e->local_role = open_role(in, I_SENT_OPEN);
-	e->peer_role = open_role(in, I_RECEIVED_OPEN);
-	return BF_IN_PEER;
+	e->up = sc->num[I_EVENT] == 0;
+	e->down_reason = e->up ? NULL : sc->str[I_DOWN_REASON];
+	e->local_role = e->up ? sc->str[I_SENT_OPEN] : NULL;
+	e->peer_role = e->up ? sc->str[I_RECEIVED_OPEN] : NULL;
 }
 
 int
 bf_records_in_decode(struct bf_records_in *d, const uint8_t *p, size_t n,
     char *errbuf, size_t errlen)
 {
+	struct scanned sc;
+	struct bf_cur c;
 	uint64_t fp;
-	avro_reader_t rd;
-	int k, rc;
+	int k;
 
 	if (bf_single_object_fingerprint(p, n, &fp) < 0) {
 		snprintf(errbuf, errlen, "not an Avro single-object record");
@@ -316,19 +354,22 @@ bf_records_in_decode(struct bf_records_in *d, const uint8_t *p, size_t n,
 		    (unsigned long long)fp);
 		return -1;
 	}
-	rd = avro_reader_memory((const char *)p + BF_SINGLE_OBJECT_HDR,
-	    (int64_t)(n - BF_SINGLE_OBJECT_HDR));
-	if (rd == NULL) {
-		snprintf(errbuf, errlen, "out of memory");
+	c = cur_make(p, n);
+	cur_skip(&c, BF_SINGLE_OBJECT_HDR);
+	memset(&sc, 0, sizeof(sc));
+	d->strs_used = 0;
+	if (k == BF_IN_ROUTE)
+		memset(&d->route, 0, sizeof(d->route));
+	else
+		memset(&d->peer, 0, sizeof(d->peer));
+	if (scan(d, &d->in[k], &c, &sc) < 0) {
+		snprintf(errbuf, errlen, "bad %s record: truncated or malformed "
+		    "at byte %zu", kind_schema[k], n - cur_len(&c));
 		return -1;
 	}
-	avro_value_reset(&d->in[k].v);
-	rc = avro_value_read(rd, &d->in[k].v);
-	avro_reader_free(rd);
-	if (rc != 0) {
-		snprintf(errbuf, errlen, "bad %s record: %s", kind_schema[k],
-		    avro_strerror());
-		return -1;
-	}
-	return k == BF_IN_ROUTE ? decode_route(d) : decode_peer(d);
+	if (k == BF_IN_ROUTE)
+		fill_route(d, &sc);
+	else
+		fill_peer(d, &sc);
+	return k;
 }

@@ -1,7 +1,8 @@
 /*
  * records_in.h: bmp.route and bmp.peer records (Avro single-object
  * encoding) → the plain structs of bmpflow/plugin.h.  One decoder per
- * thread; what a call returns is valid until the next call.
+ * thread; what a call returns is valid until the next call.  Records of
+ * other schema versions (fingerprints) are refused.
  */
 #ifndef BF_RECORDS_IN_H
 #define BF_RECORDS_IN_H
@@ -11,9 +12,11 @@
 
 #include "bmpflow/plugin.h"
 #include "encode/avro_schema.h"
+#include "avro_scan.h"
 
 #define BF_IN_MAX_ASNS		4096
 #define BF_IN_MAX_COMMUNITIES	1024
+#define BF_IN_MAX_FIELDS	64	/* top-level fields of a schema */
 
 enum bf_in_kind {
 	BF_IN_ROUTE,
@@ -22,9 +25,11 @@ enum bf_in_kind {
 };
 
 struct bf_in_schema {
-	struct bf_schema	sch;
-	avro_value_t		v;
-	int			idx[32];	/* field positions by use */
+	struct bf_schema	 sch;
+	struct bf_scan_node	*scan;
+	int8_t			 field_of[BF_IN_MAX_FIELDS];	/* by position:
+						 * what it is, -1 unused */
+	int			 open_role;	/* in BgpOpen, -1 none */
 };
 
 struct bf_records_in {
@@ -35,6 +40,8 @@ struct bf_records_in {
 	uint32_t		communities[BF_IN_MAX_COMMUNITIES];
 	struct bf_large_community large[BF_IN_MAX_COMMUNITIES];
 	char			peer_key[512];	/* router|type|peer|rd */
+	char			strs[8192];	/* the record's strings */
+	size_t			strs_used;
 };
 
 /* Load route.avsc and peer.avsc from dir.  0, or -1 with errbuf. */

@@ -27,9 +27,8 @@
 
 #include "bmpflow/plugin.h"
 #include "emit.h"
-#include "epochs.h"
+#include "pipeline.h"
 #include "prefix_health/prefix_health.h"
-#include "records_in.h"
 
 const struct bf_plugin *bmpflow_plugin_descriptor(void);
 
@@ -100,50 +99,11 @@ sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 	sink_bytes += len;
 }
 
-/* One record through decode, the epoch rule and the plugin. */
-static void
-one(struct bf_records_in *in, struct bf_epochs *ep,
-    const struct bf_plugin *pl, void *st, const uint8_t *p, size_t n,
-    struct run *r)
-{
-	char err[256];
-	int kind = bf_records_in_decode(in, p, n, err, sizeof(err));
-
-	if (kind < 0) {
-		r->bad++;
-		return;
-	}
-	if (kind == BF_IN_PEER) {
-		if (bf_epochs_peer(ep, in->peer_key, in->peer.epoch,
-		    in->peer.up) != BF_EPOCH_DROP)
-			pl->on_peer(st, &in->peer);
-		return;
-	}
-	switch (bf_epochs_route(ep, in->peer_key, in->route.epoch)) {
-	case BF_EPOCH_DROP:
-		r->stale++;
-		return;
-	case BF_EPOCH_OPEN_DELIVER: {
-		struct bf_peer_event up = {
-			.peer = in->route.peer, .epoch = in->route.epoch,
-			.up = true, .bmp_time_us = in->route.bmp_time_us,
-			.collector_time_us = in->route.collector_time_us,
-		};
-		pl->on_peer(st, &up);
-		break;
-	}
-	case BF_EPOCH_DELIVER:
-		break;
-	}
-	pl->on_route(st, &in->route);
-}
-
 static int
 bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 {
 	const struct bf_plugin *pl = bmpflow_plugin_descriptor();
-	struct bf_records_in *in = calloc(1, sizeof(*in));
-	struct bf_epochs ep;
+	struct bf_pipeline *pipe = calloc(1, sizeof(*pipe));
 	struct bf_host host;
 	char err[256];
 	double t0, c0, last_tick;
@@ -151,10 +111,9 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 	void *st;
 
 	memset(r, 0, sizeof(*r));
-	if (in == NULL || bf_records_in_init(in, schemas, err,
+	if (pipe == NULL || bf_pipeline_init(pipe, pl, schemas, err,
 	    sizeof(err)) < 0 || bf_host_init(&host, schemas,
-	    pl->output_schema, sink, NULL, err, sizeof(err)) < 0 ||
-	    bf_epochs_init(&ep) < 0) {
+	    pl->output_schema, sink, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "init: %s\n", err);
 		return -1;
 	}
@@ -165,7 +124,7 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 			const uint8_t *q = bl[i].buf + off;
 			uint32_t n = (uint32_t)q[0] << 24 |
 			    (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
-			if (bf_records_in_decode(in, q + 4, n, err,
+			if (bf_records_in_decode(&pipe->in, q + 4, n, err,
 			    sizeof(err)) < 0)
 				r->bad++;
 			off += 4 + n;
@@ -176,6 +135,7 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 		fprintf(stderr, "plugin init: %s\n", err);
 		return -1;
 	}
+	pipe->state = st;
 	sink_n = sink_bytes = 0;
 	r->bad = 0;
 	t0 = last_tick = now_s(CLOCK_MONOTONIC);
@@ -185,7 +145,8 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 			const uint8_t *q = bl[i].buf + off;
 			uint32_t n = (uint32_t)q[0] << 24 |
 			    (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
-			one(in, &ep, pl, st, q + 4, n, r);
+			bf_pipeline_record(pipe, q + 4, n, 0, err,
+			    sizeof(err));
 			off += 4 + n;
 			if ((k & 1023) == 0) {
 				double t = now_s(CLOCK_MONOTONIC);
@@ -207,11 +168,12 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 	r->routes = ph_routes_held(st);
 	r->out = sink_n;
 	r->out_bytes = sink_bytes;
+	r->bad = pipe->bad;
+	r->stale = pipe->epochs.dropped;
 	pl->fini(st);
 	bf_host_free(&host);
-	bf_epochs_free(&ep);
-	bf_records_in_free(in);
-	free(in);
+	bf_pipeline_free(pipe);
+	free(pipe);
 	return 0;
 }
 

@@ -535,6 +535,9 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	ck_assert_int_eq(in.route.collector_time_us, 99);
 	ck_assert_int_eq(in.route.bmp_time_us, 1600000000000100LL);
 	ck_assert_str_eq(in.peer_key, "10.0.0.1|0|192.0.2.1|");
+	for (size_t cut = 0; cut < r->value_len; cut++)
+		ck_assert_int_eq(bf_records_in_decode(&in, r->value, cut, err,
+		    sizeof(err)), -1);
 
 	/* Not a record: a clear error, nothing decoded. */
 	ck_assert_int_eq(bf_records_in_decode(&in, (const uint8_t *)"xy", 2,
@@ -548,6 +551,20 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	    sizeof(err)), BF_IN_PEER);
 	ck_assert_str_eq(in.peer.local_role, "provider");
 	ck_assert_str_eq(in.peer.peer_role, "customer");
+	/* Cut at every length, or with a byte more: refused, saying where. */
+	for (size_t cut = 0; cut < r->value_len; cut++)
+		ck_assert_int_eq(bf_records_in_decode(&in, r->value, cut, err,
+		    sizeof(err)), -1);
+	{
+		uint8_t longer[4096];
+
+		ck_assert_uint_lt(r->value_len, sizeof(longer));
+		memcpy(longer, r->value, r->value_len);
+		longer[r->value_len] = 0;
+		ck_assert_int_eq(bf_records_in_decode(&in, longer,
+		    r->value_len + 1, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, "bad peer record") != NULL, "%s", err);
+	}
 	bf_records_in_free(&in);
 }
 END_TEST
