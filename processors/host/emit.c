@@ -1,5 +1,10 @@
 /*
- * emit.c: bf_emit_* on an avro-c generic value of the output schema.
+ * emit.c: bf_emit_* in Avro binary encoding, without avro-c values.
+ *
+ * Each bf_emit_* encodes its value at once into the record's value area;
+ * bf_emit_end writes the fields in schema order, with the null branch or
+ * the type's zero for fields the plugin did not set.  Field names are
+ * found through a hash table built from the schema at start.
  */
 #include "emit.h"
 
@@ -10,25 +15,153 @@
 
 #define EMIT_BUF_INIT	4096
 
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* Make room for n more bytes in (*p, *len, *cap); -1 when out of memory. */
+static int
+reserve(uint8_t **p, size_t len, size_t *cap, size_t n)
+{
+	size_t c = *cap ? *cap : EMIT_BUF_INIT;
+	uint8_t *np;
+
+	if (len + n <= *cap)
+		return 0;
+	while (c < len + n)
+		c *= 2;
+	if ((np = realloc(*p, c)) == NULL)
+		return -1;
+	*p = np;
+	*cap = c;
+	return 0;
+}
+
+/* Zigzag varint of v at out; returns its length (at most 10). */
+static size_t
+varint(uint8_t *out, int64_t v)
+{
+	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	size_t n = 0;
+
+	while (z >= 0x80) {
+		out[n++] = (uint8_t)(z | 0x80);
+		z >>= 7;
+	}
+	out[n++] = (uint8_t)z;
+	return n;
+}
+
+/* The kind a schema type maps to; -1 when plugins cannot set it. */
+static int
+kind_of(avro_schema_t s)
+{
+	switch (avro_typeof(s)) {
+	case AVRO_STRING:
+		return BF_OUT_STRING;
+	case AVRO_INT32:
+	case AVRO_INT64:
+		return BF_OUT_LONG;
+	case AVRO_DOUBLE:
+		return BF_OUT_DOUBLE;
+	case AVRO_FLOAT:
+		return BF_OUT_FLOAT;
+	case AVRO_BOOLEAN:
+		return BF_OUT_BOOL;
+	case AVRO_ARRAY:
+		switch (avro_typeof(avro_schema_array_items(s))) {
+		case AVRO_STRING:
+			return BF_OUT_STRING_ARRAY;
+		case AVRO_INT32:
+		case AVRO_INT64:
+			return BF_OUT_LONG_ARRAY;
+		default:
+			return -1;
+		}
+	default:
+		return -1;
+	}
+}
+
+/* Field i of the output record schema s; 0, or -1 with why. */
+static int
+field_init(struct bf_out_field *f, avro_schema_t s, size_t i, char *errbuf,
+    size_t errlen)
+{
+	avro_schema_t t = avro_schema_record_field_get_by_index(s, (int)i);
+	const char *name = avro_schema_record_field_name(s, (int)i);
+	int k = -1;
+
+	if (avro_typeof(t) == AVRO_UNION && avro_schema_union_size(t) == 2) {
+		for (int b = 0; b < 2; b++) {
+			avro_schema_t bs = avro_schema_union_branch(t, b);
+
+			if (avro_typeof(bs) == AVRO_NULL)
+				f->null_branch = b;
+			else {
+				f->value_branch = b;
+				k = kind_of(bs);
+			}
+		}
+		f->nullable = f->null_branch != f->value_branch;
+	} else
+		k = kind_of(t);
+	if (k < 0 || (avro_typeof(t) == AVRO_UNION && !f->nullable)) {
+		snprintf(errbuf, errlen, "output schema field %s: a plugin can "
+		    "only set strings, numbers, booleans, their arrays and "
+		    "[\"null\", one of those]", name);
+		return -1;
+	}
+	f->kind = (enum bf_out_kind)k;
+	return (f->name = strdup(name)) == NULL ? -1 : 0;
+}
+
 int
 bf_host_init(struct bf_host *h, const char *dir, const char *schema,
     bf_emit_sink sink, void *arg, char *errbuf, size_t errlen)
 {
+	avro_schema_t s;
+
 	memset(h, 0, sizeof(*h));
 	h->sink = sink;
 	h->sink_arg = arg;
 	h->log_level = 2;
 	if (bf_schema_load(&h->sch, dir, schema, errbuf, errlen) < 0)
 		return -1;
-	h->cap = EMIT_BUF_INIT;
-	h->buf = malloc(h->cap);
-	h->w = avro_writer_memory((char *)h->buf, (int64_t)h->cap);
-	if (h->buf == NULL || h->w == NULL ||
-	    avro_generic_value_new(h->sch.iface, &h->v) != 0) {
-		snprintf(errbuf, errlen, "output schema %s: out of memory",
+	s = h->sch.schema;
+	if (avro_typeof(s) != AVRO_RECORD) {
+		snprintf(errbuf, errlen, "output schema %s: not a record",
 		    schema);
 		bf_host_free(h);
 		return -1;
+	}
+	h->n_fields = avro_schema_record_size(s);
+	for (h->index_cap = 16; h->index_cap < 2 * h->n_fields;)
+		h->index_cap *= 2;
+	h->fields = calloc(h->n_fields ? h->n_fields : 1, sizeof(*h->fields));
+	h->index = calloc(h->index_cap, sizeof(*h->index));
+	if (h->fields == NULL || h->index == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		bf_host_free(h);
+		return -1;
+	}
+	for (size_t i = 0; i < h->n_fields; i++) {
+		size_t j;
+
+		if (field_init(&h->fields[i], s, i, errbuf, errlen) < 0) {
+			bf_host_free(h);
+			return -1;
+		}
+		j = name_hash(h->fields[i].name) & (h->index_cap - 1);
+		while (h->index[j] != 0)
+			j = (j + 1) & (h->index_cap - 1);
+		h->index[j] = (uint32_t)i + 1;
 	}
 	return 0;
 }
@@ -36,12 +169,13 @@ bf_host_init(struct bf_host *h, const char *dir, const char *schema,
 void
 bf_host_free(struct bf_host *h)
 {
-	if (h->v.self != NULL)
-		avro_value_decref(&h->v);
-	if (h->w != NULL)
-		avro_writer_free(h->w);
+	for (size_t i = 0; h->fields != NULL && i < h->n_fields; i++)
+		free(h->fields[i].name);
+	free(h->fields);
+	free(h->index);
+	free(h->vals);
 	free(h->buf);
-	if (h->sch.iface != NULL)
+	if (h->sch.schema != NULL)
 		bf_schema_free(&h->sch);
 	memset(h, 0, sizeof(*h));
 }
@@ -63,65 +197,80 @@ bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
 }
 
 /*
- * The value to set for field name: the field itself, or the non-null
- * branch of a ["null", T] union.  NULL-safe: marks the record bad.
+ * The field named name, if it holds kind (null: any kind, nullable).
+ * Marks the record bad otherwise, saying why once.
  */
-static int
-target(struct bf_host *h, const char *name, avro_type_t want,
-    avro_value_t *out)
+static struct bf_out_field *
+target(struct bf_host *h, const char *name, int kind)
 {
-	avro_value_t f;
+	size_t j = name_hash(name) & (h->index_cap - 1);
+	struct bf_out_field *f = NULL;
 
-	if (!h->open || avro_value_get_by_name(&h->v, name, &f, NULL) != 0)
-		goto bad;
-	if (avro_value_get_type(&f) == AVRO_UNION) {
-		avro_schema_t u = avro_value_get_schema(&f);
-
-		for (size_t i = 0; i < avro_schema_union_size(u); i++) {
-			if (avro_typeof(avro_schema_union_branch(u, (int)i)) ==
-			    want)
-				return avro_value_set_branch(&f, (int)i, out);
+	for (; h->open && h->index[j] != 0; j = (j + 1) & (h->index_cap - 1))
+		if (strcmp(h->fields[h->index[j] - 1].name, name) == 0) {
+			f = &h->fields[h->index[j] - 1];
+			break;
 		}
-		goto bad;
-	}
-	if (avro_value_get_type(&f) != want)
-		goto bad;
-	*out = f;
-	return 0;
-bad:
+	if (f != NULL && (kind < 0 ? f->nullable : (int)f->kind == kind ||
+	    (kind == BF_OUT_DOUBLE && f->kind == BF_OUT_FLOAT)))
+		return f;
 	if (!h->bad)
 		bf_plugin_log(h, 0, "record %s: no field %s of that type in "
 		    "%s.avsc", h->key, name, h->sch.name);
 	h->bad = true;
-	return -1;
+	return NULL;
+}
+
+/* f's value starts here, at the end of vals (a field set again moves). */
+static struct bf_out_field *
+value_start(struct bf_host *h, struct bf_out_field *f)
+{
+	if (f != NULL) {
+		f->set = true;
+		f->null = false;
+		f->off = h->vals_len;
+		f->len = 0;
+	}
+	return f;
+}
+
+/* Append n bytes to the value f is being given. */
+static int
+value_put(struct bf_host *h, struct bf_out_field *f, const void *p, size_t n)
+{
+	if (reserve(&h->vals, h->vals_len, &h->vals_cap, n) < 0) {
+		h->bad = true;
+		return -1;
+	}
+	memcpy(h->vals + h->vals_len, p, n);
+	h->vals_len += n;
+	f->len += n;
+	return 0;
+}
+
+static int
+value_long(struct bf_host *h, struct bf_out_field *f, int64_t v)
+{
+	uint8_t b[10];
+
+	return value_put(h, f, b, varint(b, v));
+}
+
+static int
+value_str(struct bf_host *h, struct bf_out_field *f, const char *s)
+{
+	size_t n = strlen(s);
+
+	return value_long(h, f, (int64_t)n) < 0 || value_put(h, f, s, n) < 0 ?
+	    -1 : 0;
 }
 
 int
 bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 {
-	size_t n = 0;
-
-	/* Fields the plugin leaves unset: null, empty or zero. */
-	avro_value_reset(&h->v);
-	avro_value_get_size(&h->v, &n);
-	for (size_t i = 0; i < n; i++) {
-		avro_value_t f, b;
-
-		avro_value_get_by_index(&h->v, i, &f, NULL);
-		switch (avro_value_get_type(&f)) {
-		case AVRO_UNION:
-			if (avro_typeof(avro_schema_union_branch(
-			    avro_value_get_schema(&f), 0)) == AVRO_NULL &&
-			    avro_value_set_branch(&f, 0, &b) == 0)
-				avro_value_set_null(&b);
-			break;
-		case AVRO_STRING:
-			avro_value_set_string(&f, "");
-			break;
-		default:
-			break;
-		}
-	}
+	for (size_t i = 0; i < h->n_fields; i++)
+		h->fields[i].set = false;
+	h->vals_len = 0;
 	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->partition = partition;
 	h->open = true;
@@ -132,101 +281,118 @@ bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 int
 bf_emit_str(struct bf_host *h, const char *field, const char *v)
 {
-	avro_value_t t;
+	struct bf_out_field *f;
 
 	if (v == NULL)
 		return bf_emit_null(h, field);
-	if (target(h, field, AVRO_STRING, &t) < 0)
+	if ((f = target(h, field, BF_OUT_STRING)) == NULL ||
+	    value_start(h, f) == NULL)
 		return -1;
-	return avro_value_set_string(&t, v) == 0 ? 0 : -1;
+	return value_str(h, f, v);
 }
 
 int
 bf_emit_long(struct bf_host *h, const char *field, int64_t v)
 {
-	avro_value_t t, f;
+	struct bf_out_field *f = target(h, field, BF_OUT_LONG);
 
-	/* An int field takes it too: plugins need not know the width. */
-	if (avro_value_get_by_name(&h->v, field, &f, NULL) == 0) {
-		avro_type_t ty = avro_value_get_type(&f);
-
-		if (ty == AVRO_INT32 && target(h, field, AVRO_INT32, &t) == 0)
-			return avro_value_set_int(&t, (int32_t)v) == 0 ? 0 : -1;
-	}
-	if (target(h, field, AVRO_INT64, &t) < 0)
+	if (f == NULL || value_start(h, f) == NULL)
 		return -1;
-	return avro_value_set_long(&t, v) == 0 ? 0 : -1;
+	return value_long(h, f, v);
 }
 
 int
 bf_emit_double(struct bf_host *h, const char *field, double v)
 {
-	avro_value_t t;
+	struct bf_out_field *f = target(h, field, BF_OUT_DOUBLE);
+	uint8_t b[8];
+	uint64_t u;
+	float fl = (float)v;
+	uint32_t u32;
 
-	if (target(h, field, AVRO_DOUBLE, &t) < 0)
+	if (f == NULL || value_start(h, f) == NULL)
 		return -1;
-	return avro_value_set_double(&t, v) == 0 ? 0 : -1;
+	/* Avro floats and doubles are little-endian IEEE 754. */
+	if (f->kind == BF_OUT_FLOAT) {
+		memcpy(&u32, &fl, 4);
+		for (int i = 0; i < 4; i++)
+			b[i] = (uint8_t)(u32 >> (8 * i));
+		return value_put(h, f, b, 4);
+	}
+	memcpy(&u, &v, 8);
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(u >> (8 * i));
+	return value_put(h, f, b, 8);
 }
 
 int
 bf_emit_bool(struct bf_host *h, const char *field, bool v)
 {
-	avro_value_t t;
+	struct bf_out_field *f = target(h, field, BF_OUT_BOOL);
+	uint8_t b = v;
 
-	if (target(h, field, AVRO_BOOLEAN, &t) < 0)
+	if (f == NULL || value_start(h, f) == NULL)
 		return -1;
-	return avro_value_set_boolean(&t, v) == 0 ? 0 : -1;
+	return value_put(h, f, &b, 1);
 }
 
 int
 bf_emit_null(struct bf_host *h, const char *field)
 {
-	avro_value_t t;
+	struct bf_out_field *f = target(h, field, -1);
 
-	if (target(h, field, AVRO_NULL, &t) < 0)
+	if (f == NULL)
 		return -1;
-	return avro_value_set_null(&t) == 0 ? 0 : -1;
+	f->set = f->null = true;
+	f->len = 0;
+	return 0;
 }
 
 int
 bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
     size_t n)
 {
-	avro_value_t t, el;
+	struct bf_out_field *f = target(h, field, BF_OUT_LONG_ARRAY);
 
-	if (target(h, field, AVRO_ARRAY, &t) < 0)
+	if (f == NULL || value_start(h, f) == NULL ||
+	    (n > 0 && value_long(h, f, (int64_t)n) < 0))
 		return -1;
-	avro_value_reset(&t);
-	for (size_t i = 0; i < n; i++) {
-		if (avro_value_append(&t, &el, NULL) != 0)
+	for (size_t i = 0; i < n; i++)
+		if (value_long(h, f, v[i]) < 0)
 			return -1;
-		if (avro_value_get_type(&el) == AVRO_INT32)
-			avro_value_set_int(&el, (int32_t)v[i]);
-		else
-			avro_value_set_long(&el, v[i]);
-	}
-	return 0;
+	return value_long(h, f, 0);
 }
 
 int
 bf_emit_str_array(struct bf_host *h, const char *field,
     const char *const *v, size_t n)
 {
-	avro_value_t t, el;
+	struct bf_out_field *f = target(h, field, BF_OUT_STRING_ARRAY);
 
-	if (target(h, field, AVRO_ARRAY, &t) < 0)
+	if (f == NULL || value_start(h, f) == NULL ||
+	    (n > 0 && value_long(h, f, (int64_t)n) < 0))
 		return -1;
-	avro_value_reset(&t);
 	for (size_t i = 0; i < n; i++)
-		if (avro_value_append(&t, &el, NULL) != 0 ||
-		    avro_value_set_string(&el, v[i]) != 0)
+		if (value_str(h, f, v[i] != NULL ? v[i] : "") < 0)
 			return -1;
-	return 0;
+	return value_long(h, f, 0);
+}
+
+/* The encoding of a field the plugin left unset: its type's zero. */
+static size_t
+zero_of(enum bf_out_kind k, uint8_t *out)
+{
+	size_t n = k == BF_OUT_DOUBLE ? 8 : k == BF_OUT_FLOAT ? 4 : 1;
+
+	memset(out, 0, n);
+	return n;
 }
 
 int
 bf_emit_end(struct bf_host *h)
 {
+	size_t len = BF_SINGLE_OBJECT_HDR;
+
 	if (!h->open)
 		return -1;
 	h->open = false;
@@ -234,31 +400,30 @@ bf_emit_end(struct bf_host *h)
 		h->dropped++;
 		return -1;
 	}
-	for (;;) {
-		size_t need = 0;
+	for (size_t i = 0; i < h->n_fields; i++) {
+		const struct bf_out_field *f = &h->fields[i];
+		uint8_t z[10];
 
-		avro_writer_memory_set_dest(h->w,
-		    (char *)h->buf + BF_SINGLE_OBJECT_HDR,
-		    (int64_t)(h->cap - BF_SINGLE_OBJECT_HDR));
-		if (avro_value_write(h->w, &h->v) == 0)
-			break;
-		if (avro_value_sizeof(&h->v, &need) != 0 ||
-		    need + BF_SINGLE_OBJECT_HDR <= h->cap) {
+		/* branch (10) + the value, or a zero (8) */
+		if (reserve(&h->buf, len, &h->cap, 18 + f->len) < 0) {
 			h->dropped++;
 			return -1;
 		}
-		uint8_t *nb = realloc(h->buf, need + BF_SINGLE_OBJECT_HDR);
+		if (f->nullable)
+			len += varint(h->buf + len, f->set && !f->null ?
+			    f->value_branch : f->null_branch);
+		if (f->set && !f->null) {
+			memcpy(h->buf + len, h->vals + f->off, f->len);
+			len += f->len;
+		} else if (!f->nullable) {
+			size_t n = zero_of(f->kind, z);
 
-		if (nb == NULL) {
-			h->dropped++;
-			return -1;
+			memcpy(h->buf + len, z, n);
+			len += n;
 		}
-		h->buf = nb;
-		h->cap = need + BF_SINGLE_OBJECT_HDR;
 	}
 	bf_schema_header(&h->sch, h->buf);
 	h->emitted++;
-	h->sink(h->sink_arg, h->key, h->partition, h->buf, BF_SINGLE_OBJECT_HDR +
-	    (size_t)avro_writer_tell(h->w));
+	h->sink(h->sink_arg, h->key, h->partition, h->buf, len);
 	return 0;
 }

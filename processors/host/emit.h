@@ -1,6 +1,8 @@
 /*
  * emit.h: the plugin's output records (bf_emit_* of bmpflow/plugin.h),
- * encoded with the plugin's output schema through avro-c.
+ * written straight in Avro binary encoding with the plugin's output
+ * schema, a flat record whose fields are strings, numbers, booleans,
+ * arrays of strings or numbers, or ["null", one of those].
  */
 #ifndef BF_EMIT_H
 #define BF_EMIT_H
@@ -20,11 +22,32 @@ typedef void (*bf_emit_sink)(void *arg, const char *key, int32_t partition,
 
 struct bf_plugin_metrics;
 
+/* What a field holds (for a union: its non-null branch). */
+enum bf_out_kind {
+	BF_OUT_STRING, BF_OUT_LONG, BF_OUT_DOUBLE, BF_OUT_FLOAT, BF_OUT_BOOL,
+	BF_OUT_LONG_ARRAY, BF_OUT_STRING_ARRAY,
+};
+
+struct bf_out_field {
+	char			*name;
+	enum bf_out_kind	 kind;
+	bool			 nullable;	/* ["null", T] */
+	int64_t			 null_branch, value_branch;
+	/* This record's value: set or not, and where its bytes are. */
+	bool			 set;
+	bool			 null;
+	size_t			 off, len;	/* encoded value in vals */
+};
+
 struct bf_host {
 	struct bf_schema	 sch;
-	avro_value_t		 v;
-	avro_writer_t		 w;
-	uint8_t			*buf;
+	struct bf_out_field	*fields;
+	size_t			 n_fields;
+	uint32_t		*index;		/* name hash → field + 1 */
+	size_t			 index_cap;
+	uint8_t			*vals;		/* this record's field values */
+	size_t			 vals_len, vals_cap;
+	uint8_t			*buf;		/* the whole record */
 	size_t			 cap;
 	char			 key[512];
 	int32_t			 partition;
@@ -33,8 +56,8 @@ struct bf_host {
 	bf_emit_sink		 sink;
 	void			*sink_arg;
 	unsigned long		 emitted, dropped;
-	struct bf_plugin_metrics *metrics;	/* NULL: bf_metric_* refused */
 	int			 log_level;
+	struct bf_plugin_metrics *metrics;	/* NULL: bf_metric_* refused */
 };
 
 /* Load DIR/SCHEMA.avsc.  0, or -1 with errbuf. */

@@ -32,25 +32,31 @@ def main():
     proc = subprocess.Popen(
         [processor, "--plugin", "prefix_health", "--kafka-bootstrap-file",
          col.bootstrap_file, "--schema-dir", args.schemas, "--metrics",
-         "127.0.0.1:%d" % mport, "--tick-ms", "200"],
+         "127.0.0.1:%d" % mport, "--tick-ms", "200",
+         # Figures that change after a peer's warm-up are re-reported.
+         "--set", "summary_interval_s=1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     router = socket.create_connection(("127.0.0.1", col.port))
     try:
         router.sendall(capture)
-        # The session stays open: its peers stay up while we look.
+        # The session stays open: its peers stay up while we look.  Done
+        # when every peer's RIB dump is over (warm-up) and the outputs
+        # have stopped growing.
         deadline = time.time() + 60
-        out = 0
+        last, since = -1, time.time()
         while time.time() < deadline:
             try:
                 m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" %
                                            mport, timeout=5).read().decode()
-                out = int(float([l.split()[1] for l in m.splitlines() if
-                                 l.startswith("bmpflow_processor_records_out"
-                                               "_total")][0]))
+                v = {l.split()[0]: float(l.split()[1])
+                     for l in m.splitlines() if l and l[0] != "#"}
             except OSError:
-                pass
-            if out > 0:
-                time.sleep(1)
+                v = {}
+            out = v.get("bmpflow_processor_records_out_total", 0)
+            if out != last:
+                last, since = out, time.time()
+            elif out > 0 and v.get("bmpflow_prefix_health_peers_warming") \
+                    == 0 and time.time() - since > 1.5:
                 break
             time.sleep(0.2)
         routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "encode/records.h"
+#include "host/emit.h"
 #include "host/records_in.h"
 #include "test_util.h"
 
@@ -569,6 +570,140 @@ START_TEST(route_and_peer_reach_plugins_intact)
 }
 END_TEST
 
+/* ---- the processor's output encoder ---------------------------------------- */
+
+static uint8_t out_rec[4096];
+static size_t out_len;
+static int out_n;
+static int32_t out_partition;
+
+static void
+out_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
+    size_t len)
+{
+	(void)arg;
+	ck_assert_str_eq(key, "198.51.100.0/24");
+	ck_assert_uint_le(len, sizeof(out_rec));
+	memcpy(out_rec, value, len);
+	out_len = len;
+	out_partition = partition;
+	out_n++;
+}
+
+/*
+ * bf_emit_* write what avro-c reads back: every kind of field, set, unset
+ * (null or zero) and null; a wrong name or type drops the record.
+ */
+START_TEST(plugin_output_encoding)
+{
+	static const int64_t origins[] = { 65001, -1, 4200000000LL };
+	static const char *const reasons[] = { "visibility", "flapping" };
+	struct bf_host h;
+	avro_value_t val, f, b, el;
+	avro_reader_t rd;
+	char err[256];
+	const char *s;
+	size_t n;
+	int64_t l;
+	double d;
+	int bo;
+	uint64_t fp;
+
+	ck_assert_msg(bf_host_init(&h, BMPFLOW_SCHEMA_DIR, "prefix_health",
+	    out_sink, NULL, err, sizeof(err)) == 0, "%s", err);
+	out_n = 0;
+	bf_emit_begin(&h, "198.51.100.0/24", 7);
+	ck_assert_int_eq(bf_emit_str(&h, "prefix", "198.51.100.0/24"), 0);
+	ck_assert_int_eq(bf_emit_long(&h, "afi", 4), 0);
+	ck_assert_int_eq(bf_emit_long(&h, "peers_up", 1), 0);
+	ck_assert_int_eq(bf_emit_long(&h, "peers_up", -300), 0);	/* again */
+	ck_assert_int_eq(bf_emit_double(&h, "visibility_pct", 66.5), 0);
+	ck_assert_int_eq(bf_emit_bool(&h, "moas", true), 0);
+	ck_assert_int_eq(bf_emit_long_array(&h, "origins", origins, 3), 0);
+	ck_assert_int_eq(bf_emit_str_array(&h, "degraded_reasons", reasons,
+	    2), 0);
+	ck_assert_int_eq(bf_emit_null(&h, "previous_state"), 0);
+	ck_assert_int_eq(bf_emit_double(&h, "median_path_len", 2.5), 0);
+	ck_assert_int_eq(bf_emit_long(&h, "min_path_len", 3), 0);
+	ck_assert_int_eq(bf_emit_end(&h), 0);
+	ck_assert_int_eq(out_n, 1);
+	ck_assert_int_eq(out_partition, 7);
+	ck_assert_int_eq(bf_single_object_fingerprint(out_rec, out_len, &fp),
+	    0);
+	ck_assert_uint_eq(fp, h.sch.fingerprint);
+	ck_assert_int_eq(avro_generic_value_new(h.sch.iface, &val), 0);
+	rd = avro_reader_memory((const char *)out_rec + BF_SINGLE_OBJECT_HDR,
+	    (int64_t)(out_len - BF_SINGLE_OBJECT_HDR));
+	ck_assert_int_eq(avro_value_read(rd, &val), 0);
+	avro_reader_free(rd);
+	ck_assert_int_eq(avro_value_sizeof(&val, &n), 0);
+	ck_assert_uint_eq(n, out_len - BF_SINGLE_OBJECT_HDR);
+	f = get(&val, "prefix");
+	avro_value_get_string(&f, &s, &n);
+	ck_assert_str_eq(s, "198.51.100.0/24");
+	f = get(&val, "state");				/* unset: empty */
+	avro_value_get_string(&f, &s, &n);
+	ck_assert_str_eq(s, "");
+	ck_assert_int_eq(num(&val, "afi"), 4);
+	ck_assert_int_eq(num(&val, "peers_up"), -300);
+	ck_assert_int_eq(num(&val, "routes"), 0);		/* unset: zero */
+	f = get(&val, "visibility_pct");
+	avro_value_get_double(&f, &d);
+	ck_assert_double_eq(d, 66.5);
+	f = get(&val, "flap_penalty");
+	avro_value_get_double(&f, &d);
+	ck_assert_double_eq(d, 0);
+	f = get(&val, "moas");
+	avro_value_get_boolean(&f, &bo);
+	ck_assert(bo);
+	f = get(&val, "origins");
+	avro_value_get_size(&f, &n);
+	ck_assert_uint_eq(n, 3);
+	avro_value_get_by_index(&f, 2, &el, NULL);
+	avro_value_get_long(&el, &l);
+	ck_assert_int_eq(l, 4200000000LL);
+	avro_value_get_by_index(&f, 1, &el, NULL);
+	avro_value_get_long(&el, &l);
+	ck_assert_int_eq(l, -1);
+	f = get(&val, "unexpected_origins");		/* unset: empty */
+	avro_value_get_size(&f, &n);
+	ck_assert_uint_eq(n, 0);
+	f = get(&val, "degraded_reasons");
+	avro_value_get_size(&f, &n);
+	ck_assert_uint_eq(n, 2);
+	avro_value_get_by_index(&f, 1, &el, NULL);
+	avro_value_get_string(&el, &s, &n);
+	ck_assert_str_eq(s, "flapping");
+	f = get(&val, "previous_state");
+	avro_value_get_current_branch(&f, &b);
+	ck_assert_int_eq(avro_value_get_type(&b), AVRO_NULL);
+	f = get(&val, "target_hops");			/* unset: null */
+	avro_value_get_current_branch(&f, &b);
+	ck_assert_int_eq(avro_value_get_type(&b), AVRO_NULL);
+	f = get(&val, "median_path_len");
+	avro_value_get_current_branch(&f, &b);
+	avro_value_get_double(&b, &d);
+	ck_assert_double_eq(d, 2.5);
+	f = get(&val, "min_path_len");
+	avro_value_get_current_branch(&f, &b);
+	avro_value_get_long(&b, &l);
+	ck_assert_int_eq(l, 3);
+	avro_value_decref(&val);
+
+	/* No such field, or another type: refused, the record dropped. */
+	bf_emit_begin(&h, "198.51.100.0/24", -1);
+	ck_assert_int_eq(bf_emit_long(&h, "no_such_field", 1), -1);
+	ck_assert_int_eq(bf_emit_end(&h), -1);
+	bf_emit_begin(&h, "198.51.100.0/24", -1);
+	ck_assert_int_eq(bf_emit_str(&h, "afi", "4"), -1);
+	ck_assert_int_eq(bf_emit_null(&h, "prefix"), -1);
+	ck_assert_int_eq(bf_emit_end(&h), -1);
+	ck_assert_int_eq(out_n, 1);
+	ck_assert_uint_eq(h.dropped, 2);
+	bf_host_free(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -586,6 +721,7 @@ main(void)
 	tcase_add_test(tc, stats_and_router_records);
 	tcase_add_test(tc, raw_record_is_verbatim);
 	tcase_add_test(tc, route_and_peer_reach_plugins_intact);
+	tcase_add_test(tc, plugin_output_encoding);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
