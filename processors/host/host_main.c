@@ -17,10 +17,13 @@
  * A restart is the first case for every partition.
  *
  * Ticks and commits.  Plugins may defer work to on_tick (prefix_health
- * evaluates there), so offsets are committed right after a tick: what
- * they cover has been evaluated and its outputs acknowledged.  While a
- * partition replays there are no ticks and no commits: the first tick
- * after it reports the rebuilt state, once.
+ * evaluates there), so the offsets to commit are taken right after a
+ * tick, and committed once every output produced before that tick is
+ * acknowledged: outputs carry their generation (the count of such
+ * snapshots), and the snapshot waits for its generation to drain, while
+ * processing goes on.  A revoke or a stop flushes and commits at once.
+ * While a partition replays there are no ticks and no commits: the first
+ * tick after it reports the rebuilt state, once.
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -76,6 +79,13 @@ struct proc {
 	int32_t			 n_parts;
 	uint64_t		 out_records;
 	uint64_t		 out_failed, out_suppressed, replayed;
+	/* Outputs not acknowledged yet, by generation parity. */
+	uint64_t		 gen, inflight[2];
+	/* Offsets waiting for generation cut to be acknowledged. */
+	bool			 pending;
+	uint64_t		 cut;
+	int64_t			*pending_next;	/* by partition, 0: none */
+	int32_t			 pending_n;
 	uint64_t		 rebalances, dropped_parts;
 };
 
@@ -227,6 +237,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 	struct proc *p = arg;
 
 	(void)rk;
+	p->inflight[(uintptr_t)m->_private & 1]--;
 	if (m->err) {
 		p->out_failed++;
 		bf_log(BF_LOG_ERROR, "output to %s failed: %s", p->out_topic,
@@ -247,7 +258,9 @@ sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 		return;
 	}
 	err = bf_kafka_produce(p->out, p->out_rkt, p->plugin->output_schema,
-	    key, strlen(key), value, len, NULL, NULL);
+	    key, strlen(key), value, len, (void *)(uintptr_t)p->gen, NULL);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		p->inflight[p->gen & 1]++;
 	if (err) {
 		p->out_failed++;
 		bf_log(BF_LOG_ERROR, "output to %s: %s", p->out_topic,
@@ -365,38 +378,79 @@ replaying(const struct proc *p)
 	return false;
 }
 
+/* Commit next[partition] for the partitions held (0: nothing read). */
+static void
+commit_offsets(struct proc *p, const int64_t *next, int32_t n, bool async)
+{
+	rd_kafka_topic_partition_list_t *l =
+	    rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+
+	for (int32_t i = 0; i < n && i < p->n_parts; i++)
+		if (p->parts[i].assigned && next[i] > 0)
+			rd_kafka_topic_partition_list_add(l, p->route_topic,
+			    i)->offset = next[i];
+	if (l->cnt > 0)
+		rd_kafka_commit(p->routes, l, async);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+enum commit_mode { COMMIT_NONE, COMMIT_LATER, COMMIT_NOW };
+
 /*
- * A tick, its outputs acknowledged, then the offsets that led to them.
- * Nothing while a partition replays: its position is below what the
- * group already has, and the plugin's state is not whole yet.
+ * A tick; then its offsets are kept to commit once the outputs before
+ * it are acknowledged (COMMIT_LATER), or outputs are flushed and offsets
+ * committed at once (COMMIT_NOW).  Nothing while a partition replays: its
+ * position is below what the group already has, and the plugin's state
+ * is not whole yet.
  */
 static void
-tick_commit(struct proc *p, bool commit)
+tick_commit(struct proc *p, enum commit_mode mode)
 {
-	rd_kafka_topic_partition_list_t *l;
-
 	if (replaying(p))
 		return;
 	p->plugin->on_tick(p->state, bf_now_us());
-	if (!commit)
-		return;
-	rd_kafka_flush(p->out, 30000);
-	if (rd_kafka_outq_len(p->out) != 0) {
-		bf_log(BF_LOG_WARN, "outputs not acknowledged: offsets not "
-		    "committed");
-		return;
-	}
-	l = rd_kafka_topic_partition_list_new(p->n_parts > 0 ? p->n_parts : 1);
-	for (int32_t i = 0; i < p->n_parts; i++) {
-		const struct route_part *rp = &p->parts[i];
+	if (mode == COMMIT_LATER && !p->pending) {
+		int64_t *n = realloc(p->pending_next, (size_t)(p->n_parts > 0 ?
+		    p->n_parts : 1) * sizeof(*n));
 
-		if (rp->assigned && rp->next > 0)
-			rd_kafka_topic_partition_list_add(l, p->route_topic,
-			    i)->offset = rp->next;
+		if (n == NULL)
+			return;
+		for (int32_t i = 0; i < p->n_parts; i++)
+			n[i] = p->parts[i].next;
+		p->pending_next = n;
+		p->pending_n = p->n_parts;
+		p->cut = p->gen++;
+		p->pending = true;
+	} else if (mode == COMMIT_NOW) {
+		int64_t *n = calloc((size_t)(p->n_parts > 0 ? p->n_parts : 1),
+		    sizeof(*n));
+
+		rd_kafka_flush(p->out, 30000);
+		if (rd_kafka_outq_len(p->out) != 0 || n == NULL) {
+			bf_log(BF_LOG_WARN, "outputs not acknowledged: "
+			    "offsets not committed");
+			free(n);
+			return;
+		}
+		for (int32_t i = 0; i < p->n_parts; i++)
+			n[i] = p->parts[i].next;
+		commit_offsets(p, n, p->n_parts, false);
+		free(n);
+		p->pending = false;
 	}
-	if (l->cnt > 0)
-		rd_kafka_commit(p->routes, l, 0);
-	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* The kept offsets, once their generation's outputs are acknowledged. */
+static void
+commit_ready(struct proc *p)
+{
+	if (!p->pending || p->inflight[p->cut & 1] != 0)
+		return;
+	/* A lost output must be derived again: commit nothing more. */
+	if (p->out_failed != 0)
+		return;
+	commit_offsets(p, p->pending_next, p->pending_n, true);
+	p->pending = false;
 }
 
 /*
@@ -462,7 +516,7 @@ on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 	/* Revoked: commit what was processed; state waits for the next
 	 * assignment, which may give the partitions back. */
-	tick_commit(p, true);
+	tick_commit(p, COMMIT_NOW);
 	for (int32_t i = 0; i < p->n_parts; i++)
 		p->parts[i].assigned = false;
 	rd_kafka_assign(rk, NULL);
@@ -796,16 +850,17 @@ main(int argc, char **argv)
 		if (t - last_tick >= (int64_t)o.tick_ms * 1000) {
 			bool c = t - last_commit >= COMMIT_MS * 1000;
 
-			tick_commit(&p, c);
+			tick_commit(&p, c ? COMMIT_LATER : COMMIT_NONE);
 			last_tick = t;
 			if (c)
 				last_commit = t;
 		}
+		commit_ready(&p);
 	}
 	bf_log(BF_LOG_INFO, "stopping: %" PRIu64 " records in, %" PRIu64
 	    " out, %" PRIu64 " undecodable, %" PRIu64 " stale by epoch",
 	    p.pipe.records, p.out_records, p.pipe.bad, p.pipe.epochs.dropped);
-	tick_commit(&p, true);
+	tick_commit(&p, COMMIT_NOW);
 	/* Closing revokes the partitions: that commits, through the plugin. */
 	rd_kafka_consumer_close(p.routes);
 	rd_kafka_consumer_close(p.peers);
@@ -823,5 +878,6 @@ main(int argc, char **argv)
 	bf_plugin_metrics_free(&p.metrics);
 	free(p.parts);
 	bf_pipeline_free(&p.pipe);
+	free(p.pending_next);
 	return p.out_failed ? 1 : 0;
 }
