@@ -14,7 +14,8 @@ bf_kafka_producer_defaults(rd_kafka_conf_t *conf, char *err, size_t errlen)
 		{ "compression.codec", "lz4" },
 		/* Java clients' partitioner: same key, same partition. */
 		{ "partitioner", "murmur2_random" },
-		{ "linger.ms", "20" },
+		/* Detection latency: a few ms, still batching under load. */
+		{ "linger.ms", "5" },
 		{ "batch.size", "1000000" },
 		{ "message.timeout.ms", "0" },
 		{ "queue.buffering.max.messages", "2000000" },
