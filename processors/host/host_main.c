@@ -47,6 +47,7 @@
 
 #define MAX_SETTINGS	128
 #define MAX_KAFKA_PROPS	32
+#define ROUTE_BATCH	1000
 #define COMMIT_MS	1000
 #define COMMITTED_TIMEOUT_MS	10000
 
@@ -352,6 +353,9 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 		 */
 		rd_kafka_conf_set(c, "fetch.wait.max.ms", "10", NULL, 0);
 		if (group_member) {
+			/* Prefetch deep: a full table arrives at once. */
+			rd_kafka_conf_set(c, "queued.min.messages", "1000000",
+			    NULL, 0);
 			/* The end of a replaying partition makes it live. */
 			rd_kafka_conf_set(c, "enable.partition.eof", "true",
 			    NULL, 0);
@@ -704,6 +708,9 @@ main(int argc, char **argv)
 	uv_loop_t loop;
 	char topic[320], err[2048];
 	int64_t last_tick, last_commit;
+	rd_kafka_message_t *batch[ROUTE_BATCH];
+	rd_kafka_queue_t *route_q;
+	ssize_t n;
 
 	/* The config file first, wherever --config is: flags win. */
 	for (int i = 1; i + 1 < argc; i++)
@@ -820,6 +827,7 @@ main(int argc, char **argv)
 	bf_log(BF_LOG_INFO, "plugin %s on %s, group %s, output %s",
 	    p.plugin->name, o.brokers, o.group, p.out_topic);
 	last_tick = last_commit = bf_now_us();
+	route_q = rd_kafka_queue_get_consumer(p.routes);
 	while (!stop) {
 		rd_kafka_message_t *m;
 		int64_t t;
@@ -830,10 +838,11 @@ main(int argc, char **argv)
 				handle(&p, m);
 			rd_kafka_message_destroy(m);
 		}
-		for (int i = 0; i < 1000; i++) {
-			m = rd_kafka_consumer_poll(p.routes, i == 0 ? 50 : 0);
-			if (m == NULL)
-				break;
+		/* In batches: one queue operation per 1,000 records. */
+		n = rd_kafka_consume_batch_queue(route_q, 50, batch,
+		    ROUTE_BATCH);
+		for (ssize_t i = 0; i < n; i++) {
+			m = batch[i];
 			if (!m->err)
 				handle_route(&p, m);
 			else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -867,6 +876,7 @@ main(int argc, char **argv)
 	bf_log(BF_LOG_INFO, "stopping: %" PRIu64 " records in, %" PRIu64
 	    " out, %" PRIu64 " undecodable, %" PRIu64 " stale by epoch",
 	    p.pipe.records, p.out_records, p.pipe.bad, p.pipe.epochs.dropped);
+	rd_kafka_queue_destroy(route_q);
 	tick_commit(&p, COMMIT_NOW);
 	/* Closing revokes the partitions: that commits, through the plugin. */
 	rd_kafka_consumer_close(p.routes);
