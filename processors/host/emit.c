@@ -203,13 +203,25 @@ bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
 static struct bf_out_field *
 target(struct bf_host *h, const char *name, int kind)
 {
-	size_t j = name_hash(name) & (h->index_cap - 1);
+	/*
+	 * Plugins name fields with literals, the same pointer each time: a
+	 * hit skips hashing and probing (and is checked, as a buffer may
+	 * be reused for another name).
+	 */
+	size_t c = ((uintptr_t)name >> 3) & (BF_EMIT_NAME_CACHE - 1);
 	struct bf_out_field *f = NULL;
+	size_t j;
 
-	for (; h->open && h->index[j] != 0; j = (j + 1) & (h->index_cap - 1))
+	if (h->open && h->cache[c].name == name &&
+	    strcmp(h->cache[c].field->name, name) == 0)
+		f = h->cache[c].field;
+	j = f != NULL ? 0 : name_hash(name) & (h->index_cap - 1);
+	for (; f == NULL && h->open && h->index[j] != 0;
+	    j = (j + 1) & (h->index_cap - 1))
 		if (strcmp(h->fields[h->index[j] - 1].name, name) == 0) {
 			f = &h->fields[h->index[j] - 1];
-			break;
+			h->cache[c].name = name;
+			h->cache[c].field = f;
 		}
 	if (f != NULL && (kind < 0 ? f->nullable : (int)f->kind == kind ||
 	    (kind == BF_OUT_DOUBLE && f->kind == BF_OUT_FLOAT)))

@@ -39,12 +39,18 @@ struct bf_out_field {
 	size_t			 off, len;	/* encoded value in vals */
 };
 
+#define BF_EMIT_NAME_CACHE	128	/* power of 2 */
+
 struct bf_host {
 	struct bf_schema	 sch;
 	struct bf_out_field	*fields;
 	size_t			 n_fields;
 	uint32_t		*index;		/* name hash → field + 1 */
 	size_t			 index_cap;
+	struct {
+		const char		*name;	/* as the plugin passed it */
+		struct bf_out_field	*field;
+	}			 cache[BF_EMIT_NAME_CACHE];
 	uint8_t			*vals;		/* this record's field values */
 	size_t			 vals_len, vals_cap;
 	uint8_t			*buf;		/* the whole record */
