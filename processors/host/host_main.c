@@ -339,6 +339,8 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 			rd_kafka_conf_destroy(c);
 			return NULL;
 		}
+		/* Alerts wait at most 5 ms to be batched (collector: 10). */
+		rd_kafka_conf_set(c, "linger.ms", "5", NULL, 0);
 		rd_kafka_conf_set_opaque(c, p);
 		rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
 	} else {
