@@ -355,8 +355,12 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 		 */
 		rd_kafka_conf_set(c, "fetch.wait.max.ms", "10", NULL, 0);
 		if (group_member) {
-			/* Prefetch deep: a full table arrives at once. */
-			rd_kafka_conf_set(c, "queued.min.messages", "1000000",
+			/*
+			 * Prefetch deeper than the default 100k: a full table
+			 * arrives at once (125k vs 93k records/s measured;
+			 * 1M bought no more and held 100 MiB more).
+			 */
+			rd_kafka_conf_set(c, "queued.min.messages", "200000",
 			    NULL, 0);
 			/* The end of a replaying partition makes it live. */
 			rd_kafka_conf_set(c, "enable.partition.eof", "true",
