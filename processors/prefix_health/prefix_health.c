@@ -29,6 +29,9 @@
  * not counted in peers_up nor its routes in peers_with_route, and a prefix
  * only warming peers hold keeps its state.  So a dump does not produce
  * degraded/recovered pairs, and its routes are not counted as churn.
+ * Warm-up runs on processing time (the ticks' wall clock), not on the
+ * records' times: a processor catching up on a backlog reads a dump that
+ * happened long ago just as fast, and must still wait for its end.
  *
  * Partitions.  Each prefix remembers its bmp.route partition, so the host
  * can have the state of a partition dropped on a rebalance, and replayed
@@ -114,8 +117,8 @@ struct ph_peer {
 	uint8_t		 up;
 	uint8_t		 warming;	/* in its initial RIB dump */
 	uint8_t		 seen_afi[2];	/* sent a route of AFI v4/v6 */
-	int64_t		 started;	/* plugin clock at Peer Up */
-	int64_t		 last_route;	/* plugin clock */
+	int64_t		 started;	/* tick time at Peer Up, 0: none yet */
+	int64_t		 last_route;	/* tick time, 0: none yet */
 };
 
 /*
@@ -182,6 +185,7 @@ struct ph_state {
 	size_t		 mem;
 	size_t		 routes_live;
 	int64_t		 clock;
+	int64_t		 wall;		/* the last tick's now_us */
 	int64_t		 last_summary;
 	bool		 eval_all;
 	bool		 monitored_only;
@@ -812,7 +816,7 @@ peer_set_up(struct ph_state *st, uint32_t id, bool up, uint64_t epoch)
 	pe->warming = up && st->cfg.warmup_quiet_us > 0;
 	if (pe->warming)
 		st->n_warming++;
-	pe->started = pe->last_route = st->clock;
+	pe->started = pe->last_route = st->wall;
 }
 
 /* Peers whose RIB dump is over start counting in visibility. */
@@ -822,8 +826,15 @@ peers_warm(struct ph_state *st)
 	for (uint32_t id = 0; st->n_warming > 0 && id < st->n_peers; id++) {
 		struct ph_peer *pe = &st->peers[id];
 
-		if (!pe->warming || (st->clock - pe->last_route <
-		    st->cfg.warmup_quiet_us && st->clock - pe->started <
+		if (!pe->warming)
+			continue;
+		/* Up, or routes, before the first tick: count from now. */
+		if (pe->started == 0)
+			pe->started = st->wall;
+		if (pe->last_route == 0)
+			pe->last_route = st->wall;
+		if ((st->wall - pe->last_route <
+		    st->cfg.warmup_quiet_us && st->wall - pe->started <
 		    st->cfg.warmup_max_us))
 			continue;
 		pe->warming = 0;
@@ -885,7 +896,7 @@ on_route(void *state, const struct bf_route *r)
 		st->clock = r->collector_time_us;
 	if (!pe->up || r->epoch > pe->epoch)
 		peer_set_up(st, id, true, r->epoch);
-	pe->last_route = st->clock;
+	pe->last_route = st->wall;
 	afi = r->family == 6;
 	if (!pe->seen_afi[afi]) {
 		pe->seen_afi[afi] = 1;
@@ -1219,6 +1230,7 @@ on_tick(void *state, int64_t now_us)
 
 	if (now_us > st->clock)
 		st->clock = now_us;
+	st->wall = now_us;
 	peers_warm(st);
 	summary = st->clock - st->last_summary >= st->cfg.summary_us;
 	/* peers_up moved: every prefix of that AFI has new figures. */

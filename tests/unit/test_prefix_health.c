@@ -903,12 +903,14 @@ START_TEST(warmup_hides_rib_dump)
 	ANN(0, P1, S(1), 65010, 65001);
 	ANN(0, P2, S(1), 65010, 65002);
 	ANN(1, P2, S(1), 65020, 65002);
+	/* Warm-up runs on tick time: both start counting at this tick. */
 	tick(S(2));
 	ck_assert_int_eq(host.n, mark);		/* both still warming */
 	ck_assert_double_eq(metric("peers_warming", ""), 2);
-	ANN(1, P1, S(2) + US / 2, 65020, 65001);
+	tick(S(3));
+	ANN(1, P1, S(3) + US / 2, 65020, 65001);
 	/* A has been quiet for 3 s, B not yet: only A counts. */
-	tick(S(4));
+	tick(S(5));
 	expect(change(P1), "state=healthy", "previous_state=null",
 	    "peers_with_route=1", "peers_up=1", "visibility_pct=100", NULL);
 	expect(change(P2), "state=healthy", "peers_with_route=1",
@@ -926,6 +928,7 @@ START_TEST(warmup_hides_rib_dump)
 	 * C never goes quiet: it counts warmup_max_s after its Peer Up, and
 	 * P1, which it does not have, is then seen by 2 of 3.
 	 */
+	tick(S(10));
 	peer_ev(2, true, 1, S(10));
 	bool degraded = false;
 	for (int t = 10; t <= 16; t++) {
@@ -948,6 +951,38 @@ START_TEST(warmup_hides_rib_dump)
 	ck_assert(degraded);
 	ck_assert_double_eq(metric("peers_warming", ""), 0);
 	no_change(P2);
+	stop();
+}
+END_TEST
+
+/*
+ * A processor catching up on a backlog reads an old dump fast: warm-up
+ * still waits for its end, on tick time, not on the records' times.
+ */
+START_TEST(warmup_on_a_backlog)
+{
+	static const char *const kv[] = { "warmup_quiet_s", "3" };
+	const int64_t now = S(100000);		/* the dump was a day ago */
+
+	start(kv, 2);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(0, P2, S(1), 65010, 65002);
+	tick(now);
+	ck_assert_int_eq(host.n, mark);
+	/* B's half of the backlog is read over the next seconds. */
+	for (int i = 1; i <= 4; i++) {
+		ANN(1, i % 2 ? P1 : P2, S(2), 65020, i % 2 ? 65001 : 65002);
+		tick(now + i * US);
+		ck_assert_double_eq(metric("prefixes",
+		    "state=\"degraded\""), 0);
+	}
+	/* A, quiet since the first tick, counts; then B: never degraded. */
+	tick(now + 8 * US);
+	ck_assert_double_eq(metric("peers_warming", ""), 0);
+	ck_assert_double_eq(metric("prefixes", "state=\"degraded\""), 0);
+	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 2);
 	stop();
 }
 END_TEST
@@ -1086,6 +1121,7 @@ suite(void)
 	tcase_add_test(tc, peer_epochs);
 	tcase_add_test(tc, settings_errors);
 	tcase_add_test(tc, warmup_hides_rib_dump);
+	tcase_add_test(tc, warmup_on_a_backlog);
 	tcase_add_test(tc, partition_dropped);
 	tcase_add_test(tc, bytes_per_route);
 	suite_add_tcase(s, tc);
