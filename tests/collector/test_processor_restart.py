@@ -227,6 +227,8 @@ def main():
                                 "say %d" % (s, got, states.get(s, 0)))
         if not mu.get("bmpflow_prefix_health_delivery_delay_seconds_count"):
             failures.append("no delivery delay observed")
+    except Exception as e:  # noqa: BLE001 - reported, then cleaned up
+        failures.append("error: %s" % e)
     finally:
         for p in procs:
             if p.stop() != 0:
