@@ -395,17 +395,23 @@ replaying(const struct proc *p)
 	return false;
 }
 
-/* Commit next[partition] for the partitions held (0: nothing read). */
+/*
+ * Commit next[partition] for the partitions held (0: nothing read); with
+ * next NULL, where processing is now.
+ */
 static void
 commit_offsets(struct proc *p, const int64_t *next, int32_t n, bool async)
 {
 	rd_kafka_topic_partition_list_t *l =
 	    rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
 
-	for (int32_t i = 0; i < n && i < p->n_parts; i++)
-		if (p->parts[i].assigned && next[i] > 0)
+	for (int32_t i = 0; i < n && i < p->n_parts; i++) {
+		int64_t o = next != NULL ? next[i] : p->parts[i].next;
+
+		if (p->parts[i].assigned && o > 0)
 			rd_kafka_topic_partition_list_add(l, p->route_topic,
-			    i)->offset = next[i];
+			    i)->offset = o;
+	}
 	if (l->cnt > 0)
 		rd_kafka_commit(p->routes, l, async);
 	rd_kafka_topic_partition_list_destroy(l);
@@ -439,20 +445,13 @@ tick_commit(struct proc *p, enum commit_mode mode)
 		p->cut = p->gen++;
 		p->pending = true;
 	} else if (mode == COMMIT_NOW) {
-		int64_t *n = calloc((size_t)(p->n_parts > 0 ? p->n_parts : 1),
-		    sizeof(*n));
-
 		rd_kafka_flush(p->out, 30000);
-		if (rd_kafka_outq_len(p->out) != 0 || n == NULL) {
+		if (rd_kafka_outq_len(p->out) != 0) {
 			bf_log(BF_LOG_WARN, "outputs not acknowledged: "
 			    "offsets not committed");
-			free(n);
 			return;
 		}
-		for (int32_t i = 0; i < p->n_parts; i++)
-			n[i] = p->parts[i].next;
-		commit_offsets(p, n, p->n_parts, false);
-		free(n);
+		commit_offsets(p, NULL, p->n_parts, false);
 		p->pending = false;
 	}
 }

@@ -38,7 +38,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -135,13 +134,9 @@ class AlertReader(threading.Thread):
 
 def metrics(port):
     try:
-        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                      timeout=5).read().decode()
+        return harness.scrape_metrics(port, timeout=5)
     except OSError:
         return {}
-    return {k: float(v) for k, v in (l.rsplit(" ", 1) for l in
-                                     text.splitlines()
-                                     if l and not l.startswith("#"))}
 
 
 def subprefixes():

@@ -42,7 +42,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "collector"))
@@ -54,17 +53,6 @@ CLK = os.sysconf("SC_CLK_TCK")
 def proc_cpu(pid):
     f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / CLK
-
-
-def scrape(port):
-    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                  timeout=10).read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            out[k] = float(v)
-    return out
 
 
 def cut_before_peer_down(data):
@@ -178,7 +166,7 @@ def run_processor(args, col, group, n_in, perf_out=None):
             if p.poll() is not None:
                 raise RuntimeError("processor exited %s" % p.returncode)
             try:
-                m = scrape(mport)
+                m = harness.scrape_metrics(mport)
             except OSError:
                 time.sleep(0.02)
                 continue
@@ -198,7 +186,7 @@ def run_processor(args, col, group, n_in, perf_out=None):
                 rin, n_in, args.timeout))
         # Outputs: one more tick, then every produced output acknowledged.
         while time.monotonic() < deadline:
-            m = scrape(mport)
+            m = harness.scrape_metrics(mport)
             now = time.monotonic()
             produced = m["bmpflow_processor_records_out_total"]
             if now - t_in >= args.tick_ms / 1000.0 + 0.05 and produced > 0:

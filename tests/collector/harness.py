@@ -71,6 +71,19 @@ def vm_hwm_kib(pid):
     return 0
 
 
+def scrape_metrics(port, timeout=10):
+    """The Prometheus /metrics of 127.0.0.1:port as {series: value}
+    (OSError when it does not answer)."""
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                  timeout=timeout).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,14 +133,7 @@ class Collector:
             return f.read()
 
     def metrics(self):
-        url = "http://127.0.0.1:%d/metrics" % self.metrics_port
-        text = urllib.request.urlopen(url, timeout=10).read().decode()
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                k, v = line.rsplit(" ", 1)
-                out[k] = float(v)
-        return out
+        return scrape_metrics(self.metrics_port)
 
     def wait_delivered(self, timeout=120):
         """Until no session is open and every produced record is acked."""

@@ -52,7 +52,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bmp_build as B  # noqa: E402
@@ -215,17 +214,9 @@ class Proc:
 
     def metrics(self):
         try:
-            text = urllib.request.urlopen(
-                "http://127.0.0.1:%d/metrics" % self.mport,
-                timeout=5).read().decode()
+            return harness.scrape_metrics(self.mport, timeout=5)
         except OSError:
             return {}
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                k, v = line.rsplit(" ", 1)
-                out[k] = float(v)
-        return out
 
     def stop(self):
         if self.p.poll() is None:

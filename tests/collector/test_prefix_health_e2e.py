@@ -37,7 +37,6 @@ import sys
 import tempfile
 import time
 import traceback
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -152,17 +151,6 @@ def brief(r):
 
 def changes(recs):
     return [r for r in recs if r["kind"] == "change"]
-
-
-def metrics(port):
-    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                  timeout=10).read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            out[k] = float(v)
-    return out
 
 
 def route_step(col, speaker, cmds, last_step):
@@ -359,7 +347,7 @@ def run(args, schemas):
 
         h.read()
         check(h)
-        m = metrics(mport)
+        m = harness.scrape_metrics(mport)
         bad = m.get("bmpflow_processor_records_bad_total", -1)
         if bad != 0:
             fail("processor counted %s bad records" % bad)

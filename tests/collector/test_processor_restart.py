@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -55,17 +54,9 @@ class Processor:
 
     def metrics(self):
         try:
-            text = urllib.request.urlopen(
-                "http://127.0.0.1:%d/metrics" % self.mport,
-                timeout=5).read().decode()
+            return harness.scrape_metrics(self.mport, timeout=5)
         except OSError:
             return None
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                k, v = line.rsplit(" ", 1)
-                out[k] = float(v)
-        return out
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -46,10 +45,7 @@ def main():
         last, since = -1, time.time()
         while time.time() < deadline:
             try:
-                m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" %
-                                           mport, timeout=5).read().decode()
-                v = {l.split()[0]: float(l.split()[1])
-                     for l in m.splitlines() if l and l[0] != "#"}
+                v = harness.scrape_metrics(mport, timeout=5)
             except OSError:
                 v = {}
             out = v.get("bmpflow_processor_records_out_total", 0)
