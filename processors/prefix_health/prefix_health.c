@@ -1249,7 +1249,7 @@ on_tick(void *state, int64_t now_us)
 		    win_roll(st, p)))
 			p->dirty = 1;
 		if (!st->eval_all && !p->needs_eval && !decaying &&
-		    p->state != ST_NONE && !(summary && p->dirty))
+		    !(summary && p->dirty))
 			continue;
 		evaluate(st, p, &emitted);
 		/* No summary before a first state (warm-up). */
@@ -1378,6 +1378,7 @@ add_monitored(struct ph_state *st, char *spec, char *err, size_t errlen)
 	if ((p = pfx_get(st, txt, family, true)) == NULL)
 		goto nomem;
 	p->monitored = 1;
+	p->needs_eval = 1;	/* unreachable until a route comes */
 	while (at && *at) {
 		char *bar = strchr(at, '|');
 		double asn;
