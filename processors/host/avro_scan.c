@@ -105,26 +105,6 @@ bf_scan_free(struct bf_scan_node *n)
 }
 
 int
-bf_scan_long(struct bf_cur *c, int64_t *out)
-{
-	struct bf_cur save = *c;
-	uint64_t v = 0;
-	uint8_t b;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (cur_get_u8(c, &b) < 0)
-			break;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0) {
-			*out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-			return 0;
-		}
-	}
-	*c = save;
-	return -1;
-}
-
-int
 bf_scan_bytes(struct bf_cur *c, const uint8_t **p, size_t *len)
 {
 	struct bf_cur save = *c;

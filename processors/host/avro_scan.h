@@ -35,8 +35,30 @@ struct bf_scan_node {
 struct bf_scan_node	*bf_scan_compile(avro_schema_t schema);
 void			 bf_scan_free(struct bf_scan_node *n);
 
-/* A zigzag varint (int, long, enum, union branch, block count). */
-int	bf_scan_long(struct bf_cur *c, int64_t *out);
+/*
+ * A zigzag varint (int, long, enum, union branch, block count).  Inline:
+ * it is read for every number and union branch of every record.
+ */
+static inline int
+bf_scan_long(struct bf_cur *c, int64_t *out)
+{
+	struct bf_cur save = *c;
+	uint64_t v = 0;
+	uint8_t b;
+
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (cur_get_u8(c, &b) < 0)
+			break;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0) {
+			*out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+			return 0;
+		}
+	}
+	*c = save;
+	return -1;
+}
+
 /* A string or bytes value, borrowed from the buffer. */
 int	bf_scan_bytes(struct bf_cur *c, const uint8_t **p, size_t *len);
 /* Step over one value of node n. */
