@@ -194,10 +194,12 @@ struct ph_state {
 	uint32_t	 n_warming;
 	/* prefixes: open addressing, linear probing, never deleted */
 	struct ph_prefix **pfx;
+	uint16_t	*pfx_tag;	/* hash >> 16 of each slot's key */
 	size_t		 pfx_cap, n_pfx;
 	/* peers: ids index peers[], chains from peer_bucket[] */
 	struct ph_peer	*peers;
 	uint32_t	 n_peers, peers_cap;
+	uint32_t	 last_peer;	/* id found last, to skip the hash */
 	uint32_t	*peer_bucket;	/* id + 1, 0 = empty */
 	uint32_t	 peer_nbucket;
 	uint32_t	 peers_up[2];
@@ -276,12 +278,31 @@ fnv_str(uint32_t h, const char *s)
 
 /* ---- peers -------------------------------------------------------------- */
 
+/*
+ * "router|peer|rd|rib|post": built for every record, so by hand (snprintf
+ * costs several times more); parts too long are cut, as snprintf would.
+ */
 static char *
 peer_key(const struct bf_peer_id *id, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s|%s|%s|%d|%d", id->router ? id->router : "",
-	    id->peer ? id->peer : "", id->peer_rd ? id->peer_rd : "",
-	    (int)id->rib, id->post_policy ? 1 : 0);
+	char rib[2] = { (char)('0' + ((unsigned)id->rib % 10)), '\0' };
+	const char *part[5] = {
+		id->router ? id->router : "", id->peer ? id->peer : "",
+		id->peer_rd ? id->peer_rd : "", rib, id->post_policy ? "1" : "0",
+	};
+	size_t at = 0;
+
+	for (int i = 0; i < 5; i++) {
+		size_t n = strlen(part[i]);
+
+		if (i > 0 && at < len - 1)
+			buf[at++] = '|';
+		if (n > len - 1 - at)
+			n = len - 1 - at;
+		memcpy(buf + at, part[i], n);
+		at += n;
+	}
+	buf[at] = '\0';
 	return buf;
 }
 
@@ -310,14 +331,19 @@ peer_intern(struct ph_state *st, const struct bf_peer_id *id)
 {
 	char buf[512];
 	const char *key = peer_key(id, buf, sizeof(buf));
-	uint32_t h = fnv_str(FNV0, key);
+	uint32_t h;
 
+	/* Records come in runs from one peer. */
+	if (st->last_peer < st->n_peers &&
+	    strcmp(st->peers[st->last_peer].key, key) == 0)
+		return st->last_peer;
+	h = fnv_str(FNV0, key);
 	if (st->peer_nbucket > 0) {
 		for (uint32_t i = st->peer_bucket[h & (st->peer_nbucket - 1)];
 		    i != 0; i = st->peers[i - 1].next)
 			if (st->peers[i - 1].hash == h &&
 			    strcmp(st->peers[i - 1].key, key) == 0)
-				return i - 1;
+				return st->last_peer = i - 1;
 	}
 	if (st->n_peers == st->peers_cap) {
 		uint32_t nc = st->peers_cap ? st->peers_cap * 2 : 8;
@@ -503,41 +529,83 @@ route_key(const struct bf_route *r, char *buf, size_t len)
 	return buf;
 }
 
-static struct ph_prefix **
-pfx_slot(struct ph_state *st, const char *key)
+/*
+ * The slot of key (hash h): its prefix's, or the empty one it would take.
+ * A 16-bit tag per slot keeps the probe from reading other prefixes.
+ */
+static size_t
+pfx_slot(const struct ph_state *st, const char *key, uint32_t h)
 {
-	size_t i = fnv_str(FNV0, key) & (st->pfx_cap - 1);
+	size_t i = h & (st->pfx_cap - 1);
+	uint16_t tag = (uint16_t)(h >> 16);
 
-	while (st->pfx[i] != NULL && strcmp(st->pfx[i]->key, key) != 0)
+	while (st->pfx[i] != NULL && (st->pfx_tag[i] != tag ||
+	    strcmp(st->pfx[i]->key, key) != 0))
 		i = (i + 1) & (st->pfx_cap - 1);
-	return &st->pfx[i];
+	return i;
+}
+
+static void
+pfx_put(struct ph_state *st, struct ph_prefix *p)
+{
+	uint32_t h = fnv_str(FNV0, p->key);
+	size_t i = pfx_slot(st, p->key, h);
+
+	st->pfx[i] = p;
+	st->pfx_tag[i] = (uint16_t)(h >> 16);
+}
+
+static size_t
+pfx_table_bytes(size_t cap)
+{
+	return cap * (sizeof(struct ph_prefix *) + sizeof(uint16_t));
+}
+
+/*
+ * Swap in an empty table of cap slots (pointers, then tags, in one block);
+ * the old one is returned for the caller to re-place and free.  -1: ENOMEM.
+ */
+static int
+pfx_table_swap(struct ph_state *st, size_t cap, struct ph_prefix ***old,
+    size_t *old_cap)
+{
+	struct ph_prefix **n = ph_realloc(st, NULL, 0, pfx_table_bytes(cap));
+
+	if (n == NULL)
+		return -1;
+	memset(n, 0, pfx_table_bytes(cap));
+	*old = st->pfx;
+	*old_cap = st->pfx_cap;
+	st->pfx = n;
+	st->pfx_tag = (uint16_t *)(n + cap);
+	st->pfx_cap = cap;
+	return 0;
 }
 
 /* The prefix for key, created when create is set; NULL otherwise or ENOMEM. */
 static struct ph_prefix *
 pfx_get(struct ph_state *st, const char *key, int family, bool create)
 {
-	struct ph_prefix **slot, *p;
+	uint32_t h = fnv_str(FNV0, key);
+	struct ph_prefix *p;
+	size_t i = 0;
 
-	if (st->pfx_cap == 0 || (*(slot = pfx_slot(st, key))) == NULL) {
-		if (!create)
-			return NULL;
-	} else
-		return *slot;
+	if (st->pfx_cap > 0 && (p = st->pfx[i = pfx_slot(st, key, h)]) != NULL)
+		return p;
+	if (!create)
+		return NULL;
 	if ((st->n_pfx + 1) * 4 > st->pfx_cap * 3) {
-		size_t oc = st->pfx_cap, nc = oc ? oc * 2 : 64;
-		struct ph_prefix **old = st->pfx;
-		struct ph_prefix **n = ph_realloc(st, NULL, 0,
-		    nc * sizeof(*n));
-		if (n == NULL)
+		struct ph_prefix **old;
+		size_t oc;
+
+		if (pfx_table_swap(st, st->pfx_cap ? st->pfx_cap * 2 : 64, &old,
+		    &oc) < 0)
 			return NULL;
-		memset(n, 0, nc * sizeof(*n));
-		st->pfx = n;
-		st->pfx_cap = nc;
-		for (size_t i = 0; i < oc; i++)
-			if (old[i] != NULL)
-				*pfx_slot(st, old[i]->key) = old[i];
-		ph_free(st, old, oc * sizeof(*old));
+		for (size_t j = 0; j < oc; j++)
+			if (old[j] != NULL)
+				pfx_put(st, old[j]);
+		ph_free(st, old, pfx_table_bytes(oc));
+		i = pfx_slot(st, key, h);
 	}
 	size_t klen = strlen(key) + 1;
 	if ((p = ph_realloc(st, NULL, 0, sizeof(*p) + klen)) == NULL)
@@ -548,7 +616,8 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 	p->best_min_len = UNSET8;
 	p->best_target_hops = UNSET8;
 	p->partition = -1;
-	*pfx_slot(st, key) = p;
+	st->pfx[i] = p;
+	st->pfx_tag[i] = (uint16_t)(h >> 16);
 	st->n_pfx++;
 	st->n_state[ST_NONE]++;
 	return p;
@@ -980,6 +1049,24 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Ascending; most prefixes have a handful of routes, where qsort is slow. */
+static void
+sort_u32(uint32_t *v, size_t n)
+{
+	if (n > 16) {
+		qsort(v, n, sizeof(*v), cmp_u32);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 /* AS hops from the last occurrence of target to the origin, -1 if absent. */
 static int64_t
 target_hops(const struct ph_path *pa, uint32_t target)
@@ -1053,17 +1140,17 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 			f->target_hops = th;
 	}
 	if (n > 0) {
-		qsort(lens, n, sizeof(*lens), cmp_u32);
+		sort_u32(lens, n);
 		f->min_len = lens[0];
 		f->max_len = lens[n - 1];
 		f->median_len = n % 2 ? lens[n / 2] :
 		    (lens[n / 2 - 1] + (double)lens[n / 2]) / 2;
-		qsort(hops, n, sizeof(*hops), cmp_u32);
+		sort_u32(hops, n);
 		for (uint32_t i = 0; i < n; i++)
 			if (hops[i] != 0 && (i == 0 || hops[i] != hops[i - 1]))
 				f->first_hops++;
 	}
-	qsort(f->origins, f->n_origins, sizeof(uint32_t), cmp_u32);
+	sort_u32(f->origins, f->n_origins);
 	for (uint32_t i = 0; p->n_expected > 0 && i < f->n_origins; i++) {
 		uint32_t j;
 		for (j = 0; j < p->n_expected; j++)
@@ -1302,19 +1389,17 @@ static void
 drop_partition(void *state, int32_t partition)
 {
 	struct ph_state *st = state;
-	struct ph_prefix **old = st->pfx, **n;
-	size_t cap = st->pfx_cap, dropped = 0;
+	struct ph_prefix **old;
+	size_t cap, dropped = 0;
 
-	if (cap == 0)
+	if (st->pfx_cap == 0)
 		return;
 	/* Open addressing without tombstones: rebuild the probe chains. */
-	if ((n = ph_realloc(st, NULL, 0, cap * sizeof(*n))) == NULL) {
+	if (pfx_table_swap(st, st->pfx_cap, &old, &cap) < 0) {
 		bf_plugin_log(st->host, 0, "out of memory dropping partition "
 		    "%" PRId32 ": its prefixes are kept", partition);
 		return;
 	}
-	memset(n, 0, cap * sizeof(*n));
-	st->pfx = n;
 	for (size_t i = 0; i < cap; i++) {
 		struct ph_prefix *p = old[i];
 
@@ -1330,9 +1415,9 @@ drop_partition(void *state, int32_t partition)
 				continue;
 			}
 		}
-		*pfx_slot(st, p->key) = p;
+		pfx_put(st, p);
 	}
-	ph_free(st, old, cap * sizeof(*old));
+	ph_free(st, old, pfx_table_bytes(cap));
 	bf_plugin_log(st->host, 2, "partition %" PRId32 ": %zu prefixes "
 	    "dropped", partition, dropped);
 }
