@@ -11,18 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bmpflow/plugin.h"
 #include "asrel.h"
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
 
 bool
 asn_special(uint32_t a)
@@ -66,7 +56,7 @@ rel_grow(struct asrel *t)
 	for (size_t i = 0; i < t->cap; i++) {
 		if (t->keys[i] == 0)
 			continue;
-		size_t j = mix64(t->keys[i]) & (nc - 1);
+		size_t j = bf_mix64(t->keys[i]) & (nc - 1);
 		while (k[j] != 0)
 			j = (j + 1) & (nc - 1);
 		k[j] = t->keys[i];
@@ -94,7 +84,7 @@ asrel_add(struct asrel *t, uint32_t a, uint32_t b, int rel)
 		v = lo == a ? ASREL_CUSTOMER : ASREL_PROVIDER;
 	if ((t->n + 1) * 2 > t->cap && rel_grow(t) < 0)
 		return -1;
-	for (j = mix64(key) & (t->cap - 1); t->keys[j] != 0 &&
+	for (j = bf_mix64(key) & (t->cap - 1); t->keys[j] != 0 &&
 	    t->keys[j] != key; j = (j + 1) & (t->cap - 1))
 		;
 	if (t->keys[j] == 0)
@@ -113,7 +103,7 @@ asrel_rel(const struct asrel *t, uint32_t a, uint32_t b)
 
 	if (t->cap == 0 || a == b)
 		return ASREL_UNKNOWN;
-	for (j = mix64(key) & (t->cap - 1); t->keys[j] != 0;
+	for (j = bf_mix64(key) & (t->cap - 1); t->keys[j] != 0;
 	    j = (j + 1) & (t->cap - 1)) {
 		if (t->keys[j] != key)
 			continue;
@@ -236,7 +226,7 @@ asset_add(struct asset *s, uint32_t asn)
 		for (size_t i = 0; i < s->cap; i++) {
 			if (s->v[i] == 0)
 				continue;
-			for (j = mix64(s->v[i]) & (nc - 1); v[j] != 0;
+			for (j = bf_mix64(s->v[i]) & (nc - 1); v[j] != 0;
 			    j = (j + 1) & (nc - 1))
 				;
 			v[j] = s->v[i];
@@ -245,7 +235,7 @@ asset_add(struct asset *s, uint32_t asn)
 		s->v = v;
 		s->cap = nc;
 	}
-	for (j = mix64(asn) & (s->cap - 1); s->v[j] != 0 && s->v[j] != asn;
+	for (j = bf_mix64(asn) & (s->cap - 1); s->v[j] != 0 && s->v[j] != asn;
 	    j = (j + 1) & (s->cap - 1))
 		;
 	if (s->v[j] == 0)
@@ -259,7 +249,7 @@ asset_has(const struct asset *s, uint32_t asn)
 {
 	if (s->n == 0 || asn == 0)
 		return false;
-	for (size_t j = mix64(asn) & (s->cap - 1); s->v[j] != 0;
+	for (size_t j = bf_mix64(asn) & (s->cap - 1); s->v[j] != 0;
 	    j = (j + 1) & (s->cap - 1))
 		if (s->v[j] == asn)
 			return true;

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bmpflow/plugin.h"
@@ -942,18 +941,9 @@ START_TEST(prefix_table)
 }
 END_TEST
 
-static int64_t
-wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * US + ts.tv_nsec / 1000;
-}
-
 START_TEST(lifecycle)
 {
-	int64_t w = wall() - 3000;
+	int64_t w = bf_now_us() - 3000;
 	char id[32], fs[32];
 	double lat;
 
