@@ -11,6 +11,7 @@
 
 #include "normalize/bmp_stream.h"
 #include "tools/decode_print.h"
+#include "test_util.h"
 
 #define FLIPS_PER_FILE	60
 #define MAX_FILES	64
@@ -139,8 +140,6 @@ main(void)
 	struct dirent *e;
 	Suite *s = suite_create("corruption");
 	TCase *tc = tcase_create("captures");
-	SRunner *sr;
-	int failed;
 
 	if (dir == NULL)
 		dir = BMPFLOW_SHARED_DATA;
@@ -169,9 +168,5 @@ main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, flips_keep_earlier_messages, 0, n_paths);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

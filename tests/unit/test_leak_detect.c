@@ -25,6 +25,7 @@
 #include "fake_host.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
+#include "test_util.h"
 
 static struct bf_host host;
 
@@ -1267,8 +1268,7 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int status;
 	char cmd[128];
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_leak_detect.XXXXXX");
@@ -1276,12 +1276,9 @@ main(void)
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = bf_run_suite(suite());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }

@@ -22,6 +22,7 @@
 #include "bmpflow/plugin.h"
 #include "fake_host.h"
 #include "../../processors/prefix_health/prefix_health.h"
+#include "test_util.h"
 
 static struct bf_host host;
 
@@ -885,11 +886,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(suite());
 }
