@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalize/bmp_stream.h"
-#include "tools/decode_print.h"
+#include "bmp_consume.h"
 #include "test_util.h"
 
 #define FLIPS_PER_FILE	60
@@ -45,19 +44,11 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	struct walk_result *wr = arg;
 
 	(void)err;
-	if (res == BMP_MSG_OK && off + s->msg.length <= wr->limit)
-		wr->ok_before++;
 	if (res != BMP_MSG_OK)
 		return;
-	if (s->has_update) {
-		struct bgp_route_iter ri;
-		struct bgp_route r;
-
-		bgp_route_iter_init(&ri, s->update);
-		while (bgp_route_next(&ri, &r) == 1)
-			wr->routes++;
-	}
-	decode_print_json(devnull, s, off);
+	if (off + s->msg.length <= wr->limit)
+		wr->ok_before++;
+	wr->routes += consume_msg(devnull, s, off);
 }
 
 static void
