@@ -59,6 +59,9 @@ struct bf_host {
 	char			last_log[1024];
 };
 
+/* The plugin under test, linked into the test (BMPFLOW_PLUGIN). */
+const struct bf_plugin *bmpflow_plugin_descriptor(void);
+
 /* A record's field value; fails the test when the record has none. */
 const char	*fake_val(const struct fake_rec *r, const char *field);
 

@@ -28,8 +28,6 @@ static struct bf_host host;
 
 /* ---- driving the plugin ------------------------------------------------------ */
 
-const struct bf_plugin *bmpflow_plugin_descriptor(void);
-
 #define US	1000000LL
 #define T0	(1700000040LL * US)	/* a multiple of 60 s */
 
