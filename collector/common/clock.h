@@ -5,15 +5,11 @@
 #define BF_CLOCK_H
 
 #include <stdint.h>
-#include <time.h>
 
-static inline int64_t
-bf_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+/*
+ * Microseconds since the epoch (CLOCK_REALTIME).  The processor host
+ * exports it to plugins (bmpflow/plugin.h), so both read one clock.
+ */
+int64_t	bf_now_us(void);
 
 #endif /* BF_CLOCK_H */

@@ -11,18 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bmpflow/plugin.h"
 #include "asrel.h"
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
 
 bool
 asn_special(uint32_t a)
@@ -66,7 +56,7 @@ rel_grow(struct asrel *t)
 	for (size_t i = 0; i < t->cap; i++) {
 		if (t->keys[i] == 0)
 			continue;
-		size_t j = mix64(t->keys[i]) & (nc - 1);
+		size_t j = bf_mix64(t->keys[i]) & (nc - 1);
 		while (k[j] != 0)
 			j = (j + 1) & (nc - 1);
 		k[j] = t->keys[i];
@@ -94,7 +84,7 @@ asrel_add(struct asrel *t, uint32_t a, uint32_t b, int rel)
 		v = lo == a ? ASREL_CUSTOMER : ASREL_PROVIDER;
 	if ((t->n + 1) * 2 > t->cap && rel_grow(t) < 0)
 		return -1;
-	for (j = mix64(key) & (t->cap - 1); t->keys[j] != 0 &&
+	for (j = bf_mix64(key) & (t->cap - 1); t->keys[j] != 0 &&
 	    t->keys[j] != key; j = (j + 1) & (t->cap - 1))
 		;
 	if (t->keys[j] == 0)
@@ -113,7 +103,7 @@ asrel_rel(const struct asrel *t, uint32_t a, uint32_t b)
 
 	if (t->cap == 0 || a == b)
 		return ASREL_UNKNOWN;
-	for (j = mix64(key) & (t->cap - 1); t->keys[j] != 0;
+	for (j = bf_mix64(key) & (t->cap - 1); t->keys[j] != 0;
 	    j = (j + 1) & (t->cap - 1)) {
 		if (t->keys[j] != key)
 			continue;
@@ -148,75 +138,92 @@ chomp(char *s)
 		s[--n] = '\0';
 }
 
-int
-asrel_load(struct asrel *t, const char *path, char *err, size_t errlen)
+/*
+ * Calls each(line, arg, why, whylen) for every line of path; a -1 from it
+ * stops the read with err "path:LINE: why".  Returns 0, or -1 with err set
+ * when the file cannot be read or a line was refused.
+ */
+static int
+read_lines(const char *path, int (*each)(char *, void *, char *, size_t),
+    void *arg, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, *fld[5];
+	char *line = NULL, why[256];
 	size_t cap = 0;
 	long lineno = 0;
-	int rc = -1;
+	int rc = 0;
 
-	memset(t, 0, sizeof(*t));
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		char *s = line, *save = NULL;
-		uint32_t a, b;
-		int n = 0;
-
+	while (rc == 0 && getline(&line, &cap, f) >= 0) {
 		lineno++;
-		chomp(s);
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		for (char *tok = strtok_r(s, "|", &save); tok && n < 5;
-		    tok = strtok_r(NULL, "|", &save))
-			fld[n++] = tok;
-		if (n < 3 || n > 4) {
-			snprintf(err, errlen, "%s:%ld: want AS1|AS2|REL or "
-			    "AS1|AS2|REL|SOURCE, got %d fields", path, lineno,
-			    n);
-			goto out;
-		}
-		if (asn_parse(fld[0], &a) < 0 || asn_parse(fld[1], &b) < 0 ||
-		    a == 0 || b == 0) {
-			snprintf(err, errlen, "%s:%ld: bad AS number in \"%s|%s\"",
-			    path, lineno, fld[0], fld[1]);
-			goto out;
-		}
-		if (a == b) {
-			snprintf(err, errlen, "%s:%ld: AS%u related to itself",
-			    path, lineno, a);
-			goto out;
-		}
-		if (strcmp(fld[2], "-1") != 0 && strcmp(fld[2], "0") != 0) {
-			snprintf(err, errlen, "%s:%ld: relationship \"%s\" is "
-			    "neither -1 (provider|customer) nor 0 (peers)",
-			    path, lineno, fld[2]);
-			goto out;
-		}
-		if (asrel_add(t, a, b, fld[2][0] == '-' ? -1 : 0) < 0) {
-			snprintf(err, errlen, "%s:%ld: out of memory", path,
-			    lineno);
-			goto out;
-		}
+		if ((rc = each(line, arg, why, sizeof(why))) < 0)
+			snprintf(err, errlen, "%s:%ld: %s", path, lineno, why);
 	}
-	if (ferror(f)) {
+	if (rc == 0 && ferror(f)) {
 		snprintf(err, errlen, "%s: read error: %s", path,
 		    strerror(errno));
-		goto out;
+		rc = -1;
 	}
-	rc = 0;
-out:
 	free(line);
 	fclose(f);
-	if (rc < 0)
-		asrel_free(t);
 	return rc;
+}
+
+/* One "AS1|AS2|REL[|SOURCE]" line into the table arg. */
+static int
+asrel_line(char *s, void *arg, char *why, size_t whylen)
+{
+	char *fld[5], *save = NULL;
+	uint32_t a, b;
+	int n = 0;
+
+	chomp(s);
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return 0;
+	for (char *tok = strtok_r(s, "|", &save); tok && n < 5;
+	    tok = strtok_r(NULL, "|", &save))
+		fld[n++] = tok;
+	if (n < 3 || n > 4) {
+		snprintf(why, whylen, "want AS1|AS2|REL or AS1|AS2|REL|SOURCE, "
+		    "got %d fields", n);
+		return -1;
+	}
+	if (asn_parse(fld[0], &a) < 0 || asn_parse(fld[1], &b) < 0 ||
+	    a == 0 || b == 0) {
+		snprintf(why, whylen, "bad AS number in \"%s|%s\"", fld[0],
+		    fld[1]);
+		return -1;
+	}
+	if (a == b) {
+		snprintf(why, whylen, "AS%u related to itself", a);
+		return -1;
+	}
+	if (strcmp(fld[2], "-1") != 0 && strcmp(fld[2], "0") != 0) {
+		snprintf(why, whylen, "relationship \"%s\" is neither -1 "
+		    "(provider|customer) nor 0 (peers)", fld[2]);
+		return -1;
+	}
+	if (asrel_add(arg, a, b, fld[2][0] == '-' ? -1 : 0) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+asrel_load(struct asrel *t, const char *path, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	if (read_lines(path, asrel_line, t, err, errlen) < 0) {
+		asrel_free(t);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- ASN sets ------------------------------------------------------------------ */
@@ -236,7 +243,7 @@ asset_add(struct asset *s, uint32_t asn)
 		for (size_t i = 0; i < s->cap; i++) {
 			if (s->v[i] == 0)
 				continue;
-			for (j = mix64(s->v[i]) & (nc - 1); v[j] != 0;
+			for (j = bf_mix64(s->v[i]) & (nc - 1); v[j] != 0;
 			    j = (j + 1) & (nc - 1))
 				;
 			v[j] = s->v[i];
@@ -245,7 +252,7 @@ asset_add(struct asset *s, uint32_t asn)
 		s->v = v;
 		s->cap = nc;
 	}
-	for (j = mix64(asn) & (s->cap - 1); s->v[j] != 0 && s->v[j] != asn;
+	for (j = bf_mix64(asn) & (s->cap - 1); s->v[j] != 0 && s->v[j] != asn;
 	    j = (j + 1) & (s->cap - 1))
 		;
 	if (s->v[j] == 0)
@@ -259,7 +266,7 @@ asset_has(const struct asset *s, uint32_t asn)
 {
 	if (s->n == 0 || asn == 0)
 		return false;
-	for (size_t j = mix64(asn) & (s->cap - 1); s->v[j] != 0;
+	for (size_t j = bf_mix64(asn) & (s->cap - 1); s->v[j] != 0;
 	    j = (j + 1) & (s->cap - 1))
 		if (s->v[j] == asn)
 			return true;
@@ -273,46 +280,37 @@ asset_free(struct asset *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The ASNs of one line ('#' starts a comment) into the set arg. */
+static int
+asset_line(char *line, void *arg, char *why, size_t whylen)
+{
+	char *hash = strchr(line, '#'), *save = NULL;
+	uint32_t asn;
+
+	if (hash)
+		*hash = '\0';
+	for (char *tok = strtok_r(line, " \t\r\n,", &save); tok;
+	    tok = strtok_r(NULL, " \t\r\n,", &save)) {
+		if (asn_parse(tok, &asn) < 0 || asn == 0) {
+			snprintf(why, whylen, "\"%s\" is not an AS number",
+			    tok);
+			return -1;
+		}
+		if (asset_add(arg, asn) < 0) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 asset_load(struct asset *s, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
-	int rc = -1;
-
 	memset(s, 0, sizeof(*s));
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (read_lines(path, asset_line, s, err, errlen) < 0) {
+		asset_free(s);
 		return -1;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		char *hash = strchr(line, '#'), *save = NULL;
-		uint32_t asn;
-
-		lineno++;
-		if (hash)
-			*hash = '\0';
-		for (char *tok = strtok_r(line, " \t\r\n,", &save); tok;
-		    tok = strtok_r(NULL, " \t\r\n,", &save)) {
-			if (asn_parse(tok, &asn) < 0 || asn == 0) {
-				snprintf(err, errlen, "%s:%ld: \"%s\" is not "
-				    "an AS number", path, lineno, tok);
-				goto out;
-			}
-			if (asset_add(s, asn) < 0) {
-				snprintf(err, errlen, "%s:%ld: out of memory",
-				    path, lineno);
-				goto out;
-			}
-		}
-	}
-	rc = 0;
-out:
-	free(line);
-	fclose(f);
-	if (rc < 0)
-		asset_free(s);
-	return rc;
+	return 0;
 }

@@ -240,50 +240,10 @@ struct ld_state {
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static uint32_t
-fnv32(uint32_t h, const char *s)
-{
-	if (s == NULL)
-		return (h ^ 0xff) * 16777619u;
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return (h ^ 0) * 16777619u;
-}
-
-static uint64_t
-fnv64(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 1099511628211ULL;
-	return h;
-}
-
-static int64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
-}
-
 static uint32_t
 pfx_hash(const struct ld_pfx *p, uint64_t salt)
 {
-	return (uint32_t)mix64(p->hi ^ mix64(p->lo ^ salt) ^
+	return (uint32_t)bf_mix64(p->hi ^ bf_mix64(p->lo ^ salt) ^
 	    ((uint64_t)p->family << 8 | p->len));
 }
 
@@ -442,10 +402,10 @@ metric_entries(struct ld_state *st)
 static uint32_t
 peer_hash(const struct bf_peer_id *id)
 {
-	uint32_t h = fnv32(2166136261u, id->router);
+	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, id->router);
 
-	h = fnv32(h, id->peer);
-	h = id->peer_rd ? fnv32(h, id->peer_rd) : (h ^ 0x5a) * 16777619u;
+	h = bf_fnv32_str(h, id->peer);
+	h = bf_fnv32_str(h, id->peer_rd);
 	return h ^ ((uint32_t)id->rib << 1 | (id->post_policy ? 1u : 0));
 }
 
@@ -613,7 +573,7 @@ alert_create(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
 	ptab_format(q, a->prefix, sizeof(a->prefix));
 	snprintf(txt, sizeof(txt), "%s|%s|%" PRIu32 "|%" PRId64,
 	    type_names[a->type], a->prefix, a->culprit, a->first_seen);
-	h = fnv64(14695981039346656037ULL, txt, strlen(txt));
+	h = bf_fnv64(BF_FNV64_INIT, txt, strlen(txt));
 	snprintf(a->id, sizeof(a->id), "%016" PRIx64, h);
 	if (ix_insert(&st->al_ix, id, alert_hash(a->type, q, a->culprit)) < 0) {
 		free(a->path);
@@ -645,7 +605,7 @@ alert_emit(struct ld_state *st, struct alert *a, const char *state,
 	const char *peers[MAX_NAMES], *routers[MAX_NAMES];
 	size_t np = 0, nr = 0;
 	char key[96], labels[64];
-	double lat = (double)(wall_us() - trig_us) / 1000.0;
+	double lat = (double)(bf_now_us() - trig_us) / 1000.0;
 
 	snprintf(key, sizeof(key), "%s|%s", type_names[a->type], a->prefix);
 	bf_emit_begin(h, key, a->partition);
@@ -998,14 +958,6 @@ ps_route(struct ld_state *st, struct pstate *p, uint32_t peer,
 	return true;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * MOAS of a monitored prefix: with two or more distinct origins among its
  * routes, every route is a member of the moas alert.  r is the route that
@@ -1033,7 +985,7 @@ moas_sync(struct ld_state *st, struct pstate *p, const struct bf_route *r,
 	id = alert_find(st, T_MOAS, &p->p, 0);
 	if (n < 2 && id == 0)
 		return;
-	qsort(orig, n, sizeof(orig[0]), cmp_u32);
+	qsort(orig, n, sizeof(orig[0]), bf_cmp_u32);
 	memset(&o, 0, sizeof(o));
 	o.type = T_MOAS;
 	o.nseg = (uint8_t)n;
@@ -1757,20 +1709,6 @@ static const struct {
 
 #define N_NUM	(sizeof(settings_table) / sizeof(settings_table[0]))
 
-static int
-parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* "198.51.100.1=customer, 2001:db8::1=peer" */
 static int
 parse_roles(struct ld_state *st, const char *spec, char *err, size_t errlen)
@@ -1870,7 +1808,7 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 			    "rpki_monitored_only, reload_check_s)", key);
 			goto fail;
 		}
-		if (val == NULL || parse_num(val, settings_table[t].lo,
+		if (val == NULL || bf_parse_num(val, settings_table[t].lo,
 		    settings_table[t].hi, &v[t]) < 0) {
 			snprintf(err, errlen, "%s: bad value \"%s\" (%s, "
 			    "%g..%g)", key, val ? val : "", settings_table[t].help,

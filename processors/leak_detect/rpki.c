@@ -58,6 +58,38 @@ js_expect(struct js *j, char c)
 	return js_fail(j, msg);
 }
 
+/*
+ * Opens an object or array: past open and white space; 1 when an item
+ * follows, 0 when close follows at once (consumed), -1 on error.
+ */
+static int
+js_open(struct js *j, char open, char close)
+{
+	if (js_expect(j, open) < 0)
+		return -1;
+	js_ws(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * After an item of an object or array: 1 past a ',' (another item
+ * follows), 0 past close, -1 on error.
+ */
+static int
+js_next(struct js *j, char close)
+{
+	js_ws(j);
+	if (j->p < j->end && *j->p == ',') {
+		j->p++;
+		return 1;
+	}
+	return js_expect(j, close) < 0 ? -1 : 0;
+}
+
 /* A string into buf (truncated to len - 1; \u escapes become '?'). */
 static int
 js_string(struct js *j, char *buf, size_t len)
@@ -128,25 +160,17 @@ js_skip(struct js *j, int depth)
 	case '[': {
 		char close = *j->p == '{' ? '}' : ']';
 		bool obj = close == '}';
-		j->p++;
-		js_ws(j);
-		if (j->p < j->end && *j->p == close) {
-			j->p++;
-			return 0;
-		}
-		for (;;) {
+		int more = js_open(j, *j->p, close);
+
+		while (more > 0) {
 			if (obj && (js_string(j, tmp, sizeof(tmp)) < 0 ||
 			    js_expect(j, ':') < 0))
 				return -1;
 			if (js_skip(j, depth + 1) < 0)
 				return -1;
-			js_ws(j);
-			if (j->p < j->end && *j->p == ',') {
-				j->p++;
-				continue;
-			}
-			return js_expect(j, close);
+			more = js_next(j, close);
 		}
+		return more;
 	}
 	case 't':
 	case 'f':
@@ -179,15 +203,15 @@ roa_one(struct js *j, struct roa_acc *acc)
 	uint32_t asn = 0;
 	struct ld_pfx p;
 	const char *why;
-	long line = j->line;
+	long line;
+	int more;
 
-	if (js_expect(j, '{') < 0)
+	if ((more = js_open(j, '{', '}')) < 0)
 		return -1;
-	js_ws(j);
 	line = j->line;
-	if (j->p < j->end && *j->p == '}')
+	if (!more)
 		return js_fail(j, "ROA without \"prefix\" and \"asn\"");
-	for (;;) {
+	while (more) {
 		if (js_string(j, key, sizeof(key)) < 0 ||
 		    js_expect(j, ':') < 0)
 			return -1;
@@ -217,14 +241,8 @@ roa_one(struct js *j, struct roa_acc *acc)
 			has_asn = true;
 		} else if (js_skip(j, 2) < 0)
 			return -1;
-		js_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (js_expect(j, '}') < 0)
+		if ((more = js_next(j, '}')) < 0)
 			return -1;
-		break;
 	}
 	long end_line = j->line;
 
@@ -276,45 +294,27 @@ roas_walk(struct js *j, struct roa_acc *acc)
 {
 	char key[32];
 	bool found = false;
+	int more, roas;
 
-	if (js_expect(j, '{') < 0)
+	if ((more = js_open(j, '{', '}')) < 0)
 		return -1;
-	js_ws(j);
-	if (j->p < j->end && *j->p == '}')
-		j->p++;
-	else for (;;) {
+	while (more) {
 		if (js_string(j, key, sizeof(key)) < 0 ||
 		    js_expect(j, ':') < 0)
 			return -1;
 		if (strcmp(key, "roas") == 0) {
 			found = true;
-			if (js_expect(j, '[') < 0)
+			if ((roas = js_open(j, '[', ']')) < 0)
 				return -1;
-			js_ws(j);
-			if (j->p < j->end && *j->p == ']')
-				j->p++;
-			else for (;;) {
-				if (roa_one(j, acc) < 0)
+			while (roas) {
+				if (roa_one(j, acc) < 0 ||
+				    (roas = js_next(j, ']')) < 0)
 					return -1;
-				js_ws(j);
-				if (j->p < j->end && *j->p == ',') {
-					j->p++;
-					continue;
-				}
-				if (js_expect(j, ']') < 0)
-					return -1;
-				break;
 			}
 		} else if (js_skip(j, 1) < 0)
 			return -1;
-		js_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (js_expect(j, '}') < 0)
+		if ((more = js_next(j, '}')) < 0)
 			return -1;
-		break;
 	}
 	if (!found)
 		return js_fail(j, "no \"roas\" array in the top-level object");

@@ -48,7 +48,6 @@
 #endif
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -256,26 +255,6 @@ ph_free(struct ph_state *st, void *p, size_t size)
 	st->mem -= size;
 }
 
-/* ---- hashing ----------------------------------------------------------- */
-
-static uint32_t
-fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
-
-#define FNV0	2166136261u
-
-static uint32_t
-fnv_str(uint32_t h, const char *s)
-{
-	return s == NULL ? fnv(h, "\0\1", 2) : fnv(h, s, strlen(s) + 1);
-}
-
 /* ---- peers -------------------------------------------------------------- */
 
 /*
@@ -337,7 +316,7 @@ peer_intern(struct ph_state *st, const struct bf_peer_id *id)
 	if (st->last_peer < st->n_peers &&
 	    strcmp(st->peers[st->last_peer].key, key) == 0)
 		return st->last_peer;
-	h = fnv_str(FNV0, key);
+	h = bf_fnv32_str(BF_FNV32_INIT, key);
 	if (st->peer_nbucket > 0) {
 		for (uint32_t i = st->peer_bucket[h & (st->peer_nbucket - 1)];
 		    i != 0; i = st->peers[i - 1].next)
@@ -431,13 +410,13 @@ path_intern(struct ph_state *st, const struct bf_route *r)
 	uint32_t count = r->as_path ? r->as_path_count : 0;
 	uint32_t origin = r->has_origin_as ? r->origin_as :
 	    count > 0 ? r->as_path[count - 1] : 0;
-	uint32_t h = fnv(FNV0, &origin, sizeof(origin));
+	uint32_t h = bf_fnv32(BF_FNV32_INIT, &origin, sizeof(origin));
 	struct ph_path *p;
 	uint32_t id;
 
-	h = fnv(h, &r->as_path_len, sizeof(r->as_path_len));
+	h = bf_fnv32(h, &r->as_path_len, sizeof(r->as_path_len));
 	if (count > 0)
-		h = fnv(h, r->as_path, count * sizeof(uint32_t));
+		h = bf_fnv32(h, r->as_path, count * sizeof(uint32_t));
 	if (st->path_nbucket > 0) {
 		for (id = st->path_bucket[h & (st->path_nbucket - 1)];
 		    id != 0; id = p->next) {
@@ -497,23 +476,23 @@ path_intern(struct ph_state *st, const struct bf_route *r)
 static uint32_t
 attrs_hash(const struct bf_route *r)
 {
-	uint32_t h = fnv_str(FNV0, r->next_hop);
+	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, r->next_hop);
 	uint32_t f = (r->has_med ? 1u : 0) | (r->has_local_pref ? 2u : 0) |
 	    (r->has_otc ? 4u : 0);
 
-	h = fnv(h, &f, sizeof(f));
+	h = bf_fnv32(h, &f, sizeof(f));
 	if (r->has_med)
-		h = fnv(h, &r->med, sizeof(r->med));
+		h = bf_fnv32(h, &r->med, sizeof(r->med));
 	if (r->has_local_pref)
-		h = fnv(h, &r->local_pref, sizeof(r->local_pref));
+		h = bf_fnv32(h, &r->local_pref, sizeof(r->local_pref));
 	if (r->has_otc)
-		h = fnv(h, &r->otc, sizeof(r->otc));
+		h = bf_fnv32(h, &r->otc, sizeof(r->otc));
 	if (r->communities && r->n_communities)
-		h = fnv(h, r->communities,
+		h = bf_fnv32(h, r->communities,
 		    r->n_communities * sizeof(uint32_t));
-	h = fnv(h, &r->n_communities, sizeof(r->n_communities));
+	h = bf_fnv32(h, &r->n_communities, sizeof(r->n_communities));
 	if (r->large_communities && r->n_large_communities)
-		h = fnv(h, r->large_communities, r->n_large_communities *
+		h = bf_fnv32(h, r->large_communities, r->n_large_communities *
 		    sizeof(struct bf_large_community));
 	return h;
 }
@@ -548,7 +527,7 @@ pfx_slot(const struct ph_state *st, const char *key, uint32_t h)
 static void
 pfx_put(struct ph_state *st, struct ph_prefix *p)
 {
-	uint32_t h = fnv_str(FNV0, p->key);
+	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, p->key);
 	size_t i = pfx_slot(st, p->key, h);
 
 	st->pfx[i] = p;
@@ -586,7 +565,7 @@ pfx_table_swap(struct ph_state *st, size_t cap, struct ph_prefix ***old,
 static struct ph_prefix *
 pfx_get(struct ph_state *st, const char *key, int family, bool create)
 {
-	uint32_t h = fnv_str(FNV0, key);
+	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, key);
 	struct ph_prefix *p;
 	size_t i = 0;
 
@@ -1041,20 +1020,12 @@ on_route(void *state, const struct bf_route *r)
 
 /* ---- figures and state ---------------------------------------------------- */
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Ascending; most prefixes have a handful of routes, where qsort is slow. */
 static void
 sort_u32(uint32_t *v, size_t n)
 {
 	if (n > 16) {
-		qsort(v, n, sizeof(*v), cmp_u32);
+		qsort(v, n, sizeof(*v), bf_cmp_u32);
 		return;
 	}
 	for (size_t i = 1; i < n; i++) {
@@ -1424,20 +1395,6 @@ drop_partition(void *state, int32_t partition)
 
 /* ---- settings, init, fini ---------------------------------------------- */
 
-static int
-parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* "192.0.2.0/24@65001|65002": canonical prefix and expected origins. */
 static int
 add_monitored(struct ph_state *st, char *spec, char *err, size_t errlen)
@@ -1455,7 +1412,7 @@ add_monitored(struct ph_state *st, char *spec, char *err, size_t errlen)
 	*slash = '\0';
 	family = strchr(spec, ':') ? 6 : 4;
 	if (inet_pton(family == 6 ? AF_INET6 : AF_INET, spec, addr) != 1 ||
-	    parse_num(slash + 1, 0, family == 6 ? 128 : 32, &len) < 0)
+	    bf_parse_num(slash + 1, 0, family == 6 ? 128 : 32, &len) < 0)
 		goto bad;
 	inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, txt, sizeof(txt));
 	snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), "/%d",
@@ -1469,7 +1426,7 @@ add_monitored(struct ph_state *st, char *spec, char *err, size_t errlen)
 		double asn;
 		if (bar)
 			*bar++ = '\0';
-		if (parse_num(at, 1, UINT32_MAX, &asn) < 0 ||
+		if (bf_parse_num(at, 1, UINT32_MAX, &asn) < 0 ||
 		    p->n_expected == MAX_EXPECTED)
 			goto bad;
 		if (p->expected == NULL && (p->expected = ph_realloc(st,
@@ -1569,7 +1526,7 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 			    settings[i].key);
 			return NULL;
 		}
-		if (parse_num(settings[i].value, settings_table[t].lo,
+		if (bf_parse_num(settings[i].value, settings_table[t].lo,
 		    settings_table[t].hi, &v[t]) < 0) {
 			snprintf(err, errlen, "%s: bad value \"%s\" (%s, "
 			    "%g..%g)", settings[i].key, settings[i].value,

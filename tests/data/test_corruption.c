@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalize/bmp_stream.h"
-#include "tools/decode_print.h"
+#include "bmp_consume.h"
+#include "test_util.h"
 
 #define FLIPS_PER_FILE	60
 #define MAX_FILES	64
@@ -44,19 +44,11 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	struct walk_result *wr = arg;
 
 	(void)err;
-	if (res == BMP_MSG_OK && off + s->msg.length <= wr->limit)
-		wr->ok_before++;
 	if (res != BMP_MSG_OK)
 		return;
-	if (s->has_update) {
-		struct bgp_route_iter ri;
-		struct bgp_route r;
-
-		bgp_route_iter_init(&ri, s->update);
-		while (bgp_route_next(&ri, &r) == 1)
-			wr->routes++;
-	}
-	decode_print_json(devnull, s, off);
+	if (off + s->msg.length <= wr->limit)
+		wr->ok_before++;
+	wr->routes += consume_msg(devnull, s, off);
 }
 
 static void
@@ -139,8 +131,6 @@ main(void)
 	struct dirent *e;
 	Suite *s = suite_create("corruption");
 	TCase *tc = tcase_create("captures");
-	SRunner *sr;
-	int failed;
 
 	if (dir == NULL)
 		dir = BMPFLOW_SHARED_DATA;
@@ -169,9 +159,5 @@ main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, flips_keep_earlier_messages, 0, n_paths);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

@@ -4,8 +4,7 @@
  */
 #include <stdio.h>
 
-#include "normalize/bmp_stream.h"
-#include "tools/decode_print.h"
+#include "bmp_consume.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,17 +16,8 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 {
 	(void)err;
 	(void)arg;
-	if (res != BMP_MSG_OK)
-		return;
-	if (s->has_update) {
-		struct bgp_route_iter ri;
-		struct bgp_route r;
-
-		bgp_route_iter_init(&ri, s->update);
-		while (bgp_route_next(&ri, &r) == 1)
-			;
-	}
-	decode_print_json(devnull, s, off);
+	if (res == BMP_MSG_OK)
+		consume_msg(devnull, s, off);
 }
 
 int

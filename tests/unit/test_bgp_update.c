@@ -2707,8 +2707,6 @@ main(void)
 	TCase *tr = tcase_create("routes");
 	TCase *tt = tcase_create("truncation");
 	TCase *all[] = { to, ta, tf, tp, te, tr, tt };
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(to, open_multiprotocol_as4);
 	tcase_add_test(to, open_addpath_directions);
@@ -2791,9 +2789,5 @@ main(void)
 		tcase_add_checked_fixture(all[i], setup, teardown);
 		suite_add_tcase(s, all[i]);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

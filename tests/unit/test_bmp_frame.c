@@ -151,10 +151,8 @@ main(void)
 {
 	Suite *s = suite_create("bmp_frame");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 	uint8_t tmp[64];
 	size_t n = hex_bytes(stream_hex, tmp, sizeof(tmp));
-	int failed;
 
 	tcase_add_test(tc, frame_whole_messages);
 	tcase_add_loop_test(tc, frame_needs_more, 0, 12);
@@ -163,9 +161,5 @@ main(void)
 	tcase_add_loop_test(tc, walk_split_at_every_point, 0, (int)n + 1);
 	tcase_add_test(tc, walk_stops_at_bad_header);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

@@ -781,8 +781,6 @@ main(void)
 	Suite *s = suite_create("bmp_parse");
 	TCase *tc = tcase_create("messages");
 	TCase *tt = tcase_create("truncation");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, initiation_tlvs);
 	tcase_add_test(tc, termination_reason);
@@ -806,9 +804,5 @@ main(void)
 	tcase_add_loop_test(tt, truncate_every_offset, 0, N_VECTORS);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tt);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

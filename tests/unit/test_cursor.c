@@ -107,16 +107,10 @@ main(void)
 {
 	Suite *s = suite_create("cursor");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, reads_network_order);
 	tcase_add_loop_test(tc, short_reads_touch_nothing, 0, 8);
 	tcase_add_test(tc, sub_carves_and_advances);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "host/epochs.h"
+#include "test_util.h"
 
 static struct bf_epochs t;
 
@@ -115,8 +116,6 @@ main(void)
 {
 	Suite *s = suite_create("epochs");
 	TCase *tc = tcase_create("rule");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, in_order);
@@ -126,9 +125,5 @@ main(void)
 	tcase_add_test(tc, no_peer_up_ever);
 	tcase_add_test(tc, peers_are_independent_and_table_grows);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

@@ -19,268 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bmpflow/plugin.h"
+#include "fake_host.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
-
-/* ---- fake host ------------------------------------------------------------ */
-
-#define MAX_RECS	2048
-#define MAX_FIELDS	32
-
-struct field {
-	char	name[32];
-	char	value[256];
-};
-
-struct rec {
-	char		key[96];
-	int32_t		partition;
-	int		n;
-	struct field	f[MAX_FIELDS];
-};
-
-struct metric {
-	char	name[48];
-	int	type;
-};
-
-struct mval {
-	int	id;
-	char	labels[96];
-	double	v;
-};
-
-struct bf_host {
-	struct rec	recs[MAX_RECS];
-	int		n;
-	bool		open;
-	bool		discard;	/* count, don't keep (bulk runs) */
-	long		emitted;
-	int		bad;
-	char		cur_type[32];
-	char		types[16][32];
-	long		type_count[16];
-	struct metric	metrics[32];
-	int		n_metrics;
-	struct mval	mvals[512];
-	int		n_mvals;
-};
+#include "test_util.h"
 
 static struct bf_host host;
 
-static int
-add(struct bf_host *h, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-add(struct bf_host *h, const char *field, const char *fmt, ...)
-{
-	struct rec *r = &h->recs[h->n];
-	va_list ap;
-
-	if (!h->open || r->n == MAX_FIELDS) {
-		h->bad++;
-		return -1;
-	}
-	for (int i = 0; i < r->n; i++)
-		if (strcmp(r->f[i].name, field) == 0)
-			h->bad++;	/* set twice */
-	snprintf(r->f[r->n].name, sizeof(r->f[0].name), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(r->f[r->n].value, sizeof(r->f[0].value), fmt, ap);
-	va_end(ap);
-	if (strcmp(field, "type") == 0)
-		snprintf(h->cur_type, sizeof(h->cur_type), "%.31s",
-		    r->f[r->n].value);
-	r->n++;
-	return 0;
-}
-
-int
-bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
-{
-	ck_assert_int_lt(h->n, MAX_RECS);
-	ck_assert(!h->open);
-	memset(&h->recs[h->n], 0, sizeof(h->recs[0]));
-	snprintf(h->recs[h->n].key, sizeof(h->recs[0].key), "%s", key);
-	h->recs[h->n].partition = partition;
-	h->cur_type[0] = '\0';
-	h->open = true;
-	return 0;
-}
-
-int
-bf_emit_str(struct bf_host *h, const char *field, const char *v)
-{
-	if (v == NULL) {
-		h->bad++;
-		return -1;
-	}
-	return add(h, field, "%s", v);
-}
-
-int
-bf_emit_long(struct bf_host *h, const char *field, int64_t v)
-{
-	return add(h, field, "%" PRId64, v);
-}
-
-int
-bf_emit_double(struct bf_host *h, const char *field, double v)
-{
-	return add(h, field, "%.6g", v);
-}
-
-int
-bf_emit_bool(struct bf_host *h, const char *field, bool v)
-{
-	return add(h, field, "%s", v ? "true" : "false");
-}
-
-int
-bf_emit_null(struct bf_host *h, const char *field)
-{
-	return add(h, field, "null");
-}
-
-int
-bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
-    size_t n)
-{
-	char buf[256];
-	size_t o = 0;
-
-	buf[o++] = '[';
-	for (size_t i = 0; i < n && o < sizeof(buf); i++)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64,
-		    i ? "," : "", v[i]);
-	if (o < sizeof(buf))
-		snprintf(buf + o, sizeof(buf) - o, "]");
-	return add(h, field, "%s", buf);
-}
-
-int
-bf_emit_str_array(struct bf_host *h, const char *field,
-    const char *const *v, size_t n)
-{
-	char buf[256];
-	size_t o = 0;
-
-	buf[o++] = '[';
-	for (size_t i = 0; i < n && o < sizeof(buf); i++)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
-		    i ? "," : "", v[i]);
-	if (o < sizeof(buf))
-		snprintf(buf + o, sizeof(buf) - o, "]");
-	return add(h, field, "%s", buf);
-}
-
-int
-bf_emit_end(struct bf_host *h)
-{
-	int t;
-
-	ck_assert(h->open);
-	h->open = false;
-	h->emitted++;
-	for (t = 0; t < 16 && h->types[t][0] &&
-	    strcmp(h->types[t], h->cur_type) != 0; t++)
-		;
-	ck_assert_int_lt(t, 16);
-	snprintf(h->types[t], sizeof(h->types[t]), "%s", h->cur_type);
-	h->type_count[t]++;
-	if (!h->discard)
-		h->n++;
-	return 0;
-}
-
-int
-bf_metric_declare(struct bf_host *h, const char *name,
-    enum bf_metric_type type, const char *help, const double *buckets,
-    size_t n_buckets)
-{
-	ck_assert_ptr_nonnull(help);
-	ck_assert(type != BF_METRIC_HISTOGRAM || (buckets && n_buckets));
-	for (int i = 0; i < h->n_metrics; i++)
-		ck_assert_str_ne(h->metrics[i].name, name);
-	ck_assert_int_lt(h->n_metrics, 32);
-	snprintf(h->metrics[h->n_metrics].name, 48, "%s", name);
-	h->metrics[h->n_metrics].type = type;
-	return h->n_metrics++;
-}
-
-static struct mval *
-mval(struct bf_host *h, int id, const char *labels)
-{
-	ck_assert(id >= 0 && id < h->n_metrics);
-	if (labels == NULL)
-		labels = "";
-	for (int i = 0; i < h->n_mvals; i++)
-		if (h->mvals[i].id == id &&
-		    strcmp(h->mvals[i].labels, labels) == 0)
-			return &h->mvals[i];
-	ck_assert_int_lt(h->n_mvals, 512);
-	h->mvals[h->n_mvals].id = id;
-	snprintf(h->mvals[h->n_mvals].labels, 96, "%s", labels);
-	h->mvals[h->n_mvals].v = 0;
-	return &h->mvals[h->n_mvals++];
-}
-
-void
-bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
-{
-	ck_assert_int_eq(h->metrics[id].type, BF_METRIC_GAUGE);
-	mval(h, id, labels)->v = v;
-}
-
-void
-bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
-{
-	ck_assert_int_eq(h->metrics[id].type, BF_METRIC_COUNTER);
-	mval(h, id, labels)->v += v;
-}
-
-void
-bf_metric_observe(struct bf_host *h, int id, const char *labels, double v)
-{
-	(void)v;
-	ck_assert_int_eq(h->metrics[id].type, BF_METRIC_HISTOGRAM);
-	mval(h, id, labels)->v += 1;	/* observations */
-}
-
-/* A metric's value, or -1 when never set. */
-static double
-metric(const char *name, const char *labels)
-{
-	for (int i = 0; i < host.n_mvals; i++)
-		if (strcmp(host.metrics[host.mvals[i].id].name, name) == 0 &&
-		    strcmp(host.mvals[i].labels, labels) == 0)
-			return host.mvals[i].v;
-	return -1;
-}
-
-static char last_log[1024];
-
-void
-bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)h;
-	va_start(ap, fmt);
-	vsnprintf(last_log, sizeof(last_log), fmt, ap);
-	va_end(ap);
-	if (level <= 1)
-		fprintf(stderr, "%s\n", last_log);
-}
-
 /* ---- driving the plugin ------------------------------------------------------ */
-
-const struct bf_plugin *bmpflow_plugin_descriptor(void);
 
 #define US	1000000LL
 #define T0	(1700000040LL * US)
@@ -463,16 +212,6 @@ tick(int64_t t)
 	pl->on_tick(st, t);
 }
 
-static const char *
-val(const struct rec *r, const char *field)
-{
-	for (int i = 0; i < r->n; i++)
-		if (strcmp(r->f[i].name, field) == 0)
-			return r->f[i].value;
-	ck_abort_msg("record %s has no field %s", r->key, field);
-	return NULL;
-}
-
 /* Records of type (NULL: any) and state (NULL: any) from index from on. */
 static int
 count_from(int from, const char *type, const char *state)
@@ -480,9 +219,10 @@ count_from(int from, const char *type, const char *state)
 	int n = 0;
 
 	for (int i = from; i < host.n; i++)
-		if ((type == NULL || strcmp(val(&host.recs[i], "type"), type)
-		    == 0) && (state == NULL ||
-		    strcmp(val(&host.recs[i], "state"), state) == 0))
+		if ((type == NULL ||
+		    strcmp(fake_val(&host.recs[i], "type"), type) == 0) &&
+		    (state == NULL ||
+		    strcmp(fake_val(&host.recs[i], "state"), state) == 0))
 			n++;
 	return n;
 }
@@ -494,14 +234,14 @@ count(const char *type, const char *state)
 }
 
 /* The last record of (type, prefix, state); fails when none. */
-static const struct rec *
+static const struct fake_rec *
 find(const char *type, const char *prefix, const char *state)
 {
 	for (int i = host.n - 1; i >= 0; i--) {
-		const struct rec *r = &host.recs[i];
-		if (strcmp(val(r, "type"), type) == 0 &&
-		    strcmp(val(r, "prefix"), prefix) == 0 &&
-		    (state == NULL || strcmp(val(r, "state"), state) == 0))
+		const struct fake_rec *r = &host.recs[i];
+		if (strcmp(fake_val(r, "type"), type) == 0 &&
+		    strcmp(fake_val(r, "prefix"), prefix) == 0 &&
+		    (state == NULL || strcmp(fake_val(r, "state"), state) == 0))
 			return r;
 	}
 	ck_abort_msg("no %s %s record for %s", state ? state : "", type,
@@ -511,7 +251,7 @@ find(const char *type, const char *prefix, const char *state)
 
 /* field=value pairs, NULL-terminated. */
 static void
-expect(const struct rec *r, ...)
+expect(const struct fake_rec *r, ...)
 {
 	va_list ap;
 	const char *f, *v;
@@ -519,8 +259,9 @@ expect(const struct rec *r, ...)
 	va_start(ap, r);
 	while ((f = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		ck_assert_msg(strcmp(val(r, f), v) == 0, "%s %s: %s is \"%s\", "
-		    "want \"%s\"", r->key, val(r, "type"), f, val(r, f), v);
+		ck_assert_msg(strcmp(fake_val(r, f), v) == 0,
+		    "%s %s: %s is \"%s\", want \"%s\"", r->key,
+		    fake_val(r, "type"), f, fake_val(r, f), v);
 	}
 	va_end(ap);
 }
@@ -530,10 +271,10 @@ dump(void)
 {
 	for (int i = 0; i < host.n; i++)
 		fprintf(stderr, "  %s %s %s culprit %s seg %s\n",
-		    host.recs[i].key, val(&host.recs[i], "state"),
-		    val(&host.recs[i], "alert_id"),
-		    val(&host.recs[i], "culprit_as"),
-		    val(&host.recs[i], "culprit_segment"));
+		    host.recs[i].key, fake_val(&host.recs[i], "state"),
+		    fake_val(&host.recs[i], "alert_id"),
+		    fake_val(&host.recs[i], "culprit_as"),
+		    fake_val(&host.recs[i], "culprit_segment"));
 }
 
 #define EXPECT_N(want) do {					\
@@ -728,7 +469,7 @@ START_TEST(schema_fields)
 	static char schema[16384];
 	FILE *f = fopen(LD_SCHEMA_DIR "/alert.avsc", "r");
 	size_t len, names = 0;
-	const struct rec *r;
+	const struct fake_rec *r;
 
 	ck_assert_ptr_nonnull(f);
 	len = fread(schema, 1, sizeof(schema) - 1, f);
@@ -843,8 +584,8 @@ START_TEST(hijacks)
 	expect(find("origin_hijack", "205.251.194.0/23", "resolved"),
 	    "peers_holding", "0", NULL);
 	expect(find("moas", "205.251.194.0/23", "resolved"), NULL);
-	ck_assert_str_eq(val(find("moas", "205.251.194.0/23", "resolved"),
-	    "alert_id"), val(find("moas", "205.251.194.0/23", "open"),
+	ck_assert_str_eq(fake_val(find("moas", "205.251.194.0/23", "resolved"),
+	    "alert_id"), fake_val(find("moas", "205.251.194.0/23", "open"),
 	    "alert_id"));
 	stop();
 }
@@ -942,18 +683,9 @@ START_TEST(prefix_table)
 }
 END_TEST
 
-static int64_t
-wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * US + ts.tv_nsec / 1000;
-}
-
 START_TEST(lifecycle)
 {
-	int64_t w = wall() - 3000;
+	int64_t w = bf_now_us() - 3000;
 	char id[32], fs[32];
 	double lat;
 
@@ -977,9 +709,9 @@ START_TEST(lifecycle)
 	    "first_seen", fs, "last_seen", fs, NULL);
 	ck_assert_int_eq(host.recs[0].partition, 7);
 	ck_assert_str_eq(host.recs[0].key, "route_leak|10.1.0.0/24");
-	lat = atof(val(&host.recs[0], "detection_latency_ms"));
+	lat = atof(fake_val(&host.recs[0], "detection_latency_ms"));
 	ck_assert_msg(lat >= 3 && lat < 60000, "latency %g ms", lat);
-	snprintf(id, sizeof(id), "%s", val(&host.recs[0], "alert_id"));
+	snprintf(id, sizeof(id), "%s", fake_val(&host.recs[0], "alert_id"));
 	ck_assert_uint_eq(strlen(id), 16);
 	/* A third peer: one update at the next tick, none after. */
 	ANN(2, "10.1.0.0/24", 1002, 2001, 1001, 4001);
@@ -1010,14 +742,15 @@ START_TEST(lifecycle)
 	EXPECT_N(5);
 	expect(&host.recs[4], "state", "resolved", "alert_id", id,
 	    "peers_holding", "0", NULL);
-	ck_assert_double_eq(metric("alerts_total",
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_total",
 	    "type=\"route_leak\",state=\"open\""), 1);
-	ck_assert_double_eq(metric("alerts_total",
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_total",
 	    "type=\"route_leak\",state=\"update\""), 3);
-	ck_assert_double_eq(metric("alerts_total",
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_total",
 	    "type=\"route_leak\",state=\"resolved\""), 1);
-	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 0);
-	ck_assert_double_eq(metric("detection_latency_ms",
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_open",
+	    "type=\"route_leak\""), 0);
+	ck_assert_double_eq(fake_metric_value(&host, "detection_latency_ms",
 	    "type=\"route_leak\""), 5);
 	/* Back within the window: the same alert, reopened. */
 	now_t = w + 10 * US;
@@ -1027,7 +760,8 @@ START_TEST(lifecycle)
 	EXPECT_N(6);
 	expect(&host.recs[5], "state", "update", "alert_id", id,
 	    "peers_holding", "2", NULL);
-	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 1);
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_open",
+	    "type=\"route_leak\""), 1);
 	WD(0, "10.1.0.0/24");
 	WD(1, "10.1.0.0/24");
 	EXPECT_N(7);
@@ -1042,9 +776,9 @@ START_TEST(lifecycle)
 	ANN(1, "10.1.0.0/24", 1002, 2001, 1001, 4001);
 	EXPECT_N(8);
 	expect(&host.recs[7], "state", "open", "count", "2", NULL);
-	ck_assert_str_ne(val(&host.recs[7], "alert_id"), id);
+	ck_assert_str_ne(fake_val(&host.recs[7], "alert_id"), id);
 	tick(w + 102 * US);
-	ck_assert_double_eq(metric("routes_total", ""), 13);
+	ck_assert_double_eq(fake_metric_value(&host, "routes_total", ""), 13);
 	stop();
 }
 END_TEST
@@ -1063,7 +797,8 @@ START_TEST(partitions)
 	EXPECT_N(2);
 	ck_assert_uint_eq(ld_alerts_held(st), 1);
 	ck_assert_uint_eq(ld_offending_routes(st), 1);
-	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 1);
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_open",
+	    "type=\"route_leak\""), 1);
 	route_send(&(struct rt){ .prefix = "10.1.0.0/24", .withdraw = true,
 	    .partition = 3 });
 	EXPECT_N(2);
@@ -1071,7 +806,8 @@ START_TEST(partitions)
 	    PATH(1002, 2001, 1001, 4001), .partition = 3 });
 	EXPECT_N(3);
 	expect(&host.recs[2], "state", "open", NULL);
-	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 2);
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_open",
+	    "type=\"route_leak\""), 2);
 	stop();
 }
 END_TEST
@@ -1185,26 +921,28 @@ START_TEST(reload)
 	EXPECT_N(0);
 	file("rel-r.txt", rel_txt);
 	tick(T0 + 1 * US);
-	ck_assert_double_eq(metric("reloads_total",
+	ck_assert_double_eq(fake_metric_value(&host, "reloads_total",
 	    "file=\"asrel\",result=\"ok\""), 1);
-	ck_assert_double_eq(metric("input_entries", "file=\"asrel\""), 12);
+	ck_assert_double_eq(fake_metric_value(&host, "input_entries",
+	    "file=\"asrel\""), 12);
 	ANN(0, "10.2.0.0/24", 1002, 2001, 1001, 4001);
 	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);	/* judged again */
 	EXPECT_N(2);
 	/* A broken file keeps the data it replaces. */
 	file("rel-r.txt", "1002|2001|-1\nbroken\n");
 	tick(T0 + 7 * US);
-	ck_assert_double_eq(metric("reloads_total",
+	ck_assert_double_eq(fake_metric_value(&host, "reloads_total",
 	    "file=\"asrel\",result=\"error\""), 1);
-	ck_assert_msg(strstr(last_log, "rel-r.txt:2: want AS1|AS2|REL") !=
-	    NULL, "log: %s", last_log);
+	ck_assert_msg(strstr(host.last_log, "rel-r.txt:2: want AS1|AS2|REL") !=
+	    NULL, "log: %s", host.last_log);
 	ANN(0, "10.3.0.0/24", 2002, 2001, 1001, 4001);
 	EXPECT_N(3);
 	ck_assert_int_eq(ld_reload(st), 1);
 	tick(T0 + 20 * US);	/* unchanged broken file: not retried */
-	ck_assert_double_eq(metric("reloads_total",
+	ck_assert_double_eq(fake_metric_value(&host, "reloads_total",
 	    "file=\"asrel\",result=\"error\""), 2);
-	ck_assert_double_eq(metric("input_entries", "file=\"asrel\""), 12);
+	ck_assert_double_eq(fake_metric_value(&host, "input_entries",
+	    "file=\"asrel\""), 12);
 	stop();
 }
 END_TEST
@@ -1273,7 +1011,8 @@ START_TEST(incident_2019_verizon_leak)
 	tick(now_t + US);
 	EXPECT_N(18);
 	ck_assert_uint_eq(ld_offending_routes(st), 0);
-	ck_assert_double_eq(metric("alerts_open", "type=\"route_leak\""), 0);
+	ck_assert_double_eq(fake_metric_value(&host, "alerts_open",
+	    "type=\"route_leak\""), 0);
 	stop();
 }
 END_TEST
@@ -1527,8 +1266,7 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int status;
 	char cmd[128];
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_leak_detect.XXXXXX");
@@ -1536,12 +1274,9 @@ main(void)
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = bf_run_suite(suite());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }

@@ -20,257 +20,13 @@
 #include <time.h>
 
 #include "bmpflow/plugin.h"
+#include "fake_host.h"
 #include "../../processors/prefix_health/prefix_health.h"
-
-/* ---- fake host ------------------------------------------------------------ */
-
-#define MAX_RECS	256
-#define MAX_FIELDS	48
-
-struct field {
-	char	name[32];
-	char	value[128];
-};
-
-struct rec {
-	char		key[64];
-	int32_t		partition;
-	int		n;
-	struct field	f[MAX_FIELDS];
-};
-
-#define MAX_METRICS	8
-#define MAX_SERIES	8
-
-/* Metrics as the fake host keeps them: gauge values, histogram counts. */
-struct fake_metric {
-	char			name[64];
-	enum bf_metric_type	type;
-	int			n;
-	char			labels[MAX_SERIES][64];
-	double			value[MAX_SERIES];	/* gauge; hist sum */
-	long			count[MAX_SERIES];	/* histogram */
-};
-
-struct bf_host {
-	struct fake_metric metrics[MAX_METRICS];
-	int		n_metrics;
-	struct rec	recs[MAX_RECS];
-	int		n;
-	bool		open;
-	bool		discard;	/* count, don't keep (bulk runs) */
-	long		emitted;
-	int		bad;
-};
+#include "test_util.h"
 
 static struct bf_host host;
 
-static int
-add(struct bf_host *h, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-add(struct bf_host *h, const char *field, const char *fmt, ...)
-{
-	struct rec *r = &h->recs[h->n];
-	va_list ap;
-
-	if (!h->open || r->n == MAX_FIELDS) {
-		h->bad++;
-		return -1;
-	}
-	for (int i = 0; i < r->n; i++)
-		if (strcmp(r->f[i].name, field) == 0)
-			h->bad++;	/* set twice */
-	snprintf(r->f[r->n].name, sizeof(r->f[0].name), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(r->f[r->n].value, sizeof(r->f[0].value), fmt, ap);
-	va_end(ap);
-	r->n++;
-	return 0;
-}
-
-int
-bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
-{
-	ck_assert_int_lt(h->n, MAX_RECS);
-	ck_assert(!h->open);
-	memset(&h->recs[h->n], 0, sizeof(h->recs[0]));
-	snprintf(h->recs[h->n].key, sizeof(h->recs[0].key), "%s", key);
-	h->recs[h->n].partition = partition;
-	h->open = true;
-	return 0;
-}
-
-int
-bf_emit_str(struct bf_host *h, const char *field, const char *v)
-{
-	if (v == NULL) {
-		h->bad++;
-		return -1;
-	}
-	return add(h, field, "%s", v);
-}
-
-int
-bf_emit_long(struct bf_host *h, const char *field, int64_t v)
-{
-	return add(h, field, "%" PRId64, v);
-}
-
-int
-bf_emit_double(struct bf_host *h, const char *field, double v)
-{
-	return add(h, field, "%.6g", v);
-}
-
-int
-bf_emit_bool(struct bf_host *h, const char *field, bool v)
-{
-	return add(h, field, "%s", v ? "true" : "false");
-}
-
-int
-bf_emit_null(struct bf_host *h, const char *field)
-{
-	return add(h, field, "null");
-}
-
-int
-bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
-    size_t n)
-{
-	char buf[128];
-	size_t o = 0;
-
-	buf[o++] = '[';
-	for (size_t i = 0; i < n; i++)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64,
-		    i ? "," : "", v[i]);
-	snprintf(buf + o, sizeof(buf) - o, "]");
-	return add(h, field, "%s", buf);
-}
-
-int
-bf_emit_str_array(struct bf_host *h, const char *field,
-    const char *const *v, size_t n)
-{
-	char buf[128];
-	size_t o = 0;
-
-	buf[o++] = '[';
-	for (size_t i = 0; i < n; i++)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
-		    i ? "," : "", v[i]);
-	snprintf(buf + o, sizeof(buf) - o, "]");
-	return add(h, field, "%s", buf);
-}
-
-int
-bf_emit_end(struct bf_host *h)
-{
-	ck_assert(h->open);
-	h->open = false;
-	h->emitted++;
-	if (!h->discard)
-		h->n++;
-	return 0;
-}
-
-int
-bf_metric_declare(struct bf_host *h, const char *name,
-    enum bf_metric_type type, const char *help, const double *buckets,
-    size_t n_buckets)
-{
-	struct fake_metric *m = &h->metrics[h->n_metrics];
-
-	(void)help;
-	ck_assert_int_lt(h->n_metrics, MAX_METRICS);
-	ck_assert(type != BF_METRIC_HISTOGRAM || (buckets && n_buckets > 0));
-	snprintf(m->name, sizeof(m->name), "%s", name);
-	m->type = type;
-	return h->n_metrics++;
-}
-
-/* The series of metric id with labels, created on first use. */
-static int
-fake_series(struct bf_host *h, int id, const char *labels,
-    enum bf_metric_type type)
-{
-	struct fake_metric *m = &h->metrics[id];
-	int i;
-
-	ck_assert_int_lt(id, h->n_metrics);
-	ck_assert_int_eq(m->type, type);
-	if (labels == NULL)
-		labels = "";
-	for (i = 0; i < m->n; i++)
-		if (strcmp(m->labels[i], labels) == 0)
-			return i;
-	ck_assert_int_lt(m->n, MAX_SERIES);
-	snprintf(m->labels[i], sizeof(m->labels[0]), "%s", labels);
-	m->n++;
-	return i;
-}
-
-void
-bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
-{
-	h->metrics[id].value[fake_series(h, id, labels, BF_METRIC_GAUGE)] = v;
-}
-
-void
-bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
-{
-	h->metrics[id].value[fake_series(h, id, labels, BF_METRIC_COUNTER)] +=
-	    v;
-}
-
-void
-bf_metric_observe(struct bf_host *h, int id, const char *labels, double v)
-{
-	int s = fake_series(h, id, labels, BF_METRIC_HISTOGRAM);
-
-	h->metrics[id].value[s] += v;
-	h->metrics[id].count[s]++;
-}
-
-/* A gauge's value (or a histogram's count) by metric name and labels. */
-static double
-metric(const char *name, const char *labels)
-{
-	for (int i = 0; i < host.n_metrics; i++) {
-		const struct fake_metric *m = &host.metrics[i];
-
-		if (strcmp(m->name, name) != 0)
-			continue;
-		for (int j = 0; j < m->n; j++)
-			if (strcmp(m->labels[j], labels) == 0)
-				return m->type == BF_METRIC_HISTOGRAM ?
-				    (double)m->count[j] : m->value[j];
-		return 0;
-	}
-	ck_abort_msg("no metric %s", name);
-	return -1;
-}
-
-void
-bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)h;
-	if (level > 1)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* ---- driving the plugin ------------------------------------------------------ */
-
-const struct bf_plugin *bmpflow_plugin_descriptor(void);
 
 #define US	1000000LL
 #define T0	(1700000040LL * US)	/* a multiple of 60 s */
@@ -397,25 +153,15 @@ tick(int64_t t)
 	pl->on_tick(st, t);
 }
 
-static const char *
-val(const struct rec *r, const char *field)
-{
-	for (int i = 0; i < r->n; i++)
-		if (strcmp(r->f[i].name, field) == 0)
-			return r->f[i].value;
-	ck_abort_msg("record %s has no field %s", r->key, field);
-	return NULL;
-}
-
 /* The record of kind for prefix emitted by the last tick, or NULL. */
-static const struct rec *
+static const struct fake_rec *
 find(const char *prefix, const char *kind)
 {
-	const struct rec *found = NULL;
+	const struct fake_rec *found = NULL;
 
 	for (int i = mark; i < host.n; i++) {
 		if (strcmp(host.recs[i].key, prefix) == 0 &&
-		    strcmp(val(&host.recs[i], "kind"), kind) == 0) {
+		    strcmp(fake_val(&host.recs[i], "kind"), kind) == 0) {
 			ck_assert_msg(found == NULL, "two %s records for %s",
 			    kind, prefix);
 			found = &host.recs[i];
@@ -424,13 +170,13 @@ find(const char *prefix, const char *kind)
 	return found;
 }
 
-static const struct rec *
+static const struct fake_rec *
 change(const char *prefix)
 {
-	const struct rec *r = find(prefix, "change");
+	const struct fake_rec *r = find(prefix, "change");
 
 	ck_assert_msg(r != NULL, "no change record for %s", prefix);
-	ck_assert_str_eq(val(r, "prefix"), prefix);
+	ck_assert_str_eq(fake_val(r, "prefix"), prefix);
 	return r;
 }
 
@@ -439,12 +185,12 @@ no_change(const char *prefix)
 {
 	ck_assert_msg(find(prefix, "change") == NULL,
 	    "unexpected change record for %s (state %s)", prefix,
-	    val(find(prefix, "change"), "state"));
+	    fake_val(find(prefix, "change"), "state"));
 }
 
 /* Expected "field=value" pairs, NULL-terminated. */
 static void
-expect(const struct rec *r, ...)
+expect(const struct fake_rec *r, ...)
 {
 	va_list ap;
 	const char *kv;
@@ -456,17 +202,17 @@ expect(const struct rec *r, ...)
 
 		ck_assert_ptr_nonnull(eq);
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - kv), kv);
-		ck_assert_msg(strcmp(val(r, name), eq + 1) == 0,
-		    "%s %s: %s=%s, want %s", r->key, val(r, "kind"), name,
-		    val(r, name), eq + 1);
+		ck_assert_msg(strcmp(fake_val(r, name), eq + 1) == 0,
+		    "%s %s: %s=%s, want %s", r->key, fake_val(r, "kind"), name,
+		    fake_val(r, name), eq + 1);
 	}
 	va_end(ap);
 }
 
 static double
-dval(const struct rec *r, const char *field)
+dval(const struct fake_rec *r, const char *field)
 {
-	return strtod(val(r, field), NULL);
+	return strtod(fake_val(r, field), NULL);
 }
 
 #define P1	"203.0.113.0/24"
@@ -478,7 +224,7 @@ dval(const struct rec *r, const char *field)
 
 START_TEST(visibility_withdraw_recover)
 {
-	const struct rec *r;
+	const struct fake_rec *r;
 
 	start(NULL, 0);
 	peer_ev(0, true, 1, S(0));
@@ -616,7 +362,7 @@ END_TEST
 START_TEST(path_and_attribute_changes)
 {
 	const char *kv[] = { "target_asn", "3356", "summary_interval_s", "10" };
-	const struct rec *r;
+	const struct fake_rec *r;
 
 	start(kv, 4);
 	for (int i = 0; i < 3; i++)
@@ -663,7 +409,7 @@ END_TEST
 
 START_TEST(path_back_and_forth_is_a_flap)
 {
-	const struct rec *r;
+	const struct fake_rec *r;
 
 	start(NULL, 0);
 	peer_ev(0, true, 1, S(0));
@@ -704,7 +450,7 @@ START_TEST(origin_change_moas_and_monitored)
 {
 	const char *kv[] = { "prefixes", P1 "@65001, 2001:DB8::/32",
 	    "degraded_visibility_pct", "50" };
-	const struct rec *r;
+	const struct fake_rec *r;
 
 	start(kv, 4);
 	/* Monitored prefixes nobody has announced: unreachable. */
@@ -748,7 +494,7 @@ END_TEST
 
 START_TEST(flap_storm_and_decay)
 {
-	const struct rec *r;
+	const struct fake_rec *r;
 	double p;
 
 	start(NULL, 0);
@@ -795,7 +541,7 @@ END_TEST
 
 START_TEST(churn_windows)
 {
-	const struct rec *r;
+	const struct fake_rec *r;
 
 	start(NULL, 0);
 	peer_ev(0, true, 1, S(0));
@@ -906,7 +652,7 @@ START_TEST(warmup_hides_rib_dump)
 	/* Warm-up runs on tick time: both start counting at this tick. */
 	tick(S(2));
 	ck_assert_int_eq(host.n, mark);		/* both still warming */
-	ck_assert_double_eq(metric("peers_warming", ""), 2);
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 2);
 	tick(S(3));
 	ANN(1, P1, S(3) + US / 2, 65020, 65001);
 	/* A has been quiet for 3 s, B not yet: only A counts. */
@@ -915,14 +661,16 @@ START_TEST(warmup_hides_rib_dump)
 	    "peers_with_route=1", "peers_up=1", "visibility_pct=100", NULL);
 	expect(change(P2), "state=healthy", "peers_with_route=1",
 	    "peers_up=1", NULL);
-	ck_assert_double_eq(metric("peers_warming", ""), 1);
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 1);
 	/* B's dump is over: both count, nothing was ever degraded. */
 	tick(S(6));
 	no_change(P1);
 	no_change(P2);
-	ck_assert_double_eq(metric("peers_warming", ""), 0);
-	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 2);
-	ck_assert_double_eq(metric("prefixes", "state=\"degraded\""), 0);
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"healthy\""), 2);
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"degraded\""), 0);
 
 	/*
 	 * C never goes quiet: it counts warmup_max_s after its Peer Up, and
@@ -932,7 +680,7 @@ START_TEST(warmup_hides_rib_dump)
 	peer_ev(2, true, 1, S(10));
 	bool degraded = false;
 	for (int t = 10; t <= 16; t++) {
-		const struct rec *c;
+		const struct fake_rec *c;
 
 		ANN(2, P2, S(t), 65030, 65002);
 		ANN_MED(2, P2, S(t) + US / 2, (uint32_t)t, 65030, 65002);
@@ -940,7 +688,8 @@ START_TEST(warmup_hides_rib_dump)
 		c = find(P1, "change");
 		if (t < 15) {
 			ck_assert_ptr_null(c);
-			ck_assert_double_eq(metric("peers_warming", ""), 1);
+			ck_assert_double_eq(fake_metric_value(&host,
+			    "peers_warming", ""), 1);
 		} else if (c != NULL) {
 			ck_assert(!degraded);
 			expect(c, "state=degraded", "peers_with_route=2",
@@ -949,7 +698,7 @@ START_TEST(warmup_hides_rib_dump)
 		}
 	}
 	ck_assert(degraded);
-	ck_assert_double_eq(metric("peers_warming", ""), 0);
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);
 	no_change(P2);
 	stop();
 }
@@ -975,14 +724,16 @@ START_TEST(warmup_on_a_backlog)
 	for (int i = 1; i <= 4; i++) {
 		ANN(1, i % 2 ? P1 : P2, S(2), 65020, i % 2 ? 65001 : 65002);
 		tick(now + i * US);
-		ck_assert_double_eq(metric("prefixes",
+		ck_assert_double_eq(fake_metric_value(&host, "prefixes",
 		    "state=\"degraded\""), 0);
 	}
 	/* A, quiet since the first tick, counts; then B: never degraded. */
 	tick(now + 8 * US);
-	ck_assert_double_eq(metric("peers_warming", ""), 0);
-	ck_assert_double_eq(metric("prefixes", "state=\"degraded\""), 0);
-	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 2);
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"degraded\""), 0);
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"healthy\""), 2);
 	stop();
 }
 END_TEST
@@ -999,7 +750,8 @@ START_TEST(partition_dropped)
 	tick(S(2));
 	ck_assert_int_eq(change(P1)->partition, 1);
 	ck_assert_int_eq(change(P2)->partition, 2);
-	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 3);
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"healthy\""), 3);
 	ck_assert_uint_eq(ph_routes_held(st), 3);
 
 	/* Partition 2 goes to another instance: its prefixes are gone. */
@@ -1009,7 +761,8 @@ START_TEST(partition_dropped)
 	ck_assert_ptr_nonnull(find(P1, "summary"));
 	ck_assert_ptr_null(find(P2, "summary"));
 	ck_assert_ptr_null(find(P6, "summary"));
-	ck_assert_double_eq(metric("prefixes", "state=\"healthy\""), 1);
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"healthy\""), 1);
 
 	/* Given back and rebuilt: P2 starts afresh. */
 	partition = 2;
@@ -1131,11 +884,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(suite());
 }

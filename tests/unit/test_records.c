@@ -709,8 +709,6 @@ main(void)
 {
 	Suite *s = suite_create("records");
 	TCase *tc = tcase_create("encode");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, crc64_avro_known_values);
@@ -723,9 +721,5 @@ main(void)
 	tcase_add_test(tc, route_and_peer_reach_plugins_intact);
 	tcase_add_test(tc, plugin_output_encoding);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bf_run_suite(s);
 }

@@ -4,6 +4,7 @@
 #ifndef BF_TEST_UTIL_H
 #define BF_TEST_UTIL_H
 
+#include <check.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,6 +74,22 @@ exact_copy(const uint8_t *p, size_t n)
 	if (n)
 		memcpy(b, p, n);
 	return b;
+}
+
+/*
+ * Run every test of s and free it; returns EXIT_SUCCESS when all passed,
+ * else EXIT_FAILURE, for main to return.
+ */
+static inline int
+bf_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 #endif /* BF_TEST_UTIL_H */

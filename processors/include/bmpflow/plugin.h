@@ -30,9 +30,12 @@
 #ifndef BMPFLOW_PLUGIN_H
 #define BMPFLOW_PLUGIN_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Bumped whenever a struct or callback below changes incompatibly. */
 #define BMPFLOW_PLUGIN_ABI	2
@@ -163,6 +166,12 @@ void	bf_metric_observe(struct bf_host *h, int id, const char *labels,
 void	bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/*
+ * The host's wall clock in microseconds since the epoch: the clock of
+ * collector_time_us and of on_tick's now_us.
+ */
+int64_t	bf_now_us(void);
+
 struct bf_plugin {
 	uint32_t	 abi;		/* BMPFLOW_PLUGIN_ABI at build time */
 	const char	*name;		/* "prefix_health" */
@@ -191,5 +200,89 @@ struct bf_plugin {
 	{								\
 		return &(desc);						\
 	}
+
+/*
+ * ---- Helpers for plugins ----------------------------------------------
+ * Small pure functions every plugin needs.  They are static inline, so
+ * they are compiled into the plugin and are no part of the ABI above.
+ */
+
+#define BF_FNV32_INIT	2166136261u
+#define BF_FNV64_INIT	14695981039346656037ULL
+
+/* FNV-1a 32 of n bytes, continuing from h (BF_FNV32_INIT to start). */
+static inline uint32_t
+bf_fnv32(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+/*
+ * FNV-1a 32 of a string with its terminating NUL, so that chained fields
+ * ("ab", "c" and "a", "bc") hash apart; NULL hashes apart from "".
+ */
+static inline uint32_t
+bf_fnv32_str(uint32_t h, const char *s)
+{
+	return s == NULL ? bf_fnv32(h, "\0\1", 2) :
+	    bf_fnv32(h, s, strlen(s) + 1);
+}
+
+/* FNV-1a 64 of n bytes, continuing from h (BF_FNV64_INIT to start). */
+static inline uint64_t
+bf_fnv64(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * Mixes every bit of x into every bit of the result (the MurmurHash3
+ * finalizer), so that a power-of-two table can index by the low bits.
+ */
+static inline uint64_t
+bf_mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* qsort comparator for uint32_t, ascending. */
+static inline int
+bf_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A setting's number: the whole of s, in [lo, hi].  0 with *out set, or
+ * -1 with *out untouched.
+ */
+static inline int
+bf_parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 #endif /* BMPFLOW_PLUGIN_H */

@@ -1,0 +1,239 @@
+/*
+ * fake_host.c: the host side of bmpflow/plugin.h for Check tests (see
+ * fake_host.h).
+ */
+#include "fake_host.h"
+
+#include <check.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+add(struct bf_host *h, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+add(struct bf_host *h, const char *field, const char *fmt, ...)
+{
+	struct fake_rec *r = &h->recs[h->n];
+	va_list ap;
+
+	if (!h->open || r->n == FAKE_MAX_FIELDS) {
+		h->bad++;
+		return -1;
+	}
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].name, field) == 0)
+			h->bad++;	/* set twice */
+	snprintf(r->f[r->n].name, sizeof(r->f[0].name), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(r->f[r->n].value, sizeof(r->f[0].value), fmt, ap);
+	va_end(ap);
+	if (strcmp(field, "type") == 0)
+		snprintf(h->cur_type, sizeof(h->cur_type), "%.31s",
+		    r->f[r->n].value);
+	r->n++;
+	return 0;
+}
+
+int
+bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
+{
+	ck_assert_int_lt(h->n, FAKE_MAX_RECS);
+	ck_assert(!h->open);
+	memset(&h->recs[h->n], 0, sizeof(h->recs[0]));
+	snprintf(h->recs[h->n].key, sizeof(h->recs[0].key), "%s", key);
+	h->recs[h->n].partition = partition;
+	h->cur_type[0] = '\0';
+	h->open = true;
+	return 0;
+}
+
+int
+bf_emit_str(struct bf_host *h, const char *field, const char *v)
+{
+	if (v == NULL) {
+		h->bad++;
+		return -1;
+	}
+	return add(h, field, "%s", v);
+}
+
+int
+bf_emit_long(struct bf_host *h, const char *field, int64_t v)
+{
+	return add(h, field, "%" PRId64, v);
+}
+
+int
+bf_emit_double(struct bf_host *h, const char *field, double v)
+{
+	return add(h, field, "%.6g", v);
+}
+
+int
+bf_emit_bool(struct bf_host *h, const char *field, bool v)
+{
+	return add(h, field, "%s", v ? "true" : "false");
+}
+
+int
+bf_emit_null(struct bf_host *h, const char *field)
+{
+	return add(h, field, "null");
+}
+
+int
+bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
+    size_t n)
+{
+	char buf[256];
+	size_t o = 0;
+
+	buf[o++] = '[';
+	for (size_t i = 0; i < n && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRId64,
+		    i ? "," : "", v[i]);
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "]");
+	return add(h, field, "%s", buf);
+}
+
+int
+bf_emit_str_array(struct bf_host *h, const char *field,
+    const char *const *v, size_t n)
+{
+	char buf[256];
+	size_t o = 0;
+
+	buf[o++] = '[';
+	for (size_t i = 0; i < n && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+		    i ? "," : "", v[i]);
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "]");
+	return add(h, field, "%s", buf);
+}
+
+int
+bf_emit_end(struct bf_host *h)
+{
+	int t;
+
+	ck_assert(h->open);
+	h->open = false;
+	h->emitted++;
+	for (t = 0; t < FAKE_MAX_TYPES && h->types[t][0] &&
+	    strcmp(h->types[t], h->cur_type) != 0; t++)
+		;
+	ck_assert_int_lt(t, FAKE_MAX_TYPES);
+	snprintf(h->types[t], sizeof(h->types[t]), "%s", h->cur_type);
+	h->type_count[t]++;
+	if (!h->discard)
+		h->n++;
+	return 0;
+}
+
+const char *
+fake_val(const struct fake_rec *r, const char *field)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].name, field) == 0)
+			return r->f[i].value;
+	ck_abort_msg("record %s has no field %s", r->key, field);
+	return NULL;
+}
+
+int
+bf_metric_declare(struct bf_host *h, const char *name,
+    enum bf_metric_type type, const char *help, const double *buckets,
+    size_t n_buckets)
+{
+	struct fake_metric *m;
+
+	ck_assert_ptr_nonnull(help);
+	ck_assert(type != BF_METRIC_HISTOGRAM || (buckets && n_buckets > 0));
+	for (int i = 0; i < h->n_metrics; i++)
+		ck_assert_str_ne(h->metrics[i].name, name);
+	ck_assert_int_lt(h->n_metrics, FAKE_MAX_METRICS);
+	m = &h->metrics[h->n_metrics];
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->type = type;
+	return h->n_metrics++;
+}
+
+/* The series of metric id with labels, created on first use. */
+static int
+series(struct bf_host *h, int id, const char *labels,
+    enum bf_metric_type type)
+{
+	struct fake_metric *m;
+	int i;
+
+	ck_assert(id >= 0 && id < h->n_metrics);
+	m = &h->metrics[id];
+	ck_assert_int_eq(m->type, type);
+	if (labels == NULL)
+		labels = "";
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->labels[i], labels) == 0)
+			return i;
+	ck_assert_int_lt(m->n, FAKE_MAX_SERIES);
+	snprintf(m->labels[i], sizeof(m->labels[0]), "%s", labels);
+	m->n++;
+	return i;
+}
+
+void
+bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
+{
+	h->metrics[id].value[series(h, id, labels, BF_METRIC_GAUGE)] = v;
+}
+
+void
+bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
+{
+	h->metrics[id].value[series(h, id, labels, BF_METRIC_COUNTER)] += v;
+}
+
+void
+bf_metric_observe(struct bf_host *h, int id, const char *labels, double v)
+{
+	int s = series(h, id, labels, BF_METRIC_HISTOGRAM);
+
+	h->metrics[id].value[s] += v;
+	h->metrics[id].count[s]++;
+}
+
+double
+fake_metric_value(const struct bf_host *h, const char *name,
+    const char *labels)
+{
+	for (int i = 0; i < h->n_metrics; i++) {
+		const struct fake_metric *m = &h->metrics[i];
+
+		if (strcmp(m->name, name) != 0)
+			continue;
+		for (int j = 0; j < m->n; j++)
+			if (strcmp(m->labels[j], labels) == 0)
+				return m->type == BF_METRIC_HISTOGRAM ?
+				    (double)m->count[j] : m->value[j];
+		return -1;
+	}
+	ck_abort_msg("no metric %s", name);
+	return -1;
+}
+
+void
+bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->last_log, sizeof(h->last_log), fmt, ap);
+	va_end(ap);
+	if (level <= 1)
+		fprintf(stderr, "%s\n", h->last_log);
+}

@@ -1,0 +1,76 @@
+/*
+ * fake_host.h: the host side of bmpflow/plugin.h for Check tests that
+ * drive a plugin through its descriptor.  It keeps every emitted record as
+ * (field, text value) pairs and every metric series; log lines of level
+ * 0-1 go to stderr and the last line of any level is kept.
+ *
+ * Values as text: longs in decimal, doubles with %.6g, booleans
+ * true/false, null as "null", arrays as "[a,b]".  Misuse the plugin could
+ * get away with on the real host (a field set twice, outside a record, a
+ * NULL string) counts in bad; a test asserts bad == 0.
+ */
+#ifndef BF_FAKE_HOST_H
+#define BF_FAKE_HOST_H
+
+#include "bmpflow/plugin.h"
+
+#define FAKE_MAX_RECS		2048
+#define FAKE_MAX_FIELDS		48
+#define FAKE_MAX_TYPES		16
+#define FAKE_MAX_METRICS	32
+#define FAKE_MAX_SERIES		64	/* label sets per metric, as the host */
+
+struct fake_field {
+	char	name[32];
+	char	value[256];
+};
+
+struct fake_rec {
+	char			key[96];
+	int32_t			partition;
+	int			n;
+	struct fake_field	f[FAKE_MAX_FIELDS];
+};
+
+/* A metric: gauge and counter values, histogram sums and counts. */
+struct fake_metric {
+	char			name[64];
+	enum bf_metric_type	type;
+	int			n;
+	char			labels[FAKE_MAX_SERIES][96];
+	double			value[FAKE_MAX_SERIES];
+	long			count[FAKE_MAX_SERIES];
+};
+
+/* All zero is a fresh host. */
+struct bf_host {
+	struct fake_rec		recs[FAKE_MAX_RECS];
+	int			n;
+	bool			open;
+	bool			discard;	/* count, don't keep (bulk runs) */
+	long			emitted;
+	int			bad;
+	/* Emitted records by their "type" field ("" for none). */
+	char			cur_type[32];
+	char			types[FAKE_MAX_TYPES][32];
+	long			type_count[FAKE_MAX_TYPES];
+	struct fake_metric	metrics[FAKE_MAX_METRICS];
+	int			n_metrics;
+	char			last_log[1024];
+};
+
+/* The plugin under test, linked into the test (BMPFLOW_PLUGIN). */
+const struct bf_plugin *bmpflow_plugin_descriptor(void);
+
+/* A record's field value; fails the test when the record has none. */
+const char	*fake_val(const struct fake_rec *r, const char *field);
+
+/*
+ * A gauge's or counter's value, or a histogram's observation count, by
+ * metric name and label text ("" for none); -1 when that series was never
+ * set.  Fails the test for a metric never declared.
+ */
+double	fake_metric_value(const struct bf_host *h, const char *name,
+	    const char *labels);
+
+#endif /* BF_FAKE_HOST_H */
