@@ -211,18 +211,8 @@ def run_processor(args, col, group, n_in, perf_out=None):
         })
     finally:
         if perf is not None:
-            perf.send_signal(signal.SIGINT)
-            try:
-                perf.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                perf.kill()
-                perf.wait()
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+            harness.stop_process(perf, sig=signal.SIGINT)
+        harness.stop_process(p)
         log.close()
     return r
 

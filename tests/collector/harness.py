@@ -147,15 +147,25 @@ class Collector:
         raise RuntimeError("records not delivered in %ds: %s" % (timeout, m))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         return self.proc.returncode
+
+
+def stop_process(proc, timeout=60, sig=signal.SIGTERM):
+    """Send sig to proc unless it has exited, wait up to timeout seconds
+    for it, then kill it.  True when it exited by itself, False when it
+    had to be killed."""
+    if proc.poll() is not None:
+        return True
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
 
 
 def replay(port, data, source="127.0.0.1", chunk=None, host="127.0.0.1"):

@@ -46,7 +46,6 @@ counts no bad record and exits 0 on SIGTERM.  Bounded: DEADLINE seconds.
 import collections
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -219,13 +218,7 @@ class Proc:
             return {}
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+        harness.stop_process(self.p, timeout=30)
         self.log.close()
         return self.p.returncode
 
