@@ -259,6 +259,40 @@ def finish(col, failures, summary):
     return 1 if failures else 0
 
 
+def note(msg):
+    """A progress line of a long test, printed at once."""
+    print("  " + msg, flush=True)
+
+
+class Checks:
+    """A test's failures, each printed as it is found, and its time budget:
+    budget seconds (from start()) for every wait together, or none."""
+
+    def __init__(self, budget=None):
+        self.failures = []
+        self.budget = budget
+        self.start()
+
+    def start(self):
+        """(Re)start the budget clock."""
+        self.t_end = None if self.budget is None else \
+            time.time() + self.budget
+
+    def fail(self, msg):
+        self.failures.append(msg)
+        print("FAIL: " + msg, flush=True)
+
+    def left(self, timeout):
+        """timeout, cut to what is left of the budget; raises when none is."""
+        if self.t_end is None:
+            return timeout
+        rest = self.t_end - time.time()
+        if rest <= 0:
+            raise RuntimeError("out of time: the waits took more than %ds" %
+                               self.budget)
+        return min(timeout, rest)
+
+
 SESSION_CLOSED = "router_session_closed"
 
 

@@ -72,16 +72,8 @@ SPEAKERS = [
 MAX_WAIT_ROUTES = 90
 MAX_WAIT_EVENT = 30
 
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def note(msg):
-    print("  " + msg, flush=True)
+checks = harness.Checks()
+failures, fail, note = checks.failures, checks.fail, harness.note
 
 
 # ---------------------------------------------------------------- routes

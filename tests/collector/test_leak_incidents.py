@@ -81,25 +81,9 @@ OTC_PREFIX = "185.199.108.0/24"
 OTC_PATH = [20473, 37100]
 MOAS_PREFIX = "205.251.194.0/23"
 
-failures = []
-t_end = time.time() + DEADLINE
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def note(msg):
-    print("  " + msg, flush=True)
-
-
-def left(timeout):
-    rest = t_end - time.time()
-    if rest <= 0:
-        raise RuntimeError("out of time: the waits took more than %ds" %
-                           DEADLINE)
-    return min(timeout, rest)
+checks = harness.Checks(DEADLINE)
+failures, fail, left = checks.failures, checks.fail, checks.left
+note = harness.note
 
 
 # ------------------------------------------------------------ clean feed

@@ -71,26 +71,9 @@ WAIT_ROUTE = 20         # one route change through router and collector
 WAIT_HEALTH = 30        # a prefix_health condition after its cause
 DEADLINE = 150          # every wait together, seconds (ctest: 180)
 
-failures = []
-t_end = time.time() + DEADLINE
-
-
-def left(timeout):
-    """timeout, cut to what is left of DEADLINE; raises when none is."""
-    rest = t_end - time.time()
-    if rest <= 0:
-        raise RuntimeError("out of time: the waits took more than %ds" %
-                           DEADLINE)
-    return min(timeout, rest)
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def note(msg):
-    print("  " + msg, flush=True)
+checks = harness.Checks(DEADLINE)
+failures, fail, left = checks.failures, checks.fail, checks.left
+note = harness.note
 
 
 def announce(sp, prefix):
@@ -268,9 +251,8 @@ class Both:
 
 
 def run(args, schemas):
-    global t_end
     t0 = time.time()
-    t_end = t0 + DEADLINE
+    checks.start()
     tmp = tempfile.mkdtemp(prefix="bmpflow-ph-e2e-")
     procs = harness.Procs()
     col = router = proc = None
