@@ -132,24 +132,22 @@ def vf_path(rng, provs, custs, peers, first):
     first): it learned the route from a provider (0-2 hops up), then at
     most one peer, then customers down to the origin; some prepends."""
     path = [first]
-    cur = first
-    for _ in range(rng.randint(0, 2)):
-        nxt = [a for a in sorted(provs[cur]) if a not in path]
-        if not nxt:
-            break
-        cur = rng.choice(nxt)
-        path.append(cur)
-    if rng.random() < 0.5:
-        nxt = [a for a in sorted(peers[cur]) if a not in path]
+
+    def hop(rel):
+        """One hop to an AS of rel[path[-1]] not yet on the path; False
+        when there is none."""
+        nxt = [a for a in sorted(rel[path[-1]]) if a not in path]
         if nxt:
-            cur = rng.choice(nxt)
-            path.append(cur)
-    for _ in range(rng.randint(0, 3)):
-        nxt = [a for a in sorted(custs[cur]) if a not in path]
-        if not nxt:
+            path.append(rng.choice(nxt))
+        return bool(nxt)
+    for _ in range(rng.randint(0, 2)):
+        if not hop(provs):
             break
-        cur = rng.choice(nxt)
-        path.append(cur)
+    if rng.random() < 0.5:
+        hop(peers)
+    for _ in range(rng.randint(0, 3)):
+        if not hop(custs):
+            break
     out = []
     for a in path:
         out += [a] * (1 + (rng.randint(1, 2) if rng.random() < 0.1 else 0))
