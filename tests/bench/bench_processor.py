@@ -33,7 +33,6 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
 import argparse
 import os
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -366,12 +365,7 @@ def main():
             router.close()
         if col is not None:
             col.stop()
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if col is not None:
-                shutil.rmtree(col.dir, ignore_errors=True)
+        harness.remove_dirs(tmp, col, args.keep)
 
 
 if __name__ == "__main__":

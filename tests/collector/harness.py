@@ -152,6 +152,17 @@ class Collector:
         return self.proc.returncode
 
 
+def remove_dirs(tmp, col, keep=False):
+    """Remove a test's temp dir tmp and its collector's (col may be None);
+    with keep, leave both and say where they are."""
+    if keep:
+        print("kept %s and %s" % (tmp, col.dir if col else "-"))
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if col is not None:
+            shutil.rmtree(col.dir, ignore_errors=True)
+
+
 def stop_process(proc, timeout=60, sig=signal.SIGTERM):
     """Send sig to proc unless it has exited, wait up to timeout seconds
     for it, then kill it.  True when it exited by itself, False when it
@@ -386,6 +397,12 @@ class Procs:
         if not p.log_file.closed:
             p.log_file.close()
         return p.returncode
+
+    def print_tails(self, n=8):
+        """The last n lines of every process's log, for a failed test."""
+        for p in self.procs:
+            print("--- %s (%s) tail:\n%s" % (p.label, p.log_path,
+                                             tail(p.log_path, n)))
 
     def stop_all(self):
         for p in reversed(self.procs):

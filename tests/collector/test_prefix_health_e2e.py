@@ -32,7 +32,6 @@ Also: the processor counts no bad record and exits 0 on SIGTERM.  Exit 77
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -349,20 +348,13 @@ def run(args, schemas):
         if router is not None:
             router.cleanup()
         if failures:
-            for p in procs.procs:
-                print("--- %s (%s) tail:\n%s" % (p.label, p.log_path,
-                                                 harness.tail(p.log_path, 8)))
+            procs.print_tails()
         if col is not None:
             rc = col.stop()
             if rc != 0:
                 fail("collector exit status %s; log:\n%s" % (
                     rc, harness.tail(col.log_path)))
-        if args.keep:
-            print("kept %s and %s" % (tmp, col.dir if col else "-"))
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if col is not None:
-                shutil.rmtree(col.dir, ignore_errors=True)
+        harness.remove_dirs(tmp, col, args.keep)
 
 
 def main():
