@@ -118,12 +118,7 @@ def run_pmbmpd(feed, expected):
         del t0
     finally:
         # pmbmpd ignores SIGTERM while a session is open.
-        p.terminate()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        harness.stop_process(p, timeout=5)
         shutil.rmtree(d, ignore_errors=True)
     return {"records": n, "secs": t, "cpu": cpu, "rss": rss,
             "note": "JSON log file"}

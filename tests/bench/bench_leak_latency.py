@@ -30,7 +30,6 @@ e.g. --processor-kafka fetch.wait.max.ms=5 --processor-kafka linger.ms=0
 
 import argparse
 import os
-import signal
 import socket
 import statistics
 import struct
@@ -124,12 +123,7 @@ class AlertReader(threading.Thread):
         self.stopping = True
         if self.p is None:
             return
-        self.p.terminate()
-        try:
-            self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
+        harness.stop_process(self.p, timeout=10)
 
 
 def metrics(port):
@@ -239,12 +233,7 @@ def main():
             router.close()
         if reader is not None:
             reader.stop()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        harness.stop_process(proc, timeout=30)
         plog.close()
         col.stop()
     print("leak_detect alert latency, %d alerts (%d lost, kcat restarts %d), "

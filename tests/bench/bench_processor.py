@@ -33,7 +33,6 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
 import argparse
 import os
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -211,18 +210,8 @@ def run_processor(args, col, group, n_in, perf_out=None):
         })
     finally:
         if perf is not None:
-            perf.send_signal(signal.SIGINT)
-            try:
-                perf.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                perf.kill()
-                perf.wait()
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+            harness.stop_process(perf, sig=signal.SIGINT)
+        harness.stop_process(p)
         log.close()
     return r
 
@@ -376,12 +365,7 @@ def main():
             router.close()
         if col is not None:
             col.stop()
-        if args.keep:
-            print("kept %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if col is not None:
-                shutil.rmtree(col.dir, ignore_errors=True)
+        harness.remove_dirs(tmp, col, args.keep)
 
 
 if __name__ == "__main__":

@@ -147,15 +147,36 @@ class Collector:
         raise RuntimeError("records not delivered in %ds: %s" % (timeout, m))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         return self.proc.returncode
+
+
+def remove_dirs(tmp, col, keep=False):
+    """Remove a test's temp dir tmp and its collector's (col may be None);
+    with keep, leave both and say where they are."""
+    if keep:
+        print("kept %s and %s" % (tmp, col.dir if col else "-"))
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if col is not None:
+            shutil.rmtree(col.dir, ignore_errors=True)
+
+
+def stop_process(proc, timeout=60, sig=signal.SIGTERM):
+    """Send sig to proc unless it has exited, wait up to timeout seconds
+    for it, then kill it.  True when it exited by itself, False when it
+    had to be killed."""
+    if proc.poll() is not None:
+        return True
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
 
 
 def replay(port, data, source="127.0.0.1", chunk=None, host="127.0.0.1"):
@@ -247,6 +268,40 @@ def finish(col, failures, summary):
         print("FAIL:", f)
     print("%s, %d failures" % (summary, len(failures)))
     return 1 if failures else 0
+
+
+def note(msg):
+    """A progress line of a long test, printed at once."""
+    print("  " + msg, flush=True)
+
+
+class Checks:
+    """A test's failures, each printed as it is found, and its time budget:
+    budget seconds (from start()) for every wait together, or none."""
+
+    def __init__(self, budget=None):
+        self.failures = []
+        self.budget = budget
+        self.start()
+
+    def start(self):
+        """(Re)start the budget clock."""
+        self.t_end = None if self.budget is None else \
+            time.time() + self.budget
+
+    def fail(self, msg):
+        self.failures.append(msg)
+        print("FAIL: " + msg, flush=True)
+
+    def left(self, timeout):
+        """timeout, cut to what is left of the budget; raises when none is."""
+        if self.t_end is None:
+            return timeout
+        rest = self.t_end - time.time()
+        if rest <= 0:
+            raise RuntimeError("out of time: the waits took more than %ds" %
+                               self.budget)
+        return min(timeout, rest)
 
 
 SESSION_CLOSED = "router_session_closed"
@@ -342,6 +397,12 @@ class Procs:
         if not p.log_file.closed:
             p.log_file.close()
         return p.returncode
+
+    def print_tails(self, n=8):
+        """The last n lines of every process's log, for a failed test."""
+        for p in self.procs:
+            print("--- %s (%s) tail:\n%s" % (p.label, p.log_path,
+                                             tail(p.log_path, n)))
 
     def stop_all(self):
         for p in reversed(self.procs):

@@ -72,16 +72,8 @@ SPEAKERS = [
 MAX_WAIT_ROUTES = 90
 MAX_WAIT_EVENT = 30
 
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def note(msg):
-    print("  " + msg, flush=True)
+checks = harness.Checks()
+failures, fail, note = checks.failures, checks.fail, harness.note
 
 
 # ---------------------------------------------------------------- routes
@@ -827,18 +819,9 @@ def run_scenario(router_cls, args, schemas):
             if rc != 0:
                 fail("%s: collector exit status %s; log:\n%s" % (
                     router_cls.__name__, rc, harness.tail(col.log_path)))
-        if len(failures) > nfail0 or args.keep:
-            if router is not None and len(failures) > nfail0:
-                for p in procs.procs:
-                    print("--- %s (%s) tail:\n%s" % (p.label, p.log_path,
-                                                     harness.tail(p.log_path,
-                                                                  8)))
-        if args.keep:
-            print("kept %s and %s" % (tmp, col.dir if col else "-"))
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if col is not None:
-                shutil.rmtree(col.dir, ignore_errors=True)
+        if router is not None and len(failures) > nfail0:
+            procs.print_tails()
+        harness.remove_dirs(tmp, col, args.keep)
 
 
 def main():

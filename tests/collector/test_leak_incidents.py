@@ -46,7 +46,6 @@ counts no bad record and exits 0 on SIGTERM.  Bounded: DEADLINE seconds.
 import collections
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -82,25 +81,9 @@ OTC_PREFIX = "185.199.108.0/24"
 OTC_PATH = [20473, 37100]
 MOAS_PREFIX = "205.251.194.0/23"
 
-failures = []
-t_end = time.time() + DEADLINE
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def note(msg):
-    print("  " + msg, flush=True)
-
-
-def left(timeout):
-    rest = t_end - time.time()
-    if rest <= 0:
-        raise RuntimeError("out of time: the waits took more than %ds" %
-                           DEADLINE)
-    return min(timeout, rest)
+checks = harness.Checks(DEADLINE)
+failures, fail, left = checks.failures, checks.fail, checks.left
+note = harness.note
 
 
 # ------------------------------------------------------------ clean feed
@@ -149,24 +132,22 @@ def vf_path(rng, provs, custs, peers, first):
     first): it learned the route from a provider (0-2 hops up), then at
     most one peer, then customers down to the origin; some prepends."""
     path = [first]
-    cur = first
-    for _ in range(rng.randint(0, 2)):
-        nxt = [a for a in sorted(provs[cur]) if a not in path]
-        if not nxt:
-            break
-        cur = rng.choice(nxt)
-        path.append(cur)
-    if rng.random() < 0.5:
-        nxt = [a for a in sorted(peers[cur]) if a not in path]
+
+    def hop(rel):
+        """One hop to an AS of rel[path[-1]] not yet on the path; False
+        when there is none."""
+        nxt = [a for a in sorted(rel[path[-1]]) if a not in path]
         if nxt:
-            cur = rng.choice(nxt)
-            path.append(cur)
-    for _ in range(rng.randint(0, 3)):
-        nxt = [a for a in sorted(custs[cur]) if a not in path]
-        if not nxt:
+            path.append(rng.choice(nxt))
+        return bool(nxt)
+    for _ in range(rng.randint(0, 2)):
+        if not hop(provs):
             break
-        cur = rng.choice(nxt)
-        path.append(cur)
+    if rng.random() < 0.5:
+        hop(peers)
+    for _ in range(rng.randint(0, 3)):
+        if not hop(custs):
+            break
     out = []
     for a in path:
         out += [a] * (1 + (rng.randint(1, 2) if rng.random() < 0.1 else 0))
@@ -219,13 +200,7 @@ class Proc:
             return {}
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+        harness.stop_process(self.p, timeout=30)
         self.log.close()
         return self.p.returncode
 

@@ -22,7 +22,6 @@ import argparse
 import multiprocessing
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -317,12 +316,7 @@ def main():
                 break       # stuck for 30 s: the final pass will tell
             time.sleep(0.2)
         time.sleep(2)
-        kcat.send_signal(signal.SIGTERM)
-        try:
-            kcat.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            kcat.kill()
-            kcat.wait()
+        harness.stop_process(kcat, timeout=10)
         seen += reader.scan(bg)
         reader.close()
         print("background consumer: %d records (%d reads)" % (len(bg),

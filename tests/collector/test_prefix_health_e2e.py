@@ -32,7 +32,6 @@ Also: the processor counts no bad record and exits 0 on SIGTERM.  Exit 77
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -71,26 +70,9 @@ WAIT_ROUTE = 20         # one route change through router and collector
 WAIT_HEALTH = 30        # a prefix_health condition after its cause
 DEADLINE = 150          # every wait together, seconds (ctest: 180)
 
-failures = []
-t_end = time.time() + DEADLINE
-
-
-def left(timeout):
-    """timeout, cut to what is left of DEADLINE; raises when none is."""
-    rest = t_end - time.time()
-    if rest <= 0:
-        raise RuntimeError("out of time: the waits took more than %ds" %
-                           DEADLINE)
-    return min(timeout, rest)
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def note(msg):
-    print("  " + msg, flush=True)
+checks = harness.Checks(DEADLINE)
+failures, fail, left = checks.failures, checks.fail, checks.left
+note = harness.note
 
 
 def announce(sp, prefix):
@@ -268,9 +250,8 @@ class Both:
 
 
 def run(args, schemas):
-    global t_end
     t0 = time.time()
-    t_end = t0 + DEADLINE
+    checks.start()
     tmp = tempfile.mkdtemp(prefix="bmpflow-ph-e2e-")
     procs = harness.Procs()
     col = router = proc = None
@@ -367,20 +348,13 @@ def run(args, schemas):
         if router is not None:
             router.cleanup()
         if failures:
-            for p in procs.procs:
-                print("--- %s (%s) tail:\n%s" % (p.label, p.log_path,
-                                                 harness.tail(p.log_path, 8)))
+            procs.print_tails()
         if col is not None:
             rc = col.stop()
             if rc != 0:
                 fail("collector exit status %s; log:\n%s" % (
                     rc, harness.tail(col.log_path)))
-        if args.keep:
-            print("kept %s and %s" % (tmp, col.dir if col else "-"))
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if col is not None:
-                shutil.rmtree(col.dir, ignore_errors=True)
+        harness.remove_dirs(tmp, col, args.keep)
 
 
 def main():

@@ -14,7 +14,6 @@ import json
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -96,16 +95,9 @@ def processor_out(port):
 
 
 def stop(proc, name, failures):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            failures.append("%s ignored SIGTERM for 60 s" % name)
-            return
-    if proc.returncode != 0:
+    if not harness.stop_process(proc):
+        failures.append("%s ignored SIGTERM for 60 s" % name)
+    elif proc.returncode != 0:
         failures.append("%s exit status %s" % (name, proc.returncode))
 
 
