@@ -60,7 +60,10 @@ void	bgp_nlri_iter_init(struct bgp_nlri_iter *it, struct bf_cur nlri,
  */
 int	bgp_nlri_next(struct bgp_nlri_iter *it, struct bgp_nlri *out,
 	    struct bf_err *err);
-/* Walk all NLRI once: count on success, -1 with err on the first bad one. */
+/*
+ * Validate all NLRI without decoding them: count on success, -1 with err on
+ * the first bad one, exactly as bgp_nlri_next would report it.
+ */
 long	bgp_nlri_count(struct bf_cur nlri, const struct bgp_af *af,
 	    bool addpath, bool withdraw, size_t base_off, struct bf_err *err);
 
