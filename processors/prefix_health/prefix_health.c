@@ -1073,6 +1073,17 @@ scratch_reserve(struct ph_state *st, size_t n)
 	return 0;
 }
 
+/* Whether a peer past its warm-up holds a route of p. */
+static bool
+held_past_warmup(const struct ph_state *st, const struct ph_prefix *p)
+{
+	for (uint32_t i = 0; i < p->n_routes; i++)
+		if (p->routes[i].path != 0 &&
+		    !st->peers[p->routes[i].peer].warming)
+			return true;
+	return false;
+}
+
 static void
 figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 {
@@ -1083,6 +1094,14 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 	f->min_len = f->max_len = f->target_hops = -1;
 	f->peers_up = st->peers_up[p->family == 6];
 	f->routes = p->live;
+	/*
+	 * No state yet and held only by peers in warm-up (a RIB dump): it
+	 * gets none until they finish, when every prefix is evaluated.
+	 */
+	if (p->state == ST_NONE && p->live > 0 && !held_past_warmup(st, p)) {
+		f->state = ST_NONE;
+		return;
+	}
 	if (scratch_reserve(st, 2 * (size_t)p->live + 2) < 0) {
 		f->state = (enum ph_st)p->state;
 		return;

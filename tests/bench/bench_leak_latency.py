@@ -154,14 +154,8 @@ def main():
     args = ap.parse_args()
     schemas_dir = os.path.join(ROOT, "schemas")
     schemas = harness.Schemas(schemas_dir)
-    col_extra = []
-    for kv in args.collector_kafka:
-        k, v = kv.split("=", 1)
-        col_extra += ["--kafka." + k, v]
-    proc_extra = []
-    for kv in args.processor_kafka:
-        k, v = kv.split("=", 1)
-        proc_extra += ["--kafka." + k, v]
+    col_extra = harness.kafka_flags(args.collector_kafka)
+    proc_extra = harness.kafka_flags(args.processor_kafka)
     col = harness.Collector(os.path.join(args.build, "collector",
                                          "bmpflow-collector"),
                             schemas_dir, extra=col_extra)

@@ -14,7 +14,8 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
      kept all of them (and feeds step 4);
   3. per run, bmpflow-processor --plugin prefix_health in a fresh consumer
      group; from its /metrics: the time from its start (and from its first
-     record) until records_in covers every bmp.peer and bmp.route record
+     bmp.route record, once the group has formed: "steady") until
+     records_in covers every bmp.peer and bmp.route record
      with no lag ("in"), and until then its outputs are all acknowledged
      (bmp.prefix_health end offsets, by kcat -Q) after one more tick
      ("out"); CPU seconds from /proc/PID/stat; VmHWM.  Medians over runs;
@@ -28,6 +29,7 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
 
   bench_processor.py [--build DIR] [--peers 2 --ipv4 500000 --ipv6 0]
       [--partitions 32] [--runs 3] [--tick-ms 1000] [--perf]
+      [--processor-kafka PROP=VALUE ...]
 """
 
 import argparse
@@ -139,13 +141,14 @@ def perf_stages(data):
     return n, sorted(count.items(), key=lambda kv: -kv[1])
 
 
-def run_processor(args, col, group, n_in, perf_out=None):
+def run_processor(args, col, group, n_peer, n_in, perf_out=None):
     mport = harness.free_port()
     base = end_offsets(col.brokers, "bmp.prefix_health", args.partitions)
     cmd = [args.processor, "--plugin", "prefix_health",
            "--kafka-bootstrap-file", col.bootstrap_file,
            "--group", group, "--tick-ms", str(args.tick_ms),
-           "--metrics", "127.0.0.1:%d" % mport]
+           "--metrics", "127.0.0.1:%d" % mport] + harness.kafka_flags(
+               args.processor_kafka)
     log = open(os.path.join(col.dir, group + ".log"), "w")
     col_cpu0 = proc_cpu(col.proc.pid)
     t0 = time.monotonic()
@@ -171,7 +174,9 @@ def run_processor(args, col, group, n_in, perf_out=None):
                 continue
             now = time.monotonic()
             rin = m["bmpflow_processor_records_in_total"]
-            if t_first is None and rin > 0:
+            # The first bmp.route record: the consumer group has formed
+            # (the mock cluster holds a new group's first join ~3 s).
+            if t_first is None and rin > n_peer:
                 t_first, cpu_first = now, proc_cpu(p.pid)
             if rin >= n_in and m["bmpflow_processor_lag_records"] == 0:
                 t_in, cpu_in = now, proc_cpu(p.pid)
@@ -231,6 +236,9 @@ def main():
     ap.add_argument("--perf", action="store_true",
                     help="one more run under perf record -g")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--processor-kafka", action="append", default=[],
+                    metavar="PROP=VALUE",
+                    help="a librdkafka property for the processor's clients")
     args = ap.parse_args()
     b = args.build
     args.collector = os.path.join(b, "collector", "bmpflow-collector")
@@ -299,7 +307,7 @@ def main():
         print(hdr)
         for i in range(args.runs):
             r = run_processor(args, col, "bench-%d-%d" % (os.getpid(), i),
-                              n_in)
+                              n_peer, n_in)
             r["rate_start"] = n_route / r["secs_in"]
             r["rate_steady"] = n_route / r["secs_steady"]
             r["rate_out"] = n_route / r["secs_out"]
@@ -337,8 +345,8 @@ def main():
 
         if args.perf:
             data = os.path.join(tmp, "perf.data")
-            run_processor(args, col, "bench-perf-%d" % os.getpid(), n_in,
-                          perf_out=data)
+            run_processor(args, col, "bench-perf-%d" % os.getpid(), n_peer,
+                          n_in, perf_out=data)
             views = (("self time by DSO", ["--no-children", "--sort",
                                              "dso"]),
                      ("self time by symbol", ["--no-children", "--sort",

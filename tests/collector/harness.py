@@ -71,6 +71,16 @@ def vm_hwm_kib(pid):
     return 0
 
 
+def kafka_flags(props):
+    """["PROP=VALUE", ...] (as benchmarks take them) -> --kafka.PROP VALUE
+    flags for bmpflow-collector and bmpflow-processor."""
+    flags = []
+    for kv in props:
+        k, v = kv.split("=", 1)
+        flags += ["--kafka." + k, v]
+    return flags
+
+
 def scrape_metrics(port, timeout=10):
     """The Prometheus /metrics of 127.0.0.1:port as {series: value}
     (OSError when it does not answer)."""

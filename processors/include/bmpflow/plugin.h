@@ -228,8 +228,12 @@ bf_fnv32(uint32_t h, const void *p, size_t n)
 static inline uint32_t
 bf_fnv32_str(uint32_t h, const char *s)
 {
-	return s == NULL ? bf_fnv32(h, "\0\1", 2) :
-	    bf_fnv32(h, s, strlen(s) + 1);
+	if (s == NULL)
+		return bf_fnv32(h, "\0\1", 2);
+	do			/* one pass: no strlen first */
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	while (*s++ != '\0');
+	return h;
 }
 
 /* FNV-1a 64 of n bytes, continuing from h (BF_FNV64_INIT to start). */
