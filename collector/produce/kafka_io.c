@@ -15,9 +15,10 @@ bf_kafka_producer_defaults(rd_kafka_conf_t *conf, char *err, size_t errlen)
 		/* Java clients' partitioner: same key, same partition. */
 		{ "partitioner", "murmur2_random" },
 		/*
-		 * Detection latency wants little; the outage test's exactly-
-		 * once check on the mock cluster saw duplicates at 5 ms (more
-		 * requests in flight when the brokers went down).
+		 * Detection latency wants little, throughput some batching.
+		 * (The mock cluster re-appends batches re-sent after an
+		 * outage whatever this is: it checks producer sequences for
+		 * transactional producers only.)
 		 */
 		{ "linger.ms", "10" },
 		{ "batch.size", "1000000" },
