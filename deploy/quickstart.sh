@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Main job: install what is missing, build, and run bmpflow-collector on its
 # embedded Kafka (routers connect to TCP port 5000, metrics on :9100) with
-# the prefix-health processor attached (metrics on :9101).
+# the prefix-health and leak-detection processors attached (metrics on :9101
+# and :9102).
 #   deploy/quickstart.sh [--demo] [bmpflow-collector options...]
 # --demo also replays a real router capture into it once it is up and shows
 # the first records with bmpflow-tail.  Stop with Ctrl-C: the collector
-# delivers what it read to Kafka, the processor commits, both exit.
+# delivers what it read to Kafka, the processors commit, all exit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo=0
@@ -13,36 +14,45 @@ if [ "${1:-}" = "--demo" ]; then demo=1; shift; fi
 "$root/deploy/install-deps.sh"
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build" -j"$(nproc)" --target bmpflow-collector \
-	bmpflow-tail bmpflow-decode bmpflow-processor prefix_health
+	bmpflow-tail bmpflow-decode bmpflow-processor prefix_health leak_detect
 bin="$root/build/collector"
 run="$root/build/run"
 mkdir -p "$run"
 rm -f "$run/kafka.bootstrap"
 cat <<MSG
-bmpflow: starting the collector and the prefix-health processor.
+bmpflow: starting the collector and the prefix-health and leak-detection processors.
 Point routers at this host, TCP port 5000.
   routes:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t route -F
   health:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t prefix_health -F
+  alerts:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t alert -F
   kcat:     kcat -C -b \$(cat $run/kafka.bootstrap) -t bmp.route
-  metrics:  curl -s http://127.0.0.1:9100/metrics (collector), :9101 (processor)
+  metrics:  curl -s http://127.0.0.1:9100/metrics (collector), :9101 and :9102 (processors)
+leak_detect runs its OTC and peer-lock checks; give it your AS relationships, monitored
+prefixes and ROAs as in processors/leak_detect/README.md for the other detections.
 MSG
 # Own sessions (setsid): Ctrl-C reaches this script only, which stops the
-# processor first (it commits), then the collector (its Kafka goes with it).
+# processors first (they commit), then the collector (its Kafka goes with it).
 setsid "$bin/bmpflow-collector" --kafka-bootstrap-file "$run/kafka.bootstrap" \
 	--metrics 127.0.0.1:9100 "$@" &
 collector=$!
-processor=
+processors=()
 stop() {
 	trap - EXIT INT TERM
-	[ -n "$processor" ] && kill -TERM "$processor" 2>/dev/null && wait "$processor" || true
+	for p in "${processors[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${processors[@]}"; do wait "$p" 2>/dev/null || true; done
 	kill -INT "$collector" 2>/dev/null && wait "$collector" || true
 }
 trap stop EXIT
 trap 'exit 130' INT TERM
 for _ in $(seq 100); do [ -s "$run/kafka.bootstrap" ] && break; sleep 0.1; done
-setsid "$root/build/processors/host/bmpflow-processor" --plugin prefix_health \
-	--kafka-bootstrap-file "$run/kafka.bootstrap" --metrics 127.0.0.1:9101 &
-processor=$!
+port=9101
+for plugin in prefix_health leak_detect; do
+	setsid "$root/build/processors/host/bmpflow-processor" --plugin "$plugin" \
+		--kafka-bootstrap-file "$run/kafka.bootstrap" \
+		--metrics 127.0.0.1:$port &
+	processors+=($!)
+	port=$((port + 1))
+done
 capture="$root/../shared/data/bmp/multivendor-14routers.s23.bmp"
 if [ "$demo" = 1 ] && [ -f "$capture" ]; then
 	sleep 1
@@ -53,5 +63,5 @@ if [ "$demo" = 1 ] && [ -f "$capture" ]; then
 	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t route -f -n 2
 	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t prefix_health -f -n 2
 fi
-echo "bmpflow: running (collector pid $collector, processor pid $processor); Ctrl-C stops them"
+echo "bmpflow: running (collector pid $collector, processor pids ${processors[*]}); Ctrl-C stops them"
 wait "$collector"
