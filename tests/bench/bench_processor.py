@@ -56,17 +56,6 @@ def proc_cpu(pid):
     return (int(f[11]) + int(f[12])) / CLK
 
 
-def cut_before_peer_down(data):
-    """The BMP stream up to its first Peer Down (type 2) message."""
-    off = 0
-    while off + 6 <= len(data):
-        _, length, mtype = struct.unpack(">BIB", data[off:off + 6])
-        if mtype == 2:
-            return data[:off]
-        off += length
-    return data
-
-
 def end_offsets(brokers, topic, partitions):
     """Sum of the end offsets of topic's partitions (kcat -Q)."""
     args = ["kcat", "-Q", "-b", brokers]
@@ -252,13 +241,10 @@ def main():
     router = None
     try:
         feed = os.path.join(tmp, "feed.bmp")
-        out = subprocess.run([gen, "--peers", str(args.peers), "--ipv4",
-                              str(args.ipv4), "--ipv6", str(args.ipv6),
-                              "-o", feed], capture_output=True, text=True,
-                             check=True)
-        g = dict(re.findall(r"(\w+)=(\d+)", out.stderr))
-        routes = int(g["announced"])
-        data = cut_before_peer_down(open(feed, "rb").read())
+        g = harness.gen_fulltable(gen, feed, "--peers", args.peers,
+                                  "--ipv4", args.ipv4, "--ipv6", args.ipv6)
+        routes = g["announced"]
+        data = harness.cut_before_peer_down(open(feed, "rb").read())
         print("feed: %d peers x (%d IPv4 + %d IPv6): %d route records, "
               "%.1f MB up to the first Peer Down" % (
                   args.peers, args.ipv4, args.ipv6, routes, len(data) / 1e6))

@@ -21,6 +21,10 @@
  * of a family is a keyed bijection of i within its prefix length's address
  * space, and each peer walks the indexes through its own bijection.
  *
+ * With --valley-free ASREL_FILE every AS path is valley-free under the
+ * relationships written to ASREL_FILE (see vf_hier): a clean feed for
+ * leak_detect.  Without it the bytes are those of the plain generator.
+ *
  * The last line on standard error counts what bmpflow-decode -q reports:
  *   generated: messages=M updates=U announced=A withdrawn=W eor=E bytes=B
  * Standalone on purpose (no bmpflow_core): it shares only wire constants with
@@ -50,6 +54,10 @@
 #define TS_BASE		1704067200u	/* 2024-01-01T00:00:00Z */
 #define ROUTER_AS	64496		/* the monitored router, RFC 5398 */
 #define ROUTER_ID	0xc0000201u	/* 192.0.2.1 */
+#define ORIGIN_AS4_BASE	131072		/* 4-octet origins: base, count */
+#define ORIGIN_AS4_N	270000
+#define ORIGIN_AS_END	(ORIGIN_AS4_BASE + ORIGIN_AS4_N)	/* above all */
+#define PEER_AS_BASE	200000		/* peers beyond peer_as_list: + index */
 #define IPV6_NH_LEN	16
 
 /* splitmix64: small, fast, and good enough for test data. */
@@ -260,6 +268,7 @@ struct opts {
 	double		withdraw_pct;
 	uint32_t	per_update;	/* 0: drawn per UPDATE */
 	const char	*out;
+	const char	*asrel;		/* --valley-free ASREL_FILE */
 };
 
 enum phase {
@@ -283,6 +292,8 @@ struct peer {
 	uint64_t	pos4, pos6;	/* next table position announced */
 	uint64_t	wpos4, wpos6, wd4, wd6;	/* withdrawn so far, to withdraw */
 	enum phase	phase;
+	unsigned	vf_rank;	/* --valley-free: index in vf_hier or */
+	unsigned	vf_below;	/* NELEM; first rank it provides for */
 };
 
 struct stats {
@@ -299,6 +310,7 @@ struct gen {
 	struct family	 v4, v6;
 	struct peer	*peers;
 	struct stats	 st;
+	struct vf	*vf;		/* --valley-free, else NULL */
 };
 
 static const uint32_t peer_as_list[] = {
@@ -539,9 +551,37 @@ draw_origin_as(struct rng *r)
 	uint32_t as;
 
 	if (rng_below(r, 100) < 22)
-		return 131072 + rng_below(r, 270000);
+		return ORIGIN_AS4_BASE + rng_below(r, ORIGIN_AS4_N);
 	as = 1 + rng_below(r, 64495);
 	return as == BGP_AS_TRANS ? as + 1 : as;
+}
+
+/*
+ * The default AS path of n ASes into path: the peer, transit ASes drawn
+ * from transit_as (no relationships behind them: leaks and all), the
+ * origin; sometimes the origin prepended over the transit ASes before it.
+ */
+static void
+draw_path(struct peer *p, unsigned n, uint32_t *path)
+{
+	struct rng *r = &p->rng;
+
+	path[0] = p->as;
+	for (unsigned i = 1; i < n; i++) {
+		uint32_t j = rng_below(r, NELEM(transit_as));
+
+		/* no repeated neighbour: the list holds each ASN once */
+		if (transit_as[j] == path[i - 1])
+			j = (j + 1) % (uint32_t)NELEM(transit_as);
+		path[i] = transit_as[j];
+	}
+	if (n >= 2) {
+		uint32_t origin_as = path[n - 1] = draw_origin_as(r);
+
+		if (n >= 4 && rng_below(r, 100) < 7)	/* prepending */
+			for (unsigned j = 1 + rng_below(r, 2); j > 0; j--)
+				path[n - 1 - j] = origin_as;
+	}
 }
 
 static unsigned
@@ -567,6 +607,266 @@ put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
 	return b;
 }
 
+/* ---- --valley-free ------------------------------------------------------ */
+
+/*
+ * The AS hierarchy of --valley-free: a fixed rank per ASN, its index here.
+ * Tier 1 is leak_detect's built-in transit-free list (its peer-lock rule):
+ * settlement-free peers of each other.  Below it, in rank order, the other
+ * ASes of peer_as_list, then the rest of transit_as: the upstreams of the
+ * origins.  Every AS is a provider of every AS ranked below it, tier 1
+ * ASes excepted among themselves; peers beyond peer_as_list rank just
+ * above the origin upstreams.  So a transit-free AS is only ever behind
+ * another one or behind its customer, and no path sees a valley.
+ */
+static const uint32_t vf_hier[] = {
+	/* tier 1 */
+	174, 701, 1239, 1299, 2914, 3257, 3320, 3356, 3491, 5511, 6453,
+	6461, 6762, 6830, 7018, 12956,
+	/* the other peers of peer_as_list */
+	6939, 199524, 1273, 9002, 4637, 2497,
+	/* origin upstreams */
+	209, 2828, 4134, 4826, 7473, 7922, 20485, 24482, 31133, 37100, 58453,
+	132203, 262589,
+};
+
+#define VF_TIER1	16		/* vf_hier[0..16) */
+#define VF_UP0		22		/* vf_hier[22..) origin upstreams */
+#define VF_N_UP		(NELEM(vf_hier) - VF_UP0)
+#define VF_PEER_LINK_PCT 30		/* tier-1 peer: a tier-1 peer next */
+
+struct vf {
+	uint8_t		*taken;		/* never an origin: bitmap by ASN */
+	uint8_t		*linked;	/* "upstream|origin" to write */
+	uint64_t	*direct;	/* (peer index + 1) << 32 | origin, */
+	size_t		 n_direct, cap_direct;	/* 0 = empty slot */
+};
+
+static void *
+vf_calloc(size_t n, size_t size)
+{
+	void *v = calloc(n, size);
+
+	if (v == NULL) {
+		fprintf(stderr, "bmpflow-gen-fulltable: out of memory\n");
+		exit(1);
+	}
+	return v;
+}
+
+static bool
+bit_get(const uint8_t *m, uint32_t i)
+{
+	return m[i / 8] >> (i % 8) & 1;
+}
+
+static void
+bit_set(uint8_t *m, uint32_t i)
+{
+	m[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* The upstream of origin o: one origin upstream, fixed by the ASN. */
+static unsigned
+vf_upstream(uint32_t o)
+{
+	struct rng r = { o };
+
+	return VF_UP0 + rng_below(&r, VF_N_UP);
+}
+
+static void
+vf_init(struct gen *g)
+{
+	struct vf *v = vf_calloc(1, sizeof(*v));
+
+	v->taken = vf_calloc(ORIGIN_AS_END / 8 + 1, 1);
+	v->linked = vf_calloc(ORIGIN_AS_END / 8 + 1, 1);
+	for (size_t i = 0; i < NELEM(vf_hier); i++)
+		if (vf_hier[i] < ORIGIN_AS_END)
+			bit_set(v->taken, vf_hier[i]);
+	for (uint32_t i = 0; i < g->o.peers; i++) {
+		struct peer *p = &g->peers[i];
+
+		if (p->as < ORIGIN_AS_END)
+			bit_set(v->taken, p->as);
+		p->vf_rank = NELEM(vf_hier);	/* none */
+		p->vf_below = VF_UP0;
+		for (unsigned k = 0; k < NELEM(vf_hier); k++)
+			if (vf_hier[k] == p->as) {
+				p->vf_rank = k;
+				p->vf_below = k < VF_TIER1 ? VF_TIER1 : k + 1;
+			}
+	}
+	g->vf = v;
+}
+
+/* Note "peer p is a provider of origin o" for the relationship file. */
+static void
+vf_direct(struct gen *g, const struct peer *p, uint32_t o)
+{
+	struct vf *v = g->vf;
+	uint64_t key = (uint64_t)(p->idx + 1) << 32 | o;
+	size_t j;
+
+	if ((v->n_direct + 1) * 2 > v->cap_direct) {
+		size_t nc = v->cap_direct ? v->cap_direct * 2 : 4096;
+		uint64_t *t = vf_calloc(nc, sizeof(*t));
+
+		for (size_t i = 0; i < v->cap_direct; i++) {
+			if (v->direct[i] == 0)
+				continue;
+			for (j = derive_key(v->direct[i], 1) & (nc - 1); t[j];
+			    j = (j + 1) & (nc - 1))
+				;
+			t[j] = v->direct[i];
+		}
+		free(v->direct);
+		v->direct = t;
+		v->cap_direct = nc;
+	}
+	for (j = derive_key(key, 1) & (v->cap_direct - 1);
+	    v->direct[j] != 0 && v->direct[j] != key;
+	    j = (j + 1) & (v->cap_direct - 1))
+		;
+	if (v->direct[j] == 0) {
+		v->direct[j] = key;
+		v->n_direct++;
+	}
+}
+
+/*
+ * A valley-free AS path of about n ASes into path; returns its length.
+ * From the peer downhill, each AS a provider of the next: sometimes a
+ * tier-1 peer of a tier-1 peer AS first, then ASes drawn in rank order
+ * between the peer and the origin's upstream, the upstream, the origin.
+ * Two ASes: the origin is the peer's own customer.  The origin is drawn
+ * as without the option, but never an AS of vf_hier or a peer's AS, and
+ * prepended as often.
+ */
+static unsigned
+vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
+{
+	struct rng *r = &p->rng;
+	unsigned m = 0, reps = 0, k, up;
+	uint32_t o;
+
+	path[m++] = p->as;
+	if (n == 1)
+		return m;
+	do
+		o = draw_origin_as(r);
+	while (bit_get(g->vf->taken, o));
+	if (n >= 4 && rng_below(r, 100) < 7)
+		reps = 1 + rng_below(r, 2);
+	if (n - reps == 2)
+		vf_direct(g, p, o);
+	else {
+		up = vf_upstream(o);
+		k = n - reps - 3;	/* ASes between the peer and up */
+		if (k > 0 && p->vf_rank < VF_TIER1 &&
+		    rng_below(r, 100) < VF_PEER_LINK_PCT) {
+			unsigned t = rng_below(r, VF_TIER1 - 1);
+
+			path[m++] = vf_hier[t >= p->vf_rank ? t + 1 : t];
+			k--;
+		}
+		/* k of the ranks [vf_below, up), selection sampling */
+		for (unsigned i = p->vf_below; i < up && k > 0; i++)
+			if (rng_below(r, up - i) < k) {
+				path[m++] = vf_hier[i];
+				k--;
+			}
+		path[m++] = vf_hier[up];
+		bit_set(g->vf->linked, o);
+	}
+	do
+		path[m++] = o;
+	while (reps-- > 0);
+	return m;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Write the relationship file of the feed (CAIDA serial-1): the hierarchy,
+ * the peers beyond peer_as_list above the origin upstreams, each origin
+ * under its upstream and under the peers it is a direct customer of.
+ * Returns the number of links, or -1 (message printed) on a write error.
+ */
+static long
+vf_write(struct gen *g)
+{
+	struct vf *v = g->vf;
+	FILE *f = fopen(g->o.asrel, "w");
+	long links = 0;
+	size_t n = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "bmpflow-gen-fulltable: %s: cannot create: %s\n",
+		    g->o.asrel, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# bmpflow-gen-fulltable --valley-free, seed %" PRIu64
+	    ", %" PRIu32 " peers: the AS relationships\n# of its feed, CAIDA "
+	    "serial-1 (provider|customer|-1, peer|peer|0)\n", g->o.seed,
+	    g->o.peers);
+	fprintf(f, "# transit hierarchy\n");
+	for (unsigned i = 0; i < NELEM(vf_hier); i++)
+		for (unsigned j = i + 1; j < NELEM(vf_hier); j++, links++)
+			fprintf(f, "%" PRIu32 "|%" PRIu32 "|%s\n", vf_hier[i],
+			    vf_hier[j], j < VF_TIER1 ? "0" : "-1");
+	for (uint32_t i = 0; i < g->o.peers; i++) {
+		const struct peer *p = &g->peers[i];
+
+		if (p->vf_rank < NELEM(vf_hier))
+			continue;
+		for (unsigned j = VF_UP0; j < NELEM(vf_hier); j++, links++)
+			fprintf(f, "%" PRIu32 "|%" PRIu32 "|-1\n", p->as,
+			    vf_hier[j]);
+	}
+	fprintf(f, "# origins under their upstream\n");
+	for (uint32_t o = 1; o < ORIGIN_AS_END; o++)
+		if (bit_get(v->linked, o)) {
+			fprintf(f, "%" PRIu32 "|%" PRIu32 "|-1\n",
+			    vf_hier[vf_upstream(o)], o);
+			links++;
+		}
+	fprintf(f, "# origins that are direct customers of a peer\n");
+	for (size_t i = 0; i < v->cap_direct; i++)
+		if (v->direct[i] != 0)
+			v->direct[n++] = v->direct[i];
+	if (n > 0)
+		qsort(v->direct, n, sizeof(*v->direct), cmp_u64);
+	for (size_t i = 0; i < n; i++, links++)
+		fprintf(f, "%" PRIu32 "|%" PRIu32 "|-1\n",
+		    g->peers[(v->direct[i] >> 32) - 1].as,
+		    (uint32_t)v->direct[i]);
+	if (fflush(f) != 0 || ferror(f) || fclose(f) != 0) {
+		fprintf(stderr, "bmpflow-gen-fulltable: %s: write error: %s\n",
+		    g->o.asrel, strerror(errno));
+		return -1;
+	}
+	return links;
+}
+
+static void
+vf_free(struct vf *v)
+{
+	if (v == NULL)
+		return;
+	free(v->taken);
+	free(v->linked);
+	free(v->direct);
+	free(v);
+}
+
 /*
  * Path attributes up to COMMUNITIES (ascending type codes, RFC 4271 §5):
  * ORIGIN, AS_PATH (one 4-octet AS_SEQUENCE from the peer to the origin),
@@ -574,7 +874,7 @@ put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
  * COMMUNITIES.
  */
 static uint8_t *
-put_attrs_head(struct peer *p, uint8_t *b, bool v6)
+put_attrs_head(struct gen *g, struct peer *p, uint8_t *b, bool v6)
 {
 	static const uint8_t origin_w[3] = { 85, 3, 12 };
 	struct rng *r = &p->rng;
@@ -584,22 +884,11 @@ put_attrs_head(struct peer *p, uint8_t *b, bool v6)
 	b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE, BGP_ATTR_ORIGIN, 1);
 	*b++ = (uint8_t)pick(r, origin_w, NELEM(origin_w));
 
-	path[0] = p->as;
-	for (unsigned i = 1; i < n; i++) {
-		uint32_t j = rng_below(r, NELEM(transit_as));
-
-		/* no repeated neighbour: the list holds each ASN once */
-		if (transit_as[j] == path[i - 1])
-			j = (j + 1) % (uint32_t)NELEM(transit_as);
-		path[i] = transit_as[j];
-	}
-	origin_as = p->as;
-	if (n >= 2) {
-		origin_as = path[n - 1] = draw_origin_as(r);
-		if (n >= 4 && rng_below(r, 100) < 7)	/* prepending */
-			for (unsigned j = 1 + rng_below(r, 2); j > 0; j--)
-				path[n - 1 - j] = origin_as;
-	}
+	if (g->vf != NULL)
+		n = vf_path(g, p, n, path);
+	else
+		draw_path(p, n, path);
+	origin_as = path[n - 1];
 	b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE, BGP_ATTR_AS_PATH, 2 + 4 * n);
 	*b++ = BGP_ASPATH_SEQUENCE;
 	*b++ = (uint8_t)n;
@@ -720,7 +1009,7 @@ emit_announce(struct gen *g, struct peer *p, bool v6)
 	alen = b;
 	b += 2;
 	attrs = b;
-	b = put_attrs_head(p, b, v6);
+	b = put_attrs_head(g, p, b, v6);
 	n_large = draw_large(p);
 	budget = MAX_UPDATE_LEN - (size_t)(b - bgp) - large_len(n_large) -
 	    mp_fixed;
@@ -893,7 +1182,7 @@ peer_init(struct gen *g, struct peer *p, uint32_t i)
 	p->local_addr = 0x0a000000u + 2 * i;	/* 10.0.0.0/31 per peer */
 	p->addr = p->local_addr + 1;
 	p->bgp_id = 0xac100001u + i;		/* 172.16.0.1 + i */
-	p->as = i < NELEM(peer_as_list) ? peer_as_list[i] : 200000 + i;
+	p->as = i < NELEM(peer_as_list) ? peer_as_list[i] : PEER_AS_BASE + i;
 	p->com_as = p->as > 0xffff ? (uint16_t)(64512 + i % 1000) :
 	    (uint16_t)p->as;
 	(void)put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
@@ -928,6 +1217,11 @@ usage(FILE *f)
 "  --per-update K     pack K prefixes per UPDATE (fewer only at a table's end\n"
 "                     or at the 4096-byte limit); default: drawn 1..12 per\n"
 "                     UPDATE, most packing several\n"
+"  --valley-free ASREL_FILE\n"
+"                     draw every AS path valley-free under a fixed AS\n"
+"                     hierarchy and write its relationships to ASREL_FILE\n"
+"                     (CAIDA serial-1): no leak_detect route_leak or\n"
+"                     peer_lock alert; other draws differ from the default\n"
 "  -o FILE            output file (default standard output)\n"
 "  -h, --help         this help\n"
 "\n"
@@ -961,7 +1255,8 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_PEERS = 256, O_IPV4, O_IPV6, O_SEED, O_WITHDRAW, O_PER_UPDATE };
+	enum { O_PEERS = 256, O_IPV4, O_IPV6, O_SEED, O_WITHDRAW, O_PER_UPDATE,
+	    O_VALLEY_FREE };
 	static const struct option longopts[] = {
 		{ "peers", required_argument, NULL, O_PEERS },
 		{ "ipv4", required_argument, NULL, O_IPV4 },
@@ -969,6 +1264,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "withdraw-pct", required_argument, NULL, O_WITHDRAW },
 		{ "per-update", required_argument, NULL, O_PER_UPDATE },
+		{ "valley-free", required_argument, NULL, O_VALLEY_FREE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1014,6 +1310,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (parse_u64("per-update", optarg, 1, 4000, &v) < 0)
 				return -1;
 			o->per_update = (uint32_t)v;
+			break;
+		case O_VALLEY_FREE:
+			o->asrel = optarg;
 			break;
 		case 'o':
 			o->out = strcmp(optarg, "-") == 0 ? NULL : optarg;
@@ -1067,6 +1366,8 @@ main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < g.o.peers; i++)
 		peer_init(&g, &g.peers[i], i);
+	if (g.o.asrel != NULL)
+		vf_init(&g);
 
 	emit_initiation(&g);
 	for (uint32_t i = 0; i < g.o.peers; i++)
@@ -1083,10 +1384,19 @@ main(int argc, char **argv)
 		    g.o.out ? g.o.out : "stdout", strerror(errno));
 		return 1;
 	}
+	if (g.vf != NULL) {
+		long links = vf_write(&g);
+
+		if (links < 0)
+			return 1;
+		fprintf(stderr, "relationships: %ld links in %s\n", links,
+		    g.o.asrel);
+	}
 	fprintf(stderr, "generated: messages=%" PRIu64 " updates=%" PRIu64
 	    " announced=%" PRIu64 " withdrawn=%" PRIu64 " eor=%" PRIu64
 	    " bytes=%" PRIu64 "\n", g.st.msgs, g.st.updates, g.st.announced,
 	    g.st.withdrawn, g.st.eor, g.st.bytes);
+	vf_free(g.vf);
 	free(g.peers);
 	free(g.buf);
 	return 0;

@@ -239,6 +239,74 @@ def consume(brokers, topic, schemas, headers=None):
     return recs
 
 
+def cut_before_peer_down(data):
+    """The BMP stream up to its first Peer Down (type 2) message: sent over
+    a session kept open, its peers stay up (a Peer Down, or the
+    collector's own at session close, ends their epoch, and a processor
+    rightly drops every route of it it has not read yet)."""
+    off = 0
+    while off + 6 <= len(data):
+        _, length, mtype = struct.unpack(">BIB", data[off:off + 6])
+        if mtype == 2:
+            return data[:off]
+        off += length
+    return data
+
+
+def gen_fulltable(gen, path, *args):
+    """bmpflow-gen-fulltable args -o path; its "generated:" counts as
+    {name: int} (RuntimeError when it fails)."""
+    out = subprocess.run([gen] + [str(a) for a in args] + ["-o", path],
+                         capture_output=True, text=True, timeout=300)
+    lines = [l for l in out.stderr.splitlines()
+             if l.startswith("generated:")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError("generator failed: %s" % out.stderr)
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
+
+
+class Processor:
+    """bmpflow-processor --plugin PLUGIN on a Collector's Kafka: plugin
+    settings as --set KEY=VALUE, its log in the collector's dir, its
+    /metrics on a free port."""
+
+    def __init__(self, binary, col, schema_dir, plugin, settings=(),
+                 tick_ms=None, extra=()):
+        self.mport = free_port()
+        self.log_path = os.path.join(col.dir, "processor.log")
+        self.log = open(self.log_path, "w")
+        args = [binary, "--plugin", plugin, "--kafka-bootstrap-file",
+                col.bootstrap_file, "--schema-dir", schema_dir,
+                "--metrics", "127.0.0.1:%d" % self.mport]
+        if tick_ms is not None:
+            args += ["--tick-ms", str(tick_ms)]
+        for kv in dict(settings).items():
+            args += ["--set", "%s=%s" % kv]
+        self.p = subprocess.Popen(args + list(extra), stdout=self.log,
+                                  stderr=subprocess.STDOUT)
+
+    def metrics(self):
+        """Its /metrics, or {} while it does not answer."""
+        try:
+            return scrape_metrics(self.mport, timeout=5)
+        except OSError:
+            return {}
+
+    def wait_assigned(self, timeout):
+        """Until it holds bmp.route partitions (RuntimeError if not)."""
+        if not wait_until(lambda: self.metrics().get(
+                "bmpflow_processor_partitions_assigned", 0) > 0,
+                timeout, 0.2):
+            raise RuntimeError("processor never got its partitions: %s" %
+                               tail(self.log_path))
+
+    def stop(self):
+        """SIGTERM, wait; its exit status."""
+        stop_process(self.p, timeout=30)
+        self.log.close()
+        return self.p.returncode
+
+
 def decoder_summary(decode_bin, path):
     """Counts from bmpflow-decode's summary line for one capture."""
     out = subprocess.run([decode_bin, "-q", path], capture_output=True,

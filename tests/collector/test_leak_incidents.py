@@ -47,7 +47,6 @@ import collections
 import os
 import random
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -176,33 +175,6 @@ class Router:
 
     def close(self):
         self.s.close()
-
-
-class Proc:
-    """bmpflow-processor --plugin leak_detect and its /metrics."""
-
-    def __init__(self, binary, col, schemas_dir, files):
-        self.mport = harness.free_port()
-        self.log_path = os.path.join(col.dir, "processor.log")
-        self.log = open(self.log_path, "w")
-        self.p = subprocess.Popen(
-            [binary, "--plugin", "leak_detect", "--kafka-bootstrap-file",
-             col.bootstrap_file, "--schema-dir", schemas_dir,
-             "--metrics", "127.0.0.1:%d" % self.mport,
-             "--tick-ms", str(TICK_MS)] +
-            sum((["--set", "%s=%s" % kv] for kv in files.items()), []),
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    def metrics(self):
-        try:
-            return harness.scrape_metrics(self.mport, timeout=5)
-        except OSError:
-            return {}
-
-    def stop(self):
-        harness.stop_process(self.p, timeout=30)
-        self.log.close()
-        return self.p.returncode
 
 
 class Alerts:
@@ -336,13 +308,9 @@ def main():
                  "prefixes_file": os.path.join(LD_DIR,
                                                "prefixes.example.txt"),
                  "roas_file": os.path.join(LD_DIR, "roas.example.json")}
-        proc = Proc(args.processor, col, args.schemas, files)
-        if not harness.wait_until(
-                lambda: proc.metrics().get(
-                    "bmpflow_processor_partitions_assigned", 0) > 0,
-                left(30), 0.2):
-            raise RuntimeError("processor never got its partitions: %s" %
-                               harness.tail(proc.log_path))
+        proc = harness.Processor(args.processor, col, args.schemas,
+                                 "leak_detect", files, tick_ms=TICK_MS)
+        proc.wait_assigned(left(30))
         alerts = Alerts(col, schemas)
         routes = 0
 

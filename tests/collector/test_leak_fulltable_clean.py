@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""leak_detect on clean synthetic full tables: no alert at all.
+
+  bmpflow-gen-fulltable --valley-free AS_REL (PEERS x (IPV4 + IPV6)
+  prefixes: two full tables, 2.4M route records; the stream is cut
+  before its first Peer Down and sent over one TCP session kept open,
+  so the peers stay up)  -->  bmpflow-collector
+  (embedded Kafka, PARTITIONS partitions: the mock cluster keeps at most
+  5 MiB per partition)  -->  bmpflow-processor --plugin leak_detect
+  --set asrel_file=AS_REL  -->  bmp.alert, read back with kcat.
+
+Every AS path of the feed is valley-free under AS_REL, and a transit-free
+AS (leak_detect's built-in peer-lock list) is only ever behind another one
+or its customer; there are no OTC attributes, ROAs or monitored prefixes,
+so only route_leak and peer_lock could fire.  Phases:
+
+  CLEAN    the processor read every bmp.peer and bmp.route record the
+           collector delivered (records_in, lag 0); leak_detect counted
+           every route record (routes_total) and holds every link of
+           AS_REL and its 16 transit-free ASes (input_entries); then
+           bmp.alert holds no record, records_out_total is 0 and no
+           alerts_total series is above 0;
+  CONTROL  the test can fail: a second router (127.0.0.2) sends routes
+           built from links of the same AS_REL, each through an AS that
+           passes it from one of its providers to another (route_leak,
+           RFC 7908 type 1, culprit that AS) or with a transit-free AS
+           behind a stub that is not its customer (peer_lock, culprit the
+           stub): exactly those alerts open, nothing else.
+
+The processor exits 0 on SIGTERM and counts no bad record.  Bounded:
+DEADLINE seconds for every wait together.
+
+  /usr/bin/python3 test_leak_fulltable_clean.py --collector BIN \\
+      --decode BIN --schemas DIR --data DIR --processor BIN --gen BIN
+"""
+
+import collections
+import os
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bmp_build as B  # noqa: E402
+import harness  # noqa: E402
+
+LD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                      "..", "processors", "leak_detect")
+PEERS, IPV4, IPV6, SEED = 2, 1000000, 200000, 7
+# 2.4M route records carry 533 MB of Avro values (measured), 4.1 MiB a
+# partition before the producer's lz4; a record the mock cluster dropped
+# fails CLEAN (records_in short).
+PARTITIONS = 128
+TICK_MS = 200
+LOCAL_AS = 64999        # the control router's AS (private: never judged)
+HAIRPINS, PEER_LOCKS = 5, 2
+# Seconds for every wait together (ctest: TIMEOUT 300).  Sanitizer builds
+# (BMPFLOW_SANITIZED=1 from ctest) run 3-5x slower.
+DEADLINE = 240 if os.environ.get("BMPFLOW_SANITIZED") == "1" else 120
+
+checks = harness.Checks(DEADLINE)
+fail, left, note = checks.fail, checks.left, harness.note
+
+
+def read_links(path):
+    """AS_REL -> (providers, customers): {asn: set of asns}."""
+    provs, custs = (collections.defaultdict(set) for _ in range(2))
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            a, b, rel = line.strip().split("|")
+            if rel == "-1":
+                provs[int(b)].add(int(a))
+                custs[int(a)].add(int(b))
+    return provs, custs
+
+
+def read_transit_free():
+    asns = set()
+    with open(os.path.join(LD_DIR, "transit-free.txt")) as f:
+        for line in f:
+            asns.update(int(t) for t in line.split("#")[0].split())
+    return asns
+
+
+def control_routes(provs, custs, tf):
+    """[(prefix, AS path, expected (type, prefix, culprit, rfc7908))]:
+    hairpins [A, X, B, Y] (A and B providers of X, Y a customer of B) and
+    peer-locks [Z, T, Y] (T transit-free, Z a stub that is not T's
+    customer, Y a customer of T), all links taken from AS_REL."""
+    out = []
+    transit = sorted(x for x in provs if len(provs[x]) >= 2 and custs[x])
+    for i, x in enumerate(transit[:HAIRPINS]):
+        a, b = sorted(provs[x])[:2]
+        y = min(c for c in custs[b] if c not in (x, a))
+        pfx = "198.18.%d.0/24" % i
+        out.append((pfx, [a, x, b, y], ("route_leak", pfx, x, 1)))
+    stubs = sorted(s for s in provs if not custs[s])
+    for i, t in enumerate(sorted(tf)[:PEER_LOCKS]):
+        z = next(s for s in stubs if t not in provs[s])
+        y = min(c for c in custs[t] if c != z)
+        pfx = "198.19.%d.0/24" % i
+        out.append((pfx, [z, t, y], ("peer_lock", pfx, z, None)))
+    return out
+
+
+def ident(r):
+    return (r["type"], r["prefix"], r["culprit_as"], r["rfc7908_type"])
+
+
+def alerts(col, schemas):
+    return [rec for _, name, rec in harness.consume(
+        col.brokers, "bmp.alert", schemas) if name == "alert"]
+
+
+def alert_series(m):
+    return {k: v for k, v in m.items()
+            if k.startswith("bmpflow_leak_detect_alerts_total{") and v}
+
+
+def clean_phase(col, proc, schemas, g, links):
+    """CLEAN: returns the processor's routes_total after the feed and the
+    alert_ids on bmp.alert then (none, unless it fails)."""
+    route_key = 'bmpflow_records_total{topic="bmp.route",state="delivered"}'
+    t0 = time.time()
+
+    def collected():
+        m = col.metrics()
+        return m[route_key] >= g["announced"] and \
+            m["bmpflow_producer_queue_messages"] == 0
+    if not harness.wait_until(collected, left(180), 0.2):
+        raise RuntimeError("collector: %d of %d route records delivered" % (
+            col.metrics()[route_key], g["announced"]))
+    n_route = harness.delivered(col, "route")
+    n_in = n_route + harness.delivered(col, "peer")
+    note("collector: %d route records delivered after %.1fs" % (
+        n_route, time.time() - t0))
+
+    def read_all():
+        m = proc.metrics()
+        return m.get("bmpflow_processor_records_in_total", 0) >= n_in and \
+            m.get("bmpflow_processor_lag_records", 1) == 0 and \
+            m.get("bmpflow_leak_detect_routes_total", 0) >= n_route
+    ok = harness.wait_until(read_all, left(180), 0.2)
+    m = proc.metrics()
+    note("processor: records_in %d, routes_total %d after %.1fs" % (
+        m.get("bmpflow_processor_records_in_total", 0),
+        m.get("bmpflow_leak_detect_routes_total", 0), time.time() - t0))
+    if not ok:
+        fail("CLEAN: processor records_in %s of %d, lag %s, leak_detect "
+             "routes_total %s of %d (the mock cluster drops records beyond "
+             "5 MiB a partition: more PARTITIONS?)" % (
+                 m.get("bmpflow_processor_records_in_total"), n_in,
+                 m.get("bmpflow_processor_lag_records"),
+                 m.get("bmpflow_leak_detect_routes_total"), n_route))
+    for what, got, want in (
+            ("records_in", m.get("bmpflow_processor_records_in_total"),
+             n_in),
+            ("leak_detect routes_total",
+             m.get("bmpflow_leak_detect_routes_total"), n_route),
+            ("asrel links loaded", m.get(
+                'bmpflow_leak_detect_input_entries{file="asrel"}'), links),
+            ("transit-free ASes", m.get(
+                'bmpflow_leak_detect_input_entries{file="transit_free"}'),
+             16)):
+        if got != want:
+            fail("CLEAN: %s %s, want %d" % (what, got, want))
+    # Alerts open from on_route; a few ticks for any update, then read.
+    time.sleep(3 * TICK_MS / 1000.0)
+    recs = alerts(col, schemas)
+    m = proc.metrics()
+    if recs or m.get("bmpflow_processor_records_out_total") != 0 or \
+            alert_series(m):
+        fail("CLEAN: %d alert records (%s), records_out %s, %s" % (
+            len(recs), sorted({ident(r) for r in recs}, key=str)[:10],
+            m.get("bmpflow_processor_records_out_total"), alert_series(m)))
+    note("CLEAN: %d alert records over %d route records" % (len(recs),
+                                                            n_route))
+    return (m.get("bmpflow_leak_detect_routes_total", 0),
+            {r["alert_id"] for r in recs})
+
+
+def control_phase(col, proc, schemas, asrel, routes_before, clean_ids):
+    """CONTROL over a second router session (its alerts: those not among
+    clean_ids); returns the session, kept open."""
+    provs, custs = read_links(asrel)
+    ctl = control_routes(provs, custs, read_transit_free())
+    want = {w for _, _, w in ctl}
+    # One monitored session per neighbour AS (the first of a path).
+    addr = {asn: "10.255.0.%d" % (i + 1) for i, asn in
+            enumerate(sorted({path[0] for _, path, _ in ctl}))}
+    data = B.initiation("control") + b"".join(
+        B.peer_up(a, asn, LOCAL_AS) for asn, a in sorted(addr.items()))
+    for pfx, path, _ in ctl:
+        data += B.route(addr[path[0]], path[0], [pfx], as_path=path)
+    s = socket.create_connection(("127.0.0.1", col.port), timeout=10,
+                                 source_address=("127.0.0.2", 0))
+    s.sendall(data)
+
+    def opened():
+        m = proc.metrics()
+        if m.get("bmpflow_leak_detect_routes_total", 0) < \
+                routes_before + len(ctl):
+            return None
+        recs = [r for r in alerts(col, schemas)
+                if r["alert_id"] not in clean_ids]
+        return recs if len({ident(r) for r in recs}) >= len(want) else None
+    if not harness.wait_until(opened, left(30), 0.3):
+        fail("CONTROL: not within 30s: routes_total %s of %d" % (
+            proc.metrics().get("bmpflow_leak_detect_routes_total"),
+            routes_before + len(ctl)))
+    time.sleep(3 * TICK_MS / 1000.0)
+    recs = [r for r in alerts(col, schemas) if r["alert_id"] not in clean_ids]
+    got = collections.Counter(ident(r) for r in recs
+                              if r["state"] == "open")
+    if set(got) != want or any(n != 1 for n in got.values()) or \
+            any(ident(r) not in want for r in recs):
+        fail("CONTROL: alerts opened %s (%d records), want exactly %s" % (
+            sorted(got.items(), key=str), len(recs), sorted(want, key=str)))
+    for pfx, path, w in ctl:
+        for r in recs:
+            if r["prefix"] == pfx and r["as_path"] != path:
+                fail("CONTROL: %s as_path %s, sent %s" % (w, r["as_path"],
+                                                          path))
+    note("CONTROL: %d alerts opened, %d injected: %s" % (
+        len(got), len(want), sorted(got, key=str)))
+    return s
+
+
+def main():
+    args = harness.test_args("--processor", "--gen")
+    schemas = harness.Schemas(args.schemas)
+    t_start = time.time()
+    col = proc = router = ctl = None
+    tmp = tempfile.mkdtemp(prefix="leak-fulltable-")
+    try:
+        asrel = os.path.join(tmp, "as-rel.txt")
+        feed = os.path.join(tmp, "feed.bmp")
+        g = harness.gen_fulltable(
+            args.gen, feed, "--peers", PEERS, "--ipv4", IPV4, "--ipv6",
+            IPV6, "--seed", SEED, "--valley-free", asrel)
+        links = sum(1 for line in open(asrel) if not line.startswith("#"))
+        note("feed: %d peers x (%d IPv4 + %d IPv6): %d routes, %d updates;"
+             " %s: %d links, %.1f MB" % (
+                 PEERS, IPV4, IPV6, g["announced"], g["updates"], asrel,
+                 links, os.path.getsize(asrel) / 1e6))
+        col = harness.Collector(args.collector, args.schemas, extra=(
+            "--embedded-partitions", str(PARTITIONS)))
+        proc = harness.Processor(args.processor, col, args.schemas,
+                                 "leak_detect", {"asrel_file": asrel},
+                                 tick_ms=TICK_MS)
+        proc.wait_assigned(left(60))
+        t = time.time()
+        router = socket.create_connection(("127.0.0.1", col.port),
+                                          timeout=60)
+        router.sendall(harness.cut_before_peer_down(open(feed, "rb").read()))
+        note("router: feed sent in %.1fs" % (time.time() - t))
+        routes, clean_ids = clean_phase(col, proc, schemas, g, links)
+        ctl = control_phase(col, proc, schemas, asrel, routes, clean_ids)
+        if proc.metrics().get("bmpflow_processor_records_bad_total", 1) != 0:
+            fail("processor counted bad records")
+    except Exception as e:  # noqa: BLE001 - report, then clean up
+        fail("%s: %s" % (type(e).__name__, e))
+    finally:
+        if proc is not None:
+            rc = proc.stop()
+            if rc != 0:
+                fail("processor exit status %s: %s" % (
+                    rc, harness.tail(proc.log_path)))
+        for s in (router, ctl):
+            if s is not None:
+                s.close()
+    rc = harness.finish(col, checks.failures, "leak full table clean, "
+                        "%.0fs" % (time.time() - t_start))
+    harness.remove_dirs(tmp, col)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
