@@ -1,5 +1,7 @@
 /*
- * bmpflow-tail: print the records of a bmpflow topic as JSON lines.
+ * bmpflow-tail: print the records of a bmpflow topic as JSON lines, or
+ * (--bmp) write the BMP messages of a raw topic as they came from the
+ * routers.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -9,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "common/addr.h"
+#include "common/config.h"
 #include "encode/avro_schema.h"
 #include "produce/kafka_io.h"
 
@@ -20,6 +25,8 @@
 static struct bf_schema schemas[MAX_SCHEMAS];
 static int n_schemas;
 static volatile sig_atomic_t stop;
+
+#define OPT_BMP	256	/* long option without a letter */
 
 static void
 usage(FILE *f)
@@ -38,9 +45,20 @@ usage(FILE *f)
 "  -n, --max N                 stop after N records\n"
 "  -m, --meta                  wrap each record with topic, partition,\n"
 "                              offset, key and schema\n"
+"  -r, --router ADDR           only the records of the router at ADDR (its\n"
+"                              router_address field)\n"
+"      --bmp                   raw topic only: write each record's BMP\n"
+"                              message itself, binary, to stdout (not a\n"
+"                              terminal), in offset order per partition;\n"
+"                              with --router that is the router's byte\n"
+"                              stream, for bmpflow-decode or a replay\n"
 "  -s, --schema-dir DIR        schemas [%s]\n"
 "  -X PROPERTY=VALUE           any librdkafka consumer property\n"
-"  -h, --help, -V, --version\n", BMPFLOW_SCHEMA_DIR);
+"  -h, --help, -V, --version\n"
+"\n"
+"Without --follow it stops once every partition has been read to its end;\n"
+"--max counts the records written (those of --router only).\n",
+	    BMPFLOW_SCHEMA_DIR);
 }
 
 static void
@@ -194,16 +212,20 @@ json_value(FILE *f, avro_value_t *v)
 	}
 }
 
-/* Print one message; returns 0, or -1 when it is not a known record. */
+/*
+ * Decode one message into *v (a new value of *sp's schema, which the
+ * caller decrefs).  Returns 0, or -1 when it is not a known record (said
+ * on stderr).
+ */
 static int
-print_message(const rd_kafka_message_t *m, bool meta)
+decode_message(const rd_kafka_message_t *m, struct bf_schema **sp,
+    avro_value_t *v)
 {
 	const uint8_t *p = m->payload;
 	uint64_t fp;
 	struct bf_schema *s = NULL;
 	avro_reader_t r;
-	avro_value_t v;
-	int rc = -1;
+	int rc = 0;
 
 	if (bf_single_object_fingerprint(p, m->len, &fp) < 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
@@ -220,31 +242,126 @@ print_message(const rd_kafka_message_t *m, bool meta)
 		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, fp);
 		return -1;
 	}
-	if (avro_generic_value_new(s->iface, &v) != 0)
+	if (avro_generic_value_new(s->iface, v) != 0)
 		return -1;
 	r = avro_reader_memory((const char *)p + BF_SINGLE_OBJECT_HDR,
 	    (int64_t)(m->len - BF_SINGLE_OBJECT_HDR));
-	if (avro_value_read(r, &v) != 0) {
+	if (avro_value_read(r, v) != 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
 		    ": bad %s record: %s\n", rd_kafka_topic_name(m->rkt),
 		    m->partition, m->offset, s->name, avro_strerror());
-	} else {
-		if (meta) {
-			printf("{\"topic\":");
-			json_str(stdout, rd_kafka_topic_name(m->rkt),
-			    strlen(rd_kafka_topic_name(m->rkt)));
-			printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64
-			    ",\"key\":", m->partition, m->offset);
-			json_str(stdout, m->key ? m->key : "", m->key_len);
-			printf(",\"schema\":\"%s\",\"value\":", s->name);
-		}
-		json_value(stdout, &v);
-		fputs(meta ? "}\n" : "\n", stdout);
-		rc = 0;
+		avro_value_decref(v);
+		rc = -1;
 	}
 	avro_reader_free(r);
-	avro_value_decref(&v);
+	*sp = s;
 	return rc;
+}
+
+/* 1 when record v names router (NULL: any) in its router_address. */
+static int
+router_matches(avro_value_t *v, const char *router)
+{
+	avro_value_t f;
+	const char *s;
+	size_t n;
+
+	if (router == NULL)
+		return 1;
+	if (avro_value_get_by_name(v, "router_address", &f, NULL) != 0 ||
+	    avro_value_get_type(&f) != AVRO_STRING ||
+	    avro_value_get_string(&f, &s, &n) != 0)
+		return 0;
+	return strcmp(s, router) == 0;
+}
+
+static void
+print_json(const rd_kafka_message_t *m, const struct bf_schema *s,
+    avro_value_t *v, bool meta)
+{
+	if (meta) {
+		printf("{\"topic\":");
+		json_str(stdout, rd_kafka_topic_name(m->rkt),
+		    strlen(rd_kafka_topic_name(m->rkt)));
+		printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64
+		    ",\"key\":", m->partition, m->offset);
+		json_str(stdout, m->key ? m->key : "", m->key_len);
+		printf(",\"schema\":\"%s\",\"value\":", s->name);
+	}
+	json_value(stdout, v);
+	fputs(meta ? "}\n" : "\n", stdout);
+}
+
+/*
+ * Write the BMP message a raw record carries to stdout.  Returns its
+ * length, or -1 (not a raw record, said on stderr; or a write error).
+ */
+static long long
+write_bmp(const rd_kafka_message_t *m, const struct bf_schema *s,
+    avro_value_t *v)
+{
+	avro_value_t f;
+	const void *p;
+	size_t n;
+
+	if (strcmp(s->name, "raw") != 0 ||
+	    avro_value_get_by_name(v, "message", &f, NULL) != 0 ||
+	    avro_value_get_bytes(&f, &p, &n) != 0) {
+		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
+		    ": a %s record, not a raw one: no BMP message in it\n",
+		    rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+		    s->name);
+		return -1;
+	}
+	if (fwrite(p, 1, n, stdout) != n)
+		return -1;
+	return (long long)n;
+}
+
+/* What is written, and how much. */
+struct output {
+	const char	*router;	/* --router, or NULL */
+	bool		 bmp, meta;
+	long long	 records, bytes;
+	int		 bad;		/* undecodable, or not raw with --bmp */
+	bool		 write_failed;
+};
+
+/* Decode one message and write it when its router is the one asked for. */
+static void
+handle(const rd_kafka_message_t *m, struct output *o)
+{
+	struct bf_schema *s;
+	avro_value_t v;
+	long long n;
+
+	if (decode_message(m, &s, &v) < 0) {
+		o->bad++;
+		return;
+	}
+	if (router_matches(&v, o->router)) {
+		if (!o->bmp) {
+			print_json(m, s, &v, o->meta);
+			o->records++;
+		} else if ((n = write_bmp(m, s, &v)) >= 0) {
+			o->bytes += n;
+			o->records++;
+		} else if (ferror(stdout)) {
+			o->write_failed = true;
+		} else {
+			o->bad++;
+		}
+	}
+	avro_value_decref(&v);
+}
+
+/* A raw topic: "bmp.raw", "replay.raw" (whatever the prefix). */
+static bool
+is_raw_topic(const char *topic)
+{
+	const char *dot = strrchr(topic, '.');
+
+	return strcmp(dot != NULL ? dot + 1 : topic, "raw") == 0;
 }
 
 int
@@ -258,6 +375,8 @@ main(int argc, char **argv)
 		{ "follow", no_argument, NULL, 'F' },
 		{ "max", required_argument, NULL, 'n' },
 		{ "meta", no_argument, NULL, 'm' },
+		{ "router", required_argument, NULL, 'r' },
+		{ "bmp", no_argument, NULL, OPT_BMP },
 		{ "schema-dir", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -265,14 +384,17 @@ main(int argc, char **argv)
 	};
 	const char *schema_dir = BMPFLOW_SCHEMA_DIR;
 	char topic[256] = "bmp.route", brokers[1024] = "", why[512];
-	bool from_beginning = false, follow = false, meta = false;
-	long long max = -1, printed = 0;
+	char router[BF_ADDR_STRLEN] = "";
+	bool from_beginning = false, follow = false, meta = false, bmp = false;
+	long long max = -1;
+	struct output o = { 0 };
+	struct bf_addr ra;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_t *rk;
-	int c, n_parts = 0, n_eof = 0, bad = 0;
+	int c, n_parts = 0, n_eof = 0;
 	bool *at_eof;
 
-	while ((c = getopt_long(argc, argv, "t:b:B:fFn:ms:X:hV", opts,
+	while ((c = getopt_long(argc, argv, "t:b:B:fFn:mr:s:X:hV", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -301,6 +423,18 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			meta = true;
+			break;
+		case 'r':
+			/* As the collector writes it: "2001:db8::1", not "2001:DB8:0::1". */
+			if (bf_addr_parse(optarg, &ra) < 0) {
+				fprintf(stderr, "bmpflow-tail: --router %s: not an "
+				    "IPv4 or IPv6 address\n", optarg);
+				return 2;
+			}
+			bf_addr_fmt(&ra, router, sizeof(router));
+			break;
+		case OPT_BMP:
+			bmp = true;
 			break;
 		case 's':
 			schema_dir = optarg;
@@ -337,6 +471,22 @@ main(int argc, char **argv)
 		    "--kafka-bootstrap-file\n");
 		return 2;
 	}
+	if (bmp && !is_raw_topic(topic)) {
+		fprintf(stderr, "bmpflow-tail: --bmp: %s holds Avro records, not "
+		    "BMP messages; only a raw topic (-t raw: bmp.raw, written "
+		    "by a collector with 'raw = true') does\n", topic);
+		return 2;
+	}
+	if (bmp && meta) {
+		fprintf(stderr, "bmpflow-tail: --bmp writes the messages alone: "
+		    "leave out --meta\n");
+		return 2;
+	}
+	if (bmp && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "bmpflow-tail: --bmp writes binary BMP; "
+		    "redirect stdout to a file or a pipe\n");
+		return 2;
+	}
 	if (load_schemas(schema_dir) < 0) {
 		fprintf(stderr, "bmpflow-tail: no schemas in %s\n", schema_dir);
 		return 2;
@@ -366,7 +516,10 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	while (!stop && (max < 0 || printed < max)) {
+	o.router = router[0] != '\0' ? router : NULL;
+	o.bmp = bmp;
+	o.meta = meta;
+	while (!stop && !o.write_failed && (max < 0 || o.records < max)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
 
 		if (m == NULL)
@@ -383,23 +536,28 @@ main(int argc, char **argv)
 		} else if (m->err) {
 			fprintf(stderr, "bmpflow-tail: %s\n",
 			    rd_kafka_message_errstr(m));
-		} else if (print_message(m, meta) == 0) {
-			printed++;
+		} else {
+			handle(m, &o);
 			if (m->partition >= 0 && m->partition < n_parts &&
 			    at_eof[m->partition]) {
 				at_eof[m->partition] = false;
 				n_eof--;
 			}
-		} else {
-			bad++;
 		}
 		rd_kafka_message_destroy(m);
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("bmpflow-tail: stdout");
+		o.write_failed = true;
+	}
+	if (bmp)
+		fprintf(stderr, "bmpflow-tail: %lld BMP messages, %lld bytes%s%s\n",
+		    o.records, o.bytes, o.router ? " of router " : "",
+		    o.router ? o.router : "");
 	rd_kafka_consumer_close(rk);
 	rd_kafka_destroy(rk);
 	for (int i = 0; i < n_schemas; i++)
 		bf_schema_free(&schemas[i]);
 	free(at_eof);
-	return bad ? 1 : 0;
+	return o.bad || o.write_failed ? 1 : 0;
 }
