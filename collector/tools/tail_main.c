@@ -101,6 +101,14 @@ load_schemas(const char *dir)
 }
 
 static void
+free_schemas(void)
+{
+	for (int i = 0; i < n_schemas; i++)
+		bf_schema_free(&schemas[i]);
+	n_schemas = 0;
+}
+
+static void
 json_str(FILE *f, const char *s, size_t n)
 {
 	fputc('"', f);
@@ -392,7 +400,7 @@ main(int argc, char **argv)
 	struct bf_addr ra;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_t *rk;
-	int c, n_parts = 0, n_eof = 0;
+	int c, n_parts = 0, n_eof = 0, rc = 2;
 	bool *at_eof;
 
 	while ((c = getopt_long(argc, argv, "t:b:B:fFn:mr:s:X:hV", opts,
@@ -410,7 +418,7 @@ main(int argc, char **argv)
 				fprintf(stderr, "bmpflow-tail: %s: no bootstrap "
 				    "address in it (is the collector "
 				    "running?)\n", optarg);
-				return 2;
+				goto refused;
 			}
 			break;
 		case 'f':
@@ -430,7 +438,7 @@ main(int argc, char **argv)
 			if (bf_addr_parse(optarg, &ra) < 0) {
 				fprintf(stderr, "bmpflow-tail: --router %s: not an "
 				    "IPv4 or IPv6 address\n", optarg);
-				return 2;
+				goto refused;
 			}
 			bf_addr_fmt(&ra, router, sizeof(router));
 			break;
@@ -446,51 +454,53 @@ main(int argc, char **argv)
 			if (eq == NULL) {
 				fprintf(stderr, "bmpflow-tail: -X %s: expected "
 				    "PROPERTY=VALUE\n", optarg);
-				return 2;
+				goto refused;
 			}
 			*eq = '\0';
 			if (rd_kafka_conf_set(conf, optarg, eq + 1, why,
 			    sizeof(why)) != RD_KAFKA_CONF_OK) {
 				fprintf(stderr, "bmpflow-tail: %s\n", why);
-				return 2;
+				goto refused;
 			}
 			break;
 		}
 		case 'h':
 			usage(stdout);
-			return 0;
+			rc = 0;
+			goto refused;
 		case 'V':
 			printf("bmpflow-tail %s\n", BMPFLOW_VERSION);
-			return 0;
+			rc = 0;
+			goto refused;
 		default:
 			usage(stderr);
-			return 2;
+			goto refused;
 		}
 	}
 	if (brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-tail: give --brokers or "
 		    "--kafka-bootstrap-file\n");
-		return 2;
+		goto refused;
 	}
 	if (bmp && !is_raw_topic(topic)) {
 		fprintf(stderr, "bmpflow-tail: --bmp: %s holds Avro records, not "
 		    "BMP messages; only a raw topic (-t raw: bmp.raw, written "
 		    "by a collector with 'raw = true') does\n", topic);
-		return 2;
+		goto refused;
 	}
 	if (bmp && meta) {
 		fprintf(stderr, "bmpflow-tail: --bmp writes the messages alone: "
 		    "leave out --meta\n");
-		return 2;
+		goto refused;
 	}
 	if (bmp && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "bmpflow-tail: --bmp writes binary BMP; "
 		    "redirect stdout to a file or a pipe\n");
-		return 2;
+		goto refused;
 	}
 	if (load_schemas(schema_dir) < 0) {
 		fprintf(stderr, "bmpflow-tail: no schemas in %s\n", schema_dir);
-		return 2;
+		goto refused;
 	}
 	snprintf(why, sizeof(why), "bmpflow-tail-%d", (int)getpid());
 	rd_kafka_conf_set(conf, "group.id", why, NULL, 0);
@@ -500,6 +510,8 @@ main(int argc, char **argv)
 	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
 	if (rk == NULL) {
 		fprintf(stderr, "bmpflow-tail: %s\n", why);
+		rd_kafka_conf_destroy(conf);
+		free_schemas();
 		return 1;
 	}
 	n_parts = bf_kafka_assign_all(rk, topic, from_beginning ?
@@ -507,11 +519,13 @@ main(int argc, char **argv)
 	if (n_parts < 0) {
 		fprintf(stderr, "bmpflow-tail: %s at %s\n", why, brokers);
 		rd_kafka_destroy(rk);
+		free_schemas();
 		return 1;
 	}
 	at_eof = calloc((size_t)n_parts + 1, sizeof(*at_eof));
 	if (at_eof == NULL) {
 		rd_kafka_destroy(rk);
+		free_schemas();
 		return 1;
 	}
 	signal(SIGINT, on_signal);
@@ -557,8 +571,11 @@ main(int argc, char **argv)
 		    o.router ? o.router : "");
 	rd_kafka_consumer_close(rk);
 	rd_kafka_destroy(rk);
-	for (int i = 0; i < n_schemas; i++)
-		bf_schema_free(&schemas[i]);
+	free_schemas();
 	free(at_eof);
 	return o.bad || o.write_failed ? 1 : 0;
+
+refused:	/* an option refused, or --help: nothing else made yet */
+	rd_kafka_conf_destroy(conf);
+	return rc;
 }
