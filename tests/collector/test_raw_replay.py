@@ -139,6 +139,16 @@ def main():
                         "difference at byte %d" % (
                             name, len(want), len(got),
                             first_difference(got, want)))
+        # --bmp on a topic of Avro records is refused, saying so.
+        out = subprocess.run(
+            [args.tail, "--kafka-bootstrap-file", a.bootstrap_file, "-t",
+             "route", "--bmp", "--schema-dir", args.schemas],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if out.returncode != 2 or out.stdout or \
+                b"only a raw topic" not in out.stderr:
+            ck.fail("bmpflow-tail -t route --bmp: exit %d, %d bytes out, "
+                    "stderr %r" % (out.returncode, len(out.stdout),
+                                   out.stderr[-200:]))
         cut = [n for n, d in srcs.values() if len(whole_messages(d)) <
                len(d)]
         if cut != ["huawei-vrp8210-routepolicy-type100-truncated.bmp"]:
