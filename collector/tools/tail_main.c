@@ -434,10 +434,10 @@ main(int argc, char **argv)
 			meta = true;
 			break;
 		case 'r':
-			/* As the collector writes it: "2001:db8::1", not "2001:DB8:0::1". */
+			/* Text as the collector writes it (2001:db8::1). */
 			if (bf_addr_parse(optarg, &ra) < 0) {
-				fprintf(stderr, "bmpflow-tail: --router %s: not an "
-				    "IPv4 or IPv6 address\n", optarg);
+				fprintf(stderr, "bmpflow-tail: --router %s: "
+				    "not an IPv4 or IPv6 address\n", optarg);
 				goto refused;
 			}
 			bf_addr_fmt(&ra, router, sizeof(router));
@@ -483,14 +483,14 @@ main(int argc, char **argv)
 		goto refused;
 	}
 	if (bmp && !is_raw_topic(topic)) {
-		fprintf(stderr, "bmpflow-tail: --bmp: %s holds Avro records, not "
-		    "BMP messages; only a raw topic (-t raw: bmp.raw, written "
-		    "by a collector with 'raw = true') does\n", topic);
+		fprintf(stderr, "bmpflow-tail: --bmp: %s holds Avro records, "
+		    "not BMP messages; only a raw topic (-t raw: bmp.raw, "
+		    "written by a collector with 'raw = true') does\n", topic);
 		goto refused;
 	}
 	if (bmp && meta) {
-		fprintf(stderr, "bmpflow-tail: --bmp writes the messages alone: "
-		    "leave out --meta\n");
+		fprintf(stderr, "bmpflow-tail: --bmp writes the messages "
+		    "alone: leave out --meta\n");
 		goto refused;
 	}
 	if (bmp && isatty(STDOUT_FILENO)) {
@@ -566,9 +566,9 @@ main(int argc, char **argv)
 		o.write_failed = true;
 	}
 	if (bmp)
-		fprintf(stderr, "bmpflow-tail: %lld BMP messages, %lld bytes%s%s\n",
-		    o.records, o.bytes, o.router ? " of router " : "",
-		    o.router ? o.router : "");
+		fprintf(stderr, "bmpflow-tail: %lld BMP messages, %lld "
+		    "bytes%s%s\n", o.records, o.bytes,
+		    o.router ? " of router " : "", o.router ? o.router : "");
 	rd_kafka_consumer_close(rk);
 	rd_kafka_destroy(rk);
 	free_schemas();
