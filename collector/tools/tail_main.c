@@ -1,5 +1,7 @@
 /*
- * bmpflow-tail: print the records of a bmpflow topic as JSON lines.
+ * bmpflow-tail: print the records of a bmpflow topic as JSON lines, or
+ * (--bmp) write the BMP messages of a raw topic as they came from the
+ * routers.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -9,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "common/addr.h"
+#include "common/config.h"
 #include "encode/avro_schema.h"
 #include "produce/kafka_io.h"
 
@@ -21,6 +26,8 @@ static struct bf_schema schemas[MAX_SCHEMAS];
 static int n_schemas;
 static volatile sig_atomic_t stop;
 
+#define OPT_BMP	256	/* long option without a letter */
+
 static void
 usage(FILE *f)
 {
@@ -28,7 +35,8 @@ usage(FILE *f)
 "usage: bmpflow-tail [options]\n"
 "\n"
 "Reads a bmpflow topic and prints each record as one JSON line (Avro\n"
-"single-object encoding decoded with the schemas of --schema-dir).\n"
+"single-object encoding decoded with the schemas of --schema-dir), or\n"
+"with --bmp the BMP messages a raw topic holds.\n"
 "  -t, --topic NAME            topic [bmp.route]; 'route' means bmp.route\n"
 "  -b, --brokers LIST          Kafka bootstrap servers\n"
 "  -B, --kafka-bootstrap-file F  read the bootstrap servers from F (as\n"
@@ -38,9 +46,20 @@ usage(FILE *f)
 "  -n, --max N                 stop after N records\n"
 "  -m, --meta                  wrap each record with topic, partition,\n"
 "                              offset, key and schema\n"
+"  -r, --router ADDR           only the records whose router_address is\n"
+"                              ADDR (the router's session address)\n"
+"      --bmp                   raw topic only: write each record's BMP\n"
+"                              message itself, binary, to stdout (not a\n"
+"                              terminal), in offset order per partition;\n"
+"                              with --router that is the router's byte\n"
+"                              stream, for bmpflow-decode or a replay\n"
 "  -s, --schema-dir DIR        schemas [%s]\n"
 "  -X PROPERTY=VALUE           any librdkafka consumer property\n"
-"  -h, --help, -V, --version\n", BMPFLOW_SCHEMA_DIR);
+"  -h, --help, -V, --version\n"
+"\n"
+"Without --follow it stops once every partition has been read to its end;\n"
+"--max counts the records written (those of --router only).\n",
+	    BMPFLOW_SCHEMA_DIR);
 }
 
 static void
@@ -79,6 +98,14 @@ load_schemas(const char *dir)
 	}
 	closedir(d);
 	return n_schemas > 0 ? 0 : -1;
+}
+
+static void
+free_schemas(void)
+{
+	for (int i = 0; i < n_schemas; i++)
+		bf_schema_free(&schemas[i]);
+	n_schemas = 0;
 }
 
 static void
@@ -194,16 +221,20 @@ json_value(FILE *f, avro_value_t *v)
 	}
 }
 
-/* Print one message; returns 0, or -1 when it is not a known record. */
+/*
+ * Decode one message into *v (a new value of *sp's schema, which the
+ * caller decrefs).  Returns 0, or -1 when it is not a known record (said
+ * on stderr).
+ */
 static int
-print_message(const rd_kafka_message_t *m, bool meta)
+decode_message(const rd_kafka_message_t *m, struct bf_schema **sp,
+    avro_value_t *v)
 {
 	const uint8_t *p = m->payload;
 	uint64_t fp;
 	struct bf_schema *s = NULL;
 	avro_reader_t r;
-	avro_value_t v;
-	int rc = -1;
+	int rc = 0;
 
 	if (bf_single_object_fingerprint(p, m->len, &fp) < 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
@@ -220,31 +251,126 @@ print_message(const rd_kafka_message_t *m, bool meta)
 		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, fp);
 		return -1;
 	}
-	if (avro_generic_value_new(s->iface, &v) != 0)
+	if (avro_generic_value_new(s->iface, v) != 0)
 		return -1;
 	r = avro_reader_memory((const char *)p + BF_SINGLE_OBJECT_HDR,
 	    (int64_t)(m->len - BF_SINGLE_OBJECT_HDR));
-	if (avro_value_read(r, &v) != 0) {
+	if (avro_value_read(r, v) != 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
 		    ": bad %s record: %s\n", rd_kafka_topic_name(m->rkt),
 		    m->partition, m->offset, s->name, avro_strerror());
-	} else {
-		if (meta) {
-			printf("{\"topic\":");
-			json_str(stdout, rd_kafka_topic_name(m->rkt),
-			    strlen(rd_kafka_topic_name(m->rkt)));
-			printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64
-			    ",\"key\":", m->partition, m->offset);
-			json_str(stdout, m->key ? m->key : "", m->key_len);
-			printf(",\"schema\":\"%s\",\"value\":", s->name);
-		}
-		json_value(stdout, &v);
-		fputs(meta ? "}\n" : "\n", stdout);
-		rc = 0;
+		avro_value_decref(v);
+		rc = -1;
 	}
 	avro_reader_free(r);
-	avro_value_decref(&v);
+	*sp = s;
 	return rc;
+}
+
+/* 1 when record v names router (NULL: any) in its router_address. */
+static int
+router_matches(avro_value_t *v, const char *router)
+{
+	avro_value_t f;
+	const char *s;
+	size_t n;
+
+	if (router == NULL)
+		return 1;
+	if (avro_value_get_by_name(v, "router_address", &f, NULL) != 0 ||
+	    avro_value_get_type(&f) != AVRO_STRING ||
+	    avro_value_get_string(&f, &s, &n) != 0)
+		return 0;
+	return strcmp(s, router) == 0;
+}
+
+static void
+print_json(const rd_kafka_message_t *m, const struct bf_schema *s,
+    avro_value_t *v, bool meta)
+{
+	if (meta) {
+		printf("{\"topic\":");
+		json_str(stdout, rd_kafka_topic_name(m->rkt),
+		    strlen(rd_kafka_topic_name(m->rkt)));
+		printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64
+		    ",\"key\":", m->partition, m->offset);
+		json_str(stdout, m->key ? m->key : "", m->key_len);
+		printf(",\"schema\":\"%s\",\"value\":", s->name);
+	}
+	json_value(stdout, v);
+	fputs(meta ? "}\n" : "\n", stdout);
+}
+
+/*
+ * Write the BMP message a raw record carries to stdout.  Returns its
+ * length, or -1 (not a raw record, said on stderr; or a write error).
+ */
+static long long
+write_bmp(const rd_kafka_message_t *m, const struct bf_schema *s,
+    avro_value_t *v)
+{
+	avro_value_t f;
+	const void *p;
+	size_t n;
+
+	if (strcmp(s->name, "raw") != 0 ||
+	    avro_value_get_by_name(v, "message", &f, NULL) != 0 ||
+	    avro_value_get_bytes(&f, &p, &n) != 0) {
+		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
+		    ": a %s record, not a raw one: no BMP message in it\n",
+		    rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+		    s->name);
+		return -1;
+	}
+	if (fwrite(p, 1, n, stdout) != n)
+		return -1;
+	return (long long)n;
+}
+
+/* What is written, and how much. */
+struct output {
+	const char	*router;	/* --router, or NULL */
+	bool		 bmp, meta;
+	long long	 records, bytes;
+	int		 bad;		/* undecodable, or not raw with --bmp */
+	bool		 write_failed;
+};
+
+/* Decode one message and write it when its router is the one asked for. */
+static void
+handle(const rd_kafka_message_t *m, struct output *o)
+{
+	struct bf_schema *s;
+	avro_value_t v;
+	long long n;
+
+	if (decode_message(m, &s, &v) < 0) {
+		o->bad++;
+		return;
+	}
+	if (router_matches(&v, o->router)) {
+		if (!o->bmp) {
+			print_json(m, s, &v, o->meta);
+			o->records++;
+		} else if ((n = write_bmp(m, s, &v)) >= 0) {
+			o->bytes += n;
+			o->records++;
+		} else if (ferror(stdout)) {
+			o->write_failed = true;
+		} else {
+			o->bad++;
+		}
+	}
+	avro_value_decref(&v);
+}
+
+/* A raw topic: "bmp.raw", "replay.raw" (whatever the prefix). */
+static bool
+is_raw_topic(const char *topic)
+{
+	const char *dot = strrchr(topic, '.');
+
+	return strcmp(dot != NULL ? dot + 1 : topic, "raw") == 0;
 }
 
 int
@@ -258,6 +384,8 @@ main(int argc, char **argv)
 		{ "follow", no_argument, NULL, 'F' },
 		{ "max", required_argument, NULL, 'n' },
 		{ "meta", no_argument, NULL, 'm' },
+		{ "router", required_argument, NULL, 'r' },
+		{ "bmp", no_argument, NULL, OPT_BMP },
 		{ "schema-dir", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -265,14 +393,17 @@ main(int argc, char **argv)
 	};
 	const char *schema_dir = BMPFLOW_SCHEMA_DIR;
 	char topic[256] = "bmp.route", brokers[1024] = "", why[512];
-	bool from_beginning = false, follow = false, meta = false;
-	long long max = -1, printed = 0;
+	char router[BF_ADDR_STRLEN] = "";
+	bool from_beginning = false, follow = false, meta = false, bmp = false;
+	long long max = -1;
+	struct output o = { 0 };
+	struct bf_addr ra;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_t *rk;
-	int c, n_parts = 0, n_eof = 0, bad = 0;
+	int c, n_parts = 0, n_eof = 0, rc = 2;
 	bool *at_eof;
 
-	while ((c = getopt_long(argc, argv, "t:b:B:fFn:ms:X:hV", opts,
+	while ((c = getopt_long(argc, argv, "t:b:B:fFn:mr:s:X:hV", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -287,7 +418,7 @@ main(int argc, char **argv)
 				fprintf(stderr, "bmpflow-tail: %s: no bootstrap "
 				    "address in it (is the collector "
 				    "running?)\n", optarg);
-				return 2;
+				goto refused;
 			}
 			break;
 		case 'f':
@@ -302,6 +433,18 @@ main(int argc, char **argv)
 		case 'm':
 			meta = true;
 			break;
+		case 'r':
+			/* Text as the collector writes it (2001:db8::1). */
+			if (bf_addr_parse(optarg, &ra) < 0) {
+				fprintf(stderr, "bmpflow-tail: --router %s: "
+				    "not an IPv4 or IPv6 address\n", optarg);
+				goto refused;
+			}
+			bf_addr_fmt(&ra, router, sizeof(router));
+			break;
+		case OPT_BMP:
+			bmp = true;
+			break;
 		case 's':
 			schema_dir = optarg;
 			break;
@@ -311,35 +454,53 @@ main(int argc, char **argv)
 			if (eq == NULL) {
 				fprintf(stderr, "bmpflow-tail: -X %s: expected "
 				    "PROPERTY=VALUE\n", optarg);
-				return 2;
+				goto refused;
 			}
 			*eq = '\0';
 			if (rd_kafka_conf_set(conf, optarg, eq + 1, why,
 			    sizeof(why)) != RD_KAFKA_CONF_OK) {
 				fprintf(stderr, "bmpflow-tail: %s\n", why);
-				return 2;
+				goto refused;
 			}
 			break;
 		}
 		case 'h':
 			usage(stdout);
-			return 0;
+			rc = 0;
+			goto refused;
 		case 'V':
 			printf("bmpflow-tail %s\n", BMPFLOW_VERSION);
-			return 0;
+			rc = 0;
+			goto refused;
 		default:
 			usage(stderr);
-			return 2;
+			goto refused;
 		}
 	}
 	if (brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-tail: give --brokers or "
 		    "--kafka-bootstrap-file\n");
-		return 2;
+		goto refused;
+	}
+	if (bmp && !is_raw_topic(topic)) {
+		fprintf(stderr, "bmpflow-tail: --bmp: %s holds Avro records, "
+		    "not BMP messages; only a raw topic (-t raw: bmp.raw, "
+		    "written by a collector with 'raw = true') does\n", topic);
+		goto refused;
+	}
+	if (bmp && meta) {
+		fprintf(stderr, "bmpflow-tail: --bmp writes the messages "
+		    "alone: leave out --meta\n");
+		goto refused;
+	}
+	if (bmp && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "bmpflow-tail: --bmp writes binary BMP; "
+		    "redirect stdout to a file or a pipe\n");
+		goto refused;
 	}
 	if (load_schemas(schema_dir) < 0) {
 		fprintf(stderr, "bmpflow-tail: no schemas in %s\n", schema_dir);
-		return 2;
+		goto refused;
 	}
 	snprintf(why, sizeof(why), "bmpflow-tail-%d", (int)getpid());
 	rd_kafka_conf_set(conf, "group.id", why, NULL, 0);
@@ -349,6 +510,8 @@ main(int argc, char **argv)
 	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
 	if (rk == NULL) {
 		fprintf(stderr, "bmpflow-tail: %s\n", why);
+		rd_kafka_conf_destroy(conf);
+		free_schemas();
 		return 1;
 	}
 	n_parts = bf_kafka_assign_all(rk, topic, from_beginning ?
@@ -356,17 +519,22 @@ main(int argc, char **argv)
 	if (n_parts < 0) {
 		fprintf(stderr, "bmpflow-tail: %s at %s\n", why, brokers);
 		rd_kafka_destroy(rk);
+		free_schemas();
 		return 1;
 	}
 	at_eof = calloc((size_t)n_parts + 1, sizeof(*at_eof));
 	if (at_eof == NULL) {
 		rd_kafka_destroy(rk);
+		free_schemas();
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	while (!stop && (max < 0 || printed < max)) {
+	o.router = router[0] != '\0' ? router : NULL;
+	o.bmp = bmp;
+	o.meta = meta;
+	while (!stop && !o.write_failed && (max < 0 || o.records < max)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
 
 		if (m == NULL)
@@ -383,23 +551,31 @@ main(int argc, char **argv)
 		} else if (m->err) {
 			fprintf(stderr, "bmpflow-tail: %s\n",
 			    rd_kafka_message_errstr(m));
-		} else if (print_message(m, meta) == 0) {
-			printed++;
+		} else {
+			handle(m, &o);
 			if (m->partition >= 0 && m->partition < n_parts &&
 			    at_eof[m->partition]) {
 				at_eof[m->partition] = false;
 				n_eof--;
 			}
-		} else {
-			bad++;
 		}
 		rd_kafka_message_destroy(m);
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("bmpflow-tail: stdout");
+		o.write_failed = true;
+	}
+	if (bmp)
+		fprintf(stderr, "bmpflow-tail: %lld BMP messages, %lld "
+		    "bytes%s%s\n", o.records, o.bytes,
+		    o.router ? " of router " : "", o.router ? o.router : "");
 	rd_kafka_consumer_close(rk);
 	rd_kafka_destroy(rk);
-	for (int i = 0; i < n_schemas; i++)
-		bf_schema_free(&schemas[i]);
+	free_schemas();
 	free(at_eof);
-	return bad ? 1 : 0;
+	return o.bad || o.write_failed ? 1 : 0;
+
+refused:	/* an option refused, or --help: nothing else made yet */
+	rd_kafka_conf_destroy(conf);
+	return rc;
 }
