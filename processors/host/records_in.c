@@ -265,39 +265,19 @@ scan(struct bf_records_in *d, const struct bf_in_schema *in,
 	return cur_len(c) == 0 ? 0 : -1;
 }
 
-/* Append s at buf[*at], truncated to the cap like snprintf; NUL kept. */
-static void
-key_append(char *buf, size_t cap, size_t *at, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n > cap - 1 - *at)
-		n = cap - 1 - *at;
-	memcpy(buf + *at, s, n);
-	*at += n;
-	buf[*at] = '\0';
-}
-
-/*
- * The peer's epoch key, "router|type|peer|rd", built for every record:
- * by hand, as snprintf costs several times more.
- */
+/* The peer's epoch key, "router|type|peer|rd", built for every record. */
 static void
 peer_key(struct bf_records_in *d, const struct bf_peer_id *p,
     int64_t peer_type)
 {
-	char type[24] = { '|', (char)('0' + (peer_type & 7)), '|', '\0' };
-	size_t at = 0, cap = sizeof(d->peer_key);
+	char type[24] = { (char)('0' + (peer_type & 7)), '\0' };
+	const char *part[4] = {
+		p->router, type, p->peer, p->peer_rd != NULL ? p->peer_rd : "",
+	};
 
 	if (peer_type < 0 || peer_type > 7)	/* not one of RFC 7854's */
-		snprintf(type, sizeof(type), "|%lld|", (long long)peer_type);
-	d->peer_key[0] = '\0';
-	key_append(d->peer_key, cap, &at, p->router);
-	key_append(d->peer_key, cap, &at, type);
-	key_append(d->peer_key, cap, &at, p->peer);
-	key_append(d->peer_key, cap, &at, "|");
-	if (p->peer_rd != NULL)
-		key_append(d->peer_key, cap, &at, p->peer_rd);
+		snprintf(type, sizeof(type), "%lld", (long long)peer_type);
+	bf_join_key(d->peer_key, sizeof(d->peer_key), part, 4);
 }
 
 static void

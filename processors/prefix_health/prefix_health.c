@@ -257,10 +257,7 @@ ph_free(struct ph_state *st, void *p, size_t size)
 
 /* ---- peers -------------------------------------------------------------- */
 
-/*
- * "router|peer|rd|rib|post": built for every record, so by hand (snprintf
- * costs several times more); parts too long are cut, as snprintf would.
- */
+/* "router|peer|rd|rib|post", built for every record. */
 static char *
 peer_key(const struct bf_peer_id *id, char *buf, size_t len)
 {
@@ -269,20 +266,8 @@ peer_key(const struct bf_peer_id *id, char *buf, size_t len)
 		id->router ? id->router : "", id->peer ? id->peer : "",
 		id->peer_rd ? id->peer_rd : "", rib, id->post_policy ? "1" : "0",
 	};
-	size_t at = 0;
 
-	for (int i = 0; i < 5; i++) {
-		size_t n = strlen(part[i]);
-
-		if (i > 0 && at < len - 1)
-			buf[at++] = '|';
-		if (n > len - 1 - at)
-			n = len - 1 - at;
-		memcpy(buf + at, part[i], n);
-		at += n;
-	}
-	buf[at] = '\0';
-	return buf;
+	return bf_join_key(buf, len, part, 5);
 }
 
 static int

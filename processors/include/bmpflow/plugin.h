@@ -262,6 +262,29 @@ bf_mix64(uint64_t x)
 	return x;
 }
 
+/*
+ * parts[0..n) joined by '|' into buf (len > 0 bytes), cut where it is full
+ * as snprintf would: a key built for every record, so no snprintf.
+ */
+static inline char *
+bf_join_key(char *buf, size_t len, const char *const *parts, size_t n)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(parts[i]);
+
+		if (i > 0 && at < len - 1)
+			buf[at++] = '|';
+		if (k > len - 1 - at)
+			k = len - 1 - at;
+		memcpy(buf + at, parts[i], k);
+		at += k;
+	}
+	buf[at] = '\0';
+	return buf;
+}
+
 /* qsort comparator for uint32_t, ascending. */
 static inline int
 bf_cmp_u32(const void *a, const void *b)
