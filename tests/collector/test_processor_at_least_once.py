@@ -30,8 +30,6 @@ partition):
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import time
 
@@ -51,8 +49,9 @@ CAP1 = "multivendor-14routers.s13.bmp"
 CAP2 = "multivendor-14routers.s20.bmp"
 SRC1, SRC2 = "127.0.0.21", "127.0.0.22"
 TICK_MS = 200
-COMMIT_MS = 1000        # host_main.c COMMIT_MS
-HOLD_S = 4              # phase 2: committed watched this long
+# Phase 2: committed watched this long: 20 ticks, 4 of host_main.c's
+# 1 s commit intervals.
+HOLD_S = 4
 BUDGET = 150            # every wait together
 if os.environ.get("BMPFLOW_SANITIZED") == "1":
     BUDGET *= 2
@@ -74,47 +73,6 @@ M_PARTS = "bmpflow_processor_partitions_assigned"
 M_REPLAYED = "bmpflow_processor_records_replayed_total"
 M_FAILED = "bmpflow_processor_output_failures_total"
 M_WARMING = "bmpflow_prefix_health_peers_warming"
-
-
-class Mock:
-    """bmpflow-mock-kafka with TOPICS; command() waits for its answer."""
-
-    def __init__(self, binary):
-        self.proc = subprocess.Popen(
-            [binary, "--partitions", str(PARTITIONS)] + list(TOPICS),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("bootstrap "):
-            self.stop()
-            raise RuntimeError("mock kafka: %r" % line)
-        self.brokers = line.split()[1]
-
-    def command(self, cmd):
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-        ack = self.proc.stdout.readline().strip()
-        if ack != "ok " + cmd:
-            raise RuntimeError("mock kafka: %r for %r" % (ack, cmd))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-
-
-def open_router(port, data, source):
-    """A router session from source that sends data and stays open."""
-    s = socket.socket()
-    s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    s.sendall(data)
-    return s
 
 
 def prefix_key(r):
@@ -187,13 +145,13 @@ def main():
     routers = []
     t_start = time.time()
     try:
-        mock = Mock(args.mock_kafka)
+        mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
         col = harness.Collector(args.collector, args.schemas,
                                 extra=["--kafka-brokers", mock.brokers])
         p1 = start_processor(args, col)
 
         # Phase 1: everything read, acknowledged and committed.
-        routers.append(open_router(col.port, cap1, SRC1))
+        routers.append(harness.open_router(col.port, cap1, SRC1))
         wait_for(checks, "phase 1: processor settled", lambda: settled(
             p1, col, 1))
         wait_for(checks, "phase 1: outputs acknowledged",
@@ -212,7 +170,7 @@ def main():
         # Phase 2: outputs cannot be acknowledged; nothing more committed.
         t2 = time.time()
         mock.command("leader %s -1" % OUT_TOPIC)
-        routers.append(open_router(col.port, cap2, SRC2))
+        routers.append(harness.open_router(col.port, cap2, SRC2))
 
         def read_all():
             d = harness.delivered(col, "route")
