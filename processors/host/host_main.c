@@ -24,6 +24,14 @@
  * processing goes on.  A revoke or a stop flushes and commits at once.
  * While a partition replays there are no ticks and no commits: the first
  * tick after it reports the rebuilt state, once.
+ *
+ * Committed offsets.  What the group has committed is taken from commit
+ * results (the offset commit callback, served by rd_kafka_poll() on the
+ * consumer for async and sync commits alike), per partition held, and
+ * from the group's offsets fetched when a partition is newly held; it is
+ * exposed as bmpflow_processor_committed_records, so a test or an
+ * operator sees the at-least-once rule at work: processed minus committed
+ * is what a restart would publish again.
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -60,6 +68,7 @@ struct route_part {
 	bool		 replaying;	/* below live_from: outputs suppressed */
 	int64_t		 live_from;	/* the group's committed offset */
 	int64_t		 next;		/* offset after the last processed */
+	int64_t		 committed;	/* the group's, as last reported */
 };
 
 struct proc {
@@ -112,6 +121,18 @@ route_lag(struct proc *p)
 	return lag;
 }
 
+/* The group's committed offsets, summed over the partitions held. */
+static int64_t
+committed_records(const struct proc *p)
+{
+	int64_t n = 0;
+
+	for (int32_t i = 0; i < p->n_parts; i++)
+		if (p->parts[i].held)
+			n += p->parts[i].committed;
+	return n;
+}
+
 static int
 assigned_parts(const struct proc *p)
 {
@@ -148,6 +169,11 @@ render_metrics(FILE *f, void *arg)
 	    "Outputs Kafka did not accept.", (double)p->out_failed);
 	metric(f, "bmpflow_processor_lag_records", "gauge",
 	    "bmp.route records not read yet.", (double)route_lag(p));
+	metric(f, "bmpflow_processor_committed_records", "gauge",
+	    "bmp.route offsets the group committed, summed over the "
+	    "partitions held, as commit results report them: outputs of "
+	    "records processed past them are published again by a restart.",
+	    (double)committed_records(p));
 	metric(f, "bmpflow_processor_plugin_seconds_per_call", "gauge",
 	    "Mean plugin time per call.", p->pipe.plugin_calls ?
 	    (double)p->pipe.plugin_ns / 1e9 /
@@ -323,6 +349,8 @@ load_plugin(const char *spec, char *err, size_t errlen)
 
 static void	on_rebalance(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
+static void	on_commit(rd_kafka_t *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, void *);
 
 static rd_kafka_t *
 kafka(rd_kafka_type_t type, const char *brokers, const char *group,
@@ -373,6 +401,7 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 			    NULL, 0);
 			rd_kafka_conf_set_opaque(c, p);
 			rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
+			rd_kafka_conf_set_offset_commit_cb(c, on_commit);
 		}
 	}
 	for (size_t i = 0; i < p->n_kafka_props; i++)
@@ -515,6 +544,7 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		rp->held = true;
 		rp->live_from = e->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
 		    e->offset > 0 ? e->offset : 0;
+		rp->committed = rp->live_from;
 		rp->replaying = rp->live_from > 0;
 		rp->next = 0;
 		e->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -542,6 +572,43 @@ on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	for (int32_t i = 0; i < p->n_parts; i++)
 		p->parts[i].assigned = false;
 	rd_kafka_assign(rk, NULL);
+}
+
+/*
+ * The result of a commit: the offsets the group now has, kept for the
+ * partitions still held (a partition dropped since keeps nothing).  A
+ * failed commit changes nothing; the next one carries the same or later
+ * offsets.
+ */
+static void
+on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+	struct proc *p = opaque;
+
+	(void)rk;
+	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET || offsets == NULL)
+		return;		/* nothing was to be committed */
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		bf_log(BF_LOG_WARN, "%s: offset commit failed: %s",
+		    p->route_topic, rd_kafka_err2str(err));
+		return;
+	}
+	for (int i = 0; i < offsets->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &offsets->elems[i];
+
+		if (e->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: offset commit "
+			    "failed: %s", e->topic, e->partition,
+			    rd_kafka_err2str(e->err));
+			continue;
+		}
+		if (strcmp(e->topic, p->route_topic) != 0 || e->offset < 0 ||
+		    e->partition < 0 || e->partition >= p->n_parts ||
+		    !p->parts[e->partition].held)
+			continue;
+		p->parts[e->partition].committed = e->offset;
+	}
 }
 
 /* A replaying partition goes live once next_unprocessed reaches live_from. */
@@ -864,6 +931,7 @@ main(int argc, char **argv)
 			rd_kafka_message_destroy(m);
 		}
 		rd_kafka_poll(p.out, 0);
+		rd_kafka_poll(p.routes, 0);	/* commit results */
 		uv_run(&loop, UV_RUN_NOWAIT);	/* serve /metrics */
 		if (reload) {
 			reload = 0;

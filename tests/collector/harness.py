@@ -239,6 +239,50 @@ def consume(brokers, topic, schemas, headers=None):
     return recs
 
 
+class MockKafka:
+    """bmpflow-mock-kafka with topics of partitions each; command() sends
+    one fault command ("down", "up", "leader TOPIC ID", ...) and waits
+    for its "ok"."""
+
+    def __init__(self, binary, topics, partitions):
+        self.proc = subprocess.Popen(
+            [binary, "--partitions", str(partitions)] + list(topics),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("bootstrap "):
+            self.stop()
+            raise RuntimeError("mock kafka: %r" % line)
+        self.brokers = line.split()[1]
+
+    def command(self, cmd):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        ack = self.proc.stdout.readline().strip()
+        if ack != "ok " + cmd:
+            raise RuntimeError("mock kafka: %r for %r" % (ack, cmd))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
+def open_router(port, data, source):
+    """A router session from source that sends data and stays open (its
+    peers stay up until the caller closes it)."""
+    s = socket.socket()
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(data)
+    return s
+
+
 def cut_before_peer_down(data):
     """The BMP stream up to its first Peer Down (type 2) message: sent over
     a session kept open, its peers stay up (a Peer Down, or the

@@ -189,36 +189,6 @@ def resent_batches(rows):
     return copied, runs
 
 
-class Mock:
-    def __init__(self, binary):
-        self.proc = subprocess.Popen(
-            [binary, "--partitions", "64"] + list(TOPICS),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("bootstrap "):
-            self.stop()
-            raise RuntimeError("mock kafka: %r" % line)
-        self.brokers = line.split()[1]
-
-    def command(self, cmd):
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-        ack = self.proc.stdout.readline().strip()
-        if ack != "ok " + cmd:
-            raise RuntimeError("mock kafka: %r for %r" % (ack, cmd))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-
-
 class Sender(threading.Thread):
     """Replays the feed over one session, counting bytes sent."""
 
@@ -279,7 +249,7 @@ def main():
         want_routes = n["prefixes announced"] + n["withdrawn"]
         data = open(feed, "rb").read()
 
-        mock = Mock(args.mock_kafka)
+        mock = harness.MockKafka(args.mock_kafka, TOPICS, 64)
         col = harness.Collector(args.collector, args.schemas,
                                 extra=["--kafka-brokers", mock.brokers])
         # -E: keep consuming through the outage (kcat ends on "all

@@ -15,7 +15,6 @@ equal U's, figure by figure (time-dependent ones aside)."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -104,14 +103,6 @@ def wait_caught_up(procs, col, what):
         what, TIMEOUT, "\n".join(state)))
 
 
-def open_router(port, data, source):
-    s = socket.socket()
-    s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    s.sendall(data)
-    return s
-
-
 def last_per_prefix(recs):
     out = {}
     for _, _, r in recs:
@@ -143,7 +134,7 @@ def main():
                 data = open(os.path.join(
                     args.data, "bmp", "multivendor-14routers.%s.bmp" % cap),
                     "rb").read()
-                routers.append(open_router(col.port, data,
+                routers.append(harness.open_router(col.port, data,
                                            "127.0.0.%d" % (10 + n)))
                 if phase == 1 and i == 0:
                     # Mid-feed: R dies without committing or closing.
