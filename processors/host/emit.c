@@ -181,6 +181,12 @@ bf_host_free(struct bf_host *h)
 }
 
 void
+bf_outputs_deferred(struct bf_host *h)
+{
+	h->deferred = true;
+}
+
+void
 bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warn", "info",

@@ -59,6 +59,7 @@ struct bf_host {
 	int32_t			 partition;
 	bool			 open;		/* between begin and end */
 	bool			 bad;		/* a field failed: drop it */
+	bool			 deferred;	/* bf_outputs_deferred this tick */
 	bf_emit_sink		 sink;
 	void			*sink_arg;
 	unsigned long		 emitted, dropped;

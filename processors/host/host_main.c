@@ -68,6 +68,8 @@ struct route_part {
 	bool		 replaying;	/* below live_from: outputs suppressed */
 	int64_t		 live_from;	/* the group's committed offset */
 	int64_t		 next;		/* offset after the last processed */
+	int64_t		 safe;		/* next at the last tick whose
+					 * outputs were all produced */
 	int64_t		 committed;	/* the group's, as last reported */
 };
 
@@ -432,7 +434,7 @@ replaying(const struct proc *p)
 
 /*
  * Commit next[partition] for the partitions held (0: nothing read); with
- * next NULL, where processing is now.
+ * next NULL, the offsets of the last tick without deferred outputs.
  */
 static void
 commit_offsets(struct proc *p, const int64_t *next, int32_t n, bool async)
@@ -441,7 +443,7 @@ commit_offsets(struct proc *p, const int64_t *next, int32_t n, bool async)
 	    rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
 
 	for (int32_t i = 0; i < n && i < p->n_parts; i++) {
-		int64_t o = next != NULL ? next[i] : p->parts[i].next;
+		int64_t o = next != NULL ? next[i] : p->parts[i].safe;
 
 		if (p->parts[i].assigned && o > 0)
 			rd_kafka_topic_partition_list_add(l, p->route_topic,
@@ -459,14 +461,21 @@ enum commit_mode { COMMIT_NONE, COMMIT_LATER, COMMIT_NOW };
  * it are acknowledged (COMMIT_LATER), or outputs are flushed and offsets
  * committed at once (COMMIT_NOW).  Nothing while a partition replays: its
  * position is below what the group already has, and the plugin's state
- * is not whole yet.
+ * is not whole yet.  A tick at which the plugin defers outputs moves no
+ * offset: commits stay at the last tick without deferred outputs.
  */
 static void
 tick_commit(struct proc *p, enum commit_mode mode)
 {
 	if (replaying(p))
 		return;
+	p->host.deferred = false;
 	p->plugin->on_tick(p->state, bf_now_us());
+	if (!p->host.deferred)
+		for (int32_t i = 0; i < p->n_parts; i++)
+			p->parts[i].safe = p->parts[i].next;
+	else if (mode == COMMIT_LATER)
+		return;
 	if (mode == COMMIT_LATER && !p->pending) {
 		int64_t *n = realloc(p->pending_next, (size_t)(p->n_parts > 0 ?
 		    p->n_parts : 1) * sizeof(*n));
@@ -474,7 +483,7 @@ tick_commit(struct proc *p, enum commit_mode mode)
 		if (n == NULL)
 			return;
 		for (int32_t i = 0; i < p->n_parts; i++)
-			n[i] = p->parts[i].next;
+			n[i] = p->parts[i].safe;
 		p->pending_next = n;
 		p->pending_n = p->n_parts;
 		p->cut = p->gen++;

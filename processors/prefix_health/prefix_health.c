@@ -1294,6 +1294,9 @@ on_tick(void *state, int64_t now_us)
 		st->clock = now_us;
 	st->wall = now_us;
 	peers_warm(st);
+	/* Routes of peers in warm-up get their outputs when it ends. */
+	if (st->n_warming > 0)
+		bf_outputs_deferred(st->host);
 	summary = st->clock - st->last_summary >= st->cfg.summary_us;
 	/* peers_up moved: every prefix of that AFI has new figures. */
 	for (int a = 0; a < 2; a++) {

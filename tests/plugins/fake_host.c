@@ -227,6 +227,12 @@ fake_metric_value(const struct bf_host *h, const char *name,
 }
 
 void
+bf_outputs_deferred(struct bf_host *h)
+{
+	h->deferred = true;
+}
+
+void
 bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
 {
 	va_list ap;

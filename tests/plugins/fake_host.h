@@ -57,6 +57,8 @@ struct bf_host {
 	struct fake_metric	metrics[FAKE_MAX_METRICS];
 	int			n_metrics;
 	char			last_log[1024];
+	bool			deferred;	/* bf_outputs_deferred since a
+						 * test last cleared it */
 };
 
 /* The plugin under test, linked into the test (BMPFLOW_PLUGIN). */

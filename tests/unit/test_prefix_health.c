@@ -650,9 +650,12 @@ START_TEST(warmup_hides_rib_dump)
 	ANN(0, P2, S(1), 65010, 65002);
 	ANN(1, P2, S(1), 65020, 65002);
 	/* Warm-up runs on tick time: both start counting at this tick. */
+	host.deferred = false;
 	tick(S(2));
 	ck_assert_int_eq(host.n, mark);		/* both still warming */
 	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 2);
+	/* Their routes' outputs are held back: the host must not commit. */
+	ck_assert(host.deferred);
 	tick(S(3));
 	ANN(1, P1, S(3) + US / 2, 65020, 65001);
 	/* A has been quiet for 3 s, B not yet: only A counts. */
@@ -663,7 +666,9 @@ START_TEST(warmup_hides_rib_dump)
 	    "peers_up=1", NULL);
 	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 1);
 	/* B's dump is over: both count, nothing was ever degraded. */
+	host.deferred = false;
 	tick(S(6));
+	ck_assert(!host.deferred);
 	no_change(P1);
 	no_change(P2);
 	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);

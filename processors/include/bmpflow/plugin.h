@@ -172,6 +172,14 @@ void	bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
  */
 int64_t	bf_now_us(void);
 
+/*
+ * From on_tick: records already given to the plugin will lead to outputs
+ * only at a later tick (a warm-up holds them back).  The host commits no
+ * offset past the last tick without this call, so a crash cannot skip
+ * outputs that were never produced.
+ */
+void	bf_outputs_deferred(struct bf_host *h);
+
 struct bf_plugin {
 	uint32_t	 abi;		/* BMPFLOW_PLUGIN_ABI at build time */
 	const char	*name;		/* "prefix_health" */
