@@ -11,7 +11,8 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
      librdkafka's mock cluster keeps at most 5 MiB per partition and drops
      older batches beyond that) takes the feed until every route record is
      acknowledged; a kcat dump of bmp.route checks that the mock cluster
-     kept all of them (and feeds step 4);
+     kept all of them (and feeds step 4), timed and with kcat's CPU seconds:
+     what consuming alone costs in librdkafka;
   3. per run, bmpflow-processor --plugin prefix_health in a fresh consumer
      group; from its /metrics: the time from its start (and from its first
      bmp.route record, once the group has formed: "steady") until
@@ -35,6 +36,7 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
 import argparse
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -270,8 +272,11 @@ def main():
         routes_bin = os.path.join(tmp, "routes.bin")
         n_peer = dump(col.brokers, "bmp.peer", peers_bin)
         t = time.monotonic()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         n_route = dump(col.brokers, "bmp.route", routes_bin)
         t_kcat = time.monotonic() - t
+        ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_kcat = (ru2.ru_utime - ru.ru_utime) + (ru2.ru_stime - ru.ru_stime)
         if n_route != routes:
             raise RuntimeError("bmp.route holds %d of %d route records: the "
                                "mock cluster dropped some; use more "
@@ -281,7 +286,9 @@ def main():
             n_route, n_peer))
         print("a bare consumer, kcat -C -e into a file, read bmp.route in "
               "%.2fs: %.0f records/s (what this mock cluster serves one "
-              "consumer)" % (t_kcat, n_route / t_kcat))
+              "consumer), %.0f per CPU-second of kcat (librdkafka's own "
+              "cost of consuming)" % (t_kcat, n_route / t_kcat,
+                                      n_route / cpu_kcat))
 
         runs = []
         hdr = ("%4s %10s %8s %8s %8s %12s %12s %8s %12s %8s %8s %8s" % (
