@@ -509,10 +509,10 @@ pfx_slot(const struct ph_state *st, const char *key, uint32_t h)
 	return i;
 }
 
+/* Place p, whose key hashes to h, in its slot. */
 static void
-pfx_put(struct ph_state *st, struct ph_prefix *p)
+pfx_put(struct ph_state *st, struct ph_prefix *p, uint32_t h)
 {
-	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, p->key);
 	size_t i = pfx_slot(st, p->key, h);
 
 	st->pfx[i] = p;
@@ -552,9 +552,8 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 {
 	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, key);
 	struct ph_prefix *p;
-	size_t i = 0;
 
-	if (st->pfx_cap > 0 && (p = st->pfx[i = pfx_slot(st, key, h)]) != NULL)
+	if (st->pfx_cap > 0 && (p = st->pfx[pfx_slot(st, key, h)]) != NULL)
 		return p;
 	if (!create)
 		return NULL;
@@ -567,9 +566,9 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 			return NULL;
 		for (size_t j = 0; j < oc; j++)
 			if (old[j] != NULL)
-				pfx_put(st, old[j]);
+				pfx_put(st, old[j], bf_fnv32_str(
+				    BF_FNV32_INIT, old[j]->key));
 		ph_free(st, old, pfx_table_bytes(oc));
-		i = pfx_slot(st, key, h);
 	}
 	size_t klen = strlen(key) + 1;
 	if ((p = ph_realloc(st, NULL, 0, sizeof(*p) + klen)) == NULL)
@@ -580,8 +579,7 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 	p->best_min_len = UNSET8;
 	p->best_target_hops = UNSET8;
 	p->partition = -1;
-	st->pfx[i] = p;
-	st->pfx_tag[i] = (uint16_t)(h >> 16);
+	pfx_put(st, p, h);
 	st->n_pfx++;
 	st->n_state[ST_NONE]++;
 	return p;
@@ -1393,7 +1391,7 @@ drop_partition(void *state, int32_t partition)
 				continue;
 			}
 		}
-		pfx_put(st, p);
+		pfx_put(st, p, bf_fnv32_str(BF_FNV32_INIT, p->key));
 	}
 	ph_free(st, old, pfx_table_bytes(cap));
 	bf_plugin_log(st->host, 2, "partition %" PRId32 ": %zu prefixes "
