@@ -311,19 +311,25 @@ def gen_fulltable(gen, path, *args):
 
 class Processor:
     """bmpflow-processor --plugin PLUGIN on a Collector's Kafka: plugin
-    settings as --set KEY=VALUE, its log in the collector's dir, its
-    /metrics on a free port."""
+    settings as --set KEY=VALUE, in consumer group group (None: the
+    processor's default), its log NAME.log in the collector's dir (appended
+    to: a restarted instance of the same name keeps one log), its /metrics
+    on a free port."""
 
     def __init__(self, binary, col, schema_dir, plugin, settings=(),
-                 tick_ms=None, extra=()):
+                 tick_ms=None, extra=(), name="processor", group=None):
+        self.name = name
+        self.group = group
         self.mport = free_port()
-        self.log_path = os.path.join(col.dir, "processor.log")
-        self.log = open(self.log_path, "w")
+        self.log_path = os.path.join(col.dir, name + ".log")
+        self.log = open(self.log_path, "a")
         args = [binary, "--plugin", plugin, "--kafka-bootstrap-file",
                 col.bootstrap_file, "--schema-dir", schema_dir,
                 "--metrics", "127.0.0.1:%d" % self.mport]
         if tick_ms is not None:
             args += ["--tick-ms", str(tick_ms)]
+        if group is not None:
+            args += ["--group", group]
         for kv in dict(settings).items():
             args += ["--set", "%s=%s" % kv]
         self.p = subprocess.Popen(args + list(extra), stdout=self.log,
@@ -344,9 +350,10 @@ class Processor:
             raise RuntimeError("processor never got its partitions: %s" %
                                tail(self.log_path))
 
-    def stop(self):
-        """SIGTERM, wait; its exit status."""
-        stop_process(self.p, timeout=30)
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """sig (SIGKILL: dies without committing), wait up to timeout
+        seconds, then kill; its exit status."""
+        stop_process(self.p, timeout=timeout, sig=sig)
         self.log.close()
         return self.p.returncode
 

@@ -61,7 +61,7 @@ if os.environ.get("BMPFLOW_SANITIZED") == "1":
 # to count.
 PH_SETTINGS = {"warmup_quiet_s": 1, "summary_interval_s": 3600}
 # A killed member is noticed in seconds, not Kafka's 45.
-GROUP_FLAGS = ["--group", "G", "--kafka.session.timeout.ms", "6000",
+GROUP_FLAGS = ["--kafka.session.timeout.ms", "6000",
                "--kafka.heartbeat.interval.ms", "500"]
 
 M_IN = "bmpflow_processor_records_in_total"
@@ -79,10 +79,10 @@ def prefix_key(r):
     return r["prefix"] if not r["rd"] else "%s %s" % (r["rd"], r["prefix"])
 
 
-def start_processor(args, col):
+def start_processor(args, col, name):
     return harness.Processor(args.processor, col, args.schemas,
                              "prefix_health", PH_SETTINGS, TICK_MS,
-                             GROUP_FLAGS)
+                             GROUP_FLAGS, name=name, group="G")
 
 
 def wait_for(checks, what, cond, timeout=60):
@@ -147,7 +147,7 @@ def main():
         mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
         col = harness.Collector(args.collector, args.schemas,
                                 extra=["--kafka-brokers", mock.brokers])
-        p1 = start_processor(args, col)
+        p1 = start_processor(args, col, "processor-1")
 
         # Phase 1: everything read, acknowledged and committed.
         routers.append(harness.open_router(col.port, cap1, SRC1))
@@ -207,12 +207,9 @@ def main():
 
         # Phase 3: kill, leader back, a new member re-derives the outputs.
         t3 = time.time()
-        harness.stop_process(p1.p, sig=signal.SIGKILL)
-        p1.log.close()
-        os.rename(p1.log_path, os.path.join(col.dir, "processor-1.log"))
-        p1.log_path = os.path.join(col.dir, "processor-1.log")
+        p1.stop(signal.SIGKILL)
         mock.command("leader %s 1" % OUT_TOPIC)
-        p2 = start_processor(args, col)
+        p2 = start_processor(args, col, "processor-2")
         wait_for(checks, "phase 3: new processor settled",
                  lambda: settled(p2, col, d2), timeout=90)
         wait_for(checks, "phase 3: outputs acknowledged",

@@ -15,7 +15,6 @@ equal U's, figure by figure (time-dependent ones aside)."""
 
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -32,39 +31,16 @@ TIMEOUT = 120
 PARTITIONS = 8      # the collector's embedded-partitions default
 
 
-class Processor:
-    def __init__(self, binary, col, schemas, group, out_topic, name):
-        self.name = name
-        self.group = group
-        self.mport = harness.free_port()
-        self.log_path = os.path.join(col.dir, name + ".log")
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(
-            [binary, "--plugin", "prefix_health",
-             "--kafka-bootstrap-file", col.bootstrap_file,
-             "--schema-dir", schemas, "--group", group,
-             "--output-topic", out_topic, "--tick-ms", "200",
-             "--metrics", "127.0.0.1:%d" % self.mport,
-             "--set", "summary_interval_s=1", "--set", "warmup_quiet_s=1",
-             # A killed member is noticed in seconds, not Kafka's 45.
-             "--kafka.session.timeout.ms", "6000",
-             "--kafka.heartbeat.interval.ms", "500"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    def metrics(self):
-        try:
-            return harness.scrape_metrics(self.mport, timeout=5)
-        except OSError:
-            return None
-
-    def stop(self, sig=signal.SIGTERM):
-        harness.stop_process(self.proc, sig=sig)
-        self.log.close()
-        return self.proc.returncode
-
-    def read_log(self):
-        with open(self.log_path) as f:
-            return f.read()
+def start(binary, col, schema_dir, group, out_topic, name):
+    """A prefix_health instance in group, publishing to out_topic."""
+    return harness.Processor(
+        binary, col, schema_dir, "prefix_health",
+        {"summary_interval_s": 1, "warmup_quiet_s": 1}, 200,
+        ("--output-topic", out_topic,
+         # A killed member is noticed in seconds, not Kafka's 45.
+         "--kafka.session.timeout.ms", "6000",
+         "--kafka.heartbeat.interval.ms", "500"),
+        name=name, group=group)
 
 
 def wait_caught_up(procs, col, what):
@@ -78,10 +54,10 @@ def wait_caught_up(procs, col, what):
         held = {}
         for p in procs:
             m = p.metrics()
-            ok = ok and m is not None and \
+            ok = ok and bool(m) and \
                 m["bmpflow_processor_lag_records"] == 0 and \
                 m["bmpflow_processor_records_in_total"] > 0
-            if m is not None:
+            if m:
                 held[p.group] = held.get(p.group, 0) + \
                     m["bmpflow_processor_partitions_assigned"]
         ok = ok and all(n == PARTITIONS for n in held.values())
@@ -94,11 +70,11 @@ def wait_caught_up(procs, col, what):
         time.sleep(0.2)
     state = []
     for p in procs:
-        m = p.metrics() or {}
+        m = p.metrics()
         state.append("%s: lag %s, partitions %s; log: %s" % (
             p.name, m.get("bmpflow_processor_lag_records"),
             m.get("bmpflow_processor_partitions_assigned"),
-            p.read_log()[-600:]))
+            harness.tail(p.log_path, 8)))
     raise RuntimeError("%s: processors did not catch up in %ds:\n%s" % (
         what, TIMEOUT, "\n".join(state)))
 
@@ -119,15 +95,14 @@ def main():
     col = harness.Collector(args.collector, args.schemas)
     routers, procs = [], []
     try:
-        u = Processor(binary, col, args.schemas, "once", "ph.once", "U")
-        r = Processor(binary, col, args.schemas, "restart", "ph.restart",
-                      "R")
+        u = start(binary, col, args.schemas, "once", "ph.once", "U")
+        r = start(binary, col, args.schemas, "restart", "ph.restart", "R")
         procs = [u, r]
         n = 0
         for phase, caps in enumerate(PHASES):
             if phase == 2:
-                r2 = Processor(binary, col, args.schemas, "restart",
-                               "ph.restart", "R2")
+                r2 = start(binary, col, args.schemas, "restart",
+                           "ph.restart", "R2")
                 procs.append(r2)
             for i, cap in enumerate(caps):
                 n += 1
@@ -141,14 +116,14 @@ def main():
                     time.sleep(0.5)
                     r.stop(signal.SIGKILL)
                     procs.remove(r)
-                    r = Processor(binary, col, args.schemas, "restart",
-                                  "ph.restart", "R")
+                    r = start(binary, col, args.schemas, "restart",
+                              "ph.restart", "R")
                     procs.append(r)
             wait_caught_up(procs, col, "phase %d" % (phase + 1))
             if phase == 2:
                 # R2 leaves: R gets its partitions back and rebuilds them.
                 if r2.stop() != 0:
-                    failures.append("R2 exit status %s" % r2.proc.returncode)
+                    failures.append("R2 exit status %s" % r2.p.returncode)
                 procs.remove(r2)
                 wait_caught_up(procs, col, "after R2 left")
         mr = r.metrics()
@@ -191,7 +166,8 @@ def main():
             failures.append("R replayed nothing after its restart")
         if mr["bmpflow_processor_partitions_dropped_total"] == 0:
             failures.append("R dropped no partition when R2 joined")
-        log = r.read_log()
+        with open(r.log_path) as f:
+            log = f.read()
         if "state rebuilt" not in log:
             failures.append("R never logged a rebuilt partition")
         # Metrics of the plugin agree with its records.
@@ -209,7 +185,7 @@ def main():
         for p in procs:
             if p.stop() != 0:
                 failures.append("%s exit status %s: %s" % (
-                    p.name, p.proc.returncode, p.read_log()[-400:]))
+                    p.name, p.p.returncode, harness.tail(p.log_path, 6)))
         for s in routers:
             s.close()
     return harness.finish(col, failures, "processor restart and rebalance")

@@ -189,23 +189,14 @@ def main():
                                                      b.metrics()))
 
         # 4. A fresh processor on the replayed topics reads them all.
-        mport = harness.free_port()
-        plog = open(os.path.join(a.dir, "processor.log"), "w")
-        proc = subprocess.Popen(
-            [args.processor, "--plugin", "prefix_health",
-             "--kafka-bootstrap-file", a.bootstrap_file, "--topic-prefix",
-             "replay.", "--group", "raw-replay-%d" % os.getpid(),
-             "--schema-dir", args.schemas, "--metrics",
-             "127.0.0.1:%d" % mport, "--tick-ms", "200",
-             "--set", "warmup_quiet_s=1"],
-            stdout=plog, stderr=subprocess.STDOUT)
+        proc = harness.Processor(
+            args.processor, a, args.schemas, "prefix_health",
+            {"warmup_quiet_s": 1}, 200, ("--topic-prefix", "replay."),
+            group="raw-replay-%d" % os.getpid())
         n_in = n_route + n_peer
 
         def read_all():
-            try:
-                m = harness.scrape_metrics(mport, timeout=5)
-            except OSError:
-                return None
+            m = proc.metrics()
             if m.get("bmpflow_processor_records_in_total", 0) >= n_in and \
                     m.get("bmpflow_processor_lag_records", 1) == 0 and \
                     m.get("bmpflow_processor_records_out_total", 0) > 0:
@@ -213,10 +204,7 @@ def main():
             return None
         m = harness.wait_until(read_all, ck.left(90))
         if m is None:
-            try:
-                now = harness.scrape_metrics(mport, timeout=5)
-            except OSError:
-                now = {}
+            now = proc.metrics()
             ck.fail("processor: %s of %d replay.route and replay.peer "
                     "records read (lag %s), %s prefix_health records out" % (
                         now.get("bmpflow_processor_records_in_total"), n_in,
@@ -280,13 +268,12 @@ def main():
         for s in routers:
             s.close()
         if proc is not None:
-            if not harness.stop_process(proc, timeout=60):
-                ck.fail("processor killed: no exit 60 s after SIGTERM")
-            elif proc.returncode != 0:
-                ck.fail("processor exit status %s" % proc.returncode)
-            plog.close()
+            rc = proc.stop(timeout=60)
+            if rc != 0:
+                ck.fail("processor exit status %s (-9: no exit 60 s after "
+                        "SIGTERM)" % rc)
             if ck.failures:
-                print(harness.tail(plog.name))
+                print(harness.tail(proc.log_path))
         if b is not None:
             rc = b.stop()
             if rc != 0:
