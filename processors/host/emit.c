@@ -7,6 +7,8 @@
  * found through a hash table built from the schema at start.
  */
 #include "emit.h"
+#include "common/clock.h"
+#include "plugin_metrics.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,6 +124,8 @@ field_init(struct bf_out_field *f, avro_schema_t s, size_t i, char *errbuf,
 	return (f->name = strdup(name)) == NULL ? -1 : 0;
 }
 
+static const struct bf_host_api host_api;
+
 int
 bf_host_init(struct bf_host *h, const char *dir, const char *schema,
     bf_emit_sink sink, void *arg, char *errbuf, size_t errlen)
@@ -129,6 +133,7 @@ bf_host_init(struct bf_host *h, const char *dir, const char *schema,
 	avro_schema_t s;
 
 	memset(h, 0, sizeof(*h));
+	h->api = &host_api;
 	h->sink = sink;
 	h->sink_arg = arg;
 	h->log_level = 2;
@@ -180,25 +185,22 @@ bf_host_free(struct bf_host *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void
-bf_outputs_deferred(struct bf_host *h)
+static void
+outputs_deferred(struct bf_host *h)
 {
 	h->deferred = true;
 }
 
-void
-bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
+static void
+host_vlog(struct bf_host *h, int level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warn", "info",
 	    "debug" };
-	va_list ap;
 
 	if (level > h->log_level || level < 0)
 		return;
 	fprintf(stderr, "plugin %s: ", names[level > 3 ? 3 : level]);
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
 }
 
@@ -283,8 +285,10 @@ value_str(struct bf_host *h, struct bf_out_field *f, const char *s)
 	    -1 : 0;
 }
 
-int
-bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
+static int	emit_null(struct bf_host *, const char *);
+
+static int
+emit_begin(struct bf_host *h, const char *key, int32_t partition)
 {
 	for (size_t i = 0; i < h->n_fields; i++)
 		h->fields[i].set = false;
@@ -296,21 +300,21 @@ bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 	return 0;
 }
 
-int
-bf_emit_str(struct bf_host *h, const char *field, const char *v)
+static int
+emit_str(struct bf_host *h, const char *field, const char *v)
 {
 	struct bf_out_field *f;
 
 	if (v == NULL)
-		return bf_emit_null(h, field);
+		return emit_null(h, field);
 	if ((f = target(h, field, BF_OUT_STRING)) == NULL ||
 	    value_start(h, f) == NULL)
 		return -1;
 	return value_str(h, f, v);
 }
 
-int
-bf_emit_long(struct bf_host *h, const char *field, int64_t v)
+static int
+emit_long(struct bf_host *h, const char *field, int64_t v)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_LONG);
 
@@ -319,8 +323,8 @@ bf_emit_long(struct bf_host *h, const char *field, int64_t v)
 	return value_long(h, f, v);
 }
 
-int
-bf_emit_double(struct bf_host *h, const char *field, double v)
+static int
+emit_double(struct bf_host *h, const char *field, double v)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_DOUBLE);
 	uint8_t b[8];
@@ -343,8 +347,8 @@ bf_emit_double(struct bf_host *h, const char *field, double v)
 	return value_put(h, f, b, 8);
 }
 
-int
-bf_emit_bool(struct bf_host *h, const char *field, bool v)
+static int
+emit_bool(struct bf_host *h, const char *field, bool v)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_BOOL);
 	uint8_t b = v;
@@ -354,8 +358,8 @@ bf_emit_bool(struct bf_host *h, const char *field, bool v)
 	return value_put(h, f, &b, 1);
 }
 
-int
-bf_emit_null(struct bf_host *h, const char *field)
+static int
+emit_null(struct bf_host *h, const char *field)
 {
 	struct bf_out_field *f = target(h, field, -1);
 
@@ -366,8 +370,8 @@ bf_emit_null(struct bf_host *h, const char *field)
 	return 0;
 }
 
-int
-bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
+static int
+emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
     size_t n)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_LONG_ARRAY);
@@ -381,8 +385,8 @@ bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
 	return value_long(h, f, 0);
 }
 
-int
-bf_emit_str_array(struct bf_host *h, const char *field,
+static int
+emit_str_array(struct bf_host *h, const char *field,
     const char *const *v, size_t n)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_STRING_ARRAY);
@@ -406,8 +410,8 @@ zero_of(enum bf_out_kind k, uint8_t *out)
 	return n;
 }
 
-int
-bf_emit_end(struct bf_host *h)
+static int
+emit_end(struct bf_host *h)
 {
 	size_t len = BF_SINGLE_OBJECT_HDR;
 
@@ -445,3 +449,23 @@ bf_emit_end(struct bf_host *h)
 	h->sink(h->sink_arg, h->key, h->partition, h->buf, len);
 	return 0;
 }
+
+static const struct bf_host_api host_api = {
+	.size = sizeof(struct bf_host_api),
+	.emit_begin = emit_begin,
+	.emit_str = emit_str,
+	.emit_long = emit_long,
+	.emit_double = emit_double,
+	.emit_bool = emit_bool,
+	.emit_null = emit_null,
+	.emit_long_array = emit_long_array,
+	.emit_str_array = emit_str_array,
+	.emit_end = emit_end,
+	.metric_declare = bf_pm_declare,
+	.metric_set = bf_pm_set,
+	.metric_add = bf_pm_add,
+	.metric_observe = bf_pm_observe,
+	.vlog = host_vlog,
+	.outputs_deferred = outputs_deferred,
+	.now_us = bf_now_us,
+};

@@ -42,6 +42,7 @@ struct bf_out_field {
 #define BF_EMIT_NAME_CACHE	128	/* power of 2 */
 
 struct bf_host {
+	const struct bf_host_api *api;		/* first: see bmpflow/plugin.h */
 	struct bf_schema	 sch;
 	struct bf_out_field	*fields;
 	size_t			 n_fields;

@@ -163,8 +163,15 @@ render_metrics(FILE *f, void *arg)
 	metric(f, "bmpflow_processor_records_out_total", "counter",
 	    "Records the plugin emitted.", (double)p->out_records);
 	metric(f, "bmpflow_processor_records_stale_total", "counter",
-	    "Records of closed peer epochs, not given to the plugin.",
-	    (double)p->pipe.epochs.dropped);
+	    "bmp.route and bmp.peer records of session epochs already "
+	    "closed (by a Peer Down or a newer epoch), not given to the "
+	    "plugin.", (double)p->pipe.sessions.stale);
+	metric(f, "bmpflow_processor_records_view_skipped_total", "counter",
+	    "bmp.route records of views the views setting does not deliver "
+	    "for their router.", (double)p->pipe.sessions.view_skipped);
+	metric(f, "bmpflow_processor_sessions", "gauge",
+	    "BGP sessions (router, peer type, peer address, RD) seen.",
+	    (double)p->pipe.sessions.n);
 	metric(f, "bmpflow_processor_records_bad_total", "counter",
 	    "Undecodable records.", (double)p->pipe.bad);
 	metric(f, "bmpflow_processor_output_failures_total", "counter",
@@ -246,6 +253,10 @@ usage(FILE *f)
 "A bmp.route partition this instance newly holds (at start, or after a\n"
 "rebalance) is read from its start to rebuild the plugin's state; outputs\n"
 "are published again only past the group's committed offset.\n"
+"The plugin setting 'views' is the host's: which views of each BGP\n"
+"session reach the plugin.  'all', or views in order of preference, of\n"
+"adj-in-pre, adj-in-post, adj-out-pre, adj-out-post, loc-rib: per router,\n"
+"the first listed view the router sends [" BF_VIEWS_DEFAULT "].\n"
 "SIGTERM/SIGINT: stop after the outputs are acknowledged and offsets\n"
 "committed.  SIGHUP: the plugin re-reads its input files.\n",
 	    BMPFLOW_PLUGIN_DIR, BMPFLOW_SCHEMA_DIR);
@@ -340,8 +351,14 @@ load_plugin(const char *spec, char *err, size_t errlen)
 		    pl->abi, BMPFLOW_PLUGIN_ABI);
 		return NULL;
 	}
+	if (pl->size < sizeof(*pl)) {
+		snprintf(err, errlen, "plugin %s: descriptor of %" PRIu32
+		    " bytes, ABI %d has %zu: rebuild it", path, pl->size,
+		    BMPFLOW_PLUGIN_ABI, sizeof(*pl));
+		return NULL;
+	}
 	if (pl->name == NULL || pl->output_schema == NULL || !pl->init ||
-	    !pl->on_route || !pl->on_peer || !pl->on_tick ||
+	    !pl->on_route || !pl->on_session || !pl->on_tick ||
 	    !pl->drop_partition || !pl->fini) {
 		snprintf(err, errlen, "plugin %s: incomplete descriptor", path);
 		return NULL;
@@ -675,6 +692,7 @@ struct opts {
 	size_t			 n_set;
 	char			 kafka[MAX_KAFKA_PROPS][2][256];
 	size_t			 n_kafka;
+	char			 views[256];	/* host's plugin setting */
 };
 
 static int
@@ -710,6 +728,23 @@ plugin_setting(struct opts *o, const char *key, const char *value, char *err,
 	if (i == o->n_set)
 		o->n_set++;
 	return 0;
+}
+
+/* The host's own plugin setting, views, taken out of the plugin's. */
+static const char *
+take_views(struct opts *o)
+{
+	for (size_t i = 0; i < o->n_set; i++) {
+		if (strcmp(o->settings[i].key, "views") != 0)
+			continue;
+		snprintf(o->views, sizeof(o->views), "%s",
+		    o->settings[i].value);
+		o->n_set--;
+		memmove(&o->settings[i], &o->settings[i + 1],
+		    (o->n_set - i) * sizeof(o->settings[0]));
+		break;
+	}
+	return o->views;
 }
 
 static int
@@ -788,7 +823,7 @@ main(int argc, char **argv)
 {
 	static struct opts o = {
 		.prefix = "bmp.", .schema_dir = BMPFLOW_SCHEMA_DIR,
-		.tick_ms = 1000,
+		.tick_ms = 1000, .views = BF_VIEWS_DEFAULT,
 	};
 	static struct proc p;
 	struct bf_metrics_http http;
@@ -857,8 +892,8 @@ main(int argc, char **argv)
 		    p.plugin->output_schema);
 	snprintf(p.route_topic, sizeof(p.route_topic), "%sroute", o.prefix);
 	bf_plugin_metrics_init(&p.metrics, p.plugin->name);
-	if (bf_pipeline_init(&p.pipe, p.plugin, o.schema_dir, err,
-	    sizeof(err)) < 0 || bf_host_init(&p.host, o.schema_dir,
+	if (bf_pipeline_init(&p.pipe, p.plugin, o.schema_dir,
+	    take_views(&o), err, sizeof(err)) < 0 || bf_host_init(&p.host, o.schema_dir,
 	    p.plugin->output_schema, sink, &p, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bmpflow-processor: %s\n", err);
 		return 1;
@@ -963,7 +998,7 @@ main(int argc, char **argv)
 	}
 	bf_log(BF_LOG_INFO, "stopping: %" PRIu64 " records in, %" PRIu64
 	    " out, %" PRIu64 " undecodable, %" PRIu64 " stale by epoch",
-	    p.pipe.records, p.out_records, p.pipe.bad, p.pipe.epochs.dropped);
+	    p.pipe.records, p.out_records, p.pipe.bad, p.pipe.sessions.stale);
 	rd_kafka_queue_destroy(route_q);
 	tick_commit(&p, COMMIT_NOW);
 	/* Closing revokes the partitions: that commits, through the plugin. */

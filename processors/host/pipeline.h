@@ -9,21 +9,22 @@
 #include <stdint.h>
 
 #include "bmpflow/plugin.h"
-#include "epochs.h"
 #include "records_in.h"
+#include "sessions.h"
 
 struct bf_pipeline {
 	const struct bf_plugin	*plugin;
 	void			*state;		/* the plugin's, set after init */
 	struct bf_records_in	 in;
-	struct bf_epochs	 epochs;
+	struct bf_sessions	 sessions;
 	uint64_t		 records, bad;
 	uint64_t		 plugin_ns, plugin_calls;
 };
 
-/* 0, or -1 with why in err. */
+/* views: see bmpflow/plugin.h.  0, or -1 with why in err. */
 int	bf_pipeline_init(struct bf_pipeline *pl, const struct bf_plugin *plugin,
-	    const char *schema_dir, char *err, size_t errlen);
+	    const char *schema_dir, const char *views, char *err,
+	    size_t errlen);
 void	bf_pipeline_free(struct bf_pipeline *pl);
 
 /*

@@ -38,7 +38,7 @@ valid_name(const char *s)
 }
 
 int
-bf_metric_declare(struct bf_host *h, const char *name,
+bf_pm_declare(struct bf_host *h, const char *name,
     enum bf_metric_type type, const char *help, const double *buckets,
     size_t n_buckets)
 {
@@ -107,7 +107,7 @@ series(struct bf_host *h, int id, const char *labels, enum bf_metric_type t)
 }
 
 void
-bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
+bf_pm_set(struct bf_host *h, int id, const char *labels, double v)
 {
 	struct bf_pm_series *s = series(h, id, labels, BF_METRIC_GAUGE);
 
@@ -116,7 +116,7 @@ bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
 }
 
 void
-bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
+bf_pm_add(struct bf_host *h, int id, const char *labels, double v)
 {
 	struct bf_pm_series *s;
 
@@ -130,7 +130,7 @@ bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
 }
 
 void
-bf_metric_observe(struct bf_host *h, int id, const char *labels, double v)
+bf_pm_observe(struct bf_host *h, int id, const char *labels, double v)
 {
 	struct bf_pm_series *s = series(h, id, labels, BF_METRIC_HISTOGRAM);
 	const struct bf_pm_metric *m;

@@ -40,6 +40,14 @@ struct bf_plugin_metrics {
 void	bf_plugin_metrics_init(struct bf_plugin_metrics *pm,
 	    const char *plugin_name);
 void	bf_plugin_metrics_free(struct bf_plugin_metrics *pm);
+/* The metric calls of struct bf_host_api. */
+int	bf_pm_declare(struct bf_host *h, const char *name,
+	    enum bf_metric_type type, const char *help, const double *buckets,
+	    size_t n_buckets);
+void	bf_pm_set(struct bf_host *h, int id, const char *labels, double v);
+void	bf_pm_add(struct bf_host *h, int id, const char *labels, double v);
+void	bf_pm_observe(struct bf_host *h, int id, const char *labels, double v);
+
 /* Prometheus text exposition of every declared metric. */
 void	bf_plugin_metrics_render(const struct bf_plugin_metrics *pm, FILE *f);
 

@@ -16,22 +16,30 @@ enum in_field {
 	I_ROUTER, I_PEER, I_PEER_RD, I_PEER_AS, I_PEER_TYPE, I_RIB,
 	I_POST_POLICY, I_EPOCH, I_BMP_TIME, I_COLLECTOR_TIME,
 	/* route */
-	I_ACTION, I_AFI, I_PREFIX, I_PREFIX_LEN, I_RD, I_PATH_ID, I_AS_PATH,
-	I_AS_PATH_LEN, I_ORIGIN_AS, I_NEXT_HOP, I_MED, I_LOCAL_PREF,
+	I_ACTION, I_AFI, I_PREFIX, I_PREFIX_LEN, I_RD, I_PATH_ID,
+	I_AS_PATH_SEGMENTS, I_AS_PATH_LEN, I_ORIGIN_AS, I_NEXT_HOP, I_MED, I_LOCAL_PREF,
 	I_COMMUNITIES, I_LARGE, I_OTC,
 	/* peer */
 	I_EVENT, I_DOWN_REASON, I_SENT_OPEN, I_RECEIVED_OPEN,
+	I_FAMILY,	/* End-of-RIB; optional: schemas before it lack it */
 	I_COUNT,
 };
 
 static const char *const in_names[I_COUNT] = {
 	"router_address", "peer_address", "peer_rd", "peer_as", "peer_type",
 	"rib", "post_policy", "peer_epoch", "bmp_time_us", "collector_time_us",
-	"action", "afi", "prefix", "prefix_len", "rd", "path_id", "as_path",
-	"as_path_len", "origin_as", "next_hop", "med", "local_pref",
+	"action", "afi", "prefix", "prefix_len", "rd", "path_id",
+	"as_path_segments", "as_path_len", "origin_as", "next_hop", "med", "local_pref",
 	"communities", "large_communities", "otc",
-	"event", "down_reason", "sent_open", "received_open",
+	"event", "down_reason", "sent_open", "received_open", "family",
 };
+
+/* bmp.peer event symbols, as schemas/peer.avsc orders them. */
+enum { EV_UP, EV_DOWN, EV_END_OF_RIB };
+
+/* AsPathSegmentType symbols of route.avsc → enum bf_seg_type (0: other). */
+static const uint8_t seg_type_of[] = { BF_SEG_SET, BF_SEG_SEQUENCE,
+    BF_SEG_CONFED_SEQUENCE, BF_SEG_CONFED_SET };
 
 static const char *const kind_schema[BF_IN_KINDS] = { "route", "peer" };
 
@@ -75,6 +83,8 @@ bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
 			    in_names[f]);
 
 			if (!wanted(k, f))
+				continue;
+			if (i < 0 && f == I_FAMILY)
 				continue;
 			if (i < 0) {
 				snprintf(errbuf, errlen, "%s/%s.avsc has no field "
@@ -149,12 +159,54 @@ colon_numbers(const uint8_t *p, size_t n, uint32_t *out, size_t max)
 	return i == n ? k : 0;
 }
 
-/* The items of an array field; item() reads one. */
+/* The ASNs of one segment, appended to d->asns. */
+static int
+scan_asns(struct bf_records_in *d, struct bf_cur *c, struct bf_as_segment *sg)
+{
+	int64_t count, x;
+
+	for (;;) {
+		if (bf_scan_block(c, &count) < 0 || (uint64_t)count > cur_len(c))
+			return -1;
+		if (count == 0)
+			return 0;
+		while (count-- > 0) {
+			if (bf_scan_long(c, &x) < 0)
+				return -1;
+			if (d->route.as_path_count < BF_IN_MAX_ASNS) {
+				d->asns[d->route.as_path_count++] =
+				    (uint32_t)x;
+				sg->count++;
+			}
+		}
+	}
+}
+
+/* One AsPathSegment record: its type, then its ASNs. */
+static int
+scan_segment(struct bf_records_in *d, struct bf_cur *c)
+{
+	struct bf_route *r = &d->route;
+	struct bf_as_segment dummy, *sg = &dummy;
+	int64_t type;
+
+	if (bf_scan_long(c, &type) < 0)
+		return -1;
+	if (r->n_segments < BF_IN_MAX_SEGMENTS)
+		sg = &d->segs[r->n_segments++];
+	sg->type = type >= 0 && (uint64_t)type < sizeof(seg_type_of) ?
+	    seg_type_of[type] : 0;
+	sg->start = r->as_path_count;
+	sg->count = 0;
+	return scan_asns(d, c, sg);
+}
+
+/* The items of an array field. */
 static int
 scan_array(struct bf_records_in *d, struct bf_cur *c, int f)
 {
 	struct bf_route *r = &d->route;
-	int64_t count, x;
+	int64_t count;
 
 	for (;;) {
 		if (bf_scan_block(c, &count) < 0 || (uint64_t)count > cur_len(c))
@@ -166,12 +218,9 @@ scan_array(struct bf_records_in *d, struct bf_cur *c, int f)
 			size_t n;
 			uint32_t v[3];
 
-			if (f == I_AS_PATH) {
-				if (bf_scan_long(c, &x) < 0)
+			if (f == I_AS_PATH_SEGMENTS) {
+				if (scan_segment(d, c) < 0)
 					return -1;
-				if (r->as_path_count < BF_IN_MAX_ASNS)
-					d->asns[r->as_path_count++] =
-					    (uint32_t)x;
 				continue;
 			}
 			if (bf_scan_bytes(c, &p, &n) < 0)
@@ -265,35 +314,22 @@ scan(struct bf_records_in *d, const struct bf_in_schema *in,
 	return cur_len(c) == 0 ? 0 : -1;
 }
 
-/* The peer's epoch key, "router|type|peer|rd", built for every record. */
+/* The session key fields and view, and the epoch and times. */
 static void
-peer_key(struct bf_records_in *d, const struct bf_peer_id *p,
-    int64_t peer_type)
+session_of(struct bf_records_in *d, const struct scanned *sc,
+    uint64_t *epoch, int64_t *bmp_us, int64_t *rx_us)
 {
-	char type[24] = { (char)('0' + (peer_type & 7)), '\0' };
-	const char *part[4] = {
-		p->router, type, p->peer, p->peer_rd != NULL ? p->peer_rd : "",
-	};
+	struct bf_in_session *s = &d->sess;
 
-	if (peer_type < 0 || peer_type > 7)	/* not one of RFC 7854's */
-		snprintf(type, sizeof(type), "%lld", (long long)peer_type);
-	bf_join_key(d->peer_key, sizeof(d->peer_key), part, 4);
-}
-
-static void
-peer_id(struct bf_records_in *d, const struct scanned *sc,
-    struct bf_peer_id *p, uint64_t *epoch, int64_t *bmp_us, int64_t *rx_us)
-{
-	p->router = sc->str[I_ROUTER] ? sc->str[I_ROUTER] : "";
-	p->peer = sc->str[I_PEER] ? sc->str[I_PEER] : "";
-	p->peer_rd = sc->str[I_PEER_RD];
-	p->peer_as = (uint32_t)sc->num[I_PEER_AS];
-	p->rib = (enum bf_plugin_rib)sc->num[I_RIB];
-	p->post_policy = sc->num[I_POST_POLICY] != 0;
+	s->router = sc->str[I_ROUTER] ? sc->str[I_ROUTER] : "";
+	s->peer = sc->str[I_PEER] ? sc->str[I_PEER] : "";
+	s->peer_rd = sc->str[I_PEER_RD];
+	s->peer_type = (uint8_t)sc->num[I_PEER_TYPE];
+	s->peer_as = (uint32_t)sc->num[I_PEER_AS];
+	s->view = bf_view_of(sc->num[I_RIB], sc->num[I_POST_POLICY] != 0);
 	*epoch = (uint64_t)sc->num[I_EPOCH];
 	*bmp_us = sc->num[I_BMP_TIME];
 	*rx_us = sc->num[I_COLLECTOR_TIME];
-	peer_key(d, p, sc->num[I_PEER_TYPE]);
 }
 
 static void
@@ -303,8 +339,8 @@ fill_route(struct bf_records_in *d, const struct scanned *sc)
 	const char *slash;
 	char addr[64];
 
-	peer_id(d, sc, &r->peer, &r->epoch, &r->bmp_time_us,
-	    &r->collector_time_us);
+	session_of(d, sc, &r->epoch, &r->bmp_time_us, &r->collector_time_us);
+	r->view = d->sess.view;
 	r->withdraw = sc->num[I_ACTION] == 1;
 	r->family = sc->num[I_AFI] == 2 ? 6 : 4;
 	r->prefix = sc->str[I_PREFIX];
@@ -319,9 +355,15 @@ fill_route(struct bf_records_in *d, const struct scanned *sc)
 	r->has_path_id = sc->has[I_PATH_ID];
 	r->path_id = (uint32_t)sc->num[I_PATH_ID];
 	r->as_path = d->asns;
+	r->segments = d->segs;
 	r->as_path_len = (uint32_t)sc->num[I_AS_PATH_LEN];
 	r->has_origin_as = sc->has[I_ORIGIN_AS];
 	r->origin_as = (uint32_t)sc->num[I_ORIGIN_AS];
+	/* Our own route: iBGP from an empty path, or the router's Loc-RIB. */
+	if (!r->withdraw && r->as_path_count == 0 && r->n_segments == 0) {
+		r->has_origin_as = true;
+		r->origin_as = d->sess.peer_as;
+	}
 	r->next_hop = sc->str[I_NEXT_HOP];
 	r->has_med = sc->has[I_MED];
 	r->med = (uint32_t)sc->num[I_MED];
@@ -336,14 +378,25 @@ fill_route(struct bf_records_in *d, const struct scanned *sc)
 static void
 fill_peer(struct bf_records_in *d, const struct scanned *sc)
 {
-	struct bf_peer_event *e = &d->peer;
+	struct bf_session_event *e = &d->peer;
 
-	peer_id(d, sc, &e->peer, &e->epoch, &e->bmp_time_us,
-	    &e->collector_time_us);
-	e->up = sc->num[I_EVENT] == 0;
-	e->down_reason = e->up ? NULL : sc->str[I_DOWN_REASON];
-	e->local_role = e->up ? sc->str[I_SENT_OPEN] : NULL;
-	e->peer_role = e->up ? sc->str[I_RECEIVED_OPEN] : NULL;
+	session_of(d, sc, &e->epoch, &e->bmp_time_us, &e->collector_time_us);
+	e->view = d->sess.view;
+	switch (sc->num[I_EVENT]) {
+	case EV_UP:
+		e->kind = BF_SESSION_UP;
+		e->has_open = true;
+		e->local_role = sc->str[I_SENT_OPEN];
+		e->peer_role = sc->str[I_RECEIVED_OPEN];
+		break;
+	case EV_END_OF_RIB:
+		e->kind = BF_SESSION_END_OF_RIB;
+		e->family = sc->str[I_FAMILY];
+		break;
+	default:
+		e->kind = BF_SESSION_DOWN;
+		e->down_reason = sc->str[I_DOWN_REASON];
+	}
 }
 
 int

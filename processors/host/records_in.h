@@ -13,9 +13,11 @@
 #include "bmpflow/plugin.h"
 #include "encode/avro_schema.h"
 #include "avro_scan.h"
+#include "sessions.h"
 
 #define BF_IN_MAX_ASNS		4096
 #define BF_IN_MAX_COMMUNITIES	1024
+#define BF_IN_MAX_SEGMENTS	256
 #define BF_IN_MAX_FIELDS	64	/* top-level fields of a schema */
 
 enum bf_in_kind {
@@ -32,14 +34,23 @@ struct bf_in_schema {
 	int			 open_role;	/* in BgpOpen, -1 none */
 };
 
+/* The session key fields and view of the record decoded last. */
+struct bf_in_session {
+	const char	*router, *peer, *peer_rd;
+	uint8_t		 peer_type;
+	uint32_t	 peer_as;
+	enum bf_view	 view;
+};
+
 struct bf_records_in {
 	struct bf_in_schema	in[BF_IN_KINDS];
 	struct bf_route		route;
-	struct bf_peer_event	peer;
+	struct bf_session_event	peer;		/* session is not set */
+	struct bf_in_session	sess;
 	uint32_t		asns[BF_IN_MAX_ASNS];
+	struct bf_as_segment	segs[BF_IN_MAX_SEGMENTS];
 	uint32_t		communities[BF_IN_MAX_COMMUNITIES];
 	struct bf_large_community large[BF_IN_MAX_COMMUNITIES];
-	char			peer_key[512];	/* router|type|peer|rd */
 	char			strs[8192];	/* the record's strings */
 	size_t			strs_used;
 };
@@ -51,9 +62,11 @@ void	bf_records_in_free(struct bf_records_in *d);
 
 /*
  * Decode one Kafka message value.  Returns BF_IN_ROUTE with d->route
- * filled, BF_IN_PEER with d->peer filled (and d->peer_key, the peer's
- * key in the epoch table, either way), or -1 with why in errbuf
- * (not a single-object record, unknown fingerprint, bad body).
+ * filled, BF_IN_PEER with d->peer filled (Peer Up, Peer Down or
+ * End-of-RIB), d->sess either way (the caller sets the session
+ * pointers), or -1 with why in errbuf (not a single-object record,
+ * unknown fingerprint, bad body).  An announcement with an empty AS path
+ * has the session's peer AS as its origin.
  */
 int	bf_records_in_decode(struct bf_records_in *d, const uint8_t *p,
 	    size_t n, char *errbuf, size_t errlen);

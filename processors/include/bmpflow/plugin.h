@@ -3,19 +3,49 @@
  *
  * A plugin is a shared object exporting BMPFLOW_PLUGIN_SYMBOL, a function
  * returning its descriptor.  The host (bmpflow-processor) owns Kafka, Avro,
- * offsets, rebalances, metrics and the peer-epoch rule; the plugin sees
- * plain C structs, one thread, one call at a time, and emits output
- * records field by field through the host.
+ * offsets, rebalances, metrics, sessions and the peer-epoch rule; the
+ * plugin sees plain C structs, one thread, one call at a time, and emits
+ * output records field by field through the host API table it is given
+ * at init (no symbol of the host is resolved by name).
  *
- * Peer epochs, as the host applies them before calling the plugin:
- *  - on_peer(up) starts a peer's new epoch: drop whatever the plugin kept
- *    for that (router, peer) and start afresh;
- *  - on_peer(down) ends it: drop that peer's routes;
- *  - on_route is only called for the current, open epoch of its peer;
- *    late records of closed epochs never reach the plugin.
- * A route of a newer epoch than the last Peer Up seen (bmp.peer and
- * bmp.route are not ordered with each other) is preceded by an on_peer(up)
- * the host makes for it.
+ * Sessions.  A session is one BGP session a router reports on: (router,
+ * peer type, peer address, RD).  The host interns each to a dense id
+ * (bf_session.id, from 0, never reused while the host runs) and follows
+ * its epochs (a larger number at every Peer Up).  Routes of a session come
+ * in views (enum bf_view); which views reach the plugin is the host's
+ * `views` setting (see below), so a plugin that counts sessions counts
+ * bf_route.session->id, never a view.
+ *
+ * What the host guarantees, whatever order bmp.peer and bmp.route records
+ * come in (they are different topics, not ordered with each other, and a
+ * router sends its RIB dump right behind its Peer Up):
+ *  - BF_SESSION_UP with reset set starts a new epoch of the session: drop
+ *    whatever was kept for it (every view).  It comes before the epoch's
+ *    first route or End-of-RIB, from the Peer Up, or from that route when
+ *    the route was read first (has_open false: no OPENs yet).
+ *  - BF_SESSION_UP without reset: the Peer Up of the epoch already open,
+ *    read after some of its routes.  Apply its contents (has_open, roles);
+ *    keep the session's routes.  Nothing of a Peer Up is dropped.
+ *  - BF_SESSION_DOWN ends the epoch, every view of it: drop its routes.
+ *    A Peer Down, or the collector's router_session_closed when the
+ *    router's BMP session ended.
+ *  - BF_SESSION_VIEW_END: the host stopped delivering this view of the
+ *    session (a preferred view of the router appeared): drop the routes
+ *    of that view; the session itself is not down.
+ *  - BF_SESSION_END_OF_RIB: the router sent End-of-RIB for a view and
+ *    family of the session (its initial table is sent).  Routes of that
+ *    table may still be read after it (cross-topic order).
+ *  - on_route only for the open epoch of its session and a delivered
+ *    view.  Records of closed epochs never reach the plugin; they are the
+ *    host's records_stale_total.  A repeated record (Kafka redelivery)
+ *    may reach the plugin again: treat a route as the state it sets.
+ *
+ * Views.  The host's `views` setting (in the plugin's config section,
+ * taken by the host) is "all", or a list of bf_view names in order of
+ * preference; per router, the host delivers the first listed view that
+ * router sends routes in.  The default, "adj-in-pre,adj-in-post,loc-rib",
+ * is one view per session: Adj-RIB-In pre-policy where the router sends
+ * it, else post-policy, else its Loc-RIB (RFC 9069).
  *
  * Partitions.  bmp.route is keyed by prefix, so all of a prefix's routes
  * come from one partition (bf_route.partition).  When the consumer group
@@ -25,12 +55,14 @@
  * the plugin emits while the host replays records it already processed
  * before (below the group's committed offset) are not published again.
  *
- * Pointers in the structs are valid during the call only.
+ * Pointers in the event and route structs are valid during the call
+ * only, except bf_session, which lives as long as the host.
  */
 #ifndef BMPFLOW_PLUGIN_H
 #define BMPFLOW_PLUGIN_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,31 +70,50 @@
 #include <string.h>
 
 /* Bumped whenever a struct or callback below changes incompatibly. */
-#define BMPFLOW_PLUGIN_ABI	2
+#define BMPFLOW_PLUGIN_ABI	3
 #define BMPFLOW_PLUGIN_SYMBOL	"bmpflow_plugin_descriptor"
 
-enum bf_plugin_rib {
-	BF_PLUGIN_ADJ_RIB_IN,
-	BF_PLUGIN_ADJ_RIB_OUT,
-	BF_PLUGIN_LOC_RIB,
+/* Which RIB of a session a route describes. */
+enum bf_view {
+	BF_VIEW_ADJ_IN_PRE,	/* Adj-RIB-In, pre-policy (RFC 7854) */
+	BF_VIEW_ADJ_IN_POST,	/* Adj-RIB-In, post-policy (L flag) */
+	BF_VIEW_ADJ_OUT_PRE,	/* Adj-RIB-Out, pre-policy (RFC 8671) */
+	BF_VIEW_ADJ_OUT_POST,	/* Adj-RIB-Out, post-policy */
+	BF_VIEW_LOC_RIB,	/* the router's Loc-RIB (RFC 9069) */
+	BF_VIEWS
 };
 
-/* The monitored BGP session: one (router, peer) of a BMP feed. */
-struct bf_peer_id {
-	const char		*router;	/* router address */
-	const char		*peer;		/* peer address, "" for Loc-RIB */
-	const char		*peer_rd;	/* NULL when none */
-	uint32_t		 peer_as;
-	enum bf_plugin_rib	 rib;
-	bool			 post_policy;
+/* One BGP session a router reports on; owned by the host. */
+struct bf_session {
+	uint32_t	 id;		/* dense, from 0 */
+	uint8_t		 peer_type;	/* RFC 7854 4.2; 3 = Loc-RIB */
+	const char	*router;	/* router address */
+	const char	*peer;		/* peer address, "" for Loc-RIB */
+	const char	*peer_rd;	/* NULL when none */
+	uint32_t	 peer_as;	/* Loc-RIB: the router's own AS */
 };
 
 struct bf_large_community {
 	uint32_t	global, local1, local2;
 };
 
+/* AS_PATH segment types (RFC 4271, RFC 5065). */
+enum bf_seg_type {
+	BF_SEG_SET = 1,
+	BF_SEG_SEQUENCE = 2,
+	BF_SEG_CONFED_SEQUENCE = 3,
+	BF_SEG_CONFED_SET = 4,
+};
+
+/* One segment: as_path[start .. start + count). */
+struct bf_as_segment {
+	uint8_t		type;		/* enum bf_seg_type */
+	uint32_t	start, count;
+};
+
 struct bf_route {
-	struct bf_peer_id	 peer;
+	const struct bf_session	*session;
+	enum bf_view		 view;
 	uint64_t		 epoch;
 	bool			 withdraw;
 	uint8_t			 family;	/* 4 or 6 */
@@ -75,7 +126,16 @@ struct bf_route {
 	/* Attributes: absent on withdrawals. */
 	const uint32_t		*as_path;	/* flat, after the AS4 merge */
 	uint32_t		 as_path_count;	/* entries in as_path */
-	uint32_t		 as_path_len;	/* BGP length: a set counts 1 */
+	const struct bf_as_segment *segments;	/* cover as_path in order */
+	uint32_t		 n_segments;
+	uint32_t		 as_path_len;	/* BGP length: a set counts 1,
+						 * confederations 0 */
+	/*
+	 * The origin AS: the last AS of a path ending in an AS_SEQUENCE; the
+	 * session's peer AS for an empty path (a route of the iBGP peer's or,
+	 * on Loc-RIB, the router's own AS).  has_origin_as false: none (the
+	 * path ends in an AS_SET, an aggregate's, or confederation segments).
+	 */
 	bool			 has_origin_as;
 	uint32_t		 origin_as;
 	const char		*next_hop;	/* NULL when absent */
@@ -94,15 +154,26 @@ struct bf_route {
 	int32_t			 partition;	/* of bmp.route */
 };
 
-struct bf_peer_event {
-	struct bf_peer_id	 peer;
+enum bf_session_event_kind {
+	BF_SESSION_UP,
+	BF_SESSION_DOWN,
+	BF_SESSION_VIEW_END,
+	BF_SESSION_END_OF_RIB,
+};
+
+struct bf_session_event {
+	const struct bf_session	*session;
+	enum bf_session_event_kind kind;
 	uint64_t		 epoch;
-	bool			 up;
-	const char		*down_reason;	/* NULL for up */
+	bool			 reset;		/* UP: a new epoch */
+	bool			 has_open;	/* UP: from the Peer Up itself */
+	enum bf_view		 view;		/* VIEW_END, END_OF_RIB */
+	const char		*family;	/* END_OF_RIB: "ipv4-unicast" */
+	const char		*down_reason;	/* DOWN */
 	/*
-	 * BGP Role capabilities (RFC 9234) of the Peer Up's OPENs: "provider",
-	 * "rs", "rs_client", "customer" or "peer"; NULL when not sent (and
-	 * always on downs).  local_role is the monitored router's own (its
+	 * UP with has_open: the BGP Role capabilities (RFC 9234) of the Peer
+	 * Up's OPENs: "provider", "rs", "rs_client", "customer" or "peer";
+	 * NULL when not sent.  local_role is the monitored router's own (its
 	 * sent OPEN), peer_role the neighbour's (the OPEN it received).
 	 */
 	const char		*local_role;
@@ -117,9 +188,22 @@ struct bf_setting {
 	const char	*value;
 };
 
-struct bf_host;		/* opaque: the plugin's handle on its host */
+enum bf_metric_type {
+	BF_METRIC_COUNTER,
+	BF_METRIC_GAUGE,
+	BF_METRIC_HISTOGRAM,
+};
 
 /*
+ * The host's handle.  It begins with the API table; the rest is the
+ * host's.  A plugin only passes it back.
+ */
+struct bf_host;
+
+/*
+ * What the host offers a plugin.  size is sizeof(struct bf_host_api) of
+ * the host: a later ABI only appends members.
+ *
  * Output records, one at a time: begin with the Kafka key and the
  * bmp.route partition of the prefix the record is about (bf_route.partition,
  * or -1 for none), set fields of the plugin's output schema by name, end.
@@ -127,71 +211,105 @@ struct bf_host;		/* opaque: the plugin's handle on its host */
  * A field not set is null (["null", T] fields), empty (strings, arrays) or
  * zero.  Each returns 0, or -1 when the field does not exist or has
  * another type (the host logs it; the record is dropped at end).
- */
-int	bf_emit_begin(struct bf_host *h, const char *key, int32_t partition);
-int	bf_emit_str(struct bf_host *h, const char *field, const char *v);
-int	bf_emit_long(struct bf_host *h, const char *field, int64_t v);
-int	bf_emit_double(struct bf_host *h, const char *field, double v);
-int	bf_emit_bool(struct bf_host *h, const char *field, bool v);
-int	bf_emit_null(struct bf_host *h, const char *field);
-int	bf_emit_long_array(struct bf_host *h, const char *field,
-	    const int64_t *v, size_t n);
-int	bf_emit_str_array(struct bf_host *h, const char *field,
-	    const char *const *v, size_t n);
-int	bf_emit_end(struct bf_host *h);
-
-/*
+ *
  * Metrics, served by the host on its /metrics endpoint as
  * bmpflow_<plugin name>_<name>.  Declare each in init; the returned id
  * (>= 0, or -1 for a bad name or type) is then used with one label set,
  * the Prometheus label text without braces (`state="healthy"`, or NULL
  * for none).  Up to 64 label sets per metric.  Histograms take their
  * upper bucket bounds (ascending, +Inf is implicit) at declaration.
+ *
+ * outputs_deferred, from on_tick: records already given to the plugin
+ * will lead to outputs only at a later tick (a warm-up holds them back).
+ * The host commits no offset past the last tick without this call, so a
+ * crash cannot skip outputs that were never produced.
  */
-enum bf_metric_type {
-	BF_METRIC_COUNTER,
-	BF_METRIC_GAUGE,
-	BF_METRIC_HISTOGRAM,
+struct bf_host_api {
+	uint32_t	size;
+	int	(*emit_begin)(struct bf_host *, const char *key,
+		    int32_t partition);
+	int	(*emit_str)(struct bf_host *, const char *field,
+		    const char *v);
+	int	(*emit_long)(struct bf_host *, const char *field, int64_t v);
+	int	(*emit_double)(struct bf_host *, const char *field, double v);
+	int	(*emit_bool)(struct bf_host *, const char *field, bool v);
+	int	(*emit_null)(struct bf_host *, const char *field);
+	int	(*emit_long_array)(struct bf_host *, const char *field,
+		    const int64_t *v, size_t n);
+	int	(*emit_str_array)(struct bf_host *, const char *field,
+		    const char *const *v, size_t n);
+	int	(*emit_end)(struct bf_host *);
+	int	(*metric_declare)(struct bf_host *, const char *name,
+		    enum bf_metric_type type, const char *help,
+		    const double *buckets, size_t n_buckets);
+	void	(*metric_set)(struct bf_host *, int id, const char *labels,
+		    double v);
+	void	(*metric_add)(struct bf_host *, int id, const char *labels,
+		    double v);
+	void	(*metric_observe)(struct bf_host *, int id,
+		    const char *labels, double v);
+	/* level 0 error .. 3 debug */
+	void	(*vlog)(struct bf_host *, int level, const char *fmt,
+		    va_list ap);
+	void	(*outputs_deferred)(struct bf_host *);
+	/*
+	 * The wall clock in microseconds since the epoch: the clock of
+	 * collector_time_us and of on_tick's now_us.
+	 */
+	int64_t	(*now_us)(void);
 };
 
-int	bf_metric_declare(struct bf_host *h, const char *name,
-	    enum bf_metric_type type, const char *help,
-	    const double *buckets, size_t n_buckets);
-void	bf_metric_set(struct bf_host *h, int id, const char *labels, double v);
-void	bf_metric_add(struct bf_host *h, int id, const char *labels, double v);
-void	bf_metric_observe(struct bf_host *h, int id, const char *labels,
-	    double v);
+static inline const struct bf_host_api *
+bf_api(struct bf_host *h)
+{
+	return *(const struct bf_host_api *const *)(const void *)h;
+}
+
+/* The API as calls, as plugins write them. */
+#define bf_emit_begin(h, k, p)		bf_api(h)->emit_begin(h, k, p)
+#define bf_emit_str(h, f, v)		bf_api(h)->emit_str(h, f, v)
+#define bf_emit_long(h, f, v)		bf_api(h)->emit_long(h, f, v)
+#define bf_emit_double(h, f, v)		bf_api(h)->emit_double(h, f, v)
+#define bf_emit_bool(h, f, v)		bf_api(h)->emit_bool(h, f, v)
+#define bf_emit_null(h, f)		bf_api(h)->emit_null(h, f)
+#define bf_emit_long_array(h, f, v, n)	bf_api(h)->emit_long_array(h, f, v, n)
+#define bf_emit_str_array(h, f, v, n)	bf_api(h)->emit_str_array(h, f, v, n)
+#define bf_emit_end(h)			bf_api(h)->emit_end(h)
+#define bf_metric_declare(h, n, t, hl, b, nb) \
+	bf_api(h)->metric_declare(h, n, t, hl, b, nb)
+#define bf_metric_set(h, id, l, v)	bf_api(h)->metric_set(h, id, l, v)
+#define bf_metric_add(h, id, l, v)	bf_api(h)->metric_add(h, id, l, v)
+#define bf_metric_observe(h, id, l, v)	bf_api(h)->metric_observe(h, id, l, v)
+#define bf_outputs_deferred(h)		bf_api(h)->outputs_deferred(h)
+#define bf_host_now_us(h)		bf_api(h)->now_us()
+
+static inline void bf_plugin_log(struct bf_host *h, int level,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Log through the host: level 0 error .. 3 debug. */
-void	bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+static inline void
+bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
+{
+	va_list ap;
 
-/*
- * The host's wall clock in microseconds since the epoch: the clock of
- * collector_time_us and of on_tick's now_us.
- */
-int64_t	bf_now_us(void);
-
-/*
- * From on_tick: records already given to the plugin will lead to outputs
- * only at a later tick (a warm-up holds them back).  The host commits no
- * offset past the last tick without this call, so a crash cannot skip
- * outputs that were never produced.
- */
-void	bf_outputs_deferred(struct bf_host *h);
+	va_start(ap, fmt);
+	bf_api(h)->vlog(h, level, fmt, ap);
+	va_end(ap);
+}
 
 struct bf_plugin {
 	uint32_t	 abi;		/* BMPFLOW_PLUGIN_ABI at build time */
+	uint32_t	 size;		/* sizeof(struct bf_plugin) */
 	const char	*name;		/* "prefix_health" */
 	const char	*output_schema;	/* schemas/<output_schema>.avsc */
 	/*
 	 * Returns the plugin's state, or NULL with why in err (the host
-	 * exits with that message).
+	 * exits with that message).  h stays valid until fini.
 	 */
 	void	*(*init)(struct bf_host *h, const struct bf_setting *settings,
 		    size_t n_settings, char *err, size_t errlen);
 	void	 (*on_route)(void *state, const struct bf_route *r);
-	void	 (*on_peer)(void *state, const struct bf_peer_event *e);
+	void	 (*on_session)(void *state, const struct bf_session_event *e);
 	/* Called every tick interval (default 1 s) with the wall clock. */
 	void	 (*on_tick)(void *state, int64_t now_us);
 	/* Forget every prefix of this bmp.route partition. */
@@ -208,6 +326,16 @@ struct bf_plugin {
 	{								\
 		return &(desc);						\
 	}
+
+/* Names of enum bf_view, as the `views` setting spells them. */
+static inline const char *
+bf_view_name(enum bf_view v)
+{
+	static const char *const names[BF_VIEWS] = { "adj-in-pre",
+	    "adj-in-post", "adj-out-pre", "adj-out-post", "loc-rib" };
+
+	return (unsigned)v < BF_VIEWS ? names[v] : "?";
+}
 
 /*
  * ---- Helpers for plugins ----------------------------------------------

@@ -1,0 +1,325 @@
+/*
+ * sessions.c: sessions interned by key into an open-addressing index,
+ * their epochs, and the view chosen per router.
+ */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "sessions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INDEX_INIT	64
+
+int
+bf_sessions_init(struct bf_sessions *t, const char *views, char *err,
+    size_t errlen)
+{
+	const char *p = views;
+
+	memset(t, 0, sizeof(*t));
+	if (strcmp(views, "all") == 0)
+		return 0;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		int v;
+
+		while (n > 0 && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		for (v = 0; v < BF_VIEWS; v++)
+			if (strlen(bf_view_name(v)) <= n &&
+			    strncmp(p, bf_view_name(v), strlen(bf_view_name(v)))
+			    == 0 && strspn(p + strlen(bf_view_name(v)), " \t") ==
+			    n - strlen(bf_view_name(v)))
+				break;
+		if (v == BF_VIEWS || memchr(t->prefs, v, t->n_prefs)) {
+			snprintf(err, errlen, "views: \"%.*s\" is not a view, "
+			    "or listed twice (all, or a list of adj-in-pre, "
+			    "adj-in-post, adj-out-pre, adj-out-post, loc-rib)",
+			    (int)n, p);
+			return -1;
+		}
+		t->prefs[t->n_prefs++] = (uint8_t)v;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (t->n_prefs == 0) {
+		snprintf(err, errlen, "views: empty (all, or a list of views)");
+		return -1;
+	}
+	return 0;
+}
+
+void
+bf_sessions_free(struct bf_sessions *t)
+{
+	for (uint32_t i = 0; i < t->n; i++) {
+		free(t->v[i]->peer);
+		free(t->v[i]->peer_rd);
+		free(t->v[i]);
+	}
+	for (uint32_t i = 0; i < t->n_routers; i++)
+		free(t->routers[i].addr);
+	free(t->routers);
+	free(t->v);
+	free(t->index);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint32_t
+key_hash(const char *router, uint8_t peer_type, const char *peer,
+    const char *peer_rd)
+{
+	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, router);
+
+	h = bf_fnv32(h, &peer_type, 1);
+	h = bf_fnv32_str(h, peer);
+	return bf_fnv32_str(h, peer_rd);
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static bool
+key_eq(const struct bf_sess *s, uint32_t h, const char *router,
+    uint8_t peer_type, const char *peer, const char *peer_rd)
+{
+	return s->hash == h && s->pub.peer_type == peer_type &&
+	    strcmp(s->pub.peer, peer) == 0 && str_eq(s->pub.peer_rd, peer_rd) &&
+	    strcmp(s->pub.router, router) == 0;
+}
+
+/* The slot of the index for hash h holding id + 1 of a matching session. */
+static uint32_t *
+index_slot(const struct bf_sessions *t, uint32_t h, const char *router,
+    uint8_t peer_type, const char *peer, const char *peer_rd)
+{
+	uint32_t i = (uint32_t)bf_mix64(h) & (t->index_cap - 1);
+
+	while (t->index[i] != 0 && (router == NULL || !key_eq(
+	    t->v[t->index[i] - 1], h, router, peer_type, peer, peer_rd)))
+		i = (i + 1) & (t->index_cap - 1);
+	return &t->index[i];
+}
+
+static int
+index_grow(struct bf_sessions *t)
+{
+	uint32_t cap = t->index_cap ? t->index_cap * 2 : INDEX_INIT;
+	uint32_t *old = t->index, old_cap = t->index_cap;
+
+	if ((t->index = calloc(cap, sizeof(*t->index))) == NULL) {
+		t->index = old;
+		return -1;
+	}
+	t->index_cap = cap;
+	for (uint32_t i = 0; i < old_cap; i++)
+		if (old[i] != 0)
+			*index_slot(t, t->v[old[i] - 1]->hash, NULL, 0, NULL,
+			    NULL) = old[i];
+	free(old);
+	return 0;
+}
+
+/* The index of router addr in routers[], added on first sight; -1: OOM. */
+static long
+router_get(struct bf_sessions *t, const char *addr)
+{
+	struct bf_sess_router *r;
+
+	for (uint32_t i = 0; i < t->n_routers; i++)
+		if (strcmp(t->routers[i].addr, addr) == 0)
+			return i;
+	r = realloc(t->routers, (t->n_routers + 1) * sizeof(*r));
+	if (r == NULL)
+		return -1;
+	t->routers = r;
+	r = &t->routers[t->n_routers];
+	if ((r->addr = strdup(addr)) == NULL)
+		return -1;
+	r->chosen = -1;
+	return t->n_routers++;
+}
+
+struct bf_sess *
+bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
+    const char *peer, const char *peer_rd, uint32_t peer_as)
+{
+	uint32_t h;
+	uint32_t *slot;
+	struct bf_sess *s;
+	long r;
+
+	/* Records come in runs from one session. */
+	if (t->last < t->n) {
+		s = t->v[t->last];
+		if (s->pub.peer_type == peer_type &&
+		    strcmp(s->pub.peer, peer) == 0 &&
+		    str_eq(s->pub.peer_rd, peer_rd) &&
+		    strcmp(s->pub.router, router) == 0)
+			goto found;
+	}
+	h = key_hash(router, peer_type, peer, peer_rd);
+	if (t->index_cap > 0) {
+		slot = index_slot(t, h, router, peer_type, peer, peer_rd);
+		if (*slot != 0) {
+			t->last = *slot - 1;
+			s = t->v[t->last];
+			goto found;
+		}
+	}
+	if ((t->n + 1) * 4 > t->index_cap * 3 && index_grow(t) < 0)
+		return NULL;
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 16;
+		struct bf_sess **v = realloc(t->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	if ((r = router_get(t, router)) < 0 ||
+	    (s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->pub.peer = s->peer = strdup(peer);
+	s->pub.peer_rd = s->peer_rd = peer_rd != NULL ? strdup(peer_rd) :
+	    NULL;
+	if (s->peer == NULL || (peer_rd != NULL && s->peer_rd == NULL)) {
+		free(s->peer);
+		free(s);
+		return NULL;
+	}
+	s->pub.id = t->n;
+	s->pub.peer_type = peer_type;
+	s->pub.router = t->routers[r].addr;
+	s->hash = h;
+	s->router = (uint32_t)r;
+	t->v[t->n] = s;
+	*index_slot(t, h, NULL, 0, NULL, NULL) = t->n + 1;
+	t->last = t->n++;
+found:
+	/* A router may renumber nothing, but a Loc-RIB's AS can change. */
+	if (peer_as != 0)
+		s->pub.peer_as = peer_as;
+	return s;
+}
+
+/* Opens epoch e of s, every view of it undelivered yet. */
+static enum bf_sess_verdict
+open_epoch(struct bf_sess *s, uint64_t e, bool up)
+{
+	s->epoch = e;
+	s->open = true;
+	s->up_seen = up;
+	s->views = 0;
+	return BF_SESS_OPEN;
+}
+
+enum bf_sess_verdict
+bf_sessions_up(struct bf_sessions *t, struct bf_sess *s, uint64_t epoch)
+{
+	if (epoch > s->epoch)
+		return open_epoch(s, epoch, true);
+	if (epoch == s->epoch && s->open) {
+		if (s->up_seen)
+			return BF_SESS_REPEAT;
+		s->up_seen = true;
+		return BF_SESS_DELIVER;
+	}
+	t->stale++;
+	return BF_SESS_STALE;
+}
+
+enum bf_sess_verdict
+bf_sessions_down(struct bf_sessions *t, struct bf_sess *s, uint64_t epoch)
+{
+	bool was_open = s->open;
+
+	if (epoch < s->epoch || (epoch == s->epoch && !s->open)) {
+		t->stale++;
+		return BF_SESS_STALE;
+	}
+	/* This epoch's, or a newer one's: it closes all before it too. */
+	s->epoch = epoch;
+	s->open = false;
+	s->views = 0;
+	return was_open ? BF_SESS_DELIVER : BF_SESS_REPEAT;
+}
+
+enum bf_sess_verdict
+bf_sessions_record(struct bf_sessions *t, struct bf_sess *s, uint64_t epoch)
+{
+	if (epoch == s->epoch && s->open)
+		return BF_SESS_DELIVER;
+	if (epoch > s->epoch)
+		return open_epoch(s, epoch, false);
+	t->stale++;
+	return BF_SESS_STALE;
+}
+
+/* Rank of v in the preference list, BF_VIEWS when not listed. */
+static int
+rank(const struct bf_sessions *t, int v)
+{
+	for (int i = 0; i < t->n_prefs; i++)
+		if (t->prefs[i] == v)
+			return i;
+	return BF_VIEWS;
+}
+
+bool
+bf_sessions_view(struct bf_sessions *t, struct bf_sess *s, enum bf_view v,
+    int *ended)
+{
+	struct bf_sess_router *r = &t->routers[s->router];
+
+	*ended = -1;
+	if (t->n_prefs == 0) {
+		s->views |= (uint8_t)(1u << v);
+		return true;
+	}
+	if (rank(t, v) == BF_VIEWS) {
+		t->view_skipped++;
+		return false;
+	}
+	if (r->chosen < 0 || rank(t, v) < rank(t, r->chosen)) {
+		*ended = r->chosen;
+		r->chosen = (int8_t)v;
+	}
+	if (r->chosen != (int8_t)v) {
+		t->view_skipped++;
+		return false;
+	}
+	s->views |= (uint8_t)(1u << v);
+	return true;
+}
+
+bool
+bf_sessions_take_view(struct bf_sess *s, enum bf_view v)
+{
+	bool had = (s->views >> v) & 1;
+
+	s->views &= (uint8_t)~(1u << v);
+	return had;
+}
+
+enum bf_view
+bf_view_of(int64_t rib, bool post_policy)
+{
+	switch (rib) {
+	case 1:
+		return post_policy ? BF_VIEW_ADJ_OUT_POST : BF_VIEW_ADJ_OUT_PRE;
+	case 2:
+		return BF_VIEW_LOC_RIB;
+	default:
+		return post_policy ? BF_VIEW_ADJ_IN_POST : BF_VIEW_ADJ_IN_PRE;
+	}
+}

@@ -1,0 +1,103 @@
+/*
+ * sessions.h: the session model of DESIGN.md, kept by the processor host
+ * for every plugin.  A session is (router, peer type, peer address, RD);
+ * it is interned to a dense id on first sight and keeps its epoch.
+ * bmp.peer and bmp.route are not ordered with each other and Kafka may
+ * deliver records again, so each record is judged against the session's
+ * current epoch:
+ *  - a record of a newer epoch opens it (the plugin resets the session),
+ *    whether it is the Peer Up or a route or End-of-RIB read first;
+ *  - the Peer Up of the open epoch, read after its routes, is delivered
+ *    once (its OPENs and roles reach the plugin), a repeat is skipped;
+ *  - a Peer Down closes the open epoch (every view of it);
+ *  - anything of a closed epoch is stale and never reaches the plugin.
+ * Views: per router, the first view of the preference list that the router
+ * sends routes in is delivered (or every view with "all"); when a more
+ * preferred view appears, the one delivered so far ends.
+ */
+#ifndef BF_SESSIONS_H
+#define BF_SESSIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bmpflow/plugin.h"
+
+#define BF_VIEWS_DEFAULT	"adj-in-pre,adj-in-post,loc-rib"
+
+enum bf_sess_verdict {
+	BF_SESS_STALE,		/* of a closed epoch: dropped, counted */
+	BF_SESS_REPEAT,		/* already delivered: dropped */
+	BF_SESS_DELIVER,
+	BF_SESS_OPEN,		/* a new epoch: reset the session first */
+};
+
+struct bf_sess {
+	struct bf_session	 pub;		/* what plugins see */
+	char			*peer, *peer_rd;	/* pub's, owned */
+	uint32_t		 hash;
+	uint32_t		 router;	/* index of routers[] */
+	uint64_t		 epoch;		/* current; 0: none yet */
+	bool			 open;
+	bool			 up_seen;	/* its Peer Up delivered */
+	uint8_t			 views;		/* delivered this epoch, bits */
+};
+
+struct bf_sess_router {
+	char		*addr;
+	int8_t		 chosen;	/* delivered view, -1: none yet */
+};
+
+struct bf_sessions {
+	struct bf_sess		**v;		/* by id */
+	uint32_t		 n, cap;
+	uint32_t		*index;		/* hash slots: id + 1, 0 free */
+	uint32_t		 index_cap;
+	uint32_t		 last;		/* id found last */
+	struct bf_sess_router	*routers;
+	uint32_t		 n_routers;
+	uint8_t			 prefs[BF_VIEWS];	/* preference order */
+	uint8_t			 n_prefs;	/* 0: every view ("all") */
+	uint64_t		 stale;		/* records of closed epochs */
+	uint64_t		 view_skipped;	/* routes of views not chosen */
+};
+
+/* views: "all" or a comma list of bf_view names.  0, or -1 with why. */
+int	bf_sessions_init(struct bf_sessions *t, const char *views, char *err,
+	    size_t errlen);
+void	bf_sessions_free(struct bf_sessions *t);
+
+/* The session of these key fields, interned on first sight; NULL: OOM. */
+struct bf_sess *bf_sessions_get(struct bf_sessions *t, const char *router,
+	    uint8_t peer_type, const char *peer, const char *peer_rd,
+	    uint32_t peer_as);
+
+/* The epoch rule for a Peer Up, a Peer Down, a route or End-of-RIB. */
+enum bf_sess_verdict bf_sessions_up(struct bf_sessions *t, struct bf_sess *s,
+	    uint64_t epoch);
+enum bf_sess_verdict bf_sessions_down(struct bf_sessions *t,
+	    struct bf_sess *s, uint64_t epoch);
+enum bf_sess_verdict bf_sessions_record(struct bf_sessions *t,
+	    struct bf_sess *s, uint64_t epoch);
+
+/*
+ * Whether routes of view v of s are delivered.  Called for every route:
+ * it records that the router sends v.  When that makes v the router's
+ * chosen view in place of another, *ended is that other view (else -1):
+ * the caller ends it (BF_SESSION_VIEW_END) for each session of the router
+ * that had it delivered (bf_sessions_take_view).
+ */
+bool	bf_sessions_view(struct bf_sessions *t, struct bf_sess *s,
+	    enum bf_view v, int *ended);
+
+/*
+ * Clears view v from the delivered views of s; true when it was set (a
+ * VIEW_END is due).
+ */
+bool	bf_sessions_take_view(struct bf_sess *s, enum bf_view v);
+
+/* The view of a record's rib (0 in, 1 out, 2 Loc-RIB) and L flag. */
+enum bf_view bf_view_of(int64_t rib, bool post_policy);
+
+#endif /* BF_SESSIONS_H */
