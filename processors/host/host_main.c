@@ -169,6 +169,16 @@ render_metrics(FILE *f, void *arg)
 	metric(f, "bmpflow_processor_records_view_skipped_total", "counter",
 	    "bmp.route records of views the views setting does not deliver "
 	    "for their router.", (double)p->pipe.sessions.view_skipped);
+	metric(f, "bmpflow_processor_records_held", "gauge",
+	    "bmp.route records held until their session's Peer Up is read "
+	    "(bmp.route and bmp.peer are read apart).",
+	    (double)p->pipe.pending_records);
+	metric(f, "bmpflow_processor_records_held_total", "counter",
+	    "bmp.route records ever held for their session's Peer Up.",
+	    (double)p->pipe.held_total);
+	metric(f, "bmpflow_processor_peer_up_timeouts_total", "counter",
+	    "Sessions whose records went to the plugin without their Peer Up "
+	    "after --peer-up-wait-ms.", (double)p->pipe.up_timeouts);
 	metric(f, "bmpflow_processor_sessions", "gauge",
 	    "BGP sessions (router, peer type, peer address, RD) seen.",
 	    (double)p->pipe.sessions.n);
@@ -244,6 +254,8 @@ usage(FILE *f)
 "  --topic-prefix P           [bmp.]\n"
 "  --output-topic T           [<topic-prefix><output schema>]\n"
 "  --tick-ms N                plugin tick interval [1000]\n"
+"  --peer-up-wait-ms N        hold a session's records this long for its\n"
+"                             Peer Up, read apart on bmp.peer [%d]\n"
 "  --schema-dir DIR           [%s]\n"
 "  --metrics ADDR:PORT        Prometheus /metrics endpoint [off]\n"
 "  --set KEY=VALUE            a plugin setting, repeatable\n"
@@ -259,7 +271,7 @@ usage(FILE *f)
 "the first listed view the router sends [" BF_VIEWS_DEFAULT "].\n"
 "SIGTERM/SIGINT: stop after the outputs are acknowledged and offsets\n"
 "committed.  SIGHUP: the plugin re-reads its input files.\n",
-	    BMPFLOW_PLUGIN_DIR, BMPFLOW_SCHEMA_DIR);
+	    BMPFLOW_PLUGIN_DIR, BF_PEER_UP_WAIT_MS, BMPFLOW_SCHEMA_DIR);
 }
 
 static void
@@ -488,7 +500,8 @@ tick_commit(struct proc *p, enum commit_mode mode)
 		return;
 	p->host.deferred = false;
 	p->plugin->on_tick(p->state, bf_now_us());
-	if (!p->host.deferred)
+	/* Records held for a Peer Up are not processed yet either. */
+	if (!p->host.deferred && p->pipe.pending_records == 0)
 		for (int32_t i = 0; i < p->n_parts; i++)
 			p->parts[i].safe = p->parts[i].next;
 	else if (mode == COMMIT_LATER)
@@ -545,6 +558,7 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		for (int j = 0; j < parts->cnt; j++)
 			keep |= parts->elems[j].partition == i;
 		if (p->parts[i].held && !keep) {
+			bf_pipeline_drop_partition(&p->pipe, i);
 			p->plugin->drop_partition(p->state, i);
 			p->dropped_parts++;
 			bf_log(BF_LOG_INFO, "%s [%" PRId32 "] went to another "
@@ -687,6 +701,7 @@ struct opts {
 	char			 schema_dir[512];
 	char			 metrics[128];
 	int			 tick_ms;
+	int			 peer_up_wait_ms;
 	struct bf_setting	 settings[MAX_SETTINGS];
 	char			 setbuf[MAX_SETTINGS][2][256];
 	size_t			 n_set;
@@ -747,6 +762,23 @@ take_views(struct opts *o)
 	return o->views;
 }
 
+/* Milliseconds in [lo, 3600000] for option key. */
+static int
+parse_ms(const char *key, const char *v, long lo, int *out, char *err,
+    size_t errlen)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || n < lo || n > 3600000) {
+		snprintf(err, errlen, "%s '%s': expected %ld..3600000", key, v,
+		    lo);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 static int
 set_opt(void *arg, const char *key, const char *v, char *err, size_t errlen)
 {
@@ -776,18 +808,10 @@ set_opt(void *arg, const char *key, const char *v, char *err, size_t errlen)
 		    errlen);
 	if (!strcmp(key, "metrics"))
 		return copy_opt(o->metrics, sizeof(o->metrics), v, err, errlen);
-	if (!strcmp(key, "tick-ms")) {
-		char *end;
-		long n = strtol(v, &end, 10);
-
-		if (*v == '\0' || *end != '\0' || n < 10 || n > 3600000) {
-			snprintf(err, errlen, "tick-ms '%s': expected 10..3600000",
-			    v);
-			return -1;
-		}
-		o->tick_ms = (int)n;
-		return 0;
-	}
+	if (!strcmp(key, "tick-ms"))
+		return parse_ms(key, v, 10, &o->tick_ms, err, errlen);
+	if (!strcmp(key, "peer-up-wait-ms"))
+		return parse_ms(key, v, 0, &o->peer_up_wait_ms, err, errlen);
 	if (!strncmp(key, "plugin.", 7) && key[7] != '\0')
 		return plugin_setting(o, key + 7, v, err, errlen);
 	if (!strncmp(key, "kafka.", 6) && key[6] != '\0') {
@@ -824,6 +848,7 @@ main(int argc, char **argv)
 	static struct opts o = {
 		.prefix = "bmp.", .schema_dir = BMPFLOW_SCHEMA_DIR,
 		.tick_ms = 1000, .views = BF_VIEWS_DEFAULT,
+		.peer_up_wait_ms = BF_PEER_UP_WAIT_MS,
 	};
 	static struct proc p;
 	struct bf_metrics_http http;
@@ -899,6 +924,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	p.host.metrics = &p.metrics;
+	p.pipe.peer_up_wait_us = (int64_t)o.peer_up_wait_ms * 1000;
 	/* Settings are checked before anything connects anywhere. */
 	p.state = p.plugin->init(&p.host, o.settings, o.n_set, err,
 	    sizeof(err));
@@ -974,6 +1000,7 @@ main(int argc, char **argv)
 				    rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
 		}
+		bf_pipeline_poll(&p.pipe, bf_now_us());
 		rd_kafka_poll(p.out, 0);
 		rd_kafka_poll(p.routes, 0);	/* commit results */
 		uv_run(&loop, UV_RUN_NOWAIT);	/* serve /metrics */

@@ -1,11 +1,32 @@
 /*
  * pipeline.c: decode → session and epoch rule → plugin, timing the plugin.
+ *
+ * A router sends its RIB dump right behind the Peer Up, and bmp.route and
+ * bmp.peer are read apart: a session's first routes are often read before
+ * its Peer Up, whose OPENs (BGP Roles) decide how a plugin judges them.
+ * So the records of an epoch whose Peer Up has not been read are held, up
+ * to peer_up_wait_us (the collector sends a Peer Up for every epoch, its
+ * own when the router sent none) and pending_max_bytes in all, and given
+ * to the plugin right behind the UP when it comes; after the wait, the
+ * plugin gets an UP without OPENs and the records, and the Peer Up when
+ * it comes.
  */
 #include "pipeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "common/clock.h"
+
+/* A record held for its session's Peer Up: its Kafka value, verbatim. */
+struct bf_pending {
+	struct bf_pending	*next;
+	int32_t			 partition;
+	size_t			 len;
+	uint8_t			 value[];
+};
 
 static uint64_t
 mono_ns(void)
@@ -22,6 +43,8 @@ bf_pipeline_init(struct bf_pipeline *pl, const struct bf_plugin *plugin,
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->plugin = plugin;
+	pl->peer_up_wait_us = BF_PEER_UP_WAIT_MS * 1000;
+	pl->pending_max_bytes = BF_PENDING_MAX_BYTES;
 	if (bf_sessions_init(&pl->sessions, views, err, errlen) < 0)
 		return -1;
 	if (bf_records_in_init(&pl->in, schema_dir, err, errlen) < 0) {
@@ -31,24 +54,44 @@ bf_pipeline_init(struct bf_pipeline *pl, const struct bf_plugin *plugin,
 	return 0;
 }
 
+/* Forget the records s holds; each counted stale when stale is set. */
+static void
+pending_free(struct bf_pipeline *pl, struct bf_sess *s, bool stale)
+{
+	struct bf_pending *r, *next;
+
+	for (r = s->pending; r != NULL; r = next) {
+		next = r->next;
+		pl->pending_records--;
+		pl->pending_bytes -= r->len;
+		pl->sessions.stale += stale;
+		free(r);
+	}
+	if (s->pending != NULL)
+		pl->pending_sessions--;
+	s->pending = s->pending_last = NULL;
+}
+
 void
 bf_pipeline_free(struct bf_pipeline *pl)
 {
+	for (uint32_t i = 0; i < pl->sessions.n; i++)
+		pending_free(pl, pl->sessions.v[i], false);
 	bf_records_in_free(&pl->in);
 	bf_sessions_free(&pl->sessions);
 }
 
-/* A new epoch of s, opened by a record read before its Peer Up. */
+/* The plugin learns epoch of s is open, from a Peer Up or without one. */
 static void
-open_from_record(struct bf_pipeline *pl, const struct bf_sess *s,
-    uint64_t epoch, int64_t bmp_us, int64_t rx_us)
+tell_up(struct bf_pipeline *pl, struct bf_sess *s,
+    struct bf_session_event *up)
 {
-	struct bf_session_event up = {
-		.session = &s->pub, .kind = BF_SESSION_UP, .epoch = epoch,
-		.reset = true, .bmp_time_us = bmp_us, .collector_time_us = rx_us,
-	};
-
-	pl->plugin->on_session(pl->state, &up);
+	up->session = &s->pub;
+	up->kind = BF_SESSION_UP;
+	up->epoch = s->epoch;
+	up->reset = !s->told;
+	s->told = true;
+	pl->plugin->on_session(pl->state, up);
 }
 
 /* View v of router of s is no longer delivered: end it where it was. */
@@ -86,59 +129,202 @@ eor_wanted(const struct bf_sessions *t, const struct bf_sess *s,
 	return memchr(t->prefs, v, t->n_prefs) != NULL;
 }
 
-static void
-session_record(struct bf_pipeline *pl, struct bf_sess *s)
+/* Hold a record of s until its Peer Up; false when out of memory. */
+static bool
+hold(struct bf_pipeline *pl, struct bf_sess *s, const uint8_t *value,
+    size_t len, int32_t partition)
 {
-	struct bf_session_event *e = &pl->in.peer;
-	enum bf_sess_verdict v;
+	struct bf_pending *r = malloc(sizeof(*r) + len);
 
-	e->session = &s->pub;
-	switch (e->kind) {
-	case BF_SESSION_UP:
-		v = bf_sessions_up(&pl->sessions, s, e->epoch);
-		e->reset = v == BF_SESS_OPEN;
-		break;
-	case BF_SESSION_DOWN:
-		v = bf_sessions_down(&pl->sessions, s, e->epoch);
-		break;
-	default:		/* End-of-RIB */
-		v = bf_sessions_record(&pl->sessions, s, e->epoch);
-		if (v == BF_SESS_OPEN)
-			open_from_record(pl, s, e->epoch, e->bmp_time_us,
-			    e->collector_time_us);
-		if (v != BF_SESS_STALE && !eor_wanted(&pl->sessions, s,
-		    e->view))
-			v = BF_SESS_REPEAT;
-		break;
-	}
-	if (v == BF_SESS_OPEN || v == BF_SESS_DELIVER)
-		pl->plugin->on_session(pl->state, e);
+	if (r == NULL)
+		return false;
+	r->next = NULL;
+	r->partition = partition;
+	r->len = len;
+	memcpy(r->value, value, len);
+	if (s->pending == NULL) {
+		s->pending = r;
+		s->pending_since = bf_now_us();
+		pl->pending_sessions++;
+	} else
+		s->pending_last->next = r;
+	s->pending_last = r;
+	pl->pending_records++;
+	pl->pending_bytes += len;
+	pl->held_total++;
+	return true;
 }
 
+static void	deliver(struct bf_pipeline *pl, struct bf_sess *s,
+		    int32_t partition);
+
+/* The records s holds, to the plugin (which has the session's UP). */
 static void
-route_record(struct bf_pipeline *pl, struct bf_sess *s, int32_t partition)
+release(struct bf_pipeline *pl, struct bf_sess *s)
+{
+	struct bf_pending *r = s->pending, *next;
+	char err[256];
+
+	if (r != NULL)
+		pl->pending_sessions--;
+	s->pending = s->pending_last = NULL;
+	for (; r != NULL; r = next) {
+		next = r->next;
+		pl->pending_records--;
+		pl->pending_bytes -= r->len;
+		if (bf_records_in_decode(&pl->in, r->value, r->len, err,
+		    sizeof(err)) >= 0)
+			deliver(pl, s, r->partition);
+		free(r);
+	}
+}
+
+/* The wait for the Peer Up of s is over: UP without OPENs, its records. */
+static void
+give_up_waiting(struct bf_pipeline *pl, struct bf_sess *s)
+{
+	struct bf_session_event up = { .bmp_time_us = 0 };
+
+	pl->up_timeouts++;
+	tell_up(pl, s, &up);
+	release(pl, s);
+}
+
+/* A route or End-of-RIB of the open epoch of s, decoded in pl->in. */
+static void
+deliver(struct bf_pipeline *pl, struct bf_sess *s, int32_t partition)
 {
 	struct bf_route *r = &pl->in.route;
+	struct bf_session_event *e = &pl->in.peer;
 	int ended;
 
+	if (pl->in.kind == BF_IN_PEER) {
+		e->session = &s->pub;
+		if (eor_wanted(&pl->sessions, s, e->view))
+			pl->plugin->on_session(pl->state, e);
+		return;
+	}
 	r->session = &s->pub;
 	r->partition = partition;
-	switch (bf_sessions_record(&pl->sessions, s, r->epoch)) {
-	case BF_SESS_STALE:
-	case BF_SESS_REPEAT:
-		return;
-	case BF_SESS_OPEN:
-		open_from_record(pl, s, r->epoch, r->bmp_time_us,
-		    r->collector_time_us);
-		break;
-	case BF_SESS_DELIVER:
-		break;
-	}
 	if (!bf_sessions_view(&pl->sessions, s, r->view, &ended))
 		return;
 	if (ended >= 0)
 		end_view(pl, s, (enum bf_view)ended, r->collector_time_us);
 	pl->plugin->on_route(pl->state, r);
+}
+
+/*
+ * Decode value again into pl->in: releasing held records reused it.  The
+ * record decoded before, so it does again.
+ */
+static void
+redecode(struct bf_pipeline *pl, const uint8_t *value, size_t len)
+{
+	char err[256];
+
+	(void)bf_records_in_decode(&pl->in, value, len, err, sizeof(err));
+}
+
+/* A route or End-of-RIB record: the epoch rule, held or delivered. */
+static void
+epoch_record(struct bf_pipeline *pl, struct bf_sess *s, uint64_t epoch,
+    const uint8_t *value, size_t len, int32_t partition)
+{
+	switch (bf_sessions_record(&pl->sessions, s, epoch)) {
+	case BF_SESS_STALE:
+	case BF_SESS_REPEAT:
+		return;
+	case BF_SESS_OPEN:
+		/* Held records of the epoch before are of a closed one. */
+		pending_free(pl, s, true);
+		break;
+	case BF_SESS_DELIVER:
+		break;
+	}
+	if (!s->told && pl->peer_up_wait_us > 0 &&
+	    hold(pl, s, value, len, partition))
+		return;
+	if (!s->told) {
+		give_up_waiting(pl, s);
+		redecode(pl, value, len);
+	}
+	deliver(pl, s, partition);
+}
+
+static void
+session_record(struct bf_pipeline *pl, struct bf_sess *s,
+    const uint8_t *value, size_t len)
+{
+	struct bf_session_event *e = &pl->in.peer;
+
+	e->session = &s->pub;
+	if (e->kind == BF_SESSION_UP) {
+		switch (bf_sessions_up(&pl->sessions, s, e->epoch)) {
+		case BF_SESS_OPEN:
+			pending_free(pl, s, true);
+			/* FALLTHROUGH */
+		case BF_SESS_DELIVER:
+			tell_up(pl, s, e);
+			release(pl, s);
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	/* A Peer Down: what the session holds goes first, as it came. */
+	if (!s->told && s->pending != NULL && e->epoch >= s->epoch) {
+		give_up_waiting(pl, s);
+		redecode(pl, value, len);
+		e->session = &s->pub;
+	}
+	if (bf_sessions_down(&pl->sessions, s, e->epoch) == BF_SESS_DELIVER)
+		pl->plugin->on_session(pl->state, e);
+}
+
+void
+bf_pipeline_poll(struct bf_pipeline *pl, int64_t now_us)
+{
+	struct bf_sessions *t = &pl->sessions;
+
+	if (pl->pending_sessions == 0)
+		return;
+	for (uint32_t i = 0; i < t->n && pl->pending_sessions > 0; i++) {
+		struct bf_sess *s = t->v[i];
+
+		if (s->pending != NULL && (now_us - s->pending_since >=
+		    pl->peer_up_wait_us ||
+		    pl->pending_bytes > pl->pending_max_bytes))
+			give_up_waiting(pl, s);
+	}
+}
+
+void
+bf_pipeline_drop_partition(struct bf_pipeline *pl, int32_t partition)
+{
+	struct bf_sessions *t = &pl->sessions;
+
+	for (uint32_t i = 0; i < t->n && pl->pending_sessions > 0; i++) {
+		struct bf_sess *s = t->v[i];
+		struct bf_pending **link = &s->pending, *r;
+
+		if (s->pending == NULL)
+			continue;
+		s->pending_last = NULL;
+		while ((r = *link) != NULL) {
+			if (r->partition != partition) {
+				s->pending_last = r;
+				link = &r->next;
+				continue;
+			}
+			*link = r->next;
+			pl->pending_records--;
+			pl->pending_bytes -= r->len;
+			free(r);
+		}
+		if (s->pending == NULL)
+			pl->pending_sessions--;
+	}
 }
 
 int
@@ -163,10 +349,12 @@ bf_pipeline_record(struct bf_pipeline *pl, const uint8_t *value, size_t len,
 		pl->bad++;
 		return -1;
 	}
-	if (kind == BF_IN_PEER)
-		session_record(pl, s);
+	if (kind == BF_IN_ROUTE)
+		epoch_record(pl, s, in->route.epoch, value, len, partition);
+	else if (in->peer.kind == BF_SESSION_END_OF_RIB)
+		epoch_record(pl, s, in->peer.epoch, value, len, partition);
 	else
-		route_record(pl, s, partition);
+		session_record(pl, s, value, len);
 	pl->plugin_ns += mono_ns() - t0;
 	pl->plugin_calls++;
 	return kind;

@@ -437,5 +437,5 @@ bf_records_in_decode(struct bf_records_in *d, const uint8_t *p, size_t n,
 		fill_route(d, &sc);
 	else
 		fill_peer(d, &sc);
-	return k;
+	return d->kind = k;
 }

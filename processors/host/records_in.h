@@ -47,6 +47,7 @@ struct bf_records_in {
 	struct bf_route		route;
 	struct bf_session_event	peer;		/* session is not set */
 	struct bf_in_session	sess;
+	int			kind;		/* of the record decoded last */
 	uint32_t		asns[BF_IN_MAX_ASNS];
 	struct bf_as_segment	segs[BF_IN_MAX_SEGMENTS];
 	uint32_t		communities[BF_IN_MAX_COMMUNITIES];

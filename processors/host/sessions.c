@@ -219,6 +219,7 @@ open_epoch(struct bf_sess *s, uint64_t e, bool up)
 	s->epoch = e;
 	s->open = true;
 	s->up_seen = up;
+	s->told = false;
 	s->views = 0;
 	return BF_SESS_OPEN;
 }

@@ -33,6 +33,8 @@ enum bf_sess_verdict {
 	BF_SESS_OPEN,		/* a new epoch: reset the session first */
 };
 
+struct bf_pending;		/* records held for a late Peer Up (pipeline.c) */
+
 struct bf_sess {
 	struct bf_session	 pub;		/* what plugins see */
 	char			*peer, *peer_rd;	/* pub's, owned */
@@ -40,8 +42,12 @@ struct bf_sess {
 	uint32_t		 router;	/* index of routers[] */
 	uint64_t		 epoch;		/* current; 0: none yet */
 	bool			 open;
-	bool			 up_seen;	/* its Peer Up delivered */
+	bool			 up_seen;	/* its Peer Up read */
+	bool			 told;		/* the plugin has its UP */
 	uint8_t			 views;		/* delivered this epoch, bits */
+	struct bf_pending	*pending;	/* held records, oldest first */
+	struct bf_pending	*pending_last;
+	int64_t			 pending_since;	/* the oldest's arrival, us */
 };
 
 struct bf_sess_router {

@@ -22,13 +22,17 @@
  * calls ld_reload(), which is what SIGHUP should do.
  *
  * Alert lifecycle.  An alert is one (type, prefix, culprit AS).  Every
- * (peer, prefix[, path id]) route that offends is a member of the alerts
- * it offends, kept in a table of offending routes only, so a clean route
- * costs no memory.  An alert opens (state "open", emitted at once from
- * on_route: detection latency matters) when min_peers distinct peers hold
- * a member route; further sightings mark it for one "update" at the next
- * tick; it resolves ("resolved", emitted at once) when no route is a
- * member any more (withdrawal, a clean replacement, peer down).  A
+ * (session, view, prefix[, path id]) route that offends is a member of
+ * the alerts it offends, kept in a table of offending routes only, so a
+ * clean route costs no memory.  Peers are BGP sessions (the host's
+ * session ids): every view the host delivers is checked, and a session
+ * holding an offending route in several views counts once.  An alert
+ * opens (state "open", emitted at once from on_route: detection latency
+ * matters) when min_peers distinct sessions hold a member route; further
+ * sightings mark it for one "update" at the next tick; it resolves
+ * ("resolved", emitted at once) when no route is a member any more
+ * (withdrawal, a clean replacement, the session's Peer Down or the end of
+ * the router's BMP session, the end of a view).  A
  * resolved alert is kept alert_window_s: a repeat inside the window
  * reopens the same alert (same alert_id, state "update"); after it, a
  * repeat is a new alert.  alert_id is the FNV-1a 64 hash of
@@ -141,17 +145,24 @@ struct alert {
 	char		 detail[160];
 };
 
+/*
+ * A route's source: the peer (session id + 1) and the view.  Routes are
+ * kept per source; alerts count peers.
+ */
+#define RSRC(pid, view)		((uint32_t)(pid) << 3 | (uint32_t)(view))
+#define RSRC_PID(src)		((src) >> 3)
+
 /* A route member of at least one alert. */
 struct oroute {
 	uint64_t	hi, lo;
-	uint32_t	peer, path_id;
+	uint32_t	peer, path_id;	/* peer: RSRC */
 	uint8_t		family, len, n;
 	int32_t		partition;
 	uint32_t	alert[T_N];
 };
 
 struct mroute {
-	uint32_t	peer, path_id, origin;
+	uint32_t	peer, path_id, origin;	/* peer: RSRC */
 };
 
 /* Runtime state of a monitored prefix: MOAS routes, learned upstreams. */
@@ -165,10 +176,12 @@ struct pstate {
 	uint32_t	 nups, capups;
 };
 
+/* A BGP session, by the host's session id + 1. */
 struct peer {
-	char		*router, *addr, *rd, *name;
+	const char	*router, *addr;	/* the host's */
+	char		*name;		/* "router|addr" */
 	uint32_t	 as;
-	uint8_t		 rib, post, up, role;
+	uint8_t		 up, role;
 	uint64_t	 epoch;
 	uint32_t	 n_off;		/* oroutes of this peer */
 	uint32_t	 n_mon;		/* mroutes of this peer */
@@ -207,11 +220,9 @@ struct ld_state {
 	struct asset	 tf;
 	struct rpki	 rpki;
 	struct monitor	 mon;
-	/* peers */
-	struct peer	*peers;		/* by id, 1.. */
-	uint32_t	 n_peers, peers_cap;
-	struct ix	 peer_ix;
-	uint32_t	 last_peer;
+	/* peers: sessions, by the host's session id + 1 */
+	struct peer	*peers;
+	uint32_t	 n_peers;	/* ids 1..n_peers in peers[] */
 	/* alerts */
 	struct alert	**al;		/* by id, 1.., NULL = free */
 	uint32_t	 al_cap, n_al;
@@ -253,12 +264,6 @@ pfx_eq(const struct ld_pfx *a, uint64_t hi, uint64_t lo, uint8_t family,
 {
 	return a->hi == hi && a->lo == lo && a->family == family &&
 	    a->len == len;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return strdup(s ? s : "");
 }
 
 /* ---- hash index ---------------------------------------------------------------- */
@@ -399,25 +404,6 @@ metric_entries(struct ld_state *st)
 
 /* ---- peers ---------------------------------------------------------------------- */
 
-static uint32_t
-peer_hash(const struct bf_peer_id *id)
-{
-	uint32_t h = bf_fnv32_str(BF_FNV32_INIT, id->router);
-
-	h = bf_fnv32_str(h, id->peer);
-	h = bf_fnv32_str(h, id->peer_rd);
-	return h ^ ((uint32_t)id->rib << 1 | (id->post_policy ? 1u : 0));
-}
-
-static bool
-peer_eq(const struct peer *p, const struct bf_peer_id *id)
-{
-	return p->rib == id->rib && p->post == id->post_policy &&
-	    strcmp(p->addr, id->peer ? id->peer : "") == 0 &&
-	    strcmp(p->router, id->router ? id->router : "") == 0 &&
-	    strcmp(p->rd, id->peer_rd ? id->peer_rd : "") == 0;
-}
-
 /* The neighbour's role from peer_roles, ROLE_NONE when not listed. */
 static uint8_t
 config_role(const struct ld_state *st, const char *addr)
@@ -428,53 +414,37 @@ config_role(const struct ld_state *st, const char *addr)
 	return ROLE_NONE;
 }
 
-/* The id of a peer, interned on first sight; 0 when out of memory. */
+/* The peer of session ss (its id + 1), added on first sight; 0: OOM. */
 static uint32_t
-peer_get(struct ld_state *st, const struct bf_peer_id *id)
+peer_get(struct ld_state *st, const struct bf_session *ss)
 {
-	uint32_t h, pid;
+	uint32_t pid = ss->id + 1;
 	struct peer *p;
 
-	if (st->last_peer != 0 && peer_eq(&st->peers[st->last_peer], id))
-		return st->last_peer;
-	h = peer_hash(id);
-	for (pid = ix_first(&st->peer_ix, h); pid != 0;
-	    pid = ix_next(&st->peer_ix, pid))
-		if (peer_eq(&st->peers[pid], id))
-			return st->last_peer = pid;
-	if (st->n_peers + 1 >= st->peers_cap) {
-		uint32_t nc = st->peers_cap ? st->peers_cap * 2 : 16;
-		struct peer *np = realloc(st->peers, nc * sizeof(*np));
+	if (pid > st->n_peers) {
+		uint32_t n = pid < 16 ? 16 : pid + pid / 2;
+		struct peer *np = realloc(st->peers, (n + 1) * sizeof(*np));
+
 		if (np == NULL)
 			return 0;
+		memset(np + st->n_peers + 1, 0, (n - st->n_peers) *
+		    sizeof(*np));
 		st->peers = np;
-		st->peers_cap = nc;
+		st->n_peers = n;
 	}
-	pid = ++st->n_peers;
 	p = &st->peers[pid];
-	memset(p, 0, sizeof(*p));
-	p->router = xstrdup(id->router);
-	p->addr = xstrdup(id->peer);
-	p->rd = xstrdup(id->peer_rd);
-	p->as = id->peer_as;
-	p->rib = (uint8_t)id->rib;
-	p->post = id->post_policy;
-	if (p->router && p->addr) {
-		size_t n = strlen(p->router) + strlen(p->addr) + 2;
-		if ((p->name = malloc(n)) != NULL)
-			snprintf(p->name, n, "%s|%s", p->router, p->addr);
+	if (p->name == NULL) {
+		size_t n = strlen(ss->router) + strlen(ss->peer) + 2;
+
+		if ((p->name = malloc(n)) == NULL)
+			return 0;
+		snprintf(p->name, n, "%s|%s", ss->router, ss->peer);
+		p->router = ss->router;
+		p->addr = ss->peer;
+		p->role = config_role(st, p->addr);
 	}
-	if (p->router == NULL || p->addr == NULL || p->rd == NULL ||
-	    p->name == NULL || ix_insert(&st->peer_ix, pid, h) < 0) {
-		free(p->router);
-		free(p->addr);
-		free(p->rd);
-		free(p->name);
-		st->n_peers--;
-		return 0;
-	}
-	p->role = config_role(st, p->addr);
-	return st->last_peer = pid;
+	p->as = ss->peer_as;
+	return pid;
 }
 
 /* ---- alerts --------------------------------------------------------------------- */
@@ -605,7 +575,7 @@ alert_emit(struct ld_state *st, struct alert *a, const char *state,
 	const char *peers[MAX_NAMES], *routers[MAX_NAMES];
 	size_t np = 0, nr = 0;
 	char key[96], labels[64];
-	double lat = (double)(bf_now_us() - trig_us) / 1000.0;
+	double lat = (double)(bf_host_now_us(h) - trig_us) / 1000.0;
 
 	snprintf(key, sizeof(key), "%s|%s", type_names[a->type], a->prefix);
 	bf_emit_begin(h, key, a->partition);
@@ -845,7 +815,7 @@ or_add(struct ld_state *st, uint32_t peer, uint32_t path_id,
 	o->path_id = path_id;
 	o->partition = partition;
 	st->n_or++;
-	st->peers[peer].n_off++;
+	st->peers[RSRC_PID(peer)].n_off++;
 	return id;
 }
 
@@ -853,7 +823,7 @@ static void
 or_del(struct ld_state *st, uint32_t id)
 {
 	ix_remove(&st->or_ix, id);
-	st->peers[st->or[id].peer].n_off--;
+	st->peers[RSRC_PID(st->or[id].peer)].n_off--;
 	st->or[id].n = 0;
 	st->or[id].peer = 0;
 	st->or_free[st->n_or_free++] = id;
@@ -937,7 +907,7 @@ ps_route(struct ld_state *st, struct pstate *p, uint32_t peer,
 		if (i == p->nr)
 			return false;
 		p->r[i] = p->r[--p->nr];
-		st->peers[peer].n_mon--;
+		st->peers[RSRC_PID(peer)].n_mon--;
 		return true;
 	}
 	if (i == p->nr) {
@@ -951,7 +921,7 @@ ps_route(struct ld_state *st, struct pstate *p, uint32_t peer,
 		}
 		p->r[p->nr].peer = peer;
 		p->r[p->nr++].path_id = path_id;
-		st->peers[peer].n_mon++;
+		st->peers[RSRC_PID(peer)].n_mon++;
 	} else if (p->r[i].origin == origin)
 		return false;
 	p->r[i].origin = origin;
@@ -1007,7 +977,7 @@ moas_sync(struct ld_state *st, struct pstate *p, const struct bf_route *r,
 			a->h[i].n = 0;
 		a->holding = 0;
 		for (uint32_t i = 0; i < p->nr; i++)
-			holder_add(a, p->r[i].peer);
+			holder_add(a, RSRC_PID(p->r[i].peer));
 		a->sev = o.sev;
 		if (r != NULL)
 			alert_seen(a, r, &o);
@@ -1306,11 +1276,11 @@ detect(struct ld_state *st, const struct bf_route *r, const struct peer *pe,
 /* ---- routes and peers --------------------------------------------------------------- */
 
 /*
- * Make route (pid, path_id, q) a member of exactly the alerts of offs
+ * Make route (src, path_id, q) a member of exactly the alerts of offs
  * (none for a withdrawal), given its current oroute oid (0 for none).
  */
 static void
-apply(struct ld_state *st, uint32_t pid, uint32_t path_id,
+apply(struct ld_state *st, uint32_t src, uint32_t path_id,
     const struct ld_pfx *q, uint32_t h, uint32_t oid, const struct off *offs,
     size_t n, const struct bf_route *r, bool has_origin, uint32_t origin)
 {
@@ -1326,7 +1296,7 @@ apply(struct ld_state *st, uint32_t pid, uint32_t path_id,
 			nw[nn++] = id;
 	}
 	if (nn > 0 && oid == 0 &&
-	    (oid = or_add(st, pid, path_id, q, h, r->partition)) == 0) {
+	    (oid = or_add(st, src, path_id, q, h, r->partition)) == 0) {
 		bf_plugin_log(st->host, 0, "leak_detect: out of memory "
 		    "keeping an offending route of %s", r->prefix);
 		for (uint32_t i = 0; i < nn; i++)
@@ -1338,7 +1308,7 @@ apply(struct ld_state *st, uint32_t pid, uint32_t path_id,
 		uint32_t k;
 		for (k = 0; k < no && old[k] != nw[i]; k++)
 			;
-		if (k == no && holder_add(a, pid) < 0) {
+		if (k == no && holder_add(a, RSRC_PID(src)) < 0) {
 			nw[i--] = nw[--nn];	/* out of memory: not a member */
 			continue;
 		}
@@ -1349,7 +1319,7 @@ apply(struct ld_state *st, uint32_t pid, uint32_t path_id,
 		for (i = 0; i < nn && nw[i] != old[k]; i++)
 			;
 		if (i == nn)
-			holder_del(st->al[old[k]], pid);
+			holder_del(st->al[old[k]], RSRC_PID(src));
 	}
 	if (nn == 0) {
 		if (oid != 0)
@@ -1369,10 +1339,21 @@ apply(struct ld_state *st, uint32_t pid, uint32_t path_id,
 	}
 }
 
-/* The peer's epoch ends (or a new one starts): drop all its routes. */
+/* Whether src is one of peer pid's routes, in view (BF_VIEWS: any). */
+static bool
+src_matches(uint32_t src, uint32_t pid, int view)
+{
+	return RSRC_PID(src) == pid && (view == BF_VIEWS ||
+	    (src & 7) == (uint32_t)view);
+}
+
+/*
+ * The peer's epoch ends (or a new one starts): drop all its routes; or
+ * one of its views ends: drop that view's routes.
+ */
 static void
 peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
-    int64_t trig_us)
+    int view, int64_t trig_us)
 {
 	struct peer *pe = &st->peers[pid];
 
@@ -1380,7 +1361,7 @@ peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 		uint32_t top = st->n_or + st->n_or_free;
 		for (uint32_t id = 1; id <= top; id++) {
 			struct oroute *o = &st->or[id];
-			if (o->peer != pid)
+			if (!src_matches(o->peer, pid, view))
 				continue;
 			for (uint32_t k = 0; k < o->n; k++) {
 				holder_del(st->al[o->alert[k]], pid);
@@ -1398,7 +1379,7 @@ peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 		struct pstate *p = st->ps[id];
 		bool changed = false;
 		for (uint32_t i = 0; i < p->nr; ) {
-			if (p->r[i].peer == pid) {
+			if (src_matches(p->r[i].peer, pid, view)) {
 				p->r[i] = p->r[--p->nr];
 				pe->n_mon--;
 				changed = true;
@@ -1425,35 +1406,47 @@ role_is(const char *name, uint8_t role)
 }
 
 static void
-on_peer(void *state, const struct bf_peer_event *e)
+on_session(void *state, const struct bf_session_event *e)
 {
 	struct ld_state *st = state;
-	uint32_t pid = peer_get(st, &e->peer);
+	uint32_t pid = peer_get(st, e->session);
 	struct peer *pe;
 
 	if (pid == 0) {
 		bf_plugin_log(st->host, 0, "leak_detect: out of memory "
-		    "interning a peer");
+		    "adding a session");
 		return;
 	}
 	if (e->collector_time_us > st->clock)
 		st->clock = e->collector_time_us;
 	pe = &st->peers[pid];
-	/* A late event of an older epoch changes nothing. */
-	if ((pe->up || pe->epoch > 0) && e->epoch < pe->epoch)
-		return;
-	/* Nor does a repeated event of the current epoch. */
-	if (e->epoch == pe->epoch && e->up == (pe->up != 0) &&
-	    (pe->up || pe->epoch > 0))
-		return;
-	peer_reset(st, pid, e->up, e->epoch, e->collector_time_us);
-	/* A negotiated BGP Role wins over peer_roles from the config. */
-	if (e->up) {
-		pe->role = config_role(st, pe->addr);
-		for (uint8_t k = ROLE_PROVIDER; e->peer_role && k <= ROLE_PEER;
-		    k++)
+	switch (e->kind) {
+	case BF_SESSION_UP:
+		if (e->reset) {
+			peer_reset(st, pid, true, e->epoch, BF_VIEWS,
+			    e->collector_time_us);
+			pe->role = config_role(st, pe->addr);
+		}
+		/*
+		 * A negotiated BGP Role wins over peer_roles from the config,
+		 * also when the Peer Up is read after the session's routes:
+		 * they are checked on their next change.
+		 */
+		for (uint8_t k = ROLE_PROVIDER; e->has_open && e->peer_role &&
+		    k <= ROLE_PEER; k++)
 			if (role_is(e->peer_role, k))
 				pe->role = k;
+		break;
+	case BF_SESSION_DOWN:
+		peer_reset(st, pid, false, e->epoch, BF_VIEWS,
+		    e->collector_time_us);
+		break;
+	case BF_SESSION_VIEW_END:
+		peer_reset(st, pid, true, e->epoch, (int)e->view,
+		    e->collector_time_us);
+		break;
+	case BF_SESSION_END_OF_RIB:
+		break;
 	}
 }
 
@@ -1466,7 +1459,7 @@ on_route(void *state, const struct bf_route *r)
 	struct pstate *ps = NULL;
 	struct peer *pe;
 	struct ld_pfx q;
-	uint32_t pid, path_id, origin = 0;
+	uint32_t pid, src, path_id, origin = 0;
 	bool has_origin = false;
 	size_t n = 0;
 
@@ -1474,20 +1467,19 @@ on_route(void *state, const struct bf_route *r)
 	if (r->rd != NULL || (r->family != 4 && r->family != 6) ||
 	    r->prefix_len > (r->family == 4 ? 32 : 128))
 		return;
-	if ((pid = peer_get(st, &r->peer)) == 0) {
+	if ((pid = peer_get(st, r->session)) == 0) {
 		bf_plugin_log(st->host, 0, "leak_detect: out of memory "
-		    "interning a peer");
+		    "adding a session");
 		return;
 	}
 	pe = &st->peers[pid];
-	/* Epoch rule, defensively (the host applies it first). */
-	if (r->epoch < pe->epoch || (r->epoch == pe->epoch && !pe->up &&
-	    pe->epoch > 0))
-		return;
+	src = RSRC(pid, r->view);
 	if (r->collector_time_us > st->clock)
 		st->clock = r->collector_time_us;
-	if (!pe->up || r->epoch > pe->epoch)
-		peer_reset(st, pid, true, r->epoch, r->collector_time_us);
+	/* The host resets a session before its epoch's first route. */
+	if (!pe->up || r->epoch != pe->epoch)
+		peer_reset(st, pid, true, r->epoch, BF_VIEWS,
+		    r->collector_time_us);
 	ptab_from_bytes(&q, r->family, r->prefix_len, r->addr);
 	path_id = r->has_path_id ? r->path_id : 0;
 	if (st->mon.n > 0 && (mon = monitor_match(&st->mon, &q)) != NULL)
@@ -1495,16 +1487,16 @@ on_route(void *state, const struct bf_route *r)
 	if (!r->withdraw)
 		n = detect(st, r, pe, &q, mon, ps, offs, &has_origin, &origin);
 	if (n > 0 || pe->n_off > 0) {
-		uint32_t h = or_hash(pid, path_id, &q);
-		uint32_t oid = pe->n_off ? or_find(st, pid, path_id, &q, h) :
+		uint32_t h = or_hash(src, path_id, &q);
+		uint32_t oid = pe->n_off ? or_find(st, src, path_id, &q, h) :
 		    0;
 		if (n > 0 || oid != 0)
-			apply(st, pid, path_id, &q, h, oid, offs, n, r,
+			apply(st, src, path_id, &q, h, oid, offs, n, r,
 			    has_origin, origin);
 	}
 	if (ps != NULL && mon->p.len == q.len) {
 		ps->partition = r->partition;
-		if (ps_route(st, ps, pid, path_id, !r->withdraw,
+		if (ps_route(st, ps, src, path_id, !r->withdraw,
 		    has_origin ? origin : 0))
 			moas_sync(st, ps, r, r->collector_time_us);
 	}
@@ -1527,7 +1519,7 @@ drop_partition(void *state, int32_t partition)
 		if (p->partition != partition)
 			continue;
 		for (uint32_t i = 0; i < p->nr; i++)
-			st->peers[p->r[i].peer].n_mon--;
+			st->peers[RSRC_PID(p->r[i].peer)].n_mon--;
 		p->nr = 0;
 		p->partition = -1;
 	}
@@ -1868,14 +1860,9 @@ fini(void *state)
 	for (size_t i = 0; i < st->n_roles; i++)
 		free(st->roles[i].addr);
 	free(st->roles);
-	for (uint32_t i = 1; i <= st->n_peers; i++) {
-		free(st->peers[i].router);
-		free(st->peers[i].addr);
-		free(st->peers[i].rd);
+	for (uint32_t i = 1; i <= st->n_peers; i++)
 		free(st->peers[i].name);
-	}
 	free(st->peers);
-	ix_free(&st->peer_ix);
 	for (uint32_t i = 1; i < st->al_cap; i++)
 		if (st->al[i] != NULL) {
 			free(st->al[i]->path);
@@ -1909,10 +1896,9 @@ ld_mem_bytes(const void *state)
 
 	b += asrel_bytes(&st->rel) + st->tf.cap * sizeof(uint32_t) +
 	    rpki_bytes(&st->rpki) + monitor_bytes(&st->mon);
-	b += st->peers_cap * sizeof(struct peer) + ix_bytes(&st->peer_ix);
+	b += (st->n_peers + 1) * sizeof(struct peer);
 	for (uint32_t i = 1; i <= st->n_peers; i++)
-		b += strlen(st->peers[i].router) + strlen(st->peers[i].addr) +
-		    strlen(st->peers[i].rd) + strlen(st->peers[i].name) + 4;
+		b += st->peers[i].name ? strlen(st->peers[i].name) + 1 : 0;
 	b += st->al_cap * (sizeof(struct alert *) + sizeof(uint32_t)) +
 	    ix_bytes(&st->al_ix);
 	for (uint32_t i = 1; i < st->al_cap; i++)
@@ -1951,11 +1937,12 @@ reload(void *state)
 
 static const struct bf_plugin leak_detect = {
 	.abi = BMPFLOW_PLUGIN_ABI,
+	.size = sizeof(struct bf_plugin),
 	.name = "leak_detect",
 	.output_schema = "alert",
 	.init = init,
 	.on_route = on_route,
-	.on_peer = on_peer,
+	.on_session = on_session,
 	.on_tick = on_tick,
 	.drop_partition = drop_partition,
 	.fini = fini,

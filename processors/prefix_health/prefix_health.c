@@ -2,12 +2,15 @@
  * prefix_health.c: the prefix-health processor plugin.
  *
  * For every prefix seen (or only the configured `prefixes`), it keeps the
- * current route of every (router, peer[, path id]) and derives visibility,
- * origins/MOAS, AS-path lengths, first hops, AS hops from a target ASN,
- * churn in 1-minute and 15-minute sliding windows, an RFC 2439-style
- * decaying flap penalty, propagation and delivery timing, and a state:
- * healthy, degraded or unreachable.  A degraded or unreachable prefix that
- * becomes healthy again is reported once with state "recovered".
+ * current route of every (session, view[, path id]) the host delivers and
+ * derives visibility (the share of BGP sessions with a route: the host
+ * delivers one view per session by default, and sessions are counted, not
+ * views), origins/MOAS, AS-path lengths, first hops, AS hops from a target
+ * ASN (an AS_SET is one hop, RFC 4271), churn in 1-minute and 15-minute
+ * sliding windows, RFC 2439 flap damping per route, propagation and
+ * delivery timing, and a state: healthy, degraded or unreachable.  A
+ * degraded or unreachable prefix that becomes healthy again is reported
+ * once with state "recovered".
  *
  * Clock.  The plugin's clock is the largest time it has seen: each route's
  * collector_time_us (the collector's receive time, monotonic across
@@ -23,25 +26,39 @@
  * a RIB dump from emitting a state record per route; a state that lasts
  * less than one tick is seen in churn and flaps, not as a state record.
  *
- * Warm-up.  A peer's first routes after its Peer Up are its RIB dump; a
- * prefix it has not reached yet is not less visible.  Until the peer has
- * been quiet for warmup_quiet_s (or warmup_max_s after its Peer Up), it is
- * not counted in peers_up nor its routes in peers_with_route, and a prefix
- * only warming peers hold keeps its state.  So a dump does not produce
- * degraded/recovered pairs, and its routes are not counted as churn.
- * Warm-up runs on processing time (the ticks' wall clock), not on the
- * records' times: a processor catching up on a backlog reads a dump that
- * happened long ago just as fast, and must still wait for its end.
+ * Warm-up.  A session's first routes of an epoch are its RIB dump; a
+ * prefix it has not reached yet is not less visible.  A session counts in
+ * peers_up only once it has sent a route of that AFI, and its warm-up
+ * runs from its first route (routers send the tables of their peers one
+ * after another, seconds apart, all behind Peer Ups sent together) until
+ * it has been quiet for warmup_eor_quiet_s after an End-of-RIB, or for
+ * warmup_quiet_s without one (or warmup_max_s after its first route).
+ * Until then it is not counted in peers_up nor its routes in
+ * peers_with_route, and a prefix only warming sessions hold keeps its
+ * state.  So a dump does not produce degraded/recovered pairs, and its
+ * routes are not counted as churn.  Warm-up runs on processing time (the
+ * ticks' wall clock), not on the records' times: a processor catching up
+ * on a backlog reads a dump that happened long ago just as fast, and must
+ * still wait for its end.
+ *
+ * Flap damping (RFC 2439 §4) is per route, (session, view, path id): a
+ * withdrawal followed by a re-announcement, or a return to the path before
+ * the last change, adds flap_penalty to that route's figure of merit,
+ * which decays with flap_half_life_s; the route is suppressed above
+ * flap_suppress until it decays below flap_reuse.  A prefix is flapping
+ * while any of its routes is suppressed, so one outage and recovery, one
+ * flap per route, never is.
  *
  * Partitions.  Each prefix remembers its bmp.route partition, so the host
  * can have the state of a partition dropped on a rebalance, and replayed
  * outputs suppressed.
  *
  * Compactness.  A route is a 24-byte slot in its prefix's array sorted by
- * (peer id, path id): peers are interned into small integer ids, AS paths
- * (with origin and BGP length) into a refcounted table the slot refers to
- * by id, and the other attributes are kept as a 32-bit hash, enough to
- * tell an attribute-only change.  See ph_bytes_per_route().
+ * (source, path id), the source being the host's session id and the view,
+ * AS paths (with origin, BGP length and target hops) are interned into a
+ * refcounted table the slot refers to by id, and the other attributes are
+ * kept as a 32-bit hash, enough to tell an attribute-only change.  See
+ * ph_bytes_per_route().
  */
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -88,8 +105,12 @@ enum { R_VISIBILITY = 1, R_FLAPPING = 2, R_PATH_LEN = 4, R_ORIGIN = 8 };
 /* Route slot flags. */
 #define RF_EVER		0x01	/* announced at least once in this epoch */
 
+/* A route's source: the session id and the view. */
+#define SRC(session, view)	((uint32_t)(session) << 3 | (uint32_t)(view))
+#define SRC_SESSION(src)	((src) >> 3)
+
 struct ph_route {
-	uint32_t	peer;		/* interned peer id */
+	uint32_t	src;		/* SRC(session id, view) */
 	uint32_t	path_id;	/* ADD-PATH id, 0 without */
 	uint32_t	path;		/* interned AS path, 0 = withdrawn */
 	uint32_t	prev_path;	/* path before the last path change */
@@ -101,23 +122,34 @@ struct ph_path {
 	uint32_t	refs;
 	uint32_t	hash;
 	uint32_t	next;		/* hash chain, by id */
-	uint32_t	origin;
+	uint32_t	origin;		/* valid with has_origin */
 	uint32_t	len;		/* BGP length (a set counts 1) */
+	uint32_t	segs;		/* hash of the segment types, sizes */
+	int16_t		target_hops;	/* -1: target not on the path */
+	uint8_t		has_origin;	/* not ending in an AS_SET */
 	uint32_t	count;		/* entries in asn[] */
 	uint32_t	asn[];
 };
 
+/* A session, by the host's session id. */
 struct ph_peer {
-	char		*key;
 	uint64_t	 epoch;
-	uint32_t	 next;		/* hash chain, by id + 1 */
-	uint32_t	 hash;
 	uint32_t	 routes;	/* slots held across prefixes */
 	uint8_t		 up;
 	uint8_t		 warming;	/* in its initial RIB dump */
+	uint8_t		 eor;		/* End-of-RIB seen this epoch */
+	uint8_t		 routed;	/* sent a route this epoch */
 	uint8_t		 seen_afi[2];	/* sent a route of AFI v4/v6 */
-	int64_t		 started;	/* tick time at Peer Up, 0: none yet */
+	int64_t		 first_route;	/* tick time, 0: none yet */
 	int64_t		 last_route;	/* tick time, 0: none yet */
+};
+
+/* RFC 2439 figure of merit of one route that flapped. */
+struct ph_damp {
+	uint32_t	 src, path_id;
+	float		 penalty;
+	uint8_t		 suppressed;
+	int64_t		 t;		/* when penalty was last decayed */
 };
 
 /*
@@ -126,8 +158,8 @@ struct ph_peer {
  * penalty has decayed to 0, so a quiet prefix costs only its ph_prefix.
  */
 struct ph_act {
-	double		 penalty;
-	int64_t		 penalty_t;
+	struct ph_damp	*damp;		/* routes with a penalty */
+	uint32_t	 n_damp, cap_damp;
 	uint32_t	 w1_head, w15_head;
 	uint16_t	 w1[W1_BUCKETS][CH_KINDS];
 	uint16_t	 w15[W15_BUCKETS][CH_KINDS];
@@ -146,12 +178,12 @@ struct ph_prefix {
 	uint8_t		 monitored;
 	uint8_t		 needs_eval;
 	uint8_t		 dirty;		/* figures changed since summary */
-	uint8_t		 flapping;	/* above suppress, until below reuse */
+	uint8_t		 flapping;	/* a route suppressed */
+	int32_t		 partition;	/* of bmp.route, -1 = none yet */
 	int64_t		 last_change;	/* 0 = never */
 	int64_t		 wave_first;	/* bmp_time_us */
-	int32_t		 wave_span;	/* us, saturated */
-	int32_t		 delay_last, delay_max;	/* us, saturated */
-	int32_t		 partition;	/* of bmp.route, -1 = none yet */
+	int64_t		 wave_span;	/* us */
+	int64_t		 delay_last, delay_max;	/* us */
 	uint32_t	*expected;
 	char		 key[];
 };
@@ -166,6 +198,7 @@ struct ph_cfg {
 	int64_t		summary_us;
 	int64_t		wave_us;
 	int64_t		warmup_quiet_us;	/* 0 = no warm-up */
+	int64_t		warmup_eor_quiet_us;
 	int64_t		warmup_max_us;
 	const char	*prefixes;
 };
@@ -195,12 +228,9 @@ struct ph_state {
 	struct ph_prefix **pfx;
 	uint16_t	*pfx_tag;	/* hash >> 16 of each slot's key */
 	size_t		 pfx_cap, n_pfx;
-	/* peers: ids index peers[], chains from peer_bucket[] */
+	/* sessions, by the host's id */
 	struct ph_peer	*peers;
-	uint32_t	 n_peers, peers_cap;
-	uint32_t	 last_peer;	/* id found last, to skip the hash */
-	uint32_t	*peer_bucket;	/* id + 1, 0 = empty */
-	uint32_t	 peer_nbucket;
+	uint32_t	 n_peers;
 	uint32_t	 peers_up[2];
 	uint32_t	 peers_up_ticked[2];	/* at the last tick */
 	/* AS paths: ids index paths[], chains from path_bucket[] */
@@ -257,85 +287,22 @@ ph_free(struct ph_state *st, void *p, size_t size)
 
 /* ---- peers -------------------------------------------------------------- */
 
-/* "router|peer|rd|rib|post", built for every record. */
-static char *
-peer_key(const struct bf_peer_id *id, char *buf, size_t len)
+/* The session of id, the table grown to hold it; NULL when out of memory. */
+static struct ph_peer *
+peer_get(struct ph_state *st, uint32_t id)
 {
-	char rib[2] = { (char)('0' + ((unsigned)id->rib % 10)), '\0' };
-	const char *part[5] = {
-		id->router ? id->router : "", id->peer ? id->peer : "",
-		id->peer_rd ? id->peer_rd : "", rib, id->post_policy ? "1" : "0",
-	};
-
-	return bf_join_key(buf, len, part, 5);
-}
-
-static int
-peer_rehash(struct ph_state *st, uint32_t nb)
-{
-	uint32_t *b = ph_realloc(st, NULL, 0, nb * sizeof(*b));
-
-	if (b == NULL)
-		return -1;
-	memset(b, 0, nb * sizeof(*b));
-	for (uint32_t i = 0; i < st->n_peers; i++) {
-		uint32_t slot = st->peers[i].hash & (nb - 1);
-		st->peers[i].next = b[slot];
-		b[slot] = i + 1;
-	}
-	ph_free(st, st->peer_bucket, st->peer_nbucket * sizeof(uint32_t));
-	st->peer_bucket = b;
-	st->peer_nbucket = nb;
-	return 0;
-}
-
-/* The id of a peer, interned on first sight; UINT32_MAX when out of memory. */
-static uint32_t
-peer_intern(struct ph_state *st, const struct bf_peer_id *id)
-{
-	char buf[512];
-	const char *key = peer_key(id, buf, sizeof(buf));
-	uint32_t h;
-
-	/* Records come in runs from one peer. */
-	if (st->last_peer < st->n_peers &&
-	    strcmp(st->peers[st->last_peer].key, key) == 0)
-		return st->last_peer;
-	h = bf_fnv32_str(BF_FNV32_INIT, key);
-	if (st->peer_nbucket > 0) {
-		for (uint32_t i = st->peer_bucket[h & (st->peer_nbucket - 1)];
-		    i != 0; i = st->peers[i - 1].next)
-			if (st->peers[i - 1].hash == h &&
-			    strcmp(st->peers[i - 1].key, key) == 0)
-				return st->last_peer = i - 1;
-	}
-	if (st->n_peers == st->peers_cap) {
-		uint32_t nc = st->peers_cap ? st->peers_cap * 2 : 8;
+	if (id >= st->n_peers) {
+		uint32_t n = id < 8 ? 8 : id + id / 2 + 1;
 		struct ph_peer *np = ph_realloc(st, st->peers,
-		    st->peers_cap * sizeof(*np), nc * sizeof(*np));
+		    st->n_peers * sizeof(*np), n * sizeof(*np));
+
 		if (np == NULL)
-			return UINT32_MAX;
+			return NULL;
+		memset(np + st->n_peers, 0, (n - st->n_peers) * sizeof(*np));
 		st->peers = np;
-		st->peers_cap = nc;
+		st->n_peers = n;
 	}
-	struct ph_peer *p = &st->peers[st->n_peers];
-	size_t klen = strlen(key) + 1;
-	memset(p, 0, sizeof(*p));
-	if ((p->key = ph_realloc(st, NULL, 0, klen)) == NULL)
-		return UINT32_MAX;
-	memcpy(p->key, key, klen);
-	p->hash = h;
-	st->n_peers++;
-	if (st->n_peers > st->peer_nbucket) {
-		if (peer_rehash(st, st->peer_nbucket ? st->peer_nbucket * 2
-		    : 16) < 0)
-			return UINT32_MAX;
-	} else {
-		uint32_t slot = h & (st->peer_nbucket - 1);
-		p->next = st->peer_bucket[slot];
-		st->peer_bucket[slot] = st->n_peers;
-	}
-	return st->n_peers - 1;
+	return &st->peers[id];
 }
 
 /* ---- AS paths ----------------------------------------------------------- */
@@ -386,20 +353,80 @@ path_rehash(struct ph_state *st, uint32_t nb)
 }
 
 /*
- * The id of r's AS path (with its origin and BGP length), interned with
- * one reference taken for the caller; 0 when out of memory.
+ * AS hops from the last occurrence of target to the origin, -1 if absent:
+ * each AS of an AS_SEQUENCE counts one (prepends once), an AS_SET one,
+ * confederation segments none (RFC 4271 9.1.2.2, RFC 5065).  A route
+ * without segments has one AS_SEQUENCE.
+ */
+static int64_t
+target_hops(const struct bf_route *r, uint32_t target)
+{
+	struct bf_as_segment whole = { BF_SEG_SEQUENCE, 0, r->as_path_count };
+	const struct bf_as_segment *seg = r->n_segments ? r->segments : &whole;
+	uint32_t n = r->n_segments ? r->n_segments : 1, prev = 0;
+	int64_t hops = 0;
+	bool found = false;
+
+	if (target == 0 || r->as_path == NULL)
+		return -1;
+	for (uint32_t k = 0; k < n; k++) {
+		const uint32_t *a = r->as_path + seg[k].start;
+		bool in = false;
+
+		if (seg[k].type == BF_SEG_SEQUENCE) {
+			for (uint32_t i = 0; i < seg[k].count; i++) {
+				if (a[i] == target) {
+					found = true;
+					hops = 0;
+				} else if (found && (a[i] != prev))
+					hops++;
+				prev = a[i];
+			}
+		} else if (seg[k].type == BF_SEG_SET) {
+			for (uint32_t i = 0; i < seg[k].count; i++)
+				in |= a[i] == target;
+			if (in) {
+				found = true;
+				hops = 0;
+			} else if (found)
+				hops++;
+			prev = 0;
+		}
+	}
+	return found ? hops : -1;
+}
+
+/* The segment structure (types and sizes) of r, hashed. */
+static uint32_t
+segs_hash(const struct bf_route *r)
+{
+	uint32_t h = BF_FNV32_INIT;
+
+	for (uint32_t k = 0; k < r->n_segments; k++) {
+		h = bf_fnv32(h, &r->segments[k].type, 1);
+		h = bf_fnv32(h, &r->segments[k].count, sizeof(uint32_t));
+	}
+	return h;
+}
+
+/*
+ * The id of r's AS path (with its origin, BGP length, segments and target
+ * hops), interned with one reference taken for the caller; 0 when out of
+ * memory.
  */
 static uint32_t
 path_intern(struct ph_state *st, const struct bf_route *r)
 {
 	uint32_t count = r->as_path ? r->as_path_count : 0;
-	uint32_t origin = r->has_origin_as ? r->origin_as :
-	    count > 0 ? r->as_path[count - 1] : 0;
+	uint32_t origin = r->has_origin_as ? r->origin_as : 0;
+	uint32_t segs = segs_hash(r);
 	uint32_t h = bf_fnv32(BF_FNV32_INIT, &origin, sizeof(origin));
 	struct ph_path *p;
 	uint32_t id;
+	int64_t th;
 
 	h = bf_fnv32(h, &r->as_path_len, sizeof(r->as_path_len));
+	h = bf_fnv32(h, &segs, sizeof(segs));
 	if (count > 0)
 		h = bf_fnv32(h, r->as_path, count * sizeof(uint32_t));
 	if (st->path_nbucket > 0) {
@@ -407,6 +434,8 @@ path_intern(struct ph_state *st, const struct bf_route *r)
 		    id != 0; id = p->next) {
 			p = st->paths[id];
 			if (p->hash == h && p->origin == origin &&
+			    p->has_origin == r->has_origin_as &&
+			    p->segs == segs &&
 			    p->len == r->as_path_len && p->count == count &&
 			    (count == 0 || memcmp(p->asn, r->as_path,
 			    count * sizeof(uint32_t)) == 0)) {
@@ -441,6 +470,10 @@ path_intern(struct ph_state *st, const struct bf_route *r)
 	p->refs = 1;
 	p->hash = h;
 	p->origin = origin;
+	p->has_origin = r->has_origin_as;
+	p->segs = segs;
+	th = target_hops(r, st->cfg.target_asn);
+	p->target_hops = (int16_t)(th > INT16_MAX ? INT16_MAX : th);
 	p->len = r->as_path_len;
 	p->count = count;
 	if (count > 0)
@@ -585,16 +618,16 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 	return p;
 }
 
-/* Index of (peer, path_id) in p->routes, or -(insertion point) - 1. */
+/* Index of (src, path_id) in p->routes, or -(insertion point) - 1. */
 static long
-route_find(const struct ph_prefix *p, uint32_t peer, uint32_t path_id)
+route_find(const struct ph_prefix *p, uint32_t src, uint32_t path_id)
 {
-	uint64_t k = (uint64_t)peer << 32 | path_id;
+	uint64_t k = (uint64_t)src << 32 | path_id;
 	long lo = 0, hi = (long)p->n_routes - 1;
 
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
-		uint64_t m = (uint64_t)p->routes[mid].peer << 32 |
+		uint64_t m = (uint64_t)p->routes[mid].src << 32 |
 		    p->routes[mid].path_id;
 		if (m == k)
 			return mid;
@@ -608,7 +641,7 @@ route_find(const struct ph_prefix *p, uint32_t peer, uint32_t path_id)
 
 static struct ph_route *
 route_insert(struct ph_state *st, struct ph_prefix *p, long at,
-    uint32_t peer, uint32_t path_id)
+    uint32_t src, uint32_t path_id)
 {
 	if (p->n_routes == p->cap) {
 		uint32_t nc = p->cap < 2 ? 2 : p->cap + p->cap / 2;
@@ -623,9 +656,9 @@ route_insert(struct ph_state *st, struct ph_prefix *p, long at,
 	    (p->n_routes - (size_t)at) * sizeof(*p->routes));
 	p->n_routes++;
 	memset(&p->routes[at], 0, sizeof(p->routes[at]));
-	p->routes[at].peer = peer;
+	p->routes[at].src = src;
 	p->routes[at].path_id = path_id;
-	st->peers[peer].routes++;
+	st->peers[SRC_SESSION(src)].routes++;
 	return &p->routes[at];
 }
 
@@ -683,7 +716,7 @@ act_release_if_quiet(struct ph_state *st, struct ph_prefix *p)
 {
 	const struct ph_act *a = p->act;
 
-	if (a == NULL || a->penalty > 0 || p->flapping)
+	if (a == NULL || a->n_damp > 0)
 		return;
 	for (int b = 0; b < W15_BUCKETS; b++)
 		for (int k = 0; k < CH_KINDS; k++)
@@ -710,65 +743,101 @@ churn_count(struct ph_state *st, struct ph_prefix *p,
 		a->w15[a->w15_head % W15_BUCKETS][k]++;
 }
 
-/* RFC 2439 §4.3: the figure of merit decays exponentially with time. */
-static double
-penalty_now(const struct ph_state *st, const struct ph_prefix *p)
-{
-	const struct ph_act *a = p->act;
-	double dt;
-
-	if (a == NULL)
-		return 0;
-	if (a->penalty <= 0 || st->clock <= a->penalty_t)
-		return a->penalty;
-	dt = (double)(st->clock - a->penalty_t);
-	return a->penalty * pow(0.5, dt / (double)st->cfg.half_life_us);
-}
-
+/*
+ * RFC 2439 §4.3: each figure of merit decays exponentially with time; one
+ * below 1 is forgotten.  The prefix is flapping while a route is
+ * suppressed: above flap_suppress, until below flap_reuse.
+ */
 static void
 penalty_decay(struct ph_state *st, struct ph_prefix *p)
 {
 	struct ph_act *a = p->act;
+	uint32_t kept = 0;
 
-	if (a == NULL) {
-		p->flapping = 0;
+	p->flapping = 0;
+	if (a == NULL)
 		return;
+	for (uint32_t i = 0; i < a->n_damp; i++) {
+		struct ph_damp *d = &a->damp[i];
+
+		if (st->clock > d->t) {
+			d->penalty *= (float)pow(0.5, (double)(st->clock -
+			    d->t) / (double)st->cfg.half_life_us);
+			d->t = st->clock;
+		}
+		if (d->suppressed && d->penalty < st->cfg.flap_reuse)
+			d->suppressed = 0;
+		if (d->penalty < 1.0f)
+			continue;
+		p->flapping |= d->suppressed;
+		a->damp[kept++] = *d;
 	}
-	a->penalty = penalty_now(st, p);
-	if (a->penalty < 1.0)
-		a->penalty = 0;
-	a->penalty_t = st->clock;
-	if (p->flapping && a->penalty < st->cfg.flap_reuse)
-		p->flapping = 0;
+	a->n_damp = kept;
+	if (kept == 0) {
+		ph_free(st, a->damp, a->cap_damp * sizeof(*a->damp));
+		a->damp = NULL;
+		a->cap_damp = 0;
+	}
 }
 
+/* The highest figure of merit of p's routes, decayed to now. */
+static double
+penalty_max(const struct ph_prefix *p)
+{
+	double m = 0;
+
+	for (uint32_t i = 0; p->act != NULL && i < p->act->n_damp; i++)
+		if (p->act->damp[i].penalty > m)
+			m = p->act->damp[i].penalty;
+	return m;
+}
+
+/* Route (src, path_id) of p flapped. */
 static void
-flap(struct ph_state *st, struct ph_prefix *p)
+flap(struct ph_state *st, struct ph_prefix *p, uint32_t src,
+    uint32_t path_id)
 {
 	struct ph_act *a = act_get(st, p);
+	struct ph_damp *d;
+	uint32_t i;
 
 	if (a == NULL)
 		return;
 	penalty_decay(st, p);
-	a->penalty += st->cfg.flap_penalty;
-	if (a->penalty > st->cfg.flap_max)
-		a->penalty = st->cfg.flap_max;
-	if (a->penalty > st->cfg.flap_suppress)
-		p->flapping = 1;
-}
+	for (i = 0; i < a->n_damp; i++)
+		if (a->damp[i].src == src && a->damp[i].path_id == path_id)
+			break;
+	if (i == a->n_damp) {
+		if (a->n_damp == a->cap_damp) {
+			uint32_t cap = a->cap_damp ? a->cap_damp * 2 : 1;
 
-static int32_t
-sat32(int64_t v)
-{
-	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN :
-	    (int32_t)v;
+			d = ph_realloc(st, a->damp, a->cap_damp * sizeof(*d),
+			    cap * sizeof(*d));
+			if (d == NULL)
+				return;
+			a->damp = d;
+			a->cap_damp = cap;
+		}
+		d = &a->damp[a->n_damp++];
+		memset(d, 0, sizeof(*d));
+		d->src = src;
+		d->path_id = path_id;
+		d->t = st->clock;
+	}
+	d = &a->damp[i];
+	d->penalty += (float)st->cfg.flap_penalty;
+	if (d->penalty > st->cfg.flap_max)
+		d->penalty = (float)st->cfg.flap_max;
+	if (d->penalty > st->cfg.flap_suppress)
+		d->suppressed = 1;
+	p->flapping |= d->suppressed;
 }
 
 static void
 timing(struct ph_state *st, struct ph_prefix *p, const struct bf_route *r)
 {
 	int64_t b = r->bmp_time_us;
-	int32_t d = sat32(r->collector_time_us - r->bmp_time_us);
+	int64_t d = r->collector_time_us - r->bmp_time_us;
 
 	if (p->last_change == 0 || b < p->wave_first ||
 	    b - p->wave_first > st->cfg.wave_us) {
@@ -777,13 +846,13 @@ timing(struct ph_state *st, struct ph_prefix *p, const struct bf_route *r)
 		p->delay_max = d;
 	} else {
 		if (b - p->wave_first > p->wave_span)
-			p->wave_span = sat32(b - p->wave_first);
+			p->wave_span = b - p->wave_first;
 		if (d > p->delay_max)
 			p->delay_max = d;
 	}
 	p->delay_last = d;
 	p->last_change = st->clock;
-	bf_metric_observe(st->host, st->m.delivery, NULL, d / 1e6);
+	bf_metric_observe(st->host, st->m.delivery, NULL, (double)d / 1e6);
 }
 
 /* ---- routes and peers ----------------------------------------------------- */
@@ -797,31 +866,43 @@ route_release(struct ph_state *st, struct ph_prefix *p, struct ph_route *rt)
 	}
 	path_unref(st, rt->path);
 	path_unref(st, rt->prev_path);
-	st->peers[rt->peer].routes--;
+	st->peers[SRC_SESSION(rt->src)].routes--;
 }
 
-/* Drop every route of peer id, in every prefix. */
+/* Whether slot src is one of session id's, in view (BF_VIEWS: any). */
+static bool
+src_matches(uint32_t src, uint32_t id, int view)
+{
+	return SRC_SESSION(src) == id && (view == BF_VIEWS ||
+	    (src & 7) == (uint32_t)view);
+}
+
+/* Drop every route of session id in view (BF_VIEWS: all), everywhere. */
 static void
-peer_drop_routes(struct ph_state *st, uint32_t id)
+peer_drop_routes(struct ph_state *st, uint32_t id, int view)
 {
 	if (st->peers[id].routes > 0) {
 		for (size_t i = 0; i < st->pfx_cap; i++) {
 			struct ph_prefix *p = st->pfx[i];
-			long at, end;
+			long at, end, to;
 
 			if (p == NULL || p->n_routes == 0)
 				continue;
-			at = route_find(p, id, 0);
+			at = route_find(p, SRC(id, 0), 0);
 			if (at < 0)
 				at = -at - 1;
-			for (end = at; (size_t)end < p->n_routes &&
-			    p->routes[end].peer == id; end++)
-				route_release(st, p, &p->routes[end]);
-			if (end == at)
+			for (end = to = at; (size_t)end < p->n_routes &&
+			    SRC_SESSION(p->routes[end].src) == id; end++) {
+				if (src_matches(p->routes[end].src, id, view))
+					route_release(st, p, &p->routes[end]);
+				else
+					p->routes[to++] = p->routes[end];
+			}
+			if (end == to)
 				continue;
-			memmove(&p->routes[at], &p->routes[end],
+			memmove(&p->routes[to], &p->routes[end],
 			    (p->n_routes - (size_t)end) * sizeof(*p->routes));
-			p->n_routes -= (uint32_t)(end - at);
+			p->n_routes -= (uint32_t)(end - to);
 			p->needs_eval = p->dirty = 1;
 			p->last_change = st->clock;
 		}
@@ -829,12 +910,20 @@ peer_drop_routes(struct ph_state *st, uint32_t id)
 	st->eval_all = true;
 }
 
+/*
+ * Session id starts afresh (up: a new epoch, or a view ended) or ends:
+ * its routes are dropped and it counts nowhere until its next route.
+ */
 static void
-peer_set_up(struct ph_state *st, uint32_t id, bool up, uint64_t epoch)
+peer_reset(struct ph_state *st, uint32_t id, bool up, uint64_t epoch,
+    int view)
 {
 	struct ph_peer *pe = &st->peers[id];
 
-	peer_drop_routes(st, id);
+	peer_drop_routes(st, id, view);
+	/* A view ended while others go on ("views = all"). */
+	if (view != BF_VIEWS && pe->routes > 0)
+		return;
 	for (int a = 0; a < 2; a++) {
 		if (pe->up && !pe->warming && pe->seen_afi[a])
 			st->peers_up[a]--;
@@ -844,29 +933,29 @@ peer_set_up(struct ph_state *st, uint32_t id, bool up, uint64_t epoch)
 		st->n_warming--;
 	pe->up = up;
 	pe->epoch = epoch;
-	pe->warming = up && st->cfg.warmup_quiet_us > 0;
-	if (pe->warming)
-		st->n_warming++;
-	pe->started = pe->last_route = st->wall;
+	pe->warming = pe->eor = pe->routed = 0;
+	pe->first_route = pe->last_route = 0;
 }
 
-/* Peers whose RIB dump is over start counting in visibility. */
+/* Sessions whose RIB dump is over start counting in visibility. */
 static void
 peers_warm(struct ph_state *st)
 {
 	for (uint32_t id = 0; st->n_warming > 0 && id < st->n_peers; id++) {
 		struct ph_peer *pe = &st->peers[id];
+		int64_t quiet;
 
 		if (!pe->warming)
 			continue;
-		/* Up, or routes, before the first tick: count from now. */
-		if (pe->started == 0)
-			pe->started = st->wall;
+		/* Routes before the first tick: count from now. */
+		if (pe->first_route == 0)
+			pe->first_route = st->wall;
 		if (pe->last_route == 0)
 			pe->last_route = st->wall;
-		if ((st->wall - pe->last_route <
-		    st->cfg.warmup_quiet_us && st->wall - pe->started <
-		    st->cfg.warmup_max_us))
+		quiet = pe->eor ? st->cfg.warmup_eor_quiet_us :
+		    st->cfg.warmup_quiet_us;
+		if (st->wall - pe->last_route < quiet &&
+		    st->wall - pe->first_route < st->cfg.warmup_max_us)
 			continue;
 		pe->warming = 0;
 		st->n_warming--;
@@ -877,27 +966,33 @@ peers_warm(struct ph_state *st)
 }
 
 static void
-on_peer(void *state, const struct bf_peer_event *e)
+on_session(void *state, const struct bf_session_event *e)
 {
 	struct ph_state *st = state;
-	uint32_t id = peer_intern(st, &e->peer);
-	struct ph_peer *pe;
+	uint32_t id = e->session->id;
+	struct ph_peer *pe = peer_get(st, id);
 
-	if (id == UINT32_MAX) {
-		bf_plugin_log(st->host, 0, "out of memory interning a peer");
+	if (pe == NULL) {
+		bf_plugin_log(st->host, 0, "out of memory adding a session");
 		return;
 	}
 	if (e->collector_time_us > st->clock)
 		st->clock = e->collector_time_us;
-	pe = &st->peers[id];
-	/* A late event of an older epoch changes nothing. */
-	if ((pe->up || pe->epoch > 0) && e->epoch < pe->epoch)
-		return;
-	/* Nor does a repeated event of the current epoch. */
-	if (e->epoch == pe->epoch && e->up == (pe->up != 0) &&
-	    (pe->up || pe->epoch > 0))
-		return;
-	peer_set_up(st, id, e->up, e->epoch);
+	switch (e->kind) {
+	case BF_SESSION_UP:
+		if (e->reset)
+			peer_reset(st, id, true, e->epoch, BF_VIEWS);
+		break;
+	case BF_SESSION_DOWN:
+		peer_reset(st, id, false, e->epoch, BF_VIEWS);
+		break;
+	case BF_SESSION_VIEW_END:
+		peer_reset(st, id, true, e->epoch, (int)e->view);
+		break;
+	case BF_SESSION_END_OF_RIB:
+		pe->eor = 1;
+		break;
+	}
 }
 
 static void
@@ -905,7 +1000,7 @@ on_route(void *state, const struct bf_route *r)
 {
 	struct ph_state *st = state;
 	char kbuf[256];
-	uint32_t id, path;
+	uint32_t id = r->session->id, src = SRC(id, r->view), path;
 	struct ph_peer *pe;
 	struct ph_prefix *p;
 	struct ph_route *rt;
@@ -914,19 +1009,22 @@ on_route(void *state, const struct bf_route *r)
 
 	if (r->prefix == NULL || (r->family != 4 && r->family != 6))
 		return;
-	if ((id = peer_intern(st, &r->peer)) == UINT32_MAX) {
-		bf_plugin_log(st->host, 0, "out of memory interning a peer");
+	if ((pe = peer_get(st, id)) == NULL) {
+		bf_plugin_log(st->host, 0, "out of memory adding a session");
 		return;
 	}
-	pe = &st->peers[id];
-	/* Epoch rule, defensively (the host applies it first). */
-	if (r->epoch < pe->epoch || (r->epoch == pe->epoch && !pe->up &&
-	    pe->epoch > 0))
-		return;
 	if (r->collector_time_us > st->clock)
 		st->clock = r->collector_time_us;
-	if (!pe->up || r->epoch > pe->epoch)
-		peer_set_up(st, id, true, r->epoch);
+	/* The host resets a session before its epoch's first route. */
+	if (!pe->up || r->epoch != pe->epoch)
+		peer_reset(st, id, true, r->epoch, BF_VIEWS);
+	/* Its first route starts its warm-up: the RIB dump comes now. */
+	if (!pe->routed) {
+		pe->routed = 1;
+		pe->warming = st->cfg.warmup_quiet_us > 0;
+		st->n_warming += pe->warming;
+		pe->first_route = st->wall;
+	}
 	pe->last_route = st->wall;
 	afi = r->family == 6;
 	if (!pe->seen_afi[afi]) {
@@ -942,7 +1040,7 @@ on_route(void *state, const struct bf_route *r)
 	if (p == NULL)
 		return;
 	p->partition = r->partition;
-	at = route_find(p, id, r->has_path_id ? r->path_id : 0);
+	at = route_find(p, src, r->has_path_id ? r->path_id : 0);
 	if (r->withdraw) {
 		churn_count(st, p, pe, CH_WD);
 		if (at < 0 || p->routes[at].path == 0)
@@ -961,7 +1059,7 @@ on_route(void *state, const struct bf_route *r)
 		bf_plugin_log(st->host, 0, "out of memory interning a path");
 		return;
 	}
-	if (at < 0 && (rt = route_insert(st, p, -at - 1, id,
+	if (at < 0 && (rt = route_insert(st, p, -at - 1, src,
 	    r->has_path_id ? r->path_id : 0)) == NULL) {
 		path_unref(st, path);
 		bf_plugin_log(st->host, 0, "out of memory adding a route");
@@ -984,7 +1082,7 @@ on_route(void *state, const struct bf_route *r)
 		 */
 		if ((rt->flags & RF_EVER) && (rt->path == 0 ||
 		    path == rt->prev_path))
-			flap(st, p);
+			flap(st, p, rt->src, rt->path_id);
 		if (rt->path == 0) {
 			p->live++;
 			st->routes_live++;
@@ -1021,26 +1119,6 @@ sort_u32(uint32_t *v, size_t n)
 	}
 }
 
-/* AS hops from the last occurrence of target to the origin, -1 if absent. */
-static int64_t
-target_hops(const struct ph_path *pa, uint32_t target)
-{
-	int64_t hops = 0;
-	uint32_t i;
-	bool found = false;
-
-	if (target == 0)
-		return -1;
-	for (i = 0; i < pa->count; i++) {
-		if (pa->asn[i] == target) {
-			found = true;
-			hops = 0;
-		} else if (found && pa->asn[i] != pa->asn[i - 1])
-			hops++;		/* prepends are one hop */
-	}
-	return found ? hops : -1;
-}
-
 static int
 scratch_reserve(struct ph_state *st, size_t n)
 {
@@ -1062,7 +1140,7 @@ held_past_warmup(const struct ph_state *st, const struct ph_prefix *p)
 {
 	for (uint32_t i = 0; i < p->n_routes; i++)
 		if (p->routes[i].path != 0 &&
-		    !st->peers[p->routes[i].peer].warming)
+		    !st->peers[SRC_SESSION(p->routes[i].src)].warming)
 			return true;
 	return false;
 }
@@ -1070,8 +1148,7 @@ held_past_warmup(const struct ph_state *st, const struct ph_prefix *p)
 static void
 figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 {
-	uint32_t last_peer = UINT32_MAX, n = 0;
-	int64_t th;
+	uint32_t last_session = UINT32_MAX, n = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->min_len = f->max_len = f->target_hops = -1;
@@ -1098,19 +1175,22 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 		if (rt->path == 0)
 			continue;
 		pa = st->paths[rt->path];
-		if (rt->peer != last_peer && !st->peers[rt->peer].warming)
+		/* Sessions, not views: slots of a session are adjacent. */
+		if (SRC_SESSION(rt->src) != last_session &&
+		    !st->peers[SRC_SESSION(rt->src)].warming)
 			f->peers_with_route++;
-		last_peer = rt->peer;
+		last_session = SRC_SESSION(rt->src);
 		lens[n] = pa->len;
 		hops[n++] = pa->count > 0 ? pa->asn[0] : 0;
-		for (j = 0; j < f->n_origins; j++)
+		/* A path ending in an AS_SET has no single origin. */
+		for (j = 0; pa->has_origin && j < f->n_origins; j++)
 			if (f->origins[j] == pa->origin)
 				break;
-		if (j == f->n_origins && j < MAX_ORIGINS)
+		if (pa->has_origin && j == f->n_origins && j < MAX_ORIGINS)
 			f->origins[f->n_origins++] = pa->origin;
-		th = target_hops(pa, st->cfg.target_asn);
-		if (th >= 0 && (f->target_hops < 0 || th < f->target_hops))
-			f->target_hops = th;
+		if (pa->target_hops >= 0 && (f->target_hops < 0 ||
+		    pa->target_hops < f->target_hops))
+			f->target_hops = pa->target_hops;
 	}
 	if (n > 0) {
 		sort_u32(lens, n);
@@ -1156,7 +1236,7 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 			f->w15[k] += p->act->w15[b][k];
 	}
 	penalty_decay(st, p);
-	f->penalty = p->act ? p->act->penalty : 0;
+	f->penalty = penalty_max(p);
 	act_release_if_quiet(st, p);
 	/* State. */
 	if (f->peers_with_route == 0) {
@@ -1306,7 +1386,7 @@ on_tick(void *state, int64_t now_us)
 
 		if (p == NULL)
 			continue;
-		bool decaying = p->act != NULL && p->act->penalty > 0;
+		bool decaying = p->act != NULL && p->act->n_damp > 0;
 
 		if (decaying || vis[p->family == 6] || (summary &&
 		    win_roll(st, p)))
@@ -1347,6 +1427,9 @@ prefix_reset(struct ph_state *st, struct ph_prefix *p)
 	for (uint32_t i = 0; i < p->n_routes; i++)
 		route_release(st, p, &p->routes[i]);
 	ph_free(st, p->routes, p->cap * sizeof(*p->routes));
+	if (p->act != NULL)
+		ph_free(st, p->act->damp, p->act->cap_damp *
+		    sizeof(*p->act->damp));
 	ph_free(st, p->act, sizeof(*p->act));
 	st->n_state[p->state]--;
 	st->n_state[ST_NONE]++;
@@ -1473,8 +1556,9 @@ declare_metrics(struct ph_state *st)
 	    "routers and peers of the change behind each state change.",
 	    prop_b, sizeof(prop_b) / sizeof(prop_b[0]));
 	st->m.warming = bf_metric_declare(st->host, "peers_warming",
-	    BF_METRIC_GAUGE, "Peers in their initial RIB dump, not counted in "
-	    "visibility yet.", NULL, 0);
+	    BF_METRIC_GAUGE, "BGP sessions in their initial RIB dump (from "
+	    "their first route until quiet), not counted in visibility yet.",
+	    NULL, 0);
 }
 
 /*
@@ -1489,10 +1573,11 @@ static const struct {
 	    "is reported as target_hops (0 = none)" },
 	{ "degraded_visibility_pct", 80, 0, 100, "degraded below this "
 	    "visibility" },
-	{ "flap_penalty", 1000, 1, 1e9, "penalty added per flap" },
+	{ "flap_penalty", 1000, 1, 1e9, "penalty added to a route per flap" },
 	{ "flap_half_life_s", 900, 1, 1e7, "penalty half-life" },
-	{ "flap_suppress", 2000, 0, 1e9, "flapping (degraded) above this" },
-	{ "flap_reuse", 750, 0, 1e9, "flapping ends below this" },
+	{ "flap_suppress", 2000, 0, 1e9, "a route is suppressed above this; "
+	    "a prefix with a suppressed route is flapping (degraded)" },
+	{ "flap_reuse", 750, 0, 1e9, "suppression ends below this" },
 	{ "flap_max_penalty", 12000, 1, 1e9, "penalty ceiling" },
 	{ "path_len_jump", 3, 0, 255, "degraded when the shortest path is "
 	    "this much longer than the shortest seen (0 = off)" },
@@ -1501,9 +1586,11 @@ static const struct {
 	{ "summary_interval_s", 60, 1, 1e7, "summary records period" },
 	{ "propagation_window_s", 60, 1, 1e7, "changes closer than this "
 	    "(BMP time) are one wave for propagation_us" },
-	{ "warmup_quiet_s", 3, 0, 1e5, "a peer's RIB dump is over after this "
-	    "long without a route from it (0 = no warm-up)" },
-	{ "warmup_max_s", 120, 0, 1e6, "or this long after its Peer Up" },
+	{ "warmup_quiet_s", 3, 0, 1e5, "a session's RIB dump is over after "
+	    "this long without a route from it (0 = no warm-up)" },
+	{ "warmup_max_s", 120, 0, 1e6, "or this long after its first route" },
+	{ "warmup_eor_quiet_s", 1, 0, 1e5, "or this long without a route "
+	    "after its End-of-RIB" },
 };
 
 static void *
@@ -1559,6 +1646,7 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 	st->cfg.wave_us = (int64_t)(v[10] * US_PER_S);
 	st->cfg.warmup_quiet_us = (int64_t)(v[11] * US_PER_S);
 	st->cfg.warmup_max_us = (int64_t)(v[12] * US_PER_S);
+	st->cfg.warmup_eor_quiet_us = (int64_t)(v[13] * US_PER_S);
 	if (st->cfg.flap_reuse > st->cfg.flap_suppress) {
 		snprintf(err, errlen, "flap_reuse %g is above flap_suppress "
 		    "%g", st->cfg.flap_reuse, st->cfg.flap_suppress);
@@ -1603,15 +1691,14 @@ fini(void *state)
 		if (p == NULL)
 			continue;
 		free(p->routes);
+		if (p->act != NULL)
+			free(p->act->damp);
 		free(p->act);
 		free(p->expected);
 		free(p);
 	}
 	free(st->pfx);
-	for (uint32_t i = 0; i < st->n_peers; i++)
-		free(st->peers[i].key);
 	free(st->peers);
-	free(st->peer_bucket);
 	for (uint32_t i = 1; i < st->paths_cap; i++)
 		free(st->paths[i]);
 	free(st->paths);
@@ -1654,11 +1741,12 @@ ph_route_slot_bytes(void)
 
 static const struct bf_plugin prefix_health = {
 	.abi = BMPFLOW_PLUGIN_ABI,
+	.size = sizeof(struct bf_plugin),
 	.name = "prefix_health",
 	.output_schema = "prefix_health",
 	.init = init,
 	.on_route = on_route,
-	.on_peer = on_peer,
+	.on_session = on_session,
 	.on_tick = on_tick,
 	.drop_partition = drop_partition,
 	.fini = fini,

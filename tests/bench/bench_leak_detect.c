@@ -30,152 +30,10 @@
 
 #include "bmpflow/plugin.h"
 #include "../../processors/leak_detect/leak_detect.h"
+#include "fake_host.h"
 
-/* ---- fake host: counts records ------------------------------------------------ */
+static struct bf_host host;	/* fake_host.c, counting only */
 
-struct bf_host {
-	long	records;
-	long	fields;
-	char	types[8][24];
-	long	by_type[8];
-};
-
-static struct bf_host host;
-
-int
-bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
-{
-	(void)key;
-	(void)partition;
-	h->records++;
-	return 0;
-}
-int
-bf_emit_str(struct bf_host *h, const char *f, const char *v)
-{
-	int t;
-
-	h->fields++;
-	if (strcmp(f, "type") != 0)
-		return 0;
-	for (t = 0; t < 8 && h->types[t][0] && strcmp(h->types[t], v); t++)
-		;
-	if (t < 8) {
-		snprintf(h->types[t], sizeof(h->types[t]), "%s", v);
-		h->by_type[t]++;
-	}
-	return 0;
-}
-int
-bf_emit_long(struct bf_host *h, const char *f, int64_t v)
-{
-	(void)f;
-	(void)v;
-	h->fields++;
-	return 0;
-}
-int
-bf_emit_double(struct bf_host *h, const char *f, double v)
-{
-	(void)f;
-	(void)v;
-	h->fields++;
-	return 0;
-}
-int
-bf_emit_bool(struct bf_host *h, const char *f, bool v)
-{
-	(void)f;
-	(void)v;
-	h->fields++;
-	return 0;
-}
-int
-bf_emit_null(struct bf_host *h, const char *f)
-{
-	(void)f;
-	h->fields++;
-	return 0;
-}
-int
-bf_emit_long_array(struct bf_host *h, const char *f, const int64_t *v,
-    size_t n)
-{
-	(void)f;
-	(void)v;
-	(void)n;
-	h->fields++;
-	return 0;
-}
-int
-bf_emit_str_array(struct bf_host *h, const char *f, const char *const *v,
-    size_t n)
-{
-	(void)f;
-	(void)v;
-	(void)n;
-	h->fields++;
-	return 0;
-}
-int
-bf_emit_end(struct bf_host *h)
-{
-	(void)h;
-	return 0;
-}
-int
-bf_metric_declare(struct bf_host *h, const char *name,
-    enum bf_metric_type type, const char *help, const double *b, size_t n)
-{
-	static int next;
-
-	(void)h;
-	(void)name;
-	(void)type;
-	(void)help;
-	(void)b;
-	(void)n;
-	return next++;
-}
-void
-bf_metric_set(struct bf_host *h, int id, const char *l, double v)
-{
-	(void)h;
-	(void)id;
-	(void)l;
-	(void)v;
-}
-void
-bf_metric_add(struct bf_host *h, int id, const char *l, double v)
-{
-	(void)h;
-	(void)id;
-	(void)l;
-	(void)v;
-}
-void
-bf_metric_observe(struct bf_host *h, int id, const char *l, double v)
-{
-	(void)h;
-	(void)id;
-	(void)l;
-	(void)v;
-}
-void
-bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)h;
-	if (level > 1)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-const struct bf_plugin *bmpflow_plugin_descriptor(void);
 
 /* ---- synthetic world --------------------------------------------------------------- */
 
@@ -436,29 +294,31 @@ main(int argc, char **argv)
 	for (int run = 0; run < runs; run++) {
 		char err[512];
 		struct timespec t0, t1;
-		void *st = pl->init(&host, set, 4, err, sizeof(err));
+		struct bf_session sess[64];
+		void *st;
 		struct bf_route r;
 
-		if (st == NULL) {
+		fake_host_reset(&host);
+		host.discard = true;
+		if ((st = pl->init(&host, set, 4, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "init: %s\n", err);
 			return 1;
 		}
-		memset(&host, 0, sizeof(host));
 		memset(&r, 0, sizeof(r));
 		r.family = 4;
 		r.prefix_len = 24;
 		r.prefix = "bench";	/* the plugin reads the bytes */
 		r.epoch = 1;
-		r.peer.rib = BF_PLUGIN_ADJ_RIB_IN;
 		clock_gettime(CLOCK_REALTIME, &t0);
 		r.collector_time_us = (int64_t)t0.tv_sec * 1000000 +
 		    t0.tv_nsec / 1000;
 		r.bmp_time_us = r.collector_time_us;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (int p = 0; p < n_peers; p++) {
-			r.peer.router = routers[p & 1];
-			r.peer.peer = peers[p];
-			r.peer.peer_as = 64500 + (uint32_t)p;
+			sess[p] = (struct bf_session){ .id = (uint32_t)p,
+			    .router = routers[p & 1], .peer = peers[p],
+			    .peer_as = 64500 + (uint32_t)p };
+			r.session = &sess[p];
 			r.next_hop = peers[p];
 			for (long i = 0; i < n_prefixes; i++) {
 				uint32_t a = (uint32_t)(16777216 + i * 256);
@@ -484,33 +344,29 @@ main(int argc, char **argv)
 		double s = (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		rate[run] = (double)n_prefixes * n_peers / s;
-		alerts = host.records;
+		alerts = host.emitted;
 		mem = ld_mem_bytes(st);
 		printf("run %d: %.0f route records/s (%.3f s), %ld alert "
 		    "records, %zu alerts held, %zu offending routes, plugin "
 		    "state %.1f MiB\n", run + 1, rate[run], s, alerts,
 		    ld_alerts_held(st), ld_offending_routes(st),
 		    (double)mem / 1048576.0);
-		for (int t = 0; t < 8 && host.types[t][0]; t++)
+		for (int t = 0; t < FAKE_MAX_TYPES && host.types[t][0]; t++)
 			printf("  %s: %ld records\n", host.types[t],
-			    host.by_type[t]);
+			    host.type_count[t]);
 		/* Sanity, untimed: every peer down resolves every alert. */
-		long before = host.records;
+		long before = host.emitted;
 		for (int p = 0; p < n_peers; p++) {
-			struct bf_peer_event e;
-			memset(&e, 0, sizeof(e));
-			e.peer = r.peer;
-			e.peer.router = routers[p & 1];
-			e.peer.peer = peers[p];
-			e.peer.peer_as = 64500 + (uint32_t)p;
-			e.epoch = 1;
-			e.collector_time_us = r.collector_time_us;
-			pl->on_peer(st, &e);
+			struct bf_session_event e = { .session = &sess[p],
+			    .kind = BF_SESSION_DOWN, .epoch = 1,
+			    .collector_time_us = r.collector_time_us };
+
+			pl->on_session(st, &e);
 		}
 		if (ld_offending_routes(st) != 0 ||
-		    host.records - before != alerts) {
+		    host.emitted - before != alerts) {
 			fprintf(stderr, "peers down: %ld resolved of %ld, %zu "
-			    "offending routes left\n", host.records - before,
+			    "offending routes left\n", host.emitted - before,
 			    alerts, ld_offending_routes(st));
 			return 1;
 		}

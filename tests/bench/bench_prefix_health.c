@@ -111,8 +111,8 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 	void *st;
 
 	memset(r, 0, sizeof(*r));
-	if (pipe == NULL || bf_pipeline_init(pipe, pl, schemas, err,
-	    sizeof(err)) < 0 || bf_host_init(&host, schemas,
+	if (pipe == NULL || bf_pipeline_init(pipe, pl, schemas,
+	    BF_VIEWS_DEFAULT, err, sizeof(err)) < 0 || bf_host_init(&host, schemas,
 	    pl->output_schema, sink, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "init: %s\n", err);
 		return -1;
@@ -169,7 +169,7 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 	r->out = sink_n;
 	r->out_bytes = sink_bytes;
 	r->bad = pipe->bad;
-	r->stale = pipe->epochs.dropped;
+	r->stale = pipe->sessions.stale;
 	pl->fini(st);
 	bf_host_free(&host);
 	bf_pipeline_free(pipe);

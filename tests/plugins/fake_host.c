@@ -1,3 +1,7 @@
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 /*
  * fake_host.c: the host side of bmpflow/plugin.h for Check tests (see
  * fake_host.h).
@@ -9,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int
 add(struct bf_host *h, const char *field, const char *fmt, ...)
@@ -38,8 +43,8 @@ add(struct bf_host *h, const char *field, const char *fmt, ...)
 	return 0;
 }
 
-int
-bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
+static int
+fake_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 {
 	ck_assert_int_lt(h->n, FAKE_MAX_RECS);
 	ck_assert(!h->open);
@@ -51,8 +56,8 @@ bf_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 	return 0;
 }
 
-int
-bf_emit_str(struct bf_host *h, const char *field, const char *v)
+static int
+fake_emit_str(struct bf_host *h, const char *field, const char *v)
 {
 	if (v == NULL) {
 		h->bad++;
@@ -61,32 +66,32 @@ bf_emit_str(struct bf_host *h, const char *field, const char *v)
 	return add(h, field, "%s", v);
 }
 
-int
-bf_emit_long(struct bf_host *h, const char *field, int64_t v)
+static int
+fake_emit_long(struct bf_host *h, const char *field, int64_t v)
 {
 	return add(h, field, "%" PRId64, v);
 }
 
-int
-bf_emit_double(struct bf_host *h, const char *field, double v)
+static int
+fake_emit_double(struct bf_host *h, const char *field, double v)
 {
 	return add(h, field, "%.6g", v);
 }
 
-int
-bf_emit_bool(struct bf_host *h, const char *field, bool v)
+static int
+fake_emit_bool(struct bf_host *h, const char *field, bool v)
 {
 	return add(h, field, "%s", v ? "true" : "false");
 }
 
-int
-bf_emit_null(struct bf_host *h, const char *field)
+static int
+fake_emit_null(struct bf_host *h, const char *field)
 {
 	return add(h, field, "null");
 }
 
-int
-bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
+static int
+fake_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
     size_t n)
 {
 	char buf[256];
@@ -101,8 +106,8 @@ bf_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
 	return add(h, field, "%s", buf);
 }
 
-int
-bf_emit_str_array(struct bf_host *h, const char *field,
+static int
+fake_emit_str_array(struct bf_host *h, const char *field,
     const char *const *v, size_t n)
 {
 	char buf[256];
@@ -117,8 +122,8 @@ bf_emit_str_array(struct bf_host *h, const char *field,
 	return add(h, field, "%s", buf);
 }
 
-int
-bf_emit_end(struct bf_host *h)
+static int
+fake_emit_end(struct bf_host *h)
 {
 	int t;
 
@@ -146,8 +151,8 @@ fake_val(const struct fake_rec *r, const char *field)
 	return NULL;
 }
 
-int
-bf_metric_declare(struct bf_host *h, const char *name,
+static int
+fake_metric_declare(struct bf_host *h, const char *name,
     enum bf_metric_type type, const char *help, const double *buckets,
     size_t n_buckets)
 {
@@ -186,20 +191,20 @@ series(struct bf_host *h, int id, const char *labels,
 	return i;
 }
 
-void
-bf_metric_set(struct bf_host *h, int id, const char *labels, double v)
+static void
+fake_metric_set(struct bf_host *h, int id, const char *labels, double v)
 {
 	h->metrics[id].value[series(h, id, labels, BF_METRIC_GAUGE)] = v;
 }
 
-void
-bf_metric_add(struct bf_host *h, int id, const char *labels, double v)
+static void
+fake_metric_add(struct bf_host *h, int id, const char *labels, double v)
 {
 	h->metrics[id].value[series(h, id, labels, BF_METRIC_COUNTER)] += v;
 }
 
-void
-bf_metric_observe(struct bf_host *h, int id, const char *labels, double v)
+static void
+fake_metric_observe(struct bf_host *h, int id, const char *labels, double v)
 {
 	int s = series(h, id, labels, BF_METRIC_HISTOGRAM);
 
@@ -226,20 +231,52 @@ fake_metric_value(const struct bf_host *h, const char *name,
 	return -1;
 }
 
-void
-bf_outputs_deferred(struct bf_host *h)
+static void
+fake_outputs_deferred(struct bf_host *h)
 {
 	h->deferred = true;
 }
 
-void
-bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
+static void
+fake_vlog(struct bf_host *h, int level, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
 	vsnprintf(h->last_log, sizeof(h->last_log), fmt, ap);
-	va_end(ap);
 	if (level <= 1)
 		fprintf(stderr, "%s\n", h->last_log);
+}
+
+static int64_t
+fake_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const struct bf_host_api fake_api = {
+	.size = sizeof(struct bf_host_api),
+	.emit_begin = fake_emit_begin,
+	.emit_str = fake_emit_str,
+	.emit_long = fake_emit_long,
+	.emit_double = fake_emit_double,
+	.emit_bool = fake_emit_bool,
+	.emit_null = fake_emit_null,
+	.emit_long_array = fake_emit_long_array,
+	.emit_str_array = fake_emit_str_array,
+	.emit_end = fake_emit_end,
+	.metric_declare = fake_metric_declare,
+	.metric_set = fake_metric_set,
+	.metric_add = fake_metric_add,
+	.metric_observe = fake_metric_observe,
+	.vlog = fake_vlog,
+	.outputs_deferred = fake_outputs_deferred,
+	.now_us = fake_now_us,
+};
+
+void
+fake_host_reset(struct bf_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->api = &fake_api;
 }

@@ -42,8 +42,9 @@ struct fake_metric {
 	long			count[FAKE_MAX_SERIES];
 };
 
-/* All zero is a fresh host. */
+/* fake_host_reset makes a fresh host. */
 struct bf_host {
+	const struct bf_host_api *api;
 	struct fake_rec		recs[FAKE_MAX_RECS];
 	int			n;
 	bool			open;
@@ -63,6 +64,9 @@ struct bf_host {
 
 /* The plugin under test, linked into the test (BMPFLOW_PLUGIN). */
 const struct bf_plugin *bmpflow_plugin_descriptor(void);
+
+/* Every record, metric and log line forgotten; the API table set. */
+void	fake_host_reset(struct bf_host *h);
 
 /* A record's field value; fails the test when the record has none. */
 const char	*fake_val(const struct fake_rec *r, const char *field);

@@ -39,6 +39,7 @@ static const char *const peers[] = { "198.51.100.1", "198.51.100.2",
 static const uint32_t peer_as[] = { 65010, 65020, 65030, 65040 };
 static uint64_t epochs[4] = { 1, 1, 1, 1 };
 static int32_t partition;	/* bmp.route partition of the next routes */
+static enum bf_view view;	/* view of the next routes */
 
 /*
  * Settings as key, value pairs.  Warm-up is off unless a test sets it:
@@ -61,10 +62,11 @@ start(const char *const *kv, size_t n)
 		s[n / 2] = (struct bf_setting){ "warmup_quiet_s", "0" };
 		n += 2;
 	}
-	memset(&host, 0, sizeof(host));
+	fake_host_reset(&host);
 	for (int i = 0; i < 4; i++)
 		epochs[i] = 1;
 	partition = 0;
+	view = BF_VIEW_ADJ_IN_PRE;
 	pl = bmpflow_plugin_descriptor();
 	st = pl->init(&host, s, n / 2, err, sizeof(err));
 	ck_assert_msg(st != NULL, "init: %s", err);
@@ -77,25 +79,27 @@ stop(void)
 	pl->fini(st);
 }
 
-static struct bf_peer_id
-pid(int i)
+/* Session i, as the host interns it (id i). */
+static const struct bf_session *
+sess(int i)
 {
-	struct bf_peer_id id = {
-		.router = "192.0.2.254", .peer = peers[i],
-		.peer_as = peer_as[i], .rib = BF_PLUGIN_ADJ_RIB_IN,
-	};
-	return id;
+	static struct bf_session s[4];
+
+	s[i] = (struct bf_session){ .id = (uint32_t)i, .router = "192.0.2.254",
+	    .peer = peers[i], .peer_as = peer_as[i] };
+	return &s[i];
 }
 
 static void
 peer_ev(int i, bool up, uint64_t epoch, int64_t t)
 {
-	struct bf_peer_event e = {
-		.peer = pid(i), .epoch = epoch, .up = up,
-		.down_reason = up ? NULL : "remote closed",
+	struct bf_session_event e = {
+		.session = sess(i), .epoch = epoch,
+		.kind = up ? BF_SESSION_UP : BF_SESSION_DOWN, .reset = up,
+		.has_open = up, .down_reason = up ? NULL : "remote closed",
 		.bmp_time_us = t, .collector_time_us = t,
 	};
-	pl->on_peer(st, &e);
+	pl->on_session(st, &e);
 }
 
 /* Announce (n > 0 ASNs, last is the origin) or withdraw (n == 0). */
@@ -108,7 +112,8 @@ route_ep(int i, uint64_t epoch, const char *prefix, int64_t t, uint32_t med,
 	va_list ap;
 
 	memset(&r, 0, sizeof(r));
-	r.peer = pid(i);
+	r.session = sess(i);
+	r.view = view;
 	r.epoch = epoch;
 	r.withdraw = n == 0;
 	r.family = strchr(prefix, ':') ? 6 : 4;
@@ -288,8 +293,9 @@ START_TEST(visibility_withdraw_recover)
 	    "degraded_reasons=[]", "peers_with_route=2",
 	    "visibility_pct=100", "flapping=false", "announcements_1m=4",
 	    "withdrawals_1m=2", "updates_1m=6", NULL);
+	/* Each route flapped once: the highest penalty is B's, 1 s old. */
 	ck_assert_double_eq_tol(dval(r, "flap_penalty"),
-	    (1000 * pow(0.5, 2.0 / 900) + 1000) * pow(0.5, 1.0 / 900), 0.01);
+	    1000 * pow(0.5, 1.0 / 900), 0.01);
 
 	/* The periodic summary reports the settled state, not "recovered". */
 	tick(S(62));
@@ -337,10 +343,6 @@ START_TEST(peer_down_drops_routes)
 	WD(1, "192.0.2.0/24", S(6));
 	tick(S(6));
 	ck_assert_int_eq(host.n, mark);
-
-	/* A late route of A's closed epoch is ignored. */
-	ANN(0, P1, S(7), 65010, 65001);
-	ck_assert_uint_eq(ph_routes_held(st), 2);
 
 	tick(S(70));
 	expect(find(P1, "summary"), "state=healthy", "peers_with_route=1",
@@ -580,10 +582,6 @@ START_TEST(peer_epochs)
 	/* A new epoch of A (its session restarted): A starts afresh. */
 	peer_ev(0, true, 2, S(3));
 	ck_assert_uint_eq(ph_routes_held(st), 1);
-	/* Out of order: a late route and a late Peer Down of epoch 1. */
-	route_ep(0, 1, P2, S(3), 0, 2, 65010, 65002);
-	peer_ev(0, false, 1, S(3));
-	ck_assert_uint_eq(ph_routes_held(st), 1);
 	tick(S(4));
 	/* A has sent nothing in epoch 2: only B counts as up. */
 	expect(change(P2), "state=unreachable", "previous_state=degraded",
@@ -596,19 +594,244 @@ START_TEST(peer_epochs)
 	expect(change(P2), "state=degraded", "previous_state=unreachable",
 	    "peers_with_route=1", "peers_up=2", "flap_penalty=0", NULL);
 	ck_assert_uint_eq(ph_routes_held(st), 2);
+	stop();
+}
+END_TEST
 
-	/* A route of a newer epoch of B before its Peer Up. */
-	route_ep(1, 3, P2, S(7), 0, 2, 65020, 65002);
-	ck_assert_uint_eq(ph_routes_held(st), 2);	/* B's P1 dropped */
-	tick(S(8));
-	expect(change(P1), "state=unreachable", "peers_up=2", NULL);
-	expect(change(P2), "state=recovered", "peers_with_route=2", NULL);
-	/* Its Peer Up for epoch 3, late, is the epoch already open. */
-	peer_ev(1, true, 3, S(9));
-	ck_assert_uint_eq(ph_routes_held(st), 2);
-	/* Epoch 4 starts afresh. */
-	peer_ev(1, true, 4, S(10));
+/* The Peer Up read after the routes it heads keeps them (no reset). */
+START_TEST(late_peer_up_keeps_routes)
+{
+	struct bf_session_event up = { .kind = BF_SESSION_UP, .epoch = 1,
+	    .has_open = true, .local_role = "provider",
+	    .peer_role = "customer" };
+
+	start(NULL, 0);
+	/* The host opened the epoch from the first route. */
+	up.session = sess(0);
+	up.reset = true;
+	up.has_open = false;
+	pl->on_session(st, &up);
+	ANN(0, P1, S(1), 65010, 65001);
+	up.reset = false;
+	up.has_open = true;
+	pl->on_session(st, &up);
 	ck_assert_uint_eq(ph_routes_held(st), 1);
+	tick(S(2));
+	expect(change(P1), "state=healthy", "peers_up=1", NULL);
+	stop();
+}
+END_TEST
+
+/*
+ * "views = all": Adj-RIB-In pre- and post-policy and Adj-RIB-Out of one
+ * session are one session in visibility; a view that ends takes only its
+ * routes.
+ */
+START_TEST(views_of_one_session)
+{
+	struct bf_session_event end = { .kind = BF_SESSION_VIEW_END,
+	    .epoch = 1, .view = BF_VIEW_ADJ_IN_PRE };
+
+	start(NULL, 0);
+	for (int i = 0; i < 2; i++) {
+		peer_ev(i, true, 1, S(0));
+		for (int v = BF_VIEW_ADJ_IN_PRE; v <= BF_VIEW_ADJ_OUT_PRE;
+		    v++) {
+			view = v;
+			ANN(i, P1, S(1), peer_as[i], 65001);
+		}
+	}
+	view = BF_VIEW_ADJ_IN_PRE;
+	ANN(0, P2, S(1), 65010, 65002);
+	tick(S(2));
+	expect(change(P1), "state=healthy", "peers_with_route=2",
+	    "peers_up=2", "routes=6", NULL);
+	expect(change(P2), "state=degraded", "peers_with_route=1",
+	    "peers_up=2", "visibility_pct=50", NULL);
+	/* A's pre-policy view ends: P2 is gone from A, P1 stays. */
+	end.session = sess(0);
+	pl->on_session(st, &end);
+	ck_assert_uint_eq(ph_routes_held(st), 5);
+	tick(S(3));
+	expect(change(P2), "state=unreachable", NULL);
+	no_change(P1);
+	/* A Peer Down ends every view of the session. */
+	peer_ev(1, false, 1, S(4));
+	ck_assert_uint_eq(ph_routes_held(st), 2);
+	tick(S(5));
+	no_change(P1);
+	stop();
+}
+END_TEST
+
+/*
+ * Tables of three sessions arriving seconds apart behind Peer Ups sent
+ * together (as FRR sends them): each session's warm-up runs from its own
+ * first route, so no prefix the three share ever flips.
+ */
+START_TEST(warmup_per_session)
+{
+	static const char *const kv[] = { "warmup_quiet_s", "3" };
+	char pfx[32];
+
+	start(kv, 2);
+	for (int i = 0; i < 3; i++)
+		peer_ev(i, true, 1, S(0));
+	tick(S(0));
+	for (int i = 0; i < 3; i++) {
+		for (int t = 0; t < 3; t++) {
+			/* Each table takes 3 s, the next starts after it. */
+			int64_t now = S(1 + 3 * i + t);
+
+			for (int k = t * 100; k < (t + 1) * 100; k++) {
+				snprintf(pfx, sizeof(pfx), "10.0.%d.0/24", k);
+				route_ep(i, 1, pfx, now, 0, 2, peer_as[i],
+				    65001);
+			}
+			tick(now);
+			for (int k = 0; k < 300; k++) {
+				snprintf(pfx, sizeof(pfx), "10.0.%d.0/24", k);
+				const struct fake_rec *r = find(pfx, "change");
+
+				ck_assert_msg(r == NULL || strcmp(fake_val(r,
+				    "state"), "healthy") == 0, "%s %s at %ds "
+				    "into the load", pfx, r ? fake_val(r,
+				    "state") : "", 1 + 3 * i + t);
+			}
+		}
+	}
+	tick(S(20));
+	tick(S(21));
+	ck_assert_double_eq(fake_metric_value(&host,
+	    "prefixes", "state=\"healthy\""), 300);
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);
+	stop();
+}
+END_TEST
+
+/* End-of-RIB ends a warm-up after warmup_eor_quiet_s, not warmup_quiet_s. */
+START_TEST(warmup_end_of_rib)
+{
+	static const char *const kv[] = { "warmup_quiet_s", "30",
+	    "warmup_eor_quiet_s", "1" };
+	struct bf_session_event eor = { .kind = BF_SESSION_END_OF_RIB,
+	    .epoch = 1, .view = BF_VIEW_ADJ_IN_PRE, .family = "ipv4-unicast" };
+
+	start(kv, 4);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	tick(S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(1, P1, S(1), 65020, 65001);
+	tick(S(1));
+	eor.session = sess(0);
+	pl->on_session(st, &eor);
+	tick(S(2));
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 1);
+	expect(change(P1), "state=healthy", "peers_up=1", NULL);
+	/* Without End-of-RIB, B waits its 30 s of quiet. */
+	tick(S(31));
+	tick(S(32));
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);
+	stop();
+}
+END_TEST
+
+/*
+ * RFC 2439 per route: three sessions withdraw a prefix and announce it
+ * again (one outage): one flap per route, none suppressed: recovered,
+ * never flapping.  One route that flaps again and again is suppressed,
+ * and the prefix is flapping until it decays below reuse.
+ */
+START_TEST(flap_damping_per_route)
+{
+	const struct fake_rec *r;
+
+	start(NULL, 0);
+	for (int i = 0; i < 3; i++) {
+		peer_ev(i, true, 1, S(0));
+		ANN(i, P1, S(1), peer_as[i], 65001);
+	}
+	tick(S(2));
+	expect(change(P1), "state=healthy", NULL);
+	for (int i = 0; i < 3; i++)
+		WD(i, P1, S(3));
+	tick(S(4));
+	expect(change(P1), "state=unreachable", NULL);
+	for (int i = 0; i < 3; i++)
+		ANN(i, P1, S(5), peer_as[i], 65001);
+	tick(S(6));
+	r = change(P1);
+	expect(r, "state=recovered", "flapping=false", "degraded_reasons=[]",
+	    NULL);
+	ck_assert_double_lt(dval(r, "flap_penalty"), 1000);
+
+	/* A's route flaps three times more: suppressed. */
+	for (int k = 0; k < 3; k++) {
+		WD(0, P1, S(10 + 2 * k));
+		ANN(0, P1, S(11 + 2 * k), 65010, 65001);
+	}
+	tick(S(17));
+	r = change(P1);
+	expect(r, "state=degraded", "flapping=true",
+	    "degraded_reasons=[flapping]", "peers_with_route=3", NULL);
+	ck_assert_double_gt(dval(r, "flap_penalty"), 2000);
+	/* Below reuse (750) after log2(4000/750) half-lives: healthy. */
+	tick(S(17 + 900 * 3));
+	r = change(P1);
+	expect(r, "state=recovered", "flapping=false", NULL);
+	stop();
+}
+END_TEST
+
+/*
+ * An AS_SET is one hop (RFC 4271), and a path ending in one has no single
+ * origin: 64602 T {3356 1299} 174 64708 is 3 hops from T.
+ */
+START_TEST(as_set_one_hop)
+{
+	static const char *const kv[] = { "target_asn", "64999",
+	    "target_hops_max", "3" };
+	uint32_t path[] = { 64602, 64999, 3356, 1299, 174, 64708 };
+	struct bf_as_segment segs[] = { { BF_SEG_SEQUENCE, 0, 2 },
+	    { BF_SEG_SET, 2, 2 }, { BF_SEG_SEQUENCE, 4, 2 } };
+	uint32_t agg[] = { 64603, 64510, 64511 };
+	struct bf_as_segment agg_segs[] = { { BF_SEG_SEQUENCE, 0, 1 },
+	    { BF_SEG_SET, 1, 2 } };
+	struct bf_route r = { .epoch = 1, .family = 4, .prefix = P1,
+	    .as_path = path, .as_path_count = 6, .segments = segs,
+	    .n_segments = 3, .as_path_len = 5, .has_origin_as = true,
+	    .origin_as = 64708, .next_hop = "192.0.2.1" };
+
+	start(kv, 4);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	r.session = sess(0);
+	r.collector_time_us = r.bmp_time_us = S(1);
+	pl->on_route(st, &r);
+	/* B: an aggregate ending in an AS_SET, no origin_as. */
+	r.session = sess(1);
+	r.prefix = P2;
+	r.as_path = agg;
+	r.as_path_count = 3;
+	r.segments = agg_segs;
+	r.n_segments = 2;
+	r.as_path_len = 2;
+	r.has_origin_as = false;
+	pl->on_route(st, &r);
+	r.session = sess(0);
+	r.as_path = (uint32_t[]){ 64602, 64510 };
+	r.as_path_count = 2;
+	r.segments = NULL;
+	r.n_segments = 0;
+	r.has_origin_as = true;
+	r.origin_as = 64510;
+	pl->on_route(st, &r);
+	tick(S(2));
+	expect(change(P1), "target_hops=3", "target_suboptimal=false",
+	    "min_path_len=5", NULL);
+	/* The aggregate adds no origin: no MOAS. */
+	expect(change(P2), "origins=[64510]", "moas=false", NULL);
 	stop();
 }
 END_TEST
@@ -801,20 +1024,21 @@ measure(int n_prefixes, int n_peers, bool warmup)
 	host.discard = true;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < n_peers; i++) {
-		struct bf_peer_event e = { .epoch = 1, .up = true,
-		    .collector_time_us = T0 };
 		char addr[32];
+		struct bf_session s = { .id = (uint32_t)i,
+		    .router = "192.0.2.254", .peer = addr };
+		struct bf_session_event e = { .session = &s, .epoch = 1,
+		    .kind = BF_SESSION_UP, .reset = true,
+		    .collector_time_us = T0 };
 		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i >> 16,
 		    (i >> 8) & 0xff, i & 0xff);
-		e.peer.router = "192.0.2.254";
-		e.peer.peer = addr;
-		pl->on_peer(st, &e);
+		pl->on_session(st, &e);
 		for (int k = 0; k < n_prefixes; k++) {
 			/* Realistic sharing: a path per (peer, origin). */
 			uint32_t path[4] = { 64512u + (uint32_t)i, 3356,
 			    174, 65000u + (uint32_t)(k % 1000) };
 			struct bf_route r = {
-				.peer = e.peer, .epoch = 1, .family = 4,
+				.session = &s, .epoch = 1, .family = 4,
 				.prefix = pfx, .as_path = path,
 				.as_path_count = 4, .as_path_len = 4,
 				.has_origin_as = true, .origin_as = path[3],
@@ -877,6 +1101,12 @@ suite(void)
 	tcase_add_test(tc, flap_storm_and_decay);
 	tcase_add_test(tc, churn_windows);
 	tcase_add_test(tc, peer_epochs);
+	tcase_add_test(tc, late_peer_up_keeps_routes);
+	tcase_add_test(tc, views_of_one_session);
+	tcase_add_test(tc, warmup_per_session);
+	tcase_add_test(tc, warmup_end_of_rib);
+	tcase_add_test(tc, flap_damping_per_route);
+	tcase_add_test(tc, as_set_one_hop);
 	tcase_add_test(tc, settings_errors);
 	tcase_add_test(tc, warmup_hides_rib_dump);
 	tcase_add_test(tc, warmup_on_a_backlog);

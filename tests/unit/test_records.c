@@ -491,12 +491,15 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	r = bf_enc_peer(&enc, &router, &st, 7);
 	ck_assert_int_eq(bf_records_in_decode(&in, r->value, r->value_len, err,
 	    sizeof(err)), BF_IN_PEER);
-	ck_assert(in.peer.up);
+	ck_assert_int_eq(in.peer.kind, BF_SESSION_UP);
+	ck_assert(in.peer.has_open);
 	ck_assert_uint_eq(in.peer.epoch, 1);
-	ck_assert_str_eq(in.peer.peer.router, "10.0.0.1");
-	ck_assert_str_eq(in.peer.peer.peer, "192.0.2.1");
-	ck_assert_ptr_null(in.peer.peer.peer_rd);
-	ck_assert_str_eq(in.peer_key, "10.0.0.1|0|192.0.2.1|");
+	ck_assert_str_eq(in.sess.router, "10.0.0.1");
+	ck_assert_str_eq(in.sess.peer, "192.0.2.1");
+	ck_assert_ptr_null(in.sess.peer_rd);
+	ck_assert_uint_eq(in.sess.peer_type, 0);
+	ck_assert_uint_eq(in.sess.peer_as, 65001);
+	ck_assert_int_eq(in.sess.view, BF_VIEW_ADJ_IN_PRE);
 	ck_assert_ptr_null(in.peer.local_role);
 	ck_assert_ptr_null(in.peer.peer_role);
 
@@ -535,7 +538,13 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	ck_assert_uint_eq(in.route.large_communities[0].local2, 2);
 	ck_assert_int_eq(in.route.collector_time_us, 99);
 	ck_assert_int_eq(in.route.bmp_time_us, 1600000000000100LL);
-	ck_assert_str_eq(in.peer_key, "10.0.0.1|0|192.0.2.1|");
+	ck_assert_str_eq(in.sess.router, "10.0.0.1");
+	ck_assert_str_eq(in.sess.peer, "192.0.2.1");
+	ck_assert_int_eq(in.route.view, BF_VIEW_ADJ_IN_PRE);
+	ck_assert_uint_eq(in.route.n_segments, 1);
+	ck_assert_uint_eq(in.route.segments[0].type, BF_SEG_SEQUENCE);
+	ck_assert_uint_eq(in.route.segments[0].start, 0);
+	ck_assert_uint_eq(in.route.segments[0].count, 3);
 	for (size_t cut = 0; cut < r->value_len; cut++)
 		ck_assert_int_eq(bf_records_in_decode(&in, r->value, cut, err,
 		    sizeof(err)), -1);
@@ -576,6 +585,71 @@ static uint8_t out_rec[4096];
 static size_t out_len;
 static int out_n;
 static int32_t out_partition;
+
+/*
+ * The route a plugin gets for an UPDATE with these path attributes (hex),
+ * from the collector's encoder through the host's decoder.
+ */
+static void
+route_of(struct bf_records_in *in, const char *attrs)
+{
+	struct vec v = { .n = 0 };
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+	const struct bf_record *r;
+	uint8_t ab[128];
+	size_t an = hex_bytes(attrs, ab, sizeof(ab));
+	char hdr[128], err[256];
+
+	put(&v, "03 00000000 00 " PEER_HDR);
+	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
+	    "0000 %04zx", 19 + 2 + 2 + an + 4, an);
+	put(&v, hdr);
+	put(&v, attrs);
+	put(&v, "18 c63364");
+	decode_vec(&v);
+	bf_enc_update_begin(&enc, &router, &st, 99);
+	bgp_route_iter_init(&it, st.update);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
+	r = bf_enc_route(&enc, &rt);
+	ck_assert_msg(bf_records_in_decode(in, r->value, r->value_len, err,
+	    sizeof(err)) == BF_IN_ROUTE, "%s", err);
+}
+
+/*
+ * AS path segments reach plugins; a path ending in an AS_SET has no
+ * origin; an empty path (a route of our own AS, from an iBGP peer or the
+ * Loc-RIB) has the session's peer AS as origin, never 0.
+ */
+START_TEST(path_segments_and_origin)
+{
+	struct bf_records_in in;
+	char err[256] = "";
+
+	ck_assert_msg(bf_records_in_init(&in, BMPFLOW_SCHEMA_DIR, err,
+	    sizeof(err)) == 0, "%s", err);
+	peer_up();
+	/* 65001 {65002 65003}: a sequence, then a set. */
+	route_of(&in, "40 01 01 00 40 02 10 02 01 0000fde9 01 02 0000fdea "
+	    "0000fdeb 40 03 04 c0000201");
+	ck_assert_uint_eq(in.route.as_path_count, 3);
+	ck_assert_uint_eq(in.route.as_path_len, 2);
+	ck_assert_uint_eq(in.route.n_segments, 2);
+	ck_assert_uint_eq(in.route.segments[0].type, BF_SEG_SEQUENCE);
+	ck_assert_uint_eq(in.route.segments[0].count, 1);
+	ck_assert_uint_eq(in.route.segments[1].type, BF_SEG_SET);
+	ck_assert_uint_eq(in.route.segments[1].start, 1);
+	ck_assert_uint_eq(in.route.segments[1].count, 2);
+	ck_assert(!in.route.has_origin_as);
+	/* Empty AS_PATH: origin is the peer AS of the session (65001). */
+	route_of(&in, "40 01 01 00 40 02 00 40 03 04 c0000201");
+	ck_assert_uint_eq(in.route.as_path_count, 0);
+	ck_assert_uint_eq(in.route.n_segments, 0);
+	ck_assert(in.route.has_origin_as);
+	ck_assert_uint_eq(in.route.origin_as, 65001);
+	bf_records_in_free(&in);
+}
+END_TEST
 
 static void
 out_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
@@ -719,6 +793,7 @@ main(void)
 	tcase_add_test(tc, stats_and_router_records);
 	tcase_add_test(tc, raw_record_is_verbatim);
 	tcase_add_test(tc, route_and_peer_reach_plugins_intact);
+	tcase_add_test(tc, path_segments_and_origin);
 	tcase_add_test(tc, plugin_output_encoding);
 	suite_add_tcase(s, tc);
 	return bf_run_suite(s);
