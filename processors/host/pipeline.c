@@ -94,39 +94,34 @@ tell_up(struct bf_pipeline *pl, struct bf_sess *s,
 	pl->plugin->on_session(pl->state, up);
 }
 
-/* View v of router of s is no longer delivered: end it where it was. */
+/* View v of s in partition part (-1: all) is no longer delivered. */
 static void
-end_view(struct bf_pipeline *pl, const struct bf_sess *s, enum bf_view v,
-    int64_t rx_us)
+end_view(struct bf_pipeline *pl, struct bf_sess *s, enum bf_view v,
+    int32_t part, int route_class, int64_t rx_us)
+{
+	struct bf_session_event e = {
+		.session = &s->pub, .kind = BF_SESSION_VIEW_END,
+		.epoch = s->epoch, .view = v, .partition = part,
+		.route_class = (int8_t)route_class, .collector_time_us = rx_us,
+	};
+
+	/* A class of the Loc-RIB ends; the view goes on for the others. */
+	if (route_class >= 0 ? s->told : bf_sessions_take_view(s, v, part))
+		pl->plugin->on_session(pl->state, &e);
+}
+
+/* Routes of route_class of the Loc-RIB of the instance of s end. */
+static void
+end_loc_rib(struct bf_pipeline *pl, const struct bf_sess *s,
+    int route_class, int64_t rx_us)
 {
 	struct bf_sessions *t = &pl->sessions;
 
-	for (uint32_t i = 0; i < t->n; i++) {
-		struct bf_sess *o = t->v[i];
-		struct bf_session_event e = {
-			.session = &o->pub, .kind = BF_SESSION_VIEW_END,
-			.epoch = o->epoch, .view = v,
-			.collector_time_us = rx_us,
-		};
-
-		if (o->router == s->router && bf_sessions_take_view(o, v))
-			pl->plugin->on_session(pl->state, &e);
-	}
-}
-
-/* Whether End-of-RIB of view v concerns the plugin: a view delivered. */
-static bool
-eor_wanted(const struct bf_sessions *t, const struct bf_sess *s,
-    enum bf_view v)
-{
-	int8_t chosen = t->routers[s->router].chosen;
-
-	if (t->n_prefs == 0)
-		return true;
-	if (chosen >= 0)
-		return chosen == (int8_t)v;
-	/* Before any route of the router: a view it may choose. */
-	return memchr(t->prefs, v, t->n_prefs) != NULL;
+	for (uint32_t i = 0; i < t->n; i++)
+		if (t->v[i]->inst == s->inst && t->v[i]->pub.peer_type ==
+		    BF_PEER_TYPE_LOC_RIB)
+			end_view(pl, t->v[i], BF_VIEW_LOC_RIB, -1,
+			    route_class, rx_us);
 }
 
 /* Hold a record of s until its Peer Up; false when out of memory. */
@@ -196,20 +191,26 @@ deliver(struct bf_pipeline *pl, struct bf_sess *s, int32_t partition)
 {
 	struct bf_route *r = &pl->in.route;
 	struct bf_session_event *e = &pl->in.peer;
-	int ended;
+	bool loc_rib_ended;
+	int ended, cls;
 
 	if (pl->in.kind == BF_IN_PEER) {
 		e->session = &s->pub;
-		if (eor_wanted(&pl->sessions, s, e->view))
+		if (bf_sessions_view_wanted(&pl->sessions, e->view))
 			pl->plugin->on_session(pl->state, e);
 		return;
 	}
 	r->session = &s->pub;
 	r->partition = partition;
-	if (!bf_sessions_view(&pl->sessions, s, r->view, &ended))
+	cls = bf_route_class(r->family, r->rd != NULL);
+	if (!bf_sessions_view(&pl->sessions, s, r->view, partition, cls,
+	    &ended, &loc_rib_ended))
 		return;
 	if (ended >= 0)
-		end_view(pl, s, (enum bf_view)ended, r->collector_time_us);
+		end_view(pl, s, (enum bf_view)ended, partition, -1,
+		    r->collector_time_us);
+	if (loc_rib_ended)
+		end_loc_rib(pl, s, cls, r->collector_time_us);
 	pl->plugin->on_route(pl->state, r);
 }
 
@@ -241,7 +242,8 @@ epoch_record(struct bf_pipeline *pl, struct bf_sess *s, uint64_t epoch,
 	case BF_SESS_DELIVER:
 		break;
 	}
-	if (!s->told && pl->peer_up_wait_us > 0 &&
+	/* No Peer Up comes for epoch 0. */
+	if (!s->told && epoch > 0 && pl->peer_up_wait_us > 0 &&
 	    hold(pl, s, value, len, partition))
 		return;
 	if (!s->told) {
@@ -304,6 +306,7 @@ bf_pipeline_drop_partition(struct bf_pipeline *pl, int32_t partition)
 {
 	struct bf_sessions *t = &pl->sessions;
 
+	bf_sessions_drop_partition(t, partition);
 	for (uint32_t i = 0; i < t->n && pl->pending_sessions > 0; i++) {
 		struct bf_sess *s = t->v[i];
 		struct bf_pending **link = &s->pending, *r;

@@ -60,11 +60,15 @@ bf_sessions_free(struct bf_sessions *t)
 	for (uint32_t i = 0; i < t->n; i++) {
 		free(t->v[i]->peer);
 		free(t->v[i]->peer_rd);
+		free(t->v[i]->parts);
 		free(t->v[i]);
 	}
 	for (uint32_t i = 0; i < t->n_routers; i++)
 		free(t->routers[i].addr);
+	for (uint32_t i = 0; i < t->n_insts; i++)
+		free(t->insts[i].rd);
 	free(t->routers);
+	free(t->insts);
 	free(t->v);
 	free(t->index);
 	memset(t, 0, sizeof(*t));
@@ -144,8 +148,28 @@ router_get(struct bf_sessions *t, const char *addr)
 	r = &t->routers[t->n_routers];
 	if ((r->addr = strdup(addr)) == NULL)
 		return -1;
-	r->chosen = -1;
 	return t->n_routers++;
+}
+
+/* The index of (router, rd) in insts[], added on first sight; -1: OOM. */
+static long
+inst_get(struct bf_sessions *t, uint32_t router, const char *rd)
+{
+	struct bf_sess_inst *n;
+
+	for (uint32_t i = 0; i < t->n_insts; i++)
+		if (t->insts[i].router == router && str_eq(t->insts[i].rd, rd))
+			return i;
+	n = realloc(t->insts, (t->n_insts + 1) * sizeof(*n));
+	if (n == NULL)
+		return -1;
+	t->insts = n;
+	n = &t->insts[t->n_insts];
+	n->router = router;
+	memset(n->best, BF_VIEWS, sizeof(n->best));
+	if ((n->rd = rd != NULL ? strdup(rd) : NULL) == NULL && rd != NULL)
+		return -1;
+	return t->n_insts++;
 }
 
 struct bf_sess *
@@ -155,7 +179,7 @@ bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
 	uint32_t h;
 	uint32_t *slot;
 	struct bf_sess *s;
-	long r;
+	long r, in;
 
 	/* Records come in runs from one session. */
 	if (t->last < t->n) {
@@ -187,6 +211,7 @@ bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
 		t->cap = cap;
 	}
 	if ((r = router_get(t, router)) < 0 ||
+	    (in = inst_get(t, (uint32_t)r, peer_rd)) < 0 ||
 	    (s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->pub.peer = s->peer = strdup(peer);
@@ -197,11 +222,14 @@ bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
 		free(s);
 		return NULL;
 	}
+	/* Epoch 0 (the collector's records before it kept epochs) is open. */
+	s->open = true;
 	s->pub.id = t->n;
 	s->pub.peer_type = peer_type;
 	s->pub.router = t->routers[r].addr;
 	s->hash = h;
 	s->router = (uint32_t)r;
+	s->inst = (uint32_t)in;
 	t->v[t->n] = s;
 	*index_slot(t, h, NULL, 0, NULL, NULL) = t->n + 1;
 	t->last = t->n++;
@@ -220,7 +248,8 @@ open_epoch(struct bf_sess *s, uint64_t e, bool up)
 	s->open = true;
 	s->up_seen = up;
 	s->told = false;
-	s->views = 0;
+	for (uint32_t i = 0; i < s->n_parts; i++)
+		s->parts[i].views = 0;
 	return BF_SESS_OPEN;
 }
 
@@ -251,7 +280,8 @@ bf_sessions_down(struct bf_sessions *t, struct bf_sess *s, uint64_t epoch)
 	/* This epoch's, or a newer one's: it closes all before it too. */
 	s->epoch = epoch;
 	s->open = false;
-	s->views = 0;
+	for (uint32_t i = 0; i < s->n_parts; i++)
+		s->parts[i].views = 0;
 	return was_open ? BF_SESS_DELIVER : BF_SESS_REPEAT;
 }
 
@@ -276,40 +306,88 @@ rank(const struct bf_sessions *t, int v)
 	return BF_VIEWS;
 }
 
-bool
-bf_sessions_view(struct bf_sessions *t, struct bf_sess *s, enum bf_view v,
-    int *ended)
+/* The part of s in partition part (< 0: 0), grown; NULL: out of memory. */
+static struct bf_sess_part *
+part_of(struct bf_sess *s, int32_t part)
 {
-	struct bf_sess_router *r = &t->routers[s->router];
+	uint32_t i = part < 0 ? 0 : (uint32_t)part;
 
-	*ended = -1;
-	if (t->n_prefs == 0) {
-		s->views |= (uint8_t)(1u << v);
-		return true;
+	if (i >= s->n_parts) {
+		struct bf_sess_part *n = realloc(s->parts, (i + 1) * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		for (uint32_t k = s->n_parts; k <= i; k++)
+			n[k] = (struct bf_sess_part){ .chosen = -1 };
+		s->parts = n;
+		s->n_parts = i + 1;
 	}
-	if (rank(t, v) == BF_VIEWS) {
-		t->view_skipped++;
-		return false;
-	}
-	if (r->chosen < 0 || rank(t, v) < rank(t, r->chosen)) {
-		*ended = r->chosen;
-		r->chosen = (int8_t)v;
-	}
-	if (r->chosen != (int8_t)v) {
-		t->view_skipped++;
-		return false;
-	}
-	s->views |= (uint8_t)(1u << v);
-	return true;
+	return &s->parts[i];
 }
 
 bool
-bf_sessions_take_view(struct bf_sess *s, enum bf_view v)
+bf_sessions_view(struct bf_sessions *t, struct bf_sess *s, enum bf_view v,
+    int32_t part, int route_class, int *ended, bool *loc_rib_ended)
 {
-	bool had = (s->views >> v) & 1;
+	struct bf_sess_part *sp = part_of(s, part);
+	uint8_t *best = &t->insts[s->inst].best[route_class & 3];
+	int k = rank(t, v), loc = rank(t, BF_VIEW_LOC_RIB);
 
-	s->views &= (uint8_t)~(1u << v);
+	*ended = -1;
+	*loc_rib_ended = false;
+	if (sp == NULL)
+		return false;
+	if (t->n_prefs == 0) {
+		sp->views |= (uint8_t)(1u << v);
+		return true;
+	}
+	if (k == BF_VIEWS)
+		goto skip;
+	if (v != BF_VIEW_LOC_RIB && k < *best) {
+		*loc_rib_ended = *best >= loc && k < loc;
+		*best = (uint8_t)k;
+	}
+	if (sp->chosen < 0 || k < rank(t, sp->chosen)) {
+		*ended = sp->chosen;
+		sp->chosen = (int8_t)v;
+	}
+	if (sp->chosen != (int8_t)v || (v == BF_VIEW_LOC_RIB && *best < loc))
+		goto skip;
+	sp->views |= (uint8_t)(1u << v);
+	return true;
+skip:
+	t->view_skipped++;
+	return false;
+}
+
+bool
+bf_sessions_view_wanted(const struct bf_sessions *t, enum bf_view v)
+{
+	return t->n_prefs == 0 || rank(t, v) < BF_VIEWS;
+}
+
+bool
+bf_sessions_take_view(struct bf_sess *s, enum bf_view v, int32_t part)
+{
+	bool had = false;
+
+	for (uint32_t i = 0; i < s->n_parts; i++) {
+		if (part >= 0 && i != (uint32_t)part)
+			continue;
+		had |= (s->parts[i].views >> v) & 1;
+		s->parts[i].views &= (uint8_t)~(1u << v);
+	}
 	return had;
+}
+
+void
+bf_sessions_drop_partition(struct bf_sessions *t, int32_t part)
+{
+	uint32_t i = part < 0 ? 0 : (uint32_t)part;
+
+	for (uint32_t k = 0; k < t->n; k++)
+		if (i < t->v[k]->n_parts)
+			t->v[k]->parts[i] = (struct bf_sess_part){ .chosen = -1 };
 }
 
 enum bf_view

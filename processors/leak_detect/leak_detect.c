@@ -1347,21 +1347,40 @@ src_matches(uint32_t src, uint32_t pid, int view)
 	    (src & 7) == (uint32_t)view);
 }
 
+/* What a VIEW_END ends, or everything of a peer. */
+struct ld_scope {
+	int	view;		/* BF_VIEWS: all */
+	int32_t	part;		/* -1: all */
+	int	family;		/* 0: both */
+};
+
+static const struct ld_scope ld_all = { BF_VIEWS, -1, 0 };
+
+/* Whether a route of family in partition part is in scope sc. */
+static bool
+in_scope(struct ld_scope sc, int32_t part, uint8_t family)
+{
+	return (sc.part < 0 || part == sc.part) &&
+	    (sc.family == 0 || family == sc.family);
+}
+
 /*
  * The peer's epoch ends (or a new one starts): drop all its routes; or
- * one of its views ends: drop that view's routes.
+ * one of its views ends (in a partition, for a family): drop those.
  */
 static void
 peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
-    int view, int64_t trig_us)
+    struct ld_scope sc, int64_t trig_us)
 {
 	struct peer *pe = &st->peers[pid];
+	int view = sc.view;
 
 	if (pe->n_off > 0) {
 		uint32_t top = st->n_or + st->n_or_free;
 		for (uint32_t id = 1; id <= top; id++) {
 			struct oroute *o = &st->or[id];
-			if (!src_matches(o->peer, pid, view))
+			if (!src_matches(o->peer, pid, view) ||
+			    !in_scope(sc, o->partition, o->family))
 				continue;
 			for (uint32_t k = 0; k < o->n; k++) {
 				holder_del(st->al[o->alert[k]], pid);
@@ -1378,6 +1397,8 @@ peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 	for (uint32_t id = 1; pe->n_mon > 0 && id <= st->n_ps; id++) {
 		struct pstate *p = st->ps[id];
 		bool changed = false;
+		if (!in_scope(sc, p->partition, p->p.family))
+			continue;
 		for (uint32_t i = 0; i < p->nr; ) {
 			if (src_matches(p->r[i].peer, pid, view)) {
 				p->r[i] = p->r[--p->nr];
@@ -1423,7 +1444,7 @@ on_session(void *state, const struct bf_session_event *e)
 	switch (e->kind) {
 	case BF_SESSION_UP:
 		if (e->reset) {
-			peer_reset(st, pid, true, e->epoch, BF_VIEWS,
+			peer_reset(st, pid, true, e->epoch, ld_all,
 			    e->collector_time_us);
 			pe->role = config_role(st, pe->addr);
 		}
@@ -1438,12 +1459,16 @@ on_session(void *state, const struct bf_session_event *e)
 				pe->role = k;
 		break;
 	case BF_SESSION_DOWN:
-		peer_reset(st, pid, false, e->epoch, BF_VIEWS,
+		peer_reset(st, pid, false, e->epoch, ld_all,
 		    e->collector_time_us);
 		break;
 	case BF_SESSION_VIEW_END:
-		peer_reset(st, pid, true, e->epoch, (int)e->view,
-		    e->collector_time_us);
+		/* VPN routes are not checked: nothing of theirs is kept. */
+		if (e->route_class < 0 || !(e->route_class & 2))
+			peer_reset(st, pid, true, e->epoch, (struct ld_scope){
+			    (int)e->view, e->partition, e->route_class < 0 ?
+			    0 : (e->route_class & 1) ? 6 : 4 },
+			    e->collector_time_us);
 		break;
 	case BF_SESSION_END_OF_RIB:
 		break;
@@ -1478,7 +1503,7 @@ on_route(void *state, const struct bf_route *r)
 		st->clock = r->collector_time_us;
 	/* The host resets a session before its epoch's first route. */
 	if (!pe->up || r->epoch != pe->epoch)
-		peer_reset(st, pid, true, r->epoch, BF_VIEWS,
+		peer_reset(st, pid, true, r->epoch, ld_all,
 		    r->collector_time_us);
 	ptab_from_bytes(&q, r->family, r->prefix_len, r->addr);
 	path_id = r->has_path_id ? r->path_id : 0;

@@ -28,7 +28,8 @@
  *
  * Warm-up.  A session's first routes of an epoch are its RIB dump; a
  * prefix it has not reached yet is not less visible.  A session counts in
- * peers_up only once it has sent a route of that AFI, and its warm-up
+ * peers_up only once it has sent a route of that class (address family,
+ * and VPN or not: bf_route_class), and its warm-up
  * runs from its first route (routers send the tables of their peers one
  * after another, seconds apart, all behind Peer Ups sent together) until
  * it has been quiet for warmup_eor_quiet_s after an End-of-RIB, or for
@@ -82,6 +83,7 @@
 #define MAX_ORIGINS		32	/* distinct origins reported */
 #define MAX_EXPECTED		16	/* expected origins per prefix */
 #define UNSET8			0xff
+#define N_CLASSES		4	/* bf_route_class */
 
 enum churn_kind { CH_ANN, CH_WD, CH_ATTR, CH_KINDS };
 
@@ -135,11 +137,12 @@ struct ph_path {
 struct ph_peer {
 	uint64_t	 epoch;
 	uint32_t	 routes;	/* slots held across prefixes */
+	uint32_t	 class_routes[N_CLASSES];	/* of them, by class */
 	uint8_t		 up;
 	uint8_t		 warming;	/* in its initial RIB dump */
 	uint8_t		 eor;		/* End-of-RIB seen this epoch */
 	uint8_t		 routed;	/* sent a route this epoch */
-	uint8_t		 seen_afi[2];	/* sent a route of AFI v4/v6 */
+	uint8_t		 seen[N_CLASSES];	/* sent a route of the class */
 	int64_t		 first_route;	/* tick time, 0: none yet */
 	int64_t		 last_route;	/* tick time, 0: none yet */
 };
@@ -179,6 +182,7 @@ struct ph_prefix {
 	uint8_t		 needs_eval;
 	uint8_t		 dirty;		/* figures changed since summary */
 	uint8_t		 flapping;	/* a route suppressed */
+	uint8_t		 vpn;		/* the key has an RD */
 	int32_t		 partition;	/* of bmp.route, -1 = none yet */
 	int64_t		 last_change;	/* 0 = never */
 	int64_t		 wave_first;	/* bmp_time_us */
@@ -187,6 +191,12 @@ struct ph_prefix {
 	uint32_t	*expected;
 	char		 key[];
 };
+
+static int
+prefix_class(const struct ph_prefix *p)
+{
+	return bf_route_class(p->family, p->vpn);
+}
 
 struct ph_cfg {
 	uint32_t	target_asn;	/* 0 = none */
@@ -231,8 +241,8 @@ struct ph_state {
 	/* sessions, by the host's id */
 	struct ph_peer	*peers;
 	uint32_t	 n_peers;
-	uint32_t	 peers_up[2];
-	uint32_t	 peers_up_ticked[2];	/* at the last tick */
+	uint32_t	 peers_up[N_CLASSES];
+	uint32_t	 peers_up_ticked[N_CLASSES];	/* at the last tick */
 	/* AS paths: ids index paths[], chains from path_bucket[] */
 	struct ph_path	**paths;
 	uint32_t	 paths_cap;	/* ids 1..paths_cap-1 */
@@ -659,6 +669,7 @@ route_insert(struct ph_state *st, struct ph_prefix *p, long at,
 	p->routes[at].src = src;
 	p->routes[at].path_id = path_id;
 	st->peers[SRC_SESSION(src)].routes++;
+	st->peers[SRC_SESSION(src)].class_routes[prefix_class(p)]++;
 	return &p->routes[at];
 }
 
@@ -867,6 +878,7 @@ route_release(struct ph_state *st, struct ph_prefix *p, struct ph_route *rt)
 	path_unref(st, rt->path);
 	path_unref(st, rt->prev_path);
 	st->peers[SRC_SESSION(rt->src)].routes--;
+	st->peers[SRC_SESSION(rt->src)].class_routes[prefix_class(p)]--;
 }
 
 /* Whether slot src is one of session id's, in view (BF_VIEWS: any). */
@@ -877,16 +889,30 @@ src_matches(uint32_t src, uint32_t id, int view)
 	    (src & 7) == (uint32_t)view);
 }
 
-/* Drop every route of session id in view (BF_VIEWS: all), everywhere. */
+/* What a VIEW_END ends, or everything of a session. */
+struct ph_scope {
+	int	view;		/* BF_VIEWS: all */
+	int32_t	part;		/* -1: all */
+	int	route_class;	/* -1: all */
+};
+
+static const struct ph_scope ph_all = { BF_VIEWS, -1, -1 };
+
+/* Drop every route of session id in scope, everywhere. */
 static void
-peer_drop_routes(struct ph_state *st, uint32_t id, int view)
+peer_drop_routes(struct ph_state *st, uint32_t id, struct ph_scope sc)
 {
+	int view = sc.view;
+
 	if (st->peers[id].routes > 0) {
 		for (size_t i = 0; i < st->pfx_cap; i++) {
 			struct ph_prefix *p = st->pfx[i];
 			long at, end, to;
 
-			if (p == NULL || p->n_routes == 0)
+			if (p == NULL || p->n_routes == 0 ||
+			    (sc.part >= 0 && p->partition != sc.part) ||
+			    (sc.route_class >= 0 && bf_route_class(p->family,
+			    p->vpn) != sc.route_class))
 				continue;
 			at = route_find(p, SRC(id, 0), 0);
 			if (at < 0)
@@ -911,24 +937,28 @@ peer_drop_routes(struct ph_state *st, uint32_t id, int view)
 }
 
 /*
- * Session id starts afresh (up: a new epoch, or a view ended) or ends:
- * its routes are dropped and it counts nowhere until its next route.
+ * Session id starts afresh (up: a new epoch, or a view ended) or ends: its
+ * routes in scope are dropped and, when it has none left, it counts
+ * nowhere until its next route.
  */
 static void
 peer_reset(struct ph_state *st, uint32_t id, bool up, uint64_t epoch,
-    int view)
+    struct ph_scope sc)
 {
 	struct ph_peer *pe = &st->peers[id];
 
-	peer_drop_routes(st, id, view);
-	/* A view ended while others go on ("views = all"). */
-	if (view != BF_VIEWS && pe->routes > 0)
-		return;
-	for (int a = 0; a < 2; a++) {
-		if (pe->up && !pe->warming && pe->seen_afi[a])
-			st->peers_up[a]--;
-		pe->seen_afi[a] = 0;
+	peer_drop_routes(st, id, sc);
+	/* It counts for a class while it has a route slot of it. */
+	for (int c = 0; c < N_CLASSES; c++) {
+		if (pe->class_routes[c] > 0)
+			continue;
+		if (pe->up && !pe->warming && pe->seen[c])
+			st->peers_up[c]--;
+		pe->seen[c] = 0;
 	}
+	/* A view ended where the session goes on with others. */
+	if (sc.view != BF_VIEWS && pe->routes > 0)
+		return;
 	if (pe->warming)
 		st->n_warming--;
 	pe->up = up;
@@ -959,8 +989,8 @@ peers_warm(struct ph_state *st)
 			continue;
 		pe->warming = 0;
 		st->n_warming--;
-		for (int a = 0; a < 2; a++)
-			st->peers_up[a] += pe->seen_afi[a];
+		for (int c = 0; c < N_CLASSES; c++)
+			st->peers_up[c] += pe->seen[c];
 		st->eval_all = true;
 	}
 }
@@ -981,13 +1011,14 @@ on_session(void *state, const struct bf_session_event *e)
 	switch (e->kind) {
 	case BF_SESSION_UP:
 		if (e->reset)
-			peer_reset(st, id, true, e->epoch, BF_VIEWS);
+			peer_reset(st, id, true, e->epoch, ph_all);
 		break;
 	case BF_SESSION_DOWN:
-		peer_reset(st, id, false, e->epoch, BF_VIEWS);
+		peer_reset(st, id, false, e->epoch, ph_all);
 		break;
 	case BF_SESSION_VIEW_END:
-		peer_reset(st, id, true, e->epoch, (int)e->view);
+		peer_reset(st, id, true, e->epoch, (struct ph_scope){
+		    (int)e->view, e->partition, e->route_class });
 		break;
 	case BF_SESSION_END_OF_RIB:
 		pe->eor = 1;
@@ -1004,7 +1035,7 @@ on_route(void *state, const struct bf_route *r)
 	struct ph_peer *pe;
 	struct ph_prefix *p;
 	struct ph_route *rt;
-	int afi;
+	int cls;
 	long at;
 
 	if (r->prefix == NULL || (r->family != 4 && r->family != 6))
@@ -1017,7 +1048,7 @@ on_route(void *state, const struct bf_route *r)
 		st->clock = r->collector_time_us;
 	/* The host resets a session before its epoch's first route. */
 	if (!pe->up || r->epoch != pe->epoch)
-		peer_reset(st, id, true, r->epoch, BF_VIEWS);
+		peer_reset(st, id, true, r->epoch, ph_all);
 	/* Its first route starts its warm-up: the RIB dump comes now. */
 	if (!pe->routed) {
 		pe->routed = 1;
@@ -1026,11 +1057,11 @@ on_route(void *state, const struct bf_route *r)
 		pe->first_route = st->wall;
 	}
 	pe->last_route = st->wall;
-	afi = r->family == 6;
-	if (!pe->seen_afi[afi]) {
-		pe->seen_afi[afi] = 1;
+	cls = bf_route_class(r->family, r->rd != NULL);
+	if (!pe->seen[cls]) {
+		pe->seen[cls] = 1;
 		if (!pe->warming) {
-			st->peers_up[afi]++;
+			st->peers_up[cls]++;
 			st->eval_all = true;
 		}
 	}
@@ -1040,6 +1071,7 @@ on_route(void *state, const struct bf_route *r)
 	if (p == NULL)
 		return;
 	p->partition = r->partition;
+	p->vpn = r->rd != NULL;
 	at = route_find(p, src, r->has_path_id ? r->path_id : 0);
 	if (r->withdraw) {
 		churn_count(st, p, pe, CH_WD);
@@ -1152,7 +1184,7 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 
 	memset(f, 0, sizeof(*f));
 	f->min_len = f->max_len = f->target_hops = -1;
-	f->peers_up = st->peers_up[p->family == 6];
+	f->peers_up = st->peers_up[prefix_class(p)];
 	f->routes = p->live;
 	/*
 	 * No state yet and held only by peers in warm-up (a RIB dump): it
@@ -1366,7 +1398,7 @@ static void
 on_tick(void *state, int64_t now_us)
 {
 	struct ph_state *st = state;
-	bool summary, emitted, vis[2];
+	bool summary, emitted, vis[N_CLASSES];
 
 	if (now_us > st->clock)
 		st->clock = now_us;
@@ -1376,10 +1408,10 @@ on_tick(void *state, int64_t now_us)
 	if (st->n_warming > 0)
 		bf_outputs_deferred(st->host);
 	summary = st->clock - st->last_summary >= st->cfg.summary_us;
-	/* peers_up moved: every prefix of that AFI has new figures. */
-	for (int a = 0; a < 2; a++) {
-		vis[a] = st->peers_up[a] != st->peers_up_ticked[a];
-		st->peers_up_ticked[a] = st->peers_up[a];
+	/* peers_up moved: every prefix of that class has new figures. */
+	for (int c = 0; c < N_CLASSES; c++) {
+		vis[c] = st->peers_up[c] != st->peers_up_ticked[c];
+		st->peers_up_ticked[c] = st->peers_up[c];
 	}
 	for (size_t i = 0; i < st->pfx_cap; i++) {
 		struct ph_prefix *p = st->pfx[i];
@@ -1388,7 +1420,7 @@ on_tick(void *state, int64_t now_us)
 			continue;
 		bool decaying = p->act != NULL && p->act->n_damp > 0;
 
-		if (decaying || vis[p->family == 6] || (summary &&
+		if (decaying || vis[prefix_class(p)] || (summary &&
 		    win_roll(st, p)))
 			p->dirty = 1;
 		if (!st->eval_all && !p->needs_eval && !decaying &&

@@ -59,7 +59,10 @@ if os.environ.get("BMPFLOW_SANITIZED") == "1":
 # tick that read them, and the plugin says so (bf_outputs_deferred), so
 # the host must hold its commits through it too.  No periodic summaries
 # to count.
-PH_SETTINGS = {"warmup_quiet_s": 1, "summary_interval_s": 3600}
+# Every view: router B (Huawei VRP) monitors Adj-RIB-Out only, which the
+# default views (Adj-RIB-In, else Loc-RIB) leave out.
+PH_SETTINGS = {"warmup_quiet_s": 1, "summary_interval_s": 3600,
+               "views": "all"}
 # A killed member is noticed in seconds, not Kafka's 45.
 GROUP_FLAGS = ["--kafka.session.timeout.ms", "6000",
                "--kafka.heartbeat.interval.ms", "500"]

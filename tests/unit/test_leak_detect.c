@@ -853,7 +853,8 @@ START_TEST(views_of_one_session)
 {
 	const struct bf_session_event end = { .session = sess(0),
 	    .kind = BF_SESSION_VIEW_END, .epoch = 1,
-	    .view = BF_VIEW_ADJ_IN_PRE };
+	    .view = BF_VIEW_ADJ_IN_PRE, .partition = -1,
+	    .route_class = -1 };
 
 	START("prefixes_file", file("p.txt", prefixes_txt));
 	for (int v = BF_VIEW_ADJ_IN_PRE; v <= BF_VIEW_ADJ_OUT_PRE; v++)

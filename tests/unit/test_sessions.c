@@ -123,41 +123,102 @@ START_TEST(newer_down_closes)
 }
 END_TEST
 
-/* Per router: pre-policy where sent, else post-policy, else Loc-RIB. */
-START_TEST(view_per_router)
+/*
+ * Per session: pre-policy where sent, else post-policy; the Loc-RIB of a
+ * router that sends neither for any session.
+ */
+START_TEST(view_per_session)
 {
 	struct bf_sess *a = sess("10.0.0.1", "192.0.2.1");
 	struct bf_sess *b = sess("10.0.0.1", "192.0.2.2");
 	struct bf_sess *loc = bf_sessions_get(&t, "10.0.0.1", 3, "", NULL,
 	    65000);
 	struct bf_sess *other = sess("10.0.0.2", "192.0.2.1");
+	struct bf_sess *other_loc = bf_sessions_get(&t, "10.0.0.2", 3, "",
+	    NULL, 65000);
+	bool loc_end;
 	int ended;
 
 	/* Loc-RIB first: delivered while nothing better is seen. */
-	ck_assert(bf_sessions_view(&t, loc, BF_VIEW_LOC_RIB, &ended));
+	ck_assert(bf_sessions_view(&t, loc, BF_VIEW_LOC_RIB, 0, 0, &ended,
+	    &loc_end));
 	ck_assert_int_eq(ended, -1);
-	/* Post-policy replaces it. */
-	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, &ended));
-	ck_assert_int_eq(ended, BF_VIEW_LOC_RIB);
-	ck_assert(bf_sessions_take_view(loc, BF_VIEW_LOC_RIB));
-	ck_assert(!bf_sessions_take_view(loc, BF_VIEW_LOC_RIB));
-	ck_assert(!bf_sessions_view(&t, loc, BF_VIEW_LOC_RIB, &ended));
-	ck_assert(bf_sessions_view(&t, b, BF_VIEW_ADJ_IN_POST, &ended));
+	ck_assert(!loc_end);
+	/* A's post-policy view: the router's Loc-RIB ends. */
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, 0, 0, &ended,
+	    &loc_end));
 	ck_assert_int_eq(ended, -1);
-	/* Pre-policy replaces post-policy, for every session of it. */
-	ck_assert(bf_sessions_view(&t, b, BF_VIEW_ADJ_IN_PRE, &ended));
+	ck_assert(loc_end);
+	ck_assert(bf_sessions_take_view(loc, BF_VIEW_LOC_RIB, -1));
+	ck_assert(!bf_sessions_take_view(loc, BF_VIEW_LOC_RIB, -1));
+	ck_assert(!bf_sessions_view(&t, loc, BF_VIEW_LOC_RIB, 0, 0, &ended,
+	    &loc_end));
+	/* B sends pre-policy: its own choice, A keeps post-policy. */
+	ck_assert(bf_sessions_view(&t, b, BF_VIEW_ADJ_IN_PRE, 0, 0, &ended,
+	    &loc_end));
+	ck_assert_int_eq(ended, -1);
+	ck_assert(!loc_end);
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, 0, 0, &ended,
+	    &loc_end));
+	ck_assert(!bf_sessions_view(&t, b, BF_VIEW_ADJ_IN_POST, 0, 0, &ended,
+	    &loc_end));
+	/* A's pre-policy appears: A's post-policy ends. */
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_PRE, 0, 0, &ended,
+	    &loc_end));
 	ck_assert_int_eq(ended, BF_VIEW_ADJ_IN_POST);
-	ck_assert(bf_sessions_take_view(a, BF_VIEW_ADJ_IN_POST));
-	ck_assert(bf_sessions_take_view(b, BF_VIEW_ADJ_IN_POST));
-	ck_assert(!bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, &ended));
-	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_PRE, &ended));
-	ck_assert_int_eq(ended, -1);
+	ck_assert(bf_sessions_take_view(a, BF_VIEW_ADJ_IN_POST, -1));
+	ck_assert(!bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, 0, 0, &ended,
+	    &loc_end));
 	/* Adj-RIB-Out is not in the default list. */
-	ck_assert(!bf_sessions_view(&t, a, BF_VIEW_ADJ_OUT_PRE, &ended));
-	/* Another router chooses on its own. */
-	ck_assert(bf_sessions_view(&t, other, BF_VIEW_ADJ_IN_POST, &ended));
+	ck_assert(!bf_sessions_view(&t, a, BF_VIEW_ADJ_OUT_PRE, 0, 0, &ended,
+	    &loc_end));
+	/* Another router with only a Loc-RIB keeps it. */
+	ck_assert(bf_sessions_view(&t, other_loc, BF_VIEW_LOC_RIB, 0, 0, &ended,
+	    &loc_end));
+	/* ... and sessions seen only on Adj-RIB-Out do not change that. */
+	ck_assert(!bf_sessions_view(&t, other, BF_VIEW_ADJ_OUT_POST, 0, 0, &ended,
+	    &loc_end));
+	ck_assert(!loc_end);
+	ck_assert(bf_sessions_view(&t, other_loc, BF_VIEW_LOC_RIB, 0, 0, &ended,
+	    &loc_end));
+	ck_assert_uint_eq(t.view_skipped, 5);
+	/* End-of-RIB matters for the listed views. */
+	ck_assert(bf_sessions_view_wanted(&t, BF_VIEW_ADJ_IN_POST));
+	ck_assert(bf_sessions_view_wanted(&t, BF_VIEW_LOC_RIB));
+	ck_assert(!bf_sessions_view_wanted(&t, BF_VIEW_ADJ_OUT_PRE));
+}
+END_TEST
+
+/*
+ * A session's choice is per partition, from that partition's records
+ * alone: an instance that rebuilds one partition chooses as any other.
+ */
+START_TEST(view_per_partition)
+{
+	struct bf_sess *a = sess("10.0.0.1", "192.0.2.1");
+	bool loc_end;
+	int ended;
+
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, 3, 0, &ended,
+	    &loc_end));
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_PRE, 5, 0, &ended,
+	    &loc_end));
 	ck_assert_int_eq(ended, -1);
-	ck_assert_uint_eq(t.view_skipped, 3);
+	/* Partition 3 has seen no pre-policy route: post-policy stays. */
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, 3, 0, &ended,
+	    &loc_end));
+	ck_assert(!bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, 5, 0, &ended,
+	    &loc_end));
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_PRE, 3, 0, &ended,
+	    &loc_end));
+	ck_assert_int_eq(ended, BF_VIEW_ADJ_IN_POST);
+	ck_assert(bf_sessions_take_view(a, BF_VIEW_ADJ_IN_POST, 3));
+	ck_assert(!bf_sessions_take_view(a, BF_VIEW_ADJ_IN_POST, 5));
+	/* Partition 3 taken away and given back: chosen afresh. */
+	bf_sessions_drop_partition(&t, 3);
+	ck_assert(bf_sessions_view(&t, a, BF_VIEW_ADJ_IN_POST, 3, 0, &ended,
+	    &loc_end));
+	ck_assert_int_eq(ended, -1);
 }
 END_TEST
 
@@ -166,21 +227,24 @@ START_TEST(views_setting)
 	struct bf_sessions u;
 	struct bf_sess *s;
 	char err[256];
+	bool loc_end;
 	int ended;
 
 	ck_assert_int_eq(bf_sessions_init(&u, "all", err, sizeof(err)), 0);
 	s = bf_sessions_get(&u, "10.0.0.1", 0, "192.0.2.1", NULL, 1);
 	for (int v = 0; v < BF_VIEWS; v++) {
-		ck_assert(bf_sessions_view(&u, s, v, &ended));
+		ck_assert(bf_sessions_view(&u, s, v, 0, 0, &ended, &loc_end));
 		ck_assert_int_eq(ended, -1);
 	}
 	bf_sessions_free(&u);
 	ck_assert_int_eq(bf_sessions_init(&u, "loc-rib, adj-out-post", err,
 	    sizeof(err)), 0);
 	s = bf_sessions_get(&u, "10.0.0.1", 0, "192.0.2.1", NULL, 1);
-	ck_assert(!bf_sessions_view(&u, s, BF_VIEW_ADJ_IN_PRE, &ended));
-	ck_assert(bf_sessions_view(&u, s, BF_VIEW_ADJ_OUT_POST, &ended));
-	ck_assert(bf_sessions_view(&u, s, BF_VIEW_LOC_RIB, &ended));
+	ck_assert(!bf_sessions_view(&u, s, BF_VIEW_ADJ_IN_PRE, 0, 0, &ended,
+	    &loc_end));
+	ck_assert(bf_sessions_view(&u, s, BF_VIEW_ADJ_OUT_POST, 0, 0, &ended,
+	    &loc_end));
+	ck_assert(bf_sessions_view(&u, s, BF_VIEW_LOC_RIB, 0, 0, &ended, &loc_end));
 	ck_assert_int_eq(ended, BF_VIEW_ADJ_OUT_POST);
 	bf_sessions_free(&u);
 	ck_assert_int_eq(bf_sessions_init(&u, "adj-in-pre,bogus", err,
@@ -217,7 +281,8 @@ main(void)
 	tcase_add_test(tc, route_before_peer_up);
 	tcase_add_test(tc, redelivered);
 	tcase_add_test(tc, newer_down_closes);
-	tcase_add_test(tc, view_per_router);
+	tcase_add_test(tc, view_per_session);
+	tcase_add_test(tc, view_per_partition);
 	tcase_add_test(tc, views_setting);
 	tcase_add_test(tc, view_names);
 	suite_add_tcase(s, tc);

@@ -30,8 +30,9 @@
  *    A Peer Down, or the collector's router_session_closed when the
  *    router's BMP session ended.
  *  - BF_SESSION_VIEW_END: the host stopped delivering this view of the
- *    session (a preferred view of the router appeared): drop the routes
- *    of that view; the session itself is not down.
+ *    session in one bmp.route partition (a preferred view appeared there),
+ *    or in all (partition -1), for routes of one class (route_class) or
+ *    all (-1): drop those routes; the session itself is not down.
  *  - BF_SESSION_END_OF_RIB: the router sent End-of-RIB for a view and
  *    family of the session (its initial table is sent).  Routes of that
  *    table may still be read after it (cross-topic order).
@@ -42,10 +43,16 @@
  *
  * Views.  The host's `views` setting (in the plugin's config section,
  * taken by the host) is "all", or a list of bf_view names in order of
- * preference; per router, the host delivers the first listed view that
- * router sends routes in.  The default, "adj-in-pre,adj-in-post,loc-rib",
- * is one view per session: Adj-RIB-In pre-policy where the router sends
- * it, else post-policy, else its Loc-RIB (RFC 9069).
+ * preference; per session, the host delivers the first listed view that
+ * the session's routes come in, and the Loc-RIB (a session of its own)
+ * only for routes of a class (bf_route_class) for which the router sends
+ * no view ranked above it in that routing instance (RD).  The default,
+ * "adj-in-pre,adj-in-post,loc-rib", is one view per session: Adj-RIB-In
+ * pre-policy where the router sends it, else post-policy; a router's
+ * Loc-RIB (RFC 9069) for what it sends neither of (say, VPN routes when
+ * only unicast sessions are monitored).  A session's choice is made
+ * per bmp.route partition from its records alone, so that every instance
+ * that rebuilds a partition makes the same.
  *
  * Partitions.  bmp.route is keyed by prefix, so all of a prefix's routes
  * come from one partition (bf_route.partition).  When the consumer group
@@ -82,6 +89,8 @@ enum bf_view {
 	BF_VIEW_LOC_RIB,	/* the router's Loc-RIB (RFC 9069) */
 	BF_VIEWS
 };
+
+#define BF_PEER_TYPE_LOC_RIB	3	/* RFC 9069 */
 
 /* One BGP session a router reports on; owned by the host. */
 struct bf_session {
@@ -168,6 +177,10 @@ struct bf_session_event {
 	bool			 reset;		/* UP: a new epoch */
 	bool			 has_open;	/* UP: from the Peer Up itself */
 	enum bf_view		 view;		/* VIEW_END, END_OF_RIB */
+	int32_t			 partition;	/* VIEW_END: of bmp.route,
+						 * -1: every one */
+	int8_t			 route_class;	/* VIEW_END: bf_route_class of
+						 * the routes, -1: all */
 	const char		*family;	/* END_OF_RIB: "ipv4-unicast" */
 	const char		*down_reason;	/* DOWN */
 	/*
@@ -326,6 +339,13 @@ struct bf_plugin {
 	{								\
 		return &(desc);						\
 	}
+
+/* Routes by address family and whether they carry an RD (VPN): 0..3. */
+static inline int
+bf_route_class(uint8_t family, bool has_rd)
+{
+	return (family == 6) | (has_rd ? 2 : 0);
+}
 
 /* Names of enum bf_view, as the `views` setting spells them. */
 static inline const char *
