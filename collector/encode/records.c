@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/utf8.h"
 #include "../parse/bgp_wire.h"
 #include "../parse/bmp_wire.h"
 
@@ -502,11 +503,15 @@ set_peer_key(struct bf_encoder *e, const struct bf_router *rt,
 	    bf_rd_fmt(h->rd, rd, sizeof(rd)) : NULL);
 }
 
-/* Information TLV values: text when printable UTF-8-ish, else hex. */
-static void
+/*
+ * Information TLV values as Avro text: valid UTF-8 (RFC 7854 §4.4 says
+ * UTF-8, routers do not always comply), hex when there are control bytes.
+ * Returns the number of U+FFFD put in for ill-formed bytes.
+ */
+static size_t
 tlv_text(struct bf_cur v, char *out, size_t n)
 {
-	size_t len = cur_len(&v), o = 0;
+	size_t o = 0;
 	bool text = true;
 	uint8_t b;
 	struct bf_cur c = v;
@@ -514,27 +519,26 @@ tlv_text(struct bf_cur v, char *out, size_t n)
 	while (cur_get_u8(&c, &b) == 0)
 		if (b < 0x20 && b != '\t' && b != '\n' && b != '\r')
 			text = false;
+	if (text)
+		return bf_utf8_copy(v, out, n);
 	c = v;
-	if (text) {
-		size_t k = len < n - 1 ? len : n - 1;
-
-		cur_get_bytes(&c, out, k);
-		out[k] = '\0';
-		return;
-	}
 	while (o + 3 <= n && cur_get_u8(&c, &b) == 0)
 		o += (size_t)snprintf(out + o, n - o, "%02x", b);
 	out[o] = '\0';
+	return 0;
 }
 
+/* The info array of message msg_type; counts TLVs that were not UTF-8. */
 static void
-set_info(struct bf_enc_rec *r, uint8_t msg_type, struct bf_cur tlvs)
+set_info(struct bf_encoder *enc, struct bf_enc_rec *r, uint8_t msg_type,
+    struct bf_cur tlvs)
 {
 	avro_value_t arr = array_reset(r, F_INFO), e, f;
 	struct bmp_tlv t;
 	char text[1024];
 
 	while (bmp_tlv_next(&tlvs, &t) == 1) {
+		const char *name = bmp_info_tlv_name(msg_type, t.type);
 		uint16_t reason;
 
 		if (avro_value_append(&arr, &e, NULL) != 0)
@@ -542,12 +546,14 @@ set_info(struct bf_enc_rec *r, uint8_t msg_type, struct bf_cur tlvs)
 		avro_value_get_by_name(&e, "type", &f, NULL);
 		avro_value_set_int(&f, t.type);
 		avro_value_get_by_name(&e, "name", &f, NULL);
-		set_str_v(&f, bmp_info_tlv_name(msg_type, t.type));
+		set_str_v(&f, name);
 		if (msg_type == BMP_TERMINATION && t.type == BMP_TERM_REASON &&
-		    cur_get_u16(&t.value, &reason) == 0)
+		    cur_get_u16(&t.value, &reason) == 0) {
 			snprintf(text, sizeof(text), "%u", reason);
-		else
-			tlv_text(t.value, text, sizeof(text));
+		} else if (tlv_text(t.value, text, sizeof(text)) > 0) {
+			enc->invalid_utf8++;
+			enc->invalid_utf8_tlv = name;
+		}
 		avro_value_get_by_name(&e, "value", &f, NULL);
 		set_str_v(&f, text);
 	}
@@ -592,7 +598,7 @@ bf_enc_router(struct bf_encoder *e, const struct bf_router *rt,
 	descr[0] = '\0';
 	if (m != NULL && (ev == BF_ROUTER_INITIATION ||
 	    ev == BF_ROUTER_TERMINATION)) {
-		set_info(r, m->type, m->u.info_tlvs);
+		set_info(e, r, m->type, m->u.info_tlvs);
 		if (ev == BF_ROUTER_INITIATION)
 			bf_info_tlv_text(m->u.info_tlvs, BMP_INFO_SYSDESCR, descr,
 			    sizeof(descr));
@@ -698,7 +704,7 @@ enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
 		set_opt_int(r, F_REMOTE_PORT, true, pu->remote_port);
 		set_open(r, F_SENT_OPEN, &pu->sent_open);
 		set_open(r, F_RECEIVED_OPEN, &pu->recv_open);
-		set_info(r, BMP_PEER_UP, pu->tlvs);
+		set_info(e, r, BMP_PEER_UP, pu->tlvs);
 	} else {
 		set_null(r, F_LOCAL_ADDRESS);
 		set_null(r, F_LOCAL_PORT);
@@ -707,7 +713,7 @@ enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
 		set_null(r, F_RECEIVED_OPEN);
 	}
 	if (pd != NULL) {
-		set_info(r, BMP_PEER_DOWN, pd->tlvs);
+		set_info(e, r, BMP_PEER_DOWN, pd->tlvs);
 		set_opt_int(r, F_DOWN_REASON_CODE, true, pd->reason);
 		set_opt_str(r, F_DOWN_REASON,
 		    bmp_peer_down_reason_name(pd->reason));

@@ -25,8 +25,9 @@ enum bf_topic {
 };
 
 /*
- * The first information TLV of a type in tlvs, as text (hex when it is not
- * printable); "" when there is none.
+ * The first information TLV of a type in tlvs, as valid UTF-8 text (hex
+ * when it holds control bytes, U+FFFD for bytes that are not UTF-8); ""
+ * when there is none.
  */
 void	bf_info_tlv_text(struct bf_cur tlvs, uint16_t type, char *out,
 	    size_t n);
@@ -112,6 +113,13 @@ struct bf_encoder {
 	size_t			 prefix_first, prefix_end, n_route_fields;
 	struct bf_enc_seg	 head, mid, tail;
 	struct bf_record	 out;
+	/*
+	 * Information TLV values that were not valid UTF-8 and went out with
+	 * U+FFFD in place (utf8.h), since init, and the TLV name of the
+	 * latest: the caller's metric and log line.
+	 */
+	uint64_t		 invalid_utf8;
+	const char		*invalid_utf8_tlv;
 };
 
 /* Load every schema from schema_dir.  Returns 0, or -1 with errbuf set. */
