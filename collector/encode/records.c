@@ -320,7 +320,7 @@ bf_encoder_init(struct bf_encoder *e, const char *schema_dir, char *errbuf,
 		F_EVENT, F_LOCAL_ADDRESS, F_LOCAL_PORT, F_REMOTE_PORT,
 		F_SENT_OPEN, F_RECEIVED_OPEN, F_INFO, F_DOWN_REASON_CODE,
 		F_DOWN_REASON, F_NOTIFICATION_CODE, F_NOTIFICATION_SUBCODE,
-		F_FSM_EVENT,
+		F_FSM_EVENT, F_FAMILY,
 	};
 	static const enum bf_field stats_fields[] = { F_STATS };
 	static const enum bf_field raw_fields[] = { F_BMP_TYPE, F_MESSAGE };
@@ -682,21 +682,32 @@ set_open(struct bf_enc_rec *r, enum bf_field f, const struct bgp_open *o)
 	opt_str_v(&v, c->hostname);
 }
 
+/* Symbols of peer.avsc's PeerEvent enum. */
+enum peer_event_sym {
+	PEER_EVENT_UP,
+	PEER_EVENT_DOWN,
+	PEER_EVENT_END_OF_RIB,
+};
+
 /*
- * A bmp.peer record: Peer Up (pu), Peer Down (pd), or, with neither, the
- * end of a peer because its router's session closed (closed says why).
+ * A bmp.peer record: Peer Up (pu), Peer Down (pd), End-of-RIB (eor_family),
+ * or, with none of them, the end of a peer because its router's session
+ * closed (closed says why).
  */
 static const struct bf_record *
 enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
     const struct bmp_peer_hdr *h, uint64_t epoch, const struct bmp_peer_up *pu,
-    const struct bmp_peer_down *pd, const char *closed, int64_t now_us)
+    const struct bmp_peer_down *pd, const char *eor_family,
+    const char *closed, int64_t now_us)
 {
 	struct bf_enc_rec *r = &e->rec[BF_TOPIC_PEER];
 	char buf[BF_ADDR_STRLEN];
 
 	set_router(r, rt, now_us);
 	set_peer(r, h, epoch);
-	set_enum(r, F_EVENT, pu != NULL ? 0 : 1);
+	set_enum(r, F_EVENT, pu != NULL ? PEER_EVENT_UP : eor_family != NULL ?
+	    PEER_EVENT_END_OF_RIB : PEER_EVENT_DOWN);
+	set_opt_str(r, F_FAMILY, eor_family);
 	if (pu != NULL) {
 		set_opt_str(r, F_LOCAL_ADDRESS, bf_addr_fmt(&pu->local_addr,
 		    buf, sizeof(buf)));
@@ -742,14 +753,26 @@ bf_enc_peer(struct bf_encoder *e, const struct bf_router *rt,
 
 	return enc_peer_event(e, rt, &m->peer, s->peer != NULL ?
 	    s->peer->epoch : 0, up ? &m->u.peer_up : NULL,
-	    up ? NULL : &m->u.peer_down, NULL, now_us);
+	    up ? NULL : &m->u.peer_down, NULL, NULL, now_us);
+}
+
+const struct bf_record *
+bf_enc_end_of_rib(struct bf_encoder *e, const struct bf_router *rt,
+    const struct bmp_stream *s, int64_t now_us)
+{
+	const struct bgp_update *u = s->update;
+	char family[32];
+
+	return enc_peer_event(e, rt, &s->msg.peer, s->peer != NULL ?
+	    s->peer->epoch : 0, NULL, NULL, bgp_af_name(u->eor_afi,
+	    u->eor_safi, family, sizeof(family)), NULL, now_us);
 }
 
 const struct bf_record *
 bf_enc_peer_closed(struct bf_encoder *e, const struct bf_router *rt,
     const struct peer_entry *p, int64_t now_us)
 {
-	return enc_peer_event(e, rt, &p->hdr, p->epoch, NULL, NULL,
+	return enc_peer_event(e, rt, &p->hdr, p->epoch, NULL, NULL, NULL,
 	    "router_session_closed", now_us);
 }
 

@@ -138,6 +138,15 @@ const struct bf_record *bf_enc_peer(struct bf_encoder *e,
 	    const struct bf_router *r, const struct bmp_stream *s,
 	    int64_t now_us);
 /*
+ * An End-of-RIB marker (RFC 4724 §2) in the UPDATE s->update: a bmp.peer
+ * record with event end_of_rib, the marker's family, and the per-peer
+ * header of its Route Monitoring message, which says whose initial table
+ * (Adj-RIB-In pre/post-policy, Adj-RIB-Out, Loc-RIB) is complete.
+ */
+const struct bf_record *bf_enc_end_of_rib(struct bf_encoder *e,
+	    const struct bf_router *r, const struct bmp_stream *s,
+	    int64_t now_us);
+/*
  * A Peer Down for peer p, which was up when its router's BMP session
  * closed: its epoch ends (down_reason "router_session_closed").
  */

@@ -181,6 +181,9 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 		if (s->update->outcome != BGP_OK || s->update->attrs.n_issues)
 			log_attr_issues(ss, msg_off);
 		emit_routes(ss, t);
+		if (s->update->eor)
+			send_record(c, bf_enc_end_of_rib(&c->enc, &ss->router, s,
+			    t));
 		break;
 	case BMP_PEER_UP:
 	case BMP_PEER_DOWN:

@@ -545,6 +545,83 @@ START_TEST(peer_text_is_valid_utf8)
 }
 END_TEST
 
+#define MARKER "ffffffffffffffffffffffffffffffff"
+/* End-of-RIB markers (RFC 4724 §2) in each kind of view. */
+static const struct {
+	const char	*name;
+	const char	*peer_hdr;
+	const char	*update;
+	const char	*family;
+	int		 rib;		/* Rib symbol */
+	int		 post_policy, filtered;
+	int64_t		 epoch;		/* the Loc-RIB "peer" had no Peer Up */
+	const char	*key;
+} eor_vectors[] = {
+	{ "IPv4: empty UPDATE, Adj-RIB-In post-policy", PEER_HDR_POST,
+	    MARKER "0017 02 0000 0000", "ipv4-unicast", 0, 1, 0, 1,
+	    "10.0.0.1|192.0.2.1" },
+	{ "IPv6: MP_UNREACH without NLRI, Adj-RIB-Out pre-policy",
+	    "00 10 0000000000000000 000000000000000000000000 c0000201 "
+	    "0000fde9 c0000201 5f5e1000 00000064",
+	    MARKER "001d 02 0000 0006 800f03 0002 01", "ipv6-unicast", 1, 0,
+	    0, 1, "10.0.0.1|192.0.2.1" },
+	{ "VPNv4 in a filtered Loc-RIB",
+	    "03 80 0000000000000000 00000000000000000000000000000000 "
+	    "0000fde9 c0000201 5f5e1000 00000064",
+	    MARKER "001d 02 0000 0006 800f03 0001 80", "vpnv4-unicast", 2, 0,
+	    1, 0, "10.0.0.1|" },
+};
+
+START_TEST(end_of_rib_is_a_peer_record)
+{
+	struct vec v = { .n = 0 };
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+	const struct bf_record *r;
+	avro_value_t rec;
+
+	peer_up();
+	put(&v, "03 00000000 00");
+	put(&v, eor_vectors[_i].peer_hdr);
+	put(&v, eor_vectors[_i].update);
+	decode_vec(&v);
+	ck_assert(st.has_update && st.update->eor);
+	bgp_route_iter_init(&it, st.update);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 0);
+	r = bf_enc_end_of_rib(&enc, &router, &st, 42);
+	ck_assert_str_eq(r->key, eor_vectors[_i].key);
+	rec = read_back(r, BF_TOPIC_PEER);
+	ck_assert_int_eq(num(&rec, "event"), 2);
+	ck_assert_str_eq(str(&rec, "family"), eor_vectors[_i].family);
+	ck_assert_int_eq(num(&rec, "rib"), eor_vectors[_i].rib);
+	ck_assert_int_eq(num(&rec, "post_policy"), eor_vectors[_i].post_policy);
+	ck_assert_int_eq(num(&rec, "loc_rib_filtered"),
+	    eor_vectors[_i].filtered);
+	ck_assert_int_eq(num(&rec, "peer_epoch"), eor_vectors[_i].epoch);
+	ck_assert_int_eq(num(&rec, "peer_as"), 65001);
+	ck_assert_int_eq(num(&rec, "bmp_time_us"), 1600000000000100LL);
+	ck_assert_int_eq(num(&rec, "collector_time_us"), 42);
+	ck_assert_str_eq(str(&rec, "router_name"), "edge1");
+	/* A Peer Up/Down's own fields stay null. */
+	ck_assert_ptr_null(str(&rec, "local_address"));
+	ck_assert_int_eq(num(&rec, "local_port"), -1);
+	ck_assert_int_eq(num(&rec, "sent_open"), -1);
+	ck_assert_int_eq(num(&rec, "received_open"), -1);
+	ck_assert_uint_eq(arr_len(&rec, "info"), 0);
+	ck_assert_int_eq(num(&rec, "down_reason_code"), -1);
+	ck_assert_ptr_null(str(&rec, "down_reason"));
+	ck_assert_int_eq(num(&rec, "notification_code"), -1);
+	avro_value_decref(&rec);
+
+	/* The next Peer Up has no family. */
+	peer_up();
+	rec = read_back(bf_enc_peer(&enc, &router, &st, 43), BF_TOPIC_PEER);
+	ck_assert_int_eq(num(&rec, "event"), 0);
+	ck_assert_ptr_null(str(&rec, "family"));
+	avro_value_decref(&rec);
+}
+END_TEST
+
 START_TEST(raw_record_is_verbatim)
 {
 	static const uint8_t msg[] = { 3, 0, 0, 0, 6, 4 };
@@ -820,6 +897,8 @@ main(void)
 	tcase_add_test(tc, stats_and_router_records);
 	tcase_add_test(tc, router_text_is_valid_utf8);
 	tcase_add_test(tc, peer_text_is_valid_utf8);
+	tcase_add_loop_test(tc, end_of_rib_is_a_peer_record, 0,
+	    sizeof(eor_vectors) / sizeof(eor_vectors[0]));
 	tcase_add_test(tc, raw_record_is_verbatim);
 	tcase_add_test(tc, route_and_peer_reach_plugins_intact);
 	tcase_add_test(tc, plugin_output_encoding);
