@@ -82,11 +82,16 @@ decode_vec(struct vec *v)
 	    "vector does not decode: %s", err.msg);
 }
 
-/* A Peer Up with these sent and received OPENs and information TLVs. */
+/*
+ * A Peer Up with these sent and received OPENs and information TLVs; st.msg
+ * points into the message (its TLVs) until the next Peer Up.
+ */
 static void
 peer_up_opens(const char *sent, const char *received, const char *tlvs)
 {
-	struct vec v = { .n = 0 };
+	static struct vec v;
+
+	v.n = 0;
 
 	put(&v, "03 00000000 03 " PEER_HDR);
 	/* Local address 192.0.2.2 (IPv4 in the last 4 of 16 bytes), ports. */
