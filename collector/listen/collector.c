@@ -97,8 +97,8 @@ emit_routes(struct bf_session *ss, int64_t t)
 
 /*
  * Text of the message just encoded that was not UTF-8: the metric counts
- * every TLV, the log names the first one of the session only, since a
- * router repeats its sysName in every Initiation.
+ * every such TLV; one log line per session names the first message and
+ * its TLV, since a router repeats its sysName in every Initiation.
  */
 static void
 note_invalid_utf8(struct bf_session *ss, uint64_t before)
