@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/utf8.h"
 #include "../parse/bgp_wire.h"
 #include "../parse/bmp_wire.h"
 
@@ -319,7 +320,7 @@ bf_encoder_init(struct bf_encoder *e, const char *schema_dir, char *errbuf,
 		F_EVENT, F_LOCAL_ADDRESS, F_LOCAL_PORT, F_REMOTE_PORT,
 		F_SENT_OPEN, F_RECEIVED_OPEN, F_INFO, F_DOWN_REASON_CODE,
 		F_DOWN_REASON, F_NOTIFICATION_CODE, F_NOTIFICATION_SUBCODE,
-		F_FSM_EVENT,
+		F_FSM_EVENT, F_FAMILY,
 	};
 	static const enum bf_field stats_fields[] = { F_STATS };
 	static const enum bf_field raw_fields[] = { F_BMP_TYPE, F_MESSAGE };
@@ -502,11 +503,15 @@ set_peer_key(struct bf_encoder *e, const struct bf_router *rt,
 	    bf_rd_fmt(h->rd, rd, sizeof(rd)) : NULL);
 }
 
-/* Information TLV values: text when printable UTF-8-ish, else hex. */
-static void
+/*
+ * Information TLV values as Avro text: valid UTF-8 (RFC 7854 §4.4 says
+ * UTF-8, routers do not always comply), hex when there are control bytes.
+ * Returns the number of U+FFFD put in for ill-formed bytes.
+ */
+static size_t
 tlv_text(struct bf_cur v, char *out, size_t n)
 {
-	size_t len = cur_len(&v), o = 0;
+	size_t o = 0;
 	bool text = true;
 	uint8_t b;
 	struct bf_cur c = v;
@@ -514,27 +519,26 @@ tlv_text(struct bf_cur v, char *out, size_t n)
 	while (cur_get_u8(&c, &b) == 0)
 		if (b < 0x20 && b != '\t' && b != '\n' && b != '\r')
 			text = false;
+	if (text)
+		return bf_utf8_copy(v, out, n);
 	c = v;
-	if (text) {
-		size_t k = len < n - 1 ? len : n - 1;
-
-		cur_get_bytes(&c, out, k);
-		out[k] = '\0';
-		return;
-	}
 	while (o + 3 <= n && cur_get_u8(&c, &b) == 0)
 		o += (size_t)snprintf(out + o, n - o, "%02x", b);
 	out[o] = '\0';
+	return 0;
 }
 
+/* The info array of message msg_type; counts TLVs that were not UTF-8. */
 static void
-set_info(struct bf_enc_rec *r, uint8_t msg_type, struct bf_cur tlvs)
+set_info(struct bf_encoder *enc, struct bf_enc_rec *r, uint8_t msg_type,
+    struct bf_cur tlvs)
 {
 	avro_value_t arr = array_reset(r, F_INFO), e, f;
 	struct bmp_tlv t;
 	char text[1024];
 
 	while (bmp_tlv_next(&tlvs, &t) == 1) {
+		const char *name = bmp_info_tlv_name(msg_type, t.type);
 		uint16_t reason;
 
 		if (avro_value_append(&arr, &e, NULL) != 0)
@@ -542,12 +546,14 @@ set_info(struct bf_enc_rec *r, uint8_t msg_type, struct bf_cur tlvs)
 		avro_value_get_by_name(&e, "type", &f, NULL);
 		avro_value_set_int(&f, t.type);
 		avro_value_get_by_name(&e, "name", &f, NULL);
-		set_str_v(&f, bmp_info_tlv_name(msg_type, t.type));
+		set_str_v(&f, name);
 		if (msg_type == BMP_TERMINATION && t.type == BMP_TERM_REASON &&
-		    cur_get_u16(&t.value, &reason) == 0)
+		    cur_get_u16(&t.value, &reason) == 0) {
 			snprintf(text, sizeof(text), "%u", reason);
-		else
-			tlv_text(t.value, text, sizeof(text));
+		} else if (tlv_text(t.value, text, sizeof(text)) > 0) {
+			enc->invalid_utf8++;
+			enc->invalid_utf8_tlv = name;
+		}
 		avro_value_get_by_name(&e, "value", &f, NULL);
 		set_str_v(&f, text);
 	}
@@ -592,7 +598,7 @@ bf_enc_router(struct bf_encoder *e, const struct bf_router *rt,
 	descr[0] = '\0';
 	if (m != NULL && (ev == BF_ROUTER_INITIATION ||
 	    ev == BF_ROUTER_TERMINATION)) {
-		set_info(r, m->type, m->u.info_tlvs);
+		set_info(e, r, m->type, m->u.info_tlvs);
 		if (ev == BF_ROUTER_INITIATION)
 			bf_info_tlv_text(m->u.info_tlvs, BMP_INFO_SYSDESCR, descr,
 			    sizeof(descr));
@@ -676,21 +682,32 @@ set_open(struct bf_enc_rec *r, enum bf_field f, const struct bgp_open *o)
 	opt_str_v(&v, c->hostname);
 }
 
+/* Symbols of peer.avsc's PeerEvent enum. */
+enum peer_event_sym {
+	PEER_EVENT_UP,
+	PEER_EVENT_DOWN,
+	PEER_EVENT_END_OF_RIB,
+};
+
 /*
- * A bmp.peer record: Peer Up (pu), Peer Down (pd), or, with neither, the
- * end of a peer because its router's session closed (closed says why).
+ * A bmp.peer record: Peer Up (pu), Peer Down (pd), End-of-RIB (eor_family),
+ * or, with none of them, the end of a peer because its router's session
+ * closed (closed says why).
  */
 static const struct bf_record *
 enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
     const struct bmp_peer_hdr *h, uint64_t epoch, const struct bmp_peer_up *pu,
-    const struct bmp_peer_down *pd, const char *closed, int64_t now_us)
+    const struct bmp_peer_down *pd, const char *eor_family,
+    const char *closed, int64_t now_us)
 {
 	struct bf_enc_rec *r = &e->rec[BF_TOPIC_PEER];
 	char buf[BF_ADDR_STRLEN];
 
 	set_router(r, rt, now_us);
 	set_peer(r, h, epoch);
-	set_enum(r, F_EVENT, pu != NULL ? 0 : 1);
+	set_enum(r, F_EVENT, pu != NULL ? PEER_EVENT_UP : eor_family != NULL ?
+	    PEER_EVENT_END_OF_RIB : PEER_EVENT_DOWN);
+	set_opt_str(r, F_FAMILY, eor_family);
 	if (pu != NULL) {
 		set_opt_str(r, F_LOCAL_ADDRESS, bf_addr_fmt(&pu->local_addr,
 		    buf, sizeof(buf)));
@@ -698,7 +715,7 @@ enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
 		set_opt_int(r, F_REMOTE_PORT, true, pu->remote_port);
 		set_open(r, F_SENT_OPEN, &pu->sent_open);
 		set_open(r, F_RECEIVED_OPEN, &pu->recv_open);
-		set_info(r, BMP_PEER_UP, pu->tlvs);
+		set_info(e, r, BMP_PEER_UP, pu->tlvs);
 	} else {
 		set_null(r, F_LOCAL_ADDRESS);
 		set_null(r, F_LOCAL_PORT);
@@ -707,7 +724,7 @@ enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
 		set_null(r, F_RECEIVED_OPEN);
 	}
 	if (pd != NULL) {
-		set_info(r, BMP_PEER_DOWN, pd->tlvs);
+		set_info(e, r, BMP_PEER_DOWN, pd->tlvs);
 		set_opt_int(r, F_DOWN_REASON_CODE, true, pd->reason);
 		set_opt_str(r, F_DOWN_REASON,
 		    bmp_peer_down_reason_name(pd->reason));
@@ -736,14 +753,26 @@ bf_enc_peer(struct bf_encoder *e, const struct bf_router *rt,
 
 	return enc_peer_event(e, rt, &m->peer, s->peer != NULL ?
 	    s->peer->epoch : 0, up ? &m->u.peer_up : NULL,
-	    up ? NULL : &m->u.peer_down, NULL, now_us);
+	    up ? NULL : &m->u.peer_down, NULL, NULL, now_us);
+}
+
+const struct bf_record *
+bf_enc_end_of_rib(struct bf_encoder *e, const struct bf_router *rt,
+    const struct bmp_stream *s, int64_t now_us)
+{
+	const struct bgp_update *u = s->update;
+	char family[32];
+
+	return enc_peer_event(e, rt, &s->msg.peer, s->peer != NULL ?
+	    s->peer->epoch : 0, NULL, NULL, bgp_af_name(u->eor_afi,
+	    u->eor_safi, family, sizeof(family)), NULL, now_us);
 }
 
 const struct bf_record *
 bf_enc_peer_closed(struct bf_encoder *e, const struct bf_router *rt,
     const struct peer_entry *p, int64_t now_us)
 {
-	return enc_peer_event(e, rt, &p->hdr, p->epoch, NULL, NULL,
+	return enc_peer_event(e, rt, &p->hdr, p->epoch, NULL, NULL, NULL,
 	    "router_session_closed", now_us);
 }
 

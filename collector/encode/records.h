@@ -25,8 +25,9 @@ enum bf_topic {
 };
 
 /*
- * The first information TLV of a type in tlvs, as text (hex when it is not
- * printable); "" when there is none.
+ * The first information TLV of a type in tlvs, as valid UTF-8 text (hex
+ * when it holds control bytes, U+FFFD for bytes that are not UTF-8); ""
+ * when there is none.
  */
 void	bf_info_tlv_text(struct bf_cur tlvs, uint16_t type, char *out,
 	    size_t n);
@@ -112,6 +113,13 @@ struct bf_encoder {
 	size_t			 prefix_first, prefix_end, n_route_fields;
 	struct bf_enc_seg	 head, mid, tail;
 	struct bf_record	 out;
+	/*
+	 * Information TLV values that were not valid UTF-8 and went out with
+	 * U+FFFD in place (utf8.h), since init, and the TLV name of the
+	 * latest: the caller's metric and log line.
+	 */
+	uint64_t		 invalid_utf8;
+	const char		*invalid_utf8_tlv;
 };
 
 /* Load every schema from schema_dir.  Returns 0, or -1 with errbuf set. */
@@ -127,6 +135,15 @@ const struct bf_record *bf_enc_router(struct bf_encoder *e,
 	    const struct bf_router *r, enum bf_router_event ev,
 	    const struct bmp_msg *m, const char *reason, int64_t now_us);
 const struct bf_record *bf_enc_peer(struct bf_encoder *e,
+	    const struct bf_router *r, const struct bmp_stream *s,
+	    int64_t now_us);
+/*
+ * An End-of-RIB marker (RFC 4724 §2) in the UPDATE s->update: a bmp.peer
+ * record with event end_of_rib, the marker's family, and the per-peer
+ * header of its Route Monitoring message, which says whose initial table
+ * (Adj-RIB-In pre/post-policy, Adj-RIB-Out, Loc-RIB) is complete.
+ */
+const struct bf_record *bf_enc_end_of_rib(struct bf_encoder *e,
 	    const struct bf_router *r, const struct bmp_stream *s,
 	    int64_t now_us);
 /*

@@ -31,6 +31,7 @@ struct bf_session {
 	bool			 reading;
 	bool			 closing;
 	bool			 stream_ok;
+	bool			 invalid_utf8_logged;
 };
 
 static const char *const errk_names[BF_ERRK_COUNT] = {
@@ -94,6 +95,27 @@ emit_routes(struct bf_session *ss, int64_t t)
 		send_record(c, bf_enc_route(&c->enc, &rt));
 }
 
+/*
+ * Text of the message just encoded that was not UTF-8: the metric counts
+ * every such TLV; one log line per session names the first message and
+ * its TLV, since a router repeats its sysName in every Initiation.
+ */
+static void
+note_invalid_utf8(struct bf_session *ss, uint64_t before)
+{
+	const struct bf_encoder *e = &ss->col->enc;
+	char pd[128];
+
+	if (e->invalid_utf8 == before || ss->invalid_utf8_logged)
+		return;
+	ss->invalid_utf8_logged = true;
+	bf_log(BF_LOG_WARN, "router %s%s: %s information TLV %s is not valid "
+	    "UTF-8: published with U+FFFD for the invalid bytes (logged once "
+	    "per session, bmpflow_invalid_utf8_total counts all)",
+	    ss->router.addr, peer_desc(&ss->stream.msg, pd, sizeof(pd)),
+	    bmp_type_name(ss->stream.msg.type), e->invalid_utf8_tlv);
+}
+
 /* RFC 7606: log every attribute problem with router, peer and offset. */
 static void
 log_attr_issues(struct bf_session *ss, uint64_t msg_off)
@@ -129,6 +151,7 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	struct bf_collector *c = ss->col;
 	const struct bmp_msg *m = &s->msg;
 	uint64_t msg_off = ss->consumed + off;
+	uint64_t invalid_utf8 = c->enc.invalid_utf8;
 	int64_t t = ss->read_us;
 	char pd[128];
 
@@ -158,6 +181,9 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 		if (s->update->outcome != BGP_OK || s->update->attrs.n_issues)
 			log_attr_issues(ss, msg_off);
 		emit_routes(ss, t);
+		if (s->update->eor)
+			send_record(c, bf_enc_end_of_rib(&c->enc, &ss->router, s,
+			    t));
 		break;
 	case BMP_PEER_UP:
 	case BMP_PEER_DOWN:
@@ -186,6 +212,7 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	default:
 		break;
 	}
+	note_invalid_utf8(ss, invalid_utf8);
 }
 
 static void
@@ -621,6 +648,11 @@ bf_collector_metrics(FILE *f, void *arg)
 	for (int k = 0; k < BF_ERRK_COUNT; k++)
 		fprintf(f, "bmpflow_decode_errors_total{kind=\"%s\"} %" PRIu64
 		    "\n", errk_names[k], m->errors[k]);
+	fprintf(f, "# HELP bmpflow_invalid_utf8_total Information TLVs "
+	    "(sysName, sysDescr, VRF names, free text) whose bytes were not "
+	    "valid UTF-8: published with U+FFFD for the invalid bytes.\n"
+	    "# TYPE bmpflow_invalid_utf8_total counter\n"
+	    "bmpflow_invalid_utf8_total %" PRIu64 "\n", c->enc.invalid_utf8);
 	fprintf(f, "# HELP bmpflow_records_total Records by topic and "
 	    "state.\n# TYPE bmpflow_records_total counter\n");
 	for (int t = 0; t < BF_TOPIC_COUNT; t++)

@@ -17,7 +17,8 @@ def _msg(kind, body):
 
 
 def initiation(sys_name):
-    name = sys_name.encode()
+    """sys_name as str, or bytes sent as they are (not UTF-8, say)."""
+    name = sys_name if isinstance(sys_name, bytes) else sys_name.encode()
     return _msg(4, struct.pack(">HH", 2, len(name)) + name)
 
 

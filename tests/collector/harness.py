@@ -438,10 +438,40 @@ SESSION_CLOSED = "router_session_closed"
 
 def split_peer_events(recs):
     """bmp.peer records -> (the router's Peer Up/Down, the Peer Downs the
-    collector adds for peers still up when their router's session closed)."""
-    bmp = [r for r in recs if r.get("down_reason") != SESSION_CLOSED]
+    collector adds for peers still up when their router's session closed).
+    End-of-RIB records are in neither (see end_of_rib_problems)."""
+    bmp = [r for r in recs if r.get("down_reason") != SESSION_CLOSED and
+           r["event"] != "end_of_rib"]
     closed = [r for r in recs if r.get("down_reason") == SESSION_CLOSED]
     return bmp, closed
+
+
+def end_of_rib_problems(keyed_recs):
+    """bmp.peer records as (key, record): each End-of-RIB has its family,
+    its peer's key (that of the peer's Peer Ups) and an epoch one of the
+    peer's Peer Ups opened, or 0 when the router sent that peer none."""
+    def peer(r):
+        return (r["router_address"], r["peer_type"], r["peer_address"],
+                r["peer_rd"])
+    ups = {}
+    for key, r in keyed_recs:
+        if r["event"] == "up":
+            ups.setdefault(peer(r), (key, set()))[1].add(r["peer_epoch"])
+    problems = []
+    for key, r in keyed_recs:
+        if r["event"] != "end_of_rib":
+            continue
+        up_key, epochs = ups.get(peer(r), (None, {0}))
+        want_key = "|".join([r["router_address"], r["peer_address"]] +
+                            ([r["peer_rd"]] if r["peer_rd"] else []))
+        if not r["family"] or key != want_key or \
+                (up_key is not None and key != up_key) or \
+                r["peer_epoch"] not in epochs:
+            problems.append("End-of-RIB %s key %r epoch %d: want key %r, "
+                            "an epoch of %s" % (r["family"], key,
+                                                r["peer_epoch"], want_key,
+                                                sorted(epochs)))
+    return problems[:5]
 
 
 def closed_epoch_problems(recs):

@@ -632,11 +632,14 @@ def check_wire(router, col, schemas, decode_bin, tmp, by, prepend):
         f.write(stream)
     n, rc = harness.decoder_summary(decode_bin, path)
     want = {"route": n["prefixes announced"] + n["withdrawn"],
-            "peer": n["peer_up"] + n["peer_down"], "stats": n["stats"]}
-    got = {t: len(by[t]) for t in want}
+            "peer": n["peer_up"] + n["peer_down"], "stats": n["stats"],
+            "end_of_rib": n["end-of-rib"]}
+    got = {t: len(by[t]) for t in want if t in by}
     # The collector's own Peer Downs at session close are not on the wire.
     bmp_peer, closed = harness.split_peer_events(by["peer"])
     got["peer"] = len(bmp_peer)
+    # Markers relayed from the speakers, if they send any.
+    got["end_of_rib"] = sum(r["event"] == "end_of_rib" for r in by["peer"])
     for p in harness.closed_epoch_problems(by["peer"]):
         fail("%s: %s" % (router.name, p))
     note("%d session-closed Peer Downs when the router stopped" % len(closed))

@@ -184,6 +184,7 @@ def main():
         want[f] = {
             "route": n["prefixes announced"] + n["withdrawn"],
             "peer": n["peer_up"] + n["peer_down"],
+            "peer end_of_rib": n["end-of-rib"],
             "router": 2 + n["initiation"] + n["termination"],
             "stats": n["stats"],
         }
@@ -233,6 +234,9 @@ def main():
             got = [r for _, _, r in got]
             if t == "peer":
                 failures += harness.closed_epoch_problems(got)
+                for rec in got:
+                    if rec["event"] == "end_of_rib":
+                        recs[("peer end_of_rib", rec["router_address"])] += 1
                 got, closed = harness.split_peer_events(got)
                 n_closed = len(closed)
             for rec in got:

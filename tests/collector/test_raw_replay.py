@@ -67,18 +67,26 @@ def by_router(recs):
     return out
 
 
+def from_routers(peer_recs):
+    """The bmp.peer records of the routers' own messages: all but the
+    collector's Peer Downs at session close."""
+    return [r for r in peer_recs
+            if r.get("down_reason") != harness.SESSION_CLOSED]
+
+
 def may_be_stale(recs):
     """How many records a processor may drop as stale by epoch: route
     records of epochs the routers' own Peer Up and Down messages closed (a
     later Peer Up of the peer, or its Peer Down; dropped when the closing
-    record is read first), and any of those Peer Ups and Downs (an older
-    or repeated epoch: views of one peer share its key, Loc-RIB Peer Ups
-    an epoch, and a route read before its Peer Up opens the epoch).  Peers
-    are keyed as the processor host keys them."""
+    record is read first), and any of the routers' own peer records (Peer
+    Up, Down, End-of-RIB: an older or repeated epoch: views of one peer
+    share its key, Loc-RIB Peer Ups an epoch, and a route read before its
+    Peer Up opens the epoch).  Peers are keyed as the processor host keys
+    them."""
     def peer(r):
         return (r["router_address"], r["peer_type"], r["peer_address"],
                 r["peer_rd"])
-    events = harness.split_peer_events([r for _, _, r in recs["peer"]])[0]
+    events = from_routers([r for _, _, r in recs["peer"]])
     newest = collections.defaultdict(int)
     downs = set()
     for r in events:
@@ -161,8 +169,7 @@ def main():
         orig = {t: harness.consume(a.brokers, "bmp." + t, schemas)
                 for t in ("route", "peer")}
         n_route = len(orig["route"])
-        n_peer = len(harness.split_peer_events(
-            [r for _, _, r in orig["peer"]])[0])
+        n_peer = len(from_routers([r for _, _, r in orig["peer"]]))
         b = harness.Collector(args.collector, args.schemas,
                               extra=["--kafka-brokers", a.brokers,
                                      "--topic-prefix", "replay."])

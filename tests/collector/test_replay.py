@@ -6,7 +6,10 @@ them with python3-avro and check them against bmpflow-decode:
   - record counts per router equal the decoder's counts;
   - every route record carries the values the decoder printed for that
     prefix (peer, action, prefix, AS path, next hop, MED, LOCAL_PREF,
-    communities, origin AS), compared as multisets."""
+    communities, origin AS), compared as multisets;
+  - every End-of-RIB marker is a bmp.peer record with the decoder's peer,
+    view and family, its peer's key and epoch (the FRR 10.8 captures hold
+    12, SOURCES.md says)."""
 
 import collections
 import glob
@@ -50,6 +53,21 @@ def avro_routes(recs):
                     r["local_pref"], tuple(r["communities"]), r["origin_as"])
         out[key] += 1
     return out
+
+
+def decoder_eors(msgs):
+    """(peer, view, family) of every End-of-RIB bmpflow-decode printed."""
+    return collections.Counter(
+        (m["peer"]["type"], m["peer"]["address"], m["peer"]["rib"],
+         m["peer"]["post_policy"], m["bgp"]["eor_afi_safi"])
+        for m in msgs if m.get("type") == "route_monitoring" and
+        m.get("bgp", {}).get("end_of_rib"))
+
+
+def avro_eors(recs):
+    return collections.Counter(
+        (r["peer_type"], r["peer_address"], r["rib"], r["post_policy"],
+         r["family"]) for r in recs if r["event"] == "end_of_rib")
 
 
 def schema_docs(schema_dir):
@@ -103,6 +121,7 @@ def main():
                        host="::1")
         col.wait_delivered()
         by_topic = {}
+        keyed_peer = []
         for t in ("route", "peer", "router", "stats"):
             by_topic[t] = collections.defaultdict(list)
             headers = []
@@ -120,8 +139,13 @@ def main():
                     failures.append("bmp.%s key '%s', want '%s'" % (
                         t, key, want_key))
                 by_topic[t][rec["router_address"]].append(rec)
+                if t == "peer":
+                    keyed_peer.append((key, rec))
         all_peer = [r for v in by_topic["peer"].values() for r in v]
         failures += harness.closed_epoch_problems(all_peer)
+        failures += harness.end_of_rib_problems(keyed_peer)
+        eors = {src: avro_eors(recs)
+                for src, recs in by_topic["peer"].items()}
         n_closed = len(harness.split_peer_events(all_peer)[1])
         for src in list(by_topic["peer"]):
             by_topic["peer"][src] = harness.split_peer_events(
@@ -137,14 +161,15 @@ def main():
         n_peer = len(all_peer)
         if out.returncode != 0 or len(lines) != n_peer or any(
                 l["schema"] != "peer" or l["value"]["event"] not in
-                ("up", "down") for l in lines):
+                ("up", "down", "end_of_rib") for l in lines):
             failures.append("bmpflow-tail printed %d peer records (rc %d), "
                             "kcat read %d" % (len(lines), out.returncode,
                                               n_peer))
         print("bmpflow-tail: %d peer records as JSON; %d session-closed "
               "Peer Downs" % (len(lines), n_closed))
-        print("%-55s %7s %7s %7s %7s" % ("capture", "route", "peer",
-                                         "router", "stats"))
+        print("%-55s %7s %7s %7s %7s %7s" % ("capture", "route", "peer",
+                                             "eor", "router", "stats"))
+        frr108_eors = 0
         for src, path in sources.items():
             n, _ = harness.decoder_summary(args.decode, path)
             want = {
@@ -155,14 +180,23 @@ def main():
                 "stats": n["stats"],
             }
             got = {t: len(by_topic[t][src]) for t in want}
+            want["eor"] = n["end-of-rib"]
+            got["eor"] = sum(eors.get(src, {}).values())
             name = os.path.basename(path)
-            print("%-55s %7d %7d %7d %7d" % (name, got["route"], got["peer"],
-                                             got["router"], got["stats"]))
+            print("%-55s %7d %7d %7d %7d %7d" % (
+                name, got["route"], got["peer"], got["eor"], got["router"],
+                got["stats"]))
             for t in want:
                 if want[t] != got[t]:
                     failures.append("%s: bmp.%s has %d records, decoder "
                                     "counts %d" % (name, t, got[t], want[t]))
-            exp = decoder_routes(harness.decoder_json(args.decode, path))
+            msgs = harness.decoder_json(args.decode, path)
+            if decoder_eors(msgs) != eors.get(src, collections.Counter()):
+                failures.append("%s: End-of-RIB records %s, decoder %s" % (
+                    name, dict(eors.get(src, {})), dict(decoder_eors(msgs))))
+            if name.startswith("frr108-"):
+                frr108_eors += got["eor"]
+            exp = decoder_routes(msgs)
             act = avro_routes(by_topic["route"][src])
             if exp != act:
                 miss = list((exp - act).items())[:3]
@@ -172,6 +206,9 @@ def main():
             for rec in by_topic["peer"][src]:
                 if rec["peer_epoch"] < 1 and rec["event"] == "up":
                     failures.append("%s: Peer Up without epoch" % name)
+        if frr108_eors != 12:
+            failures.append("FRR 10.8 captures: %d End-of-RIB records, "
+                            "SOURCES.md says 12" % frr108_eors)
         m = col.metrics()
         print("collector: %d sessions, %d route records delivered, "
               "%d framing errors, %d truncated" % (

@@ -20,6 +20,14 @@ WALK_AF = {'IPv4/unicast': 'ipv4-unicast', 'IPv6/unicast': 'ipv6-unicast',
            'L2VPN/evpn': 'l2vpn-evpn', 'IPv4/multicast': 'ipv4-multicast',
            'IPv6/multicast': 'ipv6-multicast'}
 
+# SOURCES.md: "real MP withdrawals" per pcap, the MP_UNREACH UPDATEs that
+# are not End-of-RIB markers.
+REAL_MP_WITHDRAWALS = {
+    'cisco-xr741-rd-instance': 0, 'cisco-xr7101-peerdown-ipv6': 3,
+    'cisco-xr2441-locrib-peerdown-vrf': 11, 'evpn-l3vpn-stats-peerdown': 1,
+    'frr801-6wind-peerdown': 114, 'multivendor-14routers': 0,
+    'huawei-vrp8210-locrib': 0, 'huawei-vrp8210-routepolicy-type100-truncated': 0}
+
 passed = failed = 0
 
 
@@ -65,7 +73,7 @@ def walk(tool, path):
 def summarise(msgs):
     s = {'types': collections.Counter(), 'peer_types': collections.Counter(),
          'pd': collections.Counter(), 'stats': collections.Counter(),
-         'af': collections.Counter(), 'eor_v4': 0, 'trailing': 0, 'unknown': 0,
+         'af': collections.Counter(), 'eor_v4': 0, 'eor_mp': 0, 'trailing': 0, 'unknown': 0,
          'adj_rib_out': 0, 'loc_rib_filtered': 0}
     for m in msgs:
         if m['type'] == 'unknown':
@@ -90,6 +98,8 @@ def summarise(msgs):
                 s['af'][(a['mp_unreach_afi_safi'], 'unreach')] += 1
             if b.get('eor_afi_safi') == 'ipv4-unicast':
                 s['eor_v4'] += 1
+            elif 'eor_afi_safi' in b:
+                s['eor_mp'] += 1
         if m['type'] == 'route_monitoring' and 'trailing_data' in m:
             s['trailing'] += 1
     return s
@@ -150,6 +160,12 @@ def main():
         waf_mp = collections.Counter({k: v for k, v in waf.items() if k[0] != 'ipv4-unicast'})
         mine_mp = collections.Counter({k: v for k, v in mine.items() if k[0] != 'ipv4-unicast'})
         check(waf_mp == mine_mp, '%s: UPDATEs per MP family match bmpwalk.py %s' % (f, dict(mine_mp)))
+        check(s['eor_v4'] == w['eor_or_empty_ipv4_updates'],
+              '%s: %d IPv4 End-of-RIB markers, bmpwalk.py counts %d' % (
+                  f, s['eor_v4'], w['eor_or_empty_ipv4_updates']))
+        pcap = re.sub(r'(\.s\d+)?\.bmp$', '', f)
+        totals[('eor_mp', pcap)] += s['eor_mp']
+        totals[('unreach', pcap)] += sum(v for k, v in waf.items() if k[1] == 'unreach')
         check(s['trailing'] == w['types'].get('RM-with-trailing-TLVs', 0),
               '%s: %d Route Monitoring with trailing data' % (f, s['trailing']))
         for k in ('trailing', 'adj_rib_out', 'loc_rib_filtered'):
@@ -184,6 +200,11 @@ def main():
         if f == 'frr108-locrib-3routers.s7.bmp' or f.startswith('frr108'):
             totals['frr108_ext'] += sum(1 for m in msgs if m['type'] == 'route_monitoring' and 'bgp' in m
                                         and any(x.startswith('0309') for x in m['bgp']['attributes'].get('ext_communities', [])))
+    for pcap, real in sorted(REAL_MP_WITHDRAWALS.items()):
+        want = totals[('unreach', pcap)] - real
+        check(totals[('eor_mp', pcap)] == want,
+              '%s: %d MP End-of-RIB markers = MP_UNREACH UPDATEs (bmpwalk.py) - real MP '
+              'withdrawals (SOURCES.md) = %d' % (pcap, totals[('eor_mp', pcap)], want))
     check(totals['trailing'] == 200, 'Huawei trailing vendor TLV after the PDU: %d RMs, SOURCES.md says 200' % totals['trailing'])
     check(totals['evpn_undecoded'] == 2 and totals['evpn_eor'] == 2,
           'EVPN: %d reach UPDATEs reported as undecoded family (not errors), %d End-of-RIB markers'

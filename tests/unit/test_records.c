@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "encode/records.h"
 #include "host/emit.h"
 #include "host/records_in.h"
@@ -81,24 +82,30 @@ decode_vec(struct vec *v)
 	    "vector does not decode: %s", err.msg);
 }
 
-/* A Peer Up with these sent and received OPENs. */
+/*
+ * A Peer Up with these sent and received OPENs and information TLVs; st.msg
+ * points into the message (its TLVs) until the next Peer Up.
+ */
 static void
-peer_up_opens(const char *sent, const char *received)
+peer_up_opens(const char *sent, const char *received, const char *tlvs)
 {
-	struct vec v = { .n = 0 };
+	static struct vec v;
+
+	v.n = 0;
 
 	put(&v, "03 00000000 03 " PEER_HDR);
 	/* Local address 192.0.2.2 (IPv4 in the last 4 of 16 bytes), ports. */
 	put(&v, "000000000000000000000000 c0000202 b3c1 00b3");
 	put(&v, sent);
 	put(&v, received);
+	put(&v, tlvs);
 	decode_vec(&v);
 }
 
 static void
 peer_up(void)
 {
-	peer_up_opens(OPEN, OPEN);
+	peer_up_opens(OPEN, OPEN, "");
 }
 
 /* Read a record back with avro-c, after checking the header. */
@@ -444,6 +451,182 @@ START_TEST(stats_and_router_records)
 }
 END_TEST
 
+/* Every string in v, at any depth, is valid UTF-8. */
+static void
+assert_strings_utf8(avro_value_t *v)
+{
+	avro_value_t child;
+	const char *s, *name;
+	size_t n;
+
+	switch (avro_value_get_type(v)) {
+	case AVRO_STRING:
+		avro_value_get_string(v, &s, &n);
+		ck_assert_uint_eq(bf_utf8_valid_len(cur_make((const uint8_t *)s,
+		    n - 1)), n - 1);
+		break;
+	case AVRO_RECORD:
+	case AVRO_ARRAY:
+		avro_value_get_size(v, &n);
+		for (size_t i = 0; i < n; i++) {
+			avro_value_get_by_index(v, i, &child, &name);
+			assert_strings_utf8(&child);
+		}
+		break;
+	case AVRO_UNION:
+		avro_value_get_current_branch(v, &child);
+		assert_strings_utf8(&child);
+		break;
+	default:
+		break;
+	}
+}
+
+/* info[i].value of a router or peer record. */
+static const char *
+info_value(avro_value_t *rec, size_t i)
+{
+	avro_value_t arr = get(rec, "info"), el;
+
+	ck_assert_int_eq(avro_value_get_by_index(&arr, i, &el, NULL), 0);
+	return str(&el, "value");
+}
+
+/*
+ * An Initiation with a Latin-1 sysName ("r\xe9seau-1") and a sysDescr cut
+ * inside a character: U+FFFD in their place in every string, each TLV
+ * counted once for the metric, the latest named for the log.
+ */
+START_TEST(router_text_is_valid_utf8)
+{
+	struct vec v = { .n = 0 };
+	struct bf_router rt = { .addr = "10.0.0.1" };
+	avro_value_t rec;
+
+	/* sysDescr "FRR é" + the first 2 of the 3 bytes of "€", sysName. */
+	put(&v, "03 00000000 04 0001 0008 46525220c3a9e282 "
+	    "0002 0008 72e9736561752d31");
+	decode_vec(&v);
+	/* What the collector does with an Initiation's sysName. */
+	bf_info_tlv_text(st.msg.u.info_tlvs, BMP_INFO_SYSNAME, rt.name,
+	    sizeof(rt.name));
+	ck_assert_str_eq(rt.name, "r\xef\xbf\xbdseau-1");
+	rec = read_back(bf_enc_router(&enc, &rt, BF_ROUTER_INITIATION,
+	    &st.msg, NULL, 1), BF_TOPIC_ROUTER);
+	assert_strings_utf8(&rec);
+	ck_assert_str_eq(str(&rec, "router_name"), "r\xef\xbf\xbdseau-1");
+	ck_assert_str_eq(str(&rec, "sys_descr"), "FRR \xc3\xa9\xef\xbf\xbd");
+	ck_assert_str_eq(info_value(&rec, 0), "FRR \xc3\xa9\xef\xbf\xbd");
+	ck_assert_str_eq(info_value(&rec, 1), "r\xef\xbf\xbdseau-1");
+	ck_assert_uint_eq(enc.invalid_utf8, 2);
+	ck_assert_str_eq(enc.invalid_utf8_tlv, "sysName");
+	avro_value_decref(&rec);
+
+	/* Valid text is not counted; control bytes still go out as hex. */
+	v.n = 0;
+	put(&v, "03 00000000 04 0002 0008 72c3a97365617531 0000 0002 0001");
+	decode_vec(&v);
+	rec = read_back(bf_enc_router(&enc, &rt, BF_ROUTER_INITIATION,
+	    &st.msg, NULL, 2), BF_TOPIC_ROUTER);
+	ck_assert_str_eq(info_value(&rec, 0), "r\xc3\xa9seau1");
+	ck_assert_str_eq(info_value(&rec, 1), "0001");
+	ck_assert_uint_eq(enc.invalid_utf8, 2);
+	avro_value_decref(&rec);
+}
+END_TEST
+
+/* A Peer Up's VRF/table name TLV (RFC 9069) that is not UTF-8. */
+START_TEST(peer_text_is_valid_utf8)
+{
+	avro_value_t rec;
+
+	peer_up_opens(OPEN, OPEN, "0003 0005 ff56524631");
+	rec = read_back(bf_enc_peer(&enc, &router, &st, 1), BF_TOPIC_PEER);
+	assert_strings_utf8(&rec);
+	ck_assert_str_eq(info_value(&rec, 0), "\xef\xbf\xbdVRF1");
+	ck_assert_uint_eq(enc.invalid_utf8, 1);
+	ck_assert_str_eq(enc.invalid_utf8_tlv, "vrf_table_name");
+	avro_value_decref(&rec);
+}
+END_TEST
+
+#define MARKER "ffffffffffffffffffffffffffffffff"
+/* End-of-RIB markers (RFC 4724 §2) in each kind of view. */
+static const struct {
+	const char	*name;
+	const char	*peer_hdr;
+	const char	*update;
+	const char	*family;
+	int		 rib;		/* Rib symbol */
+	int		 post_policy, filtered;
+	int64_t		 epoch;		/* the Loc-RIB "peer" had no Peer Up */
+	const char	*key;
+} eor_vectors[] = {
+	{ "IPv4: empty UPDATE, Adj-RIB-In post-policy", PEER_HDR_POST,
+	    MARKER "0017 02 0000 0000", "ipv4-unicast", 0, 1, 0, 1,
+	    "10.0.0.1|192.0.2.1" },
+	{ "IPv6: MP_UNREACH without NLRI, Adj-RIB-Out pre-policy",
+	    "00 10 0000000000000000 000000000000000000000000 c0000201 "
+	    "0000fde9 c0000201 5f5e1000 00000064",
+	    MARKER "001d 02 0000 0006 800f03 0002 01", "ipv6-unicast", 1, 0,
+	    0, 1, "10.0.0.1|192.0.2.1" },
+	{ "VPNv4 in a filtered Loc-RIB",
+	    "03 80 0000000000000000 00000000000000000000000000000000 "
+	    "0000fde9 c0000201 5f5e1000 00000064",
+	    MARKER "001d 02 0000 0006 800f03 0001 80", "vpnv4-unicast", 2, 0,
+	    1, 0, "10.0.0.1|" },
+};
+
+START_TEST(end_of_rib_is_a_peer_record)
+{
+	struct vec v = { .n = 0 };
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+	const struct bf_record *r;
+	avro_value_t rec;
+
+	peer_up();
+	put(&v, "03 00000000 00");
+	put(&v, eor_vectors[_i].peer_hdr);
+	put(&v, eor_vectors[_i].update);
+	decode_vec(&v);
+	ck_assert(st.has_update && st.update->eor);
+	bgp_route_iter_init(&it, st.update);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 0);
+	r = bf_enc_end_of_rib(&enc, &router, &st, 42);
+	ck_assert_str_eq(r->key, eor_vectors[_i].key);
+	rec = read_back(r, BF_TOPIC_PEER);
+	ck_assert_int_eq(num(&rec, "event"), 2);
+	ck_assert_str_eq(str(&rec, "family"), eor_vectors[_i].family);
+	ck_assert_int_eq(num(&rec, "rib"), eor_vectors[_i].rib);
+	ck_assert_int_eq(num(&rec, "post_policy"), eor_vectors[_i].post_policy);
+	ck_assert_int_eq(num(&rec, "loc_rib_filtered"),
+	    eor_vectors[_i].filtered);
+	ck_assert_int_eq(num(&rec, "peer_epoch"), eor_vectors[_i].epoch);
+	ck_assert_int_eq(num(&rec, "peer_as"), 65001);
+	ck_assert_int_eq(num(&rec, "bmp_time_us"), 1600000000000100LL);
+	ck_assert_int_eq(num(&rec, "collector_time_us"), 42);
+	ck_assert_str_eq(str(&rec, "router_name"), "edge1");
+	/* A Peer Up/Down's own fields stay null. */
+	ck_assert_ptr_null(str(&rec, "local_address"));
+	ck_assert_int_eq(num(&rec, "local_port"), -1);
+	ck_assert_int_eq(num(&rec, "sent_open"), -1);
+	ck_assert_int_eq(num(&rec, "received_open"), -1);
+	ck_assert_uint_eq(arr_len(&rec, "info"), 0);
+	ck_assert_int_eq(num(&rec, "down_reason_code"), -1);
+	ck_assert_ptr_null(str(&rec, "down_reason"));
+	ck_assert_int_eq(num(&rec, "notification_code"), -1);
+	avro_value_decref(&rec);
+
+	/* The next Peer Up has no family. */
+	peer_up();
+	rec = read_back(bf_enc_peer(&enc, &router, &st, 43), BF_TOPIC_PEER);
+	ck_assert_int_eq(num(&rec, "event"), 0);
+	ck_assert_ptr_null(str(&rec, "family"));
+	avro_value_decref(&rec);
+}
+END_TEST
+
 START_TEST(raw_record_is_verbatim)
 {
 	static const uint8_t msg[] = { 3, 0, 0, 0, 6, 4 };
@@ -555,7 +738,7 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	ck_assert_str_eq(err, "not an Avro single-object record");
 	/* Roles: the router's from its sent OPEN, the neighbour's from the
 	 * OPEN it received. */
-	peer_up_opens(OPEN_ROLE("00"), OPEN_ROLE("03"));
+	peer_up_opens(OPEN_ROLE("00"), OPEN_ROLE("03"), "");
 	r = bf_enc_peer(&enc, &router, &st, 8);
 	ck_assert_int_eq(bf_records_in_decode(&in, r->value, r->value_len, err,
 	    sizeof(err)), BF_IN_PEER);
@@ -791,6 +974,10 @@ main(void)
 	tcase_add_test(tc, route_withdraw_has_no_attributes);
 	tcase_add_test(tc, peer_up_and_down_records);
 	tcase_add_test(tc, stats_and_router_records);
+	tcase_add_test(tc, router_text_is_valid_utf8);
+	tcase_add_test(tc, peer_text_is_valid_utf8);
+	tcase_add_loop_test(tc, end_of_rib_is_a_peer_record, 0,
+	    sizeof(eor_vectors) / sizeof(eor_vectors[0]));
 	tcase_add_test(tc, raw_record_is_verbatim);
 	tcase_add_test(tc, route_and_peer_reach_plugins_intact);
 	tcase_add_test(tc, path_segments_and_origin);
