@@ -707,10 +707,9 @@ bit_set(uint8_t *m, uint32_t i)
 static enum vf_rel
 vf_rel(unsigned i, unsigned j)
 {
-	unsigned hi = i < j ? i : j, lo = i < j ? j : i;
+	unsigned a = i < j ? i : j, b = i < j ? j : i;	/* a ranks above */
 
-	if (lo < VF_TIER1 || (hi < VF_TIER1 && lo < VF_UP0 &&
-	    (hi + lo) % 2 == 0))
+	if (b < VF_TIER1 || (a < VF_TIER1 && b < VF_UP0 && (a + b) % 2 == 0))
 		return VF_PEER;
 	return j < i ? VF_PROVIDER : VF_CUSTOMER;
 }
@@ -724,11 +723,13 @@ vf_upstream(uint32_t o)
 	return VF_UP0 + rng_below(&r, VF_N_UP);
 }
 
-/* The AS of session i under --valley-free. */
-static uint32_t
-vf_session_as(uint32_t i)
+/* The AS and the BGP Role of session i under --valley-free. */
+static void
+vf_session(uint32_t i, struct peer *p)
 {
-	return i < NELEM(vf_sessions) ? vf_sessions[i].as : PEER_AS_BASE + i;
+	p->as = i < NELEM(vf_sessions) ? vf_sessions[i].as : PEER_AS_BASE + i;
+	p->role = i < NELEM(vf_sessions) ? vf_sessions[i].role :
+	    BGP_ROLE_PROVIDER;
 }
 
 static void
@@ -746,8 +747,6 @@ vf_init(struct gen *g)
 
 		if (p->as < ORIGIN_AS_END)
 			bit_set(v->taken, p->as);
-		p->role = i < NELEM(vf_sessions) ? vf_sessions[i].role :
-		    BGP_ROLE_PROVIDER;
 		p->vf_rank = VF_NONE;
 		for (unsigned k = 0; k < NELEM(vf_hier); k++)
 			if (vf_hier[k] == p->as)
@@ -1272,9 +1271,13 @@ peer_init(struct gen *g, struct peer *p, uint32_t i)
 	p->local_addr = 0x0a000000u + 2 * i;	/* 10.0.0.0/31 per peer */
 	p->addr = p->local_addr + 1;
 	p->bgp_id = 0xac100001u + i;		/* 172.16.0.1 + i */
-	p->as = g->o.asrel != NULL ? vf_session_as(i) :
-	    i < NELEM(peer_as_list) ? peer_as_list[i] : PEER_AS_BASE + i;
-	p->role = -1;
+	if (g->o.asrel != NULL)
+		vf_session(i, p);
+	else {
+		p->as = i < NELEM(peer_as_list) ? peer_as_list[i] :
+		    PEER_AS_BASE + i;
+		p->role = -1;
+	}
 	p->com_as = p->as > 0xffff ? (uint16_t)(64512 + i % 1000) :
 	    (uint16_t)p->as;
 	(void)put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
@@ -1312,10 +1315,10 @@ usage(FILE *f)
 "  --valley-free ASREL_FILE\n"
 "                     draw every AS path valley-free under a fixed AS\n"
 "                     hierarchy and write its relationships to ASREL_FILE\n"
-"                     (CAIDA serial-1); the peers are our providers and\n"
-"                     peers of their own ASes, their Peer Ups state the\n"
-"                     BGP Roles: no leak_detect route_leak or peer_lock\n"
-"                     alert; other draws differ from the default\n"
+"                     (CAIDA serial-1); the peers, ASes of their own, are\n"
+"                     our providers and peers, as the BGP Roles in their\n"
+"                     Peer Ups say: no leak_detect route_leak or\n"
+"                     peer_lock alert; other draws differ from the default\n"
 "  -o FILE            output file (default standard output)\n"
 "  -h, --help         this help\n"
 "\n"
