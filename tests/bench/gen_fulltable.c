@@ -296,7 +296,7 @@ struct peer {
 	enum phase	phase;
 	unsigned	vf_rank;	/* --valley-free: index in vf_hier, or
 					 * NELEM(vf_hier): none */
-	int		role;		/* its BGP Role (BGP_ROLE_*), -1: none */
+	int		role;		/* BGP_ROLE_* in its OPEN, -1: none */
 };
 
 struct stats {
