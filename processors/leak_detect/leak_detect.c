@@ -5,16 +5,28 @@
  * (schemas/alert.avsc, topic bmp.alert, key "type|prefix"):
  *
  *   route_leak        valley-free violation on the AS path (prepends
- *                     collapsed), classified by RFC 7908 type 1-4;
- *   otc_leak          RFC 9234 Only-to-Customer rules, by session role;
- *   peer_lock         a transit-free AS behind an AS that is neither
- *                     transit-free nor its customer;
+ *                     collapsed): an AS sends a route it learned from a
+ *                     provider or peer to a provider or peer, RFC 7908
+ *                     type 1-4; the neighbour judged by its session role;
+ *   otc_leak          RFC 9234 §5 ingress rules on the session role: OTC
+ *                     from a customer or RS client, or from a peer with
+ *                     another AS than the peer's;
+ *   peer_lock         the AS that got a route from a transit-free AS
+ *                     passes it to a non-customer (its peer or provider,
+ *                     or a transit-free AS);
  *   origin_hijack     a monitored prefix from an unexpected origin;
  *   subprefix_hijack  a more-specific of one from an unexpected origin;
  *   rpki_invalid      RFC 6811 invalid origin or length;
  *   new_upstream      the AS next to the origin of a monitored prefix is
  *                     neither expected nor seen before;
  *   moas              a monitored prefix with more than one origin.
+ *
+ * The leak rules judge where each AS sends a route, not which ASes a
+ * path holds: a route from a provider may carry any valley-free path,
+ * peer-learned ones included.  An unknown relationship or session role
+ * raises nothing.  README.md gives every rule a must-alert and a
+ * must-not-alert path; rule_examples in tests/unit/test_leak_detect.c
+ * runs each of them under the same name.
  *
  * Inputs are files named in settings (see settings_table), loaded at init
  * (a parse error fails init with "file:line: what") and reloaded when
@@ -1037,32 +1049,38 @@ role_to_us(uint8_t role)
 }
 
 /*
+ * What c[i] is to the AS it sends the route to: c[i-1] by relationships,
+ * or, for the neighbour (i == 0, the peer's own AS), this network by its
+ * session role.  ASREL_UNKNOWN when neither tells.
+ */
+static enum asrel_kind
+receiver_rel(const struct ld_state *st, const uint32_t *c, long i,
+    const struct peer *pe)
+{
+	if (i > 0)
+		return asn_special(c[i - 1]) ? ASREL_UNKNOWN :
+		    asrel_rel(&st->rel, c[i], c[i - 1]);
+	return c[0] == pe->as ? role_to_us(pe->role) : ASREL_UNKNOWN;
+}
+
+/*
  * Valley-free check of the collapsed path c[0] (the neighbour) .. c[m-1]
- * (the origin): at X = c[i], learned from c[i+1] and sent to c[i-1] (or,
- * for the neighbour, to this network by its session role).  The leak
- * nearest the origin is reported.
+ * (the origin): at X = c[i], learned from c[i+1] and sent to a provider
+ * or peer (receiver_rel), the route must come from a customer.  Both
+ * relationships must be known.  The leak nearest the origin is reported.
  */
 static bool
 check_leak(const struct ld_state *st, const uint32_t *c, uint32_t m,
     const struct peer *pe, struct off *o)
 {
 	for (long i = (long)m - 2; i >= 0; i--) {
-		uint32_t x = c[i], from = c[i + 1], to = 0;
+		uint32_t x = c[i], from = c[i + 1];
 		enum asrel_kind rf, rt;
 		int t;
 
 		if (asn_special(x) || asn_special(from))
 			continue;
-		if (i > 0) {
-			to = c[i - 1];
-			if (asn_special(to))
-				continue;
-			rt = asrel_rel(&st->rel, x, to);
-		} else {
-			if (x != pe->as)
-				continue;
-			rt = role_to_us(pe->role);
-		}
+		rt = receiver_rel(st, c, i, pe);
 		if (rt != ASREL_PROVIDER && rt != ASREL_PEER)
 			continue;
 		rf = asrel_rel(&st->rel, x, from);
@@ -1074,13 +1092,13 @@ check_leak(const struct ld_state *st, const uint32_t *c, uint32_t m,
 		o->culprit = x;
 		if (i > 0) {
 			o->nseg = 3;
-			o->seg[0] = to;
+			o->seg[0] = c[i - 1];
 			o->seg[1] = x;
 			o->seg[2] = from;
 			snprintf(o->detail, sizeof(o->detail), "AS%u learned "
 			    "the route from its %s AS%u and sent it to its %s "
 			    "AS%u (RFC 7908 type %d)", x, rel_name(rf), from,
-			    rel_name(rt), to, t);
+			    rel_name(rt), c[i - 1], t);
 		} else {
 			o->nseg = 2;
 			o->seg[0] = x;
@@ -1095,27 +1113,54 @@ check_leak(const struct ld_state *st, const uint32_t *c, uint32_t m,
 	return false;
 }
 
+/*
+ * Peer-lock: a transit-free AS T = c[i] gives its routes only to peers
+ * and customers, so the AS Y = c[i-1] that got one from T may pass it
+ * only down, to its own customers (a provider hands any valley-free path
+ * to its customers, peer-learned ones included).  Y passing it to a
+ * non-customer is the violation: to its peer or provider by
+ * relationships, to this network when the session role makes us Y's peer
+ * or provider, or, with the relationship unknown, to a transit-free AS,
+ * which is nobody's customer.  A transit-free Y is T's peer in the
+ * clique.  An unknown receiver raises nothing: without asrel_file and
+ * peer_roles only a transit-free AS on both sides of Y alerts.  The
+ * violation nearest the origin is reported.
+ */
 static bool
 check_peer_lock(const struct ld_state *st, const uint32_t *c, uint32_t m,
-    struct off *o)
+    const struct peer *pe, struct off *o)
 {
 	for (long i = (long)m - 1; i >= 1; i--) {
 		uint32_t t = c[i], y = c[i - 1];
+		enum asrel_kind rt;
+		char to[64];
 
 		if (!asset_has(&st->tf, t) || asn_special(y) ||
-		    asset_has(&st->tf, y) ||
-		    asrel_rel(&st->rel, t, y) == ASREL_CUSTOMER)
+		    asset_has(&st->tf, y))
 			continue;
+		rt = receiver_rel(st, c, i - 1, pe);
+		if (rt == ASREL_UNKNOWN && i >= 2 &&
+		    asset_has(&st->tf, c[i - 2]))
+			snprintf(to, sizeof(to), "transit-free AS%u, nobody's "
+			    "customer", c[i - 2]);
+		else if (rt != ASREL_PEER && rt != ASREL_PROVIDER)
+			continue;
+		else if (i >= 2)
+			snprintf(to, sizeof(to), "its %s AS%u", rel_name(rt),
+			    c[i - 2]);
+		else
+			snprintf(to, sizeof(to), "this network, its %s by "
+			    "session role", rel_name(rt));
 		o->type = T_PEER_LOCK;
 		o->sev = SEV_HIGH;
 		o->culprit = y;
-		o->nseg = 2;
-		o->seg[0] = y;
-		o->seg[1] = t;
-		snprintf(o->detail, sizeof(o->detail), "transit-free AS%u "
-		    "behind AS%u, which is neither transit-free nor its "
-		    "customer%s", t, y, st->rel.n ? "" :
-		    " (no relationship data)");
+		o->nseg = 0;
+		if (i >= 2)
+			o->seg[o->nseg++] = c[i - 2];
+		o->seg[o->nseg++] = y;
+		o->seg[o->nseg++] = t;
+		snprintf(o->detail, sizeof(o->detail), "AS%u passed the route "
+		    "of transit-free AS%u to %s", y, t, to);
 		return true;
 	}
 	return false;
@@ -1208,7 +1253,8 @@ detect(struct ld_state *st, const struct bf_route *r, const struct peer *pe,
 	memset(offs, 0, T_N * sizeof(*offs));
 	if (clean && m >= 2 && check_leak(st, c, m, pe, &offs[n]))
 		n++;
-	if (clean && st->tf.n > 0 && check_peer_lock(st, c, m, &offs[n]))
+	if (clean && st->tf.n > 0 && check_peer_lock(st, c, m, pe,
+	    &offs[n]))
 		n++;
 	if (check_otc(st, r, pe, c, m, clean, &offs[n]))
 		n++;

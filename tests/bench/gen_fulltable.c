@@ -22,8 +22,9 @@
  * space, and each peer walks the indexes through its own bijection.
  *
  * With --valley-free ASREL_FILE every AS path is valley-free under the
- * relationships written to ASREL_FILE (see vf_hier): a clean feed for
- * leak_detect.  Without it the bytes are those of the plain generator.
+ * relationships written to ASREL_FILE and each session's BGP Role, stated
+ * in its Peer Up (see vf_hier, vf_sessions): a clean feed for leak_detect.
+ * Without it the bytes are those of the plain generator.
  *
  * The last line on standard error counts what bmpflow-decode -q reports:
  *   generated: messages=M updates=U announced=A withdrawn=W eor=E bytes=B
@@ -57,7 +58,8 @@
 #define ORIGIN_AS4_BASE	131072		/* 4-octet origins: base, count */
 #define ORIGIN_AS4_N	270000
 #define ORIGIN_AS_END	(ORIGIN_AS4_BASE + ORIGIN_AS4_N)	/* above all */
-#define PEER_AS_BASE	200000		/* peers beyond peer_as_list: + index */
+#define PEER_AS_BASE	200000		/* peers beyond peer_as_list or
+					 * vf_sessions: + index */
 #define IPV6_NH_LEN	16
 
 /* splitmix64: small, fast, and good enough for test data. */
@@ -292,8 +294,9 @@ struct peer {
 	uint64_t	pos4, pos6;	/* next table position announced */
 	uint64_t	wpos4, wpos6, wd4, wd6;	/* withdrawn so far, to withdraw */
 	enum phase	phase;
-	unsigned	vf_rank;	/* --valley-free: index in vf_hier or */
-	unsigned	vf_below;	/* NELEM; first rank it provides for */
+	unsigned	vf_rank;	/* --valley-free: index in vf_hier, or
+					 * NELEM(vf_hier): none */
+	int		role;		/* BGP_ROLE_* in its OPEN, -1: none */
 };
 
 struct stats {
@@ -475,10 +478,12 @@ emit_termination(struct gen *g)
 /*
  * BGP OPEN with one Capabilities parameter: multiprotocol IPv4 and IPv6
  * unicast (RFC 4760), route refresh (RFC 2918), optionally enhanced route
- * refresh (RFC 7313), 4-octet AS (RFC 6793).
+ * refresh (RFC 7313), 4-octet AS (RFC 6793), the sender's BGP Role (RFC
+ * 9234) unless role is -1.
  */
 static uint8_t *
-put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap)
+put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap,
+    int role)
 {
 	uint8_t *start = b, *plen, *caps;
 
@@ -509,6 +514,11 @@ put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap)
 	*b++ = BGP_CAP_AS4;
 	*b++ = 4;
 	b = put32(b, as);
+	if (role >= 0) {
+		*b++ = BGP_CAP_ROLE;
+		*b++ = 1;
+		*b++ = (uint8_t)role;
+	}
 	*caps = (uint8_t)(b - caps - 1);
 	*plen = (uint8_t)(b - plen - 1);
 	bgp_end(start, b);
@@ -526,8 +536,10 @@ emit_peer_up(struct gen *g, const struct peer *p)
 	b = put32(b + 12, p->local_addr);
 	b = put16(b, passive ? 179 : (uint16_t)(32768 + p->idx % 28000));
 	b = put16(b, passive ? (uint16_t)(49152 + p->idx % 16000) : 179);
-	b = put_open(b, ROUTER_AS, 180, ROUTER_ID, false);	/* sent */
-	b = put_open(b, p->as, 90, p->bgp_id, true);		/* received */
+	/* Sessions with a role are to our providers and peers (vf_sessions). */
+	b = put_open(b, ROUTER_AS, 180, ROUTER_ID, false, p->role < 0 ? -1 :
+	    p->role == BGP_ROLE_PROVIDER ? BGP_ROLE_CUSTOMER : BGP_ROLE_PEER);
+	b = put_open(b, p->as, 90, p->bgp_id, true, p->role);	/* received */
 	msg_end(g, BMP_PEER_UP, b);
 }
 
@@ -612,18 +624,18 @@ put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
 /*
  * The AS hierarchy of --valley-free: a fixed rank per ASN, its index here.
  * Tier 1 is leak_detect's built-in transit-free list (its peer-lock rule):
- * settlement-free peers of each other.  Below it, in rank order, the other
- * ASes of peer_as_list, then the rest of transit_as: the upstreams of the
- * origins.  Every AS is a provider of every AS ranked below it, tier 1
- * ASes excepted among themselves; peers beyond peer_as_list rank just
- * above the origin upstreams.  So a transit-free AS is only ever behind
- * another one or behind its customer, and no path sees a valley.
+ * settlement-free peers of each other, the clique.  Then transit ASes,
+ * each a peer of half the tier 1 (vf_rel) and so a provider that passes
+ * transit-free peers' routes down; then the upstreams of the origins.  Of
+ * any other two ranks the higher is a provider of the lower.  Sessions
+ * beyond vf_sessions rank just above the origin upstreams: providers of
+ * them only.
  */
 static const uint32_t vf_hier[] = {
 	/* tier 1 */
 	174, 701, 1239, 1299, 2914, 3257, 3320, 3356, 3491, 5511, 6453,
 	6461, 6762, 6830, 7018, 12956,
-	/* the other peers of peer_as_list */
+	/* transit peering with part of the tier 1 */
 	6939, 199524, 1273, 9002, 4637, 2497,
 	/* origin upstreams */
 	209, 2828, 4134, 4826, 7473, 7922, 20485, 24482, 31133, 37100, 58453,
@@ -633,7 +645,28 @@ static const uint32_t vf_hier[] = {
 #define VF_TIER1	16		/* vf_hier[0..16) */
 #define VF_UP0		22		/* vf_hier[22..) origin upstreams */
 #define VF_N_UP		(NELEM(vf_hier) - VF_UP0)
-#define VF_PEER_LINK_PCT 30		/* tier-1 peer: a tier-1 peer next */
+#define VF_NONE		NELEM(vf_hier)	/* a session's rank when not in it */
+#define VF_CLIMB_MAX	2	/* a provider session: providers above it */
+#define VF_PEER_LINK_PCT 30	/* a provider session: then a peer link */
+
+/*
+ * The sessions of --valley-free, peer index order: the neighbour's AS and
+ * BGP Role, stated in its Peer Up.  A provider sends us any valley-free
+ * path (from its customers, peers and providers), a peer its customers'
+ * routes only.  With two sessions: a transit provider peering with
+ * transit-free ASes, and a tier-1 peer.  Further sessions: providers.
+ */
+static const struct {
+	uint32_t	as;
+	int		role;
+} vf_sessions[] = {
+	{ 199524, BGP_ROLE_PROVIDER }, { 1299, BGP_ROLE_PEER },
+	{ 3356, BGP_ROLE_PROVIDER }, { 6939, BGP_ROLE_PEER },
+	{ 1273, BGP_ROLE_PROVIDER }, { 2914, BGP_ROLE_PEER },
+	{ 174, BGP_ROLE_PROVIDER }, { 9002, BGP_ROLE_PEER },
+};
+
+enum vf_rel { VF_CUSTOMER, VF_PROVIDER, VF_PEER };
 
 struct vf {
 	uint8_t		*taken;		/* never an origin: bitmap by ASN */
@@ -666,6 +699,21 @@ bit_set(uint8_t *m, uint32_t i)
 	m[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+/*
+ * What rank j is to rank i (i != j): the path drawing and the relationship
+ * file both ask here, so they agree.  Transit rank t peers with the tier-1
+ * ranks of its parity.
+ */
+static enum vf_rel
+vf_rel(unsigned i, unsigned j)
+{
+	unsigned a = i < j ? i : j, b = i < j ? j : i;	/* a ranks above */
+
+	if (b < VF_TIER1 || (a < VF_TIER1 && b < VF_UP0 && (a + b) % 2 == 0))
+		return VF_PEER;
+	return j < i ? VF_PROVIDER : VF_CUSTOMER;
+}
+
 /* The upstream of origin o: one origin upstream, fixed by the ASN. */
 static unsigned
 vf_upstream(uint32_t o)
@@ -673,6 +721,15 @@ vf_upstream(uint32_t o)
 	struct rng r = { o };
 
 	return VF_UP0 + rng_below(&r, VF_N_UP);
+}
+
+/* The AS and the BGP Role of session i under --valley-free. */
+static void
+vf_session(uint32_t i, struct peer *p)
+{
+	p->as = i < NELEM(vf_sessions) ? vf_sessions[i].as : PEER_AS_BASE + i;
+	p->role = i < NELEM(vf_sessions) ? vf_sessions[i].role :
+	    BGP_ROLE_PROVIDER;
 }
 
 static void
@@ -690,13 +747,10 @@ vf_init(struct gen *g)
 
 		if (p->as < ORIGIN_AS_END)
 			bit_set(v->taken, p->as);
-		p->vf_rank = NELEM(vf_hier);	/* none */
-		p->vf_below = VF_UP0;
+		p->vf_rank = VF_NONE;
 		for (unsigned k = 0; k < NELEM(vf_hier); k++)
-			if (vf_hier[k] == p->as) {
+			if (vf_hier[k] == p->as)
 				p->vf_rank = k;
-				p->vf_below = k < VF_TIER1 ? VF_TIER1 : k + 1;
-			}
 	}
 	g->vf = v;
 }
@@ -735,20 +789,47 @@ vf_direct(struct gen *g, const struct peer *p, uint32_t o)
 	}
 }
 
+static bool
+in_path(const uint32_t *path, unsigned m, uint32_t as)
+{
+	for (unsigned i = 0; i < m; i++)
+		if (path[i] == as)
+			return true;
+	return false;
+}
+
+/*
+ * A rank that is `want` to rank cur and not on the path yet, drawn
+ * uniformly; VF_NONE when there is none.
+ */
+static unsigned
+vf_draw_rel(struct rng *r, unsigned cur, enum vf_rel want,
+    const uint32_t *path, unsigned m)
+{
+	unsigned cand[NELEM(vf_hier)], n = 0;
+
+	for (unsigned i = 0; i < VF_UP0; i++)
+		if (i != cur && vf_rel(cur, i) == want &&
+		    !in_path(path, m, vf_hier[i]))
+			cand[n++] = i;
+	return n ? cand[rng_below(r, n)] : VF_NONE;
+}
+
 /*
  * A valley-free AS path of about n ASes into path; returns its length.
- * From the peer downhill, each AS a provider of the next: sometimes a
- * tier-1 peer of a tier-1 peer AS first, then ASes drawn in rank order
- * between the peer and the origin's upstream, the upstream, the origin.
- * Two ASes: the origin is the peer's own customer.  The origin is drawn
- * as without the option, but never an AS of vf_hier or a peer's AS, and
- * prepended as often.
+ * Read from the session: a provider session climbs to up to VF_CLIMB_MAX
+ * of its providers and sometimes crosses one peer link (the tier-1
+ * clique, or a transit AS and a tier-1); then every session goes down,
+ * each AS a customer of the one before, through ranks drawn in order to
+ * the origin's upstream and the origin.  Two ASes: the origin is the
+ * session's own customer.  The origin is drawn as without the option, but
+ * never an AS of vf_hier or a session's AS, and prepended as often.
  */
 static unsigned
 vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 {
 	struct rng *r = &p->rng;
-	unsigned m = 0, reps = 0, k, up;
+	unsigned m = 0, reps = 0, k, up, cur = p->vf_rank, next;
 	uint32_t o;
 
 	path[m++] = p->as;
@@ -763,18 +844,26 @@ vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 		vf_direct(g, p, o);
 	else {
 		up = vf_upstream(o);
-		k = n - reps - 3;	/* ASes between the peer and up */
-		if (k > 0 && p->vf_rank < VF_TIER1 &&
-		    rng_below(r, 100) < VF_PEER_LINK_PCT) {
-			unsigned t = rng_below(r, VF_TIER1 - 1);
-
-			path[m++] = vf_hier[t >= p->vf_rank ? t + 1 : t];
-			k--;
+		k = n - reps - 3;	/* ASes between the session and up */
+		if (p->role == BGP_ROLE_PROVIDER && cur != VF_NONE) {
+			for (unsigned c = rng_below(r, VF_CLIMB_MAX + 1);
+			    c > 0 && k > 0 && (next = vf_draw_rel(r, cur,
+			    VF_PROVIDER, path, m)) != VF_NONE; c--, k--)
+				path[m++] = vf_hier[cur = next];
+			if (k > 0 && rng_below(r, 100) < VF_PEER_LINK_PCT &&
+			    (next = vf_draw_rel(r, cur, VF_PEER, path, m)) !=
+			    VF_NONE) {
+				path[m++] = vf_hier[cur = next];
+				k--;
+			}
 		}
-		/* k of the ranks [vf_below, up), selection sampling */
-		for (unsigned i = p->vf_below; i < up && k > 0; i++)
-			if (rng_below(r, up - i) < k) {
-				path[m++] = vf_hier[i];
+		/* down: up to k of the ranks (cur, up), selection sampling */
+		for (unsigned i = cur == VF_NONE ? VF_UP0 : cur + 1;
+		    i < up && k > 0; i++)
+			if ((cur == VF_NONE || vf_rel(cur, i) == VF_CUSTOMER) &&
+			    !in_path(path, m, vf_hier[i]) &&
+			    rng_below(r, up - i) < k) {
+				path[m++] = vf_hier[cur = i];
 				k--;
 			}
 		path[m++] = vf_hier[up];
@@ -796,7 +885,7 @@ cmp_u64(const void *a, const void *b)
 
 /*
  * Write the relationship file of the feed (CAIDA serial-1): the hierarchy,
- * the peers beyond peer_as_list above the origin upstreams, each origin
+ * the sessions beyond vf_sessions above the origin upstreams, each origin
  * under its upstream and under the peers it is a direct customer of.
  * Returns the number of links, or -1 (message printed) on a write error.
  */
@@ -821,11 +910,11 @@ vf_write(struct gen *g)
 	for (unsigned i = 0; i < NELEM(vf_hier); i++)
 		for (unsigned j = i + 1; j < NELEM(vf_hier); j++, links++)
 			fprintf(f, "%" PRIu32 "|%" PRIu32 "|%s\n", vf_hier[i],
-			    vf_hier[j], j < VF_TIER1 ? "0" : "-1");
+			    vf_hier[j], vf_rel(i, j) == VF_PEER ? "0" : "-1");
 	for (uint32_t i = 0; i < g->o.peers; i++) {
 		const struct peer *p = &g->peers[i];
 
-		if (p->vf_rank < NELEM(vf_hier))
+		if (p->vf_rank != VF_NONE)
 			continue;
 		for (unsigned j = VF_UP0; j < NELEM(vf_hier); j++, links++)
 			fprintf(f, "%" PRIu32 "|%" PRIu32 "|-1\n", p->as,
@@ -1182,7 +1271,13 @@ peer_init(struct gen *g, struct peer *p, uint32_t i)
 	p->local_addr = 0x0a000000u + 2 * i;	/* 10.0.0.0/31 per peer */
 	p->addr = p->local_addr + 1;
 	p->bgp_id = 0xac100001u + i;		/* 172.16.0.1 + i */
-	p->as = i < NELEM(peer_as_list) ? peer_as_list[i] : PEER_AS_BASE + i;
+	if (g->o.asrel != NULL)
+		vf_session(i, p);
+	else {
+		p->as = i < NELEM(peer_as_list) ? peer_as_list[i] :
+		    PEER_AS_BASE + i;
+		p->role = -1;
+	}
 	p->com_as = p->as > 0xffff ? (uint16_t)(64512 + i % 1000) :
 	    (uint16_t)p->as;
 	(void)put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
@@ -1220,7 +1315,9 @@ usage(FILE *f)
 "  --valley-free ASREL_FILE\n"
 "                     draw every AS path valley-free under a fixed AS\n"
 "                     hierarchy and write its relationships to ASREL_FILE\n"
-"                     (CAIDA serial-1): no leak_detect route_leak or\n"
+"                     (CAIDA serial-1); the peers, ASes of their own, are\n"
+"                     our providers and peers, as the BGP Roles in their\n"
+"                     Peer Ups say: no leak_detect route_leak or\n"
 "                     peer_lock alert; other draws differ from the default\n"
 "  -o FILE            output file (default standard output)\n"
 "  -h, --help         this help\n"

@@ -283,18 +283,24 @@ def open_router(port, data, source):
     return s
 
 
+def first_of_type(data, mtype):
+    """The offset of the first BMP message of type mtype (0 Route
+    Monitoring, 2 Peer Down, ...) in a BMP stream; its length if none."""
+    off = 0
+    while off + 6 <= len(data):
+        _, length, t = struct.unpack(">BIB", data[off:off + 6])
+        if t == mtype:
+            return off
+        off += length
+    return len(data)
+
+
 def cut_before_peer_down(data):
     """The BMP stream up to its first Peer Down (type 2) message: sent over
     a session kept open, its peers stay up (a Peer Down, or the
     collector's own at session close, ends their epoch, and a processor
     rightly drops every route of it it has not read yet)."""
-    off = 0
-    while off + 6 <= len(data):
-        _, length, mtype = struct.unpack(">BIB", data[off:off + 6])
-        if mtype == 2:
-            return data[:off]
-        off += length
-    return data
+    return data[:first_of_type(data, 2)]
 
 
 def gen_fulltable(gen, path, *args):

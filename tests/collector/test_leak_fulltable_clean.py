@@ -9,10 +9,14 @@
   5 MiB per partition)  -->  bmpflow-processor --plugin leak_detect
   --set asrel_file=AS_REL  -->  bmp.alert, read back with kcat.
 
-Every AS path of the feed is valley-free under AS_REL, and a transit-free
-AS (leak_detect's built-in peer-lock list) is only ever behind another one
-or its customer; there are no OTC attributes, ROAs or monitored prefixes,
-so only route_leak and peer_lock could fire.  Phases:
+Every AS path of the feed is valley-free under AS_REL and the sessions'
+BGP Roles, stated in their Peer Ups (sent, and read by the processor,
+before any route): our provider AS199524 passes down what it learned from
+its providers and its peers, among them transit-free ASes (199524 1299 X
+O, the peer-lock false positive of old) and routes crossing two tier-1s;
+our peer AS1299 passes its customers' routes.  There are no OTC
+attributes, ROAs or monitored prefixes, so only route_leak and peer_lock
+could fire.  Phases:
 
   CLEAN    the processor read every bmp.peer and bmp.route record the
            collector delivered (records_in, lag 0); leak_detect counted
@@ -21,11 +25,12 @@ so only route_leak and peer_lock could fire.  Phases:
            bmp.alert holds no record, records_out_total is 0 and no
            alerts_total series is above 0;
   CONTROL  the test can fail: a second router (127.0.0.2) sends routes
-           built from links of the same AS_REL, each through an AS that
-           passes it from one of its providers to another (route_leak,
-           RFC 7908 type 1, culprit that AS) or with a transit-free AS
-           behind a stub that is not its customer (peer_lock, culprit the
-           stub): exactly those alerts open, nothing else.
+           built from links of the same AS_REL (see control_routes):
+           hairpins (route_leak, RFC 7908 type 1), hairpins between two
+           transit-free providers (route_leak and peer_lock), and a stub
+           passing a transit-free AS's route to its provider, to another
+           transit-free AS, or to us on a session whose BGP Role makes it
+           our peer (peer_lock): exactly those alerts open, nothing else.
 
 The processor exits 0 on SIGTERM and counts no bad record.  Bounded:
 DEADLINE seconds for every wait together.
@@ -54,7 +59,7 @@ PEERS, IPV4, IPV6, SEED = 2, 1000000, 200000, 7
 PARTITIONS = 128
 TICK_MS = 200
 LOCAL_AS = 64999        # the control router's AS (private: never judged)
-HAIRPINS, PEER_LOCKS = 5, 2
+HAIRPINS, TIER1_HAIRPINS, PEER_LOCKS = 5, 2, 2    # PEER_LOCKS of each kind
 # Seconds for every wait together (ctest: TIMEOUT 300).  Sanitizer builds
 # (BMPFLOW_SANITIZED=1 from ctest) run 3-5x slower.
 DEADLINE = 240 if os.environ.get("BMPFLOW_SANITIZED") == "1" else 120
@@ -64,7 +69,8 @@ fail, left, note = checks.fail, checks.left, harness.note
 
 
 def read_links(path):
-    """AS_REL -> (providers, customers): {asn: set of asns}."""
+    """AS_REL -> (providers, customers): {asn: set of asns} (peer links
+    are not needed here)."""
     provs, custs = (collections.defaultdict(set) for _ in range(2))
     with open(path) as f:
         for line in f:
@@ -86,23 +92,51 @@ def read_transit_free():
 
 
 def control_routes(provs, custs, tf):
-    """[(prefix, AS path, expected (type, prefix, culprit, rfc7908))]:
-    hairpins [A, X, B, Y] (A and B providers of X, Y a customer of B) and
-    peer-locks [Z, T, Y] (T transit-free, Z a stub that is not T's
-    customer, Y a customer of T), all links taken from AS_REL."""
+    """[(prefix, AS path, the neighbour's BGP Role or None, {expected
+    (type, prefix, culprit, rfc7908)})], every link taken from AS_REL:
+
+      [A, X, B, Y]    A and B providers of X, neither transit-free, Y a
+                      customer of B: route_leak type 1 by X;
+      [T2, X, T, Y]   the same between transit-free providers: route_leak
+                      by X, and peer_lock by X (T's route to T2);
+      [U, Z, T, Y]    Z a stub under no transit-free AS, U its provider, T
+                      transit-free, Y its customer: peer_lock by Z (to its
+                      provider; AS_REL says nothing of Z and T);
+      [T2, Z, T, Y]   peer_lock by Z (to a transit-free AS, nobody's
+                      customer);
+      [Z, T, Y]       from Z on a session whose BGP Role says Z is our
+                      peer: peer_lock by Z."""
     out = []
-    transit = sorted(x for x in provs if len(provs[x]) >= 2 and custs[x])
+
+    def add(pfx, path, role, *alerts):
+        out.append((pfx, path, role, {(t, pfx, c, k) for t, c, k in alerts}))
+
+    def customer_of(asn, *not_these):
+        return min(c for c in custs[asn] if c not in not_these)
+
+    transit = sorted(x for x in provs if len(provs[x] - tf) >= 2 and
+                     custs[x])
     for i, x in enumerate(transit[:HAIRPINS]):
-        a, b = sorted(provs[x])[:2]
-        y = min(c for c in custs[b] if c not in (x, a))
-        pfx = "198.18.%d.0/24" % i
-        out.append((pfx, [a, x, b, y], ("route_leak", pfx, x, 1)))
-    stubs = sorted(s for s in provs if not custs[s])
-    for i, t in enumerate(sorted(tf)[:PEER_LOCKS]):
-        z = next(s for s in stubs if t not in provs[s])
-        y = min(c for c in custs[t] if c != z)
-        pfx = "198.19.%d.0/24" % i
-        out.append((pfx, [z, t, y], ("peer_lock", pfx, z, None)))
+        a, b = sorted(provs[x] - tf)[:2]
+        add("198.18.%d.0/24" % i, [a, x, b, customer_of(b, x, a)], None,
+            ("route_leak", x, 1))
+    transit = sorted(x for x in provs if len(provs[x] & tf) >= 2 and
+                     custs[x])
+    for i, x in enumerate(transit[:TIER1_HAIRPINS]):
+        t, t2 = sorted(provs[x] & tf)[:2]
+        add("198.18.%d.0/24" % (100 + i), [t2, x, t, customer_of(t, x)],
+            None, ("route_leak", x, 1), ("peer_lock", x, None))
+    stubs = sorted(s for s in provs if not custs[s] and not provs[s] & tf)
+    tfs = sorted(tf)
+    for i in range(PEER_LOCKS):
+        z, t, t2 = stubs[i], tfs[i], tfs[i + 1]
+        y = customer_of(t, z)
+        add("198.19.%d.0/24" % i, [min(provs[z]), z, t, y], None,
+            ("peer_lock", z, None))
+        add("198.19.%d.0/24" % (10 + i), [t2, z, t, y], None,
+            ("peer_lock", z, None))
+        add("198.19.%d.0/24" % (20 + i), [z, t, y], "peer",
+            ("peer_lock", z, None))
     return out
 
 
@@ -173,8 +207,10 @@ def clean_phase(col, proc, schemas, g, links):
     m = proc.metrics()
     if recs or m.get("bmpflow_processor_records_out_total") != 0 or \
             alert_series(m):
-        fail("CLEAN: %d alert records (%s), records_out %s, %s" % (
-            len(recs), sorted({ident(r) for r in recs}, key=str)[:10],
+        fail("CLEAN: %d alert records (%s; e.g. %s), records_out %s, %s" % (
+            len(recs), dict(collections.Counter(r["type"] for r in recs)),
+            sorted({(ident(r), tuple(r["as_path"])) for r in recs},
+                   key=str)[:5],
             m.get("bmpflow_processor_records_out_total"), alert_series(m)))
     note("CLEAN: %d alert records over %d route records" % (len(recs),
                                                             n_route))
@@ -187,17 +223,25 @@ def control_phase(col, proc, schemas, asrel, routes_before, clean_ids):
     clean_ids); returns the session, kept open."""
     provs, custs = read_links(asrel)
     ctl = control_routes(provs, custs, read_transit_free())
-    want = {w for _, _, w in ctl}
-    # One monitored session per neighbour AS (the first of a path).
-    addr = {asn: "10.255.0.%d" % (i + 1) for i, asn in
-            enumerate(sorted({path[0] for _, path, _ in ctl}))}
-    data = B.initiation("control") + b"".join(
-        B.peer_up(a, asn, LOCAL_AS) for asn, a in sorted(addr.items()))
-    for pfx, path, _ in ctl:
-        data += B.route(addr[path[0]], path[0], [pfx], as_path=path)
+    want = set().union(*(w for _, _, _, w in ctl))
+    # One monitored session per neighbour AS and role (the first of a path)
+    sessions = sorted({(path[0], role or "") for _, path, role, _ in ctl})
+    addr = {k: "10.255.0.%d" % (i + 1) for i, k in enumerate(sessions)}
+    n_in = proc.metrics().get("bmpflow_processor_records_in_total", 0)
     s = socket.create_connection(("127.0.0.1", col.port), timeout=10,
                                  source_address=("127.0.0.2", 0))
-    s.sendall(data)
+    s.sendall(B.initiation("control") + b"".join(
+        B.peer_up(addr[asn, role], asn, LOCAL_AS,
+                  local_role=role or None, peer_role=role or None)
+        for asn, role in sessions))
+    # The roles come with the Peer Ups: the routes must not overtake them.
+    if not harness.wait_until(lambda: proc.metrics().get(
+            "bmpflow_processor_records_in_total", 0) >= n_in + len(sessions),
+            left(30), 0.1):
+        fail("CONTROL: the processor did not read the %d Peer Ups" %
+             len(sessions))
+    s.sendall(b"".join(B.route(addr[path[0], role or ""], path[0], [pfx],
+                               as_path=path) for pfx, path, role, _ in ctl))
 
     def opened():
         m = proc.metrics()
@@ -219,13 +263,13 @@ def control_phase(col, proc, schemas, asrel, routes_before, clean_ids):
             any(ident(r) not in want for r in recs):
         fail("CONTROL: alerts opened %s (%d records), want exactly %s" % (
             sorted(got.items(), key=str), len(recs), sorted(want, key=str)))
-    for pfx, path, w in ctl:
+    for pfx, path, _, w in ctl:
         for r in recs:
             if r["prefix"] == pfx and r["as_path"] != path:
                 fail("CONTROL: %s as_path %s, sent %s" % (w, r["as_path"],
                                                           path))
-    note("CONTROL: %d alerts opened, %d injected: %s" % (
-        len(got), len(want), sorted(got, key=str)))
+    note("CONTROL: %d alerts opened from %d routes, %d expected: %s" % (
+        len(got), len(ctl), len(want), sorted(got, key=str)))
     return s
 
 
@@ -255,7 +299,16 @@ def main():
         t = time.time()
         router = socket.create_connection(("127.0.0.1", col.port),
                                           timeout=60)
-        router.sendall(harness.cut_before_peer_down(open(feed, "rb").read()))
+        stream = harness.cut_before_peer_down(open(feed, "rb").read())
+        first_route = harness.first_of_type(stream, 0)
+        router.sendall(stream[:first_route])
+        # The sessions' BGP Roles come with their Peer Ups: read them
+        # before any route (a route first opens its session role-less).
+        if not harness.wait_until(lambda: proc.metrics().get(
+                "bmpflow_processor_records_in_total", 0) >= PEERS,
+                left(30), 0.1):
+            raise RuntimeError("the processor did not read the Peer Ups")
+        router.sendall(stream[first_route:])
         note("router: feed sent in %.1fs" % (time.time() - t))
         routes, clean_ids = clean_phase(col, proc, schemas, g, links)
         ctl = control_phase(col, proc, schemas, asrel, routes, clean_ids)
