@@ -306,6 +306,17 @@ def brief(r):
         if r["flap_penalty"] else "")
 
 
+def shape(r):
+    """A record's state and counts, without the figures that vary from
+    prefix to prefix (penalty, kind): for grouping failures."""
+    if r is None:
+        return "no record"
+    return "%s %d/%d %.1f%%%s%s" % (
+        r["state"], r["peers_with_route"], r["peers_up"], r["visibility_pct"],
+        " %s" % ",".join(r["degraded_reasons"]) if r["degraded_reasons"]
+        else "", " flapping=true" if r["flapping"] else "")
+
+
 def examples(items, n=4):
     items = list(items)
     return "; ".join(items[:n]) + (" ..." if len(items) > n else "")
@@ -336,6 +347,16 @@ class Health:
 
     def in_step(self, p, *steps):
         return [r for s, r in self.by.get(p, []) if s in steps]
+
+    def changes(self, step):
+        """Change records read in step: {"previous -> state": count}."""
+        c = collections.Counter()
+        for recs in self.by.values():
+            for s, r in recs:
+                if s == step and r["kind"] == "change":
+                    c["%s -> %s" % (r["previous_state"] or "none",
+                                    r["state"])] += 1
+        return dict(sorted(c.items()))
 
     def histogram(self, prefixes):
         c = collections.Counter()
@@ -451,6 +472,9 @@ class Run:
              "%d prefix_health, %d alert records)" % (
                  what, time.time() - t0, c[0], c[1], self.health.reader.count,
                  self.alerts.reader.count if self.ld else 0))
+        note("%s: prefix_health change records: %s" % (
+            what.split(":")[0], self.health.changes(self.health.step) or
+            "none"))
 
     def procs_running(self):
         return [p for p in (self.ph, self.ld) if p is not None]
@@ -562,7 +586,7 @@ class Run:
             got = (r["state"], r["peers_with_route"], r["peers_up"],
                    round(r["visibility_pct"], 1))
             if got != ("healthy", 3, 3, 100.0):
-                bad["%s %d/%d %.1f%%" % got].append(p)
+                bad[shape(r)].append(p)
         for k, ps in sorted(bad.items(), key=lambda kv: -len(kv[1])):
             fail("%s load: %d of %d SHARED prefixes (carried by all 3 "
                  "sessions) end %s, want healthy 3/3 100%% (peers_up "
@@ -618,7 +642,7 @@ class Run:
                 r["state"], r["peers_with_route"], r["peers_up"],
                 round(r["visibility_pct"], 1), tuple(r["degraded_reasons"]))
             if got != ("degraded", 2, 3, 66.7, ("visibility",)):
-                bad["ends %s" % brief(r)].append(p)
+                bad["ends %s" % shape(r)].append(p)
             elif not any(x["state"] == "degraded" and
                          x["previous_state"] == "healthy" for x in ch):
                 bad["no change record healthy -> degraded"].append(p)
@@ -626,7 +650,9 @@ class Run:
             fail("%s W1: %d of %d prefixes one of 3 sessions withdrew: %s, "
                  "want degraded (visibility) 2/3 66.7%% after a change from "
                  "healthy; e.g. %s" % (self.tag, len(ps), len(W1), k,
-                                       examples(ps)))
+                                       examples("%s: %s" % (
+                                           p, brief(h.last(p)))
+                                           for p in ps)))
         self.check_untouched("W1")
 
     def check_untouched(self, step):
@@ -650,7 +676,7 @@ class Run:
             r = h.last(p)
             if r is None or (r["state"], r["peers_with_route"],
                              r["routes"]) != ("unreachable", 0, 0):
-                bad["ends %s" % brief(r)].append(p)
+                bad["ends %s" % shape(r)].append(p)
             elif not any(x["kind"] == "change" and
                          x["state"] == "unreachable"
                          for x in h.in_step(p, "W2")):
@@ -658,7 +684,8 @@ class Run:
         for k, ps in bad.items():
             fail("%s W2: %d of %d prefixes all 3 sessions withdrew: %s, "
                  "want unreachable 0 sessions 0 routes; e.g. %s" % (
-                     self.tag, len(ps), len(W2), k, examples(ps)))
+                     self.tag, len(ps), len(W2), k, examples(
+                         "%s: %s" % (p, brief(h.last(p))) for p in ps)))
         self.check_untouched("W2")
 
         self.set_step("W2 back")
@@ -678,7 +705,7 @@ class Run:
             rec_i = [i for i, x in enumerate(recs)
                      if x["state"] == "recovered"]
             if flapping:
-                bad["flapping (%s)" % brief(flapping[0])].append(p)
+                bad["flapping: %s" % shape(flapping[0])].append(p)
             if not rec_i:
                 bad["no 'recovered' record (changes: %s)" %
                     " -> ".join(states)].append(p)
@@ -695,7 +722,7 @@ class Run:
                          x["peers_with_route"] >= 3))]
                 if other:
                     bad["before 'recovered': %s" %
-                        brief(other[0])].append(p)
+                        shape(other[0])].append(p)
                 passing.update(
                     "degraded %d/%d" % (x["peers_with_route"],
                                         x["peers_up"])
@@ -703,7 +730,7 @@ class Run:
             if r is None or (r["state"] not in ("recovered", "healthy") or
                              r["peers_with_route"] != 3 or
                              r["peers_up"] != 3 or r["flapping"]):
-                bad["ends %s" % brief(r)].append(p)
+                bad["ends %s" % shape(r)].append(p)
         if passing:
             note("W2 back: degraded-for-visibility passages while the "
                  "announcements arrived (tolerated): %s" % dict(passing))
@@ -712,7 +739,9 @@ class Run:
                  "announced again by all: %s; want unreachable -> recovered "
                  "-> healthy 3/3, never flapping (one outage is not "
                  "flapping); e.g. %s" % (self.tag, len(ps), len(W2), k,
-                                         examples(ps)))
+                                         examples("%s: %s" % (
+                                             p, brief(h.last(p)))
+                                             for p in ps)))
         self.check_untouched("W2 back")
 
     def hijack_alerts(self):
