@@ -227,21 +227,17 @@ def control_phase(col, proc, schemas, asrel, routes_before, clean_ids):
     # One monitored session per neighbour AS and role (the first of a path)
     sessions = sorted({(path[0], role or "") for _, path, role, _ in ctl})
     addr = {k: "10.255.0.%d" % (i + 1) for i, k in enumerate(sessions)}
-    n_in = proc.metrics().get("bmpflow_processor_records_in_total", 0)
     s = socket.create_connection(("127.0.0.1", col.port), timeout=10,
                                  source_address=("127.0.0.2", 0))
+    # As a router sends them: the routes right behind the Peer Ups whose
+    # BGP Roles judge them (the processor holds a session's routes until
+    # it has read its Peer Up from bmp.peer).
     s.sendall(B.initiation("control") + b"".join(
         B.peer_up(addr[asn, role], asn, LOCAL_AS,
                   local_role=role or None, peer_role=role or None)
-        for asn, role in sessions))
-    # The roles come with the Peer Ups: the routes must not overtake them.
-    if not harness.wait_until(lambda: proc.metrics().get(
-            "bmpflow_processor_records_in_total", 0) >= n_in + len(sessions),
-            left(30), 0.1):
-        fail("CONTROL: the processor did not read the %d Peer Ups" %
-             len(sessions))
-    s.sendall(b"".join(B.route(addr[path[0], role or ""], path[0], [pfx],
-                               as_path=path) for pfx, path, role, _ in ctl))
+        for asn, role in sessions) + b"".join(
+        B.route(addr[path[0], role or ""], path[0], [pfx], as_path=path)
+        for pfx, path, role, _ in ctl))
 
     def opened():
         m = proc.metrics()
@@ -299,16 +295,9 @@ def main():
         t = time.time()
         router = socket.create_connection(("127.0.0.1", col.port),
                                           timeout=60)
-        stream = harness.cut_before_peer_down(open(feed, "rb").read())
-        first_route = harness.first_of_type(stream, 0)
-        router.sendall(stream[:first_route])
-        # The sessions' BGP Roles come with their Peer Ups: read them
-        # before any route (a route first opens its session role-less).
-        if not harness.wait_until(lambda: proc.metrics().get(
-                "bmpflow_processor_records_in_total", 0) >= PEERS,
-                left(30), 0.1):
-            raise RuntimeError("the processor did not read the Peer Ups")
-        router.sendall(stream[first_route:])
+        # The whole stream at once, the RIB dumps right behind the Peer
+        # Ups whose BGP Roles judge them, as a router sends them.
+        router.sendall(harness.cut_before_peer_down(open(feed, "rb").read()))
         note("router: feed sent in %.1fs" % (time.time() - t))
         routes, clean_ids = clean_phase(col, proc, schemas, g, links)
         ctl = control_phase(col, proc, schemas, asrel, routes, clean_ids)
