@@ -4,6 +4,7 @@
 # the prefix-health and leak-detection processors attached (metrics on :9101
 # and :9102).
 #   deploy/quickstart.sh [--demo] [bmpflow-collector options...]
+# BMPFLOW_BUILD_DIR: the build directory [build/ here].
 # --demo also replays a real router capture into it once it is up and shows
 # the first records with bmpflow-tail.  Stop with Ctrl-C: the collector
 # delivers what it read to Kafka, the processors commit, all exit.
@@ -12,11 +13,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 demo=0
 if [ "${1:-}" = "--demo" ]; then demo=1; shift; fi
 "$root/deploy/install-deps.sh"
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$root/build" -j"$(nproc)" --target bmpflow-collector \
+build=${BMPFLOW_BUILD_DIR:-$root/build}
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" --target bmpflow-collector \
 	bmpflow-tail bmpflow-decode bmpflow-processor prefix_health leak_detect
-bin="$root/build/collector"
-run="$root/build/run"
+bin="$build/collector"
+run="$build/run"
 mkdir -p "$run"
 rm -f "$run/kafka.bootstrap"
 cat <<MSG
@@ -47,7 +49,7 @@ trap 'exit 130' INT TERM
 for _ in $(seq 100); do [ -s "$run/kafka.bootstrap" ] && break; sleep 0.1; done
 port=9101
 for plugin in prefix_health leak_detect; do
-	setsid "$root/build/processors/host/bmpflow-processor" --plugin "$plugin" \
+	setsid "$build/processors/host/bmpflow-processor" --plugin "$plugin" \
 		--kafka-bootstrap-file "$run/kafka.bootstrap" \
 		--metrics 127.0.0.1:$port &
 	processors+=($!)
@@ -62,6 +64,33 @@ if [ "$demo" = 1 ] && [ -f "$capture" ]; then
 	echo "bmpflow: first route and prefix-health records of the replayed capture:"
 	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t route -f -n 2
 	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t prefix_health -f -n 2
+	# Once prefix_health has read everything and its sessions' warm-ups
+	# are over (at most 20 s): prefixes by state.
+	python3 - <<'PY'
+import re, time, urllib.request
+def metrics():
+    try:
+        t = urllib.request.urlopen("http://127.0.0.1:9101/metrics", timeout=2).read().decode()
+    except OSError:
+        return {}
+    return {m.group(1): float(m.group(2)) for m in
+            re.finditer(r'^(\S+) (\S+)$', t, re.M)}
+m, deadline = {}, time.time() + 20
+while time.time() < deadline:
+    m = metrics()
+    if m.get("bmpflow_processor_records_in_total", 0) > 0 and \
+            m.get("bmpflow_processor_lag_records", 1) == 0 and \
+            m.get("bmpflow_prefix_health_peers_warming", 1) == 0:
+        time.sleep(2)	# a tick evaluates what the warm-up held back
+        m = metrics()
+        break
+    time.sleep(0.5)
+n = {s: int(m.get('bmpflow_prefix_health_prefixes{state="%s"}' % s, 0))
+     for s in ("healthy", "degraded", "unreachable")}
+print("bmpflow: prefix_health: %d prefixes: %d healthy, %d degraded, "
+      "%d unreachable (BGP sessions seen: %d)" % (sum(n.values()), n["healthy"],
+      n["degraded"], n["unreachable"], m.get("bmpflow_processor_sessions", 0)))
+PY
 fi
 echo "bmpflow: running (collector pid $collector, processor pids ${processors[*]}); Ctrl-C stops them"
 wait "$collector"

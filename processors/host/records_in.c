@@ -159,37 +159,51 @@ colon_numbers(const uint8_t *p, size_t n, uint32_t *out, size_t max)
 	return i == n ? k : 0;
 }
 
-/* The ASNs of one segment, appended to d->asns. */
+typedef int (*scan_item_fn)(struct bf_records_in *, struct bf_cur *,
+    void *);
+
+/* Every item of an array value, block by block, read by item. */
 static int
-scan_asns(struct bf_records_in *d, struct bf_cur *c, struct bf_as_segment *sg)
+scan_items(struct bf_records_in *d, struct bf_cur *c, scan_item_fn item,
+    void *arg)
 {
-	int64_t count, x;
+	int64_t count;
 
 	for (;;) {
 		if (bf_scan_block(c, &count) < 0 || (uint64_t)count > cur_len(c))
 			return -1;
 		if (count == 0)
 			return 0;
-		while (count-- > 0) {
-			if (bf_scan_long(c, &x) < 0)
+		while (count-- > 0)
+			if (item(d, c, arg) < 0)
 				return -1;
-			if (d->route.as_path_count < BF_IN_MAX_ASNS) {
-				d->asns[d->route.as_path_count++] =
-				    (uint32_t)x;
-				sg->count++;
-			}
-		}
 	}
+}
+
+/* An AS number of segment sg, appended to d->asns. */
+static int
+asn_item(struct bf_records_in *d, struct bf_cur *c, void *sg)
+{
+	int64_t x;
+
+	if (bf_scan_long(c, &x) < 0)
+		return -1;
+	if (d->route.as_path_count < BF_IN_MAX_ASNS) {
+		d->asns[d->route.as_path_count++] = (uint32_t)x;
+		((struct bf_as_segment *)sg)->count++;
+	}
+	return 0;
 }
 
 /* One AsPathSegment record: its type, then its ASNs. */
 static int
-scan_segment(struct bf_records_in *d, struct bf_cur *c)
+segment_item(struct bf_records_in *d, struct bf_cur *c, void *unused)
 {
 	struct bf_route *r = &d->route;
 	struct bf_as_segment dummy, *sg = &dummy;
 	int64_t type;
 
+	(void)unused;
 	if (bf_scan_long(c, &type) < 0)
 		return -1;
 	if (r->n_segments < BF_IN_MAX_SEGMENTS)
@@ -198,46 +212,38 @@ scan_segment(struct bf_records_in *d, struct bf_cur *c)
 	    seg_type_of[type] : 0;
 	sg->start = r->as_path_count;
 	sg->count = 0;
-	return scan_asns(d, c, sg);
+	return scan_items(d, c, asn_item, sg);
 }
 
-/* The items of an array field. */
+/* A community string of field *f ("high:low" or "global:l1:l2"). */
+static int
+community_item(struct bf_records_in *d, struct bf_cur *c, void *f)
+{
+	struct bf_route *r = &d->route;
+	const uint8_t *p;
+	size_t n;
+	uint32_t v[3];
+
+	if (bf_scan_bytes(c, &p, &n) < 0)
+		return -1;
+	if (*(int *)f == I_COMMUNITIES && r->n_communities <
+	    BF_IN_MAX_COMMUNITIES && colon_numbers(p, n, v, 2) == 2 &&
+	    v[1] <= 0xffff)
+		d->communities[r->n_communities++] = v[0] << 16 | v[1];
+	if (*(int *)f == I_LARGE && r->n_large_communities <
+	    BF_IN_MAX_COMMUNITIES && colon_numbers(p, n, v, 3) == 3)
+		d->large[r->n_large_communities++] =
+		    (struct bf_large_community){ v[0], v[1], v[2] };
+	return 0;
+}
+
+/* The items of array field f. */
 static int
 scan_array(struct bf_records_in *d, struct bf_cur *c, int f)
 {
-	struct bf_route *r = &d->route;
-	int64_t count;
-
-	for (;;) {
-		if (bf_scan_block(c, &count) < 0 || (uint64_t)count > cur_len(c))
-			return -1;
-		if (count == 0)
-			return 0;
-		while (count-- > 0) {
-			const uint8_t *p;
-			size_t n;
-			uint32_t v[3];
-
-			if (f == I_AS_PATH_SEGMENTS) {
-				if (scan_segment(d, c) < 0)
-					return -1;
-				continue;
-			}
-			if (bf_scan_bytes(c, &p, &n) < 0)
-				return -1;
-			if (f == I_COMMUNITIES && r->n_communities <
-			    BF_IN_MAX_COMMUNITIES &&
-			    colon_numbers(p, n, v, 2) == 2 && v[1] <= 0xffff)
-				d->communities[r->n_communities++] =
-				    v[0] << 16 | v[1];
-			if (f == I_LARGE && r->n_large_communities <
-			    BF_IN_MAX_COMMUNITIES &&
-			    colon_numbers(p, n, v, 3) == 3)
-				d->large[r->n_large_communities++] =
-				    (struct bf_large_community){ v[0], v[1],
-				    v[2] };
-		}
-	}
+	if (f == I_AS_PATH_SEGMENTS)
+		return scan_items(d, c, segment_item, NULL);
+	return scan_items(d, c, community_item, &f);
 }
 
 /* The role field of an OPEN record (n), into *role; other fields skipped. */

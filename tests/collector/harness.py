@@ -664,6 +664,98 @@ def delivered(col, topic):
                              'state="delivered"}' % topic])
 
 
+GOBGPD = shutil.which("gobgpd") or "/usr/bin/gobgpd"
+GOBGP = shutil.which("gobgp") or "/usr/bin/gobgp"
+
+
+class Gobgp:
+    """gobgpd as the monitored router: passive sessions with the speakers
+    (dicts with addr, asn and the router address they reach, as Frr takes
+    them), BMP route-monitoring-policy "all" (Adj-RIB-In pre- and
+    post-policy and Loc-RIB: GoBGP sends no Loc-RIB Peer Up), nothing
+    exported to the speakers."""
+    name = "GoBGP"
+    asn = 65100
+    may_prepend_own_as = False
+
+    def __init__(self, tmp, procs, speakers, router_id):
+        self.tmp, self.procs = tmp, procs
+        self.speakers, self.router_id = speakers, router_id
+        self.port = free_port()
+        self.api = free_port()
+        self.views = [("adj_rib_in", False), ("adj_rib_in", True),
+                      ("loc_rib", False)]
+        self.p = None
+
+    def start(self, col_port):
+        conf = [
+            "[global.config]",
+            "  as = %d" % self.asn,
+            '  router-id = "%s"' % self.router_id,
+            "  port = %d" % self.port,
+            "  local-address-list = [%s]" % ", ".join(
+                '"%s"' % a for a in sorted({s["router"]
+                                            for s in self.speakers})),
+            # Send the speakers nothing: ExaBGP refuses IPv4 routes with
+            # the IPv6 next hop GoBGP gives them over ::1 (NOTIFICATION,
+            # session reset).  Export policy only: BMP views unaffected.
+            "[global.apply-policy.config]",
+            '  default-export-policy = "reject-route"',
+            "",
+            "[[bmp-servers]]",
+            "  [bmp-servers.config]",
+            '    address = "127.0.0.1"',
+            "    port = %d" % col_port,
+            '    route-monitoring-policy = "all"',
+            # GoBGP's lower bound for statistics reports.
+            "    statistics-timeout = 15",
+        ]
+        for sp in self.speakers:
+            conf += [
+                "",
+                "[[neighbors]]",
+                "  [neighbors.config]",
+                '    neighbor-address = "%s"' % sp["addr"],
+                "    peer-as = %d" % sp["asn"],
+                "  [neighbors.transport.config]",
+                '    local-address = "%s"' % sp["router"],
+                "    passive-mode = true",
+            ]
+            for fam in ("ipv4-unicast", "ipv6-unicast"):
+                conf += ["  [[neighbors.afi-safis]]",
+                         "    [neighbors.afi-safis.config]",
+                         '      afi-safi-name = "%s"' % fam]
+        path = os.path.join(self.tmp, "gobgpd.toml")
+        with open(path, "w") as f:
+            f.write("\n".join(conf) + "\n")
+        self.p = self.procs.start(
+            "gobgpd", [GOBGPD, "-f", path, "-p", "--pprof-disable",
+                       "--api-hosts", "127.0.0.1:%d" % self.api],
+            os.path.join(self.tmp, "gobgpd.log"))
+
+    def cli(self, *args):
+        out = subprocess.run([GOBGP, "-u", "127.0.0.1", "-p", str(self.api)]
+                             + list(args), capture_output=True, text=True,
+                             timeout=60)
+        return out.stdout + out.stderr
+
+    def best_counts(self):
+        """Best routes in GoBGP's own RIB by family (-1: unreadable)."""
+        res = {}
+        for fam, key in (("ipv4", "ipv4-unicast"), ("ipv6", "ipv6-unicast")):
+            try:
+                j = json.loads(self.cli("global", "rib", "-a", fam, "-j"))
+                res[key] = sum(1 for paths in j.values()
+                               if any(p.get("best") for p in paths))
+            except (ValueError, AttributeError):
+                res[key] = -1
+        return res
+
+    def diag(self):
+        return (self.cli("neighbor") + "gobgpd.log tail:\n" +
+                tail(os.path.join(self.tmp, "gobgpd.log")))
+
+
 class Frr:
     """FRR bgpd with its bmp module, no zebra, no kernel: passive eBGP
     sessions with speakers (dicts with addr, asn and router, the local

@@ -38,12 +38,9 @@ time; the temp dirs are removed.
 import argparse
 import collections
 import ipaddress
-import json
 import os
-import shutil
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,8 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 # FRR, ExaBGP and the process helpers are in harness.py.
-GOBGPD = shutil.which("gobgpd") or "/usr/bin/gobgpd"
-GOBGP = shutil.which("gobgp") or "/usr/bin/gobgp"
+GOBGPD, GOBGP = harness.GOBGPD, harness.GOBGP
 
 ROUTER_ID = "127.0.0.1"
 
@@ -184,91 +180,16 @@ class Frr(harness.Frr):
         super().__init__(tmp, procs, SPEAKERS, router_id=ROUTER_ID)
 
 
-class Gobgp:
-    name = "GoBGP"
-    asn = 65100
-    may_prepend_own_as = False
-
+class Gobgp(harness.Gobgp):
     def __init__(self, tmp, procs):
-        self.tmp, self.procs = tmp, procs
-        self.port = harness.free_port()
-        self.api = harness.free_port()
-        self.views = [("adj_rib_in", False), ("adj_rib_in", True),
-                      ("loc_rib", False)]
+        super().__init__(tmp, procs, SPEAKERS, ROUTER_ID)
         self.sys_name = "GoBGP"
-        self.p = None
 
     def skipped(self):
         return []
 
     def cleanup(self):
         pass
-
-    def start(self, col_port):
-        conf = [
-            "[global.config]",
-            "  as = %d" % self.asn,
-            '  router-id = "%s"' % ROUTER_ID,
-            "  port = %d" % self.port,
-            "  local-address-list = [%s]" % ", ".join(
-                '"%s"' % a for a in sorted({s["router"] for s in SPEAKERS})),
-            # Send the speakers nothing: ExaBGP refuses IPv4 routes with
-            # the IPv6 next hop GoBGP gives them over ::1 (NOTIFICATION,
-            # session reset).  Export policy only: BMP views unaffected.
-            "[global.apply-policy.config]",
-            '  default-export-policy = "reject-route"',
-            "",
-            "[[bmp-servers]]",
-            "  [bmp-servers.config]",
-            '    address = "127.0.0.1"',
-            "    port = %d" % col_port,
-            '    route-monitoring-policy = "all"',
-            # GoBGP's lower bound for statistics reports.
-            "    statistics-timeout = 15",
-        ]
-        for sp in SPEAKERS:
-            conf += [
-                "",
-                "[[neighbors]]",
-                "  [neighbors.config]",
-                '    neighbor-address = "%s"' % sp["addr"],
-                "    peer-as = %d" % sp["asn"],
-                "  [neighbors.transport.config]",
-                '    local-address = "%s"' % sp["router"],
-                "    passive-mode = true",
-            ]
-            for fam in ("ipv4-unicast", "ipv6-unicast"):
-                conf += ["  [[neighbors.afi-safis]]",
-                         "    [neighbors.afi-safis.config]",
-                         '      afi-safi-name = "%s"' % fam]
-        path = os.path.join(self.tmp, "gobgpd.toml")
-        with open(path, "w") as f:
-            f.write("\n".join(conf) + "\n")
-        self.p = self.procs.start(
-            "gobgpd", [GOBGPD, "-f", path, "-p", "--pprof-disable",
-                       "--api-hosts", "127.0.0.1:%d" % self.api],
-            os.path.join(self.tmp, "gobgpd.log"))
-
-    def cli(self, *args):
-        out = subprocess.run([GOBGP, "-u", "127.0.0.1", "-p", str(self.api)]
-                             + list(args), capture_output=True, text=True,
-                             timeout=20)
-        return out.stdout + out.stderr
-
-    def best_counts(self):
-        res = {}
-        for fam, key in (("ipv4", "ipv4-unicast"), ("ipv6", "ipv6-unicast")):
-            try:
-                j = json.loads(self.cli("global", "rib", "-a", fam, "-j"))
-                res[key] = sum(1 for paths in j.values()
-                               if any(p.get("best") for p in paths))
-            except (ValueError, AttributeError):
-                res[key] = -1
-        return res
-
-    def diag(self):
-        return (self.cli("neighbor") + "gobgpd.log tail:\n" +
-                harness.tail(os.path.join(self.tmp, "gobgpd.log")))
 
     def expected_down(self):
         return {4}

@@ -63,11 +63,8 @@ Exit 77 when FRR, gobgpd or ExaBGP is missing.
 import argparse
 import collections
 import ipaddress
-import json
 import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -77,8 +74,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 SKIP = 77
-GOBGPD = shutil.which("gobgpd") or "/usr/bin/gobgpd"
-GOBGP = shutil.which("gobgp") or "/usr/bin/gobgp"
+GOBGPD, GOBGP = harness.GOBGPD, harness.GOBGP
 ROUTER_ID = "127.0.0.1"
 
 SPEAKERS = [
@@ -206,21 +202,10 @@ class Frr(harness.Frr):
                          for rib, post in self.views)
 
 
-class Gobgp:
-    """gobgpd as the monitored router: passive sessions with the
-    speakers, BMP route-monitoring-policy "all" (pre-policy, post-policy
-    and Loc-RIB), nothing exported to the speakers."""
-    name = "GoBGP"
-    asn = 65100
-
+class Gobgp(harness.Gobgp):
     def __init__(self, tmp, procs, loc_rib=None):
-        self.tmp, self.procs = tmp, procs
-        self.port = harness.free_port()
-        self.api = harness.free_port()
-        self.views = [("adj_rib_in", False), ("adj_rib_in", True),
-                      ("loc_rib", False)]
+        super().__init__(tmp, procs, SPEAKERS, ROUTER_ID)
         self.loc_rib = True
-        self.p = None
 
     def skipped(self):
         return []
@@ -231,67 +216,8 @@ class Gobgp:
     def views_desc(self):
         return "Adj-RIB-In pre-policy, Adj-RIB-In post-policy, Loc-RIB"
 
-    def start(self, col_port):
-        conf = [
-            "[global.config]",
-            "  as = %d" % self.asn,
-            '  router-id = "%s"' % ROUTER_ID,
-            "  port = %d" % self.port,
-            "  local-address-list = [%s]" % ", ".join(
-                '"%s"' % a for a in sorted({s["router"] for s in SPEAKERS})),
-            "[global.apply-policy.config]",
-            '  default-export-policy = "reject-route"',
-            "",
-            "[[bmp-servers]]",
-            "  [bmp-servers.config]",
-            '    address = "127.0.0.1"',
-            "    port = %d" % col_port,
-            '    route-monitoring-policy = "all"',
-            "    statistics-timeout = 15",
-        ]
-        for sp in SPEAKERS:
-            conf += [
-                "",
-                "[[neighbors]]",
-                "  [neighbors.config]",
-                '    neighbor-address = "%s"' % sp["addr"],
-                "    peer-as = %d" % sp["asn"],
-                "  [neighbors.transport.config]",
-                '    local-address = "%s"' % sp["router"],
-                "    passive-mode = true",
-            ]
-            for fam in ("ipv4-unicast", "ipv6-unicast"):
-                conf += ["  [[neighbors.afi-safis]]",
-                         "    [neighbors.afi-safis.config]",
-                         '      afi-safi-name = "%s"' % fam]
-        path = os.path.join(self.tmp, "gobgpd.toml")
-        with open(path, "w") as f:
-            f.write("\n".join(conf) + "\n")
-        self.p = self.procs.start(
-            "gobgpd", [GOBGPD, "-f", path, "-p", "--pprof-disable",
-                       "--api-hosts", "127.0.0.1:%d" % self.api],
-            os.path.join(self.tmp, "gobgpd.log"))
-
-    def cli(self, *args):
-        out = subprocess.run([GOBGP, "-u", "127.0.0.1", "-p", str(self.api)]
-                             + list(args), capture_output=True, text=True,
-                             timeout=60)
-        return out.stdout + out.stderr
-
     def rib_counts(self):
-        res = {}
-        for fam, key in (("ipv4", "ipv4-unicast"), ("ipv6", "ipv6-unicast")):
-            try:
-                j = json.loads(self.cli("global", "rib", "-a", fam, "-j"))
-                res[key] = sum(1 for paths in j.values()
-                               if any(p.get("best") for p in paths))
-            except (ValueError, AttributeError):
-                res[key] = -1
-        return res
-
-    def diag(self):
-        return (self.cli("neighbor") + "gobgpd.log tail:\n" +
-                harness.tail(os.path.join(self.tmp, "gobgpd.log")))
+        return self.best_counts()
 
 
 # ----------------------------------------------------------- read-back

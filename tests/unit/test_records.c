@@ -646,15 +646,43 @@ START_TEST(raw_record_is_verbatim)
 END_TEST
 
 /*
+ * The route a plugin gets for an UPDATE with these path attributes (hex),
+ * from the collector's encoder through the host's decoder; the record.
+ */
+static const struct bf_record *
+route_of(struct bf_records_in *in, const char *attrs)
+{
+	struct vec v = { .n = 0 };
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+	const struct bf_record *r;
+	uint8_t ab[128];
+	size_t an = hex_bytes(attrs, ab, sizeof(ab));
+	char hdr[128], err[256];
+
+	put(&v, "03 00000000 00 " PEER_HDR);
+	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
+	    "0000 %04zx", 19 + 2 + 2 + an + 4, an);
+	put(&v, hdr);
+	put(&v, attrs);
+	put(&v, "18 c63364");
+	decode_vec(&v);
+	bf_enc_update_begin(&enc, &router, &st, 99);
+	bgp_route_iter_init(&it, st.update);
+	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
+	r = bf_enc_route(&enc, &rt);
+	ck_assert_msg(bf_records_in_decode(in, r->value, r->value_len, err,
+	    sizeof(err)) == BF_IN_ROUTE, "%s", err);
+	return r;
+}
+
+/*
  * The processor host's side: a record the collector wrote, decoded into
  * the plain structs a plugin gets.
  */
 START_TEST(route_and_peer_reach_plugins_intact)
 {
 	struct bf_records_in in;
-	struct vec v = { .n = 0 };
-	struct bgp_route_iter it;
-	struct bgp_route rt;
 	const struct bf_record *r;
 	char err[256] = "";
 	static const char attrs[] =
@@ -664,9 +692,6 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	    "80 04 04 00000005 "
 	    "c0 08 04 fde90064 "
 	    "c0 20 0c 0000fde9 00000001 00000002";
-	uint8_t ab[128];
-	size_t an = hex_bytes(attrs, ab, sizeof(ab));
-	char hdr[128];
 
 	ck_assert_msg(bf_records_in_init(&in, BMPFLOW_SCHEMA_DIR, err,
 	    sizeof(err)) == 0, "%s", err);
@@ -686,19 +711,7 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	ck_assert_ptr_null(in.peer.local_role);
 	ck_assert_ptr_null(in.peer.peer_role);
 
-	put(&v, "03 00000000 00 " PEER_HDR);
-	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
-	    "0000 %04zx", 19 + 2 + 2 + an + 4, an);
-	put(&v, hdr);
-	put(&v, attrs);
-	put(&v, "18 c63364");
-	decode_vec(&v);
-	bf_enc_update_begin(&enc, &router, &st, 99);
-	bgp_route_iter_init(&it, st.update);
-	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
-	r = bf_enc_route(&enc, &rt);
-	ck_assert_int_eq(bf_records_in_decode(&in, r->value, r->value_len, err,
-	    sizeof(err)), BF_IN_ROUTE);
+	r = route_of(&in, attrs);
 	ck_assert(!in.route.withdraw);
 	ck_assert_str_eq(in.route.prefix, "198.51.100.0/24");
 	ck_assert_uint_eq(in.route.family, 4);
@@ -768,36 +781,6 @@ static uint8_t out_rec[4096];
 static size_t out_len;
 static int out_n;
 static int32_t out_partition;
-
-/*
- * The route a plugin gets for an UPDATE with these path attributes (hex),
- * from the collector's encoder through the host's decoder.
- */
-static void
-route_of(struct bf_records_in *in, const char *attrs)
-{
-	struct vec v = { .n = 0 };
-	struct bgp_route_iter it;
-	struct bgp_route rt;
-	const struct bf_record *r;
-	uint8_t ab[128];
-	size_t an = hex_bytes(attrs, ab, sizeof(ab));
-	char hdr[128], err[256];
-
-	put(&v, "03 00000000 00 " PEER_HDR);
-	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
-	    "0000 %04zx", 19 + 2 + 2 + an + 4, an);
-	put(&v, hdr);
-	put(&v, attrs);
-	put(&v, "18 c63364");
-	decode_vec(&v);
-	bf_enc_update_begin(&enc, &router, &st, 99);
-	bgp_route_iter_init(&it, st.update);
-	ck_assert_int_eq(bgp_route_next(&it, &rt), 1);
-	r = bf_enc_route(&enc, &rt);
-	ck_assert_msg(bf_records_in_decode(in, r->value, r->value_len, err,
-	    sizeof(err)) == BF_IN_ROUTE, "%s", err);
-}
 
 /*
  * AS path segments reach plugins; a path ending in an AS_SET has no
