@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The README's first command with --demo, run as a new user would:
 deploy/quickstart.sh --demo starts the collector on its embedded Kafka with
-both processors, replays a real router capture (a Cisco IOS XR feed of
-three BGP sessions, each monitored pre- and post-policy) and prints a
-summary line of prefixes by state.  Checks:
-  - the summary line comes, its counts add up, and it names no degraded or
-    unreachable prefix among those every session carries;
+both processors, replays a real router capture (Juniper MX204: five global
+BGP sessions and a VRF one, each monitored pre- and post-policy and
+Adj-RIB-Out, and Loc-RIBs) and prints a summary line of prefixes by state.
+Checks:
+  - the summary line comes and its counts add up, with healthy prefixes;
   - bmp.prefix_health, read back: the last record of every prefix that
-    every session carries is healthy, with peers_up counting sessions (3),
-    not views (6);
+    every session of its address family carries is healthy, and peers_up
+    counts sessions, never more than the router's BGP sessions with a
+    Peer Up (views counted as peers made it 27 for 10);
   - Ctrl-C (SIGINT to the script) stops everything within the timeout.
 
   test_quickstart_demo.py --source DIR --build DIR
@@ -25,8 +26,19 @@ import time
 
 SUMMARY = re.compile(r"^bmpflow: prefix_health: (\d+) prefixes: (\d+) healthy, "
                      r"(\d+) degraded, (\d+) unreachable")
-SESSIONS = 3
 TIMEOUT = 240
+
+
+def read_topic(build, topic):
+    """Every record of bmp.TOPIC on the quickstart's Kafka, decoded."""
+    out = subprocess.run(
+        [os.path.join(build, "collector", "bmpflow-tail"),
+         "--kafka-bootstrap-file", os.path.join(build, "run",
+                                                "kafka.bootstrap"),
+         "-t", topic, "--from-beginning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    return [json.loads(line) for line in out.stdout.decode().splitlines()
+            if line.startswith("{")]
 
 
 def main():
@@ -64,20 +76,12 @@ def main():
         if total != healthy + degraded + unreachable or healthy == 0:
             failures.append("summary does not add up or has no healthy "
                             "prefix: %s" % summary)
-        tail = subprocess.run(
-            [os.path.join(args.build, "collector", "bmpflow-tail"),
-             "--kafka-bootstrap-file",
-             os.path.join(args.build, "run", "kafka.bootstrap"),
-             "-t", "prefix_health", "--from-beginning"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         last = {}
-        for line in tail.stdout.decode().splitlines():
-            try:
-                r = json.loads(line)
-            except ValueError:
-                continue
-            r = r.get("value", r)
+        for r in read_topic(args.build, "prefix_health"):
             last[r["prefix"]] = r
+        sessions = {(r["peer_type"], r["peer_address"], r["peer_rd"])
+                    for r in read_topic(args.build, "peer")
+                    if r["event"] == "up" and r["peer_type"] != "loc_rib"}
         carried = [r for r in last.values()
                    if r["peers_with_route"] == r["peers_up"]]
         print("bmp.prefix_health: %d prefixes, %d carried by every "
@@ -85,16 +89,16 @@ def main():
         if not carried:
             failures.append("no prefix carried by every session")
         for r in carried:
-            if r["state"] not in ("healthy", "recovered") or \
-                    r["peers_up"] != SESSIONS:
+            if r["state"] not in ("healthy", "recovered"):
                 failures.append("%s: %s, %s of %s sessions" % (
                     r["prefix"], r["state"], r["peers_with_route"],
                     r["peers_up"]))
-        bad_up = sorted({r["peers_up"] for r in last.values()} -
-                        set(range(SESSIONS + 1)))
-        if bad_up:
-            failures.append("peers_up %s: views counted as sessions" %
-                            bad_up)
+        most = max(r["peers_up"] for r in last.values())
+        print("peers_up at most %d; %d BGP sessions with a Peer Up" % (
+            most, len(sessions)))
+        if not sessions or most > len(sessions):
+            failures.append("peers_up %d with %d sessions: views counted "
+                            "as sessions" % (most, len(sessions)))
     except Exception as e:  # noqa: BLE001 - report, then stop it
         failures.append("%s: %s" % (type(e).__name__, e))
     finally:
