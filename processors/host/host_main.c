@@ -50,6 +50,7 @@
 #include "listen/metrics_http.h"
 #include "produce/kafka_io.h"
 #include "emit.h"
+#include "options.h"
 #include "pipeline.h"
 #include "plugin_metrics.h"
 
@@ -267,8 +268,9 @@ usage(FILE *f)
 "are published again only past the group's committed offset.\n"
 "The plugin setting 'views' is the host's: which views of each BGP\n"
 "session reach the plugin.  'all', or views in order of preference, of\n"
-"adj-in-pre, adj-in-post, adj-out-pre, adj-out-post, loc-rib: per router,\n"
-"the first listed view the router sends [" BF_VIEWS_DEFAULT "].\n"
+"adj-in-pre, adj-in-post, adj-out-pre, adj-out-post, loc-rib: per session,\n"
+"the first listed view it sends; a router's Loc-RIB for what it sends\n"
+"no Adj-RIB-In of [" BF_VIEWS_DEFAULT "].\n"
 "SIGTERM/SIGINT: stop after the outputs are acknowledged and offsets\n"
 "committed.  SIGHUP: the plugin re-reads its input files.\n",
 	    BMPFLOW_PLUGIN_DIR, BF_PEER_UP_WAIT_MS, BMPFLOW_SCHEMA_DIR);
@@ -858,6 +860,7 @@ main(int argc, char **argv)
 	rd_kafka_message_t *batch[ROUTE_BATCH];
 	rd_kafka_queue_t *route_q;
 	ssize_t n;
+	bool help = false;
 
 	/* The config file first, wherever --config is: flags win. */
 	for (int i = 1; i + 1 < argc; i++)
@@ -871,8 +874,8 @@ main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
+			help = true;
+			continue;
 		}
 		if (!strcmp(a, "--version")) {
 			printf("bmpflow-processor %s (plugin ABI %d)\n",
@@ -899,6 +902,18 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (help) {
+		usage(stdout);
+		if (o.plugin[0] == '\0')
+			printf("\nWith --plugin, --help lists the plugin's "
+			    "settings too.\n");
+		else if ((p.plugin = load_plugin(o.plugin, err,
+		    sizeof(err))) != NULL)
+			bf_options_usage(p.plugin, stdout);
+		else
+			fprintf(stderr, "bmpflow-processor: %s\n", err);
+		return p.plugin != NULL || o.plugin[0] == '\0' ? 0 : 2;
+	}
 	if (o.plugin[0] == '\0' || o.brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-processor: need --plugin and --brokers "
 		    "or --kafka-bootstrap-file\n");
@@ -917,8 +932,8 @@ main(int argc, char **argv)
 		    p.plugin->output_schema);
 	snprintf(p.route_topic, sizeof(p.route_topic), "%sroute", o.prefix);
 	bf_plugin_metrics_init(&p.metrics, p.plugin->name);
-	if (bf_pipeline_init(&p.pipe, p.plugin, o.schema_dir,
-	    take_views(&o), err, sizeof(err)) < 0 || bf_host_init(&p.host, o.schema_dir,
+	if (bf_pipeline_init(&p.pipe, p.plugin, o.schema_dir, take_views(&o),
+	    err, sizeof(err)) < 0 || bf_host_init(&p.host, o.schema_dir,
 	    p.plugin->output_schema, sink, &p, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bmpflow-processor: %s\n", err);
 		return 1;
@@ -926,7 +941,7 @@ main(int argc, char **argv)
 	p.host.metrics = &p.metrics;
 	p.pipe.peer_up_wait_us = (int64_t)o.peer_up_wait_ms * 1000;
 	/* Settings are checked before anything connects anywhere. */
-	p.state = p.plugin->init(&p.host, o.settings, o.n_set, err,
+	p.state = bf_plugin_start(p.plugin, &p.host, o.settings, o.n_set, err,
 	    sizeof(err));
 	p.pipe.state = p.state;
 	if (p.state == NULL) {

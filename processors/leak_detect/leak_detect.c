@@ -28,10 +28,10 @@
  * must-not-alert path; rule_examples in tests/unit/test_leak_detect.c
  * runs each of them under the same name.
  *
- * Inputs are files named in settings (see settings_table), loaded at init
- * (a parse error fails init with "file:line: what") and reloaded when
- * their mtime or size changes (checked from on_tick) or when the host
- * calls ld_reload(), which is what SIGHUP should do.
+ * Inputs are files named in the options (options[], the first F_N),
+ * loaded at init (a parse error fails init with "file:line: what") and
+ * reloaded when their mtime or size changes (checked from on_tick) or
+ * when the host calls the descriptor's reload, on its SIGHUP.
  *
  * Alert lifecycle.  An alert is one (type, prefix, culprit AS).  Every
  * (session, view, prefix[, path id]) route that offends is a member of
@@ -116,9 +116,43 @@ static const char *const role_names[] = { "", "provider", "rs",
 
 enum { ST_PENDING, ST_OPEN, ST_RESOLVED };
 
+/* Input files: the first options (options[f] for file f). */
 enum { F_ASREL, F_PREFIXES, F_ROAS, F_TRANSIT_FREE, F_N };
-static const char *const file_keys[F_N] = { "asrel_file", "prefixes_file",
-    "roas_file", "transit_free_file" };
+
+/* Options, in the order of options[]. */
+enum {
+	O_PEER_ROLES = F_N, O_MIN_PEERS, O_WINDOW, O_LEARN, O_RPKI_MON_ONLY,
+	O_RELOAD_CHECK, O_N
+};
+
+static const struct bf_option options[O_N] = {
+	[F_ASREL] = { "asrel_file", BF_OPT_TEXT, "", 0, 0, "AS relationships "
+	    "(CAIDA as-rel: AS1|AS2|-1 or 0): route leaks, peer-lock" },
+	[F_PREFIXES] = { "prefixes_file", BF_OPT_TEXT, "", 0, 0,
+	    "monitored prefixes and their expected origins: hijacks, MOAS, "
+	    "new upstreams" },
+	[F_ROAS] = { "roas_file", BF_OPT_TEXT, "", 0, 0, "VRPs as JSON "
+	    "(rpki-client, Routinator): rpki_invalid" },
+	[F_TRANSIT_FREE] = { "transit_free_file", BF_OPT_TEXT, "", 0, 0,
+	    "transit-free ASes for peer-lock (none: 16 well-known)" },
+	[O_PEER_ROLES] = { "peer_roles", BF_OPT_TEXT, "", 0, 0,
+	    "PEER_ADDRESS=ROLE,...: the neighbour's BGP Role (provider, "
+	    "customer, peer, rs, rs-client) where the Peer Up has none" },
+	[O_MIN_PEERS] = { "min_peers", BF_OPT_NUMBER, "1", 1, 100000,
+	    "distinct sessions holding an offending route before an alert "
+	    "opens" },
+	[O_WINDOW] = { "alert_window_s", BF_OPT_NUMBER, "300", 0, 1e7,
+	    "a repeat within this time of resolution reopens the same "
+	    "alert" },
+	[O_LEARN] = { "upstream_learn_s", BF_OPT_NUMBER, "300", 0, 1e7,
+	    "upstreams of a monitored prefix without upstreams= are learned "
+	    "for this long after its first route" },
+	[O_RPKI_MON_ONLY] = { "rpki_monitored_only", BF_OPT_NUMBER, "0", 0, 1,
+	    "1: rpki_invalid only for monitored prefixes and their "
+	    "more-specifics" },
+	[O_RELOAD_CHECK] = { "reload_check_s", BF_OPT_NUMBER, "5", 0, 86400,
+	    "how often input files are checked for changes (0 = never)" },
+};
 
 /* Well-known transit-free ASes, used without transit_free_file. */
 static const uint32_t default_transit_free[] = { 174, 701, 1239, 1299,
@@ -1700,7 +1734,7 @@ reload_files(struct ld_state *st, bool force)
 			struct stat sb;
 			bf_plugin_log(st->host, 0, "leak_detect: reload of %s "
 			    "failed, keeping the previous data: %s",
-			    file_keys[i], err);
+			    options[i].name, err);
 			failed++;
 			/* Do not retry an unchanged broken file every tick. */
 			if (stat(f->path, &sb) == 0) {
@@ -1709,7 +1743,7 @@ reload_files(struct ld_state *st, bool force)
 			}
 		} else
 			bf_plugin_log(st->host, 2, "leak_detect: reloaded %s "
-			    "(%s)", file_keys[i], f->path);
+			    "(%s)", options[i].name, f->path);
 		bf_metric_add(st->host, st->m_reloads, l[i][bad], 1);
 	}
 	metric_entries(st);
@@ -1751,26 +1785,6 @@ on_tick(void *state, int64_t now_us)
 }
 
 /* ---- settings, init, fini --------------------------------------------------------------- */
-
-static const struct {
-	const char	*key;
-	double		 def, lo, hi;
-	const char	*help;
-} settings_table[] = {
-	{ "min_peers", 1, 1, 100000, "distinct peers holding an offending "
-	    "route before an alert opens" },
-	{ "alert_window_s", 300, 0, 1e7, "a repeat within this time of "
-	    "resolution reopens the same alert" },
-	{ "upstream_learn_s", 300, 0, 1e7, "upstreams of a monitored prefix "
-	    "without upstreams= are learned for this long after its first "
-	    "route" },
-	{ "rpki_monitored_only", 0, 0, 1, "1: rpki_invalid only for "
-	    "monitored prefixes and their more-specifics" },
-	{ "reload_check_s", 5, 0, 86400, "how often input files are checked "
-	    "for changes (0 = never)" },
-};
-
-#define N_NUM	(sizeof(settings_table) / sizeof(settings_table[0]))
 
 /* "198.51.100.1=customer, 2001:db8::1=peer" */
 static int
@@ -1827,63 +1841,34 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 {
 	static const double lat_buckets[] = { 1, 2, 5, 10, 20, 50, 100, 200,
 	    500, 1000, 5000 };
-	double v[N_NUM];
 	struct ld_state *st;
 
+	if (n != O_N) {
+		snprintf(err, errlen, "%zu settings for %d options", n, O_N);
+		return NULL;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	st->host = h;
-	for (size_t t = 0; t < N_NUM; t++)
-		v[t] = settings_table[t].def;
-	for (size_t i = 0; i < n; i++) {
-		const char *key = settings[i].key, *val = settings[i].value;
-		size_t t;
-		int f;
-
-		for (f = 0; f < F_N; f++)
-			if (strcmp(key, file_keys[f]) == 0)
-				break;
-		if (f < F_N) {
-			free(st->files[f].path);
-			if (val == NULL || *val == '\0')
-				st->files[f].path = NULL;
-			else if ((st->files[f].path = strdup(val)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-			continue;
-		}
-		if (strcmp(key, "peer_roles") == 0) {
-			if (parse_roles(st, val ? val : "", err, errlen) < 0)
-				goto fail;
-			continue;
-		}
-		for (t = 0; t < N_NUM; t++)
-			if (strcmp(key, settings_table[t].key) == 0)
-				break;
-		if (t == N_NUM) {
-			snprintf(err, errlen, "unknown setting \"%s\" (known: "
-			    "asrel_file, prefixes_file, roas_file, "
-			    "transit_free_file, peer_roles, min_peers, "
-			    "alert_window_s, upstream_learn_s, "
-			    "rpki_monitored_only, reload_check_s)", key);
+	for (int f = 0; f < F_N; f++)
+		if (*settings[f].value != '\0' && (st->files[f].path =
+		    strdup(settings[f].value)) == NULL) {
+			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		if (val == NULL || bf_parse_num(val, settings_table[t].lo,
-		    settings_table[t].hi, &v[t]) < 0) {
-			snprintf(err, errlen, "%s: bad value \"%s\" (%s, "
-			    "%g..%g)", key, val ? val : "", settings_table[t].help,
-			    settings_table[t].lo, settings_table[t].hi);
-			goto fail;
-		}
-	}
-	st->min_peers = (uint32_t)v[0];
-	st->window_us = (int64_t)(v[1] * US_PER_S);
-	st->learn_us = (int64_t)(v[2] * US_PER_S);
-	st->rpki_monitored_only = v[3] != 0;
-	st->reload_check_us = (int64_t)(v[4] * US_PER_S);
+	if (parse_roles(st, settings[O_PEER_ROLES].value, err, errlen) < 0)
+		goto fail;
+	st->min_peers = (uint32_t)strtod(settings[O_MIN_PEERS].value, NULL);
+	st->window_us = (int64_t)(strtod(settings[O_WINDOW].value, NULL) *
+	    US_PER_S);
+	st->learn_us = (int64_t)(strtod(settings[O_LEARN].value, NULL) *
+	    US_PER_S);
+	st->rpki_monitored_only = strtod(settings[O_RPKI_MON_ONLY].value,
+	    NULL) != 0;
+	st->reload_check_us = (int64_t)(strtod(settings[O_RELOAD_CHECK].value,
+	    NULL) * US_PER_S);
 	st->m_alerts = bf_metric_declare(h, "alerts_total", BF_METRIC_COUNTER,
 	    "Alert records emitted, by type and state", NULL, 0);
 	st->m_open = bf_metric_declare(h, "alerts_open", BF_METRIC_GAUGE,
@@ -2010,6 +1995,8 @@ static const struct bf_plugin leak_detect = {
 	.abi = BMPFLOW_PLUGIN_ABI,
 	.size = sizeof(struct bf_plugin),
 	.name = "leak_detect",
+	.options = options,
+	.n_options = O_N,
 	.output_schema = "alert",
 	.init = init,
 	.on_route = on_route,

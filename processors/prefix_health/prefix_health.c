@@ -210,7 +210,6 @@ struct ph_cfg {
 	int64_t		warmup_quiet_us;	/* 0 = no warm-up */
 	int64_t		warmup_eor_quiet_us;
 	int64_t		warmup_max_us;
-	const char	*prefixes;
 };
 
 /* Metric ids (bf_metric_declare). */
@@ -1593,92 +1592,86 @@ declare_metrics(struct ph_state *st)
 	    NULL, 0);
 }
 
-/*
- * Settings, with defaults; durations in seconds, percentages 0..100.
- */
-static const struct {
-	const char	*key;
-	double		 def, lo, hi;
-	const char	*help;
-} settings_table[] = {
-	{ "target_asn", 0, 0, UINT32_MAX, "ASN whose distance to the origin "
-	    "is reported as target_hops (0 = none)" },
-	{ "degraded_visibility_pct", 80, 0, 100, "degraded below this "
-	    "visibility" },
-	{ "flap_penalty", 1000, 1, 1e9, "penalty added to a route per flap" },
-	{ "flap_half_life_s", 900, 1, 1e7, "penalty half-life" },
-	{ "flap_suppress", 2000, 0, 1e9, "a route is suppressed above this; "
-	    "a prefix with a suppressed route is flapping (degraded)" },
-	{ "flap_reuse", 750, 0, 1e9, "suppression ends below this" },
-	{ "flap_max_penalty", 12000, 1, 1e9, "penalty ceiling" },
-	{ "path_len_jump", 3, 0, 255, "degraded when the shortest path is "
-	    "this much longer than the shortest seen (0 = off)" },
-	{ "target_hops_max", 0, 0, 255, "target_suboptimal above this "
-	    "(0 = only versus the best seen)" },
-	{ "summary_interval_s", 60, 1, 1e7, "summary records period" },
-	{ "propagation_window_s", 60, 1, 1e7, "changes closer than this "
-	    "(BMP time) are one wave for propagation_us" },
-	{ "warmup_quiet_s", 3, 0, 1e5, "a session's RIB dump is over after "
-	    "this long without a route from it (0 = no warm-up)" },
-	{ "warmup_max_s", 120, 0, 1e6, "or this long after its first route" },
-	{ "warmup_eor_quiet_s", 1, 0, 1e5, "or this long without a route "
-	    "after its End-of-RIB" },
+/* Options, in the order of options[]; durations in seconds. */
+enum {
+	O_TARGET_ASN, O_VIS_PCT, O_FLAP_PENALTY, O_HALF_LIFE, O_SUPPRESS,
+	O_REUSE, O_FLAP_MAX, O_PATH_LEN_JUMP, O_TARGET_HOPS_MAX, O_SUMMARY,
+	O_WAVE, O_WARMUP_QUIET, O_WARMUP_MAX, O_WARMUP_EOR, O_PREFIXES, O_N
+};
+
+static const struct bf_option options[O_N] = {
+	[O_TARGET_ASN] = { "target_asn", BF_OPT_NUMBER, "0", 0, UINT32_MAX,
+	    "ASN whose distance to the origin is reported as target_hops "
+	    "(0 = none)" },
+	[O_VIS_PCT] = { "degraded_visibility_pct", BF_OPT_NUMBER, "80", 0,
+	    100, "degraded below this visibility, % of sessions" },
+	[O_FLAP_PENALTY] = { "flap_penalty", BF_OPT_NUMBER, "1000", 1, 1e9,
+	    "penalty added to a route per flap" },
+	[O_HALF_LIFE] = { "flap_half_life_s", BF_OPT_NUMBER, "900", 1, 1e7,
+	    "penalty half-life" },
+	[O_SUPPRESS] = { "flap_suppress", BF_OPT_NUMBER, "2000", 0, 1e9,
+	    "a route is suppressed above this; a prefix with a suppressed "
+	    "route is flapping (degraded)" },
+	[O_REUSE] = { "flap_reuse", BF_OPT_NUMBER, "750", 0, 1e9,
+	    "suppression ends below this" },
+	[O_FLAP_MAX] = { "flap_max_penalty", BF_OPT_NUMBER, "12000", 1, 1e9,
+	    "penalty ceiling" },
+	[O_PATH_LEN_JUMP] = { "path_len_jump", BF_OPT_NUMBER, "3", 0, 255,
+	    "degraded when the shortest path is this much longer than the "
+	    "shortest seen (0 = off)" },
+	[O_TARGET_HOPS_MAX] = { "target_hops_max", BF_OPT_NUMBER, "0", 0, 255,
+	    "target_suboptimal above this (0 = only versus the best seen)" },
+	[O_SUMMARY] = { "summary_interval_s", BF_OPT_NUMBER, "60", 1, 1e7,
+	    "summary records period" },
+	[O_WAVE] = { "propagation_window_s", BF_OPT_NUMBER, "60", 1, 1e7,
+	    "changes closer than this (BMP time) are one wave for "
+	    "propagation_us" },
+	[O_WARMUP_QUIET] = { "warmup_quiet_s", BF_OPT_NUMBER, "3", 0, 1e5,
+	    "a session's RIB dump is over after this long without a route "
+	    "from it (0 = no warm-up)" },
+	[O_WARMUP_MAX] = { "warmup_max_s", BF_OPT_NUMBER, "120", 0, 1e6,
+	    "or this long after its first route" },
+	[O_WARMUP_EOR] = { "warmup_eor_quiet_s", BF_OPT_NUMBER, "1", 0, 1e5,
+	    "or this long without a route after its End-of-RIB" },
+	[O_PREFIXES] = { "prefixes", BF_OPT_TEXT, "", 0, 0,
+	    "only these prefixes, with their expected origins: "
+	    "PREFIX[@ASN|ASN...],... (none: every prefix)" },
 };
 
 static void *
 init(struct bf_host *h, const struct bf_setting *settings, size_t n,
     char *err, size_t errlen)
 {
-	double v[sizeof(settings_table) / sizeof(settings_table[0])];
-	const size_t nt = sizeof(v) / sizeof(v[0]);
-	const char *prefixes = NULL;
+	const char *prefixes = settings[O_PREFIXES].value;
+	double v[O_N];
 	struct ph_state *st;
 
-	for (size_t t = 0; t < nt; t++)
-		v[t] = settings_table[t].def;
-	for (size_t i = 0; i < n; i++) {
-		size_t t;
-		if (strcmp(settings[i].key, "prefixes") == 0) {
-			prefixes = settings[i].value;
-			continue;
-		}
-		for (t = 0; t < nt; t++)
-			if (strcmp(settings[i].key, settings_table[t].key) == 0)
-				break;
-		if (t == nt) {
-			snprintf(err, errlen, "unknown setting \"%s\"",
-			    settings[i].key);
-			return NULL;
-		}
-		if (bf_parse_num(settings[i].value, settings_table[t].lo,
-		    settings_table[t].hi, &v[t]) < 0) {
-			snprintf(err, errlen, "%s: bad value \"%s\" (%s, "
-			    "%g..%g)", settings[i].key, settings[i].value,
-			    settings_table[t].help, settings_table[t].lo,
-			    settings_table[t].hi);
-			return NULL;
-		}
+	if (n != O_N) {
+		snprintf(err, errlen, "%zu settings for %d options", n, O_N);
+		return NULL;
 	}
+	for (size_t t = 0; t < O_PREFIXES; t++)
+		v[t] = strtod(settings[t].value, NULL);
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	st->mem = sizeof(*st);
 	st->host = h;
-	st->cfg.target_asn = (uint32_t)v[0];
-	st->cfg.vis_pct = v[1];
-	st->cfg.flap_penalty = v[2];
-	st->cfg.half_life_us = (int64_t)(v[3] * US_PER_S);
-	st->cfg.flap_suppress = v[4];
-	st->cfg.flap_reuse = v[5];
-	st->cfg.flap_max = v[6];
-	st->cfg.path_len_jump = (uint32_t)v[7];
-	st->cfg.target_hops_max = (uint32_t)v[8];
-	st->cfg.summary_us = (int64_t)(v[9] * US_PER_S);
-	st->cfg.wave_us = (int64_t)(v[10] * US_PER_S);
-	st->cfg.warmup_quiet_us = (int64_t)(v[11] * US_PER_S);
-	st->cfg.warmup_max_us = (int64_t)(v[12] * US_PER_S);
-	st->cfg.warmup_eor_quiet_us = (int64_t)(v[13] * US_PER_S);
+	st->cfg.target_asn = (uint32_t)v[O_TARGET_ASN];
+	st->cfg.vis_pct = v[O_VIS_PCT];
+	st->cfg.flap_penalty = v[O_FLAP_PENALTY];
+	st->cfg.half_life_us = (int64_t)(v[O_HALF_LIFE] * US_PER_S);
+	st->cfg.flap_suppress = v[O_SUPPRESS];
+	st->cfg.flap_reuse = v[O_REUSE];
+	st->cfg.flap_max = v[O_FLAP_MAX];
+	st->cfg.path_len_jump = (uint32_t)v[O_PATH_LEN_JUMP];
+	st->cfg.target_hops_max = (uint32_t)v[O_TARGET_HOPS_MAX];
+	st->cfg.summary_us = (int64_t)(v[O_SUMMARY] * US_PER_S);
+	st->cfg.wave_us = (int64_t)(v[O_WAVE] * US_PER_S);
+	st->cfg.warmup_quiet_us = (int64_t)(v[O_WARMUP_QUIET] * US_PER_S);
+	st->cfg.warmup_max_us = (int64_t)(v[O_WARMUP_MAX] * US_PER_S);
+	st->cfg.warmup_eor_quiet_us = (int64_t)(v[O_WARMUP_EOR] * US_PER_S);
 	if (st->cfg.flap_reuse > st->cfg.flap_suppress) {
 		snprintf(err, errlen, "flap_reuse %g is above flap_suppress "
 		    "%g", st->cfg.flap_reuse, st->cfg.flap_suppress);
@@ -1776,6 +1769,8 @@ static const struct bf_plugin prefix_health = {
 	.size = sizeof(struct bf_plugin),
 	.name = "prefix_health",
 	.output_schema = "prefix_health",
+	.options = options,
+	.n_options = O_N,
 	.init = init,
 	.on_route = on_route,
 	.on_session = on_session,

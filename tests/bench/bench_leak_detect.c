@@ -31,6 +31,7 @@
 #include "bmpflow/plugin.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "fake_host.h"
+#include "options.h"
 
 static struct bf_host host;	/* fake_host.c, counting only */
 
@@ -300,7 +301,8 @@ main(int argc, char **argv)
 
 		fake_host_reset(&host);
 		host.discard = true;
-		if ((st = pl->init(&host, set, 4, err, sizeof(err))) == NULL) {
+		if ((st = bf_plugin_start(pl, &host, set, 4, err,
+		    sizeof(err))) == NULL) {
 			fprintf(stderr, "init: %s\n", err);
 			return 1;
 		}

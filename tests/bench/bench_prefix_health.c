@@ -27,6 +27,7 @@
 
 #include "bmpflow/plugin.h"
 #include "emit.h"
+#include "options.h"
 #include "pipeline.h"
 #include "prefix_health/prefix_health.h"
 
@@ -131,7 +132,8 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 		}
 	r->decode_rate = (double)total / (now_s(CLOCK_MONOTONIC) - t0);
 	/* Decode, epoch rule, plugin, ticks and output encoding. */
-	if ((st = pl->init(&host, NULL, 0, err, sizeof(err))) == NULL) {
+	if ((st = bf_plugin_start(pl, &host, NULL, 0, err, sizeof(err))) ==
+	    NULL) {
 		fprintf(stderr, "plugin init: %s\n", err);
 		return -1;
 	}

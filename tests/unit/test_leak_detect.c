@@ -24,6 +24,7 @@
 
 #include "bmpflow/plugin.h"
 #include "fake_host.h"
+#include "options.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
 #include "test_util.h"
@@ -84,7 +85,7 @@ try_start(char *err, size_t errlen, const char *const *kv, size_t n)
 	ck_assert_str_eq(pl->name, "leak_detect");
 	ck_assert_str_eq(pl->output_schema, "alert");
 	err[0] = '\0';
-	return pl->init(&host, s, n / 2, err, errlen);
+	return bf_plugin_start(pl, &host, s, n / 2, err, errlen);
 }
 
 static void

@@ -21,6 +21,7 @@
 
 #include "bmpflow/plugin.h"
 #include "fake_host.h"
+#include "options.h"
 #include "../../processors/prefix_health/prefix_health.h"
 #include "test_util.h"
 
@@ -68,7 +69,7 @@ start(const char *const *kv, size_t n)
 	partition = 0;
 	view = BF_VIEW_ADJ_IN_PRE;
 	pl = bmpflow_plugin_descriptor();
-	st = pl->init(&host, s, n / 2, err, sizeof(err));
+	st = bf_plugin_start(pl, &host, s, n / 2, err, sizeof(err));
 	ck_assert_msg(st != NULL, "init: %s", err);
 }
 
@@ -854,7 +855,8 @@ START_TEST(settings_errors)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct bf_setting s = { bad[i][0], bad[i][1] };
 		err[0] = '\0';
-		ck_assert_ptr_null(pl->init(&host, &s, 1, err, sizeof(err)));
+		ck_assert_ptr_null(bf_plugin_start(pl, &host, &s, 1, err,
+		    sizeof(err)));
 		ck_assert_msg(err[0] != '\0', "no message for %s", bad[i][0]);
 	}
 }

@@ -201,6 +201,28 @@ struct bf_setting {
 	const char	*value;
 };
 
+/*
+ * A plugin option, declared once in the descriptor.  The host reads the
+ * settings (plugin.KEY lines of --config, --set KEY=VALUE), refuses an
+ * unknown key or a number outside [lo, hi], naming the option and its
+ * help, lists the options in `bmpflow-processor --plugin NAME --help`,
+ * and gives init exactly one setting per option, in the order declared:
+ * the value given, or def.  A plugin checks only what spans options or
+ * what a text means.
+ */
+enum bf_option_type {
+	BF_OPT_NUMBER,
+	BF_OPT_TEXT,
+};
+
+struct bf_option {
+	const char		*name;
+	enum bf_option_type	 type;
+	const char		*def;		/* as text, "" for none */
+	double			 lo, hi;	/* BF_OPT_NUMBER: its range */
+	const char		*help;
+};
+
 enum bf_metric_type {
 	BF_METRIC_COUNTER,
 	BF_METRIC_GAUGE,
@@ -315,9 +337,12 @@ struct bf_plugin {
 	uint32_t	 size;		/* sizeof(struct bf_plugin) */
 	const char	*name;		/* "prefix_health" */
 	const char	*output_schema;	/* schemas/<output_schema>.avsc */
+	const struct bf_option *options;	/* declared settings */
+	size_t		 n_options;
 	/*
 	 * Returns the plugin's state, or NULL with why in err (the host
-	 * exits with that message).  h stays valid until fini.
+	 * exits with that message).  settings[i] is options[i] (its name
+	 * and value), n_settings n_options.  h stays valid until fini.
 	 */
 	void	*(*init)(struct bf_host *h, const struct bf_setting *settings,
 		    size_t n_settings, char *err, size_t errlen);
