@@ -49,7 +49,8 @@ reserve(uint8_t **p, size_t len, size_t *cap, size_t n)
 static size_t
 varint(uint8_t *out, int64_t v)
 {
-	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	/* The sign spread over every bit, without shifting a negative. */
+	uint64_t z = ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
 	size_t n = 0;
 
 	while (z >= 0x80) {

@@ -897,7 +897,7 @@ main(int argc, char **argv)
 		if (!strcmp(a, "--config"))
 			continue;
 		if (set_opt(&o, a + 2, v, err, sizeof(err)) < 0) {
-			fprintf(stderr, "bmpflow-processor: --%s\n", err);
+			fprintf(stderr, "bmpflow-processor: %s: %s\n", a, err);
 			usage(stderr);
 			return 2;
 		}
