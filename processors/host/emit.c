@@ -3,8 +3,9 @@
  *
  * Each bf_emit_* encodes its value at once into the record's value area;
  * bf_emit_end writes the fields in schema order, with the null branch or
- * the type's zero for fields the plugin did not set.  Field names are
- * found through a hash table built from the schema at start.
+ * the type's zero for fields the plugin did not set.  A field's id is its
+ * index in the schema's record; the plugin asks for ids by name once, at
+ * init (bf_field), so no name is looked up per record.
  */
 #include "emit.h"
 #include "common/clock.h"
@@ -16,16 +17,6 @@
 #include <string.h>
 
 #define EMIT_BUF_INIT	4096
-
-static uint32_t
-name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
 
 /* Make room for n more bytes in (*p, *len, *cap); -1 when out of memory. */
 static int
@@ -148,27 +139,17 @@ bf_host_init(struct bf_host *h, const char *dir, const char *schema,
 		return -1;
 	}
 	h->n_fields = avro_schema_record_size(s);
-	for (h->index_cap = 16; h->index_cap < 2 * h->n_fields;)
-		h->index_cap *= 2;
 	h->fields = calloc(h->n_fields ? h->n_fields : 1, sizeof(*h->fields));
-	h->index = calloc(h->index_cap, sizeof(*h->index));
-	if (h->fields == NULL || h->index == NULL) {
+	if (h->fields == NULL) {
 		snprintf(errbuf, errlen, "out of memory");
 		bf_host_free(h);
 		return -1;
 	}
-	for (size_t i = 0; i < h->n_fields; i++) {
-		size_t j;
-
+	for (size_t i = 0; i < h->n_fields; i++)
 		if (field_init(&h->fields[i], s, i, errbuf, errlen) < 0) {
 			bf_host_free(h);
 			return -1;
 		}
-		j = name_hash(h->fields[i].name) & (h->index_cap - 1);
-		while (h->index[j] != 0)
-			j = (j + 1) & (h->index_cap - 1);
-		h->index[j] = (uint32_t)i + 1;
-	}
 	return 0;
 }
 
@@ -178,7 +159,6 @@ bf_host_free(struct bf_host *h)
 	for (size_t i = 0; h->fields != NULL && i < h->n_fields; i++)
 		free(h->fields[i].name);
 	free(h->fields);
-	free(h->index);
 	free(h->vals);
 	free(h->buf);
 	if (h->sch.schema != NULL)
@@ -205,39 +185,50 @@ host_vlog(struct bf_host *h, int level, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* bf_field: the id of the field named name, or -1 saying why. */
+static int
+field_id(struct bf_host *h, const char *name)
+{
+	for (size_t i = 0; i < h->n_fields; i++)
+		if (strcmp(h->fields[i].name, name) == 0)
+			return (int)i;
+	bf_plugin_log(h, 0, "output schema %s.avsc has no field %s",
+	    h->sch.name, name);
+	return -1;
+}
+
 /*
- * The field named name, if it holds kind (null: any kind, nullable).
- * Marks the record bad otherwise, saying why once.
+ * The field with this id, if a record is open and the field holds kind
+ * (-1: any kind, nullable).  Marks the record bad otherwise, saying why
+ * once.
  */
 static struct bf_out_field *
-target(struct bf_host *h, const char *name, int kind)
+target(struct bf_host *h, int id, int kind)
 {
-	/*
-	 * Plugins name fields with literals, the same pointer each time: a
-	 * hit skips hashing and probing (and is checked, as a buffer may
-	 * be reused for another name).
-	 */
-	size_t c = ((uintptr_t)name >> 3) & (BF_EMIT_NAME_CACHE - 1);
+	static const char *const kinds[] = { [BF_OUT_STRING] = "a string",
+	    [BF_OUT_LONG] = "a long", [BF_OUT_DOUBLE] = "a double",
+	    [BF_OUT_FLOAT] = "a float", [BF_OUT_BOOL] = "a boolean",
+	    [BF_OUT_LONG_ARRAY] = "an array of longs",
+	    [BF_OUT_STRING_ARRAY] = "an array of strings" };
 	struct bf_out_field *f = NULL;
-	size_t j;
 
-	if (h->open && h->cache[c].name == name &&
-	    strcmp(h->cache[c].field->name, name) == 0)
-		f = h->cache[c].field;
-	j = f != NULL ? 0 : name_hash(name) & (h->index_cap - 1);
-	for (; f == NULL && h->open && h->index[j] != 0;
-	    j = (j + 1) & (h->index_cap - 1))
-		if (strcmp(h->fields[h->index[j] - 1].name, name) == 0) {
-			f = &h->fields[h->index[j] - 1];
-			h->cache[c].name = name;
-			h->cache[c].field = f;
-		}
-	if (f != NULL && (kind < 0 ? f->nullable : (int)f->kind == kind ||
+	if (id >= 0 && (size_t)id < h->n_fields)
+		f = &h->fields[id];
+	if (h->open && f != NULL && (kind < 0 ? f->nullable :
+	    (int)f->kind == kind ||
 	    (kind == BF_OUT_DOUBLE && f->kind == BF_OUT_FLOAT)))
 		return f;
-	if (!h->bad)
-		bf_plugin_log(h, 0, "record %s: no field %s of that type in "
-		    "%s.avsc", h->key, name, h->sch.name);
+	if (h->bad)
+		return NULL;
+	if (!h->open)
+		bf_plugin_log(h, 0, "field id %d set outside a record", id);
+	else if (f == NULL)
+		bf_plugin_log(h, 0, "record %s: no field id %d in %s.avsc",
+		    h->key, id, h->sch.name);
+	else
+		bf_plugin_log(h, 0, "record %s: field %s of %s.avsc is not "
+		    "%s", h->key, f->name, h->sch.name, kind < 0 ?
+		    "[\"null\", T]" : kinds[kind]);
 	h->bad = true;
 	return NULL;
 }
@@ -286,7 +277,7 @@ value_str(struct bf_host *h, struct bf_out_field *f, const char *s)
 	    -1 : 0;
 }
 
-static int	emit_null(struct bf_host *, const char *);
+static int	emit_null(struct bf_host *, int);
 
 static int
 emit_begin(struct bf_host *h, const char *key, int32_t partition)
@@ -302,7 +293,7 @@ emit_begin(struct bf_host *h, const char *key, int32_t partition)
 }
 
 static int
-emit_str(struct bf_host *h, const char *field, const char *v)
+emit_str(struct bf_host *h, int field, const char *v)
 {
 	struct bf_out_field *f;
 
@@ -315,7 +306,7 @@ emit_str(struct bf_host *h, const char *field, const char *v)
 }
 
 static int
-emit_long(struct bf_host *h, const char *field, int64_t v)
+emit_long(struct bf_host *h, int field, int64_t v)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_LONG);
 
@@ -325,7 +316,7 @@ emit_long(struct bf_host *h, const char *field, int64_t v)
 }
 
 static int
-emit_double(struct bf_host *h, const char *field, double v)
+emit_double(struct bf_host *h, int field, double v)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_DOUBLE);
 	uint8_t b[8];
@@ -349,7 +340,7 @@ emit_double(struct bf_host *h, const char *field, double v)
 }
 
 static int
-emit_bool(struct bf_host *h, const char *field, bool v)
+emit_bool(struct bf_host *h, int field, bool v)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_BOOL);
 	uint8_t b = v;
@@ -360,7 +351,7 @@ emit_bool(struct bf_host *h, const char *field, bool v)
 }
 
 static int
-emit_null(struct bf_host *h, const char *field)
+emit_null(struct bf_host *h, int field)
 {
 	struct bf_out_field *f = target(h, field, -1);
 
@@ -372,8 +363,7 @@ emit_null(struct bf_host *h, const char *field)
 }
 
 static int
-emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
-    size_t n)
+emit_long_array(struct bf_host *h, int field, const int64_t *v, size_t n)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_LONG_ARRAY);
 
@@ -387,8 +377,7 @@ emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
 }
 
 static int
-emit_str_array(struct bf_host *h, const char *field,
-    const char *const *v, size_t n)
+emit_str_array(struct bf_host *h, int field, const char *const *v, size_t n)
 {
 	struct bf_out_field *f = target(h, field, BF_OUT_STRING_ARRAY);
 
@@ -453,6 +442,7 @@ emit_end(struct bf_host *h)
 
 static const struct bf_host_api host_api = {
 	.size = sizeof(struct bf_host_api),
+	.field = field_id,
 	.emit_begin = emit_begin,
 	.emit_str = emit_str,
 	.emit_long = emit_long,

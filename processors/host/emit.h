@@ -1,8 +1,9 @@
 /*
- * emit.h: the plugin's output records (bf_emit_* of bmpflow/plugin.h),
- * written straight in Avro binary encoding with the plugin's output
- * schema, a flat record whose fields are strings, numbers, booleans,
- * arrays of strings or numbers, or ["null", one of those].
+ * emit.h: the plugin's output records (bf_field, bf_emit_* of
+ * bmpflow/plugin.h), written straight in Avro binary encoding with the
+ * plugin's output schema, a flat record whose fields are strings, numbers,
+ * booleans, arrays of strings or numbers, or ["null", one of those].  A
+ * field's id is its index in the schema's record, and in fields[].
  */
 #ifndef BF_EMIT_H
 #define BF_EMIT_H
@@ -39,19 +40,11 @@ struct bf_out_field {
 	size_t			 off, len;	/* encoded value in vals */
 };
 
-#define BF_EMIT_NAME_CACHE	128	/* power of 2 */
-
 struct bf_host {
 	const struct bf_host_api *api;		/* first: see bmpflow/plugin.h */
 	struct bf_schema	 sch;
-	struct bf_out_field	*fields;
+	struct bf_out_field	*fields;	/* by id: schema order */
 	size_t			 n_fields;
-	uint32_t		*index;		/* name hash → field + 1 */
-	size_t			 index_cap;
-	struct {
-		const char		*name;	/* as the plugin passed it */
-		struct bf_out_field	*field;
-	}			 cache[BF_EMIT_NAME_CACHE];
 	uint8_t			*vals;		/* this record's field values */
 	size_t			 vals_len, vals_cap;
 	uint8_t			*buf;		/* the whole record */

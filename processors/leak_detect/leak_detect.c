@@ -251,8 +251,17 @@ struct ld_file {
 	off_t		 size;
 };
 
+/* Field ids of alert.avsc (bf_field), declared in init. */
+struct ld_out {
+	int	alert_id, type, rfc7908_type, prefix_class, path_class,
+		severity, prefix, origin_as, culprit_as, culprit_segment,
+		as_path, routers, peers, peers_seen, peers_holding, first_seen,
+		last_seen, count, state, detection_latency_ms, time_us, detail;
+};
+
 struct ld_state {
 	struct bf_host	*host;
+	struct ld_out	 out;
 	/* settings */
 	uint32_t	 min_peers;
 	int64_t		 window_us, learn_us, reload_check_us;
@@ -617,6 +626,7 @@ alert_emit(struct ld_state *st, struct alert *a, const char *state,
     int64_t trig_us)
 {
 	struct bf_host *h = st->host;
+	const struct ld_out *o = &st->out;
 	int64_t v[MAX_PATH];
 	const char *peers[MAX_NAMES], *routers[MAX_NAMES];
 	size_t np = 0, nr = 0;
@@ -625,36 +635,36 @@ alert_emit(struct ld_state *st, struct alert *a, const char *state,
 
 	snprintf(key, sizeof(key), "%s|%s", type_names[a->type], a->prefix);
 	bf_emit_begin(h, key, a->partition);
-	bf_emit_str(h, "alert_id", a->id);
-	bf_emit_str(h, "type", type_names[a->type]);
+	bf_emit_str(h, o->alert_id, a->id);
+	bf_emit_str(h, o->type, type_names[a->type]);
 	if (a->rfc7908)
-		bf_emit_long(h, "rfc7908_type", a->rfc7908);
+		bf_emit_long(h, o->rfc7908_type, a->rfc7908);
 	else
-		bf_emit_null(h, "rfc7908_type");
+		bf_emit_null(h, o->rfc7908_type);
 	if (a->pclass)
-		bf_emit_str(h, "prefix_class", pclass_names[a->pclass]);
+		bf_emit_str(h, o->prefix_class, pclass_names[a->pclass]);
 	else
-		bf_emit_null(h, "prefix_class");
+		bf_emit_null(h, o->prefix_class);
 	if (a->hclass)
-		bf_emit_str(h, "path_class", hclass_names[a->hclass]);
+		bf_emit_str(h, o->path_class, hclass_names[a->hclass]);
 	else
-		bf_emit_null(h, "path_class");
-	bf_emit_str(h, "severity", sev_names[a->sev]);
-	bf_emit_str(h, "prefix", a->prefix);
+		bf_emit_null(h, o->path_class);
+	bf_emit_str(h, o->severity, sev_names[a->sev]);
+	bf_emit_str(h, o->prefix, a->prefix);
 	if (a->has_origin)
-		bf_emit_long(h, "origin_as", a->origin);
+		bf_emit_long(h, o->origin_as, a->origin);
 	else
-		bf_emit_null(h, "origin_as");
+		bf_emit_null(h, o->origin_as);
 	if (a->culprit)
-		bf_emit_long(h, "culprit_as", a->culprit);
+		bf_emit_long(h, o->culprit_as, a->culprit);
 	else
-		bf_emit_null(h, "culprit_as");
+		bf_emit_null(h, o->culprit_as);
 	for (uint32_t i = 0; i < a->nseg; i++)
 		v[i] = a->seg[i];
-	bf_emit_long_array(h, "culprit_segment", v, a->nseg);
+	bf_emit_long_array(h, o->culprit_segment, v, a->nseg);
 	for (uint32_t i = 0; i < a->path_n; i++)
 		v[i] = a->path[i];
-	bf_emit_long_array(h, "as_path", v, a->path_n);
+	bf_emit_long_array(h, o->as_path, v, a->path_n);
 	for (uint32_t i = 0; i < a->nh && np < MAX_NAMES; i++) {
 		const struct peer *pe = &st->peers[a->h[i].peer];
 		size_t k;
@@ -665,17 +675,17 @@ alert_emit(struct ld_state *st, struct alert *a, const char *state,
 		if (k == nr)
 			routers[nr++] = pe->router;
 	}
-	bf_emit_str_array(h, "routers", routers, nr);
-	bf_emit_str_array(h, "peers", peers, np);
-	bf_emit_long(h, "peers_seen", a->nh);
-	bf_emit_long(h, "peers_holding", peers_holding(a));
-	bf_emit_long(h, "first_seen", a->first_seen);
-	bf_emit_long(h, "last_seen", a->last_seen);
-	bf_emit_long(h, "count", (int64_t)a->count);
-	bf_emit_str(h, "state", state);
-	bf_emit_double(h, "detection_latency_ms", lat);
-	bf_emit_long(h, "time_us", st->clock);
-	bf_emit_str(h, "detail", a->detail);
+	bf_emit_str_array(h, o->routers, routers, nr);
+	bf_emit_str_array(h, o->peers, peers, np);
+	bf_emit_long(h, o->peers_seen, a->nh);
+	bf_emit_long(h, o->peers_holding, peers_holding(a));
+	bf_emit_long(h, o->first_seen, a->first_seen);
+	bf_emit_long(h, o->last_seen, a->last_seen);
+	bf_emit_long(h, o->count, (int64_t)a->count);
+	bf_emit_str(h, o->state, state);
+	bf_emit_double(h, o->detection_latency_ms, lat);
+	bf_emit_long(h, o->time_us, st->clock);
+	bf_emit_str(h, o->detail, a->detail);
 	bf_emit_end(h);
 	metric_alert(st, a, state);
 	snprintf(labels, sizeof(labels), "type=\"%s\"", type_names[a->type]);
@@ -1835,6 +1845,21 @@ parse_roles(struct ld_state *st, const char *spec, char *err, size_t errlen)
 
 static void fini(void *state);
 
+#define OUT(f)	{ #f, offsetof(struct ld_out, f) }
+static const struct bf_field_decl out_fields[] = {
+	OUT(alert_id), OUT(type), OUT(rfc7908_type), OUT(prefix_class),
+	OUT(path_class), OUT(severity), OUT(prefix), OUT(origin_as),
+	OUT(culprit_as), OUT(culprit_segment), OUT(as_path), OUT(routers),
+	OUT(peers), OUT(peers_seen), OUT(peers_holding), OUT(first_seen),
+	OUT(last_seen), OUT(count), OUT(state), OUT(detection_latency_ms),
+	OUT(time_us), OUT(detail),
+};
+#undef OUT
+/* Every id of struct ld_out is in the table: none is left 0, a valid id. */
+_Static_assert(sizeof(out_fields) / sizeof(out_fields[0]) ==
+    sizeof(struct ld_out) / sizeof(int), "a field of struct ld_out is not "
+    "in out_fields");
+
 static void *
 init(struct bf_host *h, const struct bf_setting *settings, size_t n,
     char *err, size_t errlen)
@@ -1884,6 +1909,9 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 	st->m_reloads = bf_metric_declare(h, "reloads_total",
 	    BF_METRIC_COUNTER, "Input file reloads, by file and result",
 	    NULL, 0);
+	if (bf_declare_fields(h, &st->out, out_fields, sizeof(out_fields) /
+	    sizeof(out_fields[0]), err, errlen) < 0)
+		goto fail;
 	for (int f = 0; f < F_N; f++)
 		if (load_file(st, f, err, errlen) < 0)
 			goto fail;

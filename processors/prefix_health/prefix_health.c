@@ -212,6 +212,19 @@ struct ph_cfg {
 	int64_t		warmup_max_us;
 };
 
+/* Field ids of prefix_health.avsc (bf_field), declared in init. */
+struct ph_out {
+	int	prefix, kind, time_us, afi, state, previous_state,
+		degraded_reasons, peers_with_route, peers_up, routes,
+		visibility_pct, origins, moas, unexpected_origins,
+		min_path_len, max_path_len, median_path_len, first_hop_ases,
+		target_hops, target_hops_best, target_suboptimal,
+		announcements_1m, withdrawals_1m, attr_changes_1m, updates_1m,
+		announcements_15m, withdrawals_15m, attr_changes_15m,
+		updates_15m, flap_penalty, flapping, last_change,
+		propagation_us, delivery_delay_us, delivery_delay_max_us;
+};
+
 /* Metric ids (bf_metric_declare). */
 struct ph_metrics {
 	int	prefixes;	/* gauge by state */
@@ -230,6 +243,7 @@ struct ph_state {
 	int64_t		 last_summary;
 	bool		 eval_all;
 	bool		 monitored_only;
+	struct ph_out	 out;
 	struct ph_metrics m;
 	uint32_t	 n_state[4];	/* prefixes per enum ph_st */
 	uint32_t	 n_warming;
@@ -1288,7 +1302,7 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 }
 
 static void
-emit_nullable(struct bf_host *h, const char *field, bool has, int64_t v)
+emit_nullable(struct bf_host *h, int field, bool has, int64_t v)
 {
 	if (has)
 		bf_emit_long(h, field, v);
@@ -1301,20 +1315,21 @@ emit(struct ph_state *st, struct ph_prefix *p, const struct ph_fig *f,
     const char *kind, const char *state, const char *prev)
 {
 	struct bf_host *h = st->host;
+	const struct ph_out *o = &st->out;
 	int64_t v[MAX_ORIGINS];
 	const char *reasons[4];
 	size_t nr = 0;
 
 	bf_emit_begin(h, p->key, p->partition);
-	bf_emit_str(h, "prefix", p->key);
-	bf_emit_str(h, "kind", kind);
-	bf_emit_long(h, "time_us", st->clock);
-	bf_emit_long(h, "afi", p->family);
-	bf_emit_str(h, "state", state);
+	bf_emit_str(h, o->prefix, p->key);
+	bf_emit_str(h, o->kind, kind);
+	bf_emit_long(h, o->time_us, st->clock);
+	bf_emit_long(h, o->afi, p->family);
+	bf_emit_str(h, o->state, state);
 	if (prev)
-		bf_emit_str(h, "previous_state", prev);
+		bf_emit_str(h, o->previous_state, prev);
 	else
-		bf_emit_null(h, "previous_state");
+		bf_emit_null(h, o->previous_state);
 	if (f->reasons & R_VISIBILITY)
 		reasons[nr++] = "visibility";
 	if (f->reasons & R_FLAPPING)
@@ -1323,47 +1338,47 @@ emit(struct ph_state *st, struct ph_prefix *p, const struct ph_fig *f,
 		reasons[nr++] = "path_length";
 	if (f->reasons & R_ORIGIN)
 		reasons[nr++] = "unexpected_origin";
-	bf_emit_str_array(h, "degraded_reasons", reasons, nr);
-	bf_emit_long(h, "peers_with_route", f->peers_with_route);
-	bf_emit_long(h, "peers_up", f->peers_up);
-	bf_emit_long(h, "routes", f->routes);
-	bf_emit_double(h, "visibility_pct", f->vis);
+	bf_emit_str_array(h, o->degraded_reasons, reasons, nr);
+	bf_emit_long(h, o->peers_with_route, f->peers_with_route);
+	bf_emit_long(h, o->peers_up, f->peers_up);
+	bf_emit_long(h, o->routes, f->routes);
+	bf_emit_double(h, o->visibility_pct, f->vis);
 	for (uint32_t i = 0; i < f->n_origins; i++)
 		v[i] = f->origins[i];
-	bf_emit_long_array(h, "origins", v, f->n_origins);
-	bf_emit_bool(h, "moas", f->n_origins > 1);
+	bf_emit_long_array(h, o->origins, v, f->n_origins);
+	bf_emit_bool(h, o->moas, f->n_origins > 1);
 	for (uint32_t i = 0; i < f->n_unexpected; i++)
 		v[i] = f->unexpected[i];
-	bf_emit_long_array(h, "unexpected_origins", v, f->n_unexpected);
-	emit_nullable(h, "min_path_len", f->min_len >= 0, f->min_len);
-	emit_nullable(h, "max_path_len", f->max_len >= 0, f->max_len);
+	bf_emit_long_array(h, o->unexpected_origins, v, f->n_unexpected);
+	emit_nullable(h, o->min_path_len, f->min_len >= 0, f->min_len);
+	emit_nullable(h, o->max_path_len, f->max_len >= 0, f->max_len);
 	if (f->min_len >= 0)
-		bf_emit_double(h, "median_path_len", f->median_len);
+		bf_emit_double(h, o->median_path_len, f->median_len);
 	else
-		bf_emit_null(h, "median_path_len");
-	bf_emit_long(h, "first_hop_ases", f->first_hops);
-	emit_nullable(h, "target_hops", f->target_hops >= 0, f->target_hops);
-	emit_nullable(h, "target_hops_best", p->best_target_hops != UNSET8,
+		bf_emit_null(h, o->median_path_len);
+	bf_emit_long(h, o->first_hop_ases, f->first_hops);
+	emit_nullable(h, o->target_hops, f->target_hops >= 0, f->target_hops);
+	emit_nullable(h, o->target_hops_best, p->best_target_hops != UNSET8,
 	    p->best_target_hops);
-	bf_emit_bool(h, "target_suboptimal", f->target_suboptimal);
-	bf_emit_long(h, "announcements_1m", f->w1[CH_ANN]);
-	bf_emit_long(h, "withdrawals_1m", f->w1[CH_WD]);
-	bf_emit_long(h, "attr_changes_1m", f->w1[CH_ATTR]);
-	bf_emit_long(h, "updates_1m",
+	bf_emit_bool(h, o->target_suboptimal, f->target_suboptimal);
+	bf_emit_long(h, o->announcements_1m, f->w1[CH_ANN]);
+	bf_emit_long(h, o->withdrawals_1m, f->w1[CH_WD]);
+	bf_emit_long(h, o->attr_changes_1m, f->w1[CH_ATTR]);
+	bf_emit_long(h, o->updates_1m,
 	    f->w1[CH_ANN] + f->w1[CH_WD] + f->w1[CH_ATTR]);
-	bf_emit_long(h, "announcements_15m", f->w15[CH_ANN]);
-	bf_emit_long(h, "withdrawals_15m", f->w15[CH_WD]);
-	bf_emit_long(h, "attr_changes_15m", f->w15[CH_ATTR]);
-	bf_emit_long(h, "updates_15m",
+	bf_emit_long(h, o->announcements_15m, f->w15[CH_ANN]);
+	bf_emit_long(h, o->withdrawals_15m, f->w15[CH_WD]);
+	bf_emit_long(h, o->attr_changes_15m, f->w15[CH_ATTR]);
+	bf_emit_long(h, o->updates_15m,
 	    f->w15[CH_ANN] + f->w15[CH_WD] + f->w15[CH_ATTR]);
-	bf_emit_double(h, "flap_penalty", f->penalty);
-	bf_emit_bool(h, "flapping", p->flapping != 0);
-	emit_nullable(h, "last_change", p->last_change != 0, p->last_change);
-	emit_nullable(h, "propagation_us", p->last_change != 0,
+	bf_emit_double(h, o->flap_penalty, f->penalty);
+	bf_emit_bool(h, o->flapping, p->flapping != 0);
+	emit_nullable(h, o->last_change, p->last_change != 0, p->last_change);
+	emit_nullable(h, o->propagation_us, p->last_change != 0,
 	    p->wave_span);
-	emit_nullable(h, "delivery_delay_us", p->last_change != 0,
+	emit_nullable(h, o->delivery_delay_us, p->last_change != 0,
 	    p->delay_last);
-	emit_nullable(h, "delivery_delay_max_us", p->last_change != 0,
+	emit_nullable(h, o->delivery_delay_max_us, p->last_change != 0,
 	    p->delay_max);
 	bf_emit_end(h);
 }
@@ -1567,6 +1582,26 @@ nomem:
 
 static void fini(void *state);
 
+#define OUT(f)	{ #f, offsetof(struct ph_out, f) }
+static const struct bf_field_decl out_fields[] = {
+	OUT(prefix), OUT(kind), OUT(time_us), OUT(afi), OUT(state),
+	OUT(previous_state), OUT(degraded_reasons), OUT(peers_with_route),
+	OUT(peers_up), OUT(routes), OUT(visibility_pct), OUT(origins),
+	OUT(moas), OUT(unexpected_origins), OUT(min_path_len),
+	OUT(max_path_len), OUT(median_path_len), OUT(first_hop_ases),
+	OUT(target_hops), OUT(target_hops_best), OUT(target_suboptimal),
+	OUT(announcements_1m), OUT(withdrawals_1m), OUT(attr_changes_1m),
+	OUT(updates_1m), OUT(announcements_15m), OUT(withdrawals_15m),
+	OUT(attr_changes_15m), OUT(updates_15m), OUT(flap_penalty),
+	OUT(flapping), OUT(last_change), OUT(propagation_us),
+	OUT(delivery_delay_us), OUT(delivery_delay_max_us),
+};
+#undef OUT
+/* Every id of struct ph_out is in the table: none is left 0, a valid id. */
+_Static_assert(sizeof(out_fields) / sizeof(out_fields[0]) ==
+    sizeof(struct ph_out) / sizeof(int), "a field of struct ph_out is not "
+    "in out_fields");
+
 static void
 declare_metrics(struct ph_state *st)
 {
@@ -1695,6 +1730,11 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 		}
 		free(copy);
 		st->monitored_only = true;
+	}
+	if (bf_declare_fields(h, &st->out, out_fields, sizeof(out_fields) /
+	    sizeof(out_fields[0]), err, errlen) < 0) {
+		fini(st);
+		return NULL;
 	}
 	declare_metrics(st);
 	bf_plugin_log(h, 2, "prefix_health: %s, target AS%" PRIu32

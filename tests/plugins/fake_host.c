@@ -15,24 +15,43 @@
 #include <string.h>
 #include <time.h>
 
+/* bf_field: the name's id, a new one on its first request. */
 static int
-add(struct bf_host *h, const char *field, const char *fmt, ...)
+fake_field(struct bf_host *h, const char *name)
+{
+	int id;
+
+	for (id = 0; id < h->n_field_names; id++)
+		if (strcmp(h->field_names[id], name) == 0)
+			return id;
+	ck_assert_int_lt(h->n_field_names, FAKE_MAX_FIELDS);
+	ck_assert_uint_lt(strlen(name), sizeof(h->field_names[0]));
+	strcpy(h->field_names[id], name);
+	return h->n_field_names++;
+}
+
+static int
+add(struct bf_host *h, int id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The value of field id in the open record. */
 static int
-add(struct bf_host *h, const char *field, const char *fmt, ...)
+add(struct bf_host *h, int id, const char *fmt, ...)
 {
 	struct fake_rec *r = &h->recs[h->n];
+	const char *field;
 	va_list ap;
 
-	if (!h->open || r->n == FAKE_MAX_FIELDS) {
+	if (!h->open || r->n == FAKE_MAX_FIELDS || id < 0 ||
+	    id >= h->n_field_names) {
 		h->bad++;
 		return -1;
 	}
+	field = h->field_names[id];
 	for (int i = 0; i < r->n; i++)
 		if (strcmp(r->f[i].name, field) == 0)
 			h->bad++;	/* set twice */
-	snprintf(r->f[r->n].name, sizeof(r->f[0].name), "%s", field);
+	strcpy(r->f[r->n].name, field);		/* as long: fake_field */
 	va_start(ap, fmt);
 	vsnprintf(r->f[r->n].value, sizeof(r->f[0].value), fmt, ap);
 	va_end(ap);
@@ -57,7 +76,7 @@ fake_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 }
 
 static int
-fake_emit_str(struct bf_host *h, const char *field, const char *v)
+fake_emit_str(struct bf_host *h, int field, const char *v)
 {
 	if (v == NULL) {
 		h->bad++;
@@ -67,32 +86,31 @@ fake_emit_str(struct bf_host *h, const char *field, const char *v)
 }
 
 static int
-fake_emit_long(struct bf_host *h, const char *field, int64_t v)
+fake_emit_long(struct bf_host *h, int field, int64_t v)
 {
 	return add(h, field, "%" PRId64, v);
 }
 
 static int
-fake_emit_double(struct bf_host *h, const char *field, double v)
+fake_emit_double(struct bf_host *h, int field, double v)
 {
 	return add(h, field, "%.6g", v);
 }
 
 static int
-fake_emit_bool(struct bf_host *h, const char *field, bool v)
+fake_emit_bool(struct bf_host *h, int field, bool v)
 {
 	return add(h, field, "%s", v ? "true" : "false");
 }
 
 static int
-fake_emit_null(struct bf_host *h, const char *field)
+fake_emit_null(struct bf_host *h, int field)
 {
 	return add(h, field, "null");
 }
 
 static int
-fake_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
-    size_t n)
+fake_emit_long_array(struct bf_host *h, int field, const int64_t *v, size_t n)
 {
 	char buf[256];
 	size_t o = 0;
@@ -107,7 +125,7 @@ fake_emit_long_array(struct bf_host *h, const char *field, const int64_t *v,
 }
 
 static int
-fake_emit_str_array(struct bf_host *h, const char *field,
+fake_emit_str_array(struct bf_host *h, int field,
     const char *const *v, size_t n)
 {
 	char buf[256];
@@ -256,6 +274,7 @@ fake_now_us(void)
 
 static const struct bf_host_api fake_api = {
 	.size = sizeof(struct bf_host_api),
+	.field = fake_field,
 	.emit_begin = fake_emit_begin,
 	.emit_str = fake_emit_str,
 	.emit_long = fake_emit_long,

@@ -2,12 +2,15 @@
  * fake_host.h: the host side of bmpflow/plugin.h for Check tests that
  * drive a plugin through its descriptor.  It keeps every emitted record as
  * (field, text value) pairs and every metric series; log lines of level
- * 0-1 go to stderr and the last line of any level is kept.
+ * 0-1 go to stderr and the last line of any level is kept.  It has no
+ * schema: bf_field hands out an id to any name, the next one on the
+ * name's first request.
  *
  * Values as text: longs in decimal, doubles with %.6g, booleans
  * true/false, null as "null", arrays as "[a,b]".  Misuse the plugin could
  * get away with on the real host (a field set twice, outside a record, a
- * NULL string) counts in bad; a test asserts bad == 0.
+ * NULL string, an id bf_field did not give) counts in bad; a test asserts
+ * bad == 0.
  */
 #ifndef BF_FAKE_HOST_H
 #define BF_FAKE_HOST_H
@@ -45,6 +48,9 @@ struct fake_metric {
 /* fake_host_reset makes a fresh host. */
 struct bf_host {
 	const struct bf_host_api *api;
+	/* bf_field: the names given ids, by id */
+	char			field_names[FAKE_MAX_FIELDS][32];
+	int			n_field_names;
 	struct fake_rec		recs[FAKE_MAX_RECS];
 	int			n;
 	bool			open;

@@ -832,12 +832,25 @@ out_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 
 /*
  * bf_emit_* write what avro-c reads back: every kind of field, set, unset
- * (null or zero) and null; a wrong name or type drops the record.
+ * (null or zero) and null, by the ids bf_field gave; a wrong name has no
+ * id, and a wrong id or type drops the record.
  */
 START_TEST(plugin_output_encoding)
 {
 	static const int64_t origins[] = { 65001, -1, 4200000000LL };
 	static const char *const reasons[] = { "visibility", "flapping" };
+	enum { PREFIX, AFI, PEERS_UP, VIS, MOAS, ORIGINS, REASONS, PREV,
+	    MEDIAN, MIN_LEN, N_IDS };
+	static const char *const names[N_IDS] = { "prefix", "afi",
+	    "peers_up", "visibility_pct", "moas", "origins",
+	    "degraded_reasons", "previous_state", "median_path_len",
+	    "min_path_len" };
+	struct two_ids { int afi, no_such; } ids = { -2, -2 };
+	static const struct bf_field_decl decl[] = {
+		{ "afi", offsetof(struct two_ids, afi) },
+		{ "no_such_field", offsetof(struct two_ids, no_such) },
+	};
+	int id[N_IDS];
 	struct bf_host h;
 	avro_value_t val, f, b, el;
 	avro_reader_t rd;
@@ -851,20 +864,29 @@ START_TEST(plugin_output_encoding)
 
 	ck_assert_msg(bf_host_init(&h, BMPFLOW_SCHEMA_DIR, "prefix_health",
 	    out_sink, NULL, err, sizeof(err)) == 0, "%s", err);
+	for (int i = 0; i < N_IDS; i++)
+		ck_assert_int_ge(id[i] = bf_field(&h, names[i]), 0);
+	ck_assert_int_eq(bf_field(&h, "afi"), id[AFI]);	/* again: same */
+	ck_assert_int_eq(bf_field(&h, "no_such_field"), -1);
+	/* A table: ids up to the missing field, which err names. */
+	ck_assert_int_eq(bf_declare_fields(&h, &ids, decl, 2, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(ids.afi, id[AFI]);
+	ck_assert_int_eq(ids.no_such, -2);
+	ck_assert_ptr_nonnull(strstr(err, "\"no_such_field\""));
 	out_n = 0;
 	bf_emit_begin(&h, "198.51.100.0/24", 7);
-	ck_assert_int_eq(bf_emit_str(&h, "prefix", "198.51.100.0/24"), 0);
-	ck_assert_int_eq(bf_emit_long(&h, "afi", 4), 0);
-	ck_assert_int_eq(bf_emit_long(&h, "peers_up", 1), 0);
-	ck_assert_int_eq(bf_emit_long(&h, "peers_up", -300), 0);	/* again */
-	ck_assert_int_eq(bf_emit_double(&h, "visibility_pct", 66.5), 0);
-	ck_assert_int_eq(bf_emit_bool(&h, "moas", true), 0);
-	ck_assert_int_eq(bf_emit_long_array(&h, "origins", origins, 3), 0);
-	ck_assert_int_eq(bf_emit_str_array(&h, "degraded_reasons", reasons,
-	    2), 0);
-	ck_assert_int_eq(bf_emit_null(&h, "previous_state"), 0);
-	ck_assert_int_eq(bf_emit_double(&h, "median_path_len", 2.5), 0);
-	ck_assert_int_eq(bf_emit_long(&h, "min_path_len", 3), 0);
+	ck_assert_int_eq(bf_emit_str(&h, id[PREFIX], "198.51.100.0/24"), 0);
+	ck_assert_int_eq(bf_emit_long(&h, id[AFI], 4), 0);
+	ck_assert_int_eq(bf_emit_long(&h, id[PEERS_UP], 1), 0);
+	ck_assert_int_eq(bf_emit_long(&h, id[PEERS_UP], -300), 0); /* again */
+	ck_assert_int_eq(bf_emit_double(&h, id[VIS], 66.5), 0);
+	ck_assert_int_eq(bf_emit_bool(&h, id[MOAS], true), 0);
+	ck_assert_int_eq(bf_emit_long_array(&h, id[ORIGINS], origins, 3), 0);
+	ck_assert_int_eq(bf_emit_str_array(&h, id[REASONS], reasons, 2), 0);
+	ck_assert_int_eq(bf_emit_null(&h, id[PREV]), 0);
+	ck_assert_int_eq(bf_emit_double(&h, id[MEDIAN], 2.5), 0);
+	ck_assert_int_eq(bf_emit_long(&h, id[MIN_LEN], 3), 0);
 	ck_assert_int_eq(bf_emit_end(&h), 0);
 	ck_assert_int_eq(out_n, 1);
 	ck_assert_int_eq(out_partition, 7);
@@ -930,16 +952,19 @@ START_TEST(plugin_output_encoding)
 	ck_assert_int_eq(l, 3);
 	avro_value_decref(&val);
 
-	/* No such field, or another type: refused, the record dropped. */
+	/* No such id, or another type: refused, the record dropped. */
 	bf_emit_begin(&h, "198.51.100.0/24", -1);
-	ck_assert_int_eq(bf_emit_long(&h, "no_such_field", 1), -1);
+	ck_assert_int_eq(bf_emit_long(&h, -1, 1), -1);
 	ck_assert_int_eq(bf_emit_end(&h), -1);
 	bf_emit_begin(&h, "198.51.100.0/24", -1);
-	ck_assert_int_eq(bf_emit_str(&h, "afi", "4"), -1);
-	ck_assert_int_eq(bf_emit_null(&h, "prefix"), -1);
+	ck_assert_int_eq(bf_emit_str(&h, (int)h.n_fields, "x"), -1);
+	ck_assert_int_eq(bf_emit_end(&h), -1);
+	bf_emit_begin(&h, "198.51.100.0/24", -1);
+	ck_assert_int_eq(bf_emit_str(&h, id[AFI], "4"), -1);
+	ck_assert_int_eq(bf_emit_null(&h, id[PREFIX]), -1);
 	ck_assert_int_eq(bf_emit_end(&h), -1);
 	ck_assert_int_eq(out_n, 1);
-	ck_assert_uint_eq(h.dropped, 2);
+	ck_assert_uint_eq(h.dropped, 3);
 	bf_host_free(&h);
 }
 END_TEST

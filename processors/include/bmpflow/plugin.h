@@ -5,8 +5,9 @@
  * returning its descriptor.  The host (bmpflow-processor) owns Kafka, Avro,
  * offsets, rebalances, metrics, sessions and the peer-epoch rule; the
  * plugin sees plain C structs, one thread, one call at a time, and emits
- * output records field by field through the host API table it is given
- * at init (no symbol of the host is resolved by name).
+ * output records field by field, by ids it got for the fields at init,
+ * through the host API table it is given at init (no symbol of the host
+ * is resolved by name).
  *
  * Sessions.  A session is one BGP session a router reports on: (router,
  * peer type, peer address, RD).  The host interns each to a dense id
@@ -73,11 +74,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Bumped whenever a struct or callback below changes incompatibly. */
-#define BMPFLOW_PLUGIN_ABI	3
+#define BMPFLOW_PLUGIN_ABI	4
 #define BMPFLOW_PLUGIN_SYMBOL	"bmpflow_plugin_descriptor"
 
 /* Which RIB of a session a route describes. */
@@ -239,13 +241,22 @@ struct bf_host;
  * What the host offers a plugin.  size is sizeof(struct bf_host_api) of
  * the host: a later ABI only appends members.
  *
+ * Output fields.  In init, field gives the id of a field of the plugin's
+ * output schema (bf_plugin.output_schema) by name: >= 0, or -1 when the
+ * schema has no such field (the host logs it; the plugin should fail its
+ * init naming the field: bf_declare_fields below does both for a table
+ * of fields).  Ids stay valid until fini; records then set fields by id,
+ * with no name looked up per record.
+ *
  * Output records, one at a time: begin with the Kafka key and the
  * bmp.route partition of the prefix the record is about (bf_route.partition,
- * or -1 for none), set fields of the plugin's output schema by name, end.
- * Records of a partition the host is replaying are not published again.
- * A field not set is null (["null", T] fields), empty (strings, arrays) or
- * zero.  Each returns 0, or -1 when the field does not exist or has
- * another type (the host logs it; the record is dropped at end).
+ * or -1 for none), set fields by id, end.  Records of a partition the host
+ * is replaying are not published again.  A field not set is null
+ * (["null", T] fields), empty (strings, arrays) or zero; a field set again
+ * takes the last value.  Each emit call returns 0, or -1 when the id is
+ * not one field returned (-1 included) or the field has another type
+ * (emit_null: is not ["null", T]); the host logs the record's first such
+ * call, and emit_end drops the record and returns -1.
  *
  * Metrics, served by the host on its /metrics endpoint as
  * bmpflow_<plugin name>_<name>.  Declare each in init; the returned id
@@ -261,17 +272,17 @@ struct bf_host;
  */
 struct bf_host_api {
 	uint32_t	size;
+	int	(*field)(struct bf_host *, const char *name);
 	int	(*emit_begin)(struct bf_host *, const char *key,
 		    int32_t partition);
-	int	(*emit_str)(struct bf_host *, const char *field,
-		    const char *v);
-	int	(*emit_long)(struct bf_host *, const char *field, int64_t v);
-	int	(*emit_double)(struct bf_host *, const char *field, double v);
-	int	(*emit_bool)(struct bf_host *, const char *field, bool v);
-	int	(*emit_null)(struct bf_host *, const char *field);
-	int	(*emit_long_array)(struct bf_host *, const char *field,
+	int	(*emit_str)(struct bf_host *, int field, const char *v);
+	int	(*emit_long)(struct bf_host *, int field, int64_t v);
+	int	(*emit_double)(struct bf_host *, int field, double v);
+	int	(*emit_bool)(struct bf_host *, int field, bool v);
+	int	(*emit_null)(struct bf_host *, int field);
+	int	(*emit_long_array)(struct bf_host *, int field,
 		    const int64_t *v, size_t n);
-	int	(*emit_str_array)(struct bf_host *, const char *field,
+	int	(*emit_str_array)(struct bf_host *, int field,
 		    const char *const *v, size_t n);
 	int	(*emit_end)(struct bf_host *);
 	int	(*metric_declare)(struct bf_host *, const char *name,
@@ -300,7 +311,8 @@ bf_api(struct bf_host *h)
 	return *(const struct bf_host_api *const *)(const void *)h;
 }
 
-/* The API as calls, as plugins write them. */
+/* The API as calls, as plugins write them; f is a field id (bf_field). */
+#define bf_field(h, name)		bf_api(h)->field(h, name)
 #define bf_emit_begin(h, k, p)		bf_api(h)->emit_begin(h, k, p)
 #define bf_emit_str(h, f, v)		bf_api(h)->emit_str(h, f, v)
 #define bf_emit_long(h, f, v)		bf_api(h)->emit_long(h, f, v)
@@ -330,6 +342,43 @@ bf_plugin_log(struct bf_host *h, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	bf_api(h)->vlog(h, level, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * An output field a plugin sets: its name in the output schema, and where
+ * its id goes, the offsetof an int in the plugin's struct of ids:
+ *
+ *	struct my_out { int prefix, state; };
+ *	#define OUT(f)	{ #f, offsetof(struct my_out, f) }
+ *	static const struct bf_field_decl out_fields[] = {
+ *		OUT(prefix), OUT(state),
+ *	};
+ */
+struct bf_field_decl {
+	const char	*name;
+	size_t		 off;
+};
+
+/*
+ * bf_field for each of decl[0..n), the id stored at (char *)ids +
+ * decl[i].off; for init.  0, or -1 with the first name the output schema
+ * lacks in err (ids up to it are set).
+ */
+static inline int
+bf_declare_fields(struct bf_host *h, void *ids,
+    const struct bf_field_decl *decl, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		int id = bf_field(h, decl[i].name);
+
+		if (id < 0) {
+			snprintf(err, errlen, "the output schema has no field "
+			    "\"%s\"", decl[i].name);
+			return -1;
+		}
+		memcpy((char *)ids + decl[i].off, &id, sizeof(id));
+	}
+	return 0;
 }
 
 struct bf_plugin {
