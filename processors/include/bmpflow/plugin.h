@@ -79,7 +79,7 @@
 #include <string.h>
 
 /* Bumped whenever a struct or callback below changes incompatibly. */
-#define BMPFLOW_PLUGIN_ABI	4
+#define BMPFLOW_PLUGIN_ABI	3
 #define BMPFLOW_PLUGIN_SYMBOL	"bmpflow_plugin_descriptor"
 
 /* Which RIB of a session a route describes. */
