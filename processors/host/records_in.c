@@ -65,6 +65,7 @@ bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
 	for (int k = 0; k < BF_IN_KINDS; k++) {
 		struct bf_in_schema *in = &d->in[k];
 		avro_schema_t s;
+		int open_at;
 
 		errbuf[0] = '\0';
 		if (bf_schema_load(&in->sch, dir, kind_schema[k], errbuf,
@@ -94,9 +95,16 @@ bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
 			}
 			in->field_of[i] = (int8_t)f;
 		}
-		/* Where the Role capability sits in the OPEN records. */
+		/*
+		 * Where the Role capability sits in the OPEN records.  By
+		 * index: avro-c's lookup by name reads an uninitialised
+		 * pointer for a field the record lacks (route.avsc).
+		 */
 		in->open_role = -1;
-		s = avro_schema_record_field_get(in->sch.schema, "sent_open");
+		open_at = avro_schema_record_field_get_index(in->sch.schema,
+		    "sent_open");
+		s = open_at >= 0 ? avro_schema_record_field_get_by_index(
+		    in->sch.schema, open_at) : NULL;
 		for (size_t b = 0; s != NULL && avro_typeof(s) == AVRO_UNION &&
 		    b < avro_schema_union_size(s); b++) {
 			avro_schema_t r = avro_schema_union_branch(s, (int)b);
