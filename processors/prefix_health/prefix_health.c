@@ -219,6 +219,8 @@ struct ph_metrics {
 	int	delivery;	/* histogram, seconds */
 	int	propagation;	/* histogram, seconds */
 	int	warming;	/* gauge: peers in warm-up */
+	int	memory;		/* gauge: ph_mem_bytes */
+	int	routes;		/* gauge: routes held */
 };
 
 struct ph_state {
@@ -1448,6 +1450,8 @@ on_tick(void *state, int64_t now_us)
 		bf_metric_set(st->host, st->m.prefixes, labels, st->n_state[s]);
 	}
 	bf_metric_set(st->host, st->m.warming, NULL, st->n_warming);
+	bf_metric_set(st->host, st->m.memory, NULL, (double)ph_mem_bytes(st));
+	bf_metric_set(st->host, st->m.routes, NULL, (double)st->routes_live);
 }
 
 /* ---- partitions -------------------------------------------------------- */
@@ -1591,6 +1595,14 @@ declare_metrics(struct ph_state *st)
 	    BF_METRIC_GAUGE, "BGP sessions in their initial RIB dump (from "
 	    "their first route until quiet), not counted in visibility yet.",
 	    NULL, 0);
+	/* Its own account; the process's RSS is what to size by (README). */
+	st->m.memory = bf_metric_declare(st->host, "memory_bytes",
+	    BF_METRIC_GAUGE, "Bytes the plugin's state holds by its own count "
+	    "(tables, routes, paths, prefixes; no allocator overhead).",
+	    NULL, 0);
+	st->m.routes = bf_metric_declare(st->host, "routes",
+	    BF_METRIC_GAUGE, "Routes held: (session, view, prefix, path id) "
+	    "announced.", NULL, 0);
 }
 
 /*
