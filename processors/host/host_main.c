@@ -63,6 +63,7 @@
 #define COMMIT_MS	1000
 #define COMMITTED_TIMEOUT_MS	10000
 #define TRIM_RECORDS	100000	/* records in and out that make a burst */
+#define TRIM_QUIET_RECORDS	1000	/* or that a quiet tick ends */
 #define TRIM_LOG_BYTES	(64u << 20)	/* a trim this large is logged */
 
 static volatile sig_atomic_t stop, reload;
@@ -107,6 +108,8 @@ struct proc {
 	uint64_t		 rebalances, dropped_parts;
 	uint64_t		 trimmed_at;	/* records in + out at the last
 						 * trim_after_burst */
+	uint64_t		 moved_at_tick;	/* records in + out at the
+						 * last tick */
 };
 
 /*
@@ -176,19 +179,23 @@ rss_bytes(void)
  * outgrown arrays left RSS at 2.5 times what the plugin held
  * (bench_processor_memory.py, 4M routes: 255 -> 98 bytes per route).
  * malloc_trim(0) returns every free page of every arena, but walks their
- * free chunks to do it, so only once a burst is over: TRIM_RECORDS
- * records in and out since the last trim, none left to read (no lag) and
- * every output acknowledged.
+ * free chunks to do it, so only at a tick that finds nothing left to read
+ * (no lag) and every output acknowledged, after TRIM_RECORDS records in
+ * and out since the last trim, or fewer when none came since the last
+ * tick: a load that the processor kept up with ends there.
  */
 static void
 trim_after_burst(struct proc *p)
 {
 #ifdef __GLIBC__
 	uint64_t moved = p->pipe.records + p->out_records;
+	bool quiet = moved == p->moved_at_tick;
 	size_t before, after;
 	int64_t t0;
 
-	if (moved - p->trimmed_at < TRIM_RECORDS || route_lag(p) != 0 ||
+	p->moved_at_tick = moved;
+	if (moved - p->trimmed_at < (quiet ? TRIM_QUIET_RECORDS :
+	    TRIM_RECORDS) || route_lag(p) != 0 ||
 	    rd_kafka_outq_len(p->out) != 0)
 		return;
 	p->trimmed_at = moved;
