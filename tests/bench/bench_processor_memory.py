@@ -26,7 +26,7 @@ grew (smaps: the brk heap, other anonymous mappings, files).
 
   bench_processor_memory.py [--build DIR] [--routes 1000000,4000000]
       [--peers 4] [--ipv6-pct 20] [--partitions 512] [--runs 3]
-      [--tick-ms 1000] [--processor-kafka PROP=VALUE ...] [--env K=V ...]
+      [--tick-ms 1000] [--processor-kafka PROP=VALUE ...] [--set KEY=VALUE ...]
 """
 
 import argparse
@@ -88,6 +88,7 @@ def one_run(args, data, routes, group):
     try:
         proc = harness.Processor(
             args.processor, col, args.schemas, "prefix_health",
+            settings=[kv.split("=", 1) for kv in args.set],
             tick_ms=args.tick_ms, group=group,
             extra=harness.kafka_flags(args.processor_kafka))
         proc.wait_assigned(args.timeout)
@@ -174,6 +175,8 @@ def main():
     ap.add_argument("--processor-kafka", action="append", default=[],
                     metavar="PROP=VALUE",
                     help="a librdkafka property for the processor's clients")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a prefix_health setting")
     args = ap.parse_args()
     args.collector = os.path.join(args.build, "collector", "bmpflow-collector")
     args.processor = os.path.join(args.build, "processors", "host",
