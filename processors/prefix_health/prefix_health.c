@@ -75,6 +75,7 @@
 
 #include "bmpflow/plugin.h"
 #include "prefix_health.h"
+#include "slab.h"
 
 #define US_PER_S		1000000LL
 #define W1_BUCKETS		6	/* 1-minute window: 6 x 10 s */
@@ -274,6 +275,7 @@ struct ph_metrics {
 
 struct ph_state {
 	struct bf_host	*host;
+	struct slab_pool slabs;		/* of every block ph_realloc gives */
 	struct ph_cfg	 cfg;
 	size_t		 mem;
 	size_t		 routes_live;
@@ -326,10 +328,14 @@ struct ph_fig {
 
 /* ---- accounted allocation -------------------------------------------- */
 
+/*
+ * Everything the state holds is allocated here, at a size the caller
+ * keeps: small blocks from slabs (slab.h), larger ones from malloc.
+ */
 static void *
 ph_realloc(struct ph_state *st, void *p, size_t old, size_t new)
 {
-	void *q = realloc(p, new);
+	void *q = slab_realloc(&st->slabs, p, old, new);
 
 	if (q == NULL && new > 0)
 		return NULL;
@@ -342,7 +348,7 @@ ph_free(struct ph_state *st, void *p, size_t size)
 {
 	if (p == NULL)
 		return;
-	free(p);
+	slab_free(&st->slabs, p, size);
 	st->mem -= size;
 }
 
@@ -1834,23 +1840,29 @@ fini(void *state)
 
 	if (st == NULL)
 		return;
+	/* Blocks above SLAB_MAX_BLOCK are malloc's: each is freed. */
 	for (size_t i = 0; i < st->pfx_cap; i++) {
 		struct ph_prefix *p = st->pfx[i];
 		if (p == NULL)
 			continue;
 		if (p->act != NULL)
-			free(p->act->damp);
-		free(p->act);
-		free(p);
+			ph_free(st, p->act->damp, p->act->cap_damp *
+			    sizeof(*p->act->damp));
+		ph_free(st, p->act, sizeof(*p->act));
+		ph_free(st, p, pfx_size(p));
 	}
-	free(st->pfx);
-	free(st->peers);
+	ph_free(st, st->pfx, pfx_table_bytes(st->pfx_cap));
+	ph_free(st, st->peers, st->n_peers * sizeof(*st->peers));
 	for (uint32_t i = 1; i < st->paths_cap; i++)
-		free(st->paths[i]);
-	free(st->paths);
-	free(st->path_free);
-	free(st->path_bucket);
-	free(st->scratch);
+		if (st->paths[i] != NULL)
+			ph_free(st, st->paths[i], path_size(
+			    st->paths[i]->count));
+	ph_free(st, st->paths, st->paths_cap * sizeof(*st->paths));
+	ph_free(st, st->path_free, st->paths_cap * sizeof(*st->path_free));
+	ph_free(st, st->path_bucket, st->path_nbucket *
+	    sizeof(*st->path_bucket));
+	ph_free(st, st->scratch, st->scratch_cap * sizeof(*st->scratch));
+	slab_pool_free(&st->slabs);
 	free(st);
 }
 
