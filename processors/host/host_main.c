@@ -38,12 +38,12 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 #include <uv.h>
@@ -156,6 +156,7 @@ assigned_parts(const struct proc *p)
 	return n;
 }
 
+#ifdef __GLIBC__
 /* Resident memory of this process, bytes; 0 when unknown. */
 static size_t
 rss_bytes(void)
@@ -175,9 +176,9 @@ rss_bytes(void)
  * Give the memory a burst freed back to the system.  glibc keeps freed
  * chunks resident in its arenas: after a full table, the records the
  * consumer prefetched (in librdkafka's threads' arenas), the outputs of
- * the end of a warm-up, records held for a Peer Up and a plugin's
- * outgrown arrays left RSS at 2.5 times what the plugin held
- * (bench_processor_memory.py, 4M routes: 255 -> 98 bytes per route).
+ * the end of a warm-up and records held for a Peer Up left RSS at 2.5
+ * times what the plugin held (bench_processor_memory.py, 4M routes: 255
+ * -> 98 bytes per route).
  * malloc_trim(0) returns every free page of every arena, but walks their
  * free chunks to do it, so only at a tick that finds nothing left to read
  * (no lag) and every output acknowledged, after TRIM_RECORDS records in
@@ -187,7 +188,6 @@ rss_bytes(void)
 static void
 trim_after_burst(struct proc *p)
 {
-#ifdef __GLIBC__
 	uint64_t moved = p->pipe.records + p->out_records;
 	bool quiet = moved == p->moved_at_tick;
 	size_t before, after;
@@ -208,10 +208,15 @@ trim_after_burst(struct proc *p)
 		bf_log(BF_LOG_INFO, "after a burst of records: RSS %zu -> %zu "
 		    "MiB (free memory returned in %" PRId64 " ms)",
 		    before >> 20, after >> 20, (bf_now_us() - t0) / 1000);
-#else
-	(void)p;
-#endif
 }
+#else
+/* Other C libraries give memory back on their own terms. */
+static void
+trim_after_burst(struct proc *p)
+{
+	(void)p;
+}
+#endif
 
 static void
 metric(FILE *f, const char *name, const char *type, const char *help,
