@@ -54,12 +54,13 @@
  * can have the state of a partition dropped on a rebalance, and replayed
  * outputs suppressed.
  *
- * Compactness.  A route is a 24-byte slot in its prefix's array sorted by
+ * Compactness.  A route is a 20-byte slot in its prefix's array sorted by
  * (source, path id), the source being the host's session id and the view,
  * AS paths (with origin, BGP length and target hops) are interned into a
  * refcounted table the slot refers to by id, and the other attributes are
- * kept as a 32-bit hash, enough to tell an attribute-only change.  See
- * ph_bytes_per_route().
+ * kept as a 32-bit hash, enough to tell an attribute-only change.  A
+ * prefix, its key and its slots are one allocation.  See
+ * ph_bytes_per_route(), and README "Sizing" for what the process holds.
  */
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -74,6 +75,7 @@
 
 #include "bmpflow/plugin.h"
 #include "prefix_health.h"
+#include "slab.h"
 
 #define US_PER_S		1000000LL
 #define W1_BUCKETS		6	/* 1-minute window: 6 x 10 s */
@@ -104,9 +106,6 @@ static const char *const state_names[] = {
 /* Reasons a prefix is degraded, emitted as degraded_reasons. */
 enum { R_VISIBILITY = 1, R_FLAPPING = 2, R_PATH_LEN = 4, R_ORIGIN = 8 };
 
-/* Route slot flags. */
-#define RF_EVER		0x01	/* announced at least once in this epoch */
-
 /* A route's source: the session id and the view. */
 #define SRC(session, view)	((uint32_t)(session) << 3 | (uint32_t)(view))
 #define SRC_SESSION(src)	((src) >> 3)
@@ -117,8 +116,19 @@ struct ph_route {
 	uint32_t	path;		/* interned AS path, 0 = withdrawn */
 	uint32_t	prev_path;	/* path before the last path change */
 	uint32_t	attrs;		/* hash of the non-path attributes */
-	uint8_t		flags;
 };
+
+/*
+ * Whether slot rt was announced in this epoch: an announcement makes a
+ * slot, which from then on holds a path or, once withdrawn, the path it
+ * had in prev_path.  Only a slot made for the announcement at hand has
+ * neither (so a flag would cost a route a third of a word for nothing).
+ */
+static bool
+route_ever(const struct ph_route *rt)
+{
+	return rt->path != 0 || rt->prev_path != 0;
+}
 
 struct ph_path {
 	uint32_t	refs;
@@ -142,9 +152,11 @@ struct ph_peer {
 	uint8_t		 warming;	/* in its initial RIB dump */
 	uint8_t		 eor;		/* End-of-RIB seen this epoch */
 	uint8_t		 routed;	/* sent a route this epoch */
+	uint8_t		 active;	/* sent a route since the last tick */
 	uint8_t		 seen[N_CLASSES];	/* sent a route of the class */
 	int64_t		 first_route;	/* tick time, 0: none yet */
-	int64_t		 last_route;	/* tick time, 0: none yet */
+	int64_t		 last_route;	/* the last tick after which it had
+					 * sent routes, 0: none yet */
 };
 
 /* RFC 2439 figure of merit of one route that flapped. */
@@ -168,29 +180,69 @@ struct ph_act {
 	uint16_t	 w15[W15_BUCKETS][CH_KINDS];
 };
 
+/*
+ * A prefix is one allocation: these fields, its key (text, NUL ended),
+ * then at routes_off its expected origins (n_expected) and its route
+ * slots (cap of them), so a prefix costs one block, not three, and no
+ * pointers (pfx_routes, pfx_expected, pfx_resize).
+ */
 struct ph_prefix {
-	struct ph_route	*routes;
 	struct ph_act	*act;		/* NULL when quiet */
+	int64_t		 last_change;	/* 0 = never */
+	int64_t		 wave_first;	/* bmp_time_us */
+	int64_t		 wave_span;	/* us */
+	int64_t		 delay_last, delay_max;	/* us */
 	uint32_t	 n_routes, cap;
 	uint32_t	 live;		/* slots with a path */
+	int32_t		 partition;	/* of bmp.route, -1 = none yet */
 	uint8_t		 family;
 	uint8_t		 state;
 	uint8_t		 best_min_len;	/* shortest min path length seen */
 	uint8_t		 best_target_hops;
 	uint8_t		 n_expected;
-	uint8_t		 monitored;
-	uint8_t		 needs_eval;
-	uint8_t		 dirty;		/* figures changed since summary */
-	uint8_t		 flapping;	/* a route suppressed */
-	uint8_t		 vpn;		/* the key has an RD */
-	int32_t		 partition;	/* of bmp.route, -1 = none yet */
-	int64_t		 last_change;	/* 0 = never */
-	int64_t		 wave_first;	/* bmp_time_us */
-	int64_t		 wave_span;	/* us */
-	int64_t		 delay_last, delay_max;	/* us */
-	uint32_t	*expected;
+	unsigned	 monitored:1;
+	unsigned	 needs_eval:1;
+	unsigned	 dirty:1;	/* figures changed since summary */
+	unsigned	 flapping:1;	/* a route suppressed */
+	unsigned	 vpn:1;		/* the key has an RD */
+	uint16_t	 routes_off;	/* expected origins, then route slots */
 	char		 key[];
 };
+
+/* Where the expected origins and route slots of a key of klen begin. */
+static size_t
+pfx_routes_off(size_t klen)
+{
+	size_t off = offsetof(struct ph_prefix, key) + klen;
+
+	return (off + _Alignof(uint32_t) - 1) & ~(_Alignof(uint32_t) - 1);
+}
+
+static size_t
+pfx_bytes(size_t routes_off, uint32_t n_expected, uint32_t cap)
+{
+	return routes_off + n_expected * sizeof(uint32_t) +
+	    cap * sizeof(struct ph_route);
+}
+
+static size_t
+pfx_size(const struct ph_prefix *p)
+{
+	return pfx_bytes(p->routes_off, p->n_expected, p->cap);
+}
+
+/* The origins and slots of p (not const: as strchr, for either use). */
+static uint32_t *
+pfx_expected(const struct ph_prefix *p)
+{
+	return (uint32_t *)(void *)((char *)(uintptr_t)p + p->routes_off);
+}
+
+static struct ph_route *
+pfx_routes(const struct ph_prefix *p)
+{
+	return (struct ph_route *)(void *)(pfx_expected(p) + p->n_expected);
+}
 
 static int
 prefix_class(const struct ph_prefix *p)
@@ -231,10 +283,13 @@ struct ph_metrics {
 	int	delivery;	/* histogram, seconds */
 	int	propagation;	/* histogram, seconds */
 	int	warming;	/* gauge: peers in warm-up */
+	int	memory;		/* gauge: ph_mem_bytes */
+	int	routes;		/* gauge: routes held */
 };
 
 struct ph_state {
 	struct bf_host	*host;
+	struct slab_pool slabs;		/* of every block ph_realloc gives */
 	struct ph_cfg	 cfg;
 	size_t		 mem;
 	size_t		 routes_live;
@@ -288,10 +343,14 @@ struct ph_fig {
 
 /* ---- accounted allocation -------------------------------------------- */
 
+/*
+ * Everything the state holds is allocated here, at a size the caller
+ * keeps: small blocks from slabs (slab.h), larger ones from malloc.
+ */
 static void *
 ph_realloc(struct ph_state *st, void *p, size_t old, size_t new)
 {
-	void *q = realloc(p, new);
+	void *q = slab_realloc(&st->slabs, p, old, new);
 
 	if (q == NULL && new > 0)
 		return NULL;
@@ -304,7 +363,7 @@ ph_free(struct ph_state *st, void *p, size_t size)
 {
 	if (p == NULL)
 		return;
-	free(p);
+	slab_free(&st->slabs, p, size);
 	st->mem -= size;
 }
 
@@ -626,11 +685,13 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 				    BF_FNV32_INIT, old[j]->key));
 		ph_free(st, old, pfx_table_bytes(oc));
 	}
-	size_t klen = strlen(key) + 1;
-	if ((p = ph_realloc(st, NULL, 0, sizeof(*p) + klen)) == NULL)
+	size_t klen = strlen(key) + 1, off = pfx_routes_off(klen);
+	if (off > UINT16_MAX ||
+	    (p = ph_realloc(st, NULL, 0, pfx_bytes(off, 0, 0))) == NULL)
 		return NULL;
 	memset(p, 0, sizeof(*p));
 	memcpy(p->key, key, klen);
+	p->routes_off = (uint16_t)off;
 	p->family = (uint8_t)family;
 	p->best_min_len = UNSET8;
 	p->best_target_hops = UNSET8;
@@ -641,17 +702,54 @@ pfx_get(struct ph_state *st, const char *key, int family, bool create)
 	return p;
 }
 
-/* Index of (src, path_id) in p->routes, or -(insertion point) - 1. */
+/*
+ * p's record resized for n_expected origins (never fewer than it has) and
+ * cap route slots (at least n_routes; the slots move up with added
+ * origins); NULL when out of memory, p untouched.  The caller re-points
+ * whatever pointed at p: pfx_resize_placed when that is its table slot.
+ */
+static struct ph_prefix *
+pfx_resize(struct ph_state *st, struct ph_prefix *p, uint32_t n_expected,
+    uint32_t cap)
+{
+	struct ph_prefix *n = ph_realloc(st, p, pfx_size(p),
+	    pfx_bytes(p->routes_off, n_expected, cap));
+
+	if (n == NULL)
+		return NULL;
+	if (n_expected > n->n_expected)
+		memmove(pfx_expected(n) + n_expected, pfx_routes(n),
+		    n->n_routes * sizeof(struct ph_route));
+	n->n_expected = (uint8_t)n_expected;
+	n->cap = cap;
+	return n;
+}
+
+/* pfx_resize for a prefix in the table: its slot follows it. */
+static struct ph_prefix *
+pfx_resize_placed(struct ph_state *st, struct ph_prefix *p,
+    uint32_t n_expected, uint32_t cap)
+{
+	size_t i = pfx_slot(st, p->key, bf_fnv32_str(BF_FNV32_INIT, p->key));
+	struct ph_prefix *n = pfx_resize(st, p, n_expected, cap);
+
+	if (n != NULL)
+		st->pfx[i] = n;
+	return n;
+}
+
+/* Index of (src, path_id) in p's slots, or -(insertion point) - 1. */
 static long
 route_find(const struct ph_prefix *p, uint32_t src, uint32_t path_id)
 {
+	const struct ph_route *routes = pfx_routes(p);
 	uint64_t k = (uint64_t)src << 32 | path_id;
 	long lo = 0, hi = (long)p->n_routes - 1;
 
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
-		uint64_t m = (uint64_t)p->routes[mid].src << 32 |
-		    p->routes[mid].path_id;
+		uint64_t m = (uint64_t)routes[mid].src << 32 |
+		    routes[mid].path_id;
 		if (m == k)
 			return mid;
 		if (m < k)
@@ -662,28 +760,34 @@ route_find(const struct ph_prefix *p, uint32_t src, uint32_t path_id)
 	return -lo - 1;
 }
 
+/*
+ * A new slot (src, path_id) at index at of *pp's, which may move to make
+ * room (*pp follows); NULL when out of memory.
+ */
 static struct ph_route *
-route_insert(struct ph_state *st, struct ph_prefix *p, long at,
+route_insert(struct ph_state *st, struct ph_prefix **pp, long at,
     uint32_t src, uint32_t path_id)
 {
+	struct ph_prefix *p = *pp;
+	struct ph_route *routes;
+
 	if (p->n_routes == p->cap) {
 		uint32_t nc = p->cap < 2 ? 2 : p->cap + p->cap / 2;
-		struct ph_route *n = ph_realloc(st, p->routes,
-		    p->cap * sizeof(*n), nc * sizeof(*n));
-		if (n == NULL)
+
+		if ((p = pfx_resize_placed(st, p, p->n_expected, nc)) == NULL)
 			return NULL;
-		p->routes = n;
-		p->cap = nc;
+		*pp = p;
 	}
-	memmove(&p->routes[at + 1], &p->routes[at],
-	    (p->n_routes - (size_t)at) * sizeof(*p->routes));
+	routes = pfx_routes(p);
+	memmove(&routes[at + 1], &routes[at],
+	    (p->n_routes - (size_t)at) * sizeof(*routes));
 	p->n_routes++;
-	memset(&p->routes[at], 0, sizeof(p->routes[at]));
-	p->routes[at].src = src;
-	p->routes[at].path_id = path_id;
+	memset(&routes[at], 0, sizeof(routes[at]));
+	routes[at].src = src;
+	routes[at].path_id = path_id;
 	st->peers[SRC_SESSION(src)].routes++;
 	st->peers[SRC_SESSION(src)].class_routes[prefix_class(p)]++;
-	return &p->routes[at];
+	return &routes[at];
 }
 
 /* ---- windows, flap penalty, timing --------------------------------------- */
@@ -920,6 +1024,7 @@ peer_drop_routes(struct ph_state *st, uint32_t id, struct ph_scope sc)
 	if (st->peers[id].routes > 0) {
 		for (size_t i = 0; i < st->pfx_cap; i++) {
 			struct ph_prefix *p = st->pfx[i];
+			struct ph_route *routes;
 			long at, end, to;
 
 			if (p == NULL || p->n_routes == 0 ||
@@ -927,20 +1032,21 @@ peer_drop_routes(struct ph_state *st, uint32_t id, struct ph_scope sc)
 			    (sc.route_class >= 0 && bf_route_class(p->family,
 			    p->vpn) != sc.route_class))
 				continue;
+			routes = pfx_routes(p);
 			at = route_find(p, SRC(id, 0), 0);
 			if (at < 0)
 				at = -at - 1;
 			for (end = to = at; (size_t)end < p->n_routes &&
-			    SRC_SESSION(p->routes[end].src) == id; end++) {
-				if (src_matches(p->routes[end].src, id, view))
-					route_release(st, p, &p->routes[end]);
+			    SRC_SESSION(routes[end].src) == id; end++) {
+				if (src_matches(routes[end].src, id, view))
+					route_release(st, p, &routes[end]);
 				else
-					p->routes[to++] = p->routes[end];
+					routes[to++] = routes[end];
 			}
 			if (end == to)
 				continue;
-			memmove(&p->routes[to], &p->routes[end],
-			    (p->n_routes - (size_t)end) * sizeof(*p->routes));
+			memmove(&routes[to], &routes[end],
+			    (p->n_routes - (size_t)end) * sizeof(*routes));
 			p->n_routes -= (uint32_t)(end - to);
 			p->needs_eval = p->dirty = 1;
 			p->last_change = st->clock;
@@ -976,7 +1082,7 @@ peer_reset(struct ph_state *st, uint32_t id, bool up, uint64_t epoch,
 		st->n_warming--;
 	pe->up = up;
 	pe->epoch = epoch;
-	pe->warming = pe->eor = pe->routed = 0;
+	pe->warming = pe->eor = pe->routed = pe->active = 0;
 	pe->first_route = pe->last_route = 0;
 }
 
@@ -990,11 +1096,16 @@ peers_warm(struct ph_state *st)
 
 		if (!pe->warming)
 			continue;
-		/* Routes before the first tick: count from now. */
+		/*
+		 * Quiet is whole tick intervals without a route: a route
+		 * marks its interval, and End-of-RIB (read apart, often before
+		 * the table's last routes) ends nothing while they come.
+		 */
 		if (pe->first_route == 0)
 			pe->first_route = st->wall;
-		if (pe->last_route == 0)
+		if (pe->active || pe->last_route == 0)
 			pe->last_route = st->wall;
+		pe->active = 0;
 		quiet = pe->eor ? st->cfg.warmup_eor_quiet_us :
 		    st->cfg.warmup_quiet_us;
 		if (st->wall - pe->last_route < quiet &&
@@ -1069,7 +1180,7 @@ on_route(void *state, const struct bf_route *r)
 		st->n_warming += pe->warming;
 		pe->first_route = st->wall;
 	}
-	pe->last_route = st->wall;
+	pe->active = 1;
 	cls = bf_route_class(r->family, r->rd != NULL);
 	if (!pe->seen[cls]) {
 		pe->seen[cls] = 1;
@@ -1088,9 +1199,9 @@ on_route(void *state, const struct bf_route *r)
 	at = route_find(p, src, r->has_path_id ? r->path_id : 0);
 	if (r->withdraw) {
 		churn_count(st, p, pe, CH_WD);
-		if (at < 0 || p->routes[at].path == 0)
+		if (at < 0 || pfx_routes(p)[at].path == 0)
 			return;
-		rt = &p->routes[at];
+		rt = &pfx_routes(p)[at];
 		path_unref(st, rt->prev_path);
 		rt->prev_path = rt->path;	/* a re-announce is a flap */
 		rt->path = 0;
@@ -1104,14 +1215,14 @@ on_route(void *state, const struct bf_route *r)
 		bf_plugin_log(st->host, 0, "out of memory interning a path");
 		return;
 	}
-	if (at < 0 && (rt = route_insert(st, p, -at - 1, src,
+	if (at < 0 && (rt = route_insert(st, &p, -at - 1, src,
 	    r->has_path_id ? r->path_id : 0)) == NULL) {
 		path_unref(st, path);
 		bf_plugin_log(st->host, 0, "out of memory adding a route");
 		return;
 	}
 	if (at >= 0)
-		rt = &p->routes[at];
+		rt = &pfx_routes(p)[at];
 	uint32_t attrs = attrs_hash(r);
 	if (rt->path == path) {
 		path_unref(st, path);
@@ -1125,7 +1236,7 @@ on_route(void *state, const struct bf_route *r)
 		 * A flap: re-announced after a withdrawal in this epoch,
 		 * or back to the path it had before the last change.
 		 */
-		if ((rt->flags & RF_EVER) && (rt->path == 0 ||
+		if (route_ever(rt) && (rt->path == 0 ||
 		    path == rt->prev_path))
 			flap(st, p, rt->src, rt->path_id);
 		if (rt->path == 0) {
@@ -1139,7 +1250,6 @@ on_route(void *state, const struct bf_route *r)
 		rt->path = path;
 	}
 	rt->attrs = attrs;
-	rt->flags |= RF_EVER;
 	timing(st, p, r);
 	p->needs_eval = p->dirty = 1;
 }
@@ -1183,9 +1293,11 @@ scratch_reserve(struct ph_state *st, size_t n)
 static bool
 held_past_warmup(const struct ph_state *st, const struct ph_prefix *p)
 {
+	const struct ph_route *routes = pfx_routes(p);
+
 	for (uint32_t i = 0; i < p->n_routes; i++)
-		if (p->routes[i].path != 0 &&
-		    !st->peers[SRC_SESSION(p->routes[i].src)].warming)
+		if (routes[i].path != 0 &&
+		    !st->peers[SRC_SESSION(routes[i].src)].warming)
 			return true;
 	return false;
 }
@@ -1213,7 +1325,7 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 	}
 	uint32_t *lens = st->scratch, *hops = st->scratch + p->live + 1;
 	for (uint32_t i = 0; i < p->n_routes; i++) {
-		const struct ph_route *rt = &p->routes[i];
+		const struct ph_route *rt = &pfx_routes(p)[i];
 		const struct ph_path *pa;
 		uint32_t j;
 
@@ -1252,7 +1364,7 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 	for (uint32_t i = 0; p->n_expected > 0 && i < f->n_origins; i++) {
 		uint32_t j;
 		for (j = 0; j < p->n_expected; j++)
-			if (p->expected[j] == f->origins[i])
+			if (pfx_expected(p)[j] == f->origins[i])
 				break;
 		if (j == p->n_expected)
 			f->unexpected[f->n_unexpected++] = f->origins[i];
@@ -1462,32 +1574,41 @@ on_tick(void *state, int64_t now_us)
 		bf_metric_set(st->host, st->m.prefixes, labels, st->n_state[s]);
 	}
 	bf_metric_set(st->host, st->m.warming, NULL, st->n_warming);
+	bf_metric_set(st->host, st->m.memory, NULL, (double)ph_mem_bytes(st));
+	bf_metric_set(st->host, st->m.routes, NULL, (double)st->routes_live);
 }
 
 /* ---- partitions -------------------------------------------------------- */
 
-/* Forget everything p learned from routes; its key and config stay. */
-static void
+/*
+ * Forget everything p learned from routes; its key and config stay.
+ * Returns p, moved when its slots were given back (the caller places it).
+ */
+static struct ph_prefix *
 prefix_reset(struct ph_state *st, struct ph_prefix *p)
 {
+	struct ph_prefix *n;
+
 	for (uint32_t i = 0; i < p->n_routes; i++)
-		route_release(st, p, &p->routes[i]);
-	ph_free(st, p->routes, p->cap * sizeof(*p->routes));
+		route_release(st, p, &pfx_routes(p)[i]);
+	p->n_routes = 0;
+	if ((n = pfx_resize(st, p, p->n_expected, 0)) != NULL)
+		p = n;
 	if (p->act != NULL)
 		ph_free(st, p->act->damp, p->act->cap_damp *
 		    sizeof(*p->act->damp));
 	ph_free(st, p->act, sizeof(*p->act));
 	st->n_state[p->state]--;
 	st->n_state[ST_NONE]++;
-	p->routes = NULL;
 	p->act = NULL;
-	p->n_routes = p->cap = p->live = 0;
+	p->live = 0;
 	p->state = ST_NONE;
 	p->best_min_len = p->best_target_hops = UNSET8;
 	p->needs_eval = p->dirty = p->flapping = 0;
 	p->last_change = p->wave_first = 0;
 	p->wave_span = p->delay_last = p->delay_max = 0;
 	p->partition = -1;
+	return p;
 }
 
 static void
@@ -1511,10 +1632,10 @@ drop_partition(void *state, int32_t partition)
 		if (p == NULL)
 			continue;
 		if (p->partition == partition) {
-			prefix_reset(st, p);
+			p = prefix_reset(st, p);
 			if (!p->monitored) {
 				st->n_state[ST_NONE]--;
-				ph_free(st, p, sizeof(*p) + strlen(p->key) + 1);
+				ph_free(st, p, pfx_size(p));
 				st->n_pfx--;
 				dropped++;
 				continue;
@@ -1563,10 +1684,10 @@ add_monitored(struct ph_state *st, char *spec, char *err, size_t errlen)
 		if (bf_parse_num(at, 1, UINT32_MAX, &asn) < 0 ||
 		    p->n_expected == MAX_EXPECTED)
 			goto bad;
-		if (p->expected == NULL && (p->expected = ph_realloc(st,
-		    NULL, 0, MAX_EXPECTED * sizeof(uint32_t))) == NULL)
+		if ((p = pfx_resize_placed(st, p, p->n_expected + 1u,
+		    p->cap)) == NULL)
 			goto nomem;
-		p->expected[p->n_expected++] = (uint32_t)asn;
+		pfx_expected(p)[p->n_expected - 1] = (uint32_t)asn;
 		at = bar;
 	}
 	return 0;
@@ -1625,6 +1746,14 @@ declare_metrics(struct ph_state *st)
 	    BF_METRIC_GAUGE, "BGP sessions in their initial RIB dump (from "
 	    "their first route until quiet), not counted in visibility yet.",
 	    NULL, 0);
+	/* Its own account; the process's RSS is what to size by (README). */
+	st->m.memory = bf_metric_declare(st->host, "memory_bytes",
+	    BF_METRIC_GAUGE, "Bytes the plugin's state holds by its own count "
+	    "(tables, routes, paths, prefixes; no allocator overhead).",
+	    NULL, 0);
+	st->m.routes = bf_metric_declare(st->host, "routes",
+	    BF_METRIC_GAUGE, "Routes held: (session, view, prefix, path id) "
+	    "announced.", NULL, 0);
 }
 
 /* Options, in the order of options[]; durations in seconds. */
@@ -1751,25 +1880,29 @@ fini(void *state)
 
 	if (st == NULL)
 		return;
+	/* Blocks above SLAB_MAX_BLOCK are malloc's: each is freed. */
 	for (size_t i = 0; i < st->pfx_cap; i++) {
 		struct ph_prefix *p = st->pfx[i];
 		if (p == NULL)
 			continue;
-		free(p->routes);
 		if (p->act != NULL)
-			free(p->act->damp);
-		free(p->act);
-		free(p->expected);
-		free(p);
+			ph_free(st, p->act->damp, p->act->cap_damp *
+			    sizeof(*p->act->damp));
+		ph_free(st, p->act, sizeof(*p->act));
+		ph_free(st, p, pfx_size(p));
 	}
-	free(st->pfx);
-	free(st->peers);
+	ph_free(st, st->pfx, pfx_table_bytes(st->pfx_cap));
+	ph_free(st, st->peers, st->n_peers * sizeof(*st->peers));
 	for (uint32_t i = 1; i < st->paths_cap; i++)
-		free(st->paths[i]);
-	free(st->paths);
-	free(st->path_free);
-	free(st->path_bucket);
-	free(st->scratch);
+		if (st->paths[i] != NULL)
+			ph_free(st, st->paths[i], path_size(
+			    st->paths[i]->count));
+	ph_free(st, st->paths, st->paths_cap * sizeof(*st->paths));
+	ph_free(st, st->path_free, st->paths_cap * sizeof(*st->path_free));
+	ph_free(st, st->path_bucket, st->path_nbucket *
+	    sizeof(*st->path_bucket));
+	ph_free(st, st->scratch, st->scratch_cap * sizeof(*st->scratch));
+	slab_pool_free(&st->slabs);
 	free(st);
 }
 

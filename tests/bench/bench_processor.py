@@ -58,6 +58,20 @@ def proc_cpu(pid):
     return (int(f[11]) + int(f[12])) / CLK
 
 
+def table_feed(gen, path, peers, ipv4, ipv6):
+    """A synthetic full table of peers x (ipv4 + ipv6) prefixes written to
+    path by bmpflow-gen-fulltable, cut before its first Peer Down (sent
+    over a session kept open, its peers stay up): (bytes, route records)."""
+    g = harness.gen_fulltable(gen, path, "--peers", peers, "--ipv4", ipv4,
+                              "--ipv6", ipv6)
+    routes = g["announced"]
+    data = harness.cut_before_peer_down(open(path, "rb").read())
+    print("feed: %d peers x (%d IPv4 + %d IPv6): %d route records, "
+          "%.1f MB up to the first Peer Down" % (
+              peers, ipv4, ipv6, routes, len(data) / 1e6), flush=True)
+    return data, routes
+
+
 def end_offsets(brokers, topic, partitions):
     """Sum of the end offsets of topic's partitions (kcat -Q)."""
     args = ["kcat", "-Q", "-b", brokers]
@@ -242,14 +256,8 @@ def main():
     col = None
     router = None
     try:
-        feed = os.path.join(tmp, "feed.bmp")
-        g = harness.gen_fulltable(gen, feed, "--peers", args.peers,
-                                  "--ipv4", args.ipv4, "--ipv6", args.ipv6)
-        routes = g["announced"]
-        data = harness.cut_before_peer_down(open(feed, "rb").read())
-        print("feed: %d peers x (%d IPv4 + %d IPv6): %d route records, "
-              "%.1f MB up to the first Peer Down" % (
-                  args.peers, args.ipv4, args.ipv6, routes, len(data) / 1e6))
+        data, routes = table_feed(gen, os.path.join(tmp, "feed.bmp"),
+                                  args.peers, args.ipv4, args.ipv6)
 
         col = harness.Collector(args.collector, args.schemas, extra=(
             "--embedded-partitions", str(args.partitions)))

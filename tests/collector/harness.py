@@ -62,13 +62,19 @@ class Schemas:
         return name, rec
 
 
-def vm_hwm_kib(pid):
-    """Peak resident memory (VmHWM) of a process, KiB; 0 when unknown."""
+def proc_status_kib(pid, field):
+    """A KiB figure of /proc/PID/status (VmRSS, VmHWM, ...); 0 when
+    unknown."""
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def vm_hwm_kib(pid):
+    """Peak resident memory (VmHWM) of a process, KiB; 0 when unknown."""
+    return proc_status_kib(pid, "VmHWM")
 
 
 def kafka_flags(props):

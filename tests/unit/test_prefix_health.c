@@ -734,6 +734,23 @@ START_TEST(warmup_end_of_rib)
 	tick(S(31));
 	tick(S(32));
 	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);
+	/*
+	 * A new session's End-of-RIB read before its table's last routes
+	 * (bmp.peer is read apart): the warm-up lasts while they come, one
+	 * tick interval at a time.
+	 */
+	peer_ev(2, true, 1, S(40));
+	eor.session = sess(2);
+	pl->on_session(st, &eor);
+	for (int t = 41; t < 45; t++) {
+		ANN(2, P2, S(t), 65030, 65002);
+		tick(S(t));
+		ck_assert_double_eq(fake_metric_value(&host, "peers_warming",
+		    ""), 1);
+	}
+	tick(S(45));
+	tick(S(46));
+	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 0);
 	stop();
 }
 END_TEST
@@ -883,6 +900,8 @@ START_TEST(warmup_hides_rib_dump)
 	ck_assert(host.deferred);
 	tick(S(3));
 	ANN(1, P1, S(3) + US / 2, 65020, 65001);
+	/* Quiet is counted in whole ticks: B's last route marks S(4). */
+	tick(S(4));
 	/* A has been quiet for 3 s, B not yet: only A counts. */
 	tick(S(5));
 	expect(change(P1), "state=healthy", "previous_state=null",
@@ -891,8 +910,9 @@ START_TEST(warmup_hides_rib_dump)
 	    "peers_up=1", NULL);
 	ck_assert_double_eq(fake_metric_value(&host, "peers_warming", ""), 1);
 	/* B's dump is over: both count, nothing was ever degraded. */
-	host.deferred = false;
 	tick(S(6));
+	host.deferred = false;
+	tick(S(7));
 	ck_assert(!host.deferred);
 	no_change(P1);
 	no_change(P2);
