@@ -1397,8 +1397,14 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 	act_release_if_quiet(st, p);
 	/* State. */
 	if (f->peers_with_route == 0) {
-		/* Held only by peers in warm-up: nothing known yet. */
-		f->state = p->live > 0 ? (enum ph_st)p->state : ST_UNREACHABLE;
+		/*
+		 * Held only by peers in warm-up: nothing known yet.  Routes
+		 * gone before it ever had a state (a view the host stopped
+		 * delivering, a session down during its dump) make a prefix
+		 * unreachable only when it is one to watch.
+		 */
+		f->state = p->live > 0 || (p->state == ST_NONE &&
+		    !p->monitored) ? (enum ph_st)p->state : ST_UNREACHABLE;
 		return;
 	}
 	if (f->vis < st->cfg.vis_pct)

@@ -83,7 +83,7 @@ def main():
                     for r in read_topic(args.build, "peer")
                     if r["event"] == "up" and r["peer_type"] != "loc_rib"}
         carried = [r for r in last.values()
-                   if r["peers_with_route"] == r["peers_up"]]
+                   if r["peers_with_route"] == r["peers_up"] > 0]
         print("bmp.prefix_health: %d prefixes, %d carried by every "
               "session" % (len(last), len(carried)))
         if not carried:

@@ -710,6 +710,41 @@ START_TEST(warmup_per_session)
 }
 END_TEST
 
+/*
+ * A prefix whose only routes go before it had a state (here a view the
+ * host stops delivering during the dump) gets no record: it was never
+ * seen, it is not unreachable.
+ */
+START_TEST(gone_before_a_state)
+{
+	static const char *const kv[] = { "warmup_quiet_s", "3" };
+	struct bf_session_event end = { .kind = BF_SESSION_VIEW_END,
+	    .epoch = 1, .view = BF_VIEW_LOC_RIB, .partition = -1,
+	    .route_class = -1 };
+
+	start(kv, 2);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	tick(S(0));
+	view = BF_VIEW_LOC_RIB;
+	ANN(0, P1, S(1), 65010, 65001);
+	view = BF_VIEW_ADJ_IN_PRE;
+	ANN(1, P2, S(1), 65020, 65002);
+	tick(S(1));
+	end.session = sess(0);
+	pl->on_session(st, &end);
+	for (int t = 2; t < 8; t++) {
+		tick(S(t));
+		ck_assert_ptr_null(find(P1, "change"));
+	}
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"healthy\""), 1);
+	ck_assert_double_eq(fake_metric_value(&host, "prefixes",
+	    "state=\"unreachable\""), 0);
+	stop();
+}
+END_TEST
+
 /* End-of-RIB ends a warm-up after warmup_eor_quiet_s, not warmup_quiet_s. */
 START_TEST(warmup_end_of_rib)
 {
@@ -1127,6 +1162,7 @@ suite(void)
 	tcase_add_test(tc, views_of_one_session);
 	tcase_add_test(tc, warmup_per_session);
 	tcase_add_test(tc, warmup_end_of_rib);
+	tcase_add_test(tc, gone_before_a_state);
 	tcase_add_test(tc, flap_damping_per_route);
 	tcase_add_test(tc, as_set_one_hop);
 	tcase_add_test(tc, settings_errors);
