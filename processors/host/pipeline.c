@@ -54,22 +54,38 @@ bf_pipeline_init(struct bf_pipeline *pl, const struct bf_plugin *plugin,
 	return 0;
 }
 
+/* The records s holds, taken off it (NULL: none), oldest first. */
+static struct bf_pending *
+pending_take(struct bf_pipeline *pl, struct bf_sess *s)
+{
+	struct bf_pending *r = s->pending;
+
+	if (r != NULL)
+		pl->pending_sessions--;
+	s->pending = s->pending_last = NULL;
+	return r;
+}
+
+/* One held record is gone (given to the plugin or forgotten). */
+static void
+pending_done(struct bf_pipeline *pl, struct bf_pending *r)
+{
+	pl->pending_records--;
+	pl->pending_bytes -= r->len;
+	free(r);
+}
+
 /* Forget the records s holds; each counted stale when stale is set. */
 static void
 pending_free(struct bf_pipeline *pl, struct bf_sess *s, bool stale)
 {
 	struct bf_pending *r, *next;
 
-	for (r = s->pending; r != NULL; r = next) {
+	for (r = pending_take(pl, s); r != NULL; r = next) {
 		next = r->next;
-		pl->pending_records--;
-		pl->pending_bytes -= r->len;
 		pl->sessions.stale += stale;
-		free(r);
+		pending_done(pl, r);
 	}
-	if (s->pending != NULL)
-		pl->pending_sessions--;
-	s->pending = s->pending_last = NULL;
 }
 
 void
@@ -157,30 +173,28 @@ static void	deliver(struct bf_pipeline *pl, struct bf_sess *s,
 static void
 release(struct bf_pipeline *pl, struct bf_sess *s)
 {
-	struct bf_pending *r = s->pending, *next;
+	struct bf_pending *r, *next;
 	char err[256];
 
-	if (r != NULL)
-		pl->pending_sessions--;
-	s->pending = s->pending_last = NULL;
-	for (; r != NULL; r = next) {
+	for (r = pending_take(pl, s); r != NULL; r = next) {
 		next = r->next;
-		pl->pending_records--;
-		pl->pending_bytes -= r->len;
 		if (bf_records_in_decode(&pl->in, r->value, r->len, err,
 		    sizeof(err)) >= 0)
 			deliver(pl, s, r->partition);
-		free(r);
+		pending_done(pl, r);
 	}
 }
 
-/* The wait for the Peer Up of s is over: UP without OPENs, its records. */
+/*
+ * The plugin gets s without its Peer Up (the wait is over, or a Peer
+ * Down or nothing to hold with comes first): UP without OPENs, then the
+ * records held.
+ */
 static void
 give_up_waiting(struct bf_pipeline *pl, struct bf_sess *s)
 {
 	struct bf_session_event up = { .bmp_time_us = 0 };
 
-	pl->up_timeouts++;
 	tell_up(pl, s, &up);
 	release(pl, s);
 }
@@ -296,8 +310,10 @@ bf_pipeline_poll(struct bf_pipeline *pl, int64_t now_us)
 
 		if (s->pending != NULL && (now_us - s->pending_since >=
 		    pl->peer_up_wait_us ||
-		    pl->pending_bytes > pl->pending_max_bytes))
+		    pl->pending_bytes > pl->pending_max_bytes)) {
+			pl->up_timeouts++;
 			give_up_waiting(pl, s);
+		}
 	}
 }
 
@@ -321,9 +337,7 @@ bf_pipeline_drop_partition(struct bf_pipeline *pl, int32_t partition)
 				continue;
 			}
 			*link = r->next;
-			pl->pending_records--;
-			pl->pending_bytes -= r->len;
-			free(r);
+			pending_done(pl, r);
 		}
 		if (s->pending == NULL)
 			pl->pending_sessions--;

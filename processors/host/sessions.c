@@ -228,7 +228,6 @@ bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
 	s->pub.peer_type = peer_type;
 	s->pub.router = t->routers[r].addr;
 	s->hash = h;
-	s->router = (uint32_t)r;
 	s->inst = (uint32_t)in;
 	t->v[t->n] = s;
 	*index_slot(t, h, NULL, 0, NULL, NULL) = t->n + 1;

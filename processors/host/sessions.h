@@ -46,7 +46,6 @@ struct bf_sess {
 	struct bf_session	 pub;		/* what plugins see */
 	char			*peer, *peer_rd;	/* pub's, owned */
 	uint32_t		 hash;
-	uint32_t		 router;	/* index of routers[] */
 	uint32_t		 inst;		/* index of insts[] */
 	uint64_t		 epoch;		/* current; 0: none yet */
 	bool			 open;
