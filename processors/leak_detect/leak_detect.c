@@ -192,23 +192,20 @@ struct alert {
 };
 
 /*
- * A route's source: the peer (session id + 1) and the view.  Routes are
- * kept per source; alerts count peers.
+ * Routes are kept per source, bf_src(peer, view) with the peer id
+ * (session id + 1: 0 is none); alerts count peers.
  */
-#define RSRC(pid, view)		((uint32_t)(pid) << 3 | (uint32_t)(view))
-#define RSRC_PID(src)		((src) >> 3)
-
 /* A route member of at least one alert. */
 struct oroute {
 	uint64_t	hi, lo;
-	uint32_t	peer, path_id;	/* peer: RSRC */
+	uint32_t	peer, path_id;	/* peer: a source */
 	uint8_t		family, len, n;
 	int32_t		partition;
 	uint32_t	alert[T_N];
 };
 
 struct mroute {
-	uint32_t	peer, path_id, origin;	/* peer: RSRC */
+	uint32_t	peer, path_id, origin;	/* peer: a source */
 };
 
 /* Runtime state of a monitored prefix: MOAS routes, learned upstreams. */
@@ -871,7 +868,7 @@ or_add(struct ld_state *st, uint32_t peer, uint32_t path_id,
 	o->path_id = path_id;
 	o->partition = partition;
 	st->n_or++;
-	st->peers[RSRC_PID(peer)].n_off++;
+	st->peers[bf_src_session(peer)].n_off++;
 	return id;
 }
 
@@ -879,7 +876,7 @@ static void
 or_del(struct ld_state *st, uint32_t id)
 {
 	ix_remove(&st->or_ix, id);
-	st->peers[RSRC_PID(st->or[id].peer)].n_off--;
+	st->peers[bf_src_session(st->or[id].peer)].n_off--;
 	st->or[id].n = 0;
 	st->or[id].peer = 0;
 	st->or_free[st->n_or_free++] = id;
@@ -963,7 +960,7 @@ ps_route(struct ld_state *st, struct pstate *p, uint32_t peer,
 		if (i == p->nr)
 			return false;
 		p->r[i] = p->r[--p->nr];
-		st->peers[RSRC_PID(peer)].n_mon--;
+		st->peers[bf_src_session(peer)].n_mon--;
 		return true;
 	}
 	if (i == p->nr) {
@@ -977,7 +974,7 @@ ps_route(struct ld_state *st, struct pstate *p, uint32_t peer,
 		}
 		p->r[p->nr].peer = peer;
 		p->r[p->nr++].path_id = path_id;
-		st->peers[RSRC_PID(peer)].n_mon++;
+		st->peers[bf_src_session(peer)].n_mon++;
 	} else if (p->r[i].origin == origin)
 		return false;
 	p->r[i].origin = origin;
@@ -1033,7 +1030,7 @@ moas_sync(struct ld_state *st, struct pstate *p, const struct bf_route *r,
 			a->h[i].n = 0;
 		a->holding = 0;
 		for (uint32_t i = 0; i < p->nr; i++)
-			holder_add(a, RSRC_PID(p->r[i].peer));
+			holder_add(a, bf_src_session(p->r[i].peer));
 		a->sev = o.sev;
 		if (r != NULL)
 			alert_seen(a, r, &o);
@@ -1398,7 +1395,7 @@ apply(struct ld_state *st, uint32_t src, uint32_t path_id,
 		uint32_t k;
 		for (k = 0; k < no && old[k] != nw[i]; k++)
 			;
-		if (k == no && holder_add(a, RSRC_PID(src)) < 0) {
+		if (k == no && holder_add(a, bf_src_session(src)) < 0) {
 			nw[i--] = nw[--nn];	/* out of memory: not a member */
 			continue;
 		}
@@ -1409,7 +1406,7 @@ apply(struct ld_state *st, uint32_t src, uint32_t path_id,
 		for (i = 0; i < nn && nw[i] != old[k]; i++)
 			;
 		if (i == nn)
-			holder_del(st->al[old[k]], RSRC_PID(src));
+			holder_del(st->al[old[k]], bf_src_session(src));
 	}
 	if (nn == 0) {
 		if (oid != 0)
@@ -1427,14 +1424,6 @@ apply(struct ld_state *st, uint32_t src, uint32_t path_id,
 		if (i == nn && st->al[old[k]] != NULL)
 			alert_refresh(st, old[k], r->collector_time_us);
 	}
-}
-
-/* Whether src is one of peer pid's routes, in view (BF_VIEWS: any). */
-static bool
-src_matches(uint32_t src, uint32_t pid, int view)
-{
-	return RSRC_PID(src) == pid && (view == BF_VIEWS ||
-	    (src & 7) == (uint32_t)view);
 }
 
 /* What a VIEW_END ends, or everything of a peer. */
@@ -1469,7 +1458,7 @@ peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 		uint32_t top = st->n_or + st->n_or_free;
 		for (uint32_t id = 1; id <= top; id++) {
 			struct oroute *o = &st->or[id];
-			if (!src_matches(o->peer, pid, view) ||
+			if (!bf_src_of(o->peer, pid, view) ||
 			    !in_scope(sc, o->partition, o->family))
 				continue;
 			for (uint32_t k = 0; k < o->n; k++) {
@@ -1490,7 +1479,7 @@ peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 		if (!in_scope(sc, p->partition, p->p.family))
 			continue;
 		for (uint32_t i = 0; i < p->nr; ) {
-			if (src_matches(p->r[i].peer, pid, view)) {
+			if (bf_src_of(p->r[i].peer, pid, view)) {
 				p->r[i] = p->r[--p->nr];
 				pe->n_mon--;
 				changed = true;
@@ -1588,7 +1577,7 @@ on_route(void *state, const struct bf_route *r)
 		return;
 	}
 	pe = &st->peers[pid];
-	src = RSRC(pid, r->view);
+	src = bf_src(pid, r->view);
 	if (r->collector_time_us > st->clock)
 		st->clock = r->collector_time_us;
 	/* The host resets a session before its epoch's first route. */
@@ -1634,7 +1623,7 @@ drop_partition(void *state, int32_t partition)
 		if (p->partition != partition)
 			continue;
 		for (uint32_t i = 0; i < p->nr; i++)
-			st->peers[RSRC_PID(p->r[i].peer)].n_mon--;
+			st->peers[bf_src_session(p->r[i].peer)].n_mon--;
 		p->nr = 0;
 		p->partition = -1;
 	}

@@ -106,12 +106,8 @@ static const char *const state_names[] = {
 /* Reasons a prefix is degraded, emitted as degraded_reasons. */
 enum { R_VISIBILITY = 1, R_FLAPPING = 2, R_PATH_LEN = 4, R_ORIGIN = 8 };
 
-/* A route's source: the session id and the view. */
-#define SRC(session, view)	((uint32_t)(session) << 3 | (uint32_t)(view))
-#define SRC_SESSION(src)	((src) >> 3)
-
 struct ph_route {
-	uint32_t	src;		/* SRC(session id, view) */
+	uint32_t	src;		/* bf_src(session id, view) */
 	uint32_t	path_id;	/* ADD-PATH id, 0 without */
 	uint32_t	path;		/* interned AS path, 0 = withdrawn */
 	uint32_t	prev_path;	/* path before the last path change */
@@ -785,8 +781,8 @@ route_insert(struct ph_state *st, struct ph_prefix **pp, long at,
 	memset(&routes[at], 0, sizeof(routes[at]));
 	routes[at].src = src;
 	routes[at].path_id = path_id;
-	st->peers[SRC_SESSION(src)].routes++;
-	st->peers[SRC_SESSION(src)].class_routes[prefix_class(p)]++;
+	st->peers[bf_src_session(src)].routes++;
+	st->peers[bf_src_session(src)].class_routes[prefix_class(p)]++;
 	return &routes[at];
 }
 
@@ -994,16 +990,8 @@ route_release(struct ph_state *st, struct ph_prefix *p, struct ph_route *rt)
 	}
 	path_unref(st, rt->path);
 	path_unref(st, rt->prev_path);
-	st->peers[SRC_SESSION(rt->src)].routes--;
-	st->peers[SRC_SESSION(rt->src)].class_routes[prefix_class(p)]--;
-}
-
-/* Whether slot src is one of session id's, in view (BF_VIEWS: any). */
-static bool
-src_matches(uint32_t src, uint32_t id, int view)
-{
-	return SRC_SESSION(src) == id && (view == BF_VIEWS ||
-	    (src & 7) == (uint32_t)view);
+	st->peers[bf_src_session(rt->src)].routes--;
+	st->peers[bf_src_session(rt->src)].class_routes[prefix_class(p)]--;
 }
 
 /* What a VIEW_END ends, or everything of a session. */
@@ -1033,12 +1021,12 @@ peer_drop_routes(struct ph_state *st, uint32_t id, struct ph_scope sc)
 			    p->vpn) != sc.route_class))
 				continue;
 			routes = pfx_routes(p);
-			at = route_find(p, SRC(id, 0), 0);
+			at = route_find(p, bf_src(id, 0), 0);
 			if (at < 0)
 				at = -at - 1;
 			for (end = to = at; (size_t)end < p->n_routes &&
-			    SRC_SESSION(routes[end].src) == id; end++) {
-				if (src_matches(routes[end].src, id, view))
+			    bf_src_session(routes[end].src) == id; end++) {
+				if (bf_src_of(routes[end].src, id, view))
 					route_release(st, p, &routes[end]);
 				else
 					routes[to++] = routes[end];
@@ -1155,7 +1143,7 @@ on_route(void *state, const struct bf_route *r)
 {
 	struct ph_state *st = state;
 	char kbuf[256];
-	uint32_t id = r->session->id, src = SRC(id, r->view), path;
+	uint32_t id = r->session->id, src = bf_src(id, r->view), path;
 	struct ph_peer *pe;
 	struct ph_prefix *p;
 	struct ph_route *rt;
@@ -1297,7 +1285,7 @@ held_past_warmup(const struct ph_state *st, const struct ph_prefix *p)
 
 	for (uint32_t i = 0; i < p->n_routes; i++)
 		if (routes[i].path != 0 &&
-		    !st->peers[SRC_SESSION(routes[i].src)].warming)
+		    !st->peers[bf_src_session(routes[i].src)].warming)
 			return true;
 	return false;
 }
@@ -1333,10 +1321,10 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 			continue;
 		pa = st->paths[rt->path];
 		/* Sessions, not views: slots of a session are adjacent. */
-		if (SRC_SESSION(rt->src) != last_session &&
-		    !st->peers[SRC_SESSION(rt->src)].warming)
+		if (bf_src_session(rt->src) != last_session &&
+		    !st->peers[bf_src_session(rt->src)].warming)
 			f->peers_with_route++;
-		last_session = SRC_SESSION(rt->src);
+		last_session = bf_src_session(rt->src);
 		lens[n] = pa->len;
 		hops[n++] = pa->count > 0 ? pa->asn[0] : 0;
 		/* A path ending in an AS_SET has no single origin. */

@@ -414,6 +414,33 @@ struct bf_plugin {
 		return &(desc);						\
 	}
 
+/*
+ * A route's source in a plugin's tables: a session (a number below 2^29,
+ * its id or one the plugin derives) and a view as one key, the sources
+ * of one session next to each other in key order.
+ */
+_Static_assert(BF_VIEWS <= 8, "a view takes 3 bits of a source");
+
+static inline uint32_t
+bf_src(uint32_t session, enum bf_view view)
+{
+	return session << 3 | (uint32_t)view;
+}
+
+static inline uint32_t
+bf_src_session(uint32_t src)
+{
+	return src >> 3;
+}
+
+/* Whether src is session's, in view (BF_VIEWS: any). */
+static inline bool
+bf_src_of(uint32_t src, uint32_t session, int view)
+{
+	return bf_src_session(src) == session && (view == BF_VIEWS ||
+	    (src & 7) == (uint32_t)view);
+}
+
 /* Routes by address family and whether they carry an RD (VPN): 0..3. */
 static inline int
 bf_route_class(uint8_t family, bool has_rd)
