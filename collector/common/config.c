@@ -1,37 +1,13 @@
 /*
- * config.c: collector settings from a file and from flags.
+ * config.c: the collector's option table and its settings struct.
  */
 #include "config.h"
-#include "kvfile.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-void
-bf_config_defaults(struct bf_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->listen[0], BF_CONF_STR, "0.0.0.0:5000");
-	snprintf(c->listen[1], BF_CONF_STR, "[::]:5000");
-	c->n_listen = 2;
-	snprintf(c->topic_prefix, sizeof(c->topic_prefix), "bmp.");
-	c->max_sessions = 2000;
-	c->max_message = 1 << 20;	/* BMP length is 32-bit; 1 MiB is ample */
-	c->max_peers = 4096;
-	c->log_level = BF_LOG_INFO;
-	c->drain_timeout_s = 30;
-	snprintf(c->schema_dir, sizeof(c->schema_dir), "%s",
-	    BMPFLOW_SCHEMA_DIR);
-	c->embedded_brokers = 1;
-	c->embedded_partitions = 8;
-	c->queue_bytes = 64ULL << 20;
-}
 
 int
 bf_addr_parse(const char *s, struct bf_addr *out)
@@ -92,33 +68,97 @@ bf_cidr_match(const struct bf_cidr *c, const struct bf_addr *a)
 	return (a->a[full] & mask) == (c->addr.a[full] & mask);
 }
 
+/* An --allow value. */
 static int
-parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+cidr_check(const char *v)
 {
-	char *end;
-	unsigned long long x;
+	struct bf_cidr c;
 
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || x < min || x > max)
-		return -1;
-	*out = (uint32_t)x;
-	return 0;
+	return bf_cidr_parse(v, &c);
 }
 
-static int
-parse_bool(const char *v, bool *out)
-{
-	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") ||
-	    !strcmp(v, "1"))
-		*out = true;
-	else if (!strcmp(v, "false") || !strcmp(v, "no") ||
-	    !strcmp(v, "off") || !strcmp(v, "0"))
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
+static const char *const log_levels[] = { "error", "warn", "info", "debug",
+    NULL };
+static const char *const kafka_ns[] = { "kafka.", NULL };
+
+static const struct bf_optdef collector_opts[] = {
+	{ "config", 0, BF_OT_PATH, NULL, 0, BF_PATH_MAX - 1, NULL, BF_OF_CLI,
+	  "FILE", "read settings from FILE (key = value lines)", NULL, NULL,
+	  NULL },
+	{ "listen", 0, BF_OT_LISTEN, "0.0.0.0:5000 [::]:5000", 0,
+	  BF_CONF_STR - 1, NULL, BF_OF_REPEAT, "ADDR:PORT",
+	  "BMP listener, repeatable", NULL, NULL, NULL },
+	{ "brokers", 'b', BF_OT_HOSTS, NULL, 0, BF_PATH_MAX - 1, NULL, 0,
+	  "LIST", "Kafka bootstrap servers [embedded Kafka]", NULL, NULL,
+	  NULL },
+	{ "kafka-brokers", 0, BF_OT_HOSTS, NULL, 0, 0, NULL, 0, "LIST", NULL,
+	  "brokers", NULL, NULL },
+	{ "kafka.brokers", 0, BF_OT_HOSTS, NULL, 0, 0, NULL, 0, "LIST", NULL,
+	  "brokers", NULL, NULL },
+	{ "kafka-bootstrap-file", 'B', BF_OT_PATH, NULL, 0, BF_PATH_MAX - 1,
+	  NULL, 0, "FILE", "write the Kafka bootstrap address to FILE", NULL,
+	  NULL, NULL },
+	{ "topic-prefix", 0, BF_OT_STR, "bmp.", 0, 63, NULL, 0, "P",
+	  "topic name prefix", NULL, NULL, NULL },
+	{ "allow", 0, BF_OT_STR, NULL, 0, 0, NULL, BF_OF_REPEAT, "PREFIX",
+	  "accept routers from PREFIX only, repeatable [any]", NULL,
+	  cidr_check, "an address or prefix (e.g. 192.0.2.0/24)" },
+	{ "max-sessions", 0, BF_OT_INT, "2000", 1, 1000000, NULL, 0, "N",
+	  "concurrent router sessions", NULL, NULL, NULL },
+	{ "max-message-size", 0, BF_OT_INT, "1048576", 4096, 1 << 30, NULL, 0,
+	  "BYTES", "largest BMP message accepted", NULL, NULL, NULL },
+	{ "max-peers", 0, BF_OT_INT, "4096", 1, 1 << 20, NULL, 0, "N",
+	  "BGP peers per router session", NULL, NULL, NULL },
+	{ "metrics", 0, BF_OT_LISTEN, "", 0, BF_CONF_STR - 1, NULL, 0,
+	  "ADDR:PORT", "Prometheus /metrics endpoint [off]", NULL, NULL,
+	  NULL },
+	{ "log-level", 0, BF_OT_ENUM, "info", 0, 0, log_levels, 0, "LEVEL",
+	  "error, warn, info or debug", NULL, NULL, NULL },
+	{ "raw", 0, BF_OT_BOOL, "false", 0, 0, NULL, 0, "BOOL",
+	  "also publish every BMP message to bmp.raw", NULL, NULL, NULL },
+	{ "drain-timeout", 0, BF_OT_SEC, "30", 0, 86400, NULL, 0, "SECONDS",
+	  "on SIGTERM, wait this long for Kafka", NULL, NULL, NULL },
+	{ "queue-mbytes", 0, BF_OT_INT, "64", 1, 65536, NULL, 0, "MIB",
+	  "stop reading routers above this much unsent", NULL, NULL, NULL },
+	{ "embedded-brokers", 0, BF_OT_INT, "1", 1, 16, NULL, 0, "N",
+	  "embedded Kafka brokers", NULL, NULL, NULL },
+	{ "embedded-partitions", 0, BF_OT_INT, "8", 1, 1024, NULL, 0, "N",
+	  "partitions per embedded topic", NULL, NULL, NULL },
+	{ "schema-dir", 's', BF_OT_PATH, BMPFLOW_SCHEMA_DIR, 0,
+	  BF_PATH_MAX - 1, NULL, 0, "DIR", "Avro schemas", NULL, NULL, NULL },
+	{ "print-config", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the resulting settings (secrets as ***) and exit", NULL,
+	  NULL, NULL },
+	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
+	  NULL },
+	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "this help", NULL, NULL, NULL },
+	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the version", NULL, NULL, NULL },
+};
+
+const struct bf_opttab bf_collector_opttab = {
+	.prog = "bmpflow-collector",
+	.synopsis = "[--config FILE] [options]",
+	.about =
+"Accepts BMP (RFC 7854, 8671, 9069) sessions from routers, decodes every\n"
+"message and publishes one Avro record per route change, peer event,\n"
+"statistics report and router event to Kafka topics (bmp.route, bmp.peer,\n"
+"bmp.stats, bmp.router; bmp.raw with --raw true).  With no brokers it runs\n"
+"an embedded Kafka (librdkafka's mock cluster) on loopback.\n"
+"\n"
+"Every option but --config is also a config file key (key = value); a flag\n"
+"replaces the file's value, also of a repeatable key.  --key=value works\n"
+"too.  Defaults in brackets.\n",
+	.footer =
+"      --kafka.PROPERTY VALUE       any librdkafka property (SASL, TLS, ...);\n"
+"                                   kafka.PROPERTY = VALUE in the file\n",
+	.defs = collector_opts,
+	.n_defs = sizeof(collector_opts) / sizeof(collector_opts[0]),
+	.namespaces = kafka_ns,
+	.version = "bmpflow-collector " BMPFLOW_VERSION,
+};
 
 static int
 copy_str(char *dst, size_t n, const char *v)
@@ -130,141 +170,67 @@ copy_str(char *dst, size_t n, const char *v)
 }
 
 int
-bf_config_set(struct bf_config *c, const char *key, const char *v,
-    char *err, size_t errlen)
+bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
+    size_t errlen)
 {
-	const char *why = NULL;
-	uint32_t u;
+	const char *k, *v;
+	char buf[BF_CONF_STR];
+	size_t i;
 
-	if (strncmp(key, "kafka.", 6) == 0 && strcmp(key, "kafka.brokers")) {
-		struct bf_kafka_prop *p;
-
-		if (c->n_kafka_props == BF_MAX_KAFKA_PROPS)
-			why = "too many kafka.* properties";
-		else if (strlen(key + 6) >= BF_CONF_STR ||
-		    strlen(v) >= BF_CONF_STR)
-			why = "kafka property name or value too long";
-		else {
-			p = &c->kafka_props[c->n_kafka_props++];
-			copy_str(p->name, sizeof(p->name), key + 6);
-			copy_str(p->value, sizeof(p->value), v);
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < bf_opts_count(o, "listen"); i++) {
+		if (i == BF_MAX_LISTEN) {
+			snprintf(err, errlen, "more than %d listen addresses",
+			    BF_MAX_LISTEN);
+			return -1;
 		}
-	} else if (!strcmp(key, "listen")) {
-		if (!c->listen_set) {
-			c->n_listen = 0;
-			c->listen_set = true;
+		copy_str(c->listen[i], BF_CONF_STR, bf_opts_nth(o, "listen",
+		    i, buf, sizeof(buf)));
+	}
+	c->n_listen = (int)i;
+	for (i = 0; i < bf_opts_count(o, "allow"); i++) {
+		if (i == BF_MAX_ALLOW) {
+			snprintf(err, errlen, "more than %d allow prefixes",
+			    BF_MAX_ALLOW);
+			return -1;
 		}
-		if (c->n_listen == BF_MAX_LISTEN)
-			why = "too many listen addresses";
-		else if (copy_str(c->listen[c->n_listen], BF_CONF_STR, v) < 0)
-			why = "address too long";
-		else
-			c->n_listen++;
-	} else if (!strcmp(key, "kafka-brokers") ||
-	    !strcmp(key, "kafka.brokers")) {
-		if (copy_str(c->kafka_brokers, sizeof(c->kafka_brokers), v) < 0)
-			why = "broker list too long";
-	} else if (!strcmp(key, "kafka-bootstrap-file")) {
-		if (copy_str(c->bootstrap_file, sizeof(c->bootstrap_file), v) < 0)
-			why = "path too long";
-	} else if (!strcmp(key, "topic-prefix")) {
-		if (copy_str(c->topic_prefix, sizeof(c->topic_prefix), v) < 0)
-			why = "prefix too long";
-	} else if (!strcmp(key, "allow")) {
-		if (c->n_allow == BF_MAX_ALLOW)
-			why = "too many allow prefixes";
-		else if (bf_cidr_parse(v, &c->allow[c->n_allow]) < 0)
-			why = "not an address or prefix (e.g. 192.0.2.0/24)";
-		else
-			c->n_allow++;
-	} else if (!strcmp(key, "max-sessions")) {
-		if (parse_u32(v, 1, 1000000, &c->max_sessions) < 0)
-			why = "expected 1..1000000";
-	} else if (!strcmp(key, "max-message-size")) {
-		if (parse_u32(v, 4096, 1u << 30, &c->max_message) < 0)
-			why = "expected 4096..1073741824 bytes";
-	} else if (!strcmp(key, "max-peers")) {
-		if (parse_u32(v, 1, 1u << 20, &c->max_peers) < 0)
-			why = "expected 1..1048576";
-	} else if (!strcmp(key, "metrics")) {
-		if (copy_str(c->metrics, sizeof(c->metrics), v) < 0)
-			why = "address too long";
-	} else if (!strcmp(key, "log-level")) {
-		if (bf_log_parse_level(v, &c->log_level) < 0)
-			why = "expected error, warn, info or debug";
-	} else if (!strcmp(key, "raw")) {
-		if (parse_bool(v, &c->raw) < 0)
-			why = "expected true or false";
-	} else if (!strcmp(key, "drain-timeout")) {
-		if (parse_u32(v, 0, 86400, &c->drain_timeout_s) < 0)
-			why = "expected 0..86400 seconds";
-	} else if (!strcmp(key, "schema-dir")) {
-		if (copy_str(c->schema_dir, sizeof(c->schema_dir), v) < 0)
-			why = "path too long";
-	} else if (!strcmp(key, "embedded-brokers")) {
-		if (parse_u32(v, 1, 16, &c->embedded_brokers) < 0)
-			why = "expected 1..16";
-	} else if (!strcmp(key, "embedded-partitions")) {
-		if (parse_u32(v, 1, 1024, &c->embedded_partitions) < 0)
-			why = "expected 1..1024";
-	} else if (!strcmp(key, "queue-mbytes")) {
-		if (parse_u32(v, 1, 65536, &u) < 0)
-			why = "expected 1..65536 MiB";
-		else
-			c->queue_bytes = (uint64_t)u << 20;
-	} else {
-		snprintf(err, errlen, "unknown setting '%s'", key);
-		return -1;
+		bf_cidr_parse(bf_opts_nth(o, "allow", i, buf, sizeof(buf)),
+		    &c->allow[i]);
 	}
-	if (why != NULL) {
-		snprintf(err, errlen, "%s '%s': %s", key, v, why);
-		return -1;
+	c->n_allow = (int)i;
+	for (i = 0; bf_opts_ns(o, "kafka.", i, &k, &v) == 0; i++) {
+		if (i == BF_MAX_KAFKA_PROPS) {
+			snprintf(err, errlen, "more than %d kafka.* properties",
+			    BF_MAX_KAFKA_PROPS);
+			return -1;
+		}
+		if (copy_str(c->kafka_props[i].name, BF_CONF_STR, k) < 0 ||
+		    copy_str(c->kafka_props[i].value, BF_CONF_STR, v) < 0) {
+			snprintf(err, errlen, "kafka.%s: name or value longer "
+			    "than %d", k, BF_CONF_STR - 1);
+			return -1;
+		}
 	}
+	c->n_kafka_props = (int)i;
+	/* Lengths were checked against the table's limits when set. */
+	copy_str(c->kafka_brokers, sizeof(c->kafka_brokers),
+	    bf_opts_str(o, "brokers"));
+	copy_str(c->bootstrap_file, sizeof(c->bootstrap_file),
+	    bf_opts_str(o, "kafka-bootstrap-file"));
+	copy_str(c->topic_prefix, sizeof(c->topic_prefix),
+	    bf_opts_str(o, "topic-prefix"));
+	copy_str(c->metrics, sizeof(c->metrics), bf_opts_str(o, "metrics"));
+	copy_str(c->schema_dir, sizeof(c->schema_dir),
+	    bf_opts_str(o, "schema-dir"));
+	c->max_sessions = (uint32_t)bf_opts_int(o, "max-sessions");
+	c->max_message = (uint32_t)bf_opts_int(o, "max-message-size");
+	c->max_peers = (uint32_t)bf_opts_int(o, "max-peers");
+	bf_log_parse_level(bf_opts_str(o, "log-level"), &c->log_level);
+	c->raw = bf_opts_bool(o, "raw");
+	c->drain_timeout_s = (uint32_t)bf_opts_int(o, "drain-timeout");
+	c->embedded_brokers = (uint32_t)bf_opts_int(o, "embedded-brokers");
+	c->embedded_partitions = (uint32_t)bf_opts_int(o,
+	    "embedded-partitions");
+	c->queue_bytes = (uint64_t)bf_opts_int(o, "queue-mbytes") << 20;
 	return 0;
-}
-
-static int
-config_set(void *arg, const char *key, const char *value, char *err,
-    size_t errlen)
-{
-	return bf_config_set(arg, key, value, err, errlen);
-}
-
-int
-bf_config_load(struct bf_config *c, const char *path, char *err,
-    size_t errlen)
-{
-	return bf_kvfile_load(path, config_set, c, err, errlen);
-}
-
-void
-bf_config_print(const struct bf_config *c, FILE *out)
-{
-	static const char *const levels[] = { "error", "warn", "info",
-	    "debug" };
-	char a[BF_ADDR_STRLEN];
-
-	for (int i = 0; i < c->n_listen; i++)
-		fprintf(out, "listen = %s\n", c->listen[i]);
-	fprintf(out, "kafka-brokers = %s\n", c->kafka_brokers);
-	for (int i = 0; i < c->n_kafka_props; i++)
-		fprintf(out, "kafka.%s = %s\n", c->kafka_props[i].name,
-		    c->kafka_props[i].value);
-	fprintf(out, "kafka-bootstrap-file = %s\n", c->bootstrap_file);
-	fprintf(out, "topic-prefix = %s\n", c->topic_prefix);
-	for (int i = 0; i < c->n_allow; i++)
-		fprintf(out, "allow = %s/%u\n", bf_addr_fmt(&c->allow[i].addr,
-		    a, sizeof(a)), c->allow[i].len);
-	fprintf(out, "max-sessions = %" PRIu32 "\n", c->max_sessions);
-	fprintf(out, "max-message-size = %" PRIu32 "\n", c->max_message);
-	fprintf(out, "max-peers = %" PRIu32 "\n", c->max_peers);
-	fprintf(out, "metrics = %s\n", c->metrics);
-	fprintf(out, "log-level = %s\n", levels[c->log_level]);
-	fprintf(out, "raw = %s\n", c->raw ? "true" : "false");
-	fprintf(out, "drain-timeout = %" PRIu32 "\n", c->drain_timeout_s);
-	fprintf(out, "schema-dir = %s\n", c->schema_dir);
-	fprintf(out, "embedded-brokers = %" PRIu32 "\n", c->embedded_brokers);
-	fprintf(out, "embedded-partitions = %" PRIu32 "\n",
-	    c->embedded_partitions);
-	fprintf(out, "queue-mbytes = %" PRIu64 "\n", c->queue_bytes >> 20);
 }

@@ -1,7 +1,7 @@
 /*
- * config.h: collector settings.  A config file ("key = value" lines, '#'
- * comments) and command-line flags ("--key value") set the same keys
- * through bf_config_set(); flags come after the file, so they win.
+ * config.h: collector settings.  Its option table (config.c) declares
+ * every key once; a config file and command-line flags set them through
+ * core/opttab.h, and flags win.
  */
 #ifndef BF_CONFIG_H
 #define BF_CONFIG_H
@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "core/opttab.h"
 
 #define BF_MAX_LISTEN		16
 #define BF_MAX_ALLOW		256
@@ -33,7 +34,6 @@ struct bf_kafka_prop {
 struct bf_config {
 	char			listen[BF_MAX_LISTEN][BF_CONF_STR];
 	int			n_listen;
-	bool			listen_set;	/* replace defaults on first use */
 	char			kafka_brokers[BF_PATH_MAX];	/* "" = embedded */
 	struct bf_kafka_prop	kafka_props[BF_MAX_KAFKA_PROPS];
 	int			n_kafka_props;
@@ -54,15 +54,15 @@ struct bf_config {
 	uint64_t		queue_bytes;	/* back-pressure above this */
 };
 
-void	bf_config_defaults(struct bf_config *c);
-/* Set one key.  Returns 0, or -1 with why in err. */
-int	bf_config_set(struct bf_config *c, const char *key, const char *value,
+/* The collector's options: flags, config file keys, --help. */
+extern const struct bf_opttab bf_collector_opttab;
+
+/*
+ * The settings o holds (checked when they were set) → c.  Returns 0, or
+ * -1 with why in err (more listen or allow values than c holds).
+ */
+int	bf_config_from_opts(struct bf_config *c, const struct bf_opts *o,
 	    char *err, size_t errlen);
-/* Read a config file.  Returns 0, or -1 with "PATH:LINE: why" in err. */
-int	bf_config_load(struct bf_config *c, const char *path, char *err,
-	    size_t errlen);
-/* Print every key with its current value, as a config file. */
-void	bf_config_print(const struct bf_config *c, FILE *out);
 
 /* "192.0.2.0/24", "2001:db8::/32", or an address (host prefix). */
 int	bf_cidr_parse(const char *s, struct bf_cidr *out);

@@ -30,6 +30,36 @@ dash_key(char *k)
 			*k = '-';
 }
 
+/* The comment of a line: a '#' outside quotes. */
+static char *
+comment_start(char *s)
+{
+	char quote = 0;
+
+	for (; *s; s++) {
+		if (quote != 0 && *s == quote)
+			quote = 0;
+		else if (quote == 0 && (*s == '"' || *s == '\''))
+			quote = *s;
+		else if (quote == 0 && *s == '#')
+			return s;
+	}
+	return NULL;
+}
+
+/* "value" or 'value': the quotes are not part of it. */
+static char *
+unquote(char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+		v[n - 1] = '\0';
+		return v + 1;
+	}
+	return v;
+}
+
 int
 bf_kvfile_load(const char *path, bf_kv_set set, void *arg, char *err,
     size_t errlen)
@@ -46,7 +76,7 @@ bf_kvfile_load(const char *path, bf_kv_set set, void *arg, char *err,
 		char *hash, *eq, *k;
 
 		lineno++;
-		if ((hash = strchr(line, '#')) != NULL)
+		if ((hash = comment_start(line)) != NULL)
 			*hash = '\0';
 		k = trim(line);
 		if (*k == '\0')
@@ -60,7 +90,7 @@ bf_kvfile_load(const char *path, bf_kv_set set, void *arg, char *err,
 		*eq = '\0';
 		k = trim(k);
 		dash_key(k);
-		if (set(arg, k, trim(eq + 1), why, sizeof(why)) < 0) {
+		if (set(arg, k, unquote(trim(eq + 1)), why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 			rc = -1;
 		}

@@ -2,7 +2,9 @@
  * kvfile.h: "key = value" files with '#' comments, the format of every
  * bmpflow config file.  Keys are given with '_' turned into '-' (so
  * max_sessions = max-sessions), except after a namespace prefix such as
- * "kafka." or "plugin.", whose keys belong to someone else.
+ * "kafka." or "plugin.", whose keys belong to someone else.  Quotes
+ * around a value ("a # b", ' x') are not part of it; a '#' inside them
+ * is no comment.
  */
 #ifndef BF_KVFILE_H
 #define BF_KVFILE_H

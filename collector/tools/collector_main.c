@@ -2,7 +2,6 @@
  * bmpflow-collector: BMP from routers → Avro records → Kafka.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,42 +16,6 @@
 #include "../listen/collector.h"
 #include "../produce/embedded.h"
 #include "../produce/kafka_io.h"
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-"usage: bmpflow-collector [--config FILE] [options]\n"
-"\n"
-"Accepts BMP (RFC 7854, 8671, 9069) sessions from routers, decodes every\n"
-"message and publishes one Avro record per route change, peer event,\n"
-"statistics report and router event to Kafka topics (bmp.route, bmp.peer,\n"
-"bmp.stats, bmp.router; bmp.raw with --raw true).  With no brokers it runs\n"
-"an embedded Kafka (librdkafka's mock cluster) on loopback.\n"
-"\n"
-"Every option is also a config file key (key = value); flags override the\n"
-"file.  Defaults in brackets.\n"
-"  --config FILE              read settings from FILE\n"
-"  --listen ADDR:PORT         BMP listener, repeatable [0.0.0.0:5000, [::]:5000]\n"
-"  --kafka-brokers LIST       Kafka bootstrap servers [embedded]\n"
-"  --kafka.PROPERTY VALUE     any librdkafka property (SASL, TLS, ...)\n"
-"  --kafka-bootstrap-file F   write the Kafka bootstrap address to F\n"
-"  --topic-prefix P           topic name prefix [bmp.]\n"
-"  --allow PREFIX             accept routers from PREFIX only, repeatable [any]\n"
-"  --max-sessions N           concurrent router sessions [2000]\n"
-"  --max-message-size BYTES   largest BMP message accepted [1048576]\n"
-"  --max-peers N              BGP peers per router session [4096]\n"
-"  --metrics ADDR:PORT        Prometheus /metrics endpoint [off]\n"
-"  --log-level LEVEL          error, warn, info, debug [info]\n"
-"  --raw BOOL                 also publish every BMP message to bmp.raw [false]\n"
-"  --drain-timeout SECONDS    on SIGTERM, wait this long for Kafka [30]\n"
-"  --queue-mbytes N           stop reading routers above N MiB unsent [64]\n"
-"  --embedded-brokers N       embedded Kafka brokers [1]\n"
-"  --embedded-partitions N    partitions per embedded topic [8]\n"
-"  --schema-dir DIR           Avro schemas [%s]\n"
-"  --print-config             print the resulting settings and exit\n"
-"  --help, --version\n", BMPFLOW_SCHEMA_DIR);
-}
 
 static uv_signal_t sig_term, sig_int;
 static struct bf_collector col;
@@ -74,60 +37,23 @@ main(int argc, char **argv)
 	static struct bf_config cfg;
 	struct bf_embedded emb = { 0 };
 	char err[1024];
-	const char *config_path = NULL;
+	struct bf_opts opts;
 	const char *brokers;
-	bool print_config = false;
+	int rc;
 	uint64_t left;
-	int i;
 
-	bf_config_defaults(&cfg);
-	/* The config file first, wherever --config is, so flags win. */
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--version")) {
-			printf("bmpflow-collector %s\n", BMPFLOW_VERSION);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config_path = argv[++i];
-	}
-	if (config_path != NULL &&
-	    bf_config_load(&cfg, config_path, err, sizeof(err)) < 0) {
+	rc = bf_opts_start(&opts, &bf_collector_opttab, argc, argv);
+	if (rc == 0 && bf_config_from_opts(&cfg, &opts, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bmpflow-collector: %s\n", err);
-		return 2;
+		rc = -1;
 	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--config")) {
-			i++;
-			continue;
-		}
-		if (!strcmp(a, "--print-config")) {
-			print_config = true;
-			continue;
-		}
-		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
-			fprintf(stderr, "bmpflow-collector: %s: %s\n", a,
-			    strncmp(a, "--", 2) ? "unexpected argument" :
-			    "missing value");
-			usage(stderr);
-			return 2;
-		}
-		if (bf_config_set(&cfg, a + 2, argv[i + 1], err,
-		    sizeof(err)) < 0) {
-			fprintf(stderr, "bmpflow-collector: %s\n", err);
-			return 2;
-		}
-		i++;
+	if (rc == 0 && bf_opts_bool(&opts, "print-config")) {
+		bf_opts_print(&opts, stdout);
+		rc = 1;
 	}
-	if (print_config) {
-		bf_config_print(&cfg, stdout);
-		return 0;
-	}
+	bf_opts_free(&opts);
+	if (rc != 0)
+		return rc < 0 ? 2 : 0;
 	bf_log_set_level(cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 
