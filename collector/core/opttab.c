@@ -319,6 +319,7 @@ bf_opts_free(struct bf_opts *o)
 	while (o->n > 0)
 		entry_remove(o, o->n - 1);
 	free(o->e);
+	free(o->operands);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -381,21 +382,38 @@ bf_opts_parse(struct bf_opts *o, const struct bf_opttab *t, int argc,
 {
 	const struct bf_optdef *conf = find_def(t, "config");
 	char name[256], why[512];
-	int pass, i;
+	bool rest;	/* past "--": operands only */
 
 	memset(o, 0, sizeof(*o));
 	o->tab = t;
-	o->operands = argv + argc;
-	/* Pass 0 finds and reads the config file; pass 1 sets the flags. */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 1; i < argc; i++) {
+	if ((o->operands = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/*
+	 * Pass 0 finds and reads the config file; pass 1 sets the flags.
+	 * Operands may come between flags, as getopt_long allows.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		rest = false;
+		for (int i = 1; i < argc; i++) {
 			const struct bf_optdef *d;
 			const char *key, *value;
 
-			if (argv[i][0] != '-' || argv[i][1] == '\0' ||
-			    !strcmp(argv[i], "--")) {
-				i += !strcmp(argv[i], "--");
-				break;
+			if (!rest && strcmp(argv[i], "--") == 0) {
+				rest = true;
+				continue;
+			}
+			if (rest || argv[i][0] != '-' || argv[i][1] == '\0') {
+				if (pass == 0)
+					continue;
+				if (t->operands == NULL) {
+					snprintf(err, errlen, "unexpected "
+					    "argument '%s'", argv[i]);
+					return -1;
+				}
+				o->operands[o->n_operands++] = argv[i];
+				continue;
 			}
 			if (flag_at(t, argc, argv, &i, &d, &key, &value, name,
 			    sizeof(name), err, errlen) < 0)
@@ -411,12 +429,6 @@ bf_opts_parse(struct bf_opts *o, const struct bf_opttab *t, int argc,
 			}
 		}
 	}
-	if (i < argc && t->operands == NULL) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[i]);
-		return -1;
-	}
-	o->operands = argv + i;
-	o->n_operands = argc - i;
 	return 0;
 }
 
@@ -565,10 +577,36 @@ hidden(const struct bf_optdef *d)
 	return d->alias_of != NULL || d->help == NULL || d->help[0] == '\0';
 }
 
+/* text in lines of at most 79 columns, the first after col, the next
+ * ones indented to it. */
+static void
+wrap(FILE *f, const char *text, int col)
+{
+	int at = col;
+
+	while (*text != '\0') {
+		int n = (int)strcspn(text, " ");
+
+		if (at > col && at + 1 + n > 79) {
+			fprintf(f, "\n%*s", col, "");
+			at = col;
+		} else if (at > col) {
+			fputc(' ', f);
+			at++;
+		}
+		fprintf(f, "%.*s", n, text);
+		at += n;
+		text += n;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
 void
 bf_opts_usage(const struct bf_opttab *t, FILE *f)
 {
-	char flag[128];
+	char flag[128], line[1024];
+	int n;
 
 	fprintf(f, "usage: %s %s\n\n%s\n", t->prog, t->synopsis, t->about);
 	for (size_t i = 0; i < t->n_defs; i++) {
@@ -577,10 +615,12 @@ bf_opts_usage(const struct bf_opttab *t, FILE *f)
 		if (hidden(d))
 			continue;
 		flag_text(d, flag, sizeof(flag));
-		fprintf(f, "  %-32s %s", flag, d->help);
-		if (d->def != NULL && d->def[0] != '\0')
-			fprintf(f, " [%s]", d->def);
-		fputc('\n', f);
+		n = fprintf(f, "  %-32s ", flag);
+		snprintf(line, sizeof(line), "%s%s%s%s", d->help,
+		    d->def != NULL && d->def[0] != '\0' ? " [" : "",
+		    d->def != NULL ? d->def : "",
+		    d->def != NULL && d->def[0] != '\0' ? "]" : "");
+		wrap(f, line, n > 35 ? n : 35);
 	}
 	if (t->footer != NULL)
 		fprintf(f, "\n%s", t->footer);

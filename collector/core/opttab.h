@@ -80,7 +80,7 @@ struct bf_opts {
 	const struct bf_opttab	*tab;
 	struct bf_opt_entry	*e;
 	size_t			 n, cap;
-	char			**operands;	/* argv's, borrowed */
+	char			**operands;	/* argv's strings, in order */
 	int			 n_operands;
 };
 

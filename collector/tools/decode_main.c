@@ -3,12 +3,12 @@
  * TCP connection) and print what they hold.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/opttab.h"
 #include "../parse/bmp_frame.h"
 #include "decode_print.h"
 
@@ -27,27 +27,38 @@ struct file_ctx {
 	unsigned long		 errors;
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-"usage: bmpflow-decode [options] FILE...\n"
-"\n"
+static const struct bf_optdef decode_opts_table[] = {
+	{ "json", 'j', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "one JSON object per BMP message", NULL, NULL, NULL },
+	{ "quiet", 'q', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "print only the summary and errors", NULL, NULL, NULL },
+	{ "max-message-size", 'm', BF_OT_INT, "1048576", 6, 1 << 30, NULL, 0,
+	  "BYTES", "largest BMP message accepted", NULL, NULL, NULL },
+	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
+	  NULL },
+	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL, "this help",
+	  NULL, NULL, NULL },
+	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "print the version", NULL, NULL, NULL },
+};
+
+static const struct bf_opttab decode_opttab = {
+	.prog = "bmpflow-decode",
+	.synopsis = "[options] FILE...",
+	.about =
 "Decode raw BMP streams (RFC 7854: the bytes a router sends on its BMP TCP\n"
 "session, e.g. ../shared/data/bmp/*.bmp) and print one line per message.\n"
-"FILE may be - for standard input.\n"
-"\n"
-"  -j, --json              one JSON object per BMP message\n"
-"  -q, --quiet             print only the summary and errors\n"
-"  -m, --max-message-size N  largest BMP message accepted, bytes (default %d)\n"
-"  -h, --help              this help\n"
-"  -V, --version           print the version\n"
-"\n"
+"FILE may be - for standard input.\n",
+	.footer =
 "A summary (messages per type, prefixes, errors) goes to standard error.\n"
 "Exit status: 0 when every message decoded, 1 when any did not (each is\n"
 "named with its file, byte offset and reason), 2 on usage or I/O errors.\n",
-	    BMP_DEFAULT_MAX_MSG);
-}
+	.defs = decode_opts_table,
+	.n_defs = sizeof(decode_opts_table) / sizeof(decode_opts_table[0]),
+	.operands = "FILE...",
+	.version = "bmpflow-decode " BMPFLOW_VERSION,
+};
 
 static const char *
 outcome_label(enum bgp_outcome o)
@@ -186,59 +197,28 @@ decode_file(const char *path, const struct decode_opts *o)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "max-message-size", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct decode_opts o = { .max_msg = BMP_DEFAULT_MAX_MSG };
-	int ch, rc = 0;
-	char *end;
+	struct bf_opts opts;
+	struct decode_opts o;
+	int rc = bf_opts_start(&opts, &decode_opttab, argc, argv);
 
-	while ((ch = getopt_long(argc, argv, "jqm:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			o.json = true;
-			break;
-		case 'q':
-			o.quiet = true;
-			break;
-		case 'm':
-			errno = 0;
-			o.max_msg = strtoul(optarg, &end, 10);
-			if (errno || *end != '\0' || o.max_msg < 6 ||
-			    o.max_msg > (1u << 30)) {
-				fprintf(stderr, "bmpflow-decode: --max-message-"
-				    "size wants bytes between 6 and 1073741824, "
-				    "not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("bmpflow-decode %s\n", BMPFLOW_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind == argc) {
+	if (rc == 0 && opts.n_operands == 0) {
 		fprintf(stderr, "bmpflow-decode: no input file (use - for "
 		    "standard input)\n");
-		usage(stderr);
-		return 2;
+		rc = -1;
 	}
-	for (int i = optind; i < argc; i++) {
-		int r = decode_file(argv[i], &o);
+	if (rc != 0) {
+		bf_opts_free(&opts);
+		return rc < 0 ? 2 : 0;
+	}
+	o.json = bf_opts_bool(&opts, "json");
+	o.quiet = bf_opts_bool(&opts, "quiet");
+	o.max_msg = (size_t)bf_opts_int(&opts, "max-message-size");
+	for (int i = 0; i < opts.n_operands; i++) {
+		int r = decode_file(opts.operands[i], &o);
 
 		if (r > rc)
 			rc = r;
 	}
+	bf_opts_free(&opts);
 	return rc;
 }

@@ -4,7 +4,6 @@
  * routers.
  */
 #include <dirent.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -17,6 +16,7 @@
 
 #include "common/addr.h"
 #include "common/config.h"
+#include "core/opttab.h"
 #include "encode/avro_schema.h"
 #include "produce/kafka_io.h"
 
@@ -26,41 +26,72 @@ static struct bf_schema schemas[MAX_SCHEMAS];
 static int n_schemas;
 static volatile sig_atomic_t stop;
 
-#define OPT_BMP	256	/* long option without a letter */
-
-static void
-usage(FILE *f)
+static int
+addr_check(const char *v)
 {
-	fprintf(f,
-"usage: bmpflow-tail [options]\n"
-"\n"
+	struct bf_addr a;
+
+	return bf_addr_parse(v, &a);
+}
+
+static const char *const kafka_ns[] = { "kafka.", NULL };
+
+static const struct bf_optdef tail_opts[] = {
+	{ "topic", 't', BF_OT_STR, "bmp.route", 0, 200, NULL, 0, "NAME",
+	  "topic; 'route' means bmp.route", NULL, NULL, NULL },
+	{ "brokers", 'b', BF_OT_HOSTS, NULL, 0, 1023, NULL, 0, "LIST",
+	  "Kafka bootstrap servers", NULL, NULL, NULL },
+	{ "kafka-bootstrap-file", 'B', BF_OT_PATH, NULL, 0, 1023, NULL, 0,
+	  "FILE", "read the bootstrap servers from FILE (as written by "
+	  "bmpflow-collector)", NULL, NULL, NULL },
+	{ "follow", 'f', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "keep waiting for records, as tail -f does [stop at the end]",
+	  NULL, NULL, NULL },
+	{ "from-beginning", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "start at the oldest record [newest]", NULL, NULL, NULL },
+	{ "max", 'n', BF_OT_INT, NULL, 0, 1LL << 62, NULL, 0, "N",
+	  "stop after N records", NULL, NULL, NULL },
+	{ "meta", 'm', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "wrap each record with topic, partition, offset, key and schema",
+	  NULL, NULL, NULL },
+	{ "router", 'r', BF_OT_STR, NULL, 0, 0, NULL, 0, "ADDR",
+	  "only the records whose router_address is ADDR (the router's "
+	  "session address)", NULL, addr_check,
+	  "an IPv4 or IPv6 address" },
+	{ "bmp", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "raw topic only: write each record's BMP message itself, binary, "
+	  "to stdout (not a terminal), in offset order per partition; with "
+	  "--router that is the router's byte stream, for bmpflow-decode or "
+	  "a replay", NULL, NULL, NULL },
+	{ "schema-dir", 's', BF_OT_PATH, BMPFLOW_SCHEMA_DIR, 0, 0, NULL, 0,
+	  "DIR", "schemas", NULL, NULL, NULL },
+	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
+	  NULL },
+	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL, "this help",
+	  NULL, NULL, NULL },
+	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
+	  "print the version", NULL, NULL, NULL },
+};
+
+static const struct bf_opttab tail_opttab = {
+	.prog = "bmpflow-tail",
+	.synopsis = "[options]",
+	.about =
 "Reads a bmpflow topic and prints each record as one JSON line (Avro\n"
 "single-object encoding decoded with the schemas of --schema-dir), or\n"
-"with --bmp the BMP messages a raw topic holds.\n"
-"  -t, --topic NAME            topic [bmp.route]; 'route' means bmp.route\n"
-"  -b, --brokers LIST          Kafka bootstrap servers\n"
-"  -B, --kafka-bootstrap-file F  read the bootstrap servers from F (as\n"
-"                              written by bmpflow-collector)\n"
-"  -f, --from-beginning        start at the oldest record [newest]\n"
-"  -F, --follow                keep waiting for records [stop at the end]\n"
-"  -n, --max N                 stop after N records\n"
-"  -m, --meta                  wrap each record with topic, partition,\n"
-"                              offset, key and schema\n"
-"  -r, --router ADDR           only the records whose router_address is\n"
-"                              ADDR (the router's session address)\n"
-"      --bmp                   raw topic only: write each record's BMP\n"
-"                              message itself, binary, to stdout (not a\n"
-"                              terminal), in offset order per partition;\n"
-"                              with --router that is the router's byte\n"
-"                              stream, for bmpflow-decode or a replay\n"
-"  -s, --schema-dir DIR        schemas [%s]\n"
-"  -X PROPERTY=VALUE           any librdkafka consumer property\n"
-"  -h, --help, -V, --version\n"
+"with --bmp the BMP messages a raw topic holds.  --key=value works too.\n",
+	.footer =
+"      --kafka.PROPERTY VALUE       any librdkafka consumer property\n"
 "\n"
 "Without --follow it stops once every partition has been read to its end;\n"
-"--max counts the records written (those of --router only).\n",
-	    BMPFLOW_SCHEMA_DIR);
-}
+"--max counts the records written (those of --router only).  -f is\n"
+"--follow, as in tail(1) (it used to mean --from-beginning).\n",
+	.defs = tail_opts,
+	.n_defs = sizeof(tail_opts) / sizeof(tail_opts[0]),
+	.namespaces = kafka_ns,
+	.version = "bmpflow-tail " BMPFLOW_VERSION,
+};
 
 static void
 on_signal(int sig)
@@ -327,6 +358,16 @@ write_bmp(const rd_kafka_message_t *m, const struct bf_schema *s,
 	return (long long)n;
 }
 
+/* What the options ask for. */
+struct tail_settings {
+	char		 topic[256];
+	char		 brokers[1024];
+	char		 router[BF_ADDR_STRLEN];	/* "" any */
+	char		 schema_dir[1024];
+	bool		 follow, from_beginning, meta, bmp;
+	long long	 max;			/* -1: no limit */
+};
+
 /* What is written, and how much. */
 struct output {
 	const char	*router;	/* --router, or NULL */
@@ -373,133 +414,100 @@ is_raw_topic(const char *topic)
 	return strcmp(dot != NULL ? dot + 1 : topic, "raw") == 0;
 }
 
+/*
+ * The options → the settings and a consumer configuration.  0, or -1
+ * said on stderr (*rc: 0 after --help, 2 when refused).
+ */
+static int
+settings(int argc, char **argv, struct tail_settings *ts,
+    rd_kafka_conf_t *conf, int *rc)
+{
+	struct bf_opts o;
+	const char *k, *v, *name;
+	char why[512];
+	struct bf_addr ra;
+
+	*rc = bf_opts_start(&o, &tail_opttab, argc, argv);
+	if (*rc != 0) {
+		bf_opts_free(&o);
+		*rc = *rc < 0 ? 2 : 0;
+		return -1;
+	}
+	*rc = 2;
+	name = bf_opts_str(&o, "topic");
+	snprintf(ts->topic, sizeof(ts->topic), "%s%s",
+	    strchr(name, '.') ? "" : "bmp.", name);
+	snprintf(ts->brokers, sizeof(ts->brokers), "%s",
+	    bf_opts_str(&o, "brokers"));
+	name = bf_opts_str(&o, "kafka-bootstrap-file");
+	if (ts->brokers[0] == '\0' && name[0] != '\0' &&
+	    bf_bootstrap_read(name, ts->brokers, sizeof(ts->brokers))) {
+		fprintf(stderr, "bmpflow-tail: %s: no bootstrap address in it "
+		    "(is the collector running?)\n", name);
+		bf_opts_free(&o);
+		return -1;
+	}
+	ts->follow = bf_opts_bool(&o, "follow");
+	ts->from_beginning = bf_opts_bool(&o, "from-beginning");
+	ts->max = bf_opts_given(&o, "max") ? bf_opts_int(&o, "max") : -1;
+	ts->meta = bf_opts_bool(&o, "meta");
+	ts->bmp = bf_opts_bool(&o, "bmp");
+	snprintf(ts->schema_dir, sizeof(ts->schema_dir), "%s",
+	    bf_opts_str(&o, "schema-dir"));
+	/* Text as the collector writes it (2001:db8::1). */
+	if (bf_opts_given(&o, "router") &&
+	    bf_addr_parse(bf_opts_str(&o, "router"), &ra) == 0)
+		bf_addr_fmt(&ra, ts->router, sizeof(ts->router));
+	for (size_t i = 0; bf_opts_ns(&o, "kafka.", i, &k, &v) == 0; i++)
+		if (rd_kafka_conf_set(conf, k, v, why, sizeof(why)) !=
+		    RD_KAFKA_CONF_OK) {
+			fprintf(stderr, "bmpflow-tail: --kafka.%s: %s\n", k,
+			    why);
+			bf_opts_free(&o);
+			return -1;
+		}
+	bf_opts_free(&o);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "topic", required_argument, NULL, 't' },
-		{ "brokers", required_argument, NULL, 'b' },
-		{ "kafka-bootstrap-file", required_argument, NULL, 'B' },
-		{ "from-beginning", no_argument, NULL, 'f' },
-		{ "follow", no_argument, NULL, 'F' },
-		{ "max", required_argument, NULL, 'n' },
-		{ "meta", no_argument, NULL, 'm' },
-		{ "router", required_argument, NULL, 'r' },
-		{ "bmp", no_argument, NULL, OPT_BMP },
-		{ "schema-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *schema_dir = BMPFLOW_SCHEMA_DIR;
-	char topic[256] = "bmp.route", brokers[1024] = "", why[512];
-	char router[BF_ADDR_STRLEN] = "";
-	bool from_beginning = false, follow = false, meta = false, bmp = false;
-	long long max = -1;
+	static struct tail_settings ts;
+	char why[512];
 	struct output o = { 0 };
-	struct bf_addr ra;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_t *rk;
-	int c, n_parts = 0, n_eof = 0, rc = 2;
+	int n_parts = 0, n_eof = 0, rc = 2;
 	bool *at_eof;
+	const char *topic = ts.topic, *brokers = ts.brokers;
 
-	while ((c = getopt_long(argc, argv, "t:b:B:fFn:mr:s:X:hV", opts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 't':
-			snprintf(topic, sizeof(topic), "%s%s",
-			    strchr(optarg, '.') ? "" : "bmp.", optarg);
-			break;
-		case 'b':
-			snprintf(brokers, sizeof(brokers), "%s", optarg);
-			break;
-		case 'B':
-			if (bf_bootstrap_read(optarg, brokers, sizeof(brokers))) {
-				fprintf(stderr, "bmpflow-tail: %s: no bootstrap "
-				    "address in it (is the collector "
-				    "running?)\n", optarg);
-				goto refused;
-			}
-			break;
-		case 'f':
-			from_beginning = true;
-			break;
-		case 'F':
-			follow = true;
-			break;
-		case 'n':
-			max = atoll(optarg);
-			break;
-		case 'm':
-			meta = true;
-			break;
-		case 'r':
-			/* Text as the collector writes it (2001:db8::1). */
-			if (bf_addr_parse(optarg, &ra) < 0) {
-				fprintf(stderr, "bmpflow-tail: --router %s: "
-				    "not an IPv4 or IPv6 address\n", optarg);
-				goto refused;
-			}
-			bf_addr_fmt(&ra, router, sizeof(router));
-			break;
-		case OPT_BMP:
-			bmp = true;
-			break;
-		case 's':
-			schema_dir = optarg;
-			break;
-		case 'X': {
-			char *eq = strchr(optarg, '=');
-
-			if (eq == NULL) {
-				fprintf(stderr, "bmpflow-tail: -X %s: expected "
-				    "PROPERTY=VALUE\n", optarg);
-				goto refused;
-			}
-			*eq = '\0';
-			if (rd_kafka_conf_set(conf, optarg, eq + 1, why,
-			    sizeof(why)) != RD_KAFKA_CONF_OK) {
-				fprintf(stderr, "bmpflow-tail: %s\n", why);
-				goto refused;
-			}
-			break;
-		}
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			goto refused;
-		case 'V':
-			printf("bmpflow-tail %s\n", BMPFLOW_VERSION);
-			rc = 0;
-			goto refused;
-		default:
-			usage(stderr);
-			goto refused;
-		}
-	}
+	if (settings(argc, argv, &ts, conf, &rc) < 0)
+		goto refused;
 	if (brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-tail: give --brokers or "
 		    "--kafka-bootstrap-file\n");
 		goto refused;
 	}
-	if (bmp && !is_raw_topic(topic)) {
+	if (ts.bmp && !is_raw_topic(topic)) {
 		fprintf(stderr, "bmpflow-tail: --bmp: %s holds Avro records, "
 		    "not BMP messages; only a raw topic (-t raw: bmp.raw, "
 		    "written by a collector with 'raw = true') does\n", topic);
 		goto refused;
 	}
-	if (bmp && meta) {
+	if (ts.bmp && ts.meta) {
 		fprintf(stderr, "bmpflow-tail: --bmp writes the messages "
 		    "alone: leave out --meta\n");
 		goto refused;
 	}
-	if (bmp && isatty(STDOUT_FILENO)) {
+	if (ts.bmp && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "bmpflow-tail: --bmp writes binary BMP; "
 		    "redirect stdout to a file or a pipe\n");
 		goto refused;
 	}
-	if (load_schemas(schema_dir) < 0) {
-		fprintf(stderr, "bmpflow-tail: no schemas in %s\n", schema_dir);
+	if (load_schemas(ts.schema_dir) < 0) {
+		fprintf(stderr, "bmpflow-tail: no schemas in %s\n",
+		    ts.schema_dir);
 		goto refused;
 	}
 	snprintf(why, sizeof(why), "bmpflow-tail-%d", (int)getpid());
@@ -514,7 +522,7 @@ main(int argc, char **argv)
 		free_schemas();
 		return 1;
 	}
-	n_parts = bf_kafka_assign_all(rk, topic, from_beginning ?
+	n_parts = bf_kafka_assign_all(rk, topic, ts.from_beginning ?
 	    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END, why, sizeof(why));
 	if (n_parts < 0) {
 		fprintf(stderr, "bmpflow-tail: %s at %s\n", why, brokers);
@@ -531,10 +539,11 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	o.router = router[0] != '\0' ? router : NULL;
-	o.bmp = bmp;
-	o.meta = meta;
-	while (!stop && !o.write_failed && (max < 0 || o.records < max)) {
+	o.router = ts.router[0] != '\0' ? ts.router : NULL;
+	o.bmp = ts.bmp;
+	o.meta = ts.meta;
+	while (!stop && !o.write_failed && (ts.max < 0 ||
+	    o.records < ts.max)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
 
 		if (m == NULL)
@@ -546,7 +555,7 @@ main(int argc, char **argv)
 				at_eof[m->partition] = true;
 				n_eof++;
 			}
-			if (!follow && n_eof >= n_parts)
+			if (!ts.follow && n_eof >= n_parts)
 				stop = 1;
 		} else if (m->err) {
 			fprintf(stderr, "bmpflow-tail: %s\n",
@@ -565,7 +574,7 @@ main(int argc, char **argv)
 		perror("bmpflow-tail: stdout");
 		o.write_failed = true;
 	}
-	if (bmp)
+	if (ts.bmp)
 		fprintf(stderr, "bmpflow-tail: %lld BMP messages, %lld "
 		    "bytes%s%s\n", o.records, o.bytes,
 		    o.router ? " of router " : "", o.router ? o.router : "");
