@@ -1,0 +1,89 @@
+/*
+ * proc.h: the state of a running bmpflow-processor, shared by its files:
+ * host_main.c (start, stop), consume.c (Kafka clients, the consume loop,
+ * partitions, ticks and commits), proc_metrics.c (/metrics, memory) and
+ * proc_opts.c (its options).
+ */
+#ifndef BF_PROC_H
+#define BF_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <librdkafka/rdkafka.h>
+#include <uv.h>
+
+#include "emit.h"
+#include "pipeline.h"
+#include "plugin_metrics.h"
+#include "proc_opts.h"
+
+/* One partition of bmp.route, indexed by partition number. */
+struct route_part {
+	bool		 assigned;
+	bool		 held;		/* the plugin has state for it */
+	bool		 replaying;	/* below live_from: outputs suppressed */
+	int64_t		 live_from;	/* the group's committed offset */
+	int64_t		 next;		/* offset after the last processed */
+	int64_t		 safe;		/* next at the last tick whose
+					 * outputs were all produced */
+	int64_t		 committed;	/* the group's, as last reported */
+};
+
+struct proc {
+	const struct bf_plugin	*plugin;
+	void			*state;
+	struct bf_host		 host;
+	struct bf_pipeline	 pipe;
+	rd_kafka_t		*routes;	/* consumer group member */
+	rd_kafka_t		*peers;		/* every partition */
+	rd_kafka_t		*out;		/* producer */
+	char			 out_topic[128];
+	char			 route_topic[128];
+	rd_kafka_topic_t	*out_rkt;
+	struct bf_plugin_metrics metrics;
+	const struct proc_opts	*opts;
+	struct route_part	*parts;
+	int32_t			 n_parts;
+	uint64_t		 out_records;
+	uint64_t		 out_failed, out_suppressed, replayed;
+	/* Outputs not acknowledged yet, by generation parity. */
+	uint64_t		 gen, inflight[2];
+	/* Offsets waiting for generation cut to be acknowledged. */
+	bool			 pending;
+	uint64_t		 cut;
+	int64_t			*pending_next;	/* by partition, 0: none */
+	int32_t			 pending_n;
+	uint64_t		 rebalances, dropped_parts;
+	uint64_t		 trimmed_at;	/* records in + out at the last
+						 * proc_trim_after_burst */
+	uint64_t		 moved_at_tick;	/* records in + out at the
+						 * last tick */
+};
+
+/* consume.c */
+/* The plugin's output sink (bf_host_init): produce, or suppress. */
+void	proc_sink(void *arg, const char *key, int32_t partition,
+	    const uint8_t *value, size_t len);
+/*
+ * The producer and both consumers, bmp.peer assigned and bmp.route
+ * subscribed.  0, or -1 (logged).
+ */
+int	proc_kafka_start(struct proc *p);
+/* SIGINT/SIGTERM end proc_consume; SIGHUP reloads the plugin's inputs. */
+void	proc_on_signal(int sig);
+/* Read, process, tick and commit until a signal stops it. */
+void	proc_consume(struct proc *p, uv_loop_t *loop);
+/* Close the consumers (committing), the plugin, then the clients. */
+void	proc_kafka_stop(struct proc *p);
+
+/* proc_metrics.c */
+/* bmp.route records not processed yet, over the partitions held. */
+int64_t	proc_route_lag(struct proc *p);
+/* The /metrics page (bf_metrics_http_start's render). */
+void	proc_metrics_render(FILE *f, void *arg);
+/* After a burst of records, freed memory back to the system. */
+void	proc_trim_after_burst(struct proc *p);
+
+#endif /* BF_PROC_H */

@@ -1,0 +1,228 @@
+/*
+ * proc_opts.c: bmpflow-processor's option table and its settings.
+ */
+#include "proc_opts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/opttab.h"
+#include "produce/kafka_io.h"
+#include "pipeline.h"
+#include "sessions.h"
+
+#define TEXT(x)		#x
+#define NUMBER_TEXT(x)	TEXT(x)
+
+/* A --set value: KEY=VALUE. */
+static int
+setting_check(const char *v)
+{
+	const char *eq = strchr(v, '=');
+
+	return eq == NULL || eq == v || eq - v >= 256 ? -1 : 0;
+}
+
+static const char *const proc_ns[] = { "kafka.", "plugin.", NULL };
+
+static const struct bf_optdef proc_opts_table[] = {
+	{ "plugin", 0, BF_OT_STR, NULL, 0, 511, NULL, 0, "NAME|PATH.so",
+	  "plugin: a name from " BMPFLOW_PLUGIN_DIR ", or a path", NULL,
+	  NULL, NULL },
+	{ "config", 0, BF_OT_PATH, NULL, 0, 0, NULL, BF_OF_CLI, "FILE",
+	  "'key = value' lines: the keys below without '--', and "
+	  "'plugin.KEY = VALUE' settings for the plugin; flags replace the "
+	  "file's", NULL, NULL, NULL },
+	{ "brokers", 'b', BF_OT_HOSTS, NULL, 0, 1023, NULL, 0, "LIST",
+	  "Kafka bootstrap servers", NULL, NULL, NULL },
+	{ "kafka-bootstrap-file", 'B', BF_OT_PATH, NULL, 0, 1023, NULL, 0,
+	  "FILE", "read them from FILE (as the collector writes it)", NULL,
+	  NULL, NULL },
+	{ "group", 0, BF_OT_STR, NULL, 0, 255, NULL, 0, "ID",
+	  "consumer group [bmpflow-<plugin>]", NULL, NULL, NULL },
+	{ "topic-prefix", 0, BF_OT_STR, "bmp.", 0, 63, NULL, 0, "P",
+	  "topics read and written", NULL, NULL, NULL },
+	{ "output-topic", 0, BF_OT_STR, NULL, 0, 127, NULL, 0, "T",
+	  "where the plugin's records go [<topic-prefix><output schema>]",
+	  NULL, NULL, NULL },
+	{ "tick-ms", 0, BF_OT_MS, "1000", 10, 3600000, NULL, 0, "MS",
+	  "plugin tick interval", NULL, NULL, NULL },
+	{ "peer-up-wait-ms", 0, BF_OT_MS, NUMBER_TEXT(BF_PEER_UP_WAIT_MS), 0,
+	  3600000, NULL, 0, "MS", "hold a session's records this long for "
+	  "its Peer Up, read apart on bmp.peer", NULL, NULL, NULL },
+	{ "schema-dir", 's', BF_OT_PATH, BMPFLOW_SCHEMA_DIR, 0, 511, NULL, 0,
+	  "DIR", "Avro schemas", NULL, NULL, NULL },
+	{ "metrics", 0, BF_OT_LISTEN, "", 0, 127, NULL, 0, "ADDR:PORT",
+	  "Prometheus /metrics endpoint [off]", NULL, NULL, NULL },
+	{ "set", 0, BF_OT_STR, NULL, 0, 0, NULL, BF_OF_REPEAT, "KEY=VALUE",
+	  "a plugin setting, repeatable (plugin.KEY = VALUE in the file)",
+	  NULL, setting_check, "KEY=VALUE" },
+	{ "print-config", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the resulting settings (secrets as ***) and exit", NULL,
+	  NULL, NULL },
+	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
+	  NULL },
+	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "this help; with --plugin, the plugin's settings too", NULL, NULL,
+	  NULL },
+	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the version", NULL, NULL, NULL },
+};
+
+static const struct bf_opttab proc_opttab = {
+	.prog = "bmpflow-processor",
+	.synopsis = "--plugin NAME|PATH.so [options]",
+	.about =
+"Runs a bmpflow plugin on bmp.route (consumer group) and bmp.peer (all\n"
+"partitions) and publishes what it emits to <topic-prefix><output schema>.\n"
+"--key=value works too.  Defaults in brackets.\n",
+	.footer =
+"      --kafka.PROPERTY VALUE       a librdkafka property for every client\n"
+"      --plugin.KEY VALUE           a plugin setting, as --set KEY=VALUE\n"
+"\n"
+"A bmp.route partition this instance newly holds (at start, or after a\n"
+"rebalance) is read from its start to rebuild the plugin's state; outputs\n"
+"are published again only past the group's committed offset.\n"
+"The plugin setting 'views' is the host's: which views of each BGP\n"
+"session reach the plugin.  'all', or views in order of preference, of\n"
+"adj-in-pre, adj-in-post, adj-out-pre, adj-out-post, loc-rib: per session,\n"
+"the first listed view it sends; a router's Loc-RIB for what it sends\n"
+"no Adj-RIB-In of [" BF_VIEWS_DEFAULT "].\n"
+"SIGTERM/SIGINT: stop after the outputs are acknowledged and offsets\n"
+"committed.  SIGHUP: the plugin re-reads its input files.\n",
+	.defs = proc_opts_table,
+	.n_defs = sizeof(proc_opts_table) / sizeof(proc_opts_table[0]),
+	.namespaces = proc_ns,
+	.version = "bmpflow-processor " BMPFLOW_VERSION " (plugin ABI "
+	    NUMBER_TEXT(BMPFLOW_PLUGIN_ABI) ")",
+};
+
+/*
+ * A plugin setting; a repeated key replaces the earlier value.  0, or -1
+ * said on stderr.
+ */
+static int
+plugin_setting(struct proc_opts *o, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_set; i++)
+		if (strcmp(o->setbuf[i][0], key) == 0)
+			break;
+	if (i == PROC_MAX_SETTINGS || strlen(key) >= 256 ||
+	    strlen(value) >= 256) {
+		fprintf(stderr, "bmpflow-processor: plugin setting %s: more "
+		    "than %d settings, or longer than 255\n", key,
+		    PROC_MAX_SETTINGS);
+		return -1;
+	}
+	snprintf(o->setbuf[i][0], 256, "%s", key);
+	snprintf(o->setbuf[i][1], 256, "%s", value);
+	o->settings[i].key = o->setbuf[i][0];
+	o->settings[i].value = o->setbuf[i][1];
+	if (i == o->n_set)
+		o->n_set++;
+	return 0;
+}
+
+/* The host's own plugin setting, views, taken out of the plugin's. */
+static void
+take_views(struct proc_opts *o)
+{
+	snprintf(o->views, sizeof(o->views), "%s", BF_VIEWS_DEFAULT);
+	for (size_t i = 0; i < o->n_set; i++) {
+		if (strcmp(o->settings[i].key, "views") != 0)
+			continue;
+		snprintf(o->views, sizeof(o->views), "%s",
+		    o->settings[i].value);
+		o->n_set--;
+		memmove(&o->settings[i], &o->settings[i + 1],
+		    (o->n_set - i) * sizeof(o->settings[0]));
+		break;
+	}
+}
+
+/* plugin.KEY settings, then --set KEY=VALUE ones: the latter win. */
+static int
+plugin_settings(struct proc_opts *o, const struct bf_opts *opts)
+{
+	const char *k, *v;
+	char buf[512];
+
+	for (size_t i = 0; bf_opts_ns(opts, "plugin.", i, &k, &v) == 0; i++)
+		if (plugin_setting(o, k, v) < 0)
+			return -1;
+	for (size_t i = 0; i < bf_opts_count(opts, "set"); i++) {
+		char *eq;
+
+		snprintf(buf, sizeof(buf), "%s", bf_opts_nth(opts, "set", i,
+		    NULL, 0));
+		eq = strchr(buf, '=');
+		*eq = '\0';
+		if (plugin_setting(o, buf, eq + 1) < 0)
+			return -1;
+	}
+	take_views(o);
+	return 0;
+}
+
+/* The checked options → o.  0, or -1 said on stderr. */
+static int
+settings(struct proc_opts *o, const struct bf_opts *opts)
+{
+	const char *k, *v, *file = bf_opts_str(opts, "kafka-bootstrap-file");
+
+	snprintf(o->plugin, sizeof(o->plugin), "%s",
+	    bf_opts_str(opts, "plugin"));
+	snprintf(o->brokers, sizeof(o->brokers), "%s",
+	    bf_opts_str(opts, "brokers"));
+	if (o->brokers[0] == '\0' && file[0] != '\0' &&
+	    bf_bootstrap_read(file, o->brokers, sizeof(o->brokers)) < 0) {
+		fprintf(stderr, "bmpflow-processor: %s: no bootstrap address "
+		    "in it (is the collector running?)\n", file);
+		return -1;
+	}
+	snprintf(o->group, sizeof(o->group), "%s", bf_opts_str(opts, "group"));
+	snprintf(o->prefix, sizeof(o->prefix), "%s",
+	    bf_opts_str(opts, "topic-prefix"));
+	snprintf(o->out_topic, sizeof(o->out_topic), "%s",
+	    bf_opts_str(opts, "output-topic"));
+	snprintf(o->schema_dir, sizeof(o->schema_dir), "%s",
+	    bf_opts_str(opts, "schema-dir"));
+	snprintf(o->metrics, sizeof(o->metrics), "%s",
+	    bf_opts_str(opts, "metrics"));
+	o->tick_ms = (int)bf_opts_int(opts, "tick-ms");
+	o->peer_up_wait_ms = (int)bf_opts_int(opts, "peer-up-wait-ms");
+	for (size_t i = 0; bf_opts_ns(opts, "kafka.", i, &k, &v) == 0; i++) {
+		if (i == PROC_MAX_KAFKA_PROPS || strlen(k) >= 256 ||
+		    strlen(v) >= 256) {
+			fprintf(stderr, "bmpflow-processor: kafka.%s: more than "
+			    "%d kafka.* settings, or longer than 255\n", k,
+			    PROC_MAX_KAFKA_PROPS);
+			return -1;
+		}
+		snprintf(o->kafka[i][0], 256, "%s", k);
+		snprintf(o->kafka[i][1], 256, "%s", v);
+		o->n_kafka = i + 1;
+	}
+	return plugin_settings(o, opts);
+}
+
+int
+proc_opts_parse(struct proc_opts *o, int argc, char **argv)
+{
+	struct bf_opts opts;
+	int rc = bf_opts_start(&opts, &proc_opttab, argc, argv);
+
+	memset(o, 0, sizeof(*o));
+	if (rc == 0 && bf_opts_bool(&opts, "print-config")) {
+		bf_opts_print(&opts, stdout);
+		rc = 1;
+	}
+	o->help = rc == 1 && bf_opts_bool(&opts, "help");
+	if ((rc == 0 || o->help) && settings(o, &opts) < 0)
+		rc = -1;
+	bf_opts_free(&opts);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * proc_opts.h: bmpflow-processor's options, declared once in the table
+ * of proc_opts.c: flags, config file keys, --help, --print-config.  The
+ * plugin's own settings (--set KEY=VALUE, plugin.KEY = VALUE) are only
+ * collected here; options.h checks them against the plugin's table.
+ */
+#ifndef BF_PROC_OPTS_H
+#define BF_PROC_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bmpflow/plugin.h"
+
+#define PROC_MAX_SETTINGS	128
+#define PROC_MAX_KAFKA_PROPS	32
+
+struct proc_opts {
+	char			 plugin[512];
+	char			 brokers[1024];
+	char			 group[256];
+	char			 prefix[64];
+	char			 out_topic[128];
+	char			 schema_dir[512];
+	char			 metrics[128];
+	int			 tick_ms;
+	int			 peer_up_wait_ms;
+	bool			 help;
+	/* The plugin's settings, 'views' (the host's) taken out. */
+	struct bf_setting	 settings[PROC_MAX_SETTINGS];
+	char			 setbuf[PROC_MAX_SETTINGS][2][256];
+	size_t			 n_set;
+	char			 views[256];
+	/* kafka.PROPERTY settings for every client. */
+	char			 kafka[PROC_MAX_KAFKA_PROPS][2][256];
+	size_t			 n_kafka;
+};
+
+/*
+ * argv (and the --config file) → o.  Returns 0 to run, 1 when --help
+ * (o->help: the plugin's settings are the caller's to add), --version
+ * or --print-config printed what they ask for, -1 when refused (said on
+ * stderr).
+ */
+int	proc_opts_parse(struct proc_opts *o, int argc, char **argv);
+
+#endif /* BF_PROC_OPTS_H */
