@@ -24,9 +24,9 @@ rm -f "$run/kafka.bootstrap"
 cat <<MSG
 bmpflow: starting the collector and the prefix-health and leak-detection processors.
 Point routers at this host, TCP port 5000.
-  routes:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t route -F
-  health:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t prefix_health -F
-  alerts:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t alert -F
+  routes:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t route -f
+  health:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t prefix_health -f
+  alerts:   $bin/bmpflow-tail --kafka-bootstrap-file $run/kafka.bootstrap -t alert -f
   kcat:     kcat -C -b \$(cat $run/kafka.bootstrap) -t bmp.route
   metrics:  curl -s http://127.0.0.1:9100/metrics (collector), :9101 and :9102 (processors)
 leak_detect runs its OTC and peer-lock checks; give it your AS relationships, monitored
@@ -62,8 +62,8 @@ if [ "$demo" = 1 ] && [ -f "$capture" ]; then
 	(cat "$capture"; sleep 30) >/dev/tcp/127.0.0.1/5000 &
 	sleep 8	# the processor joins its consumer group, then ticks
 	echo "bmpflow: first route and prefix-health records of the replayed capture:"
-	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t route -f -n 2
-	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t prefix_health -f -n 2
+	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t route --from-beginning -n 2
+	"$bin/bmpflow-tail" --kafka-bootstrap-file "$run/kafka.bootstrap" -t prefix_health --from-beginning -n 2
 	# Once prefix_health has read everything and its sessions' warm-ups
 	# are over (at most 20 s): prefixes by state.
 	python3 - <<'PY'

@@ -165,8 +165,9 @@ expectation(const struct bf_optdef *d, char *buf, size_t len)
 	}
 }
 
+/* The value's form for its type. */
 static bool
-value_ok(const struct bf_optdef *d, const char *v)
+form_ok(const struct bf_optdef *d, const char *v)
 {
 	switch (d->type) {
 	case BF_OT_INT:
@@ -181,15 +182,16 @@ value_ok(const struct bf_optdef *d, const char *v)
 	case BF_OT_HOSTS:
 		return hosts_ok(v);
 	case BF_OT_LISTEN:
-		if (!listen_ok(v))
-			return false;
-		break;
+		return listen_ok(v) && (d->hi == 0 || strlen(v) <= (size_t)d->hi);
 	default:
-		if (d->hi > 0 && strlen(v) > (size_t)d->hi)
-			return false;
-		break;
+		return d->hi == 0 || strlen(v) <= (size_t)d->hi;
 	}
-	return d->check == NULL || d->check(v) == 0;
+}
+
+static bool
+value_ok(const struct bf_optdef *d, const char *v)
+{
+	return form_ok(d, v) && (d->check == NULL || d->check(v) == 0);
 }
 
 static const struct bf_optdef *

@@ -69,7 +69,7 @@ def main():
             out.returncode, out.stderr.strip()))
     out = subprocess.run([args.collector, "--help"], capture_output=True,
                          text=True)
-    if out.returncode != 0 or "--kafka-brokers" not in out.stdout:
+    if out.returncode != 0 or "--brokers" not in out.stdout:
         failures.append("--help")
 
     capture = open(os.path.join(args.data, "bmp",

@@ -3,7 +3,7 @@
 
 bmpflow-mock-kafka (librdkafka's mock cluster in its own process, 64
 partitions per topic) stands in for Kafka; bmpflow-collector produces to it
-with --kafka-brokers; kcat consumes bmp.route from the beginning into a
+with --brokers; kcat consumes bmp.route from the beginning into a
 file the whole time.  bmpflow-gen-fulltable writes a feed of 1,000,000
 prefixes (800,000 IPv4 + 200,000 IPv6, one peer) plus 2% withdrawals,
 which is replayed over one TCP session.  Once about a third of it has been
@@ -251,7 +251,7 @@ def main():
 
         mock = harness.MockKafka(args.mock_kafka, TOPICS, 64)
         col = harness.Collector(args.collector, args.schemas,
-                                extra=["--kafka-brokers", mock.brokers])
+                                extra=["--brokers", mock.brokers])
         # -E: keep consuming through the outage (kcat ends on "all
         # brokers down" otherwise).
         kcat_err = open(os.path.join(tmp, "kcat.err"), "w")

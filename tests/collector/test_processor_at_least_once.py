@@ -149,7 +149,7 @@ def main():
     try:
         mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
         col = harness.Collector(args.collector, args.schemas,
-                                extra=["--kafka-brokers", mock.brokers])
+                                extra=["--brokers", mock.brokers])
         p1 = start_processor(args, col, "processor-1")
 
         # Phase 1: everything read, acknowledged and committed.

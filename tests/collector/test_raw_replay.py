@@ -171,7 +171,7 @@ def main():
         n_route = len(orig["route"])
         n_peer = len(from_routers([r for _, _, r in orig["peer"]]))
         b = harness.Collector(args.collector, args.schemas,
-                              extra=["--kafka-brokers", a.brokers,
+                              extra=["--brokers", a.brokers,
                                      "--topic-prefix", "replay."])
         again = {}
         for i, src in enumerate(srcs):

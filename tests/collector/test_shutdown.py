@@ -64,7 +64,7 @@ def main():
         # 1. Slow Kafka: SIGTERM right after the router is done.
         mock.command("rtt 300")
         col = harness.Collector(args.collector, args.schemas, extra=[
-            "--kafka-brokers", mock.bootstrap, "--drain-timeout", "60"])
+            "--brokers", mock.bootstrap, "--drain-timeout", "60"])
         harness.replay(col.port, data, source="127.0.10.1")
         queued = col.metrics()["bmpflow_producer_queue_messages"]
         rc, secs = sigterm_and_wait(col, 90)
@@ -86,7 +86,7 @@ def main():
 
         # 2. Kafka down: give up after --drain-timeout, exit 1, say so.
         col = harness.Collector(args.collector, args.schemas, extra=[
-            "--kafka-brokers", mock.bootstrap, "--drain-timeout", "3"])
+            "--brokers", mock.bootstrap, "--drain-timeout", "3"])
         mock.command("down")
         harness.replay(col.port, data, source="127.0.10.2")
         rc, secs = sigterm_and_wait(col, 60)
