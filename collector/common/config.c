@@ -129,13 +129,6 @@ static const struct bf_optdef collector_opts[] = {
 	{ "print-config", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
 	  "print the resulting settings (secrets as ***) and exit", NULL,
 	  NULL, NULL },
-	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
-	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
-	  NULL },
-	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
-	  "this help", NULL, NULL, NULL },
-	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
-	  "print the version", NULL, NULL, NULL },
 };
 
 const struct bf_opttab bf_collector_opttab = {

@@ -194,21 +194,48 @@ value_ok(const struct bf_optdef *d, const char *v)
 	return form_ok(d, v) && (d->check == NULL || d->check(v) == 0);
 }
 
+/* Every program's, after its own table. */
+static const struct bf_optdef builtins[] = {
+	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
+	  NULL },
+	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "this help", NULL, NULL, NULL },
+	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
+	  "print the version", NULL, NULL, NULL },
+};
+#define N_BUILTINS	(sizeof(builtins) / sizeof(builtins[0]))
+
+/* Option i of the table, then of the builtins; NULL past them. */
+static const struct bf_optdef *
+def_at(const struct bf_opttab *t, size_t i)
+{
+	if (i < t->n_defs)
+		return &t->defs[i];
+	if (i - t->n_defs < N_BUILTINS)
+		return &builtins[i - t->n_defs];
+	return NULL;
+}
+
 static const struct bf_optdef *
 find_def(const struct bf_opttab *t, const char *name)
 {
-	for (size_t i = 0; i < t->n_defs; i++)
-		if (strcmp(t->defs[i].name, name) == 0)
-			return &t->defs[i];
+	const struct bf_optdef *d;
+
+	for (size_t i = 0; (d = def_at(t, i)) != NULL; i++)
+		if (strcmp(d->name, name) == 0)
+			return d;
 	return NULL;
 }
 
 static const struct bf_optdef *
 find_letter(const struct bf_opttab *t, char c)
 {
-	for (size_t i = 0; i < t->n_defs; i++)
-		if (t->defs[i].letter == c)
-			return &t->defs[i];
+	const struct bf_optdef *d;
+
+	for (size_t i = 0; (d = def_at(t, i)) != NULL; i++)
+		if (d->letter == c)
+			return d;
 	return NULL;
 }
 
@@ -611,8 +638,8 @@ bf_opts_usage(const struct bf_opttab *t, FILE *f)
 	int n;
 
 	fprintf(f, "usage: %s %s\n\n%s\n", t->prog, t->synopsis, t->about);
-	for (size_t i = 0; i < t->n_defs; i++) {
-		const struct bf_optdef *d = &t->defs[i];
+	for (size_t i = 0; def_at(t, i) != NULL; i++) {
+		const struct bf_optdef *d = def_at(t, i);
 
 		if (hidden(d))
 			continue;
@@ -697,8 +724,8 @@ bf_opts_man(const struct bf_opttab *t, FILE *f)
 	char want[256];
 
 	fputs(".SH OPTIONS\n", f);
-	for (size_t i = 0; i < t->n_defs; i++) {
-		const struct bf_optdef *d = &t->defs[i];
+	for (size_t i = 0; def_at(t, i) != NULL; i++) {
+		const struct bf_optdef *d = def_at(t, i);
 
 		if (hidden(d))
 			continue;

@@ -7,7 +7,9 @@
  * Values are checked when they are set, so a bad port or number is
  * refused by the flag or the file line that gave it.  They are kept as
  * text; the getters read them back typed.  A flag replaces what the
- * config file said for the same key, repeatable keys included.
+ * config file said for the same key, repeatable keys included.  Every
+ * program has --help (-h), --version (-V) and --help-man besides its
+ * table's options.
  */
 #ifndef BF_OPTTAB_H
 #define BF_OPTTAB_H

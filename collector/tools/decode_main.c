@@ -34,13 +34,6 @@ static const struct bf_optdef decode_opts_table[] = {
 	  "print only the summary and errors", NULL, NULL, NULL },
 	{ "max-message-size", 'm', BF_OT_INT, "1048576", 6, 1 << 30, NULL, 0,
 	  "BYTES", "largest BMP message accepted", NULL, NULL, NULL },
-	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
-	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
-	  NULL },
-	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL, "this help",
-	  NULL, NULL, NULL },
-	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
-	  "print the version", NULL, NULL, NULL },
 };
 
 static const struct bf_opttab decode_opttab = {

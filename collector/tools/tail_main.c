@@ -65,13 +65,6 @@ static const struct bf_optdef tail_opts[] = {
 	  "a replay", NULL, NULL, NULL },
 	{ "schema-dir", 's', BF_OT_PATH, BMPFLOW_SCHEMA_DIR, 0, 0, NULL, 0,
 	  "DIR", "schemas", NULL, NULL, NULL },
-	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
-	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
-	  NULL },
-	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL, "this help",
-	  NULL, NULL, NULL },
-	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, 0, NULL,
-	  "print the version", NULL, NULL, NULL },
 };
 
 static const struct bf_opttab tail_opttab = {

@@ -60,14 +60,6 @@ static const struct bf_optdef proc_opts_table[] = {
 	{ "print-config", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
 	  "print the resulting settings (secrets as ***) and exit", NULL,
 	  NULL, NULL },
-	{ "help-man", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
-	  "print the man page's OPTIONS section (roff) and exit", NULL, NULL,
-	  NULL },
-	{ "help", 'h', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
-	  "this help; with --plugin, the plugin's settings too", NULL, NULL,
-	  NULL },
-	{ "version", 'V', BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
-	  "print the version", NULL, NULL, NULL },
 };
 
 static const struct bf_opttab proc_opttab = {
