@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "../core/opttab.h"
 
 #define REQ_MAX	4096
 
@@ -24,34 +25,9 @@ int
 bf_parse_listen(const char *s, struct sockaddr_storage *out)
 {
 	char host[256];
-	const char *colon, *port_s;
-	size_t n;
-	char *end;
-	long port;
+	unsigned port;
 
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (rb == NULL || rb[1] != ':')
-			return UV_EINVAL;
-		n = (size_t)(rb - s - 1);
-		if (n >= sizeof(host))
-			return UV_EINVAL;
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		port_s = rb + 2;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return UV_EINVAL;
-		n = (size_t)(colon - s);
-		if (n >= sizeof(host))
-			return UV_EINVAL;
-		memcpy(host, s, n);
-		host[n] = '\0';
-		port_s = colon + 1;
-	}
-	port = strtol(port_s, &end, 10);
-	if (*port_s == '\0' || *end != '\0' || port < 0 || port > 65535)
+	if (bf_hostport_split(s, host, sizeof(host), &port) < 0)
 		return UV_EINVAL;
 	if (host[0] == '\0')
 		snprintf(host, sizeof(host), "0.0.0.0");

@@ -91,9 +91,24 @@ static const struct bf_opttab proc_opttab = {
 };
 
 /*
- * A plugin setting; a repeated key replaces the earlier value.  0, or -1
- * said on stderr.
+ * (key, value) into pairs[i] of max.  0, or -1 said on stderr: more than
+ * max (what names them), or too long.
  */
+static int
+put_pair(char (*pairs)[2][256], size_t i, size_t max, const char *what,
+    const char *key, const char *value)
+{
+	if (i == max || strlen(key) >= 256 || strlen(value) >= 256) {
+		fprintf(stderr, "bmpflow-processor: %s%s: more than %zu such "
+		    "settings, or longer than 255\n", what, key, max);
+		return -1;
+	}
+	snprintf(pairs[i][0], 256, "%s", key);
+	snprintf(pairs[i][1], 256, "%s", value);
+	return 0;
+}
+
+/* A plugin setting; a repeated key replaces the earlier value. */
 static int
 plugin_setting(struct proc_opts *o, const char *key, const char *value)
 {
@@ -102,15 +117,9 @@ plugin_setting(struct proc_opts *o, const char *key, const char *value)
 	for (i = 0; i < o->n_set; i++)
 		if (strcmp(o->setbuf[i][0], key) == 0)
 			break;
-	if (i == PROC_MAX_SETTINGS || strlen(key) >= 256 ||
-	    strlen(value) >= 256) {
-		fprintf(stderr, "bmpflow-processor: plugin setting %s: more "
-		    "than %d settings, or longer than 255\n", key,
-		    PROC_MAX_SETTINGS);
+	if (put_pair(o->setbuf, i, PROC_MAX_SETTINGS, "plugin setting ", key,
+	    value) < 0)
 		return -1;
-	}
-	snprintf(o->setbuf[i][0], 256, "%s", key);
-	snprintf(o->setbuf[i][1], 256, "%s", value);
 	o->settings[i].key = o->setbuf[i][0];
 	o->settings[i].value = o->setbuf[i][1];
 	if (i == o->n_set)
@@ -187,15 +196,9 @@ settings(struct proc_opts *o, const struct bf_opts *opts)
 	o->tick_ms = (int)bf_opts_int(opts, "tick-ms");
 	o->peer_up_wait_ms = (int)bf_opts_int(opts, "peer-up-wait-ms");
 	for (size_t i = 0; bf_opts_ns(opts, "kafka.", i, &k, &v) == 0; i++) {
-		if (i == PROC_MAX_KAFKA_PROPS || strlen(k) >= 256 ||
-		    strlen(v) >= 256) {
-			fprintf(stderr, "bmpflow-processor: kafka.%s: more than "
-			    "%d kafka.* settings, or longer than 255\n", k,
-			    PROC_MAX_KAFKA_PROPS);
+		if (put_pair(o->kafka, i, PROC_MAX_KAFKA_PROPS, "kafka.", k,
+		    v) < 0)
 			return -1;
-		}
-		snprintf(o->kafka[i][0], 256, "%s", k);
-		snprintf(o->kafka[i][1], 256, "%s", v);
 		o->n_kafka = i + 1;
 	}
 	return plugin_settings(o, opts);
