@@ -215,8 +215,12 @@ proc_opts_parse(struct proc_opts *o, int argc, char **argv)
 		bf_opts_print(&opts, stdout);
 		rc = 1;
 	}
+	/* --help needs the plugin alone: its settings are listed too. */
 	o->help = rc == 1 && bf_opts_bool(&opts, "help");
-	if ((rc == 0 || o->help) && settings(o, &opts) < 0)
+	if (o->help)
+		snprintf(o->plugin, sizeof(o->plugin), "%s",
+		    bf_opts_str(&opts, "plugin"));
+	if (rc == 0 && settings(o, &opts) < 0)
 		rc = -1;
 	bf_opts_free(&opts);
 	return rc;
