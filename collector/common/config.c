@@ -141,7 +141,7 @@ const struct bf_opttab bf_collector_opttab = {
 "bmp.stats, bmp.router; bmp.raw with --raw true).  With no brokers it runs\n"
 "an embedded Kafka (librdkafka's mock cluster) on loopback.\n"
 "\n"
-"Every option but --config is also a config file key (key = value); a flag\n"
+"Every setting below is also a config file key (key = value); a flag\n"
 "replaces the file's value, also of a repeatable key.  --key=value works\n"
 "too.  Defaults in brackets.\n",
 	.footer =

@@ -635,6 +635,7 @@ void
 bf_opts_usage(const struct bf_opttab *t, FILE *f)
 {
 	char flag[128], line[1024];
+	size_t n_line;
 	int n;
 
 	fprintf(f, "usage: %s %s\n\n%s\n", t->prog, t->synopsis, t->about);
@@ -645,10 +646,20 @@ bf_opts_usage(const struct bf_opttab *t, FILE *f)
 			continue;
 		flag_text(d, flag, sizeof(flag));
 		n = fprintf(f, "  %-32s ", flag);
-		snprintf(line, sizeof(line), "%s%s%s%s", d->help,
-		    d->def != NULL && d->def[0] != '\0' ? " [" : "",
-		    d->def != NULL ? d->def : "",
-		    d->def != NULL && d->def[0] != '\0' ? "]" : "");
+		n_line = (size_t)snprintf(line, sizeof(line), "%s", d->help);
+		/* A repeatable default's words, as a list. */
+		for (const char *p = d->def; p != NULL && *p != '\0' &&
+		    n_line < sizeof(line);) {
+			int word = (int)strcspn(p, " ");
+
+			n_line += (size_t)snprintf(line + n_line,
+			    sizeof(line) - n_line, "%s%.*s", p == d->def ? " [" :
+			    ", ", word, p);
+			p += word;
+			p += strspn(p, " ");
+		}
+		if (d->def != NULL && d->def[0] != '\0' && n_line < sizeof(line))
+			snprintf(line + n_line, sizeof(line) - n_line, "]");
 		wrap(f, line, n > 35 ? n : 35);
 	}
 	if (t->footer != NULL)
