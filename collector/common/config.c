@@ -2,7 +2,7 @@
  * config.c: collector settings from a file and from flags.
  */
 #include "config.h"
-#include "kvfile.h"
+#include "core/kvfile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

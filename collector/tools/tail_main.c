@@ -15,10 +15,10 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "common/addr.h"
+#include "core/addr.h"
 #include "common/config.h"
-#include "encode/avro_schema.h"
-#include "produce/kafka_io.h"
+#include "core/avro_schema.h"
+#include "core/kafka_io.h"
 
 #define MAX_SCHEMAS	64
 

@@ -48,11 +48,11 @@
 #include <librdkafka/rdkafka.h>
 #include <uv.h>
 
-#include "common/clock.h"
-#include "common/kvfile.h"
-#include "common/log.h"
-#include "listen/metrics_http.h"
-#include "produce/kafka_io.h"
+#include "core/clock.h"
+#include "core/kvfile.h"
+#include "core/log.h"
+#include "core/metrics_http.h"
+#include "core/kafka_io.h"
 #include "emit.h"
 #include "options.h"
 #include "pipeline.h"

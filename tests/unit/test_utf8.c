@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "common/utf8.h"
+#include "core/utf8.h"
 #include "test_util.h"
 
 #define FFFD	"efbfbd"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/log.h"
+#include "core/log.h"
 
 #define REQ_MAX	4096
 
