@@ -7,7 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: build-deb.sh BUILD_DIR}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	-DCMAKE_INSTALL_PREFIX=/usr -DBMPFLOW_INSTALL_LAYOUT=ON
+	-DCMAKE_INSTALL_PREFIX=/usr -DBMPFLOW_INSTALL_LAYOUT=ON \
+	-DBMPFLOW_BUILD_TESTS=OFF
 cmake --build "$build" -j"$(nproc)"
 (cd "$build" && cpack -G DEB)
 ls "$build"/bmpflow_*.deb

@@ -28,12 +28,12 @@ run_ctest() {
 
 status=0
 echo "== release build"
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBMPFLOW_BUILD_TESTS=ON
 cmake --build "$root/build" -j"$jobs"
 run_ctest "$root/build" || status=1
 
 echo "== ASan + UBSan build"
-cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DBMPFLOW_SANITIZE=ON
+cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DBMPFLOW_SANITIZE=ON -DBMPFLOW_BUILD_TESTS=ON
 cmake --build "$root/build-asan" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_ctest "$root/build-asan" || status=1

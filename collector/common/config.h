@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "log.h"
+#include "core/addr.h"
+#include "core/log.h"
 #include "core/opttab.h"
 
 #define BF_MAX_LISTEN		16

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/kvfile.h"
+#include "core/kvfile.h"
 
 static const char *const true_words[] = { "true", "yes", "on", "1", NULL };
 static const char *const false_words[] = { "false", "no", "off", "0", NULL };

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/utf8.h"
+#include "core/utf8.h"
 #include "../parse/bgp_wire.h"
 #include "../parse/bmp_wire.h"
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "../normalize/bmp_stream.h"
-#include "avro_schema.h"
+#include "core/avro_schema.h"
 
 enum bf_topic {
 	BF_TOPIC_ROUTER,

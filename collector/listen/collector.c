@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/clock.h"
-#include "../common/log.h"
+#include "core/clock.h"
+#include "core/log.h"
 #include "../parse/bmp_frame.h"
 #include "../parse/bmp_wire.h"
 

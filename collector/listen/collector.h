@@ -14,7 +14,7 @@
 #include "../common/config.h"
 #include "../encode/records.h"
 #include "../produce/producer.h"
-#include "metrics_http.h"
+#include "core/metrics_http.h"
 
 enum bf_err_kind {
 	BF_ERRK_MESSAGE,	/* one message undecodable, session goes on */

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../common/addr.h"
-#include "../common/cursor.h"
-#include "../common/err.h"
+#include "core/addr.h"
+#include "core/cursor.h"
+#include "core/err.h"
 #include "bgp_nlri.h"
 #include "bgp_wire.h"
 

@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../common/addr.h"
-#include "../common/cursor.h"
-#include "../common/err.h"
+#include "core/addr.h"
+#include "core/cursor.h"
+#include "core/err.h"
 
 #define BGP_MAX_LABELS	8
 

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../common/cursor.h"
-#include "../common/err.h"
+#include "core/cursor.h"
+#include "core/err.h"
 
 #define BGP_CAPS_MAX_AF		32	/* families kept per OPEN */
 #define BGP_FQDN_MAX		64

@@ -5,7 +5,7 @@
  *   | Version (1) | Message Length (4, incl. header) | Type (1)    |
  *   +-------------+---------------------------------+-------------+
  */
-#include "../common/cursor.h"
+#include "core/cursor.h"
 #include "bmp_frame.h"
 #include "bmp_wire.h"
 

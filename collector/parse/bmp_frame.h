@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/err.h"
+#include "core/err.h"
 
 /*
  * Look at the first len bytes of buf.  Returns the length of the first

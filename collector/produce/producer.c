@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/log.h"
-#include "kafka_io.h"
+#include "core/log.h"
+#include "core/kafka_io.h"
 
 /*
  * What one queued record costs librdkafka: value, key and header copies

@@ -12,10 +12,10 @@
 #include <uv.h>
 
 #include "../common/config.h"
-#include "../common/log.h"
+#include "core/log.h"
 #include "../listen/collector.h"
 #include "../produce/embedded.h"
-#include "../produce/kafka_io.h"
+#include "core/kafka_io.h"
 
 static uv_signal_t sig_term, sig_int;
 static struct bf_collector col;

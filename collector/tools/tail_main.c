@@ -14,11 +14,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "common/addr.h"
+#include "core/addr.h"
 #include "common/config.h"
+#include "core/avro_schema.h"
+#include "core/json_write.h"
+#include "core/kafka_io.h"
 #include "core/opttab.h"
-#include "encode/avro_schema.h"
-#include "produce/kafka_io.h"
 
 #define MAX_SCHEMAS	64
 
@@ -132,23 +133,6 @@ free_schemas(void)
 	n_schemas = 0;
 }
 
-static void
-json_str(FILE *f, const char *s, size_t n)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* Plain JSON: unions print their value, bytes print as hex text. */
 static void
 json_value(FILE *f, avro_value_t *v)
@@ -166,7 +150,7 @@ json_value(FILE *f, avro_value_t *v)
 	switch (avro_value_get_type(v)) {
 	case AVRO_STRING:
 		avro_value_get_string(v, &s, &sz);
-		json_str(f, s, sz ? sz - 1 : 0);
+		bf_json_escape(f, s, sz ? sz - 1 : 0);
 		break;
 	case AVRO_BYTES:
 	case AVRO_FIXED:
@@ -207,7 +191,7 @@ json_value(FILE *f, avro_value_t *v)
 
 		avro_value_get_enum(v, &disc);
 		name = avro_schema_enum_get(sc, disc);
-		json_str(f, name, strlen(name));
+		bf_json_escape(f, name, strlen(name));
 		break;
 	}
 	case AVRO_RECORD:
@@ -218,7 +202,7 @@ json_value(FILE *f, avro_value_t *v)
 			avro_value_get_by_index(v, i, &child, &name);
 			if (i)
 				fputc(',', f);
-			json_str(f, name, strlen(name));
+			bf_json_escape(f, name, strlen(name));
 			fputc(':', f);
 			json_value(f, &child);
 		}
@@ -314,11 +298,11 @@ print_json(const rd_kafka_message_t *m, const struct bf_schema *s,
 {
 	if (meta) {
 		printf("{\"topic\":");
-		json_str(stdout, rd_kafka_topic_name(m->rkt),
+		bf_json_escape(stdout, rd_kafka_topic_name(m->rkt),
 		    strlen(rd_kafka_topic_name(m->rkt)));
 		printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64
 		    ",\"key\":", m->partition, m->offset);
-		json_str(stdout, m->key ? m->key : "", m->key_len);
+		bf_json_escape(stdout, m->key ? m->key : "", m->key_len);
 		printf(",\"schema\":\"%s\",\"value\":", s->name);
 	}
 	json_value(stdout, v);

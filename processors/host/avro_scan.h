@@ -14,7 +14,7 @@
 
 #include <avro.h>
 
-#include "common/cursor.h"
+#include "core/cursor.h"
 
 enum bf_scan_kind {
 	BF_SCAN_NULL, BF_SCAN_BOOL, BF_SCAN_INT, BF_SCAN_FLOAT,

@@ -40,9 +40,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/clock.h"
-#include "common/log.h"
-#include "produce/kafka_io.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/kafka_io.h"
 #include "proc.h"
 
 #define ROUTE_BATCH	1000

@@ -8,7 +8,7 @@
  * init (bf_field), so no name is looked up per record.
  */
 #include "emit.h"
-#include "common/clock.h"
+#include "core/clock.h"
 #include "plugin_metrics.h"
 
 #include <stdarg.h>

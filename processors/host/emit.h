@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "bmpflow/plugin.h"
-#include "encode/avro_schema.h"
+#include "core/avro_schema.h"
 
 /*
  * Called with each finished record: key, the bmp.route partition it is

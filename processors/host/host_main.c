@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/log.h"
-#include "listen/metrics_http.h"
+#include "core/log.h"
+#include "core/metrics_http.h"
 #include "options.h"
 #include "proc.h"
 

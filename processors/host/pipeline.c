@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/clock.h"
+#include "core/clock.h"
 
 /* A record held for its session's Peer Up: its Kafka value, verbatim. */
 struct bf_pending {

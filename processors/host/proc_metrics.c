@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "common/clock.h"
-#include "common/log.h"
+#include "core/clock.h"
+#include "core/log.h"
 #include "proc.h"
 
 #define TRIM_RECORDS	100000	/* records in and out that make a burst */

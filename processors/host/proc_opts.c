@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/opttab.h"
-#include "produce/kafka_io.h"
+#include "core/kafka_io.h"
 #include "pipeline.h"
 #include "sessions.h"
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "bmpflow/plugin.h"
-#include "encode/avro_schema.h"
+#include "core/avro_schema.h"
 #include "avro_scan.h"
 #include "sessions.h"
 

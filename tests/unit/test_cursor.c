@@ -5,7 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "common/cursor.h"
+#include "core/cursor.h"
 #include "test_util.h"
 
 static const uint8_t bytes[] = {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/utf8.h"
+#include "core/utf8.h"
 #include "encode/records.h"
 #include "host/emit.h"
 #include "host/records_in.h"

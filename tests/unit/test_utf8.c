@@ -2,13 +2,16 @@
  * UTF-8 repair: valid text passes unchanged, each class of ill-formed
  * input becomes U+FFFD per maximal subpart (expected outputs are Python's
  * bytes.decode("utf-8", "replace")), input cut at every offset of a
- * multi-byte character and output cut at every size stay valid.
+ * multi-byte character and output cut at every size stay valid.  The JSON
+ * writer's strings read back as the same repair.
  */
 #include <check.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-#include "common/utf8.h"
+#include "core/json_write.h"
+#include "core/utf8.h"
 #include "test_util.h"
 
 #define FFFD	"efbfbd"
@@ -65,6 +68,59 @@ START_TEST(vectors_repair_like_python)
 	c = cur_make((const uint8_t *)out, strlen(out));
 	ck_assert_uint_eq(bf_utf8_valid_len(c), strlen(out));
 	free(exact);
+}
+END_TEST
+
+/* JSON text of a string (the writer's escapes only) back to its bytes. */
+static size_t
+json_unescape(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	ck_assert_int_eq(*s++, '"');
+	while (*s != '"') {
+		unsigned cp;
+
+		ck_assert_uint_lt(n + 3, cap);
+		if (*s != '\\') {
+			out[n++] = (uint8_t)*s++;
+			continue;
+		}
+		s++;
+		if (*s != 'u') {
+			out[n++] = (uint8_t)*s++;
+			continue;
+		}
+		ck_assert_int_eq(sscanf(s + 1, "%4x", &cp), 1);
+		s += 5;
+		if (cp < 0x20) {
+			out[n++] = (uint8_t)cp;
+		} else {
+			ck_assert_uint_eq(cp, 0xfffd);
+			memcpy(out + n, "\xef\xbf\xbd", 3);
+			n += 3;
+		}
+	}
+	ck_assert_int_eq(s[1], '\0');
+	return n;
+}
+
+START_TEST(json_strings_repair_alike)
+{
+	uint8_t in[64], want[64], got[192];
+	size_t n = hex_bytes(vectors[_i].in, in, sizeof(in));
+	size_t wn = hex_bytes(vectors[_i].out, want, sizeof(want));
+	char *json = NULL;
+	size_t json_len = 0;
+	FILE *f = open_memstream(&json, &json_len);
+
+	bf_json_escape(f, in, n);
+	fclose(f);
+	n = json_unescape(json, got, sizeof(got));
+	if (n != wn || memcmp(got, want, wn) != 0)
+		ck_abort_msg("%s: JSON %s is not the repair", vectors[_i].name,
+		    json);
+	free(json);
 }
 END_TEST
 
@@ -154,6 +210,8 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, vectors_repair_like_python, 0,
+	    sizeof(vectors) / sizeof(vectors[0]));
+	tcase_add_loop_test(tc, json_strings_repair_alike, 0,
 	    sizeof(vectors) / sizeof(vectors[0]));
 	tcase_add_loop_test(tc, input_cut_at_every_offset, 0, 3);
 	tcase_add_loop_test(tc, output_cut_at_every_size, 0, 16);

@@ -406,8 +406,13 @@ struct bf_plugin {
 	void	 (*reload)(void *state);
 };
 
-/* In the plugin: BMPFLOW_PLUGIN(my_descriptor); */
+/*
+ * In the plugin: BMPFLOW_PLUGIN(my_descriptor);  the one symbol a plugin
+ * exports, visible even when the plugin hides the rest of its symbols
+ * (-fvisibility=hidden, as bmpflow's own plugins are built).
+ */
 #define BMPFLOW_PLUGIN(desc)						\
+	__attribute__((visibility("default")))				\
 	const struct bf_plugin *bmpflow_plugin_descriptor(void);	\
 	const struct bf_plugin *bmpflow_plugin_descriptor(void)		\
 	{								\

@@ -32,4 +32,12 @@ size_t	bf_utf8_valid_len(struct bf_cur text);
  */
 size_t	bf_utf8_copy(struct bf_cur text, char *out, size_t cap);
 
+/*
+ * Length of the maximal ill-formed subpart at the head of text (1..3), the
+ * bytes one U+FFFD stands for; 0 when text is empty or starts with a
+ * well-formed character.  With bf_utf8_valid_len, lets a writer that
+ * streams (the JSON escaper) repair text as bf_utf8_copy does.
+ */
+size_t	bf_utf8_bad_len(struct bf_cur text);
+
 #endif /* BF_UTF8_H */

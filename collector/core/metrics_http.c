@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/log.h"
-#include "../core/opttab.h"
+#include "core/log.h"
+#include "core/opttab.h"
 
 #define REQ_MAX	4096
 

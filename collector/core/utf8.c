@@ -88,6 +88,15 @@ bf_utf8_valid_len(struct bf_cur text)
 }
 
 size_t
+bf_utf8_bad_len(struct bf_cur text)
+{
+	size_t bad;
+
+	char_len(&text, &bad);
+	return bad;
+}
+
+size_t
 bf_utf8_copy(struct bf_cur text, char *out, size_t cap)
 {
 	struct bf_cur c = text;
