@@ -3,6 +3,7 @@
  */
 #include "metrics_http.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,37 @@ struct http_conn {
 	char			*resp;
 	size_t			 resp_len;
 };
+
+void
+bf_metric_family(FILE *f, const char *name, const char *type,
+    const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+sample_name(FILE *f, const char *name, const char *labels)
+{
+	if (labels != NULL)
+		fprintf(f, "%s{%s} ", name, labels);
+	else
+		fprintf(f, "%s ", name);
+}
+
+void
+bf_metric_u64(FILE *f, const char *name, const char *labels, uint64_t v)
+{
+	sample_name(f, name, labels);
+	fprintf(f, "%" PRIu64 "\n", v);
+}
+
+/* %.17g: a double read back is the same double (a count stays exact). */
+void
+bf_metric_f64(FILE *f, const char *name, const char *labels, double v)
+{
+	sample_name(f, name, labels);
+	fprintf(f, "%.17g\n", v);
+}
 
 int
 bf_parse_listen(const char *s, struct sockaddr_storage *out)

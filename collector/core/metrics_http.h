@@ -1,14 +1,26 @@
 /*
- * metrics_http.h: a minimal HTTP/1.0 server for Prometheus scrapes.
- * GET /metrics answers with the text the render callback writes; any
- * other path gets 404.  One request per connection.
+ * metrics_http.h: Prometheus metrics for every bmpflow program: the text
+ * exposition format (one writer: HELP and TYPE once per family, samples
+ * with optional labels, counters printed exactly) and a minimal HTTP/1.0
+ * server for scrapes.  GET /metrics answers with the text the render
+ * callback writes; any other path gets 404.  One request per connection.
  */
 #ifndef BF_METRICS_HTTP_H
 #define BF_METRICS_HTTP_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <uv.h>
+
+/* A family's "# HELP" and "# TYPE" lines (type: counter, gauge, ...). */
+void	bf_metric_family(FILE *f, const char *name, const char *type,
+	    const char *help);
+/* One sample; labels NULL or 'key="value",...' without braces. */
+void	bf_metric_u64(FILE *f, const char *name, const char *labels,
+	    uint64_t v);
+void	bf_metric_f64(FILE *f, const char *name, const char *labels,
+	    double v);
 
 typedef void (*bf_metrics_render)(FILE *out, void *arg);
 

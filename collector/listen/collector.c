@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics_http.h"
 #include "../parse/bmp_frame.h"
 #include "../parse/bmp_wire.h"
 
@@ -622,65 +623,85 @@ bf_collector_metrics(FILE *f, void *arg)
 	struct bf_collector *c = arg;
 	const struct bf_metrics *m = &c->m;
 
-	fprintf(f, "# HELP bmpflow_sessions Router BMP sessions open.\n"
-	    "# TYPE bmpflow_sessions gauge\nbmpflow_sessions %" PRIu32 "\n",
-	    c->n_sessions);
-	fprintf(f, "# HELP bmpflow_sessions_total Router sessions by "
-	    "outcome.\n# TYPE bmpflow_sessions_total counter\n"
-	    "bmpflow_sessions_total{outcome=\"accepted\"} %" PRIu64 "\n"
-	    "bmpflow_sessions_total{outcome=\"refused_allowlist\"} %" PRIu64
-	    "\nbmpflow_sessions_total{outcome=\"refused_limit\"} %" PRIu64
-	    "\nbmpflow_sessions_total{outcome=\"closed\"} %" PRIu64 "\n",
-	    m->sessions_accepted, m->sessions_refused_allowlist,
-	    m->sessions_refused_limit, m->sessions_closed);
-	fprintf(f, "# HELP bmpflow_bytes_total BMP bytes read.\n"
-	    "# TYPE bmpflow_bytes_total counter\nbmpflow_bytes_total %" PRIu64
-	    "\n", m->bytes);
-	fprintf(f, "# HELP bmpflow_bmp_messages_total BMP messages by type."
-	    "\n# TYPE bmpflow_bmp_messages_total counter\n");
-	for (int t = 0; t < BMP_TYPE_MAX; t++)
-		fprintf(f, "bmpflow_bmp_messages_total{type=\"%s\"} %" PRIu64
-		    "\n", bmp_type_name((uint8_t)t), m->msgs_by_type[t]);
-	fprintf(f, "bmpflow_bmp_messages_total{type=\"unknown\"} %" PRIu64
-	    "\n", m->msgs_unknown_type);
-	fprintf(f, "# HELP bmpflow_decode_errors_total Decode problems by "
-	    "kind.\n# TYPE bmpflow_decode_errors_total counter\n");
-	for (int k = 0; k < BF_ERRK_COUNT; k++)
-		fprintf(f, "bmpflow_decode_errors_total{kind=\"%s\"} %" PRIu64
-		    "\n", errk_names[k], m->errors[k]);
-	fprintf(f, "# HELP bmpflow_invalid_utf8_total Information TLVs "
-	    "(sysName, sysDescr, VRF names, free text) whose bytes were not "
-	    "valid UTF-8: published with U+FFFD for the invalid bytes.\n"
-	    "# TYPE bmpflow_invalid_utf8_total counter\n"
-	    "bmpflow_invalid_utf8_total %" PRIu64 "\n", c->enc.invalid_utf8);
-	fprintf(f, "# HELP bmpflow_records_total Records by topic and "
-	    "state.\n# TYPE bmpflow_records_total counter\n");
-	for (int t = 0; t < BF_TOPIC_COUNT; t++)
-		fprintf(f, "bmpflow_records_total{topic=\"%s\",state=\"produced"
-		    "\"} %" PRIu64 "\nbmpflow_records_total{topic=\"%s\","
-		    "state=\"delivered\"} %" PRIu64 "\nbmpflow_records_total{"
-		    "topic=\"%s\",state=\"failed\"} %" PRIu64 "\n",
-		    c->prod.topic_names[t], c->prod.produced[t],
-		    c->prod.topic_names[t], c->prod.delivered[t],
-		    c->prod.topic_names[t], c->prod.failed[t]);
-	fprintf(f, "# HELP bmpflow_producer_queue_messages Records waiting "
-	    "for Kafka.\n# TYPE bmpflow_producer_queue_messages gauge\n"
-	    "bmpflow_producer_queue_messages %" PRIu64 "\n"
-	    "# HELP bmpflow_producer_queue_bytes Bytes waiting for Kafka.\n"
-	    "# TYPE bmpflow_producer_queue_bytes gauge\n"
-	    "bmpflow_producer_queue_bytes %" PRIu64 "\n",
-	    c->prod.inflight_msgs, c->prod.inflight_bytes);
-	fprintf(f, "# HELP bmpflow_delivery_failures_total Records Kafka did "
-	    "not accept.\n# TYPE bmpflow_delivery_failures_total counter\n"
-	    "bmpflow_delivery_failures_total %" PRIu64 "\n",
-	    c->prod.failed[0] + c->prod.failed[1] + c->prod.failed[2] +
-	    c->prod.failed[3] + c->prod.failed[4]);
-	fprintf(f, "# HELP bmpflow_backpressure_pauses_total Times router "
-	    "reads stopped for a full producer queue.\n"
-	    "# TYPE bmpflow_backpressure_pauses_total counter\n"
-	    "bmpflow_backpressure_pauses_total %" PRIu64 "\n"
-	    "# HELP bmpflow_backpressure_seconds_total Time spent paused.\n"
-	    "# TYPE bmpflow_backpressure_seconds_total counter\n"
-	    "bmpflow_backpressure_seconds_total %.3f\n",
-	    m->backpressure_pauses, (double)m->backpressure_ms / 1000.0);
+	static const char *const outcomes[] = { "accepted",
+	    "refused_allowlist", "refused_limit", "closed" };
+	const uint64_t by_outcome[] = { m->sessions_accepted,
+	    m->sessions_refused_allowlist, m->sessions_refused_limit,
+	    m->sessions_closed };
+	static const char *const states[] = { "produced", "delivered",
+	    "failed" };
+	uint64_t failed = 0;
+	char labels[160];
+
+	bf_metric_family(f, "bmpflow_sessions", "gauge",
+	    "Router BMP sessions open.");
+	bf_metric_u64(f, "bmpflow_sessions", NULL, c->n_sessions);
+	bf_metric_family(f, "bmpflow_sessions_total", "counter",
+	    "Router sessions by outcome.");
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(labels, sizeof(labels), "outcome=\"%s\"",
+		    outcomes[i]);
+		bf_metric_u64(f, "bmpflow_sessions_total", labels,
+		    by_outcome[i]);
+	}
+	bf_metric_family(f, "bmpflow_bytes_total", "counter",
+	    "BMP bytes read.");
+	bf_metric_u64(f, "bmpflow_bytes_total", NULL, m->bytes);
+	bf_metric_family(f, "bmpflow_bmp_messages_total", "counter",
+	    "BMP messages by type.");
+	for (int t = 0; t <= BMP_TYPE_MAX; t++) {
+		snprintf(labels, sizeof(labels), "type=\"%s\"",
+		    t < BMP_TYPE_MAX ? bmp_type_name((uint8_t)t) : "unknown");
+		bf_metric_u64(f, "bmpflow_bmp_messages_total", labels,
+		    t < BMP_TYPE_MAX ? m->msgs_by_type[t] :
+		    m->msgs_unknown_type);
+	}
+	bf_metric_family(f, "bmpflow_decode_errors_total", "counter",
+	    "Decode problems by kind.");
+	for (int k = 0; k < BF_ERRK_COUNT; k++) {
+		snprintf(labels, sizeof(labels), "kind=\"%s\"",
+		    errk_names[k]);
+		bf_metric_u64(f, "bmpflow_decode_errors_total", labels,
+		    m->errors[k]);
+	}
+	bf_metric_family(f, "bmpflow_invalid_utf8_total", "counter",
+	    "Information TLVs (sysName, sysDescr, VRF names, free text) "
+	    "whose bytes were not valid UTF-8: published with U+FFFD for the "
+	    "invalid bytes.");
+	bf_metric_u64(f, "bmpflow_invalid_utf8_total", NULL,
+	    c->enc.invalid_utf8);
+	bf_metric_family(f, "bmpflow_records_total", "counter",
+	    "Records by topic and state.");
+	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
+		const uint64_t by_state[] = { c->prod.produced[t],
+		    c->prod.delivered[t], c->prod.failed[t] };
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(labels, sizeof(labels),
+			    "topic=\"%s\",state=\"%s\"",
+			    c->prod.topic_names[t], states[i]);
+			bf_metric_u64(f, "bmpflow_records_total", labels,
+			    by_state[i]);
+		}
+		failed += c->prod.failed[t];
+	}
+	bf_metric_family(f, "bmpflow_producer_queue_messages", "gauge",
+	    "Records waiting for Kafka.");
+	bf_metric_u64(f, "bmpflow_producer_queue_messages", NULL,
+	    c->prod.inflight_msgs);
+	bf_metric_family(f, "bmpflow_producer_queue_bytes", "gauge",
+	    "Bytes waiting for Kafka.");
+	bf_metric_u64(f, "bmpflow_producer_queue_bytes", NULL,
+	    c->prod.inflight_bytes);
+	bf_metric_family(f, "bmpflow_delivery_failures_total", "counter",
+	    "Records Kafka did not accept.");
+	bf_metric_u64(f, "bmpflow_delivery_failures_total", NULL, failed);
+	bf_metric_family(f, "bmpflow_backpressure_pauses_total", "counter",
+	    "Times router reads stopped for a full producer queue.");
+	bf_metric_u64(f, "bmpflow_backpressure_pauses_total", NULL,
+	    m->backpressure_pauses);
+	bf_metric_family(f, "bmpflow_backpressure_seconds_total", "counter",
+	    "Time spent paused.");
+	bf_metric_f64(f, "bmpflow_backpressure_seconds_total", NULL,
+	    (double)m->backpressure_ms / 1000.0);
 }

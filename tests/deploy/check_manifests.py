@@ -282,7 +282,10 @@ def check_units(src):
         cm = f.read()
     with open(os.path.join(src, "processors", "host", "CMakeLists.txt")) as f:
         cm += f.read()
-    installed = set(re.findall(r"install\(TARGETS ([\w-]+)", cm))
+    installed = set()
+    for targets in re.findall(r"install\(TARGETS\s+([\w\s-]+?)\s+(?:RUNTIME|LIBRARY)",
+                              cm):
+        installed.update(targets.split())
     for u in glob.glob(os.path.join(src, "deploy", "systemd", "*.service")):
         with open(u) as f:
             for exe in re.findall(r"^ExecStart=/usr/bin/(\S+)", f.read(),
