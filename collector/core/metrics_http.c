@@ -53,6 +53,14 @@ bf_metric_f64(FILE *f, const char *name, const char *labels, double v)
 	fprintf(f, "%.17g\n", v);
 }
 
+void
+bf_metric(FILE *f, const char *name, const char *type, const char *help,
+    double v)
+{
+	bf_metric_family(f, name, type, help);
+	bf_metric_f64(f, name, NULL, v);
+}
+
 int
 bf_parse_listen(const char *s, struct sockaddr_storage *out)
 {

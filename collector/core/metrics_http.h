@@ -21,6 +21,9 @@ void	bf_metric_u64(FILE *f, const char *name, const char *labels,
 	    uint64_t v);
 void	bf_metric_f64(FILE *f, const char *name, const char *labels,
 	    double v);
+/* A family of one unlabelled sample. */
+void	bf_metric(FILE *f, const char *name, const char *type,
+	    const char *help, double v);
 
 typedef void (*bf_metrics_render)(FILE *out, void *arg);
 

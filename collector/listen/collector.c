@@ -622,7 +622,6 @@ bf_collector_metrics(FILE *f, void *arg)
 {
 	struct bf_collector *c = arg;
 	const struct bf_metrics *m = &c->m;
-
 	static const char *const outcomes[] = { "accepted",
 	    "refused_allowlist", "refused_limit", "closed" };
 	const uint64_t by_outcome[] = { m->sessions_accepted,
@@ -633,9 +632,8 @@ bf_collector_metrics(FILE *f, void *arg)
 	uint64_t failed = 0;
 	char labels[160];
 
-	bf_metric_family(f, "bmpflow_sessions", "gauge",
-	    "Router BMP sessions open.");
-	bf_metric_u64(f, "bmpflow_sessions", NULL, c->n_sessions);
+	bf_metric(f, "bmpflow_sessions", "gauge",
+	    "Router BMP sessions open.", (double)c->n_sessions);
 	bf_metric_family(f, "bmpflow_sessions_total", "counter",
 	    "Router sessions by outcome.");
 	for (size_t i = 0; i < 4; i++) {
@@ -644,9 +642,8 @@ bf_collector_metrics(FILE *f, void *arg)
 		bf_metric_u64(f, "bmpflow_sessions_total", labels,
 		    by_outcome[i]);
 	}
-	bf_metric_family(f, "bmpflow_bytes_total", "counter",
-	    "BMP bytes read.");
-	bf_metric_u64(f, "bmpflow_bytes_total", NULL, m->bytes);
+	bf_metric(f, "bmpflow_bytes_total", "counter",
+	    "BMP bytes read.", (double)m->bytes);
 	bf_metric_family(f, "bmpflow_bmp_messages_total", "counter",
 	    "BMP messages by type.");
 	for (int t = 0; t <= BMP_TYPE_MAX; t++) {
@@ -664,12 +661,10 @@ bf_collector_metrics(FILE *f, void *arg)
 		bf_metric_u64(f, "bmpflow_decode_errors_total", labels,
 		    m->errors[k]);
 	}
-	bf_metric_family(f, "bmpflow_invalid_utf8_total", "counter",
+	bf_metric(f, "bmpflow_invalid_utf8_total", "counter",
 	    "Information TLVs (sysName, sysDescr, VRF names, free text) "
 	    "whose bytes were not valid UTF-8: published with U+FFFD for the "
-	    "invalid bytes.");
-	bf_metric_u64(f, "bmpflow_invalid_utf8_total", NULL,
-	    c->enc.invalid_utf8);
+	    "invalid bytes.", (double)c->enc.invalid_utf8);
 	bf_metric_family(f, "bmpflow_records_total", "counter",
 	    "Records by topic and state.");
 	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
@@ -685,23 +680,15 @@ bf_collector_metrics(FILE *f, void *arg)
 		}
 		failed += c->prod.failed[t];
 	}
-	bf_metric_family(f, "bmpflow_producer_queue_messages", "gauge",
-	    "Records waiting for Kafka.");
-	bf_metric_u64(f, "bmpflow_producer_queue_messages", NULL,
-	    c->prod.inflight_msgs);
-	bf_metric_family(f, "bmpflow_producer_queue_bytes", "gauge",
-	    "Bytes waiting for Kafka.");
-	bf_metric_u64(f, "bmpflow_producer_queue_bytes", NULL,
-	    c->prod.inflight_bytes);
-	bf_metric_family(f, "bmpflow_delivery_failures_total", "counter",
-	    "Records Kafka did not accept.");
-	bf_metric_u64(f, "bmpflow_delivery_failures_total", NULL, failed);
-	bf_metric_family(f, "bmpflow_backpressure_pauses_total", "counter",
-	    "Times router reads stopped for a full producer queue.");
-	bf_metric_u64(f, "bmpflow_backpressure_pauses_total", NULL,
-	    m->backpressure_pauses);
-	bf_metric_family(f, "bmpflow_backpressure_seconds_total", "counter",
-	    "Time spent paused.");
-	bf_metric_f64(f, "bmpflow_backpressure_seconds_total", NULL,
-	    (double)m->backpressure_ms / 1000.0);
+	bf_metric(f, "bmpflow_producer_queue_messages", "gauge",
+	    "Records waiting for Kafka.", (double)c->prod.inflight_msgs);
+	bf_metric(f, "bmpflow_producer_queue_bytes", "gauge",
+	    "Bytes waiting for Kafka.", (double)c->prod.inflight_bytes);
+	bf_metric(f, "bmpflow_delivery_failures_total", "counter",
+	    "Records Kafka did not accept.", (double)failed);
+	bf_metric(f, "bmpflow_backpressure_pauses_total", "counter",
+	    "Times router reads stopped for a full producer queue.",
+	    (double)m->backpressure_pauses);
+	bf_metric(f, "bmpflow_backpressure_seconds_total", "counter",
+	    "Time spent paused.", (double)m->backpressure_ms / 1000.0);
 }

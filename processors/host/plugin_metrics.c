@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics_http.h"
 #include "emit.h"
 
 void
@@ -167,8 +168,7 @@ bf_plugin_metrics_render(const struct bf_plugin_metrics *pm, FILE *f)
 	for (size_t i = 0; i < pm->n; i++) {
 		const struct bf_pm_metric *m = &pm->m[i];
 
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help,
-		    m->name, types[m->type]);
+		bf_metric_family(f, m->name, types[m->type], m->help);
 		for (size_t j = 0; j < m->n_series; j++) {
 			const struct bf_pm_series *s = &m->series[j];
 			uint64_t cum = 0;

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics_http.h"
 #include "proc.h"
 
 #define TRIM_RECORDS	100000	/* records in and out that make a burst */
@@ -123,71 +124,63 @@ proc_trim_after_burst(struct proc *p)
 }
 #endif
 
-static void
-metric(FILE *f, const char *name, const char *type, const char *help,
-    double v)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.9g\n", name, help, name,
-	    type, name, v);
-}
-
 void
 proc_metrics_render(FILE *f, void *arg)
 {
 	struct proc *p = arg;
 
-	metric(f, "bmpflow_processor_records_in_total", "counter",
+	bf_metric(f, "bmpflow_processor_records_in_total", "counter",
 	    "Records read (bmp.route and bmp.peer).", (double)p->pipe.records);
-	metric(f, "bmpflow_processor_records_out_total", "counter",
+	bf_metric(f, "bmpflow_processor_records_out_total", "counter",
 	    "Records the plugin emitted.", (double)p->out_records);
-	metric(f, "bmpflow_processor_records_stale_total", "counter",
+	bf_metric(f, "bmpflow_processor_records_stale_total", "counter",
 	    "bmp.route and bmp.peer records of session epochs already "
 	    "closed (by a Peer Down or a newer epoch), not given to the "
 	    "plugin.", (double)p->pipe.sessions.stale);
-	metric(f, "bmpflow_processor_records_view_skipped_total", "counter",
+	bf_metric(f, "bmpflow_processor_records_view_skipped_total", "counter",
 	    "bmp.route records of views the views setting does not deliver "
 	    "for their router.", (double)p->pipe.sessions.view_skipped);
-	metric(f, "bmpflow_processor_records_held", "gauge",
+	bf_metric(f, "bmpflow_processor_records_held", "gauge",
 	    "bmp.route records held until their session's Peer Up is read "
 	    "(bmp.route and bmp.peer are read apart).",
 	    (double)p->pipe.pending_records);
-	metric(f, "bmpflow_processor_records_held_total", "counter",
+	bf_metric(f, "bmpflow_processor_records_held_total", "counter",
 	    "bmp.route records ever held for their session's Peer Up.",
 	    (double)p->pipe.held_total);
-	metric(f, "bmpflow_processor_peer_up_timeouts_total", "counter",
+	bf_metric(f, "bmpflow_processor_peer_up_timeouts_total", "counter",
 	    "Sessions whose records went to the plugin without their Peer Up "
 	    "after --peer-up-wait-ms.", (double)p->pipe.up_timeouts);
-	metric(f, "bmpflow_processor_sessions", "gauge",
+	bf_metric(f, "bmpflow_processor_sessions", "gauge",
 	    "BGP sessions (router, peer type, peer address, RD) seen.",
 	    (double)p->pipe.sessions.n);
-	metric(f, "bmpflow_processor_records_bad_total", "counter",
+	bf_metric(f, "bmpflow_processor_records_bad_total", "counter",
 	    "Undecodable records.", (double)p->pipe.bad);
-	metric(f, "bmpflow_processor_output_failures_total", "counter",
+	bf_metric(f, "bmpflow_processor_output_failures_total", "counter",
 	    "Outputs Kafka did not accept.", (double)p->out_failed);
-	metric(f, "bmpflow_processor_lag_records", "gauge",
+	bf_metric(f, "bmpflow_processor_lag_records", "gauge",
 	    "bmp.route records not read yet.", (double)proc_route_lag(p));
-	metric(f, "bmpflow_processor_committed_records", "gauge",
+	bf_metric(f, "bmpflow_processor_committed_records", "gauge",
 	    "bmp.route offsets the group committed, summed over the "
 	    "partitions held, as commit results report them: outputs of "
 	    "records processed past them are published again by a restart.",
 	    (double)committed_records(p));
-	metric(f, "bmpflow_processor_plugin_seconds_per_call", "gauge",
+	bf_metric(f, "bmpflow_processor_plugin_seconds_per_call", "gauge",
 	    "Mean plugin time per call.", p->pipe.plugin_calls ?
 	    (double)p->pipe.plugin_ns / 1e9 /
 	    (double)p->pipe.plugin_calls : 0.0);
-	metric(f, "bmpflow_processor_records_replayed_total", "counter",
+	bf_metric(f, "bmpflow_processor_records_replayed_total", "counter",
 	    "bmp.route records read again to rebuild the state of a newly "
 	    "assigned partition.", (double)p->replayed);
-	metric(f, "bmpflow_processor_outputs_suppressed_total", "counter",
+	bf_metric(f, "bmpflow_processor_outputs_suppressed_total", "counter",
 	    "Outputs not published because their partition was replaying.",
 	    (double)p->out_suppressed);
-	metric(f, "bmpflow_processor_partitions_assigned", "gauge",
+	bf_metric(f, "bmpflow_processor_partitions_assigned", "gauge",
 	    "bmp.route partitions this instance holds.",
 	    (double)assigned_parts(p));
-	metric(f, "bmpflow_processor_rebalances_total", "counter",
+	bf_metric(f, "bmpflow_processor_rebalances_total", "counter",
 	    "Partition assignments of bmp.route received.",
 	    (double)p->rebalances);
-	metric(f, "bmpflow_processor_partitions_dropped_total", "counter",
+	bf_metric(f, "bmpflow_processor_partitions_dropped_total", "counter",
 	    "bmp.route partitions taken away, their plugin state dropped.",
 	    (double)p->dropped_parts);
 	bf_plugin_metrics_render(&p->metrics, f);
