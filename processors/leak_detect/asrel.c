@@ -218,12 +218,13 @@ asrel_line(char *s, void *arg, char *why, size_t whylen)
 int
 asrel_load(struct asrel *t, const char *path, char *err, size_t errlen)
 {
-	memset(t, 0, sizeof(*t));
-	if (read_lines(path, asrel_line, t, err, errlen) < 0) {
-		asrel_free(t);
-		return -1;
-	}
-	return 0;
+	struct asrel fresh = { 0 };
+	int rc = read_lines(path, asrel_line, &fresh, err, errlen);
+
+	asrel_free(rc == 0 ? t : &fresh);
+	if (rc == 0)
+		*t = fresh;
+	return rc;
 }
 
 /* ---- ASN sets ------------------------------------------------------------------ */
@@ -307,10 +308,11 @@ asset_line(char *line, void *arg, char *why, size_t whylen)
 int
 asset_load(struct asset *s, const char *path, char *err, size_t errlen)
 {
-	memset(s, 0, sizeof(*s));
-	if (read_lines(path, asset_line, s, err, errlen) < 0) {
-		asset_free(s);
-		return -1;
-	}
-	return 0;
+	struct asset fresh = { 0 };
+	int rc = read_lines(path, asset_line, &fresh, err, errlen);
+
+	asset_free(rc == 0 ? s : &fresh);
+	if (rc == 0)
+		*s = fresh;
+	return rc;
 }
