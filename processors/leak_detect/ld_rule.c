@@ -13,6 +13,19 @@
 const char *const ld_role_names[] = { "", "provider", "rs", "rs-client",
     "customer", "peer" };
 
+/*
+ * Start offence o of type: cleared here, on a hit, rather than every
+ * slot for every route (most routes offend nothing).
+ */
+static void
+offence(struct off *o, int type, int sev, uint32_t culprit)
+{
+	memset(o, 0, sizeof(*o));
+	o->type = (uint8_t)type;
+	o->sev = (uint8_t)sev;
+	o->culprit = culprit;
+}
+
 static const char *
 rel_name(enum asrel_kind k)
 {
@@ -90,10 +103,8 @@ check_leak(const struct ld_state *st, const uint32_t *c, uint32_t m,
 		rf = asrel_rel(&st->rel, x, from);
 		if ((t = leak_type(rf, rt)) == 0)
 			continue;
-		o->type = T_ROUTE_LEAK;
+		offence(o, T_ROUTE_LEAK, SEV_HIGH, x);
 		o->rfc7908 = (uint8_t)t;
-		o->sev = SEV_HIGH;
-		o->culprit = x;
 		if (i > 0) {
 			o->nseg = 3;
 			o->seg[0] = c[i - 1];
@@ -155,10 +166,7 @@ check_peer_lock(const struct ld_state *st, const uint32_t *c, uint32_t m,
 		else
 			snprintf(to, sizeof(to), "this network, its %s by "
 			    "session role", rel_name(rt));
-		o->type = T_PEER_LOCK;
-		o->sev = SEV_HIGH;
-		o->culprit = y;
-		o->nseg = 0;
+		offence(o, T_PEER_LOCK, SEV_HIGH, y);
 		if (i >= 2)
 			o->seg[o->nseg++] = c[i - 2];
 		o->seg[o->nseg++] = y;
@@ -189,6 +197,7 @@ check_otc(const struct ld_state *st, const struct bf_route *r,
 	if (pe->role != ROLE_CUSTOMER && pe->role != ROLE_RS_CLIENT &&
 	    !(pe->role == ROLE_PEER && r->otc != pe->as))
 		return false;
+	offence(o, T_OTC_LEAK, SEV_HIGH, culprit);
 	o->nseg = 1;
 	o->seg[0] = pe->as;
 	if (clean && st->rel.n > 0) {
@@ -209,8 +218,6 @@ check_otc(const struct ld_state *st, const struct bf_route *r,
 			break;
 		}
 	}
-	o->type = T_OTC_LEAK;
-	o->sev = SEV_HIGH;
 	o->culprit = culprit;
 	snprintf(o->detail, sizeof(o->detail), "route with OTC AS%u from a "
 	    "%s session of AS%u; leaked by AS%u", r->otc,
@@ -222,11 +229,10 @@ check_otc(const struct ld_state *st, const struct bf_route *r,
 static void
 hijack(struct off *o, int type, int pclass, int hclass, uint32_t culprit)
 {
-	o->type = (uint8_t)type;
+	offence(o, type, type == T_NEW_UPSTREAM ? SEV_MEDIUM : SEV_CRITICAL,
+	    culprit);
 	o->pclass = (uint8_t)pclass;
 	o->hclass = (uint8_t)hclass;
-	o->culprit = culprit;
-	o->sev = type == T_NEW_UPSTREAM ? SEV_MEDIUM : SEV_CRITICAL;
 }
 
 /*
@@ -302,7 +308,6 @@ ld_rule_judge(struct ld_state *st, struct ld_judged *j)
 			c[m++] = r->as_path[i];
 	j->has_origin = r->has_origin_as || clean;
 	j->origin = r->has_origin_as ? r->origin_as : clean ? c[m - 1] : 0;
-	memset(offs, 0, T_N * sizeof(*offs));
 	if (clean && m >= 2 && check_leak(st, c, m, pe, &offs[n]))
 		n++;
 	if (clean && st->tf.n > 0 && check_peer_lock(st, c, m, pe,
@@ -321,9 +326,8 @@ ld_rule_judge(struct ld_state *st, struct ld_judged *j)
 	    rpki_validate(&st->rpki, &j->q, j->origin, j->has_origin) ==
 	    RPKI_INVALID) {
 		struct off *o = &offs[n++];
-		o->type = T_RPKI_INVALID;
-		o->sev = j->mon ? SEV_HIGH : SEV_MEDIUM;
-		o->culprit = j->has_origin ? j->origin : 0;
+		offence(o, T_RPKI_INVALID, j->mon ? SEV_HIGH : SEV_MEDIUM,
+		    j->has_origin ? j->origin : 0);
 		o->nseg = j->has_origin;
 		o->seg[0] = j->origin;
 		snprintf(o->detail, sizeof(o->detail), "RPKI invalid: no VRP "
