@@ -48,7 +48,7 @@ ld_file_load(struct ld_state *st, int which, char *err, size_t errlen)
 	/* Each loader replaces its table only once the whole file is read. */
 	switch (which) {
 	case F_ASREL:
-		rc = asrel_load(&st->rel, f->path, err, errlen);
+		rc = astab_load(&st->rel, ASTAB_LINKS, f->path, err, errlen);
 		break;
 	case F_PREFIXES:
 		rc = monitor_load(&st->mon, f->path, err, errlen);
@@ -57,7 +57,7 @@ ld_file_load(struct ld_state *st, int which, char *err, size_t errlen)
 		rc = rpki_load(&st->rpki, f->path, err, errlen);
 		break;
 	case F_TRANSIT_FREE:
-		rc = asset_load(&st->tf, f->path, err, errlen);
+		rc = astab_load(&st->tf, ASTAB_ASNS, f->path, err, errlen);
 		break;
 	}
 	/* On failure keep the old stamp: a fixed file is tried again. */

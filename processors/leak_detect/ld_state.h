@@ -167,8 +167,8 @@ struct ld_state {
 	struct ld_file	 files[F_N];
 	int64_t		 last_reload_check;
 	/* inputs */
-	struct asrel	 rel;
-	struct asset	 tf;
+	struct astab	 rel;		/* AS links */
+	struct astab	 tf;		/* transit-free ASes */
 	struct rpki	 rpki;
 	struct monitor	 mon;
 	/* peers: sessions, by the host's session id + 1 */

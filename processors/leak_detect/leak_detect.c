@@ -385,8 +385,8 @@ fini(void *state)
 
 	if (st == NULL)
 		return;
-	asrel_free(&st->rel);
-	asset_free(&st->tf);
+	astab_free(&st->rel);
+	astab_free(&st->tf);
 	rpki_free(&st->rpki);
 	monitor_free(&st->mon);
 	for (int f = 0; f < F_N; f++)
@@ -408,8 +408,8 @@ ld_mem_bytes(const void *state)
 {
 	const struct ld_state *st = state;
 
-	return sizeof(*st) + asrel_bytes(&st->rel) + st->tf.cap *
-	    sizeof(uint32_t) + rpki_bytes(&st->rpki) + monitor_bytes(&st->mon) +
+	return sizeof(*st) + astab_bytes(&st->rel) + astab_bytes(&st->tf) +
+	    rpki_bytes(&st->rpki) + monitor_bytes(&st->mon) +
 	    ld_route_bytes(st) + ld_alert_bytes(st) + ld_prefix_bytes(st) +
 	    st->scratch_cap * sizeof(uint32_t);
 }

@@ -42,7 +42,10 @@ struct monitor {
 	size_t		 n_pool;
 };
 
-/* Load path; 0, or -1 with "path:line: what is wrong" in err. */
+/*
+ * Load path into m, replacing what m held once the whole file is read: 0,
+ * or -1 with "path:line: what is wrong" in err (m is then unchanged).
+ */
 int	monitor_load(struct monitor *m, const char *path, char *err,
 	    size_t errlen);
 void	monitor_free(struct monitor *m);
