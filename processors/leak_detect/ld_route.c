@@ -74,6 +74,15 @@ or_find(const struct ld_state *st, uint32_t src, uint32_t path_id,
 	return 0;
 }
 
+/* Id id is free: first in line to be reused. */
+static void
+free_id(struct ld_state *st, uint32_t id)
+{
+	st->or[id].alert[0] = st->or_free;
+	st->or_free = id;
+	st->n_or_free++;
+}
+
 /* A new offending route of j, index hash h; 0 when out of memory. */
 static uint32_t
 or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
@@ -81,7 +90,9 @@ or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
 	uint32_t id;
 
 	if (st->n_or_free > 0) {
-		id = st->or_free[--st->n_or_free];
+		id = st->or_free;
+		st->or_free = st->or[id].alert[0];
+		st->n_or_free--;
 	} else {
 		if (st->n_or + 1 >= st->or_cap) {
 			uint32_t nc = st->or_cap ? st->or_cap * 2 : 64;
@@ -89,17 +100,13 @@ or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
 			if (n == NULL)
 				return 0;
 			st->or = n;
-			uint32_t *f = realloc(st->or_free, nc * sizeof(*f));
-			if (f == NULL)
-				return 0;
-			st->or_free = f;
 			st->or_cap = nc;
 		}
 		id = st->n_or + 1;	/* ids 1..n_or all used */
 	}
 	if (ld_ix_insert(&st->or_ix, id, h) < 0) {
 		if (id != st->n_or + 1)
-			st->or_free[st->n_or_free++] = id;
+			free_id(st, id);
 		return 0;
 	}
 	struct oroute *o = &st->or[id];
@@ -123,7 +130,7 @@ or_del(struct ld_state *st, uint32_t id)
 	st->peers[bf_src_session(st->or[id].peer)].n_off--;
 	st->or[id].n = 0;
 	st->or[id].peer = 0;
-	st->or_free[st->n_or_free++] = id;
+	free_id(st, id);
 	st->n_or--;
 }
 
@@ -243,7 +250,6 @@ ld_route_free_all(struct ld_state *st)
 		free(st->peers[i].name);
 	free(st->peers);
 	free(st->or);
-	free(st->or_free);
 	ld_ix_free(&st->or_ix);
 }
 
@@ -254,6 +260,6 @@ ld_route_bytes(const struct ld_state *st)
 
 	for (uint32_t i = 1; i <= st->n_peers; i++)
 		b += st->peers[i].name ? strlen(st->peers[i].name) + 1 : 0;
-	return b + st->or_cap * (sizeof(struct oroute) + sizeof(uint32_t)) +
+	return b + st->or_cap * sizeof(struct oroute) +
 	    ld_ix_bytes(&st->or_ix);
 }

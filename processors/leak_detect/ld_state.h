@@ -100,7 +100,7 @@ struct oroute {
 	uint32_t	peer, path_id;	/* peer: a source */
 	uint8_t		family, len, n;
 	int32_t		partition;
-	uint32_t	alert[T_N];
+	uint32_t	alert[T_N];	/* free (peer 0): [0] the next free id */
 };
 
 struct mroute {
@@ -182,7 +182,7 @@ struct ld_state {
 	struct ix	 al_ix;
 	/* offending routes */
 	struct oroute	*or;		/* by id, 1.. */
-	uint32_t	*or_free;
+	uint32_t	 or_free;	/* a free id, 0 none; its alert[0] the next */
 	uint32_t	 or_cap, n_or, n_or_free;
 	struct ix	 or_ix;
 	/* monitored prefix runtime state */
