@@ -28,10 +28,10 @@
  * must-not-alert path; rule_examples in tests/unit/test_leak_detect.c
  * runs each of them under the same name.
  *
- * Inputs are files named in the options (options[], the first F_N),
+ * Inputs are files named in the options (ld_options[], the first F_N),
  * loaded at init (a parse error fails init with "file:line: what") and
  * reloaded when their mtime or size changes (checked from on_tick) or
- * when the host calls the descriptor's reload, on its SIGHUP.
+ * when the host calls the descriptor's reload, on its SIGHUP (ld_file.c).
  *
  * Alert lifecycle.  An alert is one (type, prefix, culprit AS).  Every
  * (session, view, prefix[, path id]) route that offends is a member of
@@ -57,6 +57,10 @@
  * upstreams, and the leaker search of OTC falls back to the neighbour: the
  * flat path does not tell where the set is.  Reserved and private ASNs
  * (asn_special) are never a culprit and never judged as a link.
+ *
+ * This file holds the options and the host's callbacks; the parts they
+ * call, each owning its share of struct ld_state, are listed in
+ * ld_state.h.
  */
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L

@@ -14,7 +14,7 @@
  * prefix and its more-specifics ("3356" or "AS3356"), or "none" for
  * address space that should not be announced at all.  upstreams= lists
  * the ASes expected next to the origin; without it they are learned (see
- * leak_detect.c, upstream_learn_s).  A prefix may be listed once.
+ * upstream_learn_s, ld_rule.c).  A prefix may be listed once.
  */
 #ifndef BMPFLOW_LD_MONITOR_H
 #define BMPFLOW_LD_MONITOR_H
