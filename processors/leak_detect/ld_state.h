@@ -294,6 +294,7 @@ ld_ix_next(const struct ix *x, uint32_t id)
 
 /* ---- ld_alert.c ---- */
 extern const char *const ld_type_names[T_N];
+/* The alert id of (type, p, culprit), 0 when there is none. */
 uint32_t ld_alert_find(const struct ld_state *st, int type,
 	    const struct ld_pfx *p, uint32_t culprit);
 /*
@@ -304,6 +305,7 @@ uint32_t ld_alert_find(const struct ld_state *st, int type,
 uint32_t ld_alert_get(struct ld_state *st, const struct off *o,
 	    const struct ld_pfx *q, const struct bf_route *r, bool has_origin,
 	    uint32_t origin);
+/* Forget alert id (an open one leaves alerts_open). */
 void	ld_alert_free(struct ld_state *st, uint32_t id);
 /* One more member route of peer in a: 0, or -1 when out of memory. */
 int	ld_alert_hold(struct alert *a, uint32_t peer);
@@ -311,8 +313,15 @@ int	ld_alert_hold(struct alert *a, uint32_t peer);
 void	ld_alert_release(struct alert *a, uint32_t peer);
 /* No member routes in a (MOAS recounts them). */
 void	ld_alert_release_all(struct alert *a);
+/*
+ * The lifecycle after a change of alert id's members: opens, resolves or
+ * reopens it (emitting the record at once) or frees a pending one nobody
+ * holds.  trig_us: collector time of the record that caused the change.
+ */
 void	ld_alert_refresh(struct ld_state *st, uint32_t id, int64_t trig_us);
+/* ld_alert_refresh of every alert marked touched, unmarking it. */
 void	ld_alert_refresh_touched(struct ld_state *st, int64_t trig_us);
+/* One more sighting of a by r; o (NULL: none) renews a MOAS's origins. */
 void	ld_alert_seen(struct alert *a, const struct bf_route *r,
 	    const struct off *o);
 /* From on_tick: "update" of the dirty open alerts, expired ones freed. */
@@ -327,6 +336,11 @@ size_t	ld_alert_bytes(const struct ld_state *st);
 uint32_t ld_peer_get(struct ld_state *st, const struct bf_session *ss);
 /* The neighbour's role from peer_roles, ROLE_NONE when not listed. */
 uint8_t	ld_peer_config_role(const struct ld_state *st, const char *addr);
+/*
+ * Peer pid's epoch ends or a new one starts (sc: all of it): drop all its
+ * routes; or one of its views ends: drop those in sc.  Alerts they leave
+ * are refreshed at trig_us; then the peer is up (or not) in epoch.
+ */
 void	ld_peer_reset(struct ld_state *st, uint32_t pid, bool up,
 	    uint64_t epoch, struct ld_scope sc, int64_t trig_us);
 /* Make j's route a member of exactly the alerts of its offences. */
@@ -336,16 +350,19 @@ void	ld_route_free_all(struct ld_state *st);
 size_t	ld_route_bytes(const struct ld_state *st);
 
 /* ---- ld_prefix.c ---- */
+/* The state of monitored prefix m, made (create) at first; NULL: none/OOM. */
 struct pstate *ld_prefix_get(struct ld_state *st, const struct ld_pfx *m,
 	    bool create);
 bool	ld_prefix_upstream_known(const struct pstate *p, uint32_t asn);
+/* asn is now a known upstream of p (not when out of memory). */
 void	ld_prefix_learn(struct pstate *p, uint32_t asn);
 /* Set (present) or clear the route (src, path_id) of p; true: changed. */
 bool	ld_prefix_route(struct ld_state *st, struct pstate *p, uint32_t src,
 	    uint32_t path_id, bool present, uint32_t origin);
+/* Re-judge p's MOAS after its routes changed (r: the cause, or NULL). */
 void	ld_prefix_moas(struct ld_state *st, struct pstate *p,
 	    const struct bf_route *r, int64_t trig_us);
-/* Drop the routes of peer pid in view view within scope sc. */
+/* Drop peer pid's routes within sc (its view, partition, family). */
 void	ld_prefix_drop_peer(struct ld_state *st, uint32_t pid,
 	    struct ld_scope sc, int64_t trig_us);
 void	ld_prefix_drop_partition(struct ld_state *st, int32_t partition);
@@ -357,7 +374,10 @@ size_t	ld_prefix_bytes(const struct ld_state *st);
 void	ld_rule_judge(struct ld_state *st, struct ld_judged *j);
 
 /* ---- ld_file.c ---- */
-/* Load file `which`: 0, or -1 with "file:line: what" in err. */
+/*
+ * Load file `which` (without a path: the built-in transit-free list, once):
+ * 0, or -1 with "file:line: what" in err and the previous data kept.
+ */
 int	ld_file_load(struct ld_state *st, int which, char *err, size_t errlen);
 /* Reload every file (force) or those changed; returns failures. */
 int	ld_file_reload(struct ld_state *st, bool force);

@@ -112,7 +112,7 @@ const struct bf_option ld_options[O_N] = {
 
 static const struct ld_scope ld_all = { BF_VIEWS, -1, 0 };
 
-/* The collector writes rs_client, peer_roles takes rs-client. */
+/* Whether name names role, "_" for "-": the collector writes rs_client. */
 static bool
 role_is(const char *name, uint8_t role)
 {
@@ -124,12 +124,23 @@ role_is(const char *name, uint8_t role)
 	return *name == '\0' && *want == '\0';
 }
 
+/* The role named name (a BGP Role or a peer_roles value), or ROLE_NONE. */
+static uint8_t
+role_parse(const char *name)
+{
+	for (uint8_t k = ROLE_PROVIDER; k <= ROLE_PEER; k++)
+		if (role_is(name, k))
+			return k;
+	return ROLE_NONE;
+}
+
 static void
 on_session(void *state, const struct bf_session_event *e)
 {
 	struct ld_state *st = state;
 	uint32_t pid = ld_peer_get(st, e->session);
 	struct peer *pe;
+	uint8_t role;
 
 	if (pid == 0) {
 		bf_plugin_log(st->host, 0, "leak_detect: out of memory "
@@ -151,10 +162,10 @@ on_session(void *state, const struct bf_session_event *e)
 		 * also when the Peer Up is read after the session's routes:
 		 * they are checked on their next change.
 		 */
-		for (uint8_t k = ROLE_PROVIDER; e->has_open && e->peer_role &&
-		    k <= ROLE_PEER; k++)
-			if (role_is(e->peer_role, k))
-				pe->role = k;
+		role = e->has_open && e->peer_role ?
+		    role_parse(e->peer_role) : ROLE_NONE;
+		if (role != ROLE_NONE)
+			pe->role = role;
 		break;
 	case BF_SESSION_DOWN:
 		ld_peer_reset(st, pid, false, e->epoch, ld_all,
@@ -267,11 +278,7 @@ parse_roles(struct ld_state *st, const char *spec, char *err, size_t errlen)
 
 		if (eq != NULL) {
 			*eq++ = '\0';
-			for (uint8_t k = ROLE_PROVIDER; k <= ROLE_PEER; k++)
-				if (strcmp(eq, ld_role_names[k]) == 0 ||
-				    (k == ROLE_RS_CLIENT &&
-				    strcmp(eq, "rs_client") == 0))
-					role = k;
+			role = role_parse(eq);
 		}
 		if (eq == NULL || *tok == '\0' || role == ROLE_NONE) {
 			snprintf(err, errlen, "peer_roles: bad entry \"%s%s%s\" "
