@@ -29,13 +29,6 @@
 #include "ptab.h"
 #include "rpki.h"
 
-/*
- * What the files of the plugin share stays out of its dynamic symbol
- * table, as it was while static in one file: calls between them bind
- * inside the .so (no PLT) and no symbol of the host can take their place.
- */
-#pragma GCC visibility push(hidden)
-
 #define MAX_SEG		8
 #define MAX_PATH	255	/* example path kept in an alert */
 
@@ -386,7 +379,5 @@ void	ld_file_metric_entries(struct ld_state *st);
 /* ---- leak_detect.c ---- */
 /* The plugin's options, the input files first (F_*). */
 extern const struct bf_option ld_options[];
-
-#pragma GCC visibility pop
 
 #endif /* BMPFLOW_LD_STATE_H */
