@@ -39,12 +39,12 @@ asn_parse(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* ---- relationships -------------------------------------------------------- */
+/* ---- the table ------------------------------------------------------------ */
 
 static int
-rel_grow(struct asrel *t)
+grow(struct astab *t)
 {
-	size_t nc = t->cap ? t->cap * 2 : 1024;
+	size_t nc = t->cap ? t->cap * 2 : 64;
 	uint64_t *k = calloc(nc, sizeof(*k));
 	uint8_t *v = calloc(nc, sizeof(*v));
 
@@ -70,19 +70,13 @@ rel_grow(struct asrel *t)
 	return 0;
 }
 
-int
-asrel_add(struct asrel *t, uint32_t a, uint32_t b, int rel)
+/* Set key (not 0) to v: 0, or -1 when out of memory. */
+static int
+put(struct astab *t, uint64_t key, uint8_t v)
 {
-	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-	uint64_t key = (uint64_t)lo << 32 | hi;
-	uint8_t v;
 	size_t j;
 
-	if (rel == 0)
-		v = ASREL_PEER;
-	else	/* a provider of b: what hi is to lo */
-		v = lo == a ? ASREL_CUSTOMER : ASREL_PROVIDER;
-	if ((t->n + 1) * 2 > t->cap && rel_grow(t) < 0)
+	if ((t->n + 1) * 2 > t->cap && grow(t) < 0)
 		return -1;
 	for (j = bf_mix64(key) & (t->cap - 1); t->keys[j] != 0 &&
 	    t->keys[j] != key; j = (j + 1) & (t->cap - 1))
@@ -94,29 +88,21 @@ asrel_add(struct asrel *t, uint32_t a, uint32_t b, int rel)
 	return 0;
 }
 
-enum asrel_kind
-asrel_rel(const struct asrel *t, uint32_t a, uint32_t b)
+/* The value of key (not 0), 0 when it is not in t. */
+static uint8_t
+get(const struct astab *t, uint64_t key)
 {
-	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-	uint64_t key = (uint64_t)lo << 32 | hi;
-	size_t j;
-
-	if (t->cap == 0 || a == b)
-		return ASREL_UNKNOWN;
-	for (j = bf_mix64(key) & (t->cap - 1); t->keys[j] != 0;
-	    j = (j + 1) & (t->cap - 1)) {
-		if (t->keys[j] != key)
-			continue;
-		enum asrel_kind v = t->vals[j];
-		if (v == ASREL_PEER || lo == a)
-			return v;
-		return v == ASREL_CUSTOMER ? ASREL_PROVIDER : ASREL_CUSTOMER;
-	}
-	return ASREL_UNKNOWN;
+	if (t->n == 0)
+		return 0;
+	for (size_t j = bf_mix64(key) & (t->cap - 1); t->keys[j] != 0;
+	    j = (j + 1) & (t->cap - 1))
+		if (t->keys[j] == key)
+			return t->vals[j];
+	return 0;
 }
 
 void
-asrel_free(struct asrel *t)
+astab_free(struct astab *t)
 {
 	free(t->keys);
 	free(t->vals);
@@ -124,10 +110,53 @@ asrel_free(struct asrel *t)
 }
 
 size_t
-asrel_bytes(const struct asrel *t)
+astab_bytes(const struct astab *t)
 {
 	return t->cap * (sizeof(uint64_t) + sizeof(uint8_t));
 }
+
+/* ---- relationships: key min << 32 | max, value what max is to min ------ */
+
+int
+asrel_add(struct astab *t, uint32_t a, uint32_t b, int rel)
+{
+	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (rel == 0)
+		return put(t, (uint64_t)lo << 32 | hi, ASREL_PEER);
+	/* a provider of b: what hi is to lo */
+	return put(t, (uint64_t)lo << 32 | hi, lo == a ? ASREL_CUSTOMER :
+	    ASREL_PROVIDER);
+}
+
+enum asrel_kind
+asrel_rel(const struct astab *t, uint32_t a, uint32_t b)
+{
+	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+	enum asrel_kind v;
+
+	if (a == b || (v = get(t, (uint64_t)lo << 32 | hi)) == ASREL_UNKNOWN)
+		return ASREL_UNKNOWN;
+	if (v == ASREL_PEER || lo == a)
+		return v;
+	return v == ASREL_CUSTOMER ? ASREL_PROVIDER : ASREL_CUSTOMER;
+}
+
+/* ---- ASN sets: key the ASN, value 1 ------------------------------------- */
+
+int
+asset_add(struct astab *s, uint32_t asn)
+{
+	return asn == 0 ? 0 : put(s, asn, 1);
+}
+
+bool
+asset_has(const struct astab *s, uint32_t asn)
+{
+	return asn != 0 && get(s, asn) != 0;
+}
+
+/* ---- files ----------------------------------------------------------------- */
 
 static void
 chomp(char *s)
@@ -139,13 +168,12 @@ chomp(char *s)
 }
 
 /*
- * Calls each(line, arg, why, whylen) for every line of path; a -1 from it
- * stops the read with err "path:LINE: why".  Returns 0, or -1 with err set
- * when the file cannot be read or a line was refused.
+ * Calls each(line, fresh, why, whylen) for every line of path; a -1 from
+ * it stops the read with err "path:LINE: why".
  */
 static int
 read_lines(const char *path, int (*each)(char *, void *, char *, size_t),
-    void *arg, char *err, size_t errlen)
+    struct astab *fresh, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL, why[256];
@@ -159,7 +187,7 @@ read_lines(const char *path, int (*each)(char *, void *, char *, size_t),
 	}
 	while (rc == 0 && getline(&line, &cap, f) >= 0) {
 		lineno++;
-		if ((rc = each(line, arg, why, sizeof(why))) < 0)
+		if ((rc = each(line, fresh, why, sizeof(why))) < 0)
 			snprintf(err, errlen, "%s:%ld: %s", path, lineno, why);
 	}
 	if (rc == 0 && ferror(f)) {
@@ -172,7 +200,7 @@ read_lines(const char *path, int (*each)(char *, void *, char *, size_t),
 	return rc;
 }
 
-/* One "AS1|AS2|REL[|SOURCE]" line into the table arg. */
+/* One "AS1|AS2|REL[|SOURCE]" line into the table arg (a struct astab). */
 static int
 asrel_line(char *s, void *arg, char *why, size_t whylen)
 {
@@ -215,72 +243,7 @@ asrel_line(char *s, void *arg, char *why, size_t whylen)
 	return 0;
 }
 
-int
-asrel_load(struct asrel *t, const char *path, char *err, size_t errlen)
-{
-	memset(t, 0, sizeof(*t));
-	if (read_lines(path, asrel_line, t, err, errlen) < 0) {
-		asrel_free(t);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- ASN sets ------------------------------------------------------------------ */
-
-int
-asset_add(struct asset *s, uint32_t asn)
-{
-	size_t j;
-
-	if (asn == 0)
-		return 0;
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 64;
-		uint32_t *v = calloc(nc, sizeof(*v));
-		if (v == NULL)
-			return -1;
-		for (size_t i = 0; i < s->cap; i++) {
-			if (s->v[i] == 0)
-				continue;
-			for (j = bf_mix64(s->v[i]) & (nc - 1); v[j] != 0;
-			    j = (j + 1) & (nc - 1))
-				;
-			v[j] = s->v[i];
-		}
-		free(s->v);
-		s->v = v;
-		s->cap = nc;
-	}
-	for (j = bf_mix64(asn) & (s->cap - 1); s->v[j] != 0 && s->v[j] != asn;
-	    j = (j + 1) & (s->cap - 1))
-		;
-	if (s->v[j] == 0)
-		s->n++;
-	s->v[j] = asn;
-	return 0;
-}
-
-bool
-asset_has(const struct asset *s, uint32_t asn)
-{
-	if (s->n == 0 || asn == 0)
-		return false;
-	for (size_t j = bf_mix64(asn) & (s->cap - 1); s->v[j] != 0;
-	    j = (j + 1) & (s->cap - 1))
-		if (s->v[j] == asn)
-			return true;
-	return false;
-}
-
-void
-asset_free(struct asset *s)
-{
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-/* The ASNs of one line ('#' starts a comment) into the set arg. */
+/* The ASNs of one line ('#' starts a comment) into the set arg (a struct astab). */
 static int
 asset_line(char *line, void *arg, char *why, size_t whylen)
 {
@@ -305,12 +268,15 @@ asset_line(char *line, void *arg, char *why, size_t whylen)
 }
 
 int
-asset_load(struct asset *s, const char *path, char *err, size_t errlen)
+astab_load(struct astab *t, enum astab_format format, const char *path,
+    char *err, size_t errlen)
 {
-	memset(s, 0, sizeof(*s));
-	if (read_lines(path, asset_line, s, err, errlen) < 0) {
-		asset_free(s);
-		return -1;
-	}
-	return 0;
+	struct astab fresh = { 0 };
+	int rc = read_lines(path, format == ASTAB_LINKS ? asrel_line :
+	    asset_line, &fresh, err, errlen);
+
+	astab_free(rc == 0 ? t : &fresh);
+	if (rc == 0)
+		*t = fresh;
+	return rc;
 }

@@ -22,37 +22,42 @@ enum asrel_kind {
 	ASREL_PEER,		/* b is a's peer */
 };
 
-struct asrel {
-	uint64_t	*keys;		/* min << 32 | max, 0 = empty */
-	uint8_t		*vals;		/* what max is to min */
-	size_t		 cap, n;
-};
-
-struct asset {
-	uint32_t	*v;		/* 0 = empty */
-	size_t		 cap, n;
-};
-
 /*
- * Load path into t.  Returns 0, or -1 with "path:line: what is wrong" in
- * err (t is then empty).
+ * Open addressing over nonzero 64-bit keys, a byte each: the AS links of
+ * asrel_* (key min << 32 | max, value what max is to min) and the ASN
+ * sets of asset_* (key the ASN) alike.  All zero is an empty table.
  */
-int	asrel_load(struct asrel *t, const char *path, char *err, size_t errlen);
-/* Add one link: rel -1 (a provider of b) or 0 (peers).  0 or -1 (ENOMEM). */
-int	asrel_add(struct asrel *t, uint32_t a, uint32_t b, int rel);
-enum asrel_kind asrel_rel(const struct asrel *t, uint32_t a, uint32_t b);
-void	asrel_free(struct asrel *t);
-size_t	asrel_bytes(const struct asrel *t);
+struct astab {
+	uint64_t	*keys;		/* 0 = empty */
+	uint8_t		*vals;
+	size_t		 cap, n;
+};
+
+enum astab_format {
+	ASTAB_LINKS,	/* CAIDA as-rel, above, into asrel_* */
+	ASTAB_ASNS,	/* an ASN list, below, into asset_* */
+};
 
 /*
+ * Load path, in format, into t, replacing what t held once the whole file
+ * is read.  Returns 0, or -1 with "path:line: what is wrong" in err (t is
+ * then unchanged).
+ *
  * An ASN list: ASNs ("3356" or "AS3356") separated by blanks, commas or
- * new lines, '#' starts a comment.  Same return contract as asrel_load.
+ * new lines, '#' starts a comment.
  */
-int	asset_load(struct asset *s, const char *path, char *err,
-	    size_t errlen);
-int	asset_add(struct asset *s, uint32_t asn);
-bool	asset_has(const struct asset *s, uint32_t asn);
-void	asset_free(struct asset *s);
+int	astab_load(struct astab *t, enum astab_format format, const char *path,
+	    char *err, size_t errlen);
+void	astab_free(struct astab *t);
+size_t	astab_bytes(const struct astab *t);
+
+/* Add one link: rel -1 (a provider of b) or 0 (peers).  0 or -1 (ENOMEM). */
+int	asrel_add(struct astab *t, uint32_t a, uint32_t b, int rel);
+enum asrel_kind asrel_rel(const struct astab *t, uint32_t a, uint32_t b);
+
+/* Add asn (0 is ignored): 0 or -1 (ENOMEM). */
+int	asset_add(struct astab *s, uint32_t asn);
+bool	asset_has(const struct astab *s, uint32_t asn);
 
 /* An ASN as "3356" or "AS3356" (any case): 0, or -1 when not one. */
 int	asn_parse(const char *s, uint32_t *out);

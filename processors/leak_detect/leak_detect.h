@@ -1,7 +1,7 @@
 /*
  * leak_detect.h: what the leak_detect plugin exposes besides its
- * descriptor, for the host (reload) and for tests and benchmarks that
- * link its source directly.
+ * descriptor, for tests and benchmarks that link its sources directly
+ * (the host reaches the plugin through the descriptor only).
  */
 #ifndef BMPFLOW_LEAK_DETECT_H
 #define BMPFLOW_LEAK_DETECT_H
@@ -11,12 +11,13 @@
 
 /*
  * Reload every configured input file now (asrel_file, prefixes_file,
- * roas_file, transit_free_file), as SIGHUP should: a file that fails to
- * load keeps its previous contents and the error is logged.  Returns the
- * number of files that failed.  The plugin also reloads a file by itself
- * when its mtime or size changed, checked every reload_check_s from
- * on_tick.  Routes already held keep the verdicts they had until they
- * change.  Call from the plugin's thread only.
+ * roas_file, transit_free_file), as the descriptor's reload does on the
+ * host's SIGHUP: a file that fails to load keeps its previous contents
+ * and the error is logged.  Returns the number of files that failed.  The
+ * plugin also reloads a file by itself when its mtime or size changed,
+ * checked every reload_check_s from on_tick.  Routes already held keep
+ * the verdicts they had until they change.  Call from the plugin's thread
+ * only.
  */
 int	ld_reload(void *state);
 

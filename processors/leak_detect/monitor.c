@@ -58,8 +58,9 @@ asn_list(struct monitor *m, size_t *cap, char *s, uint32_t *n,
 }
 
 int
-monitor_load(struct monitor *m, const char *path, char *err, size_t errlen)
+monitor_load(struct monitor *dst, const char *path, char *err, size_t errlen)
 {
+	struct monitor fresh = { 0 }, *m = &fresh;
 	FILE *f = fopen(path, "r");
 	struct ptab_item *items = NULL;
 	char *line = NULL;
@@ -67,7 +68,6 @@ monitor_load(struct monitor *m, const char *path, char *err, size_t errlen)
 	long lineno = 0;
 	int rc = -1;
 
-	memset(m, 0, sizeof(*m));
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -176,8 +176,9 @@ out:
 	free(line);
 	free(items);
 	fclose(f);
-	if (rc < 0)
-		monitor_free(m);
+	monitor_free(rc == 0 ? dst : m);
+	if (rc == 0)
+		*dst = fresh;
 	return rc;
 }
 
@@ -207,22 +208,26 @@ monitor_match(const struct monitor *m, const struct ld_pfx *q)
 	return &m->e[m->t.vals[e->first]];
 }
 
+/* Whether asn is in the n ASNs at pool[first]. */
+static bool
+pool_has(const struct monitor *m, uint32_t first, uint32_t n, uint32_t asn)
+{
+	for (const uint32_t *v = m->pool + first; n > 0; v++, n--)
+		if (*v == asn)
+			return true;
+	return false;
+}
+
 bool
 monitor_origin_ok(const struct monitor *m, const struct mon_ent *e,
     uint32_t asn)
 {
-	for (uint32_t i = 0; i < e->n_orig; i++)
-		if (m->pool[e->orig + i] == asn)
-			return true;
-	return false;
+	return pool_has(m, e->orig, e->n_orig, asn);
 }
 
 bool
 monitor_upstream_ok(const struct monitor *m, const struct mon_ent *e,
     uint32_t asn)
 {
-	for (uint32_t i = 0; i < e->n_ups; i++)
-		if (m->pool[e->ups + i] == asn)
-			return true;
-	return false;
+	return pool_has(m, e->ups, e->n_ups, asn);
 }

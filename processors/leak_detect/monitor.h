@@ -14,7 +14,7 @@
  * prefix and its more-specifics ("3356" or "AS3356"), or "none" for
  * address space that should not be announced at all.  upstreams= lists
  * the ASes expected next to the origin; without it they are learned (see
- * leak_detect.c, upstream_learn_s).  A prefix may be listed once.
+ * upstream_learn_s, ld_rule.c).  A prefix may be listed once.
  */
 #ifndef BMPFLOW_LD_MONITOR_H
 #define BMPFLOW_LD_MONITOR_H
@@ -42,7 +42,10 @@ struct monitor {
 	size_t		 n_pool;
 };
 
-/* Load path; 0, or -1 with "path:line: what is wrong" in err. */
+/*
+ * Load path into m, replacing what m held once the whole file is read: 0,
+ * or -1 with "path:line: what is wrong" in err (m is then unchanged).
+ */
 int	monitor_load(struct monitor *m, const char *path, char *err,
 	    size_t errlen);
 void	monitor_free(struct monitor *m);

@@ -326,13 +326,13 @@ rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	struct roa_acc acc = { 0 };
+	struct rpki fresh = { 0 };
 	struct js j = { .path = path, .line = 1, .err = err,
 	    .errlen = errlen };
 	char *buf = NULL;
 	size_t len = 0, cap = 0, got;
 	int rc = -1;
 
-	memset(rp, 0, sizeof(*rp));
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -359,13 +359,15 @@ rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
 	j.end = buf + len;
 	if (roas_walk(&j, &acc) < 0)
 		goto out;
-	if (ptab_build(&rp->t, acc.items, acc.n) < 0) {
+	if (ptab_build(&fresh.t, acc.items, acc.n) < 0) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	rp->v = acc.v;
-	rp->n = acc.n;
+	fresh.v = acc.v;
+	fresh.n = acc.n;
 	acc.v = NULL;
+	rpki_free(rp);
+	*rp = fresh;
 	rc = 0;
 out:
 	fclose(f);

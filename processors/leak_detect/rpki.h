@@ -33,7 +33,10 @@ struct rpki {
 	size_t		 n;
 };
 
-/* Load path; 0, or -1 with "path:line: what is wrong" in err. */
+/*
+ * Load path into rp, replacing what rp held once the whole file is read:
+ * 0, or -1 with "path:line: what is wrong" in err (rp is then unchanged).
+ */
 int	rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen);
 void	rpki_free(struct rpki *rp);
 size_t	rpki_bytes(const struct rpki *rp);

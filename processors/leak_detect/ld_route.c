@@ -1,0 +1,265 @@
+/*
+ * ld_route.c: leak_detect's sessions (peers) and offending routes: every
+ * (source, prefix, path id) route that offends is kept with the alerts it
+ * is a member of, so a clean route costs no memory, and a withdrawal, a
+ * clean replacement or the end of its session takes it out of them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ld_state.h"
+
+uint8_t
+ld_peer_config_role(const struct ld_state *st, const char *addr)
+{
+	for (size_t i = 0; i < st->n_roles; i++)
+		if (strcmp(st->roles[i].addr, addr) == 0)
+			return st->roles[i].role;
+	return ROLE_NONE;
+}
+
+uint32_t
+ld_peer_get(struct ld_state *st, const struct bf_session *ss)
+{
+	uint32_t pid = ss->id + 1;
+	struct peer *p;
+
+	if (pid > st->n_peers) {
+		uint32_t n = pid < 16 ? 16 : pid + pid / 2;
+		struct peer *np = realloc(st->peers, (n + 1) * sizeof(*np));
+
+		if (np == NULL)
+			return 0;
+		memset(np + st->n_peers + 1, 0, (n - st->n_peers) *
+		    sizeof(*np));
+		st->peers = np;
+		st->n_peers = n;
+	}
+	p = &st->peers[pid];
+	if (p->name == NULL) {
+		size_t n = strlen(ss->router) + strlen(ss->peer) + 2;
+
+		if ((p->name = malloc(n)) == NULL)
+			return 0;
+		snprintf(p->name, n, "%s|%s", ss->router, ss->peer);
+		p->router = ss->router;
+		p->addr = ss->peer;
+		p->role = ld_peer_config_role(st, p->addr);
+	}
+	p->as = ss->peer_as;
+	return pid;
+}
+
+/* ---- offending routes ------------------------------------------------------------ */
+
+static uint32_t
+or_hash(uint32_t src, uint32_t path_id, const struct ld_pfx *q)
+{
+	return ld_pfx_hash(q, (uint64_t)src << 32 | path_id);
+}
+
+static uint32_t
+or_find(const struct ld_state *st, uint32_t src, uint32_t path_id,
+    const struct ld_pfx *q, uint32_t h)
+{
+	for (uint32_t id = ld_ix_first(&st->or_ix, h); id != 0;
+	    id = ld_ix_next(&st->or_ix, id)) {
+		const struct oroute *o = &st->or[id];
+		if (o->peer == src && o->path_id == path_id &&
+		    o->hi == q->hi && o->lo == q->lo &&
+		    o->family == q->family && o->len == q->len)
+			return id;
+	}
+	return 0;
+}
+
+/* Id id is free: first in line to be reused. */
+static void
+free_id(struct ld_state *st, uint32_t id)
+{
+	st->or[id].alert[0] = st->or_free;
+	st->or_free = id;
+	st->n_or_free++;
+}
+
+/* A new offending route of j, index hash h; 0 when out of memory. */
+static uint32_t
+or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
+{
+	uint32_t id;
+
+	if (st->n_or_free > 0) {
+		id = st->or_free;
+		st->or_free = st->or[id].alert[0];
+		st->n_or_free--;
+	} else {
+		if (st->n_or + 1 >= st->or_cap) {
+			uint32_t nc = st->or_cap ? st->or_cap * 2 : 64;
+			struct oroute *n = realloc(st->or, nc * sizeof(*n));
+			if (n == NULL)
+				return 0;
+			st->or = n;
+			st->or_cap = nc;
+		}
+		id = st->n_or + 1;	/* ids 1..n_or all used */
+	}
+	if (ld_ix_insert(&st->or_ix, id, h) < 0) {
+		if (id != st->n_or + 1)
+			free_id(st, id);
+		return 0;
+	}
+	struct oroute *o = &st->or[id];
+	memset(o, 0, sizeof(*o));
+	o->hi = j->q.hi;
+	o->lo = j->q.lo;
+	o->family = j->q.family;
+	o->len = j->q.len;
+	o->peer = j->src;
+	o->path_id = j->path_id;
+	o->partition = j->r->partition;
+	st->n_or++;
+	st->peers[bf_src_session(j->src)].n_off++;
+	return id;
+}
+
+static void
+or_del(struct ld_state *st, uint32_t id)
+{
+	ld_ix_remove(&st->or_ix, id);
+	st->peers[bf_src_session(st->or[id].peer)].n_off--;
+	st->or[id].n = 0;
+	st->or[id].peer = 0;
+	free_id(st, id);
+	st->n_or--;
+}
+
+/*
+ * Make j's route a member of exactly the alerts of its offences (none for
+ * a withdrawal), given its current offending route oid (0 for none) and
+ * its index hash h.
+ */
+static void
+apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
+    uint32_t oid)
+{
+	const struct bf_route *r = j->r;
+	uint32_t nw[T_N], old[T_N], nn = 0, no = 0;
+	uint32_t peer = bf_src_session(j->src);
+
+	if (oid != 0) {
+		no = st->or[oid].n;
+		memcpy(old, st->or[oid].alert, no * sizeof(uint32_t));
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		uint32_t id = ld_alert_get(st, &j->offs[i], &j->q, r,
+		    j->has_origin, j->origin);
+		if (id != 0)
+			nw[nn++] = id;
+	}
+	if (nn > 0 && oid == 0 && (oid = or_add(st, j, h)) == 0) {
+		bf_plugin_log(st->host, 0, "leak_detect: out of memory "
+		    "keeping an offending route of %s", r->prefix);
+		for (uint32_t i = 0; i < nn; i++)
+			ld_alert_refresh(st, nw[i], r->collector_time_us);
+		return;
+	}
+	for (uint32_t i = 0; i < nn; i++) {
+		struct alert *a = st->al[nw[i]];
+		if (!ld_listed(old, no, nw[i]) && ld_alert_hold(a, peer) < 0) {
+			nw[i--] = nw[--nn];	/* out of memory: not a member */
+			continue;
+		}
+		ld_alert_seen(a, r, NULL);
+	}
+	for (uint32_t k = 0; k < no; k++)
+		if (!ld_listed(nw, nn, old[k]))
+			ld_alert_release(st->al[old[k]], peer);
+	if (nn == 0) {
+		if (oid != 0)
+			or_del(st, oid);
+	} else {
+		st->or[oid].n = (uint8_t)nn;
+		memcpy(st->or[oid].alert, nw, nn * sizeof(uint32_t));
+	}
+	for (uint32_t i = 0; i < nn; i++)
+		ld_alert_refresh(st, nw[i], r->collector_time_us);
+	for (uint32_t k = 0; k < no; k++)
+		if (!ld_listed(nw, nn, old[k]) && st->al[old[k]] != NULL)
+			ld_alert_refresh(st, old[k], r->collector_time_us);
+}
+
+void
+ld_route_judge(struct ld_state *st, const struct ld_judged *j)
+{
+	uint32_t h, oid;
+
+	if (j->n == 0 && j->pe->n_off == 0)
+		return;	/* clean, and no route of its peer offends */
+	h = or_hash(j->src, j->path_id, &j->q);
+	oid = j->pe->n_off ? or_find(st, j->src, j->path_id, &j->q, h) : 0;
+	if (j->n > 0 || oid != 0)
+		apply(st, j, h, oid);
+}
+
+/*
+ * The peer's epoch ends (or a new one starts): drop all its routes; or
+ * one of its views ends (in a partition, for a family): drop those.
+ */
+void
+ld_peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
+    struct ld_scope sc, int64_t trig_us)
+{
+	struct peer *pe = &st->peers[pid];
+
+	if (pe->n_off > 0) {
+		uint32_t top = st->n_or + st->n_or_free;
+		for (uint32_t id = 1; id <= top; id++) {
+			struct oroute *o = &st->or[id];
+			if (!bf_src_of(o->peer, pid, sc.view) ||
+			    !ld_in_scope(sc, o->partition, o->family))
+				continue;
+			for (uint32_t k = 0; k < o->n; k++) {
+				ld_alert_release(st->al[o->alert[k]], pid);
+				st->al[o->alert[k]]->touched = 1;
+			}
+			or_del(st, id);
+		}
+		ld_alert_refresh_touched(st, trig_us);
+	}
+	if (pe->n_mon > 0)
+		ld_prefix_drop_peer(st, pid, sc, trig_us);
+	pe->up = up;
+	pe->epoch = epoch;
+}
+
+void
+ld_route_drop_partition(struct ld_state *st, int32_t partition)
+{
+	uint32_t top = st->n_or + st->n_or_free;
+
+	for (uint32_t id = 1; id <= top; id++)
+		if (st->or[id].peer != 0 && st->or[id].partition == partition)
+			or_del(st, id);
+}
+
+void
+ld_route_free_all(struct ld_state *st)
+{
+	for (uint32_t i = 1; i <= st->n_peers; i++)
+		free(st->peers[i].name);
+	free(st->peers);
+	free(st->or);
+	ld_ix_free(&st->or_ix);
+}
+
+size_t
+ld_route_bytes(const struct ld_state *st)
+{
+	size_t b = (st->n_peers + 1) * sizeof(struct peer);
+
+	for (uint32_t i = 1; i <= st->n_peers; i++)
+		b += st->peers[i].name ? strlen(st->peers[i].name) + 1 : 0;
+	return b + st->or_cap * sizeof(struct oroute) +
+	    ld_ix_bytes(&st->or_ix);
+}
