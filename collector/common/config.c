@@ -166,7 +166,6 @@ int
 bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
     size_t errlen)
 {
-	const char *k, *v;
 	char buf[BF_CONF_STR];
 	size_t i;
 
@@ -191,20 +190,8 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 		    &c->allow[i]);
 	}
 	c->n_allow = (int)i;
-	for (i = 0; bf_opts_ns(o, "kafka.", i, &k, &v) == 0; i++) {
-		if (i == BF_MAX_KAFKA_PROPS) {
-			snprintf(err, errlen, "more than %d kafka.* properties",
-			    BF_MAX_KAFKA_PROPS);
-			return -1;
-		}
-		if (copy_str(c->kafka_props[i].name, BF_CONF_STR, k) < 0 ||
-		    copy_str(c->kafka_props[i].value, BF_CONF_STR, v) < 0) {
-			snprintf(err, errlen, "kafka.%s: name or value longer "
-			    "than %d", k, BF_CONF_STR - 1);
-			return -1;
-		}
-	}
-	c->n_kafka_props = (int)i;
+	if (bf_kafka_props_from_opts(&c->kafka, o, err, errlen) < 0)
+		return -1;
 	/* Lengths were checked against the table's limits when set. */
 	copy_str(c->kafka_brokers, sizeof(c->kafka_brokers),
 	    bf_opts_str(o, "brokers"));

@@ -12,12 +12,12 @@
 #include <stdint.h>
 
 #include "core/addr.h"
+#include "core/kafka_io.h"
 #include "core/log.h"
 #include "core/opttab.h"
 
 #define BF_MAX_LISTEN		16
 #define BF_MAX_ALLOW		256
-#define BF_MAX_KAFKA_PROPS	64
 #define BF_CONF_STR		256
 #define BF_PATH_MAX		1024
 
@@ -26,17 +26,11 @@ struct bf_cidr {
 	uint8_t		len;
 };
 
-struct bf_kafka_prop {
-	char	name[BF_CONF_STR];
-	char	value[BF_CONF_STR];
-};
-
 struct bf_config {
 	char			listen[BF_MAX_LISTEN][BF_CONF_STR];
 	int			n_listen;
 	char			kafka_brokers[BF_PATH_MAX];	/* "" = embedded */
-	struct bf_kafka_prop	kafka_props[BF_MAX_KAFKA_PROPS];
-	int			n_kafka_props;
+	struct bf_kafka_props	kafka;		/* kafka.* properties */
 	char			bootstrap_file[BF_PATH_MAX];
 	char			topic_prefix[64];
 	struct bf_cidr		allow[BF_MAX_ALLOW];

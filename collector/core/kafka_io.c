@@ -6,6 +6,62 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "opttab.h"
+
+int
+bf_kafka_props_from_opts(struct bf_kafka_props *kp, const struct bf_opts *o,
+    char *err, size_t errlen)
+{
+	const char *k, *v;
+
+	for (kp->n = 0; bf_opts_ns(o, "kafka.", kp->n, &k, &v) == 0;
+	    kp->n++) {
+		if (kp->n == BF_KAFKA_MAX_PROPS) {
+			snprintf(err, errlen, "more than %d kafka.* "
+			    "properties", BF_KAFKA_MAX_PROPS);
+			return -1;
+		}
+		if (strlen(k) >= BF_KAFKA_PROP_LEN ||
+		    strlen(v) >= BF_KAFKA_PROP_LEN) {
+			snprintf(err, errlen, "kafka.%s: name or value longer "
+			    "than %d bytes", k, BF_KAFKA_PROP_LEN - 1);
+			return -1;
+		}
+		memcpy(kp->name[kp->n], k, strlen(k) + 1);
+		memcpy(kp->value[kp->n], v, strlen(v) + 1);
+	}
+	return 0;
+}
+
+rd_kafka_t *
+bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *brokers,
+    const struct bf_kafka_props *user, char *err, size_t errlen)
+{
+	char why[512];
+	rd_kafka_t *rk;
+
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, why,
+	    sizeof(why)) != RD_KAFKA_CONF_OK) {
+		snprintf(err, errlen, "kafka: bootstrap servers '%s': %s",
+		    brokers, why);
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	for (size_t i = 0; user != NULL && i < user->n; i++)
+		if (rd_kafka_conf_set(conf, user->name[i], user->value[i], why,
+		    sizeof(why)) != RD_KAFKA_CONF_OK) {
+			snprintf(err, errlen, "kafka.%s: %s", user->name[i],
+			    why);
+			rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
+	if ((rk = rd_kafka_new(type, conf, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "kafka: %s", why);
+		rd_kafka_conf_destroy(conf);
+	}
+	return rk;
+}
+
 int
 bf_kafka_producer_defaults(rd_kafka_conf_t *conf, char *err, size_t errlen)
 {

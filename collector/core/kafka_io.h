@@ -12,6 +12,33 @@
 
 #include <librdkafka/rdkafka.h>
 
+struct bf_opts;
+
+#define BF_KAFKA_MAX_PROPS	64
+#define BF_KAFKA_PROP_LEN	256
+
+/* The user's librdkafka properties (kafka.NAME VALUE), in the order given. */
+struct bf_kafka_props {
+	char	name[BF_KAFKA_MAX_PROPS][BF_KAFKA_PROP_LEN];
+	char	value[BF_KAFKA_MAX_PROPS][BF_KAFKA_PROP_LEN];
+	size_t	n;
+};
+
+/* The "kafka." keys of o.  0, or -1 with err (too many, too long). */
+int	bf_kafka_props_from_opts(struct bf_kafka_props *kp,
+	    const struct bf_opts *o, char *err, size_t errlen);
+
+/*
+ * The one way every bmpflow program makes a Kafka client.  conf holds the
+ * caller's defaults for its role and its callbacks; bootstrap.servers and
+ * then the user's properties are set over them (the user's win), and the
+ * client is made.  Returns it, or NULL with err ("kafka.NAME: why",
+ * "kafka: why"); conf is taken over either way.
+ */
+rd_kafka_t *bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+	    const char *brokers, const struct bf_kafka_props *user, char *err,
+	    size_t errlen);
+
 /*
  * bmpflow's producer settings (idempotent, lz4, batched, no message
  * timeout: an outage delays, never drops).  Set them before the user's,

@@ -67,47 +67,26 @@ on_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 	    "kafka: %s", reason);
 }
 
-static int
-conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errbuf,
-    size_t errlen)
-{
-	char why[512];
-
-	if (rd_kafka_conf_set(conf, k, v, why, sizeof(why)) !=
-	    RD_KAFKA_CONF_OK) {
-		snprintf(errbuf, errlen, "kafka property %s=%s: %s", k, v, why);
-		return -1;
-	}
-	return 0;
-}
-
 int
 bf_producer_init(struct bf_producer *p, const struct bf_config *c,
     const char *brokers, char *errbuf, size_t errlen)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char why[512];
 
 	memset(p, 0, sizeof(*p));
 	p->queue_bytes = c->queue_bytes;
-	/* Defaults first, so kafka.<property> settings override them. */
-	if (bf_kafka_producer_defaults(conf, errbuf, errlen) < 0)
-		goto fail;
-	if (conf_set(conf, "bootstrap.servers", brokers, errbuf, errlen) < 0)
-		goto fail;
-	for (int i = 0; i < c->n_kafka_props; i++)
-		if (conf_set(conf, c->kafka_props[i].name,
-		    c->kafka_props[i].value, errbuf, errlen) < 0)
-			goto fail;
+	if (bf_kafka_producer_defaults(conf, errbuf, errlen) < 0) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
 	rd_kafka_conf_set_opaque(conf, p);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_error_cb(conf, on_error);
-	p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
-	if (p->rk == NULL) {
-		snprintf(errbuf, errlen, "kafka producer: %s", why);
-		goto fail;
-	}
+	p->rk = bf_kafka_new(RD_KAFKA_PRODUCER, conf, brokers, &c->kafka,
+	    errbuf, errlen);
+	if (p->rk == NULL)
+		return -1;
 	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
 		snprintf(p->topic_names[t], sizeof(p->topic_names[t]), "%s%s",
 		    c->topic_prefix, bf_topic_name((enum bf_topic)t));
@@ -122,10 +101,6 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 		}
 	}
 	return 0;
-fail:
-	if (p->rk == NULL)
-		rd_kafka_conf_destroy(conf);
-	return -1;
 }
 
 int

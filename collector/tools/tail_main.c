@@ -343,6 +343,7 @@ struct tail_settings {
 	char		 schema_dir[1024];
 	bool		 follow, from_beginning, meta, bmp;
 	long long	 max;			/* -1: no limit */
+	struct bf_kafka_props kafka;		/* --kafka.PROP VALUE */
 };
 
 /* What is written, and how much. */
@@ -392,15 +393,14 @@ is_raw_topic(const char *topic)
 }
 
 /*
- * The options → the settings and a consumer configuration.  0, or -1
- * said on stderr (*rc: 0 after --help, 2 when refused).
+ * The options → the settings.  0, or -1 said on stderr (*rc: 0 after
+ * --help, 2 when refused).
  */
 static int
-settings(int argc, char **argv, struct tail_settings *ts,
-    rd_kafka_conf_t *conf, int *rc)
+settings(int argc, char **argv, struct tail_settings *ts, int *rc)
 {
 	struct bf_opts o;
-	const char *k, *v, *name;
+	const char *name;
 	char why[512];
 	struct bf_addr ra;
 
@@ -435,14 +435,11 @@ settings(int argc, char **argv, struct tail_settings *ts,
 	if (bf_opts_given(&o, "router") &&
 	    bf_addr_parse(bf_opts_str(&o, "router"), &ra) == 0)
 		bf_addr_fmt(&ra, ts->router, sizeof(ts->router));
-	for (size_t i = 0; bf_opts_ns(&o, "kafka.", i, &k, &v) == 0; i++)
-		if (rd_kafka_conf_set(conf, k, v, why, sizeof(why)) !=
-		    RD_KAFKA_CONF_OK) {
-			fprintf(stderr, "bmpflow-tail: --kafka.%s: %s\n", k,
-			    why);
-			bf_opts_free(&o);
-			return -1;
-		}
+	if (bf_kafka_props_from_opts(&ts->kafka, &o, why, sizeof(why)) < 0) {
+		fprintf(stderr, "bmpflow-tail: %s\n", why);
+		bf_opts_free(&o);
+		return -1;
+	}
 	bf_opts_free(&o);
 	return 0;
 }
@@ -453,13 +450,13 @@ main(int argc, char **argv)
 	static struct tail_settings ts;
 	char why[512];
 	struct output o = { 0 };
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_t *conf;
 	rd_kafka_t *rk;
 	int n_parts = 0, n_eof = 0, rc = 2;
 	bool *at_eof;
 	const char *topic = ts.topic, *brokers = ts.brokers;
 
-	if (settings(argc, argv, &ts, conf, &rc) < 0)
+	if (settings(argc, argv, &ts, &rc) < 0)
 		goto refused;
 	if (brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-tail: give --brokers or "
@@ -488,14 +485,14 @@ main(int argc, char **argv)
 		goto refused;
 	}
 	snprintf(why, sizeof(why), "bmpflow-tail-%d", (int)getpid());
+	conf = rd_kafka_conf_new();
 	rd_kafka_conf_set(conf, "group.id", why, NULL, 0);
-	rd_kafka_conf_set(conf, "bootstrap.servers", brokers, NULL, 0);
 	rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
 	rd_kafka_conf_set(conf, "enable.partition.eof", "true", NULL, 0);
-	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
+	rk = bf_kafka_new(RD_KAFKA_CONSUMER, conf, brokers, &ts.kafka, why,
+	    sizeof(why));
 	if (rk == NULL) {
 		fprintf(stderr, "bmpflow-tail: %s\n", why);
-		rd_kafka_conf_destroy(conf);
 		free_schemas();
 		return 1;
 	}
@@ -562,6 +559,5 @@ main(int argc, char **argv)
 	return o.bad || o.write_failed ? 1 : 0;
 
 refused:	/* an option refused, or --help: nothing else made yet */
-	rd_kafka_conf_destroy(conf);
 	return rc;
 }

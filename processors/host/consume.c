@@ -136,7 +136,6 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 	char why[512];
 	rd_kafka_t *rk;
 
-	rd_kafka_conf_set(c, "bootstrap.servers", brokers, NULL, 0);
 	if (type == RD_KAFKA_PRODUCER) {
 		if (bf_kafka_producer_defaults(c, why, sizeof(why)) < 0) {
 			bf_log(BF_LOG_ERROR, "%s", why);
@@ -180,20 +179,9 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 			rd_kafka_conf_set_offset_commit_cb(c, on_commit);
 		}
 	}
-	for (size_t i = 0; i < p->opts->n_kafka; i++)
-		if (rd_kafka_conf_set(c, p->opts->kafka[i][0],
-		    p->opts->kafka[i][1], why, sizeof(why)) !=
-		    RD_KAFKA_CONF_OK) {
-			bf_log(BF_LOG_ERROR, "kafka.%s: %s",
-			    p->opts->kafka[i][0], why);
-			rd_kafka_conf_destroy(c);
-			return NULL;
-		}
-	rk = rd_kafka_new(type, c, why, sizeof(why));
-	if (rk == NULL) {
-		bf_log(BF_LOG_ERROR, "kafka: %s", why);
-		rd_kafka_conf_destroy(c);
-	}
+	rk = bf_kafka_new(type, c, brokers, &p->opts->kafka, why, sizeof(why));
+	if (rk == NULL)
+		bf_log(BF_LOG_ERROR, "%s", why);
 	return rk;
 }
 

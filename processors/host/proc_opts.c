@@ -90,17 +90,14 @@ static const struct bf_opttab proc_opttab = {
 	    NUMBER_TEXT(BMPFLOW_PLUGIN_ABI) ")",
 };
 
-/*
- * (key, value) into pairs[i] of max.  0, or -1 said on stderr: more than
- * max (what names them), or too long.
- */
+/* (key, value) into pairs[i] of max.  0, or -1 said on stderr. */
 static int
-put_pair(char (*pairs)[2][256], size_t i, size_t max, const char *what,
-    const char *key, const char *value)
+put_pair(char (*pairs)[2][256], size_t i, size_t max, const char *key,
+    const char *value)
 {
 	if (i == max || strlen(key) >= 256 || strlen(value) >= 256) {
-		fprintf(stderr, "bmpflow-processor: %s%s: more than %zu such "
-		    "settings, or longer than 255\n", what, key, max);
+		fprintf(stderr, "bmpflow-processor: plugin setting %s: more "
+		    "than %zu settings, or longer than 255\n", key, max);
 		return -1;
 	}
 	snprintf(pairs[i][0], 256, "%s", key);
@@ -117,8 +114,7 @@ plugin_setting(struct proc_opts *o, const char *key, const char *value)
 	for (i = 0; i < o->n_set; i++)
 		if (strcmp(o->setbuf[i][0], key) == 0)
 			break;
-	if (put_pair(o->setbuf, i, PROC_MAX_SETTINGS, "plugin setting ", key,
-	    value) < 0)
+	if (put_pair(o->setbuf, i, PROC_MAX_SETTINGS, key, value) < 0)
 		return -1;
 	o->settings[i].key = o->setbuf[i][0];
 	o->settings[i].value = o->setbuf[i][1];
@@ -172,7 +168,8 @@ plugin_settings(struct proc_opts *o, const struct bf_opts *opts)
 static int
 settings(struct proc_opts *o, const struct bf_opts *opts)
 {
-	const char *k, *v, *file = bf_opts_str(opts, "kafka-bootstrap-file");
+	const char *file = bf_opts_str(opts, "kafka-bootstrap-file");
+	char why[256];
 
 	snprintf(o->plugin, sizeof(o->plugin), "%s",
 	    bf_opts_str(opts, "plugin"));
@@ -195,11 +192,9 @@ settings(struct proc_opts *o, const struct bf_opts *opts)
 	    bf_opts_str(opts, "metrics"));
 	o->tick_ms = (int)bf_opts_int(opts, "tick-ms");
 	o->peer_up_wait_ms = (int)bf_opts_int(opts, "peer-up-wait-ms");
-	for (size_t i = 0; bf_opts_ns(opts, "kafka.", i, &k, &v) == 0; i++) {
-		if (put_pair(o->kafka, i, PROC_MAX_KAFKA_PROPS, "kafka.", k,
-		    v) < 0)
-			return -1;
-		o->n_kafka = i + 1;
+	if (bf_kafka_props_from_opts(&o->kafka, opts, why, sizeof(why)) < 0) {
+		fprintf(stderr, "bmpflow-processor: %s\n", why);
+		return -1;
 	}
 	return plugin_settings(o, opts);
 }

@@ -11,9 +11,9 @@
 #include <stddef.h>
 
 #include "bmpflow/plugin.h"
+#include "core/kafka_io.h"
 
 #define PROC_MAX_SETTINGS	128
-#define PROC_MAX_KAFKA_PROPS	32
 
 struct proc_opts {
 	char			 plugin[512];
@@ -32,8 +32,7 @@ struct proc_opts {
 	size_t			 n_set;
 	char			 views[256];
 	/* kafka.PROPERTY settings for every client. */
-	char			 kafka[PROC_MAX_KAFKA_PROPS][2][256];
-	size_t			 n_kafka;
+	struct bf_kafka_props	 kafka;
 };
 
 /*
