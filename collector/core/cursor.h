@@ -77,57 +77,58 @@ cur_get_ptr(struct bf_cur *c, size_t n, const uint8_t **out)
 static inline int
 cur_get_bytes(struct bf_cur *c, void *out, size_t n)
 {
-	if (c->len < n)
+	const uint8_t *p;
+
+	if (cur_get_ptr(c, n, &p) < 0)
 		return -1;
 	if (n > 0)
-		memcpy(out, c->p, n);
-	c->p += n;
-	c->len -= n;
+		memcpy(out, p, n);
 	return 0;
 }
 
+/* Unsigned integers in network byte order: 0, or -1 with c untouched. */
 static inline int
 cur_get_u8(struct bf_cur *c, uint8_t *out)
 {
-	if (c->len < 1)
+	const uint8_t *p;
+
+	if (cur_get_ptr(c, 1, &p) < 0)
 		return -1;
-	*out = c->p[0];
-	c->p++;
-	c->len--;
+	*out = p[0];
 	return 0;
 }
 
 static inline int
 cur_get_u16(struct bf_cur *c, uint16_t *out)
 {
-	if (c->len < 2)
+	const uint8_t *p;
+
+	if (cur_get_ptr(c, 2, &p) < 0)
 		return -1;
-	*out = (uint16_t)((uint16_t)c->p[0] << 8 | c->p[1]);
-	c->p += 2;
-	c->len -= 2;
+	*out = (uint16_t)((uint16_t)p[0] << 8 | p[1]);
 	return 0;
 }
 
 static inline int
 cur_get_u24(struct bf_cur *c, uint32_t *out)
 {
-	if (c->len < 3)
+	const uint8_t *p;
+
+	if (cur_get_ptr(c, 3, &p) < 0)
 		return -1;
-	*out = (uint32_t)c->p[0] << 16 | (uint32_t)c->p[1] << 8 | c->p[2];
-	c->p += 3;
-	c->len -= 3;
+	*out = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 	return 0;
 }
 
 static inline int
 cur_get_u32(struct bf_cur *c, uint32_t *out)
 {
-	if (c->len < 4)
+	const uint8_t *p;
+
+	if (cur_get_ptr(c, 4, &p) < 0)
 		return -1;
-	*out = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 |
-	    (uint32_t)c->p[2] << 8 | c->p[3];
-	c->p += 4;
-	c->len -= 4;
+	*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
 	return 0;
 }
 
