@@ -10,71 +10,26 @@
 
 
 int
-bf_addr_parse(const char *s, struct bf_addr *out)
+bf_allow_parse(const char *s, struct bf_prefix *out, const char **why)
 {
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, s, out->a) == 1) {
-		out->family = BF_AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, out->a) == 1) {
-		out->family = BF_AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
-int
-bf_cidr_parse(const char *s, struct bf_cidr *out)
-{
-	char addr[BF_ADDR_STRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned max;
-
-	if (n >= sizeof(addr))
+	if (strchr(s, '/') != NULL)
+		return bf_prefix_parse(s, out, why);
+	if (bf_addr_parse(s, &out->addr) < 0) {
+		*why = "not an IPv4 or IPv6 address";
 		return -1;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	if (bf_addr_parse(addr, &out->addr) < 0)
-		return -1;
-	max = out->addr.family == BF_AF_INET ? 32 : 128;
-	if (slash == NULL) {
-		out->len = (uint8_t)max;
-		return 0;
 	}
-	char *end;
-	unsigned long len = strtoul(slash + 1, &end, 10);
-
-	if (slash[1] == '\0' || *end != '\0' || len > max)
-		return -1;
-	out->len = (uint8_t)len;
+	out->len = out->addr.family == BF_AF_INET ? 32 : 128;
 	return 0;
-}
-
-bool
-bf_cidr_match(const struct bf_cidr *c, const struct bf_addr *a)
-{
-	unsigned full = c->len / 8, rest = c->len % 8;
-
-	if (a->family != c->addr.family)
-		return false;
-	if (memcmp(a->a, c->addr.a, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-	return (a->a[full] & mask) == (c->addr.a[full] & mask);
 }
 
 /* An --allow value. */
 static int
-cidr_check(const char *v)
+allow_check(const char *v)
 {
-	struct bf_cidr c;
+	struct bf_prefix p;
+	const char *why;
 
-	return bf_cidr_parse(v, &c);
+	return bf_allow_parse(v, &p, &why);
 }
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug",
@@ -102,7 +57,7 @@ static const struct bf_optdef collector_opts[] = {
 	  "topic name prefix", NULL, NULL, NULL },
 	{ "allow", 0, BF_OT_STR, NULL, 0, 0, NULL, BF_OF_REPEAT, "PREFIX",
 	  "accept routers from PREFIX only, repeatable [any]", NULL,
-	  cidr_check, "an address or prefix (e.g. 192.0.2.0/24)" },
+	  allow_check, "an address or prefix (e.g. 192.0.2.0/24)" },
 	{ "max-sessions", 0, BF_OT_INT, "2000", 1, 1000000, NULL, 0, "N",
 	  "concurrent router sessions", NULL, NULL, NULL },
 	{ "max-message-size", 0, BF_OT_INT, "1048576", 4096, 1 << 30, NULL, 0,
@@ -167,6 +122,7 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
     size_t errlen)
 {
 	char buf[BF_CONF_STR];
+	const char *why;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
@@ -186,8 +142,9 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 			    BF_MAX_ALLOW);
 			return -1;
 		}
-		bf_cidr_parse(bf_opts_nth(o, "allow", i, buf, sizeof(buf)),
-		    &c->allow[i]);
+		/* Checked when it was set (allow_check). */
+		(void)bf_allow_parse(bf_opts_nth(o, "allow", i, buf,
+		    sizeof(buf)), &c->allow[i], &why);
 	}
 	c->n_allow = (int)i;
 	if (bf_kafka_props_from_opts(&c->kafka, o, err, errlen) < 0)

@@ -21,11 +21,6 @@
 #define BF_CONF_STR		256
 #define BF_PATH_MAX		1024
 
-struct bf_cidr {
-	struct bf_addr	addr;
-	uint8_t		len;
-};
-
 struct bf_config {
 	char			listen[BF_MAX_LISTEN][BF_CONF_STR];
 	int			n_listen;
@@ -33,7 +28,7 @@ struct bf_config {
 	struct bf_kafka_props	kafka;		/* kafka.* properties */
 	char			bootstrap_file[BF_PATH_MAX];
 	char			topic_prefix[64];
-	struct bf_cidr		allow[BF_MAX_ALLOW];
+	struct bf_prefix	allow[BF_MAX_ALLOW];
 	int			n_allow;	/* 0: any source may connect */
 	uint32_t		max_sessions;
 	uint32_t		max_message;	/* bytes per BMP message */
@@ -58,10 +53,10 @@ extern const struct bf_opttab bf_collector_opttab;
 int	bf_config_from_opts(struct bf_config *c, const struct bf_opts *o,
 	    char *err, size_t errlen);
 
-/* "192.0.2.0/24", "2001:db8::/32", or an address (host prefix). */
-int	bf_cidr_parse(const char *s, struct bf_cidr *out);
-bool	bf_cidr_match(const struct bf_cidr *c, const struct bf_addr *a);
-/* Parse an IPv4 or IPv6 address text. */
-int	bf_addr_parse(const char *s, struct bf_addr *out);
+/*
+ * An allow-list entry: "192.0.2.0/24", "2001:db8::/32", or an address (a
+ * host prefix).  0, or -1 with *why.
+ */
+int	bf_allow_parse(const char *s, struct bf_prefix *out, const char **why);
 
 #endif /* BF_CONFIG_H */

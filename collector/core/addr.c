@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -99,4 +100,81 @@ bf_addr_v4(struct bf_addr *a, uint32_t host_order)
 	a->a[1] = (uint8_t)(host_order >> 16);
 	a->a[2] = (uint8_t)(host_order >> 8);
 	a->a[3] = (uint8_t)host_order;
+}
+
+int
+bf_addr_parse(const char *s, struct bf_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->a) == 1) {
+		a->family = BF_AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->a) == 1) {
+		a->family = BF_AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+/* Whether the bits of a past len are all zero. */
+static int
+host_bits_clear(const struct bf_addr *a, unsigned len)
+{
+	unsigned bytes = a->family == BF_AF_INET ? 4 : 16;
+
+	for (unsigned i = len / 8; i < bytes; i++) {
+		uint8_t keep = i == len / 8 ? (uint8_t)(0xff00 >> len % 8) : 0;
+
+		if (a->a[i] & (uint8_t)~keep)
+			return 0;
+	}
+	return 1;
+}
+
+int
+bf_prefix_parse(const char *s, struct bf_prefix *p, const char **why)
+{
+	char addr[BF_ADDR_STRLEN];
+	const char *slash = strchr(s, '/');
+	unsigned long len;
+	char *end;
+
+	if (slash == NULL) {
+		*why = "no /LENGTH";
+		return -1;
+	}
+	if ((size_t)(slash - s) < sizeof(addr)) {
+		memcpy(addr, s, (size_t)(slash - s));
+		addr[slash - s] = '\0';
+	}
+	if ((size_t)(slash - s) >= sizeof(addr) ||
+	    bf_addr_parse(addr, &p->addr) < 0) {
+		*why = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	len = strtoul(slash + 1, &end, 10);
+	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
+	    len > (p->addr.family == BF_AF_INET ? 32u : 128u)) {
+		*why = "bad prefix length";
+		return -1;
+	}
+	p->len = (uint8_t)len;
+	if (!host_bits_clear(&p->addr, p->len)) {
+		*why = "host bits set beyond the prefix length";
+		return -1;
+	}
+	return 0;
+}
+
+int
+bf_prefix_contains(const struct bf_prefix *p, const struct bf_addr *a)
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+
+	if (a->family != p->addr.family ||
+	    memcmp(a->a, p->addr.a, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((a->a[full] ^ p->addr.a[full]) & (uint8_t)(0xff00 >> rest)) == 0;
 }

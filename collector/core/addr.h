@@ -35,4 +35,18 @@ const char	*bf_rd_fmt(const uint8_t rd[8], char *buf, size_t size);
 int		 bf_rd_is_zero(const uint8_t rd[8]);
 void		 bf_addr_v4(struct bf_addr *a, uint32_t host_order);
 
+/* Text address (IPv4 or IPv6) -> a.  0, or -1 when s is not one. */
+int		 bf_addr_parse(const char *s, struct bf_addr *a);
+/*
+ * "ADDR/LEN" -> p: the one prefix parser of every bmpflow program and
+ * plugin.  0, or -1 with *why: no "/LEN", not an address, a length out of
+ * range, host bits set beyond the length (192.0.2.1/24 is refused, not
+ * read as 192.0.2.0/24: it is a typing error as often as not).
+ */
+int		 bf_prefix_parse(const char *s, struct bf_prefix *p,
+		    const char **why);
+/* 1 when a lies within p. */
+int		 bf_prefix_contains(const struct bf_prefix *p,
+		    const struct bf_addr *a);
+
 #endif /* BF_ADDR_H */

@@ -410,7 +410,7 @@ allowed(const struct bf_config *cfg, const struct bf_addr *a)
 	if (cfg->n_allow == 0)
 		return true;
 	for (int i = 0; i < cfg->n_allow; i++)
-		if (bf_cidr_match(&cfg->allow[i], a))
+		if (bf_prefix_contains(&cfg->allow[i], a))
 			return true;
 	return false;
 }

@@ -8,6 +8,8 @@
 
 #include "ptab.h"
 
+#include "core/addr.h"
+
 #define IDX4_BUCKETS	65536
 
 void
@@ -55,41 +57,11 @@ ptab_from_bytes(struct ld_pfx *p, int family, int len, const uint8_t *addr)
 int
 ptab_parse(const char *s, struct ld_pfx *p, const char **why)
 {
-	char buf[64], *slash, *end;
-	uint8_t addr[16];
-	struct ld_pfx m;
-	long len;
-	int family;
+	struct bf_prefix bp;
 
-	if (strlen(s) >= sizeof(buf)) {
-		*why = "prefix too long";
+	if (bf_prefix_parse(s, &bp, why) < 0)
 		return -1;
-	}
-	strcpy(buf, s);
-	if ((slash = strchr(buf, '/')) == NULL) {
-		*why = "prefix without /length";
-		return -1;
-	}
-	*slash = '\0';
-	family = strchr(buf, ':') ? 6 : 4;
-	if (inet_pton(family == 6 ? AF_INET6 : AF_INET, buf, addr) != 1) {
-		*why = "bad address";
-		return -1;
-	}
-	len = strtol(slash + 1, &end, 10);
-	if (end == slash + 1 || *end != '\0' || len < 0 ||
-	    len > (family == 6 ? 128 : 32)) {
-		*why = "bad prefix length";
-		return -1;
-	}
-	ptab_from_bytes(&m, family, 128, addr);	/* unmasked */
-	m.len = (uint8_t)len;
-	*p = m;
-	ptab_mask(p, p->len);
-	if (p->hi != m.hi || p->lo != m.lo) {
-		*why = "host bits set beyond the prefix length";
-		return -1;
-	}
+	ptab_from_bytes(p, bp.addr.family, bp.len, bp.addr.a);
 	return 0;
 }
 
