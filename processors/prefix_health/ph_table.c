@@ -2,10 +2,10 @@
  * ph_table.c: the prefixes prefix_health holds and their route slots.
  *
  * Prefixes are in one open-addressing table keyed by their text (with the
- * RD of a VPN route), never deleted but by drop_partition.  A route is a
- * 20-byte slot in its prefix's array sorted by (source, path id), the
- * source being the host's session id and the view; its AS path is an id
- * (ph_path.c).  A prefix, its key and its slots are one allocation.  See
+ * RD of a VPN route), deleted only by ph_table_drop_partition.  A route
+ * is a 20-byte slot in its prefix's array sorted by (source, path id),
+ * the source being the host's session id and the view; its AS path is an
+ * id (ph_path.c).  A prefix, its key and its slots are one allocation.  See
  * ph_bytes_per_route(), and README "Sizing" for what the process holds.
  */
 #include <inttypes.h>
