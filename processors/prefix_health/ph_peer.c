@@ -26,22 +26,19 @@
 static const struct ph_scope ph_all = { BF_VIEWS, -1, -1 };
 
 struct ph_peer *
-ph_peer_get(struct ph_state *st, uint32_t id)
+ph_peer_grow(struct ph_state *st, uint32_t id)
 {
-	if (id >= st->n_peers) {
-		uint32_t n = id < 8 ? 8 : id + id / 2 + 1;
-		struct ph_peer *np = ph_realloc(st, st->peers,
-		    st->n_peers * sizeof(*np), n * sizeof(*np));
+	uint32_t n = id < 8 ? 8 : id + id / 2 + 1;
+	struct ph_peer *np = ph_realloc(st, st->peers,
+	    st->n_peers * sizeof(*np), n * sizeof(*np));
 
-		if (np == NULL) {
-			bf_plugin_log(st->host, 0, "out of memory adding a "
-			    "session");
-			return NULL;
-		}
-		memset(np + st->n_peers, 0, (n - st->n_peers) * sizeof(*np));
-		st->peers = np;
-		st->n_peers = n;
+	if (np == NULL) {
+		bf_plugin_log(st->host, 0, "out of memory adding a session");
+		return NULL;
 	}
+	memset(np + st->n_peers, 0, (n - st->n_peers) * sizeof(*np));
+	st->peers = np;
+	st->n_peers = n;
 	return &st->peers[id];
 }
 

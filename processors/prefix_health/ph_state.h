@@ -335,11 +335,19 @@ void	ph_path_free_all(struct ph_state *st);
 
 /* ---- ph_peer.c: sessions ------------------------------------------------- */
 
+/* ph_peer_get for an id beyond the table: the table grown to hold it. */
+struct ph_peer *ph_peer_grow(struct ph_state *st, uint32_t id);
+
 /*
  * The session of id, the table grown to hold it; NULL when out of memory
- * (logged).
+ * (logged).  Inline: every route asks, and the table is nearly always
+ * large enough.
  */
-struct ph_peer *ph_peer_get(struct ph_state *st, uint32_t id);
+static inline struct ph_peer *
+ph_peer_get(struct ph_state *st, uint32_t id)
+{
+	return id < st->n_peers ? &st->peers[id] : ph_peer_grow(st, id);
+}
 
 /* A session event (Up, Down, a view's end, End-of-RIB). */
 void	ph_peer_event(struct ph_state *st, const struct bf_session_event *e);
