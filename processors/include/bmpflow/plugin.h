@@ -407,9 +407,8 @@ struct bf_plugin {
 };
 
 /*
- * In the plugin: BMPFLOW_PLUGIN(my_descriptor);  the one symbol a plugin
- * exports, visible even when the plugin hides the rest of its symbols
- * (-fvisibility=hidden, as bmpflow's own plugins are built).
+ * In the plugin: BMPFLOW_PLUGIN(my_descriptor); exported even from a
+ * plugin built with hidden visibility, as its only symbol the host needs.
  */
 #define BMPFLOW_PLUGIN(desc)						\
 	__attribute__((visibility("default")))				\
@@ -418,6 +417,19 @@ struct bf_plugin {
 	{								\
 		return &(desc);						\
 	}
+
+/*
+ * The descriptor, named var, and its export in one, abi and size filled
+ * in: BMPFLOW_PLUGIN_DEFINE(my_plugin, .name = "my_plugin", .init = init,
+ * ...) with no semicolon after, as BMPFLOW_PLUGIN.
+ */
+#define BMPFLOW_PLUGIN_DEFINE(var, ...)					\
+	static const struct bf_plugin var = {				\
+		.abi = BMPFLOW_PLUGIN_ABI,				\
+		.size = sizeof(struct bf_plugin),			\
+		__VA_ARGS__						\
+	};								\
+	BMPFLOW_PLUGIN(var)
 
 /*
  * A route's source in a plugin's tables: a session (a number below 2^29,
