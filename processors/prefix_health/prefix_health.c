@@ -29,12 +29,12 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/addr.h"
 #include "ph_state.h"
 #include "prefix_health.h"
 
@@ -52,25 +52,20 @@ clock_to(struct ph_state *st, int64_t t)
 static int
 add_monitored(struct ph_state *st, char *spec, char *err, size_t errlen)
 {
-	char *at = strchr(spec, '@'), *slash, txt[INET6_ADDRSTRLEN + 8];
-	unsigned char addr[16];
+	char *at = strchr(spec, '@'), txt[BF_PREFIX_STRLEN];
+	struct bf_prefix bp;
 	struct ph_prefix *p;
-	int family;
-	double len;
+	const char *why;
 
 	if (at)
 		*at++ = '\0';
-	if ((slash = strchr(spec, '/')) == NULL)
-		goto bad;
-	*slash = '\0';
-	family = strchr(spec, ':') ? 6 : 4;
-	if (inet_pton(family == 6 ? AF_INET6 : AF_INET, spec, addr) != 1 ||
-	    bf_parse_num(slash + 1, 0, family == 6 ? 128 : 32, &len) < 0)
-		goto bad;
-	inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, txt, sizeof(txt));
-	snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), "/%d",
-	    (int)len);
-	if ((p = ph_table_prefix(st, txt, family, true)) == NULL)
+	if (bf_prefix_parse(spec, &bp, &why) < 0) {
+		snprintf(err, errlen, "prefixes: \"%s\": %s", spec, why);
+		return -1;
+	}
+	/* The text the collector writes, the key routes are looked up by. */
+	bf_prefix_fmt(&bp, txt, sizeof(txt));
+	if ((p = ph_table_prefix(st, txt, bp.addr.family, true)) == NULL)
 		goto nomem;
 	p->monitored = 1;
 	p->needs_eval = 1;	/* unreachable until a route comes */

@@ -891,12 +891,14 @@ END_TEST
 
 START_TEST(settings_errors)
 {
-	const char *bad[][2] = {
-		{ "no_such_thing", "1" },
-		{ "degraded_visibility_pct", "120" },
-		{ "prefixes", "192.0.2.0/33" },
-		{ "prefixes", "192.0.2.0/24@x" },
-		{ "flap_reuse", "5000" },
+	const char *bad[][3] = {
+		{ "no_such_thing", "1", "" },
+		{ "degraded_visibility_pct", "120", "" },
+		{ "prefixes", "192.0.2.0/33", "bad prefix length" },
+		{ "prefixes", "192.0.2.0/24@x", "" },
+		/* A typing error that would never match a route. */
+		{ "prefixes", "192.0.2.1/24", "host bits set" },
+		{ "flap_reuse", "5000", "" },
 	};
 	char err[256];
 
@@ -910,6 +912,8 @@ START_TEST(settings_errors)
 		ck_assert_ptr_null(bf_plugin_start(pl, &host, &s, 1, err,
 		    sizeof(err)));
 		ck_assert_msg(err[0] != '\0', "no message for %s", bad[i][0]);
+		ck_assert_msg(strstr(err, bad[i][2]) != NULL, "%s=%s: '%s' "
+		    "does not say '%s'", bad[i][0], bad[i][1], err, bad[i][2]);
 	}
 }
 END_TEST
