@@ -484,11 +484,8 @@ def main():
         for r in routers:
             r.close()
         if proc is not None:
-            rc = proc.stop()
-            if rc != 0:
-                fail("processor exit status %s: %s" % (
-                    rc, harness.tail(proc.log_path)))
-    return harness.finish(col, failures, "leak incidents")
+            checks.stopped(proc, "processor")
+    return checks.finish(col=col, summary="leak incidents")
 
 
 if __name__ == "__main__":

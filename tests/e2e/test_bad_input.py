@@ -60,7 +60,7 @@ def main():
         ("127.0.2.6", init + bad_peer_up + init, False,
          "peer_up message at offset", "message"),
     ]
-    failures = []
+    ck = harness.Checks()
     try:
         before = col.metrics()
         t = threading.Thread(target=harness.replay,
@@ -75,7 +75,7 @@ def main():
             lines = [l for l in log.splitlines() if "router %s" % src in l]
             if not any(phrase in l for l in lines if "warn" in l or
                        "error" in l or phrase == ""):
-                failures.append("%s: no log line with '%s'; got %s" % (
+                ck.fail("%s: no log line with '%s'; got %s" % (
                     src, phrase, lines))
             else:
                 hit = [l for l in lines if phrase in l and ("warn" in l or
@@ -84,14 +84,14 @@ def main():
         for kind, n in collections.Counter(c[4] for c in cases).items():
             k = 'bmpflow_decode_errors_total{kind="%s"}' % kind
             if after[k] - before[k] < n:
-                failures.append("metric %s rose by %d, want >= %d" % (
+                ck.fail("metric %s rose by %d, want >= %d" % (
                     k, after[k] - before[k], n))
         recs = collections.Counter()
         for t_ in ("route", "peer", "stats"):
             got = [r for _, _, r in harness.consume(col.brokers, "bmp." + t_,
                                                     schemas)]
             if t_ == "peer":
-                failures += harness.closed_epoch_problems(got)
+                ck.fail_all(harness.closed_epoch_problems(got))
                 got = harness.split_peer_events(got)[0]
             for rec in got:
                 recs[(t_, rec["router_address"])] += 1
@@ -103,12 +103,12 @@ def main():
             print("healthy session bmp.%s: %d records (decoder: %d)" % (
                 t_, got, w))
             if got != w:
-                failures.append("healthy session lost bmp.%s records: %d "
+                ck.fail("healthy session lost bmp.%s records: %d "
                                 "of %d" % (t_, got, w))
         if recs[("route", "127.0.2.6")] != 0:
-            failures.append("bad Peer Up produced route records")
+            ck.fail("bad Peer Up produced route records")
     finally:
-        rc = harness.finish(col, failures, "bad input: %d cases" % len(cases))
+        rc = ck.finish(col=col, summary="bad input: %d cases" % len(cases))
     return rc
 
 
