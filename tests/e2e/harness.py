@@ -459,6 +459,7 @@ COMMON_FLAGS = {
     "--tail": "bmpflow-tail",
     "--gen": "bmpflow-gen-fulltable",
     "--mock-kafka": "bmpflow-mock-kafka",
+    "--vf-world": "bmpflow-vf-world",
     "--source": "the source tree",
     "--build": "the build tree",
     "--scratch": "a scratch directory",

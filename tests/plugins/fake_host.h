@@ -1,8 +1,9 @@
 /*
- * fake_host.h: the host side of bmpflow/plugin.h for Check tests that
- * drive a plugin through its descriptor.  It keeps every emitted record as
- * (field, text value) pairs and every metric series; log lines of level
- * 0-1 go to stderr and the last line of any level is kept.  It has no
+ * fake_host.h: the host side of bmpflow/plugin.h for the tests and
+ * benchmarks that drive a plugin through its descriptor.  It keeps every
+ * emitted record as (field, text value) pairs and every metric series;
+ * log lines of level 0-1 go to stderr and the last line of any level is
+ * kept.  It has no
  * schema: bf_field hands out an id to any name, the next one on the
  * name's first request.
  *
