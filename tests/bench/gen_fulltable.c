@@ -29,7 +29,8 @@
  * The last line on standard error counts what bmpflow-decode -q reports:
  *   generated: messages=M updates=U announced=A withdrawn=W eor=E bytes=B
  * Standalone on purpose (no bmpflow_core): it shares only wire constants with
- * the decoder, so a decoder bug cannot hide itself in the test data.
+ * the decoder, so a decoder bug cannot hide itself in the test data; its
+ * bytes are laid out by the tests' builder (support/bmp_build.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,8 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse/bgp_wire.h"
-#include "parse/bmp_wire.h"
+#include "bmp_build.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -343,24 +343,6 @@ static const uint8_t path_len_w[MAX_PATH_LEN] = {
 /* COMMUNITIES count 0..6. */
 static const uint8_t comm_w[7] = { 30, 15, 15, 13, 11, 9, 7 };
 
-static uint8_t *
-put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-	return b + 2;
-}
-
-static uint8_t *
-put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-	return b + 4;
-}
-
 static void
 flush_out(struct gen *g)
 {
@@ -393,9 +375,7 @@ msg_end(struct gen *g, uint8_t type, const uint8_t *end)
 		    "message of %zu bytes\n", len);
 		abort();
 	}
-	start[0] = BMP_VERSION;
-	(void)put32(start + 1, (uint32_t)len);
-	start[5] = type;
+	(void)bb_put_bmp_hdr(start, type, (uint32_t)len);
 	g->used += len;
 	g->st.msgs++;
 	g->st.bytes += len;
@@ -404,44 +384,29 @@ msg_end(struct gen *g, uint8_t type, const uint8_t *end)
 static uint8_t *
 put_peer_hdr(struct gen *g, uint8_t *b, const struct peer *p)
 {
+	uint8_t addr[16] = { 0 };	/* IPv4 in the last 4 */
 	uint64_t us;
 
 	g->ts_us += 17 + (g->st.msgs & 31);
 	us = g->ts_us;
-	*b++ = BMP_PEER_GLOBAL;
-	*b++ = 0;			/* IPv4 peer, pre-policy Adj-RIB-In */
-	memset(b, 0, 8 + 12);		/* RD; IPv4 in the last 4 of 16 */
-	b += 20;
-	b = put32(b, p->addr);
-	b = put32(b, p->as);
-	b = put32(b, p->bgp_id);
-	b = put32(b, TS_BASE + (uint32_t)(us / 1000000));
-	return put32(b, (uint32_t)(us % 1000000));
+	(void)bb_put32(addr + 12, p->addr);
+	/* IPv4 peer, pre-policy Adj-RIB-In */
+	return bb_put_peer_hdr(b, BMP_PEER_GLOBAL, 0, NULL, addr, p->as,
+	    p->bgp_id, TS_BASE + (uint32_t)(us / 1000000),
+	    (uint32_t)(us % 1000000));
 }
 
 /* BGP header with a length to be patched by bgp_end(). */
 static uint8_t *
 bgp_begin(uint8_t *b, uint8_t type)
 {
-	memset(b, 0xff, BGP_MARKER_LEN);
-	b[BGP_MARKER_LEN + 2] = type;
-	return b + BGP_HDR_LEN;
+	return bb_put_bgp_hdr(b, type, 0);
 }
 
 static void
 bgp_end(uint8_t *start, const uint8_t *end)
 {
-	(void)put16(start + BGP_MARKER_LEN, (uint16_t)(end - start));
-}
-
-/* Information TLV (Initiation, Termination): type, length, value. */
-static uint8_t *
-put_tlv(uint8_t *b, uint16_t type, const void *v, size_t len)
-{
-	b = put16(b, type);
-	b = put16(b, (uint16_t)len);
-	memcpy(b, v, len);
-	return b + len;
+	(void)bb_put16(start + BGP_MARKER_LEN, (uint16_t)(end - start));
 }
 
 static void
@@ -458,8 +423,8 @@ emit_initiation(struct gen *g)
 	    g->o.ipv6, g->o.seed);
 	if (n < 0 || (size_t)n >= sizeof(descr))
 		n = (int)strlen(descr);
-	b = put_tlv(b, BMP_INFO_SYSDESCR, descr, (size_t)n);
-	b = put_tlv(b, BMP_INFO_SYSNAME, name, strlen(name));
+	b = bb_put_tlv(b, BMP_INFO_SYSDESCR, descr, (uint16_t)n);
+	b = bb_put_tlv(b, BMP_INFO_SYSNAME, name, (uint16_t)strlen(name));
 	msg_end(g, BMP_INITIATION, b);
 }
 
@@ -470,8 +435,8 @@ emit_termination(struct gen *g)
 	uint8_t reason[2] = { 0, 0 };	/* administratively closed */
 	uint8_t *b = msg_begin(g);
 
-	b = put_tlv(b, BMP_INFO_STRING, why, strlen(why));
-	b = put_tlv(b, BMP_TERM_REASON, reason, sizeof(reason));
+	b = bb_put_tlv(b, BMP_INFO_STRING, why, (uint16_t)strlen(why));
+	b = bb_put_tlv(b, BMP_TERM_REASON, reason, (uint16_t)sizeof(reason));
 	msg_end(g, BMP_TERMINATION, b);
 }
 
@@ -489,20 +454,20 @@ put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap,
 
 	b = bgp_begin(b, BGP_MSG_OPEN);
 	*b++ = 4;
-	b = put16(b, as > 0xffff ? BGP_AS_TRANS : (uint16_t)as);
-	b = put16(b, hold);
-	b = put32(b, id);
+	b = bb_put16(b, as > 0xffff ? BGP_AS_TRANS : (uint16_t)as);
+	b = bb_put16(b, hold);
+	b = bb_put32(b, id);
 	plen = b++;
 	*b++ = BGP_OPT_PARAM_CAPABILITIES;
 	caps = b++;
 	*b++ = BGP_CAP_MP;
 	*b++ = 4;
-	b = put16(b, BGP_AFI_IPV4);
+	b = bb_put16(b, BGP_AFI_IPV4);
 	*b++ = 0;
 	*b++ = BGP_SAFI_UNICAST;
 	*b++ = BGP_CAP_MP;
 	*b++ = 4;
-	b = put16(b, BGP_AFI_IPV6);
+	b = bb_put16(b, BGP_AFI_IPV6);
 	*b++ = 0;
 	*b++ = BGP_SAFI_UNICAST;
 	*b++ = BGP_CAP_ROUTE_REFRESH;
@@ -513,7 +478,7 @@ put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap,
 	}
 	*b++ = BGP_CAP_AS4;
 	*b++ = 4;
-	b = put32(b, as);
+	b = bb_put32(b, as);
 	if (role >= 0) {
 		*b++ = BGP_CAP_ROLE;
 		*b++ = 1;
@@ -533,9 +498,9 @@ emit_peer_up(struct gen *g, const struct peer *p)
 
 	b = put_peer_hdr(g, b, p);
 	memset(b, 0, 12);
-	b = put32(b + 12, p->local_addr);
-	b = put16(b, passive ? 179 : (uint16_t)(32768 + p->idx % 28000));
-	b = put16(b, passive ? (uint16_t)(49152 + p->idx % 16000) : 179);
+	b = bb_put32(b + 12, p->local_addr);
+	b = bb_put16(b, passive ? 179 : (uint16_t)(32768 + p->idx % 28000));
+	b = bb_put16(b, passive ? (uint16_t)(49152 + p->idx % 16000) : 179);
 	/* Sessions with a role are to our providers and peers (vf_sessions). */
 	b = put_open(b, ROUTER_AS, 180, ROUTER_ID, false, p->role < 0 ? -1 :
 	    p->role == BGP_ROLE_PROVIDER ? BGP_ROLE_CUSTOMER : BGP_ROLE_PEER);
@@ -551,7 +516,7 @@ emit_peer_down(struct gen *g, struct peer *p)
 	b = put_peer_hdr(g, b, p);
 	if (rng_below(&p->rng, 2) == 0) {
 		*b++ = BMP_PD_LOCAL_NO_NOTIFY;
-		b = put16(b, 2);	/* FSM event 2, ManualStop */
+		b = bb_put16(b, 2);	/* FSM event 2, ManualStop */
 	} else
 		*b++ = BMP_PD_REMOTE_NO_NOTIFY;
 	msg_end(g, BMP_PEER_DOWN, b);
@@ -608,15 +573,8 @@ draw_pack(const struct gen *g, struct rng *r)
 static uint8_t *
 put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
 {
-	if (len > 255) {
-		*b++ = flags | BGP_ATTR_F_EXTLEN;
-		*b++ = code;
-		return put16(b, (uint16_t)len);
-	}
-	*b++ = flags;
-	*b++ = code;
-	*b++ = (uint8_t)len;
-	return b;
+	return bb_put_attr_hdr(b, len > 255 ? flags | BGP_ATTR_F_EXTLEN : flags,
+	    code, (uint16_t)len);
 }
 
 /* ---- --valley-free ------------------------------------------------------ */
@@ -982,25 +940,25 @@ put_attrs_head(struct gen *g, struct peer *p, uint8_t *b, bool v6)
 	*b++ = BGP_ASPATH_SEQUENCE;
 	*b++ = (uint8_t)n;
 	for (unsigned i = 0; i < n; i++)
-		b = put32(b, path[i]);
+		b = bb_put32(b, path[i]);
 
 	if (!v6) {
 		b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE, BGP_ATTR_NEXT_HOP, 4);
-		b = put32(b, p->addr);
+		b = bb_put32(b, p->addr);
 	}
 	if (rng_below(r, 100) < 35) {
 		static const uint32_t meds[] = { 0, 0, 10, 20, 50, 100, 200, 1000 };
 
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MED, 4);
-		b = put32(b, meds[rng_below(r, NELEM(meds))] + rng_below(r, 3));
+		b = bb_put32(b, meds[rng_below(r, NELEM(meds))] + rng_below(r, 3));
 	}
 	if (rng_below(r, 100) < 3) {
 		b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE,
 		    BGP_ATTR_ATOMIC_AGGREGATE, 0);
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE,
 		    BGP_ATTR_AGGREGATOR, 8);
-		b = put32(b, origin_as);
-		b = put32(b, 0x0a000000u | rng_below(r, 1u << 24));
+		b = bb_put32(b, origin_as);
+		b = bb_put32(b, 0x0a000000u | rng_below(r, 1u << 24));
 	}
 	nc = pick(r, comm_w, NELEM(comm_w));
 	if (nc > 0) {
@@ -1014,8 +972,8 @@ put_attrs_head(struct gen *g, struct peer *p, uint8_t *b, bool v6)
 			    NELEM(community_values))] :
 			    (uint16_t)(1 + rng_below(r, 65534));
 
-			b = put16(b, hi);
-			b = put16(b, lo);
+			b = bb_put16(b, hi);
+			b = bb_put16(b, lo);
 		}
 	}
 	return b;
@@ -1046,9 +1004,9 @@ put_large(struct peer *p, uint8_t *b, unsigned n)
 	b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE,
 	    BGP_ATTR_LARGE_COMMUNITIES, 12 * n);
 	for (unsigned i = 0; i < n; i++) {
-		b = put32(b, p->as);
-		b = put32(b, 1 + rng_below(&p->rng, 10));
-		b = put32(b, rng_below(&p->rng, 1000000));
+		b = bb_put32(b, p->as);
+		b = bb_put32(b, 1 + rng_below(&p->rng, 10));
+		b = bb_put32(b, rng_below(&p->rng, 1000000));
 	}
 	return b;
 }
@@ -1094,7 +1052,7 @@ emit_announce(struct gen *g, struct peer *p, bool v6)
 	b = put_peer_hdr(g, b, p);
 	bgp = b;
 	b = bgp_begin(b, BGP_MSG_UPDATE);
-	b = put16(b, 0);		/* no withdrawn routes */
+	b = bb_put16(b, 0);		/* no withdrawn routes */
 	alen = b;
 	b += 2;
 	attrs = b;
@@ -1112,7 +1070,7 @@ emit_announce(struct gen *g, struct peer *p, bool v6)
 		/* RFC 4760 §3: AFI, SAFI, next hop, reserved, NLRI. */
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MP_REACH_NLRI,
 		    5 + IPV6_NH_LEN + nlen);
-		b = put16(b, BGP_AFI_IPV6);
+		b = bb_put16(b, BGP_AFI_IPV6);
 		*b++ = BGP_SAFI_UNICAST;
 		*b++ = IPV6_NH_LEN;
 		memcpy(b, p->nh6, IPV6_NH_LEN);
@@ -1122,7 +1080,7 @@ emit_announce(struct gen *g, struct peer *p, bool v6)
 		b += nlen;
 	}
 	b = put_large(p, b, n_large);
-	(void)put16(alen, (uint16_t)(b - attrs));
+	(void)bb_put16(alen, (uint16_t)(b - attrs));
 	if (!v6) {
 		memcpy(b, nl, nlen);
 		b += nlen;
@@ -1150,21 +1108,21 @@ emit_withdraw(struct gen *g, struct peer *p, bool v6)
 	if (v6) {
 		nlen = fill_nlri(f, &p->wpos6, p->wd6, p->wkey6, want, budget,
 		    nl, &count);
-		b = put16(b, 0);
-		b = put16(b, (uint16_t)(nlen + 3 + (3 + nlen > 255 ? 4 : 3)));
+		b = bb_put16(b, 0);
+		b = bb_put16(b, (uint16_t)(nlen + 3 + (3 + nlen > 255 ? 4 : 3)));
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL,
 		    BGP_ATTR_MP_UNREACH_NLRI, 3 + nlen);
-		b = put16(b, BGP_AFI_IPV6);
+		b = bb_put16(b, BGP_AFI_IPV6);
 		*b++ = BGP_SAFI_UNICAST;
 	} else {
 		nlen = fill_nlri(f, &p->wpos4, p->wd4, p->wkey4, want, budget,
 		    nl, &count);
-		b = put16(b, (uint16_t)nlen);
+		b = bb_put16(b, (uint16_t)nlen);
 	}
 	memcpy(b, nl, nlen);
 	b += nlen;
 	if (!v6)
-		b = put16(b, 0);	/* no path attributes */
+		b = bb_put16(b, 0);	/* no path attributes */
 	bgp_end(bgp, b);
 	msg_end(g, BMP_ROUTE_MONITORING, b);
 	g->st.updates++;
@@ -1180,15 +1138,15 @@ emit_eor(struct gen *g, struct peer *p, bool v6)
 	b = put_peer_hdr(g, b, p);
 	bgp = b;
 	b = bgp_begin(b, BGP_MSG_UPDATE);
-	b = put16(b, 0);
+	b = bb_put16(b, 0);
 	if (v6) {
-		b = put16(b, 6);
+		b = bb_put16(b, 6);
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL,
 		    BGP_ATTR_MP_UNREACH_NLRI, 3);
-		b = put16(b, BGP_AFI_IPV6);
+		b = bb_put16(b, BGP_AFI_IPV6);
 		*b++ = BGP_SAFI_UNICAST;
 	} else
-		b = put16(b, 0);
+		b = bb_put16(b, 0);
 	bgp_end(bgp, b);
 	msg_end(g, BMP_ROUTE_MONITORING, b);
 	g->st.updates++;
@@ -1280,9 +1238,9 @@ peer_init(struct gen *g, struct peer *p, uint32_t i)
 	}
 	p->com_as = p->as > 0xffff ? (uint16_t)(64512 + i % 1000) :
 	    (uint16_t)p->as;
-	(void)put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
-	(void)put32(p->nh6 + 4, 0xffff0000u);
-	(void)put32(p->nh6 + 12, i + 1);
+	(void)bb_put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
+	(void)bb_put32(p->nh6 + 4, 0xffff0000u);
+	(void)bb_put32(p->nh6 + 12, i + 1);
 	p->rng.s = derive_key(s, 0x10000 + i);
 	p->order4 = derive_key(s, 0x20000 + i);
 	p->order6 = derive_key(s, 0x30000 + i);
