@@ -31,7 +31,6 @@
 #include "bmpflow/plugin.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "fake_host.h"
-#include "options.h"
 #include "vf_world.h"
 
 static struct bf_host host;	/* fake_host.c, counting only */
@@ -182,10 +181,8 @@ main(int argc, char **argv)
 	printf("world: %u ASes, %zu AS links, %ld prefixes x %d peers, %d "
 	    "hairpin paths\n", world.n, world.n_links, n_prefixes, n_peers,
 	    n_leaks);
-	const struct bf_setting set[] = {
-		{ "asrel_file", rel }, { "prefixes_file", pfx },
-		{ "roas_file", roa }, { "reload_check_s", "0" },
-	};
+	const char *const set[] = { "asrel_file", rel, "prefixes_file", pfx,
+	    "roas_file", roa, "reload_check_s", "0" };
 	const struct bf_plugin *pl = bmpflow_plugin_descriptor();
 	rate = calloc((size_t)runs, sizeof(double));
 	for (int run = 0; run < runs; run++) {
@@ -195,10 +192,8 @@ main(int argc, char **argv)
 		void *st;
 		struct bf_route r;
 
-		fake_host_reset(&host);
-		host.discard = true;
-		if ((st = bf_plugin_start(pl, &host, set, 4, err,
-		    sizeof(err))) == NULL) {
+		if ((st = fake_plugin_start(&host, set, sizeof(set) /
+		    sizeof(set[0]), err, sizeof(err))) == NULL) {
 			fprintf(stderr, "init: %s\n", err);
 			return 1;
 		}
@@ -206,6 +201,7 @@ main(int argc, char **argv)
 		r.family = 4;
 		r.prefix_len = 24;
 		r.prefix = "bench";	/* the plugin reads the bytes */
+		host.discard = true;
 		r.epoch = 1;
 		clock_gettime(CLOCK_REALTIME, &t0);
 		r.collector_time_us = (int64_t)t0.tv_sec * 1000000 +
@@ -252,13 +248,9 @@ main(int argc, char **argv)
 			    host.type_count[t]);
 		/* Sanity, untimed: every peer down resolves every alert. */
 		long before = host.emitted;
-		for (int p = 0; p < n_peers; p++) {
-			struct bf_session_event e = { .session = &sess[p],
-			    .kind = BF_SESSION_DOWN, .epoch = 1,
-			    .collector_time_us = r.collector_time_us };
-
-			pl->on_session(st, &e);
-		}
+		for (int p = 0; p < n_peers; p++)
+			fake_session_event(st, &sess[p], false, 1,
+			    r.collector_time_us, NULL);
 		if (ld_offending_routes(st) != 0 ||
 		    host.emitted - before != alerts) {
 			fprintf(stderr, "peers down: %ld resolved of %ld, %zu "

@@ -7,6 +7,7 @@
  * benchmarks (see fake_host.h).
  */
 #include "fake_host.h"
+#include "options.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -330,4 +331,34 @@ fake_host_reset(struct bf_host *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->api = &fake_api;
+}
+
+void *
+fake_plugin_start(struct bf_host *h, const char *const *kv, size_t n,
+    char *err, size_t errlen)
+{
+	struct bf_setting s[FAKE_MAX_SETTINGS];
+
+	REQUIRE(n % 2 == 0 && n / 2 <= FAKE_MAX_SETTINGS,
+	    "%zu setting strings", n);
+	for (size_t i = 0; i < n / 2; i++)
+		s[i] = (struct bf_setting){ kv[2 * i], kv[2 * i + 1] };
+	fake_host_reset(h);
+	err[0] = '\0';
+	return bf_plugin_start(bmpflow_plugin_descriptor(), h, s, n / 2, err,
+	    errlen);
+}
+
+void
+fake_session_event(void *st, const struct bf_session *s, bool up,
+    uint64_t epoch, int64_t t, const char *peer_role)
+{
+	struct bf_session_event e = {
+		.session = s, .epoch = epoch,
+		.kind = up ? BF_SESSION_UP : BF_SESSION_DOWN, .reset = up,
+		.has_open = up, .down_reason = up ? NULL : "remote closed",
+		.peer_role = peer_role, .bmp_time_us = t, .collector_time_us = t,
+	};
+
+	bmpflow_plugin_descriptor()->on_session(st, &e);
 }

@@ -24,7 +24,6 @@
 
 #include "bmpflow/plugin.h"
 #include "fake_host.h"
-#include "options.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
 #include "test_util.h"
@@ -73,20 +72,11 @@ file(const char *name, const char *content)
 static void *
 try_start(char *err, size_t errlen, const char *const *kv, size_t n)
 {
-	struct bf_setting s[16];
-
-	ck_assert_uint_le(n, 32);
-	for (size_t i = 0; i < n / 2; i++) {
-		s[i].key = kv[2 * i];
-		s[i].value = kv[2 * i + 1];
-	}
-	fake_host_reset(&host);
 	pl = bmpflow_plugin_descriptor();
 	ck_assert_uint_eq(pl->abi, BMPFLOW_PLUGIN_ABI);
 	ck_assert_str_eq(pl->name, "leak_detect");
 	ck_assert_str_eq(pl->output_schema, "alert");
-	err[0] = '\0';
-	return bf_plugin_start(pl, &host, s, n / 2, err, errlen);
+	return fake_plugin_start(&host, kv, n, err, errlen);
 }
 
 static void
@@ -131,19 +121,9 @@ sess(int i)
 static void
 peer_ev_role(int i, bool up, const char *peer_role)
 {
-	struct bf_session_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.session = sess(i);
 	if (up)
 		epochs[i]++;
-	e.epoch = epochs[i];
-	e.kind = up ? BF_SESSION_UP : BF_SESSION_DOWN;
-	e.reset = e.has_open = up;
-	e.down_reason = up ? NULL : "remote closed";
-	e.peer_role = peer_role;
-	e.bmp_time_us = e.collector_time_us = now_t;
-	pl->on_session(st, &e);
+	fake_session_event(st, sess(i), up, epochs[i], now_t, peer_role);
 }
 
 static void
