@@ -16,6 +16,7 @@
 #define BF_BMP_BUILD_H
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,42 +167,41 @@ struct bb {
 	size_t	mark;	/* an offset the vector's test looks at */
 };
 
-/* Room for k more bytes; returns where they go. */
+/* The next k bytes of the vector, taken; aborts when it is full. */
 static inline uint8_t *
-bb_room(struct bb *w, size_t k)
+bb_take(struct bb *w, size_t k)
 {
+	uint8_t *p = w->b + w->n;
+
 	if (k > BB_CAP - w->n)
 		bb_die("vector longer than BB_CAP");
-	return w->b + w->n;
+	w->n += k;
+	return p;
 }
 
 static inline void
 bb_u8(struct bb *w, unsigned v)
 {
-	*bb_room(w, 1) = (uint8_t)v;
-	w->n++;
+	*bb_take(w, 1) = (uint8_t)v;
 }
 
 static inline void
 bb_u16(struct bb *w, unsigned v)
 {
-	bb_put16(bb_room(w, 2), (uint16_t)v);
-	w->n += 2;
+	bb_put16(bb_take(w, 2), (uint16_t)v);
 }
 
 static inline void
 bb_u32(struct bb *w, uint32_t v)
 {
-	bb_put32(bb_room(w, 4), v);
-	w->n += 4;
+	bb_put32(bb_take(w, 4), v);
 }
 
 static inline void
 bb_bytes(struct bb *w, const void *v, size_t n)
 {
 	if (n > 0)
-		memcpy(bb_room(w, n), v, n);
-	w->n += n;
+		memcpy(bb_take(w, n), v, n);
 }
 
 static inline void
@@ -227,8 +227,7 @@ bb_patch16(struct bb *w, size_t off, size_t v)
 static inline size_t
 bb_len8(struct bb *w)
 {
-	bb_u8(w, 0);
-	return w->n - 1;
+	return (size_t)(bb_take(w, 1) - w->b);
 }
 
 static inline void
@@ -240,8 +239,7 @@ bb_len8_end(struct bb *w, size_t at)
 static inline size_t
 bb_len16(struct bb *w)
 {
-	bb_u16(w, 0);
-	return w->n - 2;
+	return (size_t)(bb_take(w, 2) - w->b);
 }
 
 static inline void
@@ -254,11 +252,10 @@ bb_len16_end(struct bb *w, size_t at)
 static inline size_t
 bb_bmp_begin(struct bb *w, uint8_t type)
 {
-	size_t at = w->n;
+	uint8_t *p = bb_take(w, BMP_COMMON_HDR_LEN);
 
-	bb_put_bmp_hdr(bb_room(w, BMP_COMMON_HDR_LEN), type, 0);
-	w->n += BMP_COMMON_HDR_LEN;
-	return at;
+	bb_put_bmp_hdr(p, type, 0);
+	return (size_t)(p - w->b);
 }
 
 static inline void
@@ -272,20 +269,18 @@ bb_peer_hdr(struct bb *w, uint8_t type, uint8_t flags, const uint8_t *rd,
     const uint8_t *addr, uint32_t as, uint32_t bgp_id, uint32_t sec,
     uint32_t usec)
 {
-	bb_put_peer_hdr(bb_room(w, BMP_PEER_HDR_LEN), type, flags, rd, addr,
+	bb_put_peer_hdr(bb_take(w, BMP_PEER_HDR_LEN), type, flags, rd, addr,
 	    as, bgp_id, sec, usec);
-	w->n += BMP_PEER_HDR_LEN;
 }
 
 /* A BGP message of type, closed by bb_bgp_end: its offset. */
 static inline size_t
 bb_bgp_begin(struct bb *w, uint8_t type)
 {
-	size_t at = w->n;
+	uint8_t *p = bb_take(w, BGP_HDR_LEN);
 
-	bb_put_bgp_hdr(bb_room(w, BGP_HDR_LEN), type, 0);
-	w->n += BGP_HDR_LEN;
-	return at;
+	bb_put_bgp_hdr(p, type, 0);
+	return (size_t)(p - w->b);
 }
 
 static inline void
@@ -297,8 +292,7 @@ bb_bgp_end(struct bb *w, size_t at)
 static inline void
 bb_tlv(struct bb *w, uint16_t type, const void *v, size_t len)
 {
-	bb_put_tlv(bb_room(w, 4 + len), type, v, (uint16_t)len);
-	w->n += 4 + len;
+	bb_put_tlv(bb_take(w, 4 + len), type, v, (uint16_t)len);
 }
 
 /* A path attribute (see bb_put_attr_hdr); returns its header's offset. */
@@ -306,15 +300,14 @@ static inline size_t
 bb_attr(struct bb *w, unsigned flags, unsigned code, const void *v,
     size_t len)
 {
-	size_t at = w->n;
-	uint8_t *p = bb_room(w, 4 + len);
+	bool ext = flags & BGP_ATTR_F_EXTLEN;
+	uint8_t *p = bb_take(w, ext ? 4 : 3);
 
-	if (!(flags & BGP_ATTR_F_EXTLEN) && len > 255)
+	if (!ext && len > 255)
 		bb_die("attribute over 255 bytes without BGP_ATTR_F_EXTLEN");
-	w->n += (size_t)(bb_put_attr_hdr(p, (uint8_t)flags, (uint8_t)code,
-	    (uint16_t)len) - p);
+	bb_put_attr_hdr(p, (uint8_t)flags, (uint8_t)code, (uint16_t)len);
 	bb_bytes(w, v, len);
-	return at;
+	return (size_t)(p - w->b);
 }
 
 #endif /* BF_BMP_BUILD_H */
