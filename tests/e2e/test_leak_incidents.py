@@ -8,7 +8,7 @@
 
 Inputs: processors/leak_detect/prefixes.example.txt and roas.example.json,
 and as-rel.example.txt plus a synthetic valley-free AS graph for the clean
-feed, written into a temp dir.  Routers and their monitored sessions:
+feed (bmpflow-vf-world, the C tests' generator), written into a temp dir.  Routers and their monitored sessions:
 
   R1 127.0.0.2   A 10.0.0.1 AS701, B 10.0.0.2 AS3356, C 10.0.0.3 AS6939
   R2 127.0.0.3   D 10.0.1.1 AS701
@@ -40,7 +40,7 @@ bmpflow_leak_detect_alerts_total{type,state} agree with the records; it
 counts no bad record and exits 0 on SIGTERM.  Bounded: DEADLINE seconds.
 
   /usr/bin/python3 test_leak_incidents.py --collector BIN --decode BIN \\
-      --schemas DIR --data DIR --processor BIN
+      --schemas DIR --data DIR --processor BIN --vf-world BIN
 """
 
 import collections
