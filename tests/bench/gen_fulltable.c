@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "bmp_build.h"
+#include "vf_world.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -583,11 +584,12 @@ put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
  * The AS hierarchy of --valley-free: a fixed rank per ASN, its index here.
  * Tier 1 is leak_detect's built-in transit-free list (its peer-lock rule):
  * settlement-free peers of each other, the clique.  Then transit ASes,
- * each a peer of half the tier 1 (vf_rel) and so a provider that passes
+ * each a peer of half the tier 1 (vf_peers) and so a provider that passes
  * transit-free peers' routes down; then the upstreams of the origins.  Of
  * any other two ranks the higher is a provider of the lower.  Sessions
  * beyond vf_sessions rank just above the origin upstreams: providers of
- * them only.
+ * them only.  The ranks are a vf_world (support/vf_world.h), AS index =
+ * rank: the path drawing and the relationship file both ask it.
  */
 static const uint32_t vf_hier[] = {
 	/* tier 1 */
@@ -624,9 +626,8 @@ static const struct {
 	{ 174, BGP_ROLE_PROVIDER }, { 9002, BGP_ROLE_PEER },
 };
 
-enum vf_rel { VF_CUSTOMER, VF_PROVIDER, VF_PEER };
-
 struct vf {
+	struct vf_world	 hier;		/* vf_hier, index = rank */
 	uint8_t		*taken;		/* never an origin: bitmap by ASN */
 	uint8_t		*linked;	/* "upstream|origin" to write */
 	uint64_t	*direct;	/* (peer index + 1) << 32 | origin, */
@@ -658,18 +659,13 @@ bit_set(uint8_t *m, uint32_t i)
 }
 
 /*
- * What rank j is to rank i (i != j): the path drawing and the relationship
- * file both ask here, so they agree.  Transit rank t peers with the tier-1
- * ranks of its parity.
+ * Whether ranks a < b are peers, else a is a provider of b.  Transit rank
+ * t peers with the tier-1 ranks of its parity.
  */
-static enum vf_rel
-vf_rel(unsigned i, unsigned j)
+static bool
+vf_peers(unsigned a, unsigned b)
 {
-	unsigned a = i < j ? i : j, b = i < j ? j : i;	/* a ranks above */
-
-	if (b < VF_TIER1 || (a < VF_TIER1 && b < VF_UP0 && (a + b) % 2 == 0))
-		return VF_PEER;
-	return j < i ? VF_PROVIDER : VF_CUSTOMER;
+	return b < VF_TIER1 || (a < VF_TIER1 && b < VF_UP0 && (a + b) % 2 == 0);
 }
 
 /* The upstream of origin o: one origin upstream, fixed by the ASN. */
@@ -697,6 +693,16 @@ vf_init(struct gen *g)
 
 	v->taken = vf_calloc(ORIGIN_AS_END / 8 + 1, 1);
 	v->linked = vf_calloc(ORIGIN_AS_END / 8 + 1, 1);
+	vf_world_empty(&v->hier, NELEM(vf_hier), 1);
+	for (unsigned i = 0; i < NELEM(vf_hier); i++)
+		vf_world_add(&v->hier, vf_hier[i]);
+	for (unsigned i = 0; i < NELEM(vf_hier); i++)
+		for (unsigned j = i + 1; j < NELEM(vf_hier); j++) {
+			if (vf_peers(i, j))
+				vf_world_peering(&v->hier, i, j);
+			else
+				vf_world_provider(&v->hier, i, j);
+		}
 	for (size_t i = 0; i < NELEM(vf_hier); i++)
 		if (vf_hier[i] < ORIGIN_AS_END)
 			bit_set(v->taken, vf_hier[i]);
@@ -757,20 +763,19 @@ in_path(const uint32_t *path, unsigned m, uint32_t as)
 }
 
 /*
- * A rank that is `want` to rank cur and not on the path yet, drawn
- * uniformly; VF_NONE when there is none.
+ * A rank of next[0..n) whose AS is not on the path yet, drawn uniformly;
+ * VF_NONE when there is none.
  */
 static unsigned
-vf_draw_rel(struct rng *r, unsigned cur, enum vf_rel want,
-    const uint32_t *path, unsigned m)
+vf_draw(struct rng *r, const unsigned *next, unsigned n, const uint32_t *path,
+    unsigned m)
 {
-	unsigned cand[NELEM(vf_hier)], n = 0;
+	unsigned cand[NELEM(vf_hier)], k = 0;
 
-	for (unsigned i = 0; i < VF_UP0; i++)
-		if (i != cur && vf_rel(cur, i) == want &&
-		    !in_path(path, m, vf_hier[i]))
-			cand[n++] = i;
-	return n ? cand[rng_below(r, n)] : VF_NONE;
+	for (unsigned i = 0; i < n; i++)
+		if (!in_path(path, m, vf_hier[next[i]]))
+			cand[k++] = next[i];
+	return k ? cand[rng_below(r, k)] : VF_NONE;
 }
 
 /*
@@ -787,6 +792,7 @@ static unsigned
 vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 {
 	struct rng *r = &p->rng;
+	const struct vf_world *h = &g->vf->hier;
 	unsigned m = 0, reps = 0, k, up, cur = p->vf_rank, next;
 	uint32_t o;
 
@@ -805,12 +811,12 @@ vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 		k = n - reps - 3;	/* ASes between the session and up */
 		if (p->role == BGP_ROLE_PROVIDER && cur != VF_NONE) {
 			for (unsigned c = rng_below(r, VF_CLIMB_MAX + 1);
-			    c > 0 && k > 0 && (next = vf_draw_rel(r, cur,
-			    VF_PROVIDER, path, m)) != VF_NONE; c--, k--)
+			    c > 0 && k > 0 && (next = vf_draw(r, h->as[cur].prov,
+			    h->as[cur].np, path, m)) != VF_NONE; c--, k--)
 				path[m++] = vf_hier[cur = next];
 			if (k > 0 && rng_below(r, 100) < VF_PEER_LINK_PCT &&
-			    (next = vf_draw_rel(r, cur, VF_PEER, path, m)) !=
-			    VF_NONE) {
+			    (next = vf_draw(r, h->as[cur].peer, h->as[cur].npe,
+			    path, m)) != VF_NONE) {
 				path[m++] = vf_hier[cur = next];
 				k--;
 			}
@@ -818,7 +824,8 @@ vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 		/* down: up to k of the ranks (cur, up), selection sampling */
 		for (unsigned i = cur == VF_NONE ? VF_UP0 : cur + 1;
 		    i < up && k > 0; i++)
-			if ((cur == VF_NONE || vf_rel(cur, i) == VF_CUSTOMER) &&
+			if ((cur == VF_NONE ||
+			    vf_world_rel(h, cur, i) == VF_REL_CUSTOMER) &&
 			    !in_path(path, m, vf_hier[i]) &&
 			    rng_below(r, up - i) < k) {
 				path[m++] = vf_hier[cur = i];
@@ -865,10 +872,8 @@ vf_write(struct gen *g)
 	    "serial-1 (provider|customer|-1, peer|peer|0)\n", g->o.seed,
 	    g->o.peers);
 	fprintf(f, "# transit hierarchy\n");
-	for (unsigned i = 0; i < NELEM(vf_hier); i++)
-		for (unsigned j = i + 1; j < NELEM(vf_hier); j++, links++)
-			fprintf(f, "%" PRIu32 "|%" PRIu32 "|%s\n", vf_hier[i],
-			    vf_hier[j], vf_rel(i, j) == VF_PEER ? "0" : "-1");
+	vf_world_write_asrel(&v->hier, f);	/* errors: ferror below */
+	links += (long)v->hier.n_links;
 	for (uint32_t i = 0; i < g->o.peers; i++) {
 		const struct peer *p = &g->peers[i];
 
@@ -911,6 +916,7 @@ vf_free(struct vf *v)
 	free(v->taken);
 	free(v->linked);
 	free(v->direct);
+	vf_world_free(&v->hier);
 	free(v);
 }
 

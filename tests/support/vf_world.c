@@ -50,32 +50,59 @@ add_link(struct vf_world *w, unsigned a, unsigned b, bool peers)
 	    peers };
 }
 
-/* Make p a provider of c, unless linked already or either is full. */
-static void
-provider(struct vf_world *w, unsigned p, unsigned c)
+void
+vf_world_provider(struct vf_world *w, unsigned p, unsigned c)
 {
 	struct vf_as *ap = &w->as[p], *ac = &w->as[c];
 
-	if (p == c || linked(ac, p) || ac->np == VF_MAX_PROV ||
-	    ap->nc == VF_MAX_NB)
+	if (p == c || linked(ac, p) || ac->np == VF_MAX_LINKS ||
+	    ap->nc == VF_MAX_LINKS)
 		return;
 	ac->prov[ac->np++] = p;
 	ap->cust[ap->nc++] = c;
 	add_link(w, p, c, false);
 }
 
-/* Make a and b peers, unless linked already or either is full. */
-static void
-peering(struct vf_world *w, unsigned a, unsigned b)
+void
+vf_world_peering(struct vf_world *w, unsigned a, unsigned b)
 {
 	struct vf_as *aa = &w->as[a], *ab = &w->as[b];
 
-	if (a == b || linked(aa, b) || aa->npe == VF_MAX_NB ||
-	    ab->npe == VF_MAX_NB)
+	if (a == b || linked(aa, b) || aa->npe == VF_MAX_LINKS ||
+	    ab->npe == VF_MAX_LINKS)
 		return;
 	aa->peer[aa->npe++] = b;
 	ab->peer[ab->npe++] = a;
 	add_link(w, a, b, true);
+}
+
+enum vf_rel
+vf_world_rel(const struct vf_world *w, unsigned a, unsigned b)
+{
+	const struct vf_as *x = &w->as[a];
+
+	return has(x->prov, x->np, b) ? VF_REL_PROVIDER :
+	    has(x->cust, x->nc, b) ? VF_REL_CUSTOMER :
+	    has(x->peer, x->npe, b) ? VF_REL_PEER : VF_REL_NONE;
+}
+
+void
+vf_world_empty(struct vf_world *w, unsigned n, uint64_t seed)
+{
+	*w = (struct vf_world){ .as = xcalloc(n, sizeof(*w->as)), .n_max = n,
+	    .links = xcalloc((size_t)n * 3 * VF_MAX_LINKS, sizeof(*w->links)),
+	    .rng = seed };
+}
+
+unsigned
+vf_world_add(struct vf_world *w, uint32_t asn)
+{
+	if (w->n == w->n_max) {
+		fprintf(stderr, "vf_world: more than %u ASes\n", w->n_max);
+		exit(1);
+	}
+	w->as[w->n].asn = asn;
+	return w->n++;
 }
 
 void
@@ -83,34 +110,33 @@ vf_world_init(struct vf_world *w, const struct vf_shape *s, uint64_t seed)
 {
 	unsigned t2 = s->n_t1, stub = s->n_t1 + s->n_t2;
 	unsigned n = stub + s->n_stub;
-	size_t links_max = (size_t)n * (VF_MAX_PROV + VF_MAX_NB);
 
-	*w = (struct vf_world){ .as = xcalloc(n, sizeof(*w->as)), .n = n,
-	    .n_t1 = s->n_t1, .first_stub = stub,
-	    .links = xcalloc(links_max, sizeof(*w->links)), .rng = seed };
+	vf_world_empty(w, n, seed);
+	w->n_t1 = s->n_t1;
+	w->first_stub = stub;
 	for (unsigned i = 0; i < n; i++)
-		w->as[i].asn = i < t2 ? (s->t1_asns != NULL ? s->t1_asns[i] :
+		vf_world_add(w, i < t2 ? (s->t1_asns != NULL ? s->t1_asns[i] :
 		    s->t1_base + i) : i < stub ? s->t2_base + (i - t2) :
-		    s->stub_base + (i - stub);
+		    s->stub_base + (i - stub));
 	for (unsigned a = 0; a < t2; a++)
 		for (unsigned b = a + 1; b < t2; b++)
-			peering(w, a, b);
+			vf_world_peering(w, a, b);
 	for (unsigned i = t2; i < stub; i++)
 		for (unsigned k = 1 + vf_world_rnd(w, 3); k > 0; k--)
-			provider(w, i - t2 < s->t2_under_t1 || i == t2 ?
-			    vf_world_rnd(w, s->n_t1) :
+			vf_world_provider(w, i - t2 < s->t2_under_t1 ||
+			    i == t2 ? vf_world_rnd(w, s->n_t1) :
 			    t2 + vf_world_rnd(w, i - t2), i);
 	for (unsigned k = 0; k < s->t2_t1_peers; k++)
-		peering(w, vf_world_rnd(w, s->n_t1),
+		vf_world_peering(w, vf_world_rnd(w, s->n_t1),
 		    t2 + vf_world_rnd(w, s->n_t2));
 	for (unsigned k = 0; k < s->t2_peers; k++)
-		peering(w, t2 + vf_world_rnd(w, s->n_t2),
+		vf_world_peering(w, t2 + vf_world_rnd(w, s->n_t2),
 		    t2 + vf_world_rnd(w, s->n_t2));
 	for (unsigned i = stub; i < n; i++)
 		for (unsigned k = 1 + vf_world_rnd(w, 2); k > 0; k--)
-			provider(w, t2 + vf_world_rnd(w, s->n_t2), i);
+			vf_world_provider(w, t2 + vf_world_rnd(w, s->n_t2), i);
 	for (unsigned k = 0; k < s->stub_peers; k++)
-		peering(w, stub + vf_world_rnd(w, s->n_stub),
+		vf_world_peering(w, stub + vf_world_rnd(w, s->n_stub),
 		    stub + vf_world_rnd(w, s->n_stub));
 }
 

@@ -2,12 +2,14 @@
  * vf_world: a synthetic AS graph for leak_detect's tests and benchmark, its
  * relationship file (CAIDA serial-1) and valley-free AS paths over it.
  *
- * Three tiers: a settlement-free clique on top (tier 1), transit ASes
- * buying from tier 1 or from earlier transit, some peering with each other
- * or with a tier-1; stubs buying from transit, some peering.  Everything is
- * drawn from one xorshift stream seeded by the caller: same shape and seed,
- * same world.  bmpflow-vf-world (vf_world_main.c) writes one for the
- * Python tests.
+ * vf_world_init draws three tiers: a settlement-free clique on top (tier
+ * 1), transit ASes buying from tier 1 or from earlier transit, some peering
+ * with each other or with a tier-1; stubs buying from transit, some
+ * peering.  Everything is drawn from one xorshift stream seeded by the
+ * caller: same shape and seed, same world.  bmpflow-vf-world
+ * (vf_world_main.c) writes one for the Python tests.  A caller with a
+ * layout of its own (bmpflow-gen-fulltable's fixed hierarchy) starts from
+ * vf_world_empty and links the ASes itself.
  */
 #ifndef BF_VF_WORLD_H
 #define BF_VF_WORLD_H
@@ -16,8 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VF_MAX_PROV	4	/* providers per AS */
-#define VF_MAX_NB	32	/* customers, peers per AS */
+#define VF_MAX_LINKS	48	/* providers, customers, peers per AS */
 /* Longest walk: the AS, up, one peer, down (vf_world_walk's maxima). */
 #define VF_MAX_WALK	(1 + VF_WALK_UP_MAX + 1 + VF_WALK_DOWN_MAX)
 #define VF_WALK_UP_MAX	4
@@ -38,7 +39,7 @@ struct vf_shape {
 struct vf_as {
 	uint32_t	asn;
 	unsigned	np, nc, npe;
-	unsigned	prov[VF_MAX_PROV], cust[VF_MAX_NB], peer[VF_MAX_NB];
+	unsigned	prov[VF_MAX_LINKS], cust[VF_MAX_LINKS], peer[VF_MAX_LINKS];
 };
 
 struct vf_link {
@@ -51,15 +52,29 @@ struct vf_link {
  */
 struct vf_world {
 	struct vf_as	*as;
-	unsigned	 n, n_t1, first_stub;
+	unsigned	 n, n_max, n_t1, first_stub;
 	struct vf_link	*links;		/* in the order made */
 	size_t		 n_links;
 	uint64_t	 rng;
 };
 
+enum vf_rel { VF_REL_NONE, VF_REL_PROVIDER, VF_REL_CUSTOMER, VF_REL_PEER };
+
 /* Build the world of shape s from seed (not 0); exits on no memory. */
 void		vf_world_init(struct vf_world *w, const struct vf_shape *s,
 		    uint64_t seed);
+/* A world of no AS, room for n; exits on no memory. */
+void		vf_world_empty(struct vf_world *w, unsigned n, uint64_t seed);
+/* Add AS asn: its index; exits when there is no room. */
+unsigned	vf_world_add(struct vf_world *w, uint32_t asn);
+/*
+ * Make p a provider of c, or a and b peers, unless they are linked already
+ * or a list is full (VF_MAX_LINKS): links beyond are not made.
+ */
+void		vf_world_provider(struct vf_world *w, unsigned p, unsigned c);
+void		vf_world_peering(struct vf_world *w, unsigned a, unsigned b);
+/* What b is to a: its provider, customer, peer, or none. */
+enum vf_rel	vf_world_rel(const struct vf_world *w, unsigned a, unsigned b);
 void		vf_world_free(struct vf_world *w);
 /* A number below n from the world's stream (n > 0). */
 uint32_t	vf_world_rnd(struct vf_world *w, uint32_t n);
