@@ -3,7 +3,7 @@
  * plugin on one core, with a fake host, and the plugin's memory.
  *
  * Synthetic world, generated before timing: a tiered AS graph (the 16
- * default transit-free ASes on top, mid-size transit, stubs; about 50,000
+ * default transit-free ASes on top, mid-size transit, stubs; about 45,000
  * links written as a CAIDA as-rel file), valley-free AS paths from every
  * stub (a few prepended), 1,000 monitored prefixes, a ROA for every fourth
  * prefix (1% of them for another origin: RPKI invalid), and 0.1% of routes
