@@ -8,7 +8,8 @@
 
 Inputs: processors/leak_detect/prefixes.example.txt and roas.example.json,
 and as-rel.example.txt plus a synthetic valley-free AS graph for the clean
-feed (bmpflow-vf-world, the C tests' generator), written into a temp dir.  Routers and their monitored sessions:
+feed (bmpflow-vf-world, the C tests' generator), written into a temp dir.
+Routers and their monitored sessions:
 
   R1 127.0.0.2   A 10.0.0.1 AS701, B 10.0.0.2 AS3356, C 10.0.0.3 AS6939
   R2 127.0.0.3   D 10.0.1.1 AS701
