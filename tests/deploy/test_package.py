@@ -61,11 +61,11 @@ def check_files(src, scratch, ck):
     conf = run(["/usr/bin/bmpflow-collector", "--print-config"]).stdout
     if "schema-dir = %s\n" % SCHEMA_DIR not in conf:
         ck.fail("installed collector's schema-dir is not %s: %s" %
-                        (SCHEMA_DIR, conf))
+                (SCHEMA_DIR, conf))
     if plugin_dir() not in run(["/usr/bin/bmpflow-processor",
                                 "--help"]).stdout:
         ck.fail("installed processor does not look in %s" %
-                        plugin_dir())
+                plugin_dir())
     for f in ("collector.conf", "processor-prefix_health.env",
               "processor-leak_detect.env"):
         if not os.path.isfile(os.path.join("/etc/bmpflow", f)):
@@ -151,7 +151,7 @@ def flow(data, ck):
             print("bmp.prefix_health record for %s" % rec.get("prefix"))
         except (IndexError, ValueError):
             ck.fail("installed bmpflow-tail read no prefix_health "
-                            "record: %s %s" % (tail.stdout, tail.stderr))
+                    "record: %s %s" % (tail.stdout, tail.stderr))
     finally:
         if router is not None:
             router.close()
@@ -178,7 +178,7 @@ def verify_units(ck):
                    os.path.join(UNIT_DIR, unit)], timeout=60)
         if out.returncode != 0 or out.stdout.strip() or out.stderr.strip():
             ck.fail("systemd-analyze verify %s: status %d: %s%s" %
-                            (unit, out.returncode, out.stdout, out.stderr))
+                    (unit, out.returncode, out.stdout, out.stderr))
         else:
             print("systemd-analyze verify %s: clean" % unit)
 
@@ -191,7 +191,7 @@ def refuses_tree_install(build, ck):
     shutil.rmtree(dest, ignore_errors=True)
     if out.returncode == 0 or "BMPFLOW_INSTALL_LAYOUT=ON" not in out.stderr:
         ck.fail("cmake --install of a tree-path build did not "
-                        "refuse: %s %s" % (out.stdout, out.stderr))
+                "refuse: %s %s" % (out.stdout, out.stderr))
     if left:
         ck.fail("refused install still installed %s" % left)
 
@@ -209,7 +209,7 @@ def main():
     if out.returncode != 0 or len(debs) != 1:
         print(out.stdout[-3000:], out.stderr[-3000:])
         ck.fail("build-deb.sh: status %d, %d packages" %
-                        (out.returncode, len(debs)))
+                (out.returncode, len(debs)))
         return ck.finish("deploy_package")
     try:
         if installed():
@@ -217,7 +217,7 @@ def main():
         out = run(APT + ["install", os.path.abspath(debs[0])])
         if out.returncode != 0 or not installed():
             ck.fail("apt-get install %s: %s %s" %
-                            (debs[0], out.stdout[-2000:], out.stderr[-2000:]))
+                    (debs[0], out.stdout[-2000:], out.stderr[-2000:]))
         else:
             check_files(args.source, args.scratch, ck)
             flow(args.data, ck)

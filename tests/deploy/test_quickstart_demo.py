@@ -75,7 +75,7 @@ def main():
               "unreachable" % tuple(summary))
         if total != healthy + degraded + unreachable or healthy == 0:
             ck.fail("summary does not add up or has no healthy "
-                            "prefix: %s" % summary)
+                    "prefix: %s" % summary)
         last = {}
         for r in read_topic(args.build, "prefix_health"):
             last[r["prefix"]] = r
@@ -98,7 +98,7 @@ def main():
             most, len(sessions)))
         if not sessions or most > len(sessions):
             ck.fail("peers_up %d with %d sessions: views counted "
-                            "as sessions" % (most, len(sessions)))
+                    "as sessions" % (most, len(sessions)))
     except Exception as e:  # noqa: BLE001 - report, then stop it
         ck.fail("%s: %s" % (type(e).__name__, e))
     finally:

@@ -104,7 +104,7 @@ def main():
                 t_, got, w))
             if got != w:
                 ck.fail("healthy session lost bmp.%s records: %d "
-                                "of %d" % (t_, got, w))
+                        "of %d" % (t_, got, w))
         if recs[("route", "127.0.2.6")] != 0:
             ck.fail("bad Peer Up produced route records")
     finally:

@@ -62,8 +62,8 @@ def main():
                      "not valid UTF-8" in l]
             if len(lines) != 1 or "sysName" not in lines[0]:
                 ck.fail("%s: %d log lines about invalid UTF-8, "
-                                "want 1 naming sysName: %s" % (
-                                    src, len(lines), lines))
+                        "want 1 naming sysName: %s" % (
+                            src, len(lines), lines))
             else:
                 print(lines[0])
         # bmpflow-tail prints the same records as JSON.

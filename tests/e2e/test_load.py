@@ -202,7 +202,7 @@ def main():
                                     fd_open, fd_idle))
         if m["bmpflow_sessions"] != SESSIONS:
             ck.fail("bmpflow_sessions is %d with %d connections "
-                            "open" % (m["bmpflow_sessions"], SESSIONS))
+                    "open" % (m["bmpflow_sessions"], SESSIONS))
         t_send = time.time()
         left, reset = send_all(socks, [captures[f] for f in assign], 180)
         socks = []
@@ -210,7 +210,7 @@ def main():
             ck.fail("%d sessions reset by the collector" % reset)
         if left:
             ck.fail("%d sessions not closed by the collector "
-                            "within 180 s" % left)
+                    "within 180 s" % left)
         m = col.wait_delivered(timeout=120)
         t_done = time.time()
         sampler.halt.set()
@@ -240,14 +240,14 @@ def main():
                     wrong += 1
                     if wrong <= 10:
                         ck.fail("router %s (%s): bmp.%s has %d "
-                                        "records, decoder counts %d" % (
-                                            source(i), f, t, got, w))
+                                "records, decoder counts %d" % (
+                                    source(i), f, t, got, w))
         if wrong > 10:
             ck.fail("... %d router/topic counts wrong in all" %
-                            wrong)
+                    wrong)
         if recs:
             ck.fail("records from unknown routers: %s" %
-                            list(recs.items())[:5])
+                    list(recs.items())[:5])
         n_route = sum(want[f]["route"] for f in assign)
         n_all = sum(sum(want[f].values()) for f in assign)
         produced = sum(v for k, v in m.items()
@@ -279,15 +279,15 @@ def main():
         # Plus one Peer Down per peer still up when its session closed.
         if produced != n_all + n_closed:
             ck.fail("collector produced %d records, decoder counts "
-                            "%d + %d session-closed Peer Downs" % (
-                                produced, n_all, n_closed))
+                    "%d + %d session-closed Peer Downs" % (
+                        produced, n_all, n_closed))
         if sampler.peak > SESSIONS + FD_OVERHEAD:
             ck.fail("collector peak fds %d > %d" % (
                 sampler.peak, SESSIONS + FD_OVERHEAD))
         if sampler.peak < SESSIONS:
             ck.fail("collector peak fds %d < %d sessions: the "
-                            "sampler missed the peak" % (sampler.peak,
-                                                          SESSIONS))
+                    "sampler missed the peak" % (sampler.peak,
+                                                  SESSIONS))
         if hwm > RSS_LIMIT_MIB * 1024:
             ck.fail("collector VmHWM %.1f MiB > %d MiB" % (
                 hwm / 1024, RSS_LIMIT_MIB))

@@ -294,8 +294,8 @@ def main():
         t_delivered = time.time()
         if not done:
             ck.fail("not delivered in 120 s after the replay: %s" %
-                            {k: v for k, v in m.items() if "queue" in k or
-                             "records" in k})
+                    {k: v for k, v in m.items() if "queue" in k or
+                     "records" in k})
         hwm = harness.vm_hwm_kib(col.proc.pid)
 
         # Let the consumer catch up, then a little longer so a duplicate
@@ -366,7 +366,7 @@ def main():
         t_decoded = time.time()
         if other:
             ck.fail("bmp.route holds %d records of other schemas" %
-                            other)
+                    other)
         got_set = set(got)
         exp_set = set(exp)
         dups = len(got) - copied - len(got_set)
@@ -383,38 +383,38 @@ def main():
                   "drops them for an idempotent one)" % (copied, copies))
         if len(exp) != want_routes or len(exp_set) != len(exp):
             ck.fail("decoder --json gives %d route tuples (%d "
-                            "distinct), its summary %d" % (
-                                len(exp), len(exp_set), want_routes))
+                    "distinct), its summary %d" % (
+                        len(exp), len(exp_set), want_routes))
         if len(got) - copied != want_routes:
             ck.fail("consumed %d route records (%d in re-sent "
-                            "batches), want %d" % (len(got), copied,
-                                                   want_routes))
+                    "batches), want %d" % (len(got), copied,
+                                           want_routes))
         if dups:
             ck.fail("%d duplicate route records that are no "
-                            "byte-for-byte copy of an earlier one" % dups)
+                    "byte-for-byte copy of an earlier one" % dups)
         if got_set != exp_set:
             miss = sorted(exp_set - got_set)
             extra = sorted(got_set - exp_set)
             ck.fail("route sets differ: %d missing (e.g. %s), %d "
-                            "unexpected (e.g. %s)" % (
-                                len(miss), miss[:3], len(extra), extra[:3]))
+                    "unexpected (e.g. %s)" % (
+                        len(miss), miss[:3], len(extra), extra[:3]))
         if sum_got != sum_exp:
             ck.fail("checksum %016x, want %016x" % (sum_got,
-                                                             sum_exp))
+                                                     sum_exp))
         del got, got_set, exp, exp_set
 
         failed = sum(records(m, t, "failed") for t in TOPICS)
         if records(m, "bmp.route", "failed") or failed:
             ck.fail("collector counts %d failed records (%d "
-                            "bmp.route)" % (failed, records(
-                                m, "bmp.route", "failed")))
+                    "bmp.route)" % (failed, records(
+                        m, "bmp.route", "failed")))
         if produced != want_routes:
             ck.fail("collector produced %d route records, want %d" %
-                            (produced, want_routes))
+                    (produced, want_routes))
         pauses = m["bmpflow_backpressure_pauses_total"]
         if pauses < 1:
             ck.fail("no back-pressure pause during a %d s outage" %
-                            DOWN_SECONDS)
+                    DOWN_SECONDS)
         if hwm > RSS_LIMIT_MIB * 1024:
             ck.fail("collector VmHWM %.1f MiB > %d MiB" % (
                 hwm / 1024, RSS_LIMIT_MIB))

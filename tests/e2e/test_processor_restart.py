@@ -144,12 +144,12 @@ def main():
                   mr["bmpflow_processor_rebalances_total"]))
         if len(once) < 500:
             ck.fail("only %d prefixes: the feed is too small to "
-                            "show anything" % len(once))
+                    "show anything" % len(once))
         if set(once) != set(again):
             ck.fail("prefixes differ: only uninterrupted %s, only "
-                            "restarted %s" % (
-                                sorted(set(once) - set(again))[:3],
-                                sorted(set(again) - set(once))[:3]))
+                    "restarted %s" % (
+                        sorted(set(once) - set(again))[:3],
+                        sorted(set(again) - set(once))[:3]))
         diff = 0
         for p in sorted(set(once) & set(again)):
             a = {k: once[p][k] for k in COMPARED}
@@ -158,7 +158,7 @@ def main():
                 diff += 1
                 if diff <= 3:
                     ck.fail("%s: uninterrupted %s, restarted %s" %
-                                    (p, a, b))
+                            (p, a, b))
         if diff:
             ck.fail("%d prefixes differ" % diff)
         states = {}
@@ -181,7 +181,7 @@ def main():
             got = mu.get('bmpflow_prefix_health_prefixes{state="%s"}' % s)
             if got != states.get(s, 0):
                 ck.fail("U's prefixes{state=%s} gauge %s, records "
-                                "say %d" % (s, got, states.get(s, 0)))
+                        "say %d" % (s, got, states.get(s, 0)))
         if not mu.get("bmpflow_prefix_health_delivery_delay_seconds_count"):
             ck.fail("no delivery delay observed")
     except Exception as e:  # noqa: BLE001 - reported, then cleaned up

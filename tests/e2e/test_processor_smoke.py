@@ -73,14 +73,14 @@ def main():
                                            len(health), len(latest)))
         if set(latest) != set(want):
             ck.fail("prefix_health prefixes differ from the routes':"
-                            " missing %s, extra %s" % (
-                                sorted(set(want) - set(latest))[:3],
-                                sorted(set(latest) - set(want))[:3]))
+                    " missing %s, extra %s" % (
+                        sorted(set(want) - set(latest))[:3],
+                        sorted(set(latest) - set(want))[:3]))
         for p, h in latest.items():
             if p in want and h["peers_with_route"] != len(want[p]):
                 ck.fail("%s: peers_with_route %s, routes came from "
-                                "%d peers" % (p, h["peers_with_route"],
-                                              len(want[p])))
+                        "%d peers" % (p, h["peers_with_route"],
+                                      len(want[p])))
                 break
             if h["state"] == "unreachable":
                 ck.fail("%s: unreachable although announced" % p)
@@ -95,7 +95,7 @@ def main():
             log = proc.communicate()[0]
         if proc.returncode != 0:
             ck.fail("processor exit %s: %s" % (proc.returncode,
-                                                       log[-500:]))
+                                               log[-500:]))
         rc = ck.finish(col=col, summary="processor smoke")
     return rc
 

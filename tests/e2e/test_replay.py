@@ -164,8 +164,8 @@ def main():
                 l["schema"] != "peer" or l["value"]["event"] not in
                 ("up", "down", "end_of_rib") for l in lines):
             ck.fail("bmpflow-tail printed %d peer records (rc %d), "
-                            "kcat read %d" % (len(lines), out.returncode,
-                                              n_peer))
+                    "kcat read %d" % (len(lines), out.returncode,
+                                      n_peer))
         print("bmpflow-tail: %d peer records as JSON; %d session-closed "
               "Peer Downs" % (len(lines), n_closed))
         print("%-55s %7s %7s %7s %7s %7s" % ("capture", "route", "peer",
@@ -190,7 +190,7 @@ def main():
             for t in want:
                 if want[t] != got[t]:
                     ck.fail("%s: bmp.%s has %d records, decoder "
-                                    "counts %d" % (name, t, got[t], want[t]))
+                            "counts %d" % (name, t, got[t], want[t]))
             msgs = harness.decoder_json(args.decode, path)
             if decoder_eors(msgs) != eors.get(src, collections.Counter()):
                 ck.fail("%s: End-of-RIB records %s, decoder %s" % (
@@ -203,13 +203,13 @@ def main():
                 miss = list((exp - act).items())[:3]
                 extra = list((act - exp).items())[:3]
                 ck.fail("%s: route values differ; decoder-only %s; "
-                                "kafka-only %s" % (name, miss, extra))
+                        "kafka-only %s" % (name, miss, extra))
             for rec in by_topic["peer"][src]:
                 if rec["peer_epoch"] < 1 and rec["event"] == "up":
                     ck.fail("%s: Peer Up without epoch" % name)
         if frr108_eors != 12:
             ck.fail("FRR 10.8 captures: %d End-of-RIB records, "
-                            "SOURCES.md says 12" % frr108_eors)
+                    "SOURCES.md says 12" % frr108_eors)
         m = col.metrics()
         print("collector: %d sessions, %d route records delivered, "
               "%d framing errors, %d truncated" % (
