@@ -13,12 +13,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bmp_build  # noqa: E402
 import harness  # noqa: E402
-
-
-def bmp_initiation(name=b"bad-router"):
-    tlv = struct.pack(">HH", 2, len(name)) + name
-    return struct.pack(">BIB", 3, 6 + len(tlv), 4) + tlv
 
 
 def send_raw(port, src, data, reset=False):
@@ -42,8 +38,9 @@ def main():
     schemas = harness.Schemas(args.schemas)
     col = harness.Collector(args.collector, args.schemas,
                             extra=["--max-message-size", "65536"])
-    init = bmp_initiation()
-    # Peer Up with a per-peer header but a body too short for its OPENs.
+    init = bmp_build.initiation("bad-router")
+    # Malformed on purpose, so by hand: a Peer Up with a per-peer header
+    # but a body too short for its OPENs.
     bad_peer_up = struct.pack(">BIB", 3, 6 + 42 + 20, 3) + bytes(42 + 20)
     cases = [
         # (source, bytes, reset, log phrase, metric kind)
