@@ -20,10 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "collector"))
+                                "..", "e2e"))
 import harness  # noqa: E402
 
 CLK = os.sysconf("SC_CLK_TCK")

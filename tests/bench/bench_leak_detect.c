@@ -3,7 +3,7 @@
  * plugin on one core, with a fake host, and the plugin's memory.
  *
  * Synthetic world, generated before timing: a tiered AS graph (the 16
- * default transit-free ASes on top, mid-size transit, stubs; about 50,000
+ * default transit-free ASes on top, mid-size transit, stubs; about 45,000
  * links written as a CAIDA as-rel file), valley-free AS paths from every
  * stub (a few prepended), 1,000 monitored prefixes, a ROA for every fourth
  * prefix (1% of them for another origin: RPKI invalid), and 0.1% of routes
@@ -31,7 +31,7 @@
 #include "bmpflow/plugin.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "fake_host.h"
-#include "options.h"
+#include "vf_world.h"
 
 static struct bf_host host;	/* fake_host.c, counting only */
 
@@ -40,173 +40,66 @@ static struct bf_host host;	/* fake_host.c, counting only */
 
 static const uint32_t tier1[] = { 174, 701, 1239, 1299, 2914, 3257, 3320,
     3356, 3491, 5511, 6453, 6461, 6762, 6830, 7018, 12956 };
-#define N_T1	16
-#define N_T2	1500
-#define N_AS	20000
-#define MAX_NB	24
+/* 20,000 ASes; stubs past the reserved 65552-131071. */
+static const struct vf_shape shape = { .n_t1 = 16, .n_t2 = 1484,
+    .n_stub = 18500, .t1_asns = tier1, .t2_base = 20016,
+    .stub_base = 201500, .t2_under_t1 = 284, .t2_peers = 8000,
+    .stub_peers = 6000 };
 #define PATHS_PER_ORIGIN 8
-#define MAX_HOPS 16	/* 8 hops, a few prepends */
-
-struct node {
-	uint32_t	asn;
-	int		prov[4], np;
-	int		cust[MAX_NB], nc;
-	int		peer[MAX_NB], npe;
-};
-
-static struct node g[N_AS];
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
-static bool
-linked(int a, int b)
-{
-	for (int i = 0; i < g[a].np; i++)
-		if (g[a].prov[i] == b)
-			return true;
-	for (int i = 0; i < g[a].nc; i++)
-		if (g[a].cust[i] == b)
-			return true;
-	for (int i = 0; i < g[a].npe; i++)
-		if (g[a].peer[i] == b)
-			return true;
-	return false;
-}
-
-static long n_links;
-
-static void
-pc(int p, int c, FILE *f)
-{
-	if (p == c || linked(p, c) || g[c].np == 4 || g[p].nc == MAX_NB)
-		return;
-	g[c].prov[g[c].np++] = p;
-	g[p].cust[g[p].nc++] = c;
-	fprintf(f, "%u|%u|-1\n", g[p].asn, g[c].asn);
-	n_links++;
-}
-
-static void
-pp(int a, int b, FILE *f)
-{
-	if (a == b || linked(a, b) || g[a].npe == MAX_NB ||
-	    g[b].npe == MAX_NB)
-		return;
-	g[a].peer[g[a].npe++] = b;
-	g[b].peer[g[b].npe++] = a;
-	fprintf(f, "%u|%u|0\n", g[a].asn, g[b].asn);
-	n_links++;
-}
-
-static bool
-in_path(const int *p, int n, int x)
-{
-	for (int i = 0; i < n; i++)
-		if (p[i] == x)
-			return true;
-	return false;
-}
-
-/* Valley-free walk from origin o: p[0] = o. */
-static int
-walk(int o, int *p)
-{
-	int n = 0, cur = o;
-
-	p[n++] = cur;
-	while (g[cur].np > 0 && n < 5) {
-		int nx = g[cur].prov[rnd((uint32_t)g[cur].np)];
-		if (in_path(p, n, nx))
-			break;
-		p[n++] = cur = nx;
-		if (rnd(3) == 0)
-			break;
-	}
-	if (g[cur].npe > 0 && rnd(2)) {
-		int nx = g[cur].peer[rnd((uint32_t)g[cur].npe)];
-		if (!in_path(p, n, nx))
-			p[n++] = cur = nx;
-	}
-	for (int k = (int)rnd(3); k > 0 && g[cur].nc > 0 && n < 8; k--) {
-		int nx = g[cur].cust[rnd((uint32_t)g[cur].nc)];
-		if (in_path(p, n, nx))
-			break;
-		p[n++] = cur = nx;
-	}
-	return n;
-}
 
 struct path {
 	uint32_t	n;
-	uint32_t	asn[MAX_HOPS];
+	uint32_t	asn[VF_MAX_PATH];
 };
 
-static struct path *pool;	/* N_AS x PATHS_PER_ORIGIN */
+static struct vf_world world;
+static struct path *pool;	/* per AS, PATHS_PER_ORIGIN */
 static struct path *leaks;	/* hairpins */
 static int n_leaks;
+
+/* The origin AS of prefix i: a stub. */
+static unsigned
+origin_of(long i)
+{
+	return world.first_stub +
+	    (unsigned)((i * 7919) % (world.n - world.first_stub));
+}
 
 static void
 build_world(const char *dir, long n_prefixes, char *rel, char *pfx, char *roa)
 {
 	FILE *f;
 
-	for (int i = 0; i < N_AS; i++)
-		g[i].asn = i < N_T1 ? tier1[i] : i < N_T2 ? 20000u + (uint32_t)i :
-		    200000u + (uint32_t)i;	/* past the reserved 65552-131071 */
-
+	vf_world_init(&world, &shape, 0x9e3779b97f4a7c15ULL);
 	snprintf(rel, 256, "%s/as-rel.txt", dir);
-	if ((f = fopen(rel, "w")) == NULL) {
+	if ((f = fopen(rel, "w")) == NULL || vf_world_write_asrel(&world, f) ||
+	    fclose(f) != 0) {
 		perror(rel);
 		exit(1);
 	}
-	for (int a = 0; a < N_T1; a++)
-		for (int b = a + 1; b < N_T1; b++)
-			pp(a, b, f);
-	for (int i = N_T1; i < N_T2; i++)
-		for (int k = 1 + (int)rnd(3); k > 0; k--)
-			pc(i < 300 ? (int)rnd(N_T1) :
-			    N_T1 + (int)rnd((uint32_t)(i - N_T1)), i, f);
-	for (int k = 0; k < 8000; k++)
-		pp(N_T1 + (int)rnd(N_T2 - N_T1), N_T1 + (int)rnd(N_T2 - N_T1),
-		    f);
-	for (int i = N_T2; i < N_AS; i++)
-		for (int k = 1 + (int)rnd(2); k > 0; k--)
-			pc(N_T1 + (int)rnd(N_T2 - N_T1), i, f);
-	for (int k = 0; k < 6000; k++)
-		pp(N_T2 + (int)rnd(N_AS - N_T2), N_T2 + (int)rnd(N_AS - N_T2),
-		    f);
-	fclose(f);
-	pool = calloc((size_t)N_AS * PATHS_PER_ORIGIN, sizeof(*pool));
+	pool = calloc((size_t)world.n * PATHS_PER_ORIGIN, sizeof(*pool));
 	leaks = calloc(4096, sizeof(*leaks));
-	for (int o = 0; o < N_AS; o++)
+	for (unsigned o = 0; o < world.n; o++)
 		for (int k = 0; k < PATHS_PER_ORIGIN; k++) {
 			struct path *pa = &pool[o * PATHS_PER_ORIGIN + k];
-			int w[16], n = walk(o, w);
-			for (int j = n - 1; j >= 0 && pa->n < MAX_HOPS; j--) {
-				pa->asn[pa->n++] = g[w[j]].asn;
-				if (rnd(10) == 0 && pa->n < MAX_HOPS)
-					pa->asn[pa->n++] = g[w[j]].asn;
-			}
+			unsigned w[VF_MAX_WALK], n = vf_world_walk(&world, o,
+			    VF_WALK_UP_MAX, 2, w);
+
+			pa->n = vf_world_as_path(&world, w, n, true, pa->asn);
 		}
-	for (int c = N_T2; c < N_AS && n_leaks < 4096; c++)
-		if (g[c].np >= 2) {
-			struct path *pa = &leaks[n_leaks++];
-			int p0 = g[c].prov[0];
-			pa->n = 3;
-			pa->asn[0] = g[g[c].prov[1]].asn;
-			pa->asn[1] = g[c].asn;
-			pa->asn[2] = g[p0].asn;
-			if (g[p0].np > 0)	/* and where p0 learned it */
-				pa->asn[pa->n++] = g[g[p0].prov[0]].asn;
-		}
+	for (unsigned c = world.first_stub; c < world.n && n_leaks < 4096;
+	    c++) {
+		struct path *pa = &leaks[n_leaks];
+		const struct vf_as *p0;
+
+		if (!vf_world_hairpin(&world, c, pa->asn))
+			continue;
+		n_leaks++;
+		pa->n = 3;
+		p0 = &world.as[world.as[c].prov[0]];
+		if (p0->np > 0)	/* and where p0 learned it */
+			pa->asn[pa->n++] = world.as[p0->prov[0]].asn;
+	}
 	/* Monitored prefixes: every 1000th prefix, its own origin. */
 	snprintf(pfx, 256, "%s/prefixes.txt", dir);
 	snprintf(roa, 256, "%s/roas.json", dir);
@@ -219,15 +112,16 @@ build_world(const char *dir, long n_prefixes, char *rel, char *pfx, char *roa)
 	bool first = true;
 	for (long i = 0; i < n_prefixes; i++) {
 		uint32_t a = (uint32_t)(16777216 + i * 256);
-		int o = N_T2 + (int)((i * 7919) % (N_AS - N_T2));
+		uint32_t o = world.as[origin_of(i)].asn;
+
 		if (i % 1000 == 0)
 			fprintf(pf, "%u.%u.%u.0/24 %u\n", a >> 24,
-			    (a >> 16) & 255, (a >> 8) & 255, g[o].asn);
+			    (a >> 16) & 255, (a >> 8) & 255, o);
 		if (i % 4 == 0) {
 			fprintf(rf, "%s{\"asn\":%u,\"prefix\":\"%u.%u.%u.0/"
 			    "24\",\"maxLength\":24,\"ta\":\"bench\"}",
-			    first ? "" : ",\n", i % 400 == 0 ? 64496u :
-			    g[o].asn, a >> 24, (a >> 16) & 255,
+			    first ? "" : ",\n", i % 400 == 0 ? 64496u : o,
+			    a >> 24, (a >> 16) & 255,
 			    (a >> 8) & 255);
 			first = false;
 		}
@@ -284,12 +178,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	build_world(dir, n_prefixes, rel, pfx, roa);
-	printf("world: %d ASes, %ld AS links, %ld prefixes x %d peers, %d "
-	    "hairpin paths\n", N_AS, n_links, n_prefixes, n_peers, n_leaks);
-	const struct bf_setting set[] = {
-		{ "asrel_file", rel }, { "prefixes_file", pfx },
-		{ "roas_file", roa }, { "reload_check_s", "0" },
-	};
+	printf("world: %u ASes, %zu AS links, %ld prefixes x %d peers, %d "
+	    "hairpin paths\n", world.n, world.n_links, n_prefixes, n_peers,
+	    n_leaks);
+	const char *const set[] = { "asrel_file", rel, "prefixes_file", pfx,
+	    "roas_file", roa, "reload_check_s", "0" };
 	const struct bf_plugin *pl = bmpflow_plugin_descriptor();
 	rate = calloc((size_t)runs, sizeof(double));
 	for (int run = 0; run < runs; run++) {
@@ -299,10 +192,8 @@ main(int argc, char **argv)
 		void *st;
 		struct bf_route r;
 
-		fake_host_reset(&host);
-		host.discard = true;
-		if ((st = bf_plugin_start(pl, &host, set, 4, err,
-		    sizeof(err))) == NULL) {
+		if ((st = fake_plugin_start(&host, set, sizeof(set) /
+		    sizeof(set[0]), err, sizeof(err))) == NULL) {
 			fprintf(stderr, "init: %s\n", err);
 			return 1;
 		}
@@ -310,6 +201,7 @@ main(int argc, char **argv)
 		r.family = 4;
 		r.prefix_len = 24;
 		r.prefix = "bench";	/* the plugin reads the bytes */
+		host.discard = true;
 		r.epoch = 1;
 		clock_gettime(CLOCK_REALTIME, &t0);
 		r.collector_time_us = (int64_t)t0.tv_sec * 1000000 +
@@ -324,11 +216,9 @@ main(int argc, char **argv)
 			r.next_hop = peers[p];
 			for (long i = 0; i < n_prefixes; i++) {
 				uint32_t a = (uint32_t)(16777216 + i * 256);
-				int o = N_T2 + (int)((i * 7919) %
-				    (N_AS - N_T2));
 				const struct path *pa = i % 1000 == 999 ?
 				    &leaks[(i / 1000) % n_leaks] :
-				    &pool[o * PATHS_PER_ORIGIN +
+				    &pool[origin_of(i) * PATHS_PER_ORIGIN +
 				    ((i + p) & (PATHS_PER_ORIGIN - 1))];
 
 				r.addr[0] = (uint8_t)(a >> 24);
@@ -358,13 +248,9 @@ main(int argc, char **argv)
 			    host.type_count[t]);
 		/* Sanity, untimed: every peer down resolves every alert. */
 		long before = host.emitted;
-		for (int p = 0; p < n_peers; p++) {
-			struct bf_session_event e = { .session = &sess[p],
-			    .kind = BF_SESSION_DOWN, .epoch = 1,
-			    .collector_time_us = r.collector_time_us };
-
-			pl->on_session(st, &e);
-		}
+		for (int p = 0; p < n_peers; p++)
+			fake_session_event(st, &sess[p], false, 1,
+			    r.collector_time_us, NULL);
 		if (ld_offending_routes(st) != 0 ||
 		    host.emitted - before != alerts) {
 			fprintf(stderr, "peers down: %ld resolved of %ld, %zu "
@@ -385,5 +271,8 @@ main(int argc, char **argv)
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 	free(rate);
+	free(pool);
+	free(leaks);
+	vf_world_free(&world);
 	return 0;
 }

@@ -40,7 +40,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "collector"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import bmp_build as B  # noqa: E402
 import harness  # noqa: E402
 

@@ -29,7 +29,8 @@
  * The last line on standard error counts what bmpflow-decode -q reports:
  *   generated: messages=M updates=U announced=A withdrawn=W eor=E bytes=B
  * Standalone on purpose (no bmpflow_core): it shares only wire constants with
- * the decoder, so a decoder bug cannot hide itself in the test data.
+ * the decoder, so a decoder bug cannot hide itself in the test data; its
+ * bytes are laid out by the tests' builder (support/bmp_build.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,8 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse/bgp_wire.h"
-#include "parse/bmp_wire.h"
+#include "bmp_build.h"
+#include "vf_world.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -343,24 +344,6 @@ static const uint8_t path_len_w[MAX_PATH_LEN] = {
 /* COMMUNITIES count 0..6. */
 static const uint8_t comm_w[7] = { 30, 15, 15, 13, 11, 9, 7 };
 
-static uint8_t *
-put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-	return b + 2;
-}
-
-static uint8_t *
-put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-	return b + 4;
-}
-
 static void
 flush_out(struct gen *g)
 {
@@ -393,9 +376,7 @@ msg_end(struct gen *g, uint8_t type, const uint8_t *end)
 		    "message of %zu bytes\n", len);
 		abort();
 	}
-	start[0] = BMP_VERSION;
-	(void)put32(start + 1, (uint32_t)len);
-	start[5] = type;
+	(void)bb_put_bmp_hdr(start, type, (uint32_t)len);
 	g->used += len;
 	g->st.msgs++;
 	g->st.bytes += len;
@@ -404,44 +385,29 @@ msg_end(struct gen *g, uint8_t type, const uint8_t *end)
 static uint8_t *
 put_peer_hdr(struct gen *g, uint8_t *b, const struct peer *p)
 {
+	uint8_t addr[16] = { 0 };	/* IPv4 in the last 4 */
 	uint64_t us;
 
 	g->ts_us += 17 + (g->st.msgs & 31);
 	us = g->ts_us;
-	*b++ = BMP_PEER_GLOBAL;
-	*b++ = 0;			/* IPv4 peer, pre-policy Adj-RIB-In */
-	memset(b, 0, 8 + 12);		/* RD; IPv4 in the last 4 of 16 */
-	b += 20;
-	b = put32(b, p->addr);
-	b = put32(b, p->as);
-	b = put32(b, p->bgp_id);
-	b = put32(b, TS_BASE + (uint32_t)(us / 1000000));
-	return put32(b, (uint32_t)(us % 1000000));
+	(void)bb_put32(addr + 12, p->addr);
+	/* IPv4 peer, pre-policy Adj-RIB-In */
+	return bb_put_peer_hdr(b, BMP_PEER_GLOBAL, 0, NULL, addr, p->as,
+	    p->bgp_id, TS_BASE + (uint32_t)(us / 1000000),
+	    (uint32_t)(us % 1000000));
 }
 
 /* BGP header with a length to be patched by bgp_end(). */
 static uint8_t *
 bgp_begin(uint8_t *b, uint8_t type)
 {
-	memset(b, 0xff, BGP_MARKER_LEN);
-	b[BGP_MARKER_LEN + 2] = type;
-	return b + BGP_HDR_LEN;
+	return bb_put_bgp_hdr(b, type, 0);
 }
 
 static void
 bgp_end(uint8_t *start, const uint8_t *end)
 {
-	(void)put16(start + BGP_MARKER_LEN, (uint16_t)(end - start));
-}
-
-/* Information TLV (Initiation, Termination): type, length, value. */
-static uint8_t *
-put_tlv(uint8_t *b, uint16_t type, const void *v, size_t len)
-{
-	b = put16(b, type);
-	b = put16(b, (uint16_t)len);
-	memcpy(b, v, len);
-	return b + len;
+	(void)bb_put16(start + BGP_MARKER_LEN, (uint16_t)(end - start));
 }
 
 static void
@@ -458,8 +424,8 @@ emit_initiation(struct gen *g)
 	    g->o.ipv6, g->o.seed);
 	if (n < 0 || (size_t)n >= sizeof(descr))
 		n = (int)strlen(descr);
-	b = put_tlv(b, BMP_INFO_SYSDESCR, descr, (size_t)n);
-	b = put_tlv(b, BMP_INFO_SYSNAME, name, strlen(name));
+	b = bb_put_tlv(b, BMP_INFO_SYSDESCR, descr, (uint16_t)n);
+	b = bb_put_tlv(b, BMP_INFO_SYSNAME, name, (uint16_t)strlen(name));
 	msg_end(g, BMP_INITIATION, b);
 }
 
@@ -470,8 +436,8 @@ emit_termination(struct gen *g)
 	uint8_t reason[2] = { 0, 0 };	/* administratively closed */
 	uint8_t *b = msg_begin(g);
 
-	b = put_tlv(b, BMP_INFO_STRING, why, strlen(why));
-	b = put_tlv(b, BMP_TERM_REASON, reason, sizeof(reason));
+	b = bb_put_tlv(b, BMP_INFO_STRING, why, (uint16_t)strlen(why));
+	b = bb_put_tlv(b, BMP_TERM_REASON, reason, (uint16_t)sizeof(reason));
 	msg_end(g, BMP_TERMINATION, b);
 }
 
@@ -489,20 +455,20 @@ put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap,
 
 	b = bgp_begin(b, BGP_MSG_OPEN);
 	*b++ = 4;
-	b = put16(b, as > 0xffff ? BGP_AS_TRANS : (uint16_t)as);
-	b = put16(b, hold);
-	b = put32(b, id);
+	b = bb_put16(b, as > 0xffff ? BGP_AS_TRANS : (uint16_t)as);
+	b = bb_put16(b, hold);
+	b = bb_put32(b, id);
 	plen = b++;
 	*b++ = BGP_OPT_PARAM_CAPABILITIES;
 	caps = b++;
 	*b++ = BGP_CAP_MP;
 	*b++ = 4;
-	b = put16(b, BGP_AFI_IPV4);
+	b = bb_put16(b, BGP_AFI_IPV4);
 	*b++ = 0;
 	*b++ = BGP_SAFI_UNICAST;
 	*b++ = BGP_CAP_MP;
 	*b++ = 4;
-	b = put16(b, BGP_AFI_IPV6);
+	b = bb_put16(b, BGP_AFI_IPV6);
 	*b++ = 0;
 	*b++ = BGP_SAFI_UNICAST;
 	*b++ = BGP_CAP_ROUTE_REFRESH;
@@ -513,7 +479,7 @@ put_open(uint8_t *b, uint32_t as, uint16_t hold, uint32_t id, bool err_cap,
 	}
 	*b++ = BGP_CAP_AS4;
 	*b++ = 4;
-	b = put32(b, as);
+	b = bb_put32(b, as);
 	if (role >= 0) {
 		*b++ = BGP_CAP_ROLE;
 		*b++ = 1;
@@ -533,9 +499,9 @@ emit_peer_up(struct gen *g, const struct peer *p)
 
 	b = put_peer_hdr(g, b, p);
 	memset(b, 0, 12);
-	b = put32(b + 12, p->local_addr);
-	b = put16(b, passive ? 179 : (uint16_t)(32768 + p->idx % 28000));
-	b = put16(b, passive ? (uint16_t)(49152 + p->idx % 16000) : 179);
+	b = bb_put32(b + 12, p->local_addr);
+	b = bb_put16(b, passive ? 179 : (uint16_t)(32768 + p->idx % 28000));
+	b = bb_put16(b, passive ? (uint16_t)(49152 + p->idx % 16000) : 179);
 	/* Sessions with a role are to our providers and peers (vf_sessions). */
 	b = put_open(b, ROUTER_AS, 180, ROUTER_ID, false, p->role < 0 ? -1 :
 	    p->role == BGP_ROLE_PROVIDER ? BGP_ROLE_CUSTOMER : BGP_ROLE_PEER);
@@ -551,7 +517,7 @@ emit_peer_down(struct gen *g, struct peer *p)
 	b = put_peer_hdr(g, b, p);
 	if (rng_below(&p->rng, 2) == 0) {
 		*b++ = BMP_PD_LOCAL_NO_NOTIFY;
-		b = put16(b, 2);	/* FSM event 2, ManualStop */
+		b = bb_put16(b, 2);	/* FSM event 2, ManualStop */
 	} else
 		*b++ = BMP_PD_REMOTE_NO_NOTIFY;
 	msg_end(g, BMP_PEER_DOWN, b);
@@ -608,15 +574,8 @@ draw_pack(const struct gen *g, struct rng *r)
 static uint8_t *
 put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
 {
-	if (len > 255) {
-		*b++ = flags | BGP_ATTR_F_EXTLEN;
-		*b++ = code;
-		return put16(b, (uint16_t)len);
-	}
-	*b++ = flags;
-	*b++ = code;
-	*b++ = (uint8_t)len;
-	return b;
+	return bb_put_attr_hdr(b, len > 255 ? flags | BGP_ATTR_F_EXTLEN : flags,
+	    code, (uint16_t)len);
 }
 
 /* ---- --valley-free ------------------------------------------------------ */
@@ -625,11 +584,12 @@ put_attr_hdr(uint8_t *b, uint8_t flags, uint8_t code, size_t len)
  * The AS hierarchy of --valley-free: a fixed rank per ASN, its index here.
  * Tier 1 is leak_detect's built-in transit-free list (its peer-lock rule):
  * settlement-free peers of each other, the clique.  Then transit ASes,
- * each a peer of half the tier 1 (vf_rel) and so a provider that passes
+ * each a peer of half the tier 1 (vf_peers) and so a provider that passes
  * transit-free peers' routes down; then the upstreams of the origins.  Of
  * any other two ranks the higher is a provider of the lower.  Sessions
  * beyond vf_sessions rank just above the origin upstreams: providers of
- * them only.
+ * them only.  The ranks are a vf_world (support/vf_world.h), AS index =
+ * rank: the path drawing and the relationship file both ask it.
  */
 static const uint32_t vf_hier[] = {
 	/* tier 1 */
@@ -666,9 +626,8 @@ static const struct {
 	{ 174, BGP_ROLE_PROVIDER }, { 9002, BGP_ROLE_PEER },
 };
 
-enum vf_rel { VF_CUSTOMER, VF_PROVIDER, VF_PEER };
-
 struct vf {
+	struct vf_world	 hier;		/* vf_hier, index = rank */
 	uint8_t		*taken;		/* never an origin: bitmap by ASN */
 	uint8_t		*linked;	/* "upstream|origin" to write */
 	uint64_t	*direct;	/* (peer index + 1) << 32 | origin, */
@@ -700,18 +659,13 @@ bit_set(uint8_t *m, uint32_t i)
 }
 
 /*
- * What rank j is to rank i (i != j): the path drawing and the relationship
- * file both ask here, so they agree.  Transit rank t peers with the tier-1
- * ranks of its parity.
+ * Whether ranks a < b are peers, else a is a provider of b.  Transit rank
+ * t peers with the tier-1 ranks of its parity.
  */
-static enum vf_rel
-vf_rel(unsigned i, unsigned j)
+static bool
+vf_peers(unsigned a, unsigned b)
 {
-	unsigned a = i < j ? i : j, b = i < j ? j : i;	/* a ranks above */
-
-	if (b < VF_TIER1 || (a < VF_TIER1 && b < VF_UP0 && (a + b) % 2 == 0))
-		return VF_PEER;
-	return j < i ? VF_PROVIDER : VF_CUSTOMER;
+	return b < VF_TIER1 || (a < VF_TIER1 && b < VF_UP0 && (a + b) % 2 == 0);
 }
 
 /* The upstream of origin o: one origin upstream, fixed by the ASN. */
@@ -739,6 +693,16 @@ vf_init(struct gen *g)
 
 	v->taken = vf_calloc(ORIGIN_AS_END / 8 + 1, 1);
 	v->linked = vf_calloc(ORIGIN_AS_END / 8 + 1, 1);
+	vf_world_empty(&v->hier, NELEM(vf_hier), 1);
+	for (unsigned i = 0; i < NELEM(vf_hier); i++)
+		vf_world_add(&v->hier, vf_hier[i]);
+	for (unsigned i = 0; i < NELEM(vf_hier); i++)
+		for (unsigned j = i + 1; j < NELEM(vf_hier); j++) {
+			if (vf_peers(i, j))
+				vf_world_peering(&v->hier, i, j);
+			else
+				vf_world_provider(&v->hier, i, j);
+		}
 	for (size_t i = 0; i < NELEM(vf_hier); i++)
 		if (vf_hier[i] < ORIGIN_AS_END)
 			bit_set(v->taken, vf_hier[i]);
@@ -799,20 +763,19 @@ in_path(const uint32_t *path, unsigned m, uint32_t as)
 }
 
 /*
- * A rank that is `want` to rank cur and not on the path yet, drawn
- * uniformly; VF_NONE when there is none.
+ * A rank of next[0..n) whose AS is not on the path yet, drawn uniformly;
+ * VF_NONE when there is none.
  */
 static unsigned
-vf_draw_rel(struct rng *r, unsigned cur, enum vf_rel want,
-    const uint32_t *path, unsigned m)
+vf_draw(struct rng *r, const unsigned *next, unsigned n, const uint32_t *path,
+    unsigned m)
 {
-	unsigned cand[NELEM(vf_hier)], n = 0;
+	unsigned cand[NELEM(vf_hier)], k = 0;
 
-	for (unsigned i = 0; i < VF_UP0; i++)
-		if (i != cur && vf_rel(cur, i) == want &&
-		    !in_path(path, m, vf_hier[i]))
-			cand[n++] = i;
-	return n ? cand[rng_below(r, n)] : VF_NONE;
+	for (unsigned i = 0; i < n; i++)
+		if (!in_path(path, m, vf_hier[next[i]]))
+			cand[k++] = next[i];
+	return k ? cand[rng_below(r, k)] : VF_NONE;
 }
 
 /*
@@ -829,6 +792,7 @@ static unsigned
 vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 {
 	struct rng *r = &p->rng;
+	const struct vf_world *h = &g->vf->hier;
 	unsigned m = 0, reps = 0, k, up, cur = p->vf_rank, next;
 	uint32_t o;
 
@@ -847,12 +811,12 @@ vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 		k = n - reps - 3;	/* ASes between the session and up */
 		if (p->role == BGP_ROLE_PROVIDER && cur != VF_NONE) {
 			for (unsigned c = rng_below(r, VF_CLIMB_MAX + 1);
-			    c > 0 && k > 0 && (next = vf_draw_rel(r, cur,
-			    VF_PROVIDER, path, m)) != VF_NONE; c--, k--)
+			    c > 0 && k > 0 && (next = vf_draw(r, h->as[cur].prov,
+			    h->as[cur].np, path, m)) != VF_NONE; c--, k--)
 				path[m++] = vf_hier[cur = next];
 			if (k > 0 && rng_below(r, 100) < VF_PEER_LINK_PCT &&
-			    (next = vf_draw_rel(r, cur, VF_PEER, path, m)) !=
-			    VF_NONE) {
+			    (next = vf_draw(r, h->as[cur].peer, h->as[cur].npe,
+			    path, m)) != VF_NONE) {
 				path[m++] = vf_hier[cur = next];
 				k--;
 			}
@@ -860,7 +824,8 @@ vf_path(struct gen *g, struct peer *p, unsigned n, uint32_t *path)
 		/* down: up to k of the ranks (cur, up), selection sampling */
 		for (unsigned i = cur == VF_NONE ? VF_UP0 : cur + 1;
 		    i < up && k > 0; i++)
-			if ((cur == VF_NONE || vf_rel(cur, i) == VF_CUSTOMER) &&
+			if ((cur == VF_NONE ||
+			    vf_world_rel(h, cur, i) == VF_REL_CUSTOMER) &&
 			    !in_path(path, m, vf_hier[i]) &&
 			    rng_below(r, up - i) < k) {
 				path[m++] = vf_hier[cur = i];
@@ -907,10 +872,8 @@ vf_write(struct gen *g)
 	    "serial-1 (provider|customer|-1, peer|peer|0)\n", g->o.seed,
 	    g->o.peers);
 	fprintf(f, "# transit hierarchy\n");
-	for (unsigned i = 0; i < NELEM(vf_hier); i++)
-		for (unsigned j = i + 1; j < NELEM(vf_hier); j++, links++)
-			fprintf(f, "%" PRIu32 "|%" PRIu32 "|%s\n", vf_hier[i],
-			    vf_hier[j], vf_rel(i, j) == VF_PEER ? "0" : "-1");
+	vf_world_write_asrel(&v->hier, f);	/* errors: ferror below */
+	links += (long)v->hier.n_links;
 	for (uint32_t i = 0; i < g->o.peers; i++) {
 		const struct peer *p = &g->peers[i];
 
@@ -953,6 +916,7 @@ vf_free(struct vf *v)
 	free(v->taken);
 	free(v->linked);
 	free(v->direct);
+	vf_world_free(&v->hier);
 	free(v);
 }
 
@@ -982,25 +946,25 @@ put_attrs_head(struct gen *g, struct peer *p, uint8_t *b, bool v6)
 	*b++ = BGP_ASPATH_SEQUENCE;
 	*b++ = (uint8_t)n;
 	for (unsigned i = 0; i < n; i++)
-		b = put32(b, path[i]);
+		b = bb_put32(b, path[i]);
 
 	if (!v6) {
 		b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE, BGP_ATTR_NEXT_HOP, 4);
-		b = put32(b, p->addr);
+		b = bb_put32(b, p->addr);
 	}
 	if (rng_below(r, 100) < 35) {
 		static const uint32_t meds[] = { 0, 0, 10, 20, 50, 100, 200, 1000 };
 
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MED, 4);
-		b = put32(b, meds[rng_below(r, NELEM(meds))] + rng_below(r, 3));
+		b = bb_put32(b, meds[rng_below(r, NELEM(meds))] + rng_below(r, 3));
 	}
 	if (rng_below(r, 100) < 3) {
 		b = put_attr_hdr(b, BGP_ATTR_F_TRANSITIVE,
 		    BGP_ATTR_ATOMIC_AGGREGATE, 0);
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE,
 		    BGP_ATTR_AGGREGATOR, 8);
-		b = put32(b, origin_as);
-		b = put32(b, 0x0a000000u | rng_below(r, 1u << 24));
+		b = bb_put32(b, origin_as);
+		b = bb_put32(b, 0x0a000000u | rng_below(r, 1u << 24));
 	}
 	nc = pick(r, comm_w, NELEM(comm_w));
 	if (nc > 0) {
@@ -1014,8 +978,8 @@ put_attrs_head(struct gen *g, struct peer *p, uint8_t *b, bool v6)
 			    NELEM(community_values))] :
 			    (uint16_t)(1 + rng_below(r, 65534));
 
-			b = put16(b, hi);
-			b = put16(b, lo);
+			b = bb_put16(b, hi);
+			b = bb_put16(b, lo);
 		}
 	}
 	return b;
@@ -1046,9 +1010,9 @@ put_large(struct peer *p, uint8_t *b, unsigned n)
 	b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE,
 	    BGP_ATTR_LARGE_COMMUNITIES, 12 * n);
 	for (unsigned i = 0; i < n; i++) {
-		b = put32(b, p->as);
-		b = put32(b, 1 + rng_below(&p->rng, 10));
-		b = put32(b, rng_below(&p->rng, 1000000));
+		b = bb_put32(b, p->as);
+		b = bb_put32(b, 1 + rng_below(&p->rng, 10));
+		b = bb_put32(b, rng_below(&p->rng, 1000000));
 	}
 	return b;
 }
@@ -1094,7 +1058,7 @@ emit_announce(struct gen *g, struct peer *p, bool v6)
 	b = put_peer_hdr(g, b, p);
 	bgp = b;
 	b = bgp_begin(b, BGP_MSG_UPDATE);
-	b = put16(b, 0);		/* no withdrawn routes */
+	b = bb_put16(b, 0);		/* no withdrawn routes */
 	alen = b;
 	b += 2;
 	attrs = b;
@@ -1112,7 +1076,7 @@ emit_announce(struct gen *g, struct peer *p, bool v6)
 		/* RFC 4760 §3: AFI, SAFI, next hop, reserved, NLRI. */
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MP_REACH_NLRI,
 		    5 + IPV6_NH_LEN + nlen);
-		b = put16(b, BGP_AFI_IPV6);
+		b = bb_put16(b, BGP_AFI_IPV6);
 		*b++ = BGP_SAFI_UNICAST;
 		*b++ = IPV6_NH_LEN;
 		memcpy(b, p->nh6, IPV6_NH_LEN);
@@ -1122,7 +1086,7 @@ emit_announce(struct gen *g, struct peer *p, bool v6)
 		b += nlen;
 	}
 	b = put_large(p, b, n_large);
-	(void)put16(alen, (uint16_t)(b - attrs));
+	(void)bb_put16(alen, (uint16_t)(b - attrs));
 	if (!v6) {
 		memcpy(b, nl, nlen);
 		b += nlen;
@@ -1150,21 +1114,21 @@ emit_withdraw(struct gen *g, struct peer *p, bool v6)
 	if (v6) {
 		nlen = fill_nlri(f, &p->wpos6, p->wd6, p->wkey6, want, budget,
 		    nl, &count);
-		b = put16(b, 0);
-		b = put16(b, (uint16_t)(nlen + 3 + (3 + nlen > 255 ? 4 : 3)));
+		b = bb_put16(b, 0);
+		b = bb_put16(b, (uint16_t)(nlen + 3 + (3 + nlen > 255 ? 4 : 3)));
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL,
 		    BGP_ATTR_MP_UNREACH_NLRI, 3 + nlen);
-		b = put16(b, BGP_AFI_IPV6);
+		b = bb_put16(b, BGP_AFI_IPV6);
 		*b++ = BGP_SAFI_UNICAST;
 	} else {
 		nlen = fill_nlri(f, &p->wpos4, p->wd4, p->wkey4, want, budget,
 		    nl, &count);
-		b = put16(b, (uint16_t)nlen);
+		b = bb_put16(b, (uint16_t)nlen);
 	}
 	memcpy(b, nl, nlen);
 	b += nlen;
 	if (!v6)
-		b = put16(b, 0);	/* no path attributes */
+		b = bb_put16(b, 0);	/* no path attributes */
 	bgp_end(bgp, b);
 	msg_end(g, BMP_ROUTE_MONITORING, b);
 	g->st.updates++;
@@ -1180,15 +1144,15 @@ emit_eor(struct gen *g, struct peer *p, bool v6)
 	b = put_peer_hdr(g, b, p);
 	bgp = b;
 	b = bgp_begin(b, BGP_MSG_UPDATE);
-	b = put16(b, 0);
+	b = bb_put16(b, 0);
 	if (v6) {
-		b = put16(b, 6);
+		b = bb_put16(b, 6);
 		b = put_attr_hdr(b, BGP_ATTR_F_OPTIONAL,
 		    BGP_ATTR_MP_UNREACH_NLRI, 3);
-		b = put16(b, BGP_AFI_IPV6);
+		b = bb_put16(b, BGP_AFI_IPV6);
 		*b++ = BGP_SAFI_UNICAST;
 	} else
-		b = put16(b, 0);
+		b = bb_put16(b, 0);
 	bgp_end(bgp, b);
 	msg_end(g, BMP_ROUTE_MONITORING, b);
 	g->st.updates++;
@@ -1280,9 +1244,9 @@ peer_init(struct gen *g, struct peer *p, uint32_t i)
 	}
 	p->com_as = p->as > 0xffff ? (uint16_t)(64512 + i % 1000) :
 	    (uint16_t)p->as;
-	(void)put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
-	(void)put32(p->nh6 + 4, 0xffff0000u);
-	(void)put32(p->nh6 + 12, i + 1);
+	(void)bb_put32(p->nh6, 0x20010db8u);	/* 2001:db8:ffff::/48 + i */
+	(void)bb_put32(p->nh6 + 4, 0xffff0000u);
+	(void)bb_put32(p->nh6 + 12, i + 1);
 	p->rng.s = derive_key(s, 0x10000 + i);
 	p->order4 = derive_key(s, 0x20000 + i);
 	p->order6 = derive_key(s, 0x30000 + i);

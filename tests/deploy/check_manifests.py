@@ -17,7 +17,6 @@ a cluster or Grafana:
   written by the C source (bmpflow_*), the Prometheus example parses.
 Prints every problem, exits 1 if any."""
 
-import argparse
 import glob
 import json
 import os
@@ -28,14 +27,15 @@ import sys
 
 import yaml
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "e2e"))
+import harness  # noqa: E402
+
 # Images the compose file may pull instead of build.
 EXTERNAL_IMAGES = ("apache/kafka:",)
 
-problems = []
-
-
-def problem(msg):
-    problems.append(msg)
+checks = harness.Checks()
+problem = checks.fail
 
 
 def load_yaml_docs(path):
@@ -333,9 +333,7 @@ def check_dashboard(src):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--source", required=True)
-    src = os.path.abspath(ap.parse_args().source)
+    src = os.path.abspath(harness.test_args(base=("--source",)).source)
     deploy = os.path.join(src, "deploy")
     yamllint(src, [os.path.join(deploy, "docker-compose.yml"),
                    os.path.join(deploy, "k8s"),
@@ -348,10 +346,7 @@ def main():
         except (OSError, KeyError, TypeError, ValueError, IndexError,
                 yaml.YAMLError) as e:
             problem("%s: %s: %s" % (check.__name__, type(e).__name__, e))
-    for p in problems:
-        print("FAIL:", p)
-    print("deploy_manifests, %d failures" % len(problems))
-    return 1 if problems else 0
+    return checks.finish("deploy_manifests")
 
 
 if __name__ == "__main__":

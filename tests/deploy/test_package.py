@@ -8,7 +8,6 @@ bmp.prefix_health record back, and systemd-analyze verifies the installed
 units.  The package is purged at the end.  Needs root (apt-get); exits 77
 (skipped) without it."""
 
-import argparse
 import glob
 import json
 import os
@@ -22,7 +21,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "collector"))
+                                "..", "e2e"))
 import harness  # noqa: E402
 
 PKG = "bmpflow"
@@ -47,34 +46,34 @@ def plugin_dir():
     return "/usr/lib/%s/bmpflow" % arch
 
 
-def check_files(src, scratch, failures):
+def check_files(src, scratch, ck):
     """Every schema of the source tree and every plugin of the build is
     installed, and the binaries say they look there."""
     for s in glob.glob(os.path.join(src, "schemas", "*.avsc")):
         if not os.path.isfile(os.path.join(SCHEMA_DIR, os.path.basename(s))):
-            failures.append("schema %s not installed" % os.path.basename(s))
+            ck.fail("schema %s not installed" % os.path.basename(s))
     plugins = glob.glob(os.path.join(scratch, "processors", "*.so"))
     if not plugins:
-        failures.append("the package build made no plugin")
+        ck.fail("the package build made no plugin")
     for p in plugins:
         if not os.path.isfile(os.path.join(plugin_dir(), os.path.basename(p))):
-            failures.append("plugin %s not installed" % os.path.basename(p))
+            ck.fail("plugin %s not installed" % os.path.basename(p))
     conf = run(["/usr/bin/bmpflow-collector", "--print-config"]).stdout
     if "schema-dir = %s\n" % SCHEMA_DIR not in conf:
-        failures.append("installed collector's schema-dir is not %s: %s" %
-                        (SCHEMA_DIR, conf))
+        ck.fail("installed collector's schema-dir is not %s: %s" %
+                (SCHEMA_DIR, conf))
     if plugin_dir() not in run(["/usr/bin/bmpflow-processor",
                                 "--help"]).stdout:
-        failures.append("installed processor does not look in %s" %
-                        plugin_dir())
+        ck.fail("installed processor does not look in %s" %
+                plugin_dir())
     for f in ("collector.conf", "processor-prefix_health.env",
               "processor-leak_detect.env"):
         if not os.path.isfile(os.path.join("/etc/bmpflow", f)):
-            failures.append("/etc/bmpflow/%s not installed" % f)
+            ck.fail("/etc/bmpflow/%s not installed" % f)
     try:
         pwd.getpwnam("bmpflow")
     except KeyError:
-        failures.append("postinst did not create the bmpflow user")
+        ck.fail("postinst did not create the bmpflow user")
 
 
 def as_bmpflow():
@@ -94,14 +93,14 @@ def processor_out(port):
     return 0
 
 
-def stop(proc, name, failures):
+def stop(proc, name, ck):
     if not harness.stop_process(proc):
-        failures.append("%s ignored SIGTERM for 60 s" % name)
+        ck.fail("%s ignored SIGTERM for 60 s" % name)
     elif proc.returncode != 0:
-        failures.append("%s exit status %s" % (name, proc.returncode))
+        ck.fail("%s exit status %s" % (name, proc.returncode))
 
 
-def flow(data, failures):
+def flow(data, ck):
     """Installed collector -> embedded Kafka -> installed processor."""
     run_dir = tempfile.mkdtemp(prefix="bmpflow-deploy-")
     os.chmod(run_dir, 0o777)
@@ -122,7 +121,7 @@ def flow(data, failures):
                 break
             time.sleep(0.1)
         if not os.path.exists(boot):
-            failures.append("installed collector wrote no bootstrap file")
+            ck.fail("installed collector wrote no bootstrap file")
             return
         proc = subprocess.Popen(
             ["/usr/bin/bmpflow-processor", "--plugin", "prefix_health",
@@ -142,7 +141,7 @@ def flow(data, failures):
                 break
             time.sleep(0.2)
         if processor_out(pport) == 0:
-            failures.append("installed processor emitted nothing in 90 s")
+            ck.fail("installed processor emitted nothing in 90 s")
             return
         tail = run(["/usr/bin/bmpflow-tail", "--kafka-bootstrap-file", boot,
                     "-t", "prefix_health", "--from-beginning", "--max", "1"],
@@ -151,15 +150,15 @@ def flow(data, failures):
             rec = json.loads(tail.stdout.splitlines()[0])
             print("bmp.prefix_health record for %s" % rec.get("prefix"))
         except (IndexError, ValueError):
-            failures.append("installed bmpflow-tail read no prefix_health "
-                            "record: %s %s" % (tail.stdout, tail.stderr))
+            ck.fail("installed bmpflow-tail read no prefix_health "
+                    "record: %s %s" % (tail.stdout, tail.stderr))
     finally:
         if router is not None:
             router.close()
         if proc is not None:
-            stop(proc, "installed processor", failures)
-        stop(col, "installed collector", failures)
-        if failures:
+            stop(proc, "installed processor", ck)
+        stop(col, "installed collector", ck)
+        if ck.failures:
             for n, f in logs.items():
                 f.seek(0)
                 print("--- %s log\n%s" % (n, f.read()[-3000:]))
@@ -168,7 +167,7 @@ def flow(data, failures):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def verify_units(failures):
+def verify_units(ck):
     """systemd-analyze verify needs no running systemd.  Its warnings (an
     unknown directive, a missing binary) go to stderr with status 0 at
     times, so any output counts as a failure."""
@@ -178,61 +177,56 @@ def verify_units(failures):
         out = run(["systemd-analyze", "verify",
                    os.path.join(UNIT_DIR, unit)], timeout=60)
         if out.returncode != 0 or out.stdout.strip() or out.stderr.strip():
-            failures.append("systemd-analyze verify %s: status %d: %s%s" %
-                            (unit, out.returncode, out.stdout, out.stderr))
+            ck.fail("systemd-analyze verify %s: status %d: %s%s" %
+                    (unit, out.returncode, out.stdout, out.stderr))
         else:
             print("systemd-analyze verify %s: clean" % unit)
 
 
-def refuses_tree_install(build, failures):
+def refuses_tree_install(build, ck):
     """A normal build (tree paths) must refuse 'cmake --install'."""
     dest = tempfile.mkdtemp(prefix="bmpflow-install-")
     out = run(["cmake", "--install", build, "--prefix", dest], timeout=120)
     left = [os.path.join(d, f) for d, _, fs in os.walk(dest) for f in fs]
     shutil.rmtree(dest, ignore_errors=True)
     if out.returncode == 0 or "BMPFLOW_INSTALL_LAYOUT=ON" not in out.stderr:
-        failures.append("cmake --install of a tree-path build did not "
-                        "refuse: %s %s" % (out.stdout, out.stderr))
+        ck.fail("cmake --install of a tree-path build did not "
+                "refuse: %s %s" % (out.stdout, out.stderr))
     if left:
-        failures.append("refused install still installed %s" % left)
+        ck.fail("refused install still installed %s" % left)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--scratch", required=True)
-    ap.add_argument("--build", required=True, help="this (tree-path) build")
-    ap.add_argument("--data", required=True)
-    args = ap.parse_args()
+    args = harness.test_args(base=("--source", "--scratch", "--build",
+                                   "--data"))
+    ck = harness.Checks()
     if os.geteuid() != 0:
-        print("skipped: installing a package needs root")
-        return 77
-    failures = []
-    refuses_tree_install(args.build, failures)
+        return ck.skip("installing a package needs root")
+    refuses_tree_install(args.build, ck)
     out = run([os.path.join(args.source, "deploy", "build-deb.sh"),
                args.scratch], timeout=1200)
     debs = glob.glob(os.path.join(args.scratch, "bmpflow_*.deb"))
     if out.returncode != 0 or len(debs) != 1:
         print(out.stdout[-3000:], out.stderr[-3000:])
-        failures.append("build-deb.sh: status %d, %d packages" %
-                        (out.returncode, len(debs)))
-        return harness.finish(None, failures, "deploy_package")
+        ck.fail("build-deb.sh: status %d, %d packages" %
+                (out.returncode, len(debs)))
+        return ck.finish("deploy_package")
     try:
         if installed():
             run(APT + ["purge", PKG])
         out = run(APT + ["install", os.path.abspath(debs[0])])
         if out.returncode != 0 or not installed():
-            failures.append("apt-get install %s: %s %s" %
-                            (debs[0], out.stdout[-2000:], out.stderr[-2000:]))
+            ck.fail("apt-get install %s: %s %s" %
+                    (debs[0], out.stdout[-2000:], out.stderr[-2000:]))
         else:
-            check_files(args.source, args.scratch, failures)
-            flow(args.data, failures)
-            verify_units(failures)
+            check_files(args.source, args.scratch, ck)
+            flow(args.data, ck)
+            verify_units(ck)
     finally:
         out = run(APT + ["purge", PKG])
         if out.returncode != 0 or installed():
-            failures.append("apt-get purge: %s" % out.stderr)
-    return harness.finish(None, failures, "deploy_package")
+            ck.fail("apt-get purge: %s" % out.stderr)
+    return ck.finish("deploy_package")
 
 
 if __name__ == "__main__":

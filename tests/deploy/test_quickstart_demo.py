@@ -15,7 +15,6 @@ Checks:
   test_quickstart_demo.py --source DIR --build DIR
 """
 
-import argparse
 import json
 import os
 import re
@@ -23,6 +22,10 @@ import signal
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "e2e"))
+import harness  # noqa: E402
 
 SUMMARY = re.compile(r"^bmpflow: prefix_health: (\d+) prefixes: (\d+) healthy, "
                      r"(\d+) degraded, (\d+) unreachable")
@@ -42,11 +45,8 @@ def read_topic(build, topic):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--build", required=True)
-    args = ap.parse_args()
-    failures = []
+    args = harness.test_args(base=("--source", "--build"))
+    ck = harness.Checks()
     env = dict(os.environ, BMPFLOW_BUILD_DIR=args.build)
     script = os.path.join(args.source, "deploy", "quickstart.sh")
     out_path = os.path.join(args.build, "quickstart-demo.log")
@@ -74,8 +74,8 @@ def main():
         print("summary: %d prefixes, %d healthy, %d degraded, %d "
               "unreachable" % tuple(summary))
         if total != healthy + degraded + unreachable or healthy == 0:
-            failures.append("summary does not add up or has no healthy "
-                            "prefix: %s" % summary)
+            ck.fail("summary does not add up or has no healthy "
+                    "prefix: %s" % summary)
         last = {}
         for r in read_topic(args.build, "prefix_health"):
             last[r["prefix"]] = r
@@ -87,33 +87,30 @@ def main():
         print("bmp.prefix_health: %d prefixes, %d carried by every "
               "session" % (len(last), len(carried)))
         if not carried:
-            failures.append("no prefix carried by every session")
+            ck.fail("no prefix carried by every session")
         for r in carried:
             if r["state"] not in ("healthy", "recovered"):
-                failures.append("%s: %s, %s of %s sessions" % (
+                ck.fail("%s: %s, %s of %s sessions" % (
                     r["prefix"], r["state"], r["peers_with_route"],
                     r["peers_up"]))
         most = max(r["peers_up"] for r in last.values())
         print("peers_up at most %d; %d BGP sessions with a Peer Up" % (
             most, len(sessions)))
         if not sessions or most > len(sessions):
-            failures.append("peers_up %d with %d sessions: views counted "
-                            "as sessions" % (most, len(sessions)))
+            ck.fail("peers_up %d with %d sessions: views counted "
+                    "as sessions" % (most, len(sessions)))
     except Exception as e:  # noqa: BLE001 - report, then stop it
-        failures.append("%s: %s" % (type(e).__name__, e))
+        ck.fail("%s: %s" % (type(e).__name__, e))
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGINT)
             try:
                 p.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                failures.append("quickstart did not stop on SIGINT in 60 s")
+                ck.fail("quickstart did not stop on SIGINT in 60 s")
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-    for f in failures[:20]:
-        print("FAIL: " + f)
-    print("quickstart demo: %d failures" % len(failures))
-    return 1 if failures else 0
+    return ck.finish("quickstart demo")
 
 
 if __name__ == "__main__":

@@ -3,17 +3,44 @@
 #endif
 
 /*
- * fake_host.c: the host side of bmpflow/plugin.h for Check tests (see
- * fake_host.h).
+ * fake_host.c: the host side of bmpflow/plugin.h for Check tests and
+ * benchmarks (see fake_host.h).
  */
 #include "fake_host.h"
+#include "options.h"
 
-#include <check.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/*
+ * A broken plugin API contract, or a lookup of what is not there: said and
+ * aborted.  Not ck_assert: that needs Check's runner, which a benchmark
+ * does not have; a Check test still fails, with this line on stderr.
+ */
+#define REQUIRE(cond, ...) do {						\
+	if (!(cond))							\
+		broken(__LINE__, __VA_ARGS__);				\
+} while (0)
+
+static void broken(int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+static void
+broken(int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fake_host.c:%d: ", line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
 
 /* bf_field: the name's id, a new one on its first request. */
 static int
@@ -24,8 +51,10 @@ fake_field(struct bf_host *h, const char *name)
 	for (id = 0; id < h->n_field_names; id++)
 		if (strcmp(h->field_names[id], name) == 0)
 			return id;
-	ck_assert_int_lt(h->n_field_names, FAKE_MAX_FIELDS);
-	ck_assert_uint_lt(strlen(name), sizeof(h->field_names[0]));
+	REQUIRE(h->n_field_names < FAKE_MAX_FIELDS, "more than %d fields",
+	    FAKE_MAX_FIELDS);
+	REQUIRE(strlen(name) < sizeof(h->field_names[0]), "field name %s "
+	    "too long", name);
 	strcpy(h->field_names[id], name);
 	return h->n_field_names++;
 }
@@ -65,8 +94,9 @@ add(struct bf_host *h, int id, const char *fmt, ...)
 static int
 fake_emit_begin(struct bf_host *h, const char *key, int32_t partition)
 {
-	ck_assert_int_lt(h->n, FAKE_MAX_RECS);
-	ck_assert(!h->open);
+	REQUIRE(h->n < FAKE_MAX_RECS, "more than %d records kept",
+	    FAKE_MAX_RECS);
+	REQUIRE(!h->open, "emit_begin with a record open");
 	memset(&h->recs[h->n], 0, sizeof(h->recs[0]));
 	snprintf(h->recs[h->n].key, sizeof(h->recs[0].key), "%s", key);
 	h->recs[h->n].partition = partition;
@@ -145,13 +175,14 @@ fake_emit_end(struct bf_host *h)
 {
 	int t;
 
-	ck_assert(h->open);
+	REQUIRE(h->open, "emit_end with no record open");
 	h->open = false;
 	h->emitted++;
 	for (t = 0; t < FAKE_MAX_TYPES && h->types[t][0] &&
 	    strcmp(h->types[t], h->cur_type) != 0; t++)
 		;
-	ck_assert_int_lt(t, FAKE_MAX_TYPES);
+	REQUIRE(t < FAKE_MAX_TYPES, "more than %d record types",
+	    FAKE_MAX_TYPES);
 	snprintf(h->types[t], sizeof(h->types[t]), "%s", h->cur_type);
 	h->type_count[t]++;
 	if (!h->discard)
@@ -165,8 +196,7 @@ fake_val(const struct fake_rec *r, const char *field)
 	for (int i = 0; i < r->n; i++)
 		if (strcmp(r->f[i].name, field) == 0)
 			return r->f[i].value;
-	ck_abort_msg("record %s has no field %s", r->key, field);
-	return NULL;
+	broken(__LINE__, "record %s has no field %s", r->key, field);
 }
 
 static int
@@ -176,11 +206,14 @@ fake_metric_declare(struct bf_host *h, const char *name,
 {
 	struct fake_metric *m;
 
-	ck_assert_ptr_nonnull(help);
-	ck_assert(type != BF_METRIC_HISTOGRAM || (buckets && n_buckets > 0));
+	REQUIRE(help != NULL, "metric %s without help", name);
+	REQUIRE(type != BF_METRIC_HISTOGRAM || (buckets && n_buckets > 0),
+	    "histogram %s without buckets", name);
 	for (int i = 0; i < h->n_metrics; i++)
-		ck_assert_str_ne(h->metrics[i].name, name);
-	ck_assert_int_lt(h->n_metrics, FAKE_MAX_METRICS);
+		REQUIRE(strcmp(h->metrics[i].name, name) != 0,
+		    "metric %s declared twice", name);
+	REQUIRE(h->n_metrics < FAKE_MAX_METRICS, "more than %d metrics",
+	    FAKE_MAX_METRICS);
 	m = &h->metrics[h->n_metrics];
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->type = type;
@@ -195,15 +228,16 @@ series(struct bf_host *h, int id, const char *labels,
 	struct fake_metric *m;
 	int i;
 
-	ck_assert(id >= 0 && id < h->n_metrics);
+	REQUIRE(id >= 0 && id < h->n_metrics, "no metric id %d", id);
 	m = &h->metrics[id];
-	ck_assert_int_eq(m->type, type);
+	REQUIRE(m->type == type, "metric %s used as another type", m->name);
 	if (labels == NULL)
 		labels = "";
 	for (i = 0; i < m->n; i++)
 		if (strcmp(m->labels[i], labels) == 0)
 			return i;
-	ck_assert_int_lt(m->n, FAKE_MAX_SERIES);
+	REQUIRE(m->n < FAKE_MAX_SERIES, "metric %s: more than %d label sets",
+	    m->name, FAKE_MAX_SERIES);
 	snprintf(m->labels[i], sizeof(m->labels[0]), "%s", labels);
 	m->n++;
 	return i;
@@ -245,8 +279,7 @@ fake_metric_value(const struct bf_host *h, const char *name,
 				    (double)m->count[j] : m->value[j];
 		return -1;
 	}
-	ck_abort_msg("no metric %s", name);
-	return -1;
+	broken(__LINE__, "no metric %s", name);
 }
 
 static void
@@ -298,4 +331,34 @@ fake_host_reset(struct bf_host *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->api = &fake_api;
+}
+
+void *
+fake_plugin_start(struct bf_host *h, const char *const *kv, size_t n,
+    char *err, size_t errlen)
+{
+	struct bf_setting s[FAKE_MAX_SETTINGS];
+
+	REQUIRE(n % 2 == 0 && n / 2 <= FAKE_MAX_SETTINGS,
+	    "%zu setting strings", n);
+	for (size_t i = 0; i < n / 2; i++)
+		s[i] = (struct bf_setting){ kv[2 * i], kv[2 * i + 1] };
+	fake_host_reset(h);
+	err[0] = '\0';
+	return bf_plugin_start(bmpflow_plugin_descriptor(), h, s, n / 2, err,
+	    errlen);
+}
+
+void
+fake_session_event(void *st, const struct bf_session *s, bool up,
+    uint64_t epoch, int64_t t, const char *peer_role)
+{
+	struct bf_session_event e = {
+		.session = s, .epoch = epoch,
+		.kind = up ? BF_SESSION_UP : BF_SESSION_DOWN, .reset = up,
+		.has_open = up, .down_reason = up ? NULL : "remote closed",
+		.peer_role = peer_role, .bmp_time_us = t, .collector_time_us = t,
+	};
+
+	bmpflow_plugin_descriptor()->on_session(st, &e);
 }

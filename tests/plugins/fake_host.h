@@ -1,10 +1,10 @@
 /*
- * fake_host.h: the host side of bmpflow/plugin.h for Check tests that
- * drive a plugin through its descriptor.  It keeps every emitted record as
- * (field, text value) pairs and every metric series; log lines of level
- * 0-1 go to stderr and the last line of any level is kept.  It has no
- * schema: bf_field hands out an id to any name, the next one on the
- * name's first request.
+ * fake_host.h: the host side of bmpflow/plugin.h for the tests and
+ * benchmarks that drive a plugin through its descriptor.  It keeps every
+ * emitted record as (field, text value) pairs and every metric series;
+ * log lines of level 0-1 go to stderr and the last line of any level is
+ * kept.  It has no schema: bf_field hands out an id to any name, the
+ * next one on the name's first request.
  *
  * Values as text: longs in decimal, doubles with %.6g, booleans
  * true/false, null as "null", arrays as "[a,b]".  Misuse the plugin could
@@ -73,6 +73,26 @@ const struct bf_plugin *bmpflow_plugin_descriptor(void);
 
 /* Every record, metric and log line forgotten; the API table set. */
 void	fake_host_reset(struct bf_host *h);
+
+/* ---- the plugin driver ---- */
+
+#define FAKE_MAX_SETTINGS	16
+
+/*
+ * Start the plugin under test on h, reset first, through the host's
+ * option resolver; settings as n strings "key", "value", ... (at most
+ * FAKE_MAX_SETTINGS pairs).  Returns its state, or NULL with err filled.
+ */
+void	*fake_plugin_start(struct bf_host *h, const char *const *kv, size_t n,
+	    char *err, size_t errlen);
+
+/*
+ * Session s comes up (a reset, with its OPENs; peer_role as the received
+ * OPEN states it, or NULL) or goes down (remote closed) in epoch, at time
+ * t (µs), for the plugin state st.
+ */
+void	fake_session_event(void *st, const struct bf_session *s, bool up,
+	    uint64_t epoch, int64_t t, const char *peer_role);
 
 /* A record's field value; fails the test when the record has none. */
 const char	*fake_val(const struct fake_rec *r, const char *field);

@@ -32,143 +32,81 @@
 #define V6LL	"fe800000000000000000000000000001"	/* fe80::1 */
 #define RD0	"0000000000000000"
 
-/* ---- Byte builder ---- */
-
-struct bld {
-	uint8_t	b[8192];
-	size_t	n;
-	size_t	wlen_at;	/* UPDATE: offset of Withdrawn Routes Length */
-	size_t	alen_at;	/* UPDATE: offset of Total Path Attribute Length */
-	size_t	mark;		/* offset a vector wants a test to check */
-};
-
-static void
-put8(struct bld *w, unsigned v)
-{
-	ck_assert_uint_lt(w->n, sizeof(w->b));
-	w->b[w->n++] = (uint8_t)v;
-}
-
-static void
-put16(struct bld *w, unsigned v)
-{
-	put8(w, (v >> 8) & 0xff);
-	put8(w, v & 0xff);
-}
-
-static void
-put32(struct bld *w, uint32_t v)
-{
-	put16(w, v >> 16);
-	put16(w, v & 0xffff);
-}
-
-static void
-putbytes(struct bld *w, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put8(w, p[i]);
-}
-
-static void
-puthex(struct bld *w, const char *hex)
-{
-	w->n += hex_bytes(hex, w->b + w->n, sizeof(w->b) - w->n);
-}
-
-static void
-patch16(struct bld *w, size_t off, size_t v)
-{
-	w->b[off] = (uint8_t)(v >> 8);
-	w->b[off + 1] = (uint8_t)v;
-}
+/* ---- Vectors (support/bmp_build.h) ---- */
 
 /* UPDATE: header, withdrawn routes; attributes follow, upd_end() closes. */
 static void
-upd_begin(struct bld *w, const char *withdrawn_hex)
+upd_begin(struct bb *w, const char *withdrawn_hex)
 {
+	size_t wlen;
+
 	memset(w, 0, sizeof(*w));
-	puthex(w, "ffffffffffffffffffffffffffffffff");
-	put16(w, 0);
-	put8(w, BGP_MSG_UPDATE);
-	w->wlen_at = w->n;
-	put16(w, 0);
-	puthex(w, withdrawn_hex);
-	patch16(w, w->wlen_at, w->n - w->wlen_at - 2);
-	w->alen_at = w->n;
-	put16(w, 0);
+	bb_bgp_begin(w, BGP_MSG_UPDATE);
+	wlen = bb_len16(w);
+	bb_hex(w, withdrawn_hex);
+	bb_len16_end(w, wlen);
+	bb_len16(w);	/* Total Path Attribute Length: upd_end() */
+}
+
+/* The offset of an UPDATE's Total Path Attribute Length. */
+static size_t
+alen_at(const struct bb *w)
+{
+	return BGP_HDR_LEN + 2 +
+	    ((size_t)w->b[BGP_HDR_LEN] << 8 | w->b[BGP_HDR_LEN + 1]);
 }
 
 static void
-upd_end(struct bld *w, const char *nlri_hex)
+upd_end(struct bb *w, const char *nlri_hex)
 {
-	patch16(w, w->alen_at, w->n - w->alen_at - 2);
-	puthex(w, nlri_hex);
-	patch16(w, BGP_MARKER_LEN, w->n);
-}
-
-/* One attribute; returns the offset of its header. */
-static size_t
-attr_bytes(struct bld *w, unsigned flags, unsigned code, const uint8_t *v,
-    size_t n)
-{
-	size_t at = w->n;
-
-	put8(w, flags);
-	put8(w, code);
-	if (flags & BGP_ATTR_F_EXTLEN)
-		put16(w, (unsigned)n);
-	else {
-		ck_assert_uint_lt(n, 256);
-		put8(w, (unsigned)n);
-	}
-	putbytes(w, v, n);
-	return at;
+	bb_len16_end(w, alen_at(w));
+	bb_hex(w, nlri_hex);
+	bb_bgp_end(w, 0);
 }
 
 static size_t
-attr(struct bld *w, unsigned flags, unsigned code, const char *hex)
+attr(struct bb *w, unsigned flags, unsigned code, const char *hex)
 {
 	uint8_t v[512];
 	size_t n = hex_bytes(hex, v, sizeof(v));
 
-	return attr_bytes(w, flags, code, v, n);
+	return bb_attr(w, flags, code, v, n);
 }
 
 /* MP_REACH_NLRI: AFI, SAFI, next hop (length from the hex), reserved, NLRI. */
 static size_t
-mp_reach(struct bld *w, unsigned afi, unsigned safi, const char *nh_hex,
+mp_reach(struct bb *w, unsigned afi, unsigned safi, const char *nh_hex,
     const char *nlri_hex)
 {
-	struct bld v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	uint8_t nh[64];
 	size_t nn = hex_bytes(nh_hex, nh, sizeof(nh));
 
-	put16(&v, afi);
-	put8(&v, safi);
-	put8(&v, (unsigned)nn);
-	putbytes(&v, nh, nn);
-	put8(&v, 0);
-	puthex(&v, nlri_hex);
-	return attr_bytes(w, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MP_REACH_NLRI, v.b,
+	bb_u16(&v, afi);
+	bb_u8(&v, safi);
+	bb_u8(&v, (unsigned)nn);
+	bb_bytes(&v, nh, nn);
+	bb_u8(&v, 0);
+	bb_hex(&v, nlri_hex);
+	return bb_attr(w, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MP_REACH_NLRI, v.b,
 	    v.n);
 }
 
 static size_t
-mp_unreach(struct bld *w, unsigned afi, unsigned safi, const char *nlri_hex)
+mp_unreach(struct bb *w, unsigned afi, unsigned safi, const char *nlri_hex)
 {
-	struct bld v = { .n = 0 };
+	struct bb v = { .n = 0 };
 
-	put16(&v, afi);
-	put8(&v, safi);
-	puthex(&v, nlri_hex);
-	return attr_bytes(w, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MP_UNREACH_NLRI, v.b,
+	bb_u16(&v, afi);
+	bb_u8(&v, safi);
+	bb_hex(&v, nlri_hex);
+	return bb_attr(w, BGP_ATTR_F_OPTIONAL, BGP_ATTR_MP_UNREACH_NLRI, v.b,
 	    v.n);
 }
 
 /* ORIGIN IGP, AS_PATH SEQ(65001 65002) at the session's width, NEXT_HOP. */
 static void
-base_attrs(struct bld *w, bool as4, bool next_hop)
+base_attrs(struct bb *w, bool as4, bool next_hop)
 {
 	attr(w, 0x40, BGP_ATTR_ORIGIN, "00");
 	attr(w, 0x40, BGP_ATTR_AS_PATH, as4 ? "02 02 0000fde9 0000fdea" :
@@ -213,7 +151,7 @@ teardown(void)
 }
 
 static enum bgp_outcome
-parse(const struct bld *w, const struct bgp_decode_opts *o)
+parse(const struct bb *w, const struct bgp_decode_opts *o)
 {
 	free(g_buf);
 	g_buf = exact_copy(w->b, w->n);
@@ -223,7 +161,7 @@ parse(const struct bld *w, const struct bgp_decode_opts *o)
 
 /* Parse and insist on outcome want, dumping the vector otherwise. */
 static void
-parse_expect(const struct bld *w, const struct bgp_decode_opts *o,
+parse_expect(const struct bb *w, const struct bgp_decode_opts *o,
     enum bgp_outcome want)
 {
 	enum bgp_outcome got = parse(w, o);
@@ -356,11 +294,11 @@ check_cur(const struct bf_cur *c, const char *hex)
 
 /* ==== UPDATE vectors (all of them are truncated by trunc_update) ==== */
 
-typedef void (*upd_fn)(struct bld *, struct bgp_decode_opts *);
+typedef void (*upd_fn)(struct bb *, struct bgp_decode_opts *);
 
 /* Every attribute the decoder knows, once, on a 4-octet session. */
 static void
-v_full_v4(struct bld *w, struct bgp_decode_opts *o)
+v_full_v4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "10 0a09");
@@ -387,9 +325,9 @@ v_full_v4(struct bld *w, struct bgp_decode_opts *o)
 
 /* Extended-length attributes: ORIGIN, a 520-ASN AS_PATH, 300 communities. */
 static void
-v_ext_len(struct bld *w, struct bgp_decode_opts *o)
+v_ext_len(struct bb *w, struct bgp_decode_opts *o)
 {
-	struct bld v = { .n = 0 };
+	struct bb v = { .n = 0 };
 
 	o->as4 = true;
 	upd_begin(w, "");
@@ -397,22 +335,22 @@ v_ext_len(struct bld *w, struct bgp_decode_opts *o)
 	for (unsigned seg = 0, asn = 0; seg < 3; seg++) {
 		unsigned cnt = seg < 2 ? 255 : 10;
 
-		put8(&v, BGP_ASPATH_SEQUENCE);
-		put8(&v, cnt);
+		bb_u8(&v, BGP_ASPATH_SEQUENCE);
+		bb_u8(&v, cnt);
 		for (unsigned i = 0; i < cnt; i++)
-			put32(&v, 65536 + asn++);
+			bb_u32(&v, 65536 + asn++);
 	}
-	attr_bytes(w, 0x50, BGP_ATTR_AS_PATH, v.b, v.n);
+	bb_attr(w, 0x50, BGP_ATTR_AS_PATH, v.b, v.n);
 	attr(w, 0x40, BGP_ATTR_NEXT_HOP, NH4);
 	v.n = 0;
 	for (unsigned i = 0; i < 300; i++)
-		put32(&v, 65001u << 16 | i);
-	attr_bytes(w, 0xd0, BGP_ATTR_COMMUNITIES, v.b, v.n);
+		bb_u32(&v, 65001u << 16 | i);
+	bb_attr(w, 0xd0, BGP_ATTR_COMMUNITIES, v.b, v.n);
 	upd_end(w, "18 0a0102");
 }
 
 static void
-v_aspath_segs4(struct bld *w, struct bgp_decode_opts *o)
+v_aspath_segs4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -424,7 +362,7 @@ v_aspath_segs4(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_aspath_segs2(struct bld *w, struct bgp_decode_opts *o)
+v_aspath_segs2(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = false;
 	upd_begin(w, "");
@@ -437,7 +375,7 @@ v_aspath_segs2(struct bld *w, struct bgp_decode_opts *o)
 
 /* 2-octet session: AS_PATH with AS_TRANS, AS4_PATH, AS4_AGGREGATOR. */
 static void
-v_as4_merge(struct bld *w, struct bgp_decode_opts *o)
+v_as4_merge(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = false;
 	upd_begin(w, "");
@@ -452,7 +390,7 @@ v_as4_merge(struct bld *w, struct bgp_decode_opts *o)
 
 /* AS_PATH SEQ(65001 T) SET(T 65003), AS4_PATH SEQ(A) SET(B 65003). */
 static void
-v_as4_merge_set(struct bld *w, struct bgp_decode_opts *o)
+v_as4_merge_set(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = false;
 	upd_begin(w, "");
@@ -465,7 +403,7 @@ v_as4_merge_set(struct bld *w, struct bgp_decode_opts *o)
 
 /* AGGREGATOR names a real 2-octet AS: AS4_* must be ignored. */
 static void
-v_as4_agg_not_trans(struct bld *w, struct bgp_decode_opts *o)
+v_as4_agg_not_trans(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = false;
 	upd_begin(w, "");
@@ -480,7 +418,7 @@ v_as4_agg_not_trans(struct bld *w, struct bgp_decode_opts *o)
 
 /* AS4_PATH longer than AS_PATH: ignored. */
 static void
-v_as4_longer(struct bld *w, struct bgp_decode_opts *o)
+v_as4_longer(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = false;
 	upd_begin(w, "");
@@ -493,7 +431,7 @@ v_as4_longer(struct bld *w, struct bgp_decode_opts *o)
 
 /* 4-octet session: AS4_PATH and AS4_AGGREGATOR are ignored. */
 static void
-v_as4_on_as4(struct bld *w, struct bgp_decode_opts *o)
+v_as4_on_as4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -508,7 +446,7 @@ v_as4_on_as4(struct bld *w, struct bgp_decode_opts *o)
 
 /* 4-octet AS_PATH on a session thought 2-octet (bad at 2, good at 4). */
 static void
-v_width_4_on_2(struct bld *w, struct bgp_decode_opts *o)
+v_width_4_on_2(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = false;
 	upd_begin(w, "");
@@ -520,7 +458,7 @@ v_width_4_on_2(struct bld *w, struct bgp_decode_opts *o)
 
 /* 2-octet AS_PATH on a 4-octet session (FRR 8.0 post-policy). */
 static void
-v_width_2_on_4(struct bld *w, struct bgp_decode_opts *o)
+v_width_2_on_4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -532,7 +470,7 @@ v_width_2_on_4(struct bld *w, struct bgp_decode_opts *o)
 
 /* IPv6 unicast: next hop global + link-local (32), withdraw and announce. */
 static void
-v_ipv6_ll(struct bld *w, struct bgp_decode_opts *o)
+v_ipv6_ll(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -543,7 +481,7 @@ v_ipv6_ll(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_ipv6_nh16(struct bld *w, struct bgp_decode_opts *o)
+v_ipv6_nh16(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -554,7 +492,7 @@ v_ipv6_nh16(struct bld *w, struct bgp_decode_opts *o)
 
 /* IPv4 multicast announced, IPv6 multicast withdrawn. */
 static void
-v_multicast(struct bld *w, struct bgp_decode_opts *o)
+v_multicast(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -566,7 +504,7 @@ v_multicast(struct bld *w, struct bgp_decode_opts *o)
 
 /* RFC 8277 IPv4 labeled: one label, a two-label stack, a withdrawal. */
 static void
-v_lu4(struct bld *w, struct bgp_decode_opts *o)
+v_lu4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -578,7 +516,7 @@ v_lu4(struct bld *w, struct bgp_decode_opts *o)
 
 /* IPv6 labeled, with the 0x000000 compatibility withdraw label. */
 static void
-v_lu6(struct bld *w, struct bgp_decode_opts *o)
+v_lu6(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -590,7 +528,7 @@ v_lu6(struct bld *w, struct bgp_decode_opts *o)
 
 /* VPNv4: 12-byte next hop (RD 0 + IPv4), RD types 0 and 1. */
 static void
-v_vpn4(struct bld *w, struct bgp_decode_opts *o)
+v_vpn4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -603,7 +541,7 @@ v_vpn4(struct bld *w, struct bgp_decode_opts *o)
 
 /* VPNv6: 24-byte next hop (RD 0 + IPv6), RD type 2. */
 static void
-v_vpn6(struct bld *w, struct bgp_decode_opts *o)
+v_vpn6(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -615,7 +553,7 @@ v_vpn6(struct bld *w, struct bgp_decode_opts *o)
 
 /* VPNv6: 48-byte next hop (RD + global, RD + link-local). */
 static void
-v_vpn6_nh48(struct bld *w, struct bgp_decode_opts *o)
+v_vpn6_nh48(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -627,7 +565,7 @@ v_vpn6_nh48(struct bld *w, struct bgp_decode_opts *o)
 
 /* VPNv4 with a bare 16-byte IPv6 next hop (Juniper, RFC 8950 style). */
 static void
-v_vpn4_nh16(struct bld *w, struct bgp_decode_opts *o)
+v_vpn4_nh16(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -638,7 +576,7 @@ v_vpn4_nh16(struct bld *w, struct bgp_decode_opts *o)
 
 /* RFC 8950: IPv4 unicast NLRI with an IPv6 global + link-local next hop. */
 static void
-v_v4_nh_v6(struct bld *w, struct bgp_decode_opts *o)
+v_v4_nh_v6(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -649,7 +587,7 @@ v_v4_nh_v6(struct bld *w, struct bgp_decode_opts *o)
 
 /* L2VPN VPLS (25/65): not in the family table. */
 static void
-v_undec_vpls(struct bld *w, struct bgp_decode_opts *o)
+v_undec_vpls(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -660,7 +598,7 @@ v_undec_vpls(struct bld *w, struct bgp_decode_opts *o)
 
 /* IPv4 flowspec (1/133): no next hop at all. */
 static void
-v_undec_flowspec(struct bld *w, struct bgp_decode_opts *o)
+v_undec_flowspec(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -671,7 +609,7 @@ v_undec_flowspec(struct bld *w, struct bgp_decode_opts *o)
 
 /* BGP-LS with a next hop length no layout knows, EVPN withdrawal. */
 static void
-v_undec_odd(struct bld *w, struct bgp_decode_opts *o)
+v_undec_odd(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -682,7 +620,7 @@ v_undec_odd(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_eor_v4(struct bld *w, struct bgp_decode_opts *o)
+v_eor_v4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -690,7 +628,7 @@ v_eor_v4(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_eor_v6(struct bld *w, struct bgp_decode_opts *o)
+v_eor_v6(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -699,7 +637,7 @@ v_eor_v6(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_eor_vpn4(struct bld *w, struct bgp_decode_opts *o)
+v_eor_vpn4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -709,7 +647,7 @@ v_eor_vpn4(struct bld *w, struct bgp_decode_opts *o)
 
 /* ADD-PATH on IPv4 unicast: two paths for one prefix, one withdrawal. */
 static void
-v_addpath_v4(struct bld *w, struct bgp_decode_opts *o)
+v_addpath_v4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	o->addpath = ap_bit(1, 1);
@@ -720,7 +658,7 @@ v_addpath_v4(struct bld *w, struct bgp_decode_opts *o)
 
 /* ADD-PATH on IPv6 unicast only: IPv4 NLRI in the same UPDATE have none. */
 static void
-v_addpath_per_af(struct bld *w, struct bgp_decode_opts *o)
+v_addpath_per_af(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	o->addpath = ap_bit(2, 1);
@@ -731,7 +669,7 @@ v_addpath_per_af(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_addpath_vpn4(struct bld *w, struct bgp_decode_opts *o)
+v_addpath_vpn4(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	o->addpath = ap_bit(1, 128);
@@ -745,7 +683,7 @@ v_addpath_vpn4(struct bld *w, struct bgp_decode_opts *o)
 
 /* Caps say ADD-PATH, the bytes carry no path IDs. */
 static void
-v_addpath_guess_absent(struct bld *w, struct bgp_decode_opts *o)
+v_addpath_guess_absent(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	o->addpath = ap_bit(1, 1);
@@ -756,7 +694,7 @@ v_addpath_guess_absent(struct bld *w, struct bgp_decode_opts *o)
 
 /* No ADD-PATH in the caps, the bytes carry a path ID (Huawei Loc-RIB). */
 static void
-v_addpath_guess_present(struct bld *w, struct bgp_decode_opts *o)
+v_addpath_guess_present(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	o->addpath = 0;
@@ -767,7 +705,7 @@ v_addpath_guess_present(struct bld *w, struct bgp_decode_opts *o)
 
 /* All four NLRI fields; MP_REACH precedes MP_UNREACH on the wire. */
 static void
-v_all_sections(struct bld *w, struct bgp_decode_opts *o)
+v_all_sections(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "18 0a0909");
@@ -779,7 +717,7 @@ v_all_sections(struct bld *w, struct bgp_decode_opts *o)
 
 /* IPv4 NLRI with only MED: the mandatory three are missing. */
 static void
-v_missing_mandatory(struct bld *w, struct bgp_decode_opts *o)
+v_missing_mandatory(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -790,7 +728,7 @@ v_missing_mandatory(struct bld *w, struct bgp_decode_opts *o)
 /* ---- Malformed ones (RFC 7606) ---- */
 
 static void
-v_bad_origin(struct bld *w, struct bgp_decode_opts *o)
+v_bad_origin(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -801,7 +739,7 @@ v_bad_origin(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_atomic_len(struct bld *w, struct bgp_decode_opts *o)
+v_atomic_len(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -811,7 +749,7 @@ v_atomic_len(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_aggregator_len(struct bld *w, struct bgp_decode_opts *o)
+v_aggregator_len(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -821,7 +759,7 @@ v_aggregator_len(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_bad_aspath_type(struct bld *w, struct bgp_decode_opts *o)
+v_bad_aspath_type(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -832,7 +770,7 @@ v_bad_aspath_type(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_bad_aspath_zero(struct bld *w, struct bgp_decode_opts *o)
+v_bad_aspath_zero(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = false;
 	upd_begin(w, "");
@@ -844,7 +782,7 @@ v_bad_aspath_zero(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_dup_mp_reach(struct bld *w, struct bgp_decode_opts *o)
+v_dup_mp_reach(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -856,7 +794,7 @@ v_dup_mp_reach(struct bld *w, struct bgp_decode_opts *o)
 
 /* MP_REACH_NLRI whose next hop length runs past the attribute. */
 static void
-v_mp_nh_overrun(struct bld *w, struct bgp_decode_opts *o)
+v_mp_nh_overrun(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -866,7 +804,7 @@ v_mp_nh_overrun(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_mp_nh_len_bad(struct bld *w, struct bgp_decode_opts *o)
+v_mp_nh_len_bad(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -877,7 +815,7 @@ v_mp_nh_len_bad(struct bld *w, struct bgp_decode_opts *o)
 
 /* Second IPv6 prefix claims /129. */
 static void
-v_mp_nlri_bad(struct bld *w, struct bgp_decode_opts *o)
+v_mp_nlri_bad(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -887,7 +825,7 @@ v_mp_nlri_bad(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_mp_unreach_short(struct bld *w, struct bgp_decode_opts *o)
+v_mp_unreach_short(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -898,31 +836,31 @@ v_mp_unreach_short(struct bld *w, struct bgp_decode_opts *o)
 
 /* MED claims 255 bytes, 4 follow: RFC 7606 §4. */
 static void
-v_attr_overrun(struct bld *w, struct bgp_decode_opts *o)
+v_attr_overrun(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
 	base_attrs(w, true, true);
 	w->mark = w->n;
-	puthex(w, "80 04 ff 00000064");
+	bb_hex(w, "80 04 ff 00000064");
 	upd_end(w, "18 0a0102");
 }
 
 /* Two bytes left where an attribute header needs three. */
 static void
-v_attr_hdr_short(struct bld *w, struct bgp_decode_opts *o)
+v_attr_hdr_short(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
 	base_attrs(w, true, true);
 	w->mark = w->n;
-	puthex(w, "40 05");
+	bb_hex(w, "40 05");
 	upd_end(w, "18 0a0102");
 }
 
 /* ORIGIN sent as optional transitive: RFC 7606 §3(c). */
 static void
-v_flag_conflict(struct bld *w, struct bgp_decode_opts *o)
+v_flag_conflict(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -933,7 +871,7 @@ v_flag_conflict(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_dup_med(struct bld *w, struct bgp_decode_opts *o)
+v_dup_med(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -944,7 +882,7 @@ v_dup_med(struct bld *w, struct bgp_decode_opts *o)
 }
 
 static void
-v_communities_len(struct bld *w, struct bgp_decode_opts *o)
+v_communities_len(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -955,7 +893,7 @@ v_communities_len(struct bld *w, struct bgp_decode_opts *o)
 
 /* AIGP TLV claims 11 bytes, 4 follow. */
 static void
-v_aigp_bad(struct bld *w, struct bgp_decode_opts *o)
+v_aigp_bad(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -966,7 +904,7 @@ v_aigp_bad(struct bld *w, struct bgp_decode_opts *o)
 
 /* Bad ORIGIN with IPv4 and IPv6 NLRI: everything becomes a withdrawal. */
 static void
-v_taw_mp(struct bld *w, struct bgp_decode_opts *o)
+v_taw_mp(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "18 0a0909");
@@ -979,7 +917,7 @@ v_taw_mp(struct bld *w, struct bgp_decode_opts *o)
 
 /* IPv4 NLRI "/33": bad with and without path IDs. */
 static void
-v_nlri_bad(struct bld *w, struct bgp_decode_opts *o)
+v_nlri_bad(struct bb *w, struct bgp_decode_opts *o)
 {
 	o->as4 = true;
 	upd_begin(w, "");
@@ -1047,7 +985,7 @@ static const struct {
 #define N_UPD ((int)(sizeof(upd_vectors) / sizeof(upd_vectors[0])))
 
 static void
-build(upd_fn fn, struct bld *w, struct bgp_decode_opts *o)
+build(upd_fn fn, struct bb *w, struct bgp_decode_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	fn(w, o);
@@ -1057,7 +995,7 @@ build(upd_fn fn, struct bld *w, struct bgp_decode_opts *o)
 
 START_TEST(attrs_every_known_attribute)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attrs *a = &U->attrs;
 	size_t n;
@@ -1119,7 +1057,7 @@ END_TEST
 
 START_TEST(attrs_unknown_kept_raw)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attrs *a = &U->attrs;
 
@@ -1143,7 +1081,7 @@ END_TEST
 /* More unknown attributes than kept: all counted, the first 16 kept. */
 START_TEST(attrs_unknown_overflow)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o = { .as4 = true };
 
 	upd_begin(&w, "");
@@ -1170,7 +1108,7 @@ END_TEST
 
 START_TEST(attrs_extended_length)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attrs *a = &U->attrs;
 
@@ -1195,7 +1133,7 @@ END_TEST
 
 START_TEST(aspath_segment_types_4octet)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_aspath_segs4, &w, &o);
@@ -1214,7 +1152,7 @@ END_TEST
 
 START_TEST(aspath_segment_types_2octet)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_aspath_segs2, &w, &o);
@@ -1262,7 +1200,7 @@ END_TEST
 
 START_TEST(as4_path_and_aggregator_merged)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attrs *a = &U->attrs;
 
@@ -1285,7 +1223,7 @@ END_TEST
 
 START_TEST(as4_path_merge_with_set)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attrs *a = &U->attrs;
 
@@ -1304,7 +1242,7 @@ END_TEST
 
 START_TEST(as4_ignored_when_aggregator_not_trans)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attrs *a = &U->attrs;
 
@@ -1321,7 +1259,7 @@ END_TEST
 
 START_TEST(as4_path_longer_than_as_path_ignored)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_as4_longer, &w, &o);
@@ -1334,7 +1272,7 @@ END_TEST
 
 START_TEST(as4_attrs_ignored_on_as4_session)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_as4_on_as4, &w, &o);
@@ -1348,7 +1286,7 @@ END_TEST
 
 START_TEST(aspath_width_4_on_2octet_session)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_width_4_on_2, &w, &o);
@@ -1364,7 +1302,7 @@ END_TEST
 
 START_TEST(aspath_width_2_on_4octet_session)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_width_2_on_4, &w, &o);
@@ -1401,7 +1339,7 @@ END_TEST
 
 START_TEST(mp_ipv6_unicast_link_local)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attrs *a = &U->attrs;
 
@@ -1431,7 +1369,7 @@ END_TEST
 
 START_TEST(mp_ipv6_next_hop_16)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_ipv6_nh16, &w, &o);
@@ -1446,7 +1384,7 @@ END_TEST
 
 START_TEST(mp_multicast_both_families)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_multicast, &w, &o);
@@ -1461,7 +1399,7 @@ END_TEST
 
 START_TEST(mp_labeled_ipv4)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_lu4, &w, &o);
@@ -1483,7 +1421,7 @@ END_TEST
 
 START_TEST(mp_labeled_ipv6)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_lu6, &w, &o);
@@ -1500,7 +1438,7 @@ END_TEST
 
 START_TEST(mp_vpnv4)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_vpn4, &w, &o);
@@ -1526,7 +1464,7 @@ END_TEST
 
 START_TEST(mp_vpnv6_next_hop_24)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_vpn6, &w, &o);
@@ -1542,7 +1480,7 @@ END_TEST
 
 START_TEST(mp_vpnv6_next_hop_48)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_vpn6_nh48, &w, &o);
@@ -1557,7 +1495,7 @@ END_TEST
 
 START_TEST(mp_vpnv4_ipv6_next_hop_16)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_vpn4_nh16, &w, &o);
@@ -1572,7 +1510,7 @@ END_TEST
 
 START_TEST(mp_ipv4_with_ipv6_next_hop)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_v4_nh_v6, &w, &o);
@@ -1586,7 +1524,7 @@ END_TEST
 
 START_TEST(mp_undecoded_families)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_undec_vpls, &w, &o);
@@ -1624,7 +1562,7 @@ END_TEST
 
 START_TEST(eor_ipv4_empty_update)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_eor_v4, &w, &o);
@@ -1640,7 +1578,7 @@ END_TEST
 
 START_TEST(eor_ipv6_mp_unreach)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_eor_v6, &w, &o);
@@ -1655,7 +1593,7 @@ END_TEST
 
 START_TEST(eor_vpnv4_mp_unreach)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_eor_vpn4, &w, &o);
@@ -1675,7 +1613,7 @@ END_TEST
 
 START_TEST(addpath_ipv4_path_ids)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_addpath_v4, &w, &o);
@@ -1696,7 +1634,7 @@ END_TEST
 
 START_TEST(addpath_per_family)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_addpath_per_af, &w, &o);
@@ -1715,7 +1653,7 @@ END_TEST
 
 START_TEST(addpath_vpnv4)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_addpath_vpn4, &w, &o);
@@ -1735,7 +1673,7 @@ END_TEST
 
 START_TEST(addpath_caps_say_yes_bytes_say_no)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_addpath_guess_absent, &w, &o);
@@ -1751,7 +1689,7 @@ END_TEST
 
 START_TEST(addpath_caps_say_no_bytes_say_yes)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_addpath_guess_present, &w, &o);
@@ -1769,7 +1707,7 @@ END_TEST
 /* Bad either way: session reset naming the error as negotiated. */
 START_TEST(addpath_neither_way_resets)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_nlri_bad, &w, &o);
@@ -1786,7 +1724,7 @@ END_TEST
 
 START_TEST(bad_origin_treat_as_withdraw)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_bad_origin, &w, &o);
@@ -1804,7 +1742,7 @@ END_TEST
 
 START_TEST(atomic_aggregate_length_discard)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_atomic_len, &w, &o);
@@ -1822,7 +1760,7 @@ END_TEST
 
 START_TEST(aggregator_length_discard)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_aggregator_len, &w, &o);
@@ -1838,7 +1776,7 @@ END_TEST
 
 START_TEST(malformed_as_path_treat_as_withdraw)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_bad_aspath_type, &w, &o);
@@ -1862,7 +1800,7 @@ END_TEST
 
 START_TEST(duplicate_mp_reach_resets)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_dup_mp_reach, &w, &o);
@@ -1878,7 +1816,7 @@ END_TEST
 
 START_TEST(mp_reach_next_hop_overrun_resets)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_mp_nh_overrun, &w, &o);
@@ -1892,7 +1830,7 @@ END_TEST
 
 START_TEST(mp_reach_bad_next_hop_length_resets)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_mp_nh_len_bad, &w, &o);
@@ -1905,7 +1843,7 @@ END_TEST
 
 START_TEST(mp_reach_bad_nlri_resets)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_mp_nlri_bad, &w, &o);
@@ -1920,7 +1858,7 @@ END_TEST
 
 START_TEST(mp_unreach_too_short_resets)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_mp_unreach_short, &w, &o);
@@ -1936,15 +1874,15 @@ END_TEST
  */
 START_TEST(mp_reach_flag_conflict_resets_with_reason)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o = { .as4 = true };
-	struct bld v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	size_t at;
 
 	upd_begin(&w, "");
 	base_attrs(&w, true, false);
-	puthex(&v, "0002 01 10" V6G "00 30 20010db80001");
-	at = attr_bytes(&w, 0xc0, BGP_ATTR_MP_REACH_NLRI, v.b, v.n);
+	bb_hex(&v, "0002 01 10" V6G "00 30 20010db80001");
+	at = bb_attr(&w, 0xc0, BGP_ATTR_MP_REACH_NLRI, v.b, v.n);
 	upd_end(&w, "");
 	parse_expect(&w, &o, BGP_SESSION_RESET);
 	ck_assert_msg(E.msg[0] != '\0', "BGP_SESSION_RESET without a reason");
@@ -1958,7 +1896,7 @@ END_TEST
 
 START_TEST(attribute_overrun_treat_as_withdraw)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_attr_overrun, &w, &o);
@@ -1976,7 +1914,7 @@ END_TEST
 
 START_TEST(attribute_header_short_treat_as_withdraw)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const struct bgp_attr_issue *is;
 
@@ -1995,7 +1933,7 @@ END_TEST
 
 START_TEST(flag_conflict_treat_as_withdraw)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_flag_conflict, &w, &o);
@@ -2011,7 +1949,7 @@ END_TEST
 
 START_TEST(duplicate_attribute_discarded)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_dup_med, &w, &o);
@@ -2030,7 +1968,7 @@ END_TEST
  */
 START_TEST(duplicate_after_discarded_first)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o = { .as4 = true };
 
 	upd_begin(&w, "");
@@ -2047,7 +1985,7 @@ END_TEST
 
 START_TEST(communities_length_treat_as_withdraw)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_communities_len, &w, &o);
@@ -2060,7 +1998,7 @@ END_TEST
 
 START_TEST(aigp_malformed_discard)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_aigp_bad, &w, &o);
@@ -2075,7 +2013,7 @@ END_TEST
 
 START_TEST(missing_mandatory_reported_and_kept)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_missing_mandatory, &w, &o);
@@ -2094,7 +2032,7 @@ END_TEST
 
 START_TEST(treat_as_withdraw_covers_mp_reach)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_taw_mp, &w, &o);
@@ -2111,7 +2049,7 @@ END_TEST
 /* Errors found before any attribute: header and section lengths. */
 START_TEST(update_framing_errors)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o = { .as4 = true };
 
 	build(v_full_v4, &w, &o);
@@ -2121,7 +2059,7 @@ START_TEST(update_framing_errors)
 	ck_assert_ptr_nonnull(strstr(E.msg, "marker"));
 
 	build(v_full_v4, &w, &o);
-	patch16(&w, 16, 18);		/* length below 19 */
+	bb_patch16(&w, 16, 18);		/* length below 19 */
 	parse_expect(&w, &o, BGP_SESSION_RESET);
 	ck_assert_uint_eq(E.offset, 16);
 
@@ -2132,15 +2070,15 @@ START_TEST(update_framing_errors)
 	ck_assert_ptr_nonnull(strstr(E.msg, "not a BGP UPDATE"));
 
 	build(v_full_v4, &w, &o);
-	patch16(&w, 19, 0x0fff);	/* withdrawn length */
+	bb_patch16(&w, 19, 0x0fff);	/* withdrawn length */
 	parse_expect(&w, &o, BGP_SESSION_RESET);
 	ck_assert_uint_eq(E.offset, 19);
 	ck_assert_ptr_nonnull(strstr(E.msg, "withdrawn routes length 4095"));
 
 	build(v_full_v4, &w, &o);
-	patch16(&w, w.alen_at, 0x0fff);	/* total path attribute length */
+	bb_patch16(&w, alen_at(&w), 0x0fff);	/* total path attribute length */
 	parse_expect(&w, &o, BGP_SESSION_RESET);
-	ck_assert_uint_eq(E.offset, w.alen_at);
+	ck_assert_uint_eq(E.offset, alen_at(&w));
 	ck_assert_ptr_nonnull(strstr(E.msg, "attribute length 4095"));
 	ck_assert_uint_eq(routes(), 0);
 
@@ -2156,7 +2094,7 @@ END_TEST
 /* bgp_msg_header on its own. */
 START_TEST(msg_header)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	struct bf_err e = { 0 };
 	uint16_t len = 0;
@@ -2176,7 +2114,7 @@ END_TEST
 
 START_TEST(routes_in_wire_order)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 
 	build(v_all_sections, &w, &o);
@@ -2198,7 +2136,7 @@ END_TEST
 /* Every vector: the iterator yields exactly the counted prefixes. */
 START_TEST(routes_match_counts)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	enum bgp_outcome r;
 	size_t n;
@@ -2230,41 +2168,41 @@ enum { OPEN_CAPS, OPEN_EXT, OPEN_RAW };
  * OPEN_EXT does so in the RFC 9072 form, OPEN_RAW uses p as the parameters.
  */
 static void
-open_build(struct bld *w, uint16_t my_as, uint32_t id, const uint8_t *p,
+open_build(struct bb *w, uint16_t my_as, uint32_t id, const uint8_t *p,
     size_t n, int mode)
 {
 	memset(w, 0, sizeof(*w));
-	puthex(w, "ffffffffffffffffffffffffffffffff");
-	put16(w, 0);
-	put8(w, BGP_MSG_OPEN);
-	put8(w, 4);
-	put16(w, my_as);
-	put16(w, 90);
-	put32(w, id);
+	bb_hex(w, "ffffffffffffffffffffffffffffffff");
+	bb_u16(w, 0);
+	bb_u8(w, BGP_MSG_OPEN);
+	bb_u8(w, 4);
+	bb_u16(w, my_as);
+	bb_u16(w, 90);
+	bb_u32(w, id);
 	switch (mode) {
 	case OPEN_CAPS:
 		ck_assert_uint_le(n + 2, 254);
-		put8(w, (unsigned)n + 2);
-		put8(w, BGP_OPT_PARAM_CAPABILITIES);
-		put8(w, (unsigned)n);
+		bb_u8(w, (unsigned)n + 2);
+		bb_u8(w, BGP_OPT_PARAM_CAPABILITIES);
+		bb_u8(w, (unsigned)n);
 		break;
 	case OPEN_EXT:
-		put8(w, BGP_OPT_PARAM_EXT_LENGTH);
-		put8(w, BGP_OPT_PARAM_EXT_LENGTH);
-		put16(w, (unsigned)n + 3);
-		put8(w, BGP_OPT_PARAM_CAPABILITIES);
-		put16(w, (unsigned)n);
+		bb_u8(w, BGP_OPT_PARAM_EXT_LENGTH);
+		bb_u8(w, BGP_OPT_PARAM_EXT_LENGTH);
+		bb_u16(w, (unsigned)n + 3);
+		bb_u8(w, BGP_OPT_PARAM_CAPABILITIES);
+		bb_u16(w, (unsigned)n);
 		break;
 	default:
-		put8(w, (unsigned)n);
+		bb_u8(w, (unsigned)n);
 		break;
 	}
-	putbytes(w, p, n);
-	patch16(w, BGP_MARKER_LEN, w->n);
+	bb_bytes(w, p, n);
+	bb_patch16(w, BGP_MARKER_LEN, w->n);
 }
 
 static void
-open_hex(struct bld *w, uint16_t my_as, const char *hex, int mode)
+open_hex(struct bb *w, uint16_t my_as, const char *hex, int mode)
 {
 	uint8_t p[512] = { 0 };
 	size_t n = hex_bytes(hex, p, sizeof(p));
@@ -2275,7 +2213,7 @@ open_hex(struct bld *w, uint16_t my_as, const char *hex, int mode)
 static struct bgp_open OP;
 
 static int
-open_parse(const struct bld *w)
+open_parse(const struct bb *w)
 {
 	free(g_buf);
 	g_buf = exact_copy(w->b, w->n);
@@ -2284,7 +2222,7 @@ open_parse(const struct bld *w)
 }
 
 static void
-open_ok(const struct bld *w)
+open_ok(const struct bb *w)
 {
 	int r = open_parse(w);
 
@@ -2295,7 +2233,7 @@ open_ok(const struct bld *w)
 
 /* Multiprotocol for six families, 4-octet AS with AS_TRANS in My AS. */
 static void
-o_mp_as4(struct bld *w)
+o_mp_as4(struct bb *w)
 {
 	open_hex(w, BGP_AS_TRANS, "01 04 0001 00 01  01 04 0002 00 01"
 	    "  01 04 0001 00 02  01 04 0001 00 80  01 04 0002 00 80"
@@ -2304,14 +2242,14 @@ o_mp_as4(struct bld *w)
 
 /* ADD-PATH: IPv4 receive, IPv6 send, VPNv4 both, IPv6 labeled both. */
 static void
-o_addpath(struct bld *w)
+o_addpath(struct bb *w)
 {
 	open_hex(w, 65001, "01 04 0001 00 01  01 04 0002 00 01  01 04 0001 00 80"
 	    "  45 10 0001 01 01  0002 01 02  0001 80 03  0002 04 03", OPEN_CAPS);
 }
 
 static void
-o_misc(struct bld *w)
+o_misc(struct bb *w)
 {
 	open_hex(w, 65001, "02 00  46 00  06 00  05 06 0001 0001 0002"
 	    "  40 06 8078 0001 0180  47 07 0001 01 80 000e10  09 01 03"
@@ -2319,67 +2257,67 @@ o_misc(struct bld *w)
 }
 
 static void
-o_rr_old(struct bld *w)
+o_rr_old(struct bb *w)
 {
 	open_hex(w, 65001, "80 00", OPEN_CAPS);
 }
 
 /* FQDN: 70-byte hostname with a control character, domain "x.y". */
 static void
-o_fqdn_long(struct bld *w)
+o_fqdn_long(struct bb *w)
 {
-	struct bld c = { .n = 0 };
+	struct bb c = { .n = 0 };
 
-	put8(&c, BGP_CAP_FQDN);
-	put8(&c, 1 + 70 + 1 + 3);
-	put8(&c, 70);
-	put8(&c, 'h');
-	put8(&c, 0x01);
+	bb_u8(&c, BGP_CAP_FQDN);
+	bb_u8(&c, 1 + 70 + 1 + 3);
+	bb_u8(&c, 70);
+	bb_u8(&c, 'h');
+	bb_u8(&c, 0x01);
 	for (int i = 0; i < 68; i++)
-		put8(&c, 'a');
-	put8(&c, 3);
-	puthex(&c, "782e79");
+		bb_u8(&c, 'a');
+	bb_u8(&c, 3);
+	bb_hex(&c, "782e79");
 	open_build(w, 65001, 1, c.b, c.n, OPEN_CAPS);
 }
 
 /* RFC 9072: 50 multiprotocol capabilities and AS4, 306 bytes. */
 static void
-o_ext(struct bld *w)
+o_ext(struct bb *w)
 {
-	struct bld c = { .n = 0 };
+	struct bb c = { .n = 0 };
 
 	for (unsigned i = 1; i <= 50; i++) {
-		put8(&c, BGP_CAP_MP);
-		put8(&c, 4);
-		put16(&c, 1);
-		put8(&c, 0);
-		put8(&c, i);
+		bb_u8(&c, BGP_CAP_MP);
+		bb_u8(&c, 4);
+		bb_u16(&c, 1);
+		bb_u8(&c, 0);
+		bb_u8(&c, i);
 	}
-	puthex(&c, "41 04 0000fde9");
+	bb_hex(&c, "41 04 0000fde9");
 	open_build(w, 65001, 2, c.b, c.n, OPEN_EXT);
 }
 
 static void
-o_ext_small(struct bld *w)
+o_ext_small(struct bb *w)
 {
 	open_hex(w, BGP_AS_TRANS, "01 04 0002 00 01  41 04 fa56ea02", OPEN_EXT);
 }
 
 /* One capability per parameter, and a non-capability parameter. */
 static void
-o_multi(struct bld *w)
+o_multi(struct bb *w)
 {
 	open_hex(w, 65001, "02 06 01 04 0001 0001  01 04 00000000"
 	    "  02 06 41 04 0000fde9  02 02 02 00", OPEN_RAW);
 }
 
 static void
-o_noparams(struct bld *w)
+o_noparams(struct bb *w)
 {
 	open_hex(w, 64512, "", OPEN_RAW);
 }
 
-typedef void (*open_fn)(struct bld *);
+typedef void (*open_fn)(struct bb *);
 
 static const struct {
 	const char	*name;
@@ -2399,7 +2337,7 @@ static const struct {
 
 START_TEST(open_multiprotocol_as4)
 {
-	struct bld w;
+	struct bb w;
 	static const struct { uint16_t afi; uint8_t safi; } want[] = {
 		{ 1, 1 }, { 2, 1 }, { 1, 2 }, { 1, 128 }, { 2, 128 }, { 25, 70 },
 	};
@@ -2430,7 +2368,7 @@ END_TEST
 
 START_TEST(open_addpath_directions)
 {
-	struct bld w;
+	struct bb w;
 
 	o_addpath(&w);
 	open_ok(&w);
@@ -2453,7 +2391,7 @@ END_TEST
 
 START_TEST(open_refresh_gr_role_fqdn)
 {
-	struct bld w;
+	struct bb w;
 
 	o_misc(&w);
 	open_ok(&w);
@@ -2484,7 +2422,7 @@ END_TEST
 
 START_TEST(open_fqdn_sanitized_and_bounded)
 {
-	struct bld w;
+	struct bb w;
 
 	o_fqdn_long(&w);
 	open_ok(&w);
@@ -2498,7 +2436,7 @@ END_TEST
 
 START_TEST(open_rfc9072_extended_params)
 {
-	struct bld w;
+	struct bb w;
 
 	o_ext(&w);
 	ck_assert_uint_eq(w.b[28], 0xff);
@@ -2521,7 +2459,7 @@ END_TEST
 
 START_TEST(open_several_parameters)
 {
-	struct bld w;
+	struct bb w;
 
 	o_multi(&w);
 	open_ok(&w);
@@ -2554,7 +2492,7 @@ static const struct {
 
 START_TEST(open_malformed_capability)
 {
-	struct bld w;
+	struct bb w;
 	char want[48];
 
 	open_hex(&w, 65001, bad_caps[_i].caps, OPEN_CAPS);
@@ -2568,7 +2506,7 @@ END_TEST
 
 START_TEST(open_framing_errors)
 {
-	struct bld w;
+	struct bb w;
 
 	o_mp_as4(&w);
 	w.b[18] = BGP_MSG_UPDATE;
@@ -2576,7 +2514,7 @@ START_TEST(open_framing_errors)
 	ck_assert_uint_eq(E.offset, 18);
 
 	o_mp_as4(&w);
-	patch16(&w, 16, 28);
+	bb_patch16(&w, 16, 28);
 	ck_assert_int_eq(open_parse(&w), -1);
 	ck_assert_uint_eq(E.offset, 16);
 
@@ -2622,14 +2560,14 @@ check_consistent(const char *name, size_t cut, enum bgp_outcome r)
  */
 START_TEST(trunc_update)
 {
-	struct bld w;
+	struct bb w;
 	struct bgp_decode_opts o;
 	const char *name = upd_vectors[_i].name;
 	size_t attrs_off, alen;
 
 	build(upd_vectors[_i].fn, &w, &o);
-	attrs_off = w.alen_at + 2;
-	alen = (size_t)w.b[w.alen_at] << 8 | w.b[w.alen_at + 1];
+	attrs_off = alen_at(&w) + 2;
+	alen = (size_t)w.b[alen_at(&w)] << 8 | w.b[alen_at(&w) + 1];
 	for (size_t cut = 0; cut < w.n; cut++) {
 		uint8_t *buf = exact_copy(w.b, cut);
 		struct bf_cur c = cur_make(buf, cut);
@@ -2650,8 +2588,8 @@ START_TEST(trunc_update)
 			r = bgp_update_parse(c, &o, U, &E);
 			check_consistent(name, cut, r);
 			if (cut > attrs_off && cut < attrs_off + alen) {
-				buf[w.alen_at] = (uint8_t)((cut - attrs_off) >> 8);
-				buf[w.alen_at + 1] = (uint8_t)(cut - attrs_off);
+				buf[alen_at(&w)] = (uint8_t)((cut - attrs_off) >> 8);
+				buf[alen_at(&w) + 1] = (uint8_t)(cut - attrs_off);
 				memset(&E, 0, sizeof(E));
 				r = bgp_update_parse(c, &o, U, &E);
 				check_consistent(name, cut, r);
@@ -2664,7 +2602,7 @@ END_TEST
 
 START_TEST(trunc_open)
 {
-	struct bld w;
+	struct bb w;
 	const char *name = open_vectors[_i].name;
 
 	open_vectors[_i].fn(&w);

@@ -11,126 +11,66 @@
 #include "parse/bmp_wire.h"
 #include "test_util.h"
 
-/* A byte builder for composing messages field by field. */
-struct bld {
-	uint8_t	b[2048];
-	size_t	n;
-};
-
+/* One message per vector (support/bmp_build.h), from offset 0. */
 static void
-put8(struct bld *w, unsigned v)
-{
-	ck_assert_uint_lt(w->n, sizeof(w->b));
-	w->b[w->n++] = (uint8_t)v;
-}
-
-static void
-put16(struct bld *w, unsigned v)
-{
-	put8(w, v >> 8);
-	put8(w, v);
-}
-
-static void
-put32(struct bld *w, uint32_t v)
-{
-	put16(w, v >> 16);
-	put16(w, v & 0xffff);
-}
-
-static void
-puthex(struct bld *w, const char *hex)
-{
-	w->n += hex_bytes(hex, w->b + w->n, sizeof(w->b) - w->n);
-}
-
-static void
-putstr(struct bld *w, const char *s)
-{
-	while (*s)
-		put8(w, (unsigned char)*s++);
-}
-
-/* Patch a 2-byte length at off to cover from off+2 (TLV) or a whole msg. */
-static void
-patch16(struct bld *w, size_t off, size_t v)
-{
-	w->b[off] = (uint8_t)(v >> 8);
-	w->b[off + 1] = (uint8_t)v;
-}
-
-static void
-bmp_begin(struct bld *w, uint8_t type)
+bmp_begin(struct bb *w, uint8_t type)
 {
 	w->n = 0;
-	put8(w, BMP_VERSION);
-	put32(w, 0);		/* patched by bmp_end() */
-	put8(w, type);
+	bb_bmp_begin(w, type);
 }
 
 static void
-bmp_end(struct bld *w)
+bmp_end(struct bb *w)
 {
-	w->b[1] = (uint8_t)(w->n >> 24);
-	w->b[2] = (uint8_t)(w->n >> 16);
-	w->b[3] = (uint8_t)(w->n >> 8);
-	w->b[4] = (uint8_t)w->n;
+	bb_bmp_end(w, 0);
 }
 
 /* Per-peer header for an IPv4 (or, with V, IPv6) peer. */
 static void
-peer_hdr(struct bld *w, uint8_t type, uint8_t flags, const char *rd_hex,
+peer_hdr(struct bb *w, uint8_t type, uint8_t flags, const char *rd_hex,
     const char *addr16_hex, uint32_t as, uint32_t bgp_id)
 {
-	put8(w, type);
-	put8(w, flags);
-	puthex(w, rd_hex);
-	puthex(w, addr16_hex);
-	put32(w, as);
-	put32(w, bgp_id);
-	put32(w, 1700000000);
-	put32(w, 123456);
+	uint8_t rd[8], addr[16];
+
+	ck_assert_uint_eq(hex_bytes(rd_hex, rd, sizeof(rd)), sizeof(rd));
+	ck_assert_uint_eq(hex_bytes(addr16_hex, addr, sizeof(addr)),
+	    sizeof(addr));
+	bb_peer_hdr(w, type, flags, rd, addr, as, bgp_id, 1700000000, 123456);
 }
 
 static const char rd0[] = "0000000000000000";
 static const char v4peer[] = "000000000000000000000000c0000201";	/* 192.0.2.1 */
 
 static void
-tlv(struct bld *w, uint16_t type, const char *val)
+tlv(struct bb *w, uint16_t type, const char *val)
 {
-	put16(w, type);
-	put16(w, (unsigned)strlen(val));
-	putstr(w, val);
+	bb_tlv(w, type, val, strlen(val));
 }
 
 /* BGP OPEN: AS, BGP ID and capability bytes (code, len, value...). */
 static void
-bgp_open(struct bld *w, uint16_t as, uint32_t id, const char *caps_hex)
+bgp_open(struct bb *w, uint16_t as, uint32_t id, const char *caps_hex)
 {
-	uint8_t caps[256];
-	size_t nc = hex_bytes(caps_hex, caps, sizeof(caps));
-	size_t start = w->n;
+	size_t start = bb_bgp_begin(w, BGP_MSG_OPEN), params, caps;
 
-	puthex(w, "ffffffffffffffffffffffffffffffff");
-	put16(w, 0);
-	put8(w, BGP_MSG_OPEN);
-	put8(w, 4);
-	put16(w, as);
-	put16(w, 180);
-	put32(w, id);
-	put8(w, (unsigned)nc + 2);
-	put8(w, BGP_OPT_PARAM_CAPABILITIES);
-	put8(w, (unsigned)nc);
-	for (size_t i = 0; i < nc; i++)
-		put8(w, caps[i]);
-	patch16(w, start + 16, w->n - start);
+	bb_u8(w, 4);
+	bb_u16(w, as);
+	bb_u16(w, 180);
+	bb_u32(w, id);
+	params = bb_len8(w);
+	bb_u8(w, BGP_OPT_PARAM_CAPABILITIES);
+	caps = bb_len8(w);
+	bb_hex(w, caps_hex);
+	bb_len8_end(w, caps);
+	bb_len8_end(w, params);
+	bb_bgp_end(w, start);
 }
 
 /* ---- Initiation and Termination ---- */
 
 START_TEST(initiation_tlvs)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	struct bmp_tlv t;
@@ -160,7 +100,7 @@ END_TEST
 
 START_TEST(termination_reason)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	struct bmp_tlv t;
@@ -169,9 +109,9 @@ START_TEST(termination_reason)
 
 	bmp_begin(&w, BMP_TERMINATION);
 	tlv(&w, 0, "going down");
-	put16(&w, BMP_TERM_REASON);
-	put16(&w, 2);
-	put16(&w, 3);		/* redundant connection */
+	bb_u16(&w, BMP_TERM_REASON);
+	bb_u16(&w, 2);
+	bb_u16(&w, 3);		/* redundant connection */
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), 0);
 	tl = m.u.info_tlvs;
@@ -185,14 +125,14 @@ END_TEST
 
 START_TEST(tlv_overrun_is_error)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 
 	bmp_begin(&w, BMP_INITIATION);
-	put16(&w, 2);
-	put16(&w, 10);		/* claims 10 bytes, 3 follow */
-	putstr(&w, "abc");
+	bb_u16(&w, 2);
+	bb_u16(&w, 10);		/* claims 10 bytes, 3 follow */
+	bb_str(&w, "abc");
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), -1);
 	ck_assert_uint_eq(err.offset, 6);
@@ -212,14 +152,14 @@ static const char caps_remote[] =
     "45 04 0001 01 02"  "02 00";
 
 static void
-build_peer_up(struct bld *w, uint8_t flags)
+build_peer_up(struct bb *w, uint8_t flags)
 {
 	bmp_begin(w, BMP_PEER_UP);
 	peer_hdr(w, BMP_PEER_GLOBAL, flags, rd0, v4peer, 4200000001u,
 	    0xc0000201);
-	puthex(w, "000000000000000000000000c0000202");	/* local 192.0.2.2 */
-	put16(w, 179);
-	put16(w, 50123);
+	bb_hex(w, "000000000000000000000000c0000202");	/* local 192.0.2.2 */
+	bb_u16(w, 179);
+	bb_u16(w, 50123);
 	bgp_open(w, 65000, 0xc0000202, caps_local);
 	bgp_open(w, BGP_AS_TRANS, 0xc0000201, caps_remote);
 	tlv(w, BMP_INFO_STRING, "uplink");
@@ -228,7 +168,7 @@ build_peer_up(struct bld *w, uint8_t flags)
 
 START_TEST(peer_up_fields)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	const struct bmp_peer_up *pu = &m.u.peer_up;
@@ -274,7 +214,7 @@ END_TEST
 
 START_TEST(peer_up_ipv6_post_policy)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	char a[BF_ADDR_STRLEN];
@@ -282,9 +222,9 @@ START_TEST(peer_up_ipv6_post_policy)
 	bmp_begin(&w, BMP_PEER_UP);
 	peer_hdr(&w, BMP_PEER_GLOBAL, BMP_PEER_F_V | BMP_PEER_F_L, rd0,
 	    "20010db8000000000000000000000001", 65001, 1);
-	puthex(&w, "20010db8000000000000000000000002");
-	put16(&w, 179);
-	put16(&w, 40000);
+	bb_hex(&w, "20010db8000000000000000000000002");
+	bb_u16(&w, 179);
+	bb_u16(&w, 40000);
 	bgp_open(&w, 65000, 2, "");
 	bgp_open(&w, 65001, 1, "");
 	bmp_end(&w);
@@ -299,7 +239,7 @@ END_TEST
 
 START_TEST(peer_up_bad_open_is_error)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 
@@ -334,15 +274,15 @@ static const struct {
 
 START_TEST(peer_down_reasons)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	const struct bmp_peer_down *pd = &m.u.peer_down;
 
 	bmp_begin(&w, BMP_PEER_DOWN);
 	peer_hdr(&w, BMP_PEER_GLOBAL, 0, rd0, v4peer, 65001, 1);
-	put8(&w, peer_down_cases[_i].reason);
-	puthex(&w, peer_down_cases[_i].data_hex);
+	bb_u8(&w, peer_down_cases[_i].reason);
+	bb_hex(&w, peer_down_cases[_i].data_hex);
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), peer_down_cases[_i].rc);
 	if (peer_down_cases[_i].rc < 0) {
@@ -380,7 +320,7 @@ static const char update_hex[] =
 
 START_TEST(route_monitoring_with_trailing_tlv)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 
@@ -388,8 +328,8 @@ START_TEST(route_monitoring_with_trailing_tlv)
 	peer_hdr(&w, BMP_PEER_LOC_RIB, BMP_PEER_F_LOCRIB_F,
 	    "0002fbf00017000f", "00000000000000000000000000000000", 4226809879u,
 	    0xc6336411);
-	puthex(&w, update_hex);
-	puthex(&w, "ea62 0002 000a");	/* Huawei vendor TLV after the PDU */
+	bb_hex(&w, update_hex);
+	bb_hex(&w, "ea62 0002 000a");	/* Huawei vendor TLV after the PDU */
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), 0);
 	ck_assert_uint_eq(m.peer.type, BMP_PEER_LOC_RIB);
@@ -403,13 +343,13 @@ END_TEST
 
 START_TEST(route_monitoring_pdu_overrun)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 
 	bmp_begin(&w, BMP_ROUTE_MONITORING);
 	peer_hdr(&w, BMP_PEER_GLOBAL, 0, rd0, v4peer, 65001, 1);
-	puthex(&w, "ffffffffffffffffffffffffffffffff 0040 02 0000 0000");
+	bb_hex(&w, "ffffffffffffffffffffffffffffffff 0040 02 0000 0000");
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), -1);
 	ck_assert_uint_eq(err.offset, 48);
@@ -421,7 +361,7 @@ END_TEST
 
 START_TEST(stats_every_kind)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	struct bmp_stat st;
@@ -429,12 +369,12 @@ START_TEST(stats_every_kind)
 
 	bmp_begin(&w, BMP_STATISTICS_REPORT);
 	peer_hdr(&w, BMP_PEER_RD, 0, "0001c000020a0007", v4peer, 65001, 1);
-	put32(&w, 5);
-	puthex(&w, "0000 0004 00000005");			/* counter */
-	puthex(&w, "0007 0008 0000010000000000");		/* gauge 2^40 */
-	puthex(&w, "0009 000b 0002 01 000000000000000c");	/* per-AFI gauge */
-	puthex(&w, "0011 000b 0001 80 0000000000000003");	/* RFC 8671 type 17 */
-	puthex(&w, "fffb 0003 010203");				/* experimental */
+	bb_u32(&w, 5);
+	bb_hex(&w, "0000 0004 00000005");			/* counter */
+	bb_hex(&w, "0007 0008 0000010000000000");		/* gauge 2^40 */
+	bb_hex(&w, "0009 000b 0002 01 000000000000000c");	/* per-AFI gauge */
+	bb_hex(&w, "0011 000b 0001 80 0000000000000003");	/* RFC 8671 type 17 */
+	bb_hex(&w, "fffb 0003 010203");				/* experimental */
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), 0);
 	ck_assert_uint_eq(m.u.stats.count, 5);
@@ -464,14 +404,14 @@ END_TEST
 
 START_TEST(stats_count_mismatch)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 
 	bmp_begin(&w, BMP_STATISTICS_REPORT);
 	peer_hdr(&w, BMP_PEER_GLOBAL, 0, rd0, v4peer, 65001, 1);
-	put32(&w, 1);
-	puthex(&w, "0000 0004 00000005  0001 0004 00000001");
+	bb_u32(&w, 1);
+	bb_hex(&w, "0000 0004 00000005  0001 0004 00000001");
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "after the 1 stats"));
@@ -483,7 +423,7 @@ END_TEST
 
 START_TEST(route_mirroring_tlvs)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	struct bmp_tlv t;
@@ -492,8 +432,8 @@ START_TEST(route_mirroring_tlvs)
 
 	bmp_begin(&w, BMP_ROUTE_MIRRORING);
 	peer_hdr(&w, BMP_PEER_GLOBAL, 0, rd0, v4peer, 65001, 1);
-	puthex(&w, "0000 0013 ffffffffffffffffffffffffffffffff 0013 04");
-	puthex(&w, "0001 0002 0001");
+	bb_hex(&w, "0000 0013 ffffffffffffffffffffffffffffffff 0013 04");
+	bb_hex(&w, "0001 0002 0001");
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), 0);
 	tl = m.u.mirror.tlvs;
@@ -506,7 +446,7 @@ START_TEST(route_mirroring_tlvs)
 	ck_assert_uint_eq(code, BMP_MIRROR_LOST);
 	/* An information TLV must be exactly 2 bytes. */
 	w.b[w.n - 3] = 3;
-	puthex(&w, "00");
+	bb_hex(&w, "00");
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), -1);
 }
@@ -514,13 +454,13 @@ END_TEST
 
 START_TEST(unknown_type_skipped)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 	struct bmp_stream s;
 
 	bmp_begin(&w, BMP_HUAWEI_ROUTE_POLICY);
-	puthex(&w, "0102030405");
+	bb_hex(&w, "0102030405");
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), 0);
 	ck_assert_uint_eq(m.type, 100);
@@ -533,12 +473,12 @@ END_TEST
 
 START_TEST(short_per_peer_header)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_msg m;
 	struct bf_err err = { 0 };
 
 	bmp_begin(&w, BMP_PEER_DOWN);
-	puthex(&w, "00 00 0000000000000000");
+	bb_hex(&w, "00 00 0000000000000000");
 	bmp_end(&w);
 	ck_assert_int_eq(bmp_parse(w.b, w.n, &m, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "per-peer header"));
@@ -556,18 +496,18 @@ static const char update_addpath_hex[] =
     "00000007 18 c63364";
 
 static void
-build_rm(struct bld *w, uint8_t flags, const char *upd)
+build_rm(struct bb *w, uint8_t flags, const char *upd)
 {
 	bmp_begin(w, BMP_ROUTE_MONITORING);
 	peer_hdr(w, BMP_PEER_GLOBAL, flags, rd0, v4peer, 4200000001u,
 	    0xc0000201);
-	puthex(w, upd);
+	bb_hex(w, upd);
 	bmp_end(w);
 }
 
 START_TEST(addpath_follows_peer_up)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_stream s;
 	struct bf_err err = { 0 };
 	struct bgp_route_iter ri;
@@ -605,7 +545,7 @@ END_TEST
 /* Without a Peer Up the A flag picks the AS_PATH width (RFC 7854 §4.2). */
 START_TEST(a_flag_without_peer_up)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_stream s;
 	struct bf_err err = { 0 };
 	const struct bgp_attrs *a;
@@ -629,7 +569,7 @@ END_TEST
 /* Huawei: one Loc-RIB Peer Up per family; capabilities add up, one epoch. */
 START_TEST(locrib_peer_ups_merge)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_stream s;
 	struct bf_err err = { 0 };
 	const struct bgp_af *v4 = bgp_af_lookup(1, 1), *v6 = bgp_af_lookup(2, 1);
@@ -643,7 +583,7 @@ START_TEST(locrib_peer_ups_merge)
 		bmp_begin(&w, BMP_PEER_UP);
 		peer_hdr(&w, BMP_PEER_LOC_RIB, 0, rd0,
 		    "00000000000000000000000000000000", 65000, 1);
-		puthex(&w, "00000000000000000000000000000000 0000 0000");
+		bb_hex(&w, "00000000000000000000000000000000 0000 0000");
 		bgp_open(&w, 65000, 1, caps[i]);
 		bgp_open(&w, 65000, 1, caps[i]);
 		bmp_end(&w);
@@ -667,7 +607,7 @@ END_TEST
 
 START_TEST(peer_limit_refuses_new_peers)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_stream s;
 	struct bf_err err = { 0 };
 
@@ -684,10 +624,10 @@ END_TEST
 
 /* ---- Truncation at every offset ---- */
 
-typedef void (*build_fn)(struct bld *);
+typedef void (*build_fn)(struct bb *);
 
 static void
-v_init(struct bld *w)
+v_init(struct bb *w)
 {
 	bmp_begin(w, BMP_INITIATION);
 	tlv(w, BMP_INFO_SYSDESCR, "FRRouting 10");
@@ -696,41 +636,41 @@ v_init(struct bld *w)
 }
 
 static void
-v_peer_up(struct bld *w)
+v_peer_up(struct bb *w)
 {
 	build_peer_up(w, 0);
 }
 
 static void
-v_peer_down(struct bld *w)
+v_peer_down(struct bb *w)
 {
 	bmp_begin(w, BMP_PEER_DOWN);
 	peer_hdr(w, BMP_PEER_GLOBAL, 0, rd0, v4peer, 65001, 1);
-	puthex(w, "01 ffffffffffffffffffffffffffffffff 0015 03 06 02");
+	bb_hex(w, "01 ffffffffffffffffffffffffffffffff 0015 03 06 02");
 	bmp_end(w);
 }
 
 static void
-v_rm(struct bld *w)
+v_rm(struct bb *w)
 {
 	build_rm(w, 0, update_hex);
 }
 
 static void
-v_stats(struct bld *w)
+v_stats(struct bb *w)
 {
 	bmp_begin(w, BMP_STATISTICS_REPORT);
 	peer_hdr(w, BMP_PEER_GLOBAL, 0, rd0, v4peer, 65001, 1);
-	puthex(w, "00000002 0000 0004 00000005 0009 000b 0002 01 000000000000000c");
+	bb_hex(w, "00000002 0000 0004 00000005 0009 000b 0002 01 000000000000000c");
 	bmp_end(w);
 }
 
 static void
-v_mirror(struct bld *w)
+v_mirror(struct bb *w)
 {
 	bmp_begin(w, BMP_ROUTE_MIRRORING);
 	peer_hdr(w, BMP_PEER_GLOBAL, 0, rd0, v4peer, 65001, 1);
-	puthex(w, "0000 0013 ffffffffffffffffffffffffffffffff 0013 04 0001 0002 0000");
+	bb_hex(w, "0000 0013 ffffffffffffffffffffffffffffffff 0013 04 0001 0002 0000");
 	bmp_end(w);
 }
 
@@ -746,7 +686,7 @@ static const build_fn vectors[] = {
  */
 START_TEST(truncate_every_offset)
 {
-	struct bld w;
+	struct bb w;
 	struct bmp_stream s;
 
 	vectors[_i](&w);

@@ -24,10 +24,10 @@
 
 #include "bmpflow/plugin.h"
 #include "fake_host.h"
-#include "options.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
 #include "test_util.h"
+#include "vf_world.h"
 
 static struct bf_host host;
 
@@ -72,20 +72,11 @@ file(const char *name, const char *content)
 static void *
 try_start(char *err, size_t errlen, const char *const *kv, size_t n)
 {
-	struct bf_setting s[16];
-
-	ck_assert_uint_le(n, 32);
-	for (size_t i = 0; i < n / 2; i++) {
-		s[i].key = kv[2 * i];
-		s[i].value = kv[2 * i + 1];
-	}
-	fake_host_reset(&host);
 	pl = bmpflow_plugin_descriptor();
 	ck_assert_uint_eq(pl->abi, BMPFLOW_PLUGIN_ABI);
 	ck_assert_str_eq(pl->name, "leak_detect");
 	ck_assert_str_eq(pl->output_schema, "alert");
-	err[0] = '\0';
-	return bf_plugin_start(pl, &host, s, n / 2, err, errlen);
+	return fake_plugin_start(&host, kv, n, err, errlen);
 }
 
 static void
@@ -130,19 +121,9 @@ sess(int i)
 static void
 peer_ev_role(int i, bool up, const char *peer_role)
 {
-	struct bf_session_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.session = sess(i);
 	if (up)
 		epochs[i]++;
-	e.epoch = epochs[i];
-	e.kind = up ? BF_SESSION_UP : BF_SESSION_DOWN;
-	e.reset = e.has_open = up;
-	e.down_reason = up ? NULL : "remote closed";
-	e.peer_role = peer_role;
-	e.bmp_time_us = e.collector_time_us = now_t;
-	pl->on_session(st, &e);
+	fake_session_event(st, sess(i), up, epochs[i], now_t, peer_role);
 }
 
 static void
@@ -1334,98 +1315,10 @@ END_TEST
 
 /* ---- valley-free synthetic paths ------------------------------------------------------ */
 
-#define G_N	160
-#define G_T1	5
-#define G_T2	35
-
-struct graph {
-	uint32_t	asn[G_N];
-	int		prov[G_N][3], np[G_N];
-	int		cust[G_N][48], nc[G_N];
-	int		peer[G_N][16], npe[G_N];
-};
-
-static uint64_t rng = 88172645463325252ULL;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
-static bool
-linked(const struct graph *g, int a, int b)
-{
-	for (int i = 0; i < g->np[a]; i++)
-		if (g->prov[a][i] == b)
-			return true;
-	for (int i = 0; i < g->nc[a]; i++)
-		if (g->cust[a][i] == b)
-			return true;
-	for (int i = 0; i < g->npe[a]; i++)
-		if (g->peer[a][i] == b)
-			return true;
-	return false;
-}
-
-static void
-g_pc(struct graph *g, int p, int c, FILE *f)
-{
-	if (linked(g, p, c) || g->np[c] == 3 || g->nc[p] == 48)
-		return;
-	g->prov[c][g->np[c]++] = p;
-	g->cust[p][g->nc[p]++] = c;
-	fprintf(f, "%u|%u|-1\n", g->asn[p], g->asn[c]);
-}
-
-static void
-g_peer(struct graph *g, int a, int b, FILE *f)
-{
-	if (a == b || linked(g, a, b) || g->npe[a] == 16 || g->npe[b] == 16)
-		return;
-	g->peer[a][g->npe[a]++] = b;
-	g->peer[b][g->npe[b]++] = a;
-	fprintf(f, "%u|%u|0\n", g->asn[a], g->asn[b]);
-}
-
-static bool
-in_path(const int *p, int n, int x)
-{
-	for (int i = 0; i < n; i++)
-		if (p[i] == x)
-			return true;
-	return false;
-}
-
-/* A valley-free path: up customer->provider, at most one peer, down. */
-static int
-vf_path(const struct graph *g, int *p)
-{
-	int n = 0, cur = G_T1 + rnd(G_N - G_T1);
-
-	p[n++] = cur;
-	for (int k = (int)rnd(4); k > 0 && g->np[cur] > 0; k--) {
-		int nx = g->prov[cur][rnd((uint32_t)g->np[cur])];
-		if (in_path(p, n, nx))
-			break;
-		p[n++] = cur = nx;
-	}
-	if (rnd(2) && g->npe[cur] > 0) {
-		int nx = g->peer[cur][rnd((uint32_t)g->npe[cur])];
-		if (!in_path(p, n, nx))
-			p[n++] = cur = nx;
-	}
-	for (int k = (int)rnd(4); k > 0 && g->nc[cur] > 0; k--) {
-		int nx = g->cust[cur][rnd((uint32_t)g->nc[cur])];
-		if (in_path(p, n, nx))
-			break;
-		p[n++] = cur = nx;
-	}
-	return n;	/* p[0] is the origin */
-}
+/* 160 ASes; the tier 1 of transit_free_file, some transit peering with it. */
+static const struct vf_shape small_world = { .n_t1 = 5, .n_t2 = 30,
+    .n_stub = 125, .t1_base = 10000, .t2_base = 20005, .stub_base = 30035,
+    .t2_under_t1 = 30, .t2_t1_peers = 30, .t2_peers = 40, .stub_peers = 60 };
 
 /* Records of type emitted (kept or not, host.discard). */
 static long
@@ -1444,54 +1337,27 @@ emitted(const char *type)
  */
 START_TEST(valley_free_paths_never_leak)
 {
-	static struct graph g;
+	struct vf_world w;
 	char path[160], tf[160];
 	FILE *f;
 	int n_paths = 0, hairpins = 0, locks = 0;
 
-	memset(&g, 0, sizeof(g));
+	vf_world_init(&w, &small_world, 88172645463325252ULL);
 	snprintf(path, sizeof(path), "%s/synthetic-rel.txt", tmpdir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	for (int i = 0; i < G_N; i++)
-		g.asn[i] = (uint32_t)(i < G_T1 ? 10000 + i : i < G_T2 ?
-		    20000 + i : 30000 + i);
-	for (int a = 0; a < G_T1; a++)
-		for (int b = a + 1; b < G_T1; b++)
-			g_peer(&g, a, b, f);
-	for (int i = G_T1; i < G_T2; i++) {
-		g_pc(&g, (int)rnd(G_T1), i, f);
-		g_pc(&g, (int)rnd(G_T1), i, f);
-	}
-	for (int i = G_T1; i < G_T2; i++)
-		g_peer(&g, (int)rnd(G_T1), i, f);
-	for (int k = 0; k < 40; k++)
-		g_peer(&g, G_T1 + (int)rnd(G_T2 - G_T1),
-		    G_T1 + (int)rnd(G_T2 - G_T1), f);
-	for (int i = G_T2; i < G_N; i++) {
-		g_pc(&g, G_T1 + (int)rnd(G_T2 - G_T1), i, f);
-		if (rnd(2))
-			g_pc(&g, (int)rnd(i < G_T2 + 20 ? G_T2 : i), i, f);
-	}
-	for (int k = 0; k < 60; k++)
-		g_peer(&g, G_T2 + (int)rnd(G_N - G_T2),
-		    G_T2 + (int)rnd(G_N - G_T2), f);
-	fclose(f);
+	ck_assert_int_eq(vf_world_write_asrel(&w, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
 	snprintf(tf, sizeof(tf), "%s", file("synthetic-tf.txt",
 	    "10000 10001 10002 10003 10004\n"));
 	START("asrel_file", path, "transit_free_file", tf);
 	host.discard = true;
 	for (int i = 0; i < 20000; i++) {
-		int p[16], n = vf_path(&g, p);
-		uint32_t asns[40];
-		uint32_t m = 0;
+		unsigned walk[VF_MAX_WALK], n = vf_world_walk(&w, w.n_t1 +
+		    vf_world_rnd(&w, w.n - w.n_t1), 3, 3, walk);
+		uint32_t asns[VF_MAX_PATH];
+		uint32_t m = vf_world_as_path(&w, walk, n, true, asns);
 		char pfx[32];
 
-		for (int k = n - 1; k >= 0; k--) {	/* nearest first */
-			asns[m++] = g.asn[p[k]];
-			for (int r = (int)rnd(5) == 0 ? (int)rnd(3) : 0; r > 0;
-			    r--)
-				asns[m++] = g.asn[p[k]];	/* prepends */
-		}
 		snprintf(pfx, sizeof(pfx), "20.%d.%d.0/24", i >> 8, i & 255);
 		route_send(&(struct rt){ .peer = i % 4, .prefix = pfx,
 		    .path = asns, .n = m, .path_len = -1 });
@@ -1505,22 +1371,23 @@ START_TEST(valley_free_paths_never_leak)
 	 * the other is caught every time, as a peer-lock violation too when
 	 * that provider is transit-free.
 	 */
-	for (int c = G_T1; c < G_N && hairpins < 20; c++) {
-		if (g.np[c] < 2)
-			continue;
-		uint32_t asns[3] = { g.asn[g.prov[c][1]], g.asn[c],
-		    g.asn[g.prov[c][0]] };
+	for (unsigned c = w.n_t1; c < w.n && hairpins < 20; c++) {
+		uint32_t asns[3];
 		char pfx[32];
+
+		if (!vf_world_hairpin(&w, c, asns))
+			continue;
 		snprintf(pfx, sizeof(pfx), "21.0.%d.0/24", hairpins++);
 		route_send(&(struct rt){ .peer = 0, .prefix = pfx, .path = asns,
 		    .n = 3, .path_len = -1 });
-		locks += g.prov[c][0] < G_T1;
+		locks += w.as[c].prov[0] < w.n_t1;
 	}
 	ck_assert_int_ge(hairpins, 10);
 	ck_assert_int_ge(locks, 1);
 	ck_assert_int_eq(emitted("route_leak"), hairpins);
 	ck_assert_int_eq(emitted("peer_lock"), locks);
 	stop();
+	vf_world_free(&w);
 }
 END_TEST
 

@@ -21,7 +21,6 @@
 
 #include "bmpflow/plugin.h"
 #include "fake_host.h"
-#include "options.h"
 #include "../../processors/prefix_health/prefix_health.h"
 #include "test_util.h"
 
@@ -49,27 +48,25 @@ static enum bf_view view;	/* view of the next routes */
 static void
 start(const char *const *kv, size_t n)
 {
-	struct bf_setting s[17];
-	char err[256] = "";
+	const char *all[2 * FAKE_MAX_SETTINGS];
+	char err[256];
 	bool warmup = false;
 
-	ck_assert_uint_le(n, 32);
-	for (size_t i = 0; i < n / 2; i++) {
-		s[i].key = kv[2 * i];
-		s[i].value = kv[2 * i + 1];
-		warmup |= strncmp(s[i].key, "warmup_", 7) == 0;
+	ck_assert_uint_le(n, 2 * FAKE_MAX_SETTINGS - 2);
+	for (size_t i = 0; i < n; i++) {
+		all[i] = kv[i];
+		warmup |= i % 2 == 0 && strncmp(kv[i], "warmup_", 7) == 0;
 	}
 	if (!warmup) {
-		s[n / 2] = (struct bf_setting){ "warmup_quiet_s", "0" };
-		n += 2;
+		all[n++] = "warmup_quiet_s";
+		all[n++] = "0";
 	}
-	fake_host_reset(&host);
 	for (int i = 0; i < 4; i++)
 		epochs[i] = 1;
 	partition = 0;
 	view = BF_VIEW_ADJ_IN_PRE;
 	pl = bmpflow_plugin_descriptor();
-	st = bf_plugin_start(pl, &host, s, n / 2, err, sizeof(err));
+	st = fake_plugin_start(&host, all, n, err, sizeof(err));
 	ck_assert_msg(st != NULL, "init: %s", err);
 }
 
@@ -94,13 +91,7 @@ sess(int i)
 static void
 peer_ev(int i, bool up, uint64_t epoch, int64_t t)
 {
-	struct bf_session_event e = {
-		.session = sess(i), .epoch = epoch,
-		.kind = up ? BF_SESSION_UP : BF_SESSION_DOWN, .reset = up,
-		.has_open = up, .down_reason = up ? NULL : "remote closed",
-		.bmp_time_us = t, .collector_time_us = t,
-	};
-	pl->on_session(st, &e);
+	fake_session_event(st, sess(i), up, epoch, t, NULL);
 }
 
 /* Announce (n > 0 ASNs, last is the origin) or withdraw (n == 0). */
@@ -907,9 +898,7 @@ START_TEST(settings_errors)
 	ck_assert_str_eq(pl->name, "prefix_health");
 	ck_assert_str_eq(pl->output_schema, "prefix_health");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct bf_setting s = { bad[i][0], bad[i][1] };
-		err[0] = '\0';
-		ck_assert_ptr_null(bf_plugin_start(pl, &host, &s, 1, err,
+		ck_assert_ptr_null(fake_plugin_start(&host, bad[i], 2, err,
 		    sizeof(err)));
 		ck_assert_msg(err[0] != '\0', "no message for %s", bad[i][0]);
 		ck_assert_msg(strstr(err, bad[i][2]) != NULL, "%s=%s: '%s' "

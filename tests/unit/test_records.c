@@ -14,28 +14,6 @@
 #include "host/records_in.h"
 #include "test_util.h"
 
-/* A byte-vector builder for hand-made BMP messages. */
-struct vec {
-	uint8_t	b[4096];
-	size_t	n;
-};
-
-static void
-put(struct vec *v, const char *hex)
-{
-	v->n += hex_bytes(hex, v->b + v->n, sizeof(v->b) - v->n);
-}
-
-/* Patch the BMP common header length (bytes 1..4) to the vector's size. */
-static void
-fix_len(struct vec *v)
-{
-	v->b[1] = (uint8_t)(v->n >> 24);
-	v->b[2] = (uint8_t)(v->n >> 16);
-	v->b[3] = (uint8_t)(v->n >> 8);
-	v->b[4] = (uint8_t)v->n;
-}
-
 /* Per-peer header: global peer 192.0.2.1 AS 65001, BGP ID 192.0.2.1. */
 #define PEER_HDR "00 00 0000000000000000 000000000000000000000000 " \
 	"c0000201 0000fde9 c0000201 5f5e1000 00000064"
@@ -72,11 +50,11 @@ teardown(void)
 }
 
 static void
-decode_vec(struct vec *v)
+decode_vec(struct bb *v)
 {
 	struct bf_err err;
 
-	fix_len(v);
+	bb_bmp_end(v, 0);
 	bf_err_clear(&err);
 	ck_assert_msg(bmp_stream_decode(&st, v->b, v->n, &err) == BMP_MSG_OK,
 	    "vector does not decode: %s", err.msg);
@@ -89,16 +67,16 @@ decode_vec(struct vec *v)
 static void
 peer_up_opens(const char *sent, const char *received, const char *tlvs)
 {
-	static struct vec v;
+	static struct bb v;
 
 	v.n = 0;
 
-	put(&v, "03 00000000 03 " PEER_HDR);
+	bb_hex(&v, "03 00000000 03 " PEER_HDR);
 	/* Local address 192.0.2.2 (IPv4 in the last 4 of 16 bytes), ports. */
-	put(&v, "000000000000000000000000 c0000202 b3c1 00b3");
-	put(&v, sent);
-	put(&v, received);
-	put(&v, tlvs);
+	bb_hex(&v, "000000000000000000000000 c0000202 b3c1 00b3");
+	bb_hex(&v, sent);
+	bb_hex(&v, received);
+	bb_hex(&v, tlvs);
 	decode_vec(&v);
 }
 
@@ -253,7 +231,7 @@ END_TEST
 
 START_TEST(route_announce_every_field)
 {
-	struct vec v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	struct bgp_route_iter it;
 	struct bgp_route rt;
 	const struct bf_record *r;
@@ -276,12 +254,12 @@ START_TEST(route_announce_every_field)
 	char hdr[128];
 
 	peer_up();
-	put(&v, "03 00000000 00 " PEER_HDR_POST);
+	bb_hex(&v, "03 00000000 00 " PEER_HDR_POST);
 	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
 	    "0000 %04zx", 19 + 2 + 2 + an + 4 + 3, an);
-	put(&v, hdr);
-	put(&v, attrs);
-	put(&v, "18 c63364 10 0a01");			/* 198.51.100/24, 10.1/16 */
+	bb_hex(&v, hdr);
+	bb_hex(&v, attrs);
+	bb_hex(&v, "18 c63364 10 0a01");			/* 198.51.100/24, 10.1/16 */
 	decode_vec(&v);
 	ck_assert(st.has_update);
 	bf_enc_update_begin(&enc, &router, &st, 1700000000000000LL);
@@ -337,15 +315,15 @@ END_TEST
 
 START_TEST(route_withdraw_has_no_attributes)
 {
-	struct vec v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	struct bgp_route_iter it;
 	struct bgp_route rt;
 	avro_value_t rec;
 
 	peer_up();
-	put(&v, "03 00000000 00 " PEER_HDR);
+	bb_hex(&v, "03 00000000 00 " PEER_HDR);
 	/* IPv6 withdraw through MP_UNREACH: 2001:db8::/32. */
-	put(&v, "ffffffffffffffffffffffffffffffff 0022 02 0000 000b "
+	bb_hex(&v, "ffffffffffffffffffffffffffffffff 0022 02 0000 000b "
 	    "80 0f 08 0002 01 20 20010db8");
 	decode_vec(&v);
 	bf_enc_update_begin(&enc, &router, &st, 1);
@@ -365,7 +343,7 @@ END_TEST
 
 START_TEST(peer_up_and_down_records)
 {
-	struct vec v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	avro_value_t rec, open, f;
 	const struct bf_record *r;
 
@@ -388,8 +366,8 @@ START_TEST(peer_up_and_down_records)
 	avro_value_decref(&rec);
 
 	/* Peer Down, reason 1 with a NOTIFICATION (cease/admin shutdown). */
-	put(&v, "03 00000000 02 " PEER_HDR);
-	put(&v, "01 ffffffffffffffffffffffffffffffff 0015 03 06 02");
+	bb_hex(&v, "03 00000000 02 " PEER_HDR);
+	bb_hex(&v, "01 ffffffffffffffffffffffffffffffff 0015 03 06 02");
 	decode_vec(&v);
 	rec = read_back(bf_enc_peer(&enc, &router, &st, 6), BF_TOPIC_PEER);
 	ck_assert_int_eq(num(&rec, "event"), 1);
@@ -404,13 +382,13 @@ END_TEST
 
 START_TEST(stats_and_router_records)
 {
-	struct vec v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	avro_value_t rec, arr, el;
 	const struct bf_record *r;
 
 	peer_up();
 	/* 3 stats: type 0 counter 7, type 7 gauge 1000, type 9 IPv6 gauge 42 */
-	put(&v, "03 00000000 01 " PEER_HDR " 00000003 "
+	bb_hex(&v, "03 00000000 01 " PEER_HDR " 00000003 "
 	    "0000 0004 00000007 "
 	    "0007 0008 00000000000003e8 "
 	    "0009 000b 0002 01 000000000000002a");
@@ -431,7 +409,7 @@ START_TEST(stats_and_router_records)
 
 	/* Initiation with sysDescr and sysName. */
 	v.n = 0;
-	put(&v, "03 00000000 04 0001 0005 46524f7267 0002 0003 723031");
+	bb_hex(&v, "03 00000000 04 0001 0005 46524f7267 0002 0003 723031");
 	decode_vec(&v);
 	r = bf_enc_router(&enc, &router, BF_ROUTER_INITIATION, &st.msg, NULL,
 	    10);
@@ -499,12 +477,12 @@ info_value(avro_value_t *rec, size_t i)
  */
 START_TEST(router_text_is_valid_utf8)
 {
-	struct vec v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	struct bf_router rt = { .addr = "10.0.0.1" };
 	avro_value_t rec;
 
 	/* sysDescr "FRR é" + the first 2 of the 3 bytes of "€", sysName. */
-	put(&v, "03 00000000 04 0001 0008 46525220c3a9e282 "
+	bb_hex(&v, "03 00000000 04 0001 0008 46525220c3a9e282 "
 	    "0002 0008 72e9736561752d31");
 	decode_vec(&v);
 	/* What the collector does with an Initiation's sysName. */
@@ -524,7 +502,7 @@ START_TEST(router_text_is_valid_utf8)
 
 	/* Valid text is not counted; control bytes still go out as hex. */
 	v.n = 0;
-	put(&v, "03 00000000 04 0002 0008 72c3a97365617531 0000 0002 0001");
+	bb_hex(&v, "03 00000000 04 0002 0008 72c3a97365617531 0000 0002 0001");
 	decode_vec(&v);
 	rec = read_back(bf_enc_router(&enc, &rt, BF_ROUTER_INITIATION,
 	    &st.msg, NULL, 2), BF_TOPIC_ROUTER);
@@ -579,16 +557,16 @@ static const struct {
 
 START_TEST(end_of_rib_is_a_peer_record)
 {
-	struct vec v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	struct bgp_route_iter it;
 	struct bgp_route rt;
 	const struct bf_record *r;
 	avro_value_t rec;
 
 	peer_up();
-	put(&v, "03 00000000 00");
-	put(&v, eor_vectors[_i].peer_hdr);
-	put(&v, eor_vectors[_i].update);
+	bb_hex(&v, "03 00000000 00");
+	bb_hex(&v, eor_vectors[_i].peer_hdr);
+	bb_hex(&v, eor_vectors[_i].update);
 	decode_vec(&v);
 	ck_assert(st.has_update && st.update->eor);
 	bgp_route_iter_init(&it, st.update);
@@ -652,7 +630,7 @@ END_TEST
 static const struct bf_record *
 route_of(struct bf_records_in *in, const char *attrs)
 {
-	struct vec v = { .n = 0 };
+	struct bb v = { .n = 0 };
 	struct bgp_route_iter it;
 	struct bgp_route rt;
 	const struct bf_record *r;
@@ -660,12 +638,12 @@ route_of(struct bf_records_in *in, const char *attrs)
 	size_t an = hex_bytes(attrs, ab, sizeof(ab));
 	char hdr[128], err[256];
 
-	put(&v, "03 00000000 00 " PEER_HDR);
+	bb_hex(&v, "03 00000000 00 " PEER_HDR);
 	snprintf(hdr, sizeof(hdr), "ffffffffffffffffffffffffffffffff %04zx 02 "
 	    "0000 %04zx", 19 + 2 + 2 + an + 4, an);
-	put(&v, hdr);
-	put(&v, attrs);
-	put(&v, "18 c63364");
+	bb_hex(&v, hdr);
+	bb_hex(&v, attrs);
+	bb_hex(&v, "18 c63364");
 	decode_vec(&v);
 	bf_enc_update_begin(&enc, &router, &st, 99);
 	bgp_route_iter_init(&it, st.update);

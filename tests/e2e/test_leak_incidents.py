@@ -8,7 +8,8 @@
 
 Inputs: processors/leak_detect/prefixes.example.txt and roas.example.json,
 and as-rel.example.txt plus a synthetic valley-free AS graph for the clean
-feed, written into a temp dir.  Routers and their monitored sessions:
+feed (bmpflow-vf-world, the C tests' generator), written into a temp dir.
+Routers and their monitored sessions:
 
   R1 127.0.0.2   A 10.0.0.1 AS701, B 10.0.0.2 AS3356, C 10.0.0.3 AS6939
   R2 127.0.0.3   D 10.0.1.1 AS701
@@ -40,13 +41,13 @@ bmpflow_leak_detect_alerts_total{type,state} agree with the records; it
 counts no bad record and exits 0 on SIGTERM.  Bounded: DEADLINE seconds.
 
   /usr/bin/python3 test_leak_incidents.py --collector BIN --decode BIN \\
-      --schemas DIR --data DIR --processor BIN
+      --schemas DIR --data DIR --processor BIN --vf-world BIN
 """
 
 import collections
 import os
-import random
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -87,70 +88,25 @@ note = harness.note
 
 # ------------------------------------------------------------ clean feed
 
-def clean_graph(rng):
-    """A synthetic AS graph of public ASNs (none transit-free, none in the
-    example file): 5 top ASes in a peering mesh, 30 regional ASes with one
-    or two of them as providers and some peerings, 120 stubs under them.
-    Returns (provs, custs, peers, lines of the relationship file)."""
-    top = list(range(30001, 30006))
-    mid = list(range(30101, 30131))
-    stub = list(range(31001, 31121))
-    provs, custs, peers = (collections.defaultdict(set) for _ in range(3))
-    lines = []
-
-    def linked(a, b):
-        return b in provs[a] or b in custs[a] or b in peers[a]
-
-    def pc(p, c):
-        if p != c and not linked(p, c):
-            provs[c].add(p)
-            custs[p].add(c)
-            lines.append("%d|%d|-1" % (p, c))
-
-    def pp(a, b):
-        if a != b and not linked(a, b):
-            peers[a].add(b)
-            peers[b].add(a)
-            lines.append("%d|%d|0" % (a, b))
-    for i, a in enumerate(top):
-        for b in top[i + 1:]:
-            pp(a, b)
-    for m in mid:
-        for p in rng.sample(top, rng.randint(1, 2)):
-            pc(p, m)
-    for _ in range(25):
-        pp(*rng.sample(mid, 2))
-    for s in stub:
-        for p in rng.sample(mid, rng.randint(1, 2)):
-            pc(p, s)
-    return provs, custs, peers, lines
+# A synthetic AS graph of public ASNs (none transit-free, none in the
+# example file), from bmpflow-vf-world: 5 top ASes in a peering mesh, 30
+# regional ASes buying from them, some peering, 120 stubs under them; the
+# clean feed's sessions, two of each top tier.
+CLEAN_WORLD = ["--tiers", "5,30,120", "--bases", "30001,30101,31001",
+               "--t2-peers", "25", "--seed", "20190624"]
+CLEAN_SESSIONS = (30001, 30003, 30105, 30117)
+CLEAN_ROUTES = 320
 
 
-def vf_path(rng, provs, custs, peers, first):
-    """A valley-free AS path as the neighbour `first` sends it (nearest
-    first): it learned the route from a provider (0-2 hops up), then at
-    most one peer, then customers down to the origin; some prepends."""
-    path = [first]
-
-    def hop(rel):
-        """One hop to an AS of rel[path[-1]] not yet on the path; False
-        when there is none."""
-        nxt = [a for a in sorted(rel[path[-1]]) if a not in path]
-        if nxt:
-            path.append(rng.choice(nxt))
-        return bool(nxt)
-    for _ in range(rng.randint(0, 2)):
-        if not hop(provs):
-            break
-    if rng.random() < 0.5:
-        hop(peers)
-    for _ in range(rng.randint(0, 3)):
-        if not hop(custs):
-            break
-    out = []
-    for a in path:
-        out += [a] * (1 + (rng.randint(1, 2) if rng.random() < 0.1 else 0))
-    return out
+def clean_world(vf_world, asrel):
+    """Write the clean graph's relationships to asrel; its valley-free AS
+    paths, path i as CLEAN_SESSIONS[i % 4] sends it (nearest first)."""
+    out = subprocess.run(
+        [vf_world] + CLEAN_WORLD +
+        ["--asrel", asrel, "--paths", str(CLEAN_ROUTES),
+         "--from", ",".join(map(str, CLEAN_SESSIONS))],
+        capture_output=True, text=True, check=True)
+    return [[int(a) for a in line.split()] for line in out.stdout.splitlines()]
 
 
 # ---------------------------------------------------------------- plumbing
@@ -288,22 +244,22 @@ def check_resolved(what, opened, recs):
 
 
 def main():
-    args = harness.test_args("--processor")
+    args = harness.test_args("--processor", "--vf-world")
     schemas = harness.Schemas(args.schemas)
-    rng = random.Random(20190624)
     col = None
     proc = None
     routers = []
     try:
         col = harness.Collector(args.collector, args.schemas)
         tmp = tempfile.mkdtemp(prefix="leak-inputs-", dir=col.dir)
-        provs, custs, peers, lines = clean_graph(rng)
+        clean_rel = os.path.join(tmp, "clean-rel.txt")
+        clean_paths = clean_world(args.vf_world, clean_rel)
         asrel = os.path.join(tmp, "as-rel.txt")
         with open(os.path.join(LD_DIR, "as-rel.example.txt")) as f, \
-                open(asrel, "w") as out:
+                open(clean_rel) as g, open(asrel, "w") as out:
             out.write(f.read())
             out.write("# synthetic graph of the clean feed\n")
-            out.write("\n".join(lines) + "\n")
+            out.write(g.read())
         files = {"asrel_file": asrel,
                  "prefixes_file": os.path.join(LD_DIR,
                                                "prefixes.example.txt"),
@@ -331,13 +287,12 @@ def main():
         r4 = Router(col, "127.0.0.5", "r4")
         routers.append(r4)
         clean_peers = [("10.0.3.%d" % (i + 1), asn) for i, asn in
-                       enumerate((30001, 30003, 30105, 30117))]
+                       enumerate(CLEAN_SESSIONS)]
         for p in clean_peers:
             r4.peer_up(p)
         n_clean = 0
-        for i in range(320):
+        for i, path in enumerate(clean_paths):
             p = clean_peers[i % len(clean_peers)]
-            path = vf_path(rng, provs, custs, peers, p[1])
             pfx = ("20.%d.%d.0/24" % (i >> 8, i & 255)) if i % 5 else \
                 "2a0e:%x::/32" % (0x100 + i)
             r4.send(p, [pfx], path)
@@ -484,11 +439,8 @@ def main():
         for r in routers:
             r.close()
         if proc is not None:
-            rc = proc.stop()
-            if rc != 0:
-                fail("processor exit status %s: %s" % (
-                    rc, harness.tail(proc.log_path)))
-    return harness.finish(col, failures, "leak incidents")
+            checks.stopped(proc, "processor")
+    return checks.finish(col=col, summary="leak incidents")
 
 
 if __name__ == "__main__":

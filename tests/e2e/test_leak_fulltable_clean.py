@@ -307,14 +307,11 @@ def main():
         fail("%s: %s" % (type(e).__name__, e))
     finally:
         if proc is not None:
-            rc = proc.stop()
-            if rc != 0:
-                fail("processor exit status %s: %s" % (
-                    rc, harness.tail(proc.log_path)))
+            checks.stopped(proc, "processor")
         for s in (router, ctl):
             if s is not None:
                 s.close()
-    rc = harness.finish(col, checks.failures, "leak full table clean, "
+    rc = checks.finish(col=col, summary="leak full table clean, "
                         "%.0fs" % (time.time() - t_start))
     harness.remove_dirs(tmp, col)
     return rc

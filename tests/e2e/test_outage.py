@@ -24,7 +24,6 @@ sent, every broker goes down for 10 s, then comes back.  Checks:
   - back-pressure stopped the router reads (bmpflow_backpressure_pauses_total
     > 0) and the collector's peak RSS (VmHWM) stays under RSS_LIMIT_MIB."""
 
-import argparse
 import hashlib
 import multiprocessing
 import os
@@ -219,17 +218,9 @@ def records(m, topic, state):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--collector", required=True)
-    ap.add_argument("--decode", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--data", required=True)  # unused: the feed is synthetic
-    ap.add_argument("--mock-kafka", required=True)
-    ap.add_argument("--gen", required=True)
-    args = ap.parse_args()
-
+    args = harness.test_args("--mock-kafka", "--gen")
     t0 = time.time()
-    failures = []
+    ck = harness.Checks()
     tmp = tempfile.mkdtemp(prefix="bmpflow-outage-")
     mock = col = kcat = None
     feed = os.path.join(tmp, "feed.bmp")
@@ -302,9 +293,9 @@ def main():
             time.sleep(0.1)
         t_delivered = time.time()
         if not done:
-            failures.append("not delivered in 120 s after the replay: %s" %
-                            {k: v for k, v in m.items() if "queue" in k or
-                             "records" in k})
+            ck.fail("not delivered in 120 s after the replay: %s" %
+                    {k: v for k, v in m.items() if "queue" in k or
+                     "records" in k})
         hwm = harness.vm_hwm_kib(col.proc.pid)
 
         # Let the consumer catch up, then a little longer so a duplicate
@@ -374,8 +365,8 @@ def main():
         del rows
         t_decoded = time.time()
         if other:
-            failures.append("bmp.route holds %d records of other schemas" %
-                            other)
+            ck.fail("bmp.route holds %d records of other schemas" %
+                    other)
         got_set = set(got)
         exp_set = set(exp)
         dups = len(got) - copied - len(got_set)
@@ -391,41 +382,41 @@ def main():
                   "sequence numbers of transactional producers only, Kafka "
                   "drops them for an idempotent one)" % (copied, copies))
         if len(exp) != want_routes or len(exp_set) != len(exp):
-            failures.append("decoder --json gives %d route tuples (%d "
-                            "distinct), its summary %d" % (
-                                len(exp), len(exp_set), want_routes))
+            ck.fail("decoder --json gives %d route tuples (%d "
+                    "distinct), its summary %d" % (
+                        len(exp), len(exp_set), want_routes))
         if len(got) - copied != want_routes:
-            failures.append("consumed %d route records (%d in re-sent "
-                            "batches), want %d" % (len(got), copied,
-                                                   want_routes))
+            ck.fail("consumed %d route records (%d in re-sent "
+                    "batches), want %d" % (len(got), copied,
+                                           want_routes))
         if dups:
-            failures.append("%d duplicate route records that are no "
-                            "byte-for-byte copy of an earlier one" % dups)
+            ck.fail("%d duplicate route records that are no "
+                    "byte-for-byte copy of an earlier one" % dups)
         if got_set != exp_set:
             miss = sorted(exp_set - got_set)
             extra = sorted(got_set - exp_set)
-            failures.append("route sets differ: %d missing (e.g. %s), %d "
-                            "unexpected (e.g. %s)" % (
-                                len(miss), miss[:3], len(extra), extra[:3]))
+            ck.fail("route sets differ: %d missing (e.g. %s), %d "
+                    "unexpected (e.g. %s)" % (
+                        len(miss), miss[:3], len(extra), extra[:3]))
         if sum_got != sum_exp:
-            failures.append("checksum %016x, want %016x" % (sum_got,
-                                                             sum_exp))
+            ck.fail("checksum %016x, want %016x" % (sum_got,
+                                                     sum_exp))
         del got, got_set, exp, exp_set
 
         failed = sum(records(m, t, "failed") for t in TOPICS)
         if records(m, "bmp.route", "failed") or failed:
-            failures.append("collector counts %d failed records (%d "
-                            "bmp.route)" % (failed, records(
-                                m, "bmp.route", "failed")))
+            ck.fail("collector counts %d failed records (%d "
+                    "bmp.route)" % (failed, records(
+                        m, "bmp.route", "failed")))
         if produced != want_routes:
-            failures.append("collector produced %d route records, want %d" %
-                            (produced, want_routes))
+            ck.fail("collector produced %d route records, want %d" %
+                    (produced, want_routes))
         pauses = m["bmpflow_backpressure_pauses_total"]
         if pauses < 1:
-            failures.append("no back-pressure pause during a %d s outage" %
-                            DOWN_SECONDS)
+            ck.fail("no back-pressure pause during a %d s outage" %
+                    DOWN_SECONDS)
         if hwm > RSS_LIMIT_MIB * 1024:
-            failures.append("collector VmHWM %.1f MiB > %d MiB" % (
+            ck.fail("collector VmHWM %.1f MiB > %d MiB" % (
                 hwm / 1024, RSS_LIMIT_MIB))
         secs = t_delivered - t_start
         print("collector: %.1f MB read, %d route records delivered in %.1f s "
@@ -440,7 +431,7 @@ def main():
         print("consumer caught up %.1f s after delivery; decode %.1f s" % (
             t_consumed - t_delivered, t_decoded - t_consumed))
     except Exception as e:  # noqa: BLE001 - reported as a failure
-        failures.append("%s: %s" % (type(e).__name__, e))
+        ck.fail("%s: %s" % (type(e).__name__, e))
     finally:
         if kcat is not None and kcat.poll() is None:
             kcat.kill()
@@ -456,12 +447,9 @@ def main():
             mock.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     if rc != 0:
-        failures.append("collector exit status %s" % rc)
-    for f in failures:
-        print("FAIL:", f)
-    print("outage: %d route records, %d s outage, %d failures, %.0f s" % (
-        want_routes, DOWN_SECONDS, len(failures), time.time() - t0))
-    return 1 if failures else 0
+        ck.fail("collector exit status %s" % rc)
+    return ck.finish("outage: %d route records, %d s outage, %.0f s" % (
+        want_routes, DOWN_SECONDS, time.time() - t0))
 
 
 if __name__ == "__main__":

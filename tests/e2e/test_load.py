@@ -16,7 +16,6 @@ closed.  Checks:
   - the collector's peak RSS (VmHWM) stays under RSS_LIMIT_MIB (it holds
     the embedded Kafka's log too: every record of the test)."""
 
-import argparse
 import collections
 import os
 import resource
@@ -159,21 +158,13 @@ def send_all(socks, payloads, timeout):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--collector", required=True)
-    ap.add_argument("--decode", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--mock-kafka")  # unused; accepted for symmetry
-    ap.add_argument("--gen")
-    args = ap.parse_args()
-
-    failures = []
+    args = harness.test_args()
+    ck = harness.Checks()
     limit = raise_nofile(SESSIONS * 2 + 512)
     if limit < SESSIONS * 2 + 256:
-        print("FAIL: RLIMIT_NOFILE is %d, cannot hold %d sessions on both "
-              "sides" % (limit, SESSIONS))
-        return 1
+        ck.fail("RLIMIT_NOFILE is %d, cannot hold %d sessions on both "
+                "sides" % (limit, SESSIONS))
+        return ck.finish("load")
     plan = [f for f, share in MIX for _ in range(share)]
     captures = {}
     want = {}
@@ -210,16 +201,16 @@ def main():
               "%d fds (%d idle)" % (SESSIONS, m["bmpflow_sessions"],
                                     fd_open, fd_idle))
         if m["bmpflow_sessions"] != SESSIONS:
-            failures.append("bmpflow_sessions is %d with %d connections "
-                            "open" % (m["bmpflow_sessions"], SESSIONS))
+            ck.fail("bmpflow_sessions is %d with %d connections "
+                    "open" % (m["bmpflow_sessions"], SESSIONS))
         t_send = time.time()
         left, reset = send_all(socks, [captures[f] for f in assign], 180)
         socks = []
         if reset:
-            failures.append("%d sessions reset by the collector" % reset)
+            ck.fail("%d sessions reset by the collector" % reset)
         if left:
-            failures.append("%d sessions not closed by the collector "
-                            "within 180 s" % left)
+            ck.fail("%d sessions not closed by the collector "
+                    "within 180 s" % left)
         m = col.wait_delivered(timeout=120)
         t_done = time.time()
         sampler.halt.set()
@@ -230,10 +221,10 @@ def main():
             got = harness.consume(col.brokers, "bmp." + t, schemas)
             for _, name, rec in got:
                 if name != t:
-                    failures.append("bmp.%s holds a %s record" % (t, name))
+                    ck.fail("bmp.%s holds a %s record" % (t, name))
             got = [r for _, _, r in got]
             if t == "peer":
-                failures += harness.closed_epoch_problems(got)
+                ck.fail_all(harness.closed_epoch_problems(got))
                 for rec in got:
                     if rec["event"] == "end_of_rib":
                         recs[("peer end_of_rib", rec["router_address"])] += 1
@@ -248,15 +239,15 @@ def main():
                 if got != w:
                     wrong += 1
                     if wrong <= 10:
-                        failures.append("router %s (%s): bmp.%s has %d "
-                                        "records, decoder counts %d" % (
-                                            source(i), f, t, got, w))
+                        ck.fail("router %s (%s): bmp.%s has %d "
+                                "records, decoder counts %d" % (
+                                    source(i), f, t, got, w))
         if wrong > 10:
-            failures.append("... %d router/topic counts wrong in all" %
-                            wrong)
+            ck.fail("... %d router/topic counts wrong in all" %
+                    wrong)
         if recs:
-            failures.append("records from unknown routers: %s" %
-                            list(recs.items())[:5])
+            ck.fail("records from unknown routers: %s" %
+                    list(recs.items())[:5])
         n_route = sum(want[f]["route"] for f in assign)
         n_all = sum(sum(want[f].values()) for f in assign)
         produced = sum(v for k, v in m.items()
@@ -266,16 +257,16 @@ def main():
                      if k.startswith("bmpflow_records_total") and
                      'state="failed"' in k)
         if failed:
-            failures.append("collector counts %d failed records" % failed)
+            ck.fail("collector counts %d failed records" % failed)
         if m['bmpflow_sessions_total{outcome="accepted"}'] != SESSIONS or \
                 m['bmpflow_sessions_total{outcome="refused_limit"}']:
-            failures.append("sessions accepted %d, refused_limit %d" % (
+            ck.fail("sessions accepted %d, refused_limit %d" % (
                 m['bmpflow_sessions_total{outcome="accepted"}'],
                 m['bmpflow_sessions_total{outcome="refused_limit"}']))
         errs = sum(v for k, v in m.items()
                    if k.startswith("bmpflow_decode_errors_total"))
         if errs:
-            failures.append("collector counts %d decode errors" % errs)
+            ck.fail("collector counts %d decode errors" % errs)
         secs = t_done - t_send
         print("sent %.1f MB in %d sessions; %d records (%d route) produced "
               "and delivered in %.1f s: %.0f records/s" % (
@@ -287,21 +278,21 @@ def main():
                   FD_OVERHEAD, hwm / 1024, RSS_LIMIT_MIB))
         # Plus one Peer Down per peer still up when its session closed.
         if produced != n_all + n_closed:
-            failures.append("collector produced %d records, decoder counts "
-                            "%d + %d session-closed Peer Downs" % (
-                                produced, n_all, n_closed))
+            ck.fail("collector produced %d records, decoder counts "
+                    "%d + %d session-closed Peer Downs" % (
+                        produced, n_all, n_closed))
         if sampler.peak > SESSIONS + FD_OVERHEAD:
-            failures.append("collector peak fds %d > %d" % (
+            ck.fail("collector peak fds %d > %d" % (
                 sampler.peak, SESSIONS + FD_OVERHEAD))
         if sampler.peak < SESSIONS:
-            failures.append("collector peak fds %d < %d sessions: the "
-                            "sampler missed the peak" % (sampler.peak,
-                                                          SESSIONS))
+            ck.fail("collector peak fds %d < %d sessions: the "
+                    "sampler missed the peak" % (sampler.peak,
+                                                  SESSIONS))
         if hwm > RSS_LIMIT_MIB * 1024:
-            failures.append("collector VmHWM %.1f MiB > %d MiB" % (
+            ck.fail("collector VmHWM %.1f MiB > %d MiB" % (
                 hwm / 1024, RSS_LIMIT_MIB))
     except Exception as e:  # noqa: BLE001 - reported as a failure
-        failures.append("%s: %s" % (type(e).__name__, e))
+        ck.fail("%s: %s" % (type(e).__name__, e))
     finally:
         sampler.halt.set()
         for s in socks:
@@ -310,16 +301,13 @@ def main():
         log = col.read_log()
         harness_dir = col.dir
     if rc != 0:
-        failures.append("collector exit status %s" % rc)
+        ck.fail("collector exit status %s" % rc)
     bad = [l for l in log.splitlines() if " error " in l or " warn " in l]
     for l in bad[:5]:
-        failures.append("collector log: %s" % l)
+        ck.fail("collector log: %s" % l)
     shutil.rmtree(harness_dir, ignore_errors=True)
-    for f in failures:
-        print("FAIL:", f)
-    print("load: %d sessions, %d failures, %.0f s" % (
-        SESSIONS, len(failures), time.time() - t0))
-    return 1 if failures else 0
+    return ck.finish("load: %d sessions, %.0f s" % (
+        SESSIONS, time.time() - t0))
 
 
 if __name__ == "__main__":

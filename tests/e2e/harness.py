@@ -3,6 +3,7 @@ embedded Kafka, replay BMP bytes over TCP from chosen loopback addresses,
 read topics back through kcat and decode them with python3-avro (an Avro
 implementation independent of the avro-c writer in the collector)."""
 
+import argparse
 import io
 import json
 import os
@@ -448,27 +449,39 @@ def decoder_json(decode_bin, path):
     return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
 
 
-def test_args(*extra):
-    """The arguments every collector test takes (CMake passes them), plus
-    extra required options such as "--mock-kafka"."""
-    import argparse
+# The programs and directories the tests are given (CMake passes them).
+COMMON_FLAGS = {
+    "--collector": "bmpflow-collector",
+    "--decode": "bmpflow-decode",
+    "--schemas": "the schemas/ directory",
+    "--data": "the real BMP captures (shared/data)",
+    "--processor": "bmpflow-processor",
+    "--tail": "bmpflow-tail",
+    "--gen": "bmpflow-gen-fulltable",
+    "--mock-kafka": "bmpflow-mock-kafka",
+    "--vf-world": "bmpflow-vf-world",
+    "--source": "the source tree",
+    "--build": "the build tree",
+    "--scratch": "a scratch directory",
+}
+COLLECTOR_FLAGS = ("--collector", "--decode", "--schemas", "--data")
+SKIP = 77	# ctest SKIP_RETURN_CODE
+
+
+def test_args(*extra, base=COLLECTOR_FLAGS, own=None):
+    """The one argument parser of the end-to-end and deploy tests: every
+    flag of COMMON_FLAGS is accepted, those of base and extra are required;
+    --keep keeps scratch directories; own(parser) adds a test's own
+    options."""
     ap = argparse.ArgumentParser()
-    for name in ("--collector", "--decode", "--schemas", "--data") + extra:
-        ap.add_argument(name, required=True)
+    required = set(base) | set(extra)
+    for name, what in COMMON_FLAGS.items():
+        ap.add_argument(name, required=name in required, help=what)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep scratch directories and logs")
+    if own is not None:
+        own(ap)
     return ap.parse_args()
-
-
-def finish(col, failures, summary):
-    """Stop the collector (if any), print failures and the summary line;
-    the process exit status."""
-    if col is not None:
-        rc = col.stop()
-        if rc != 0:
-            failures.append("collector exit status %s" % rc)
-    for f in failures:
-        print("FAIL:", f)
-    print("%s, %d failures" % (summary, len(failures)))
-    return 1 if failures else 0
 
 
 def note(msg):
@@ -477,11 +490,14 @@ def note(msg):
 
 
 class Checks:
-    """A test's failures, each printed as it is found, and its time budget:
-    budget seconds (from start()) for every wait together, or none."""
+    """The one check reporter of the end-to-end and deploy tests: each
+    check printed as PASS or FAIL when made, failures kept for the exit
+    status; and the test's time budget: budget seconds (from start()) for
+    every wait together, or none."""
 
     def __init__(self, budget=None):
         self.failures = []
+        self.passed = 0
         self.budget = budget
         self.start()
 
@@ -490,9 +506,29 @@ class Checks:
         self.t_end = None if self.budget is None else \
             time.time() + self.budget
 
+    def check(self, cond, what):
+        """Record check `what`; returns cond."""
+        if cond:
+            self.passed += 1
+            print("PASS: " + what, flush=True)
+        else:
+            self.fail(what)
+        return cond
+
     def fail(self, msg):
         self.failures.append(msg)
         print("FAIL: " + msg, flush=True)
+
+    def fail_all(self, msgs):
+        """Record each of msgs (problem lists of the helpers below)."""
+        for m in msgs:
+            self.fail(m)
+
+    @staticmethod
+    def skip(reason):
+        """The exit status of a test that cannot run here."""
+        print("SKIP: " + reason, flush=True)
+        return SKIP
 
     def left(self, timeout):
         """timeout, cut to what is left of the budget; raises when none is."""
@@ -503,6 +539,26 @@ class Checks:
             raise RuntimeError("out of time: the waits took more than %ds" %
                                self.budget)
         return min(timeout, rest)
+
+    def stopped(self, proc, what):
+        """Stop proc (a Collector or Processor); an exit status other than
+        0 fails, with the tail of its log."""
+        rc = proc.stop()
+        if rc != 0:
+            self.fail("%s exit status %s; log:\n%s" % (
+                what, rc, tail(proc.log_path)))
+
+    def finish(self, summary, col=None):
+        """Stop the collector col (if any; a non-zero exit fails), print
+        the summary line; the process exit status."""
+        if col is not None:
+            rc = col.stop()
+            if rc != 0:
+                self.fail("collector exit status %s" % rc)
+        passed = "%d checks passed, " % self.passed if self.passed else ""
+        print("%s: %s%d failures" % (summary, passed, len(self.failures)),
+              flush=True)
+        return 1 if self.failures else 0
 
 
 SESSION_CLOSED = "router_session_closed"
@@ -585,6 +641,24 @@ FRR_BGPD = "/usr/lib/frr/bgpd"
 # bgpd leaves an empty /var/tmp/frr/bgpd.PID (its crash log dir, not
 # configurable); the tests remove those of the bgpds they started.
 FRR_TMPBASE = "/var/tmp/frr"
+
+
+class FrrTmpbase:
+    """FRR_TMPBASE as a test found it: remove() takes it away again (when
+    empty) if the test's bgpds made it."""
+
+    def __init__(self):
+        self.existed = os.path.isdir(FRR_TMPBASE)
+
+    def remove(self):
+        if self.existed:
+            return
+        try:
+            os.rmdir(FRR_TMPBASE)
+        except OSError:
+            pass
+
+
 VTYSH = shutil.which("vtysh") or "/usr/bin/vtysh"
 EXABGP = shutil.which("exabgp") or "/usr/sbin/exabgp"
 # ExaBGP and its API feed run under Debian's python (exabgp's own shebang).

@@ -24,20 +24,20 @@ def main():
     args = harness.test_args()
     schemas = harness.Schemas(args.schemas)
     col = harness.Collector(args.collector, args.schemas)
-    failures = []
+    ck = harness.Checks()
     init = bmp_build.initiation(LATIN1_NAME)
     try:
         harness.replay(col.port, init, source="127.0.3.1")
         m = col.wait_delivered()
         if m[METRIC] != 1:
-            failures.append("%s = %s after one Initiation, want 1" % (
+            ck.fail("%s = %s after one Initiation, want 1" % (
                 METRIC, m[METRIC]))
         # A router that repeats its Initiation: counted each time, logged
         # once for the session.
         harness.replay(col.port, init + init, source="127.0.3.2")
         m = col.wait_delivered()
         if m[METRIC] != 3:
-            failures.append("%s = %s after three Initiations, want 3" % (
+            ck.fail("%s = %s after three Initiations, want 3" % (
                 METRIC, m[METRIC]))
         recs = [r for _, _, r in harness.consume(col.brokers, "bmp.router",
                                                  schemas)]
@@ -46,13 +46,13 @@ def main():
             info = [(t["name"], t["value"]) for t in r["info"]]
             if r["router_name"] != REPAIRED or \
                     info != [("sysName", REPAIRED)]:
-                failures.append("%s: router_name %r, info %r; want %r" % (
+                ck.fail("%s: router_name %r, info %r; want %r" % (
                     r["router_address"], r["router_name"], info, REPAIRED))
         if len(inits) != 3:
-            failures.append("%d Initiation records, want 3" % len(inits))
+            ck.fail("%d Initiation records, want 3" % len(inits))
         later = [r for r in recs if r["event"] == "disconnected"]
         if [r["router_name"] for r in later] != [REPAIRED] * 2:
-            failures.append("disconnected records' router_name: %r" % (
+            ck.fail("disconnected records' router_name: %r" % (
                 [r["router_name"] for r in later],))
         print("bmp.router: %d records decoded by python3-avro, router_name "
               "%r" % (len(recs), inits[0]["router_name"] if inits else None))
@@ -61,9 +61,9 @@ def main():
             lines = [l for l in log if "router %s" % src in l and
                      "not valid UTF-8" in l]
             if len(lines) != 1 or "sysName" not in lines[0]:
-                failures.append("%s: %d log lines about invalid UTF-8, "
-                                "want 1 naming sysName: %s" % (
-                                    src, len(lines), lines))
+                ck.fail("%s: %d log lines about invalid UTF-8, "
+                        "want 1 naming sysName: %s" % (
+                            src, len(lines), lines))
             else:
                 print(lines[0])
         # bmpflow-tail prints the same records as JSON.
@@ -77,10 +77,10 @@ def main():
                  for l in out.stdout.decode("utf-8").splitlines()]
         if out.returncode != 0 or collections.Counter(names) != \
                 collections.Counter(r["router_name"] for r in recs):
-            failures.append("bmpflow-tail (rc %d) router_name values %r" % (
+            ck.fail("bmpflow-tail (rc %d) router_name values %r" % (
                 out.returncode, names))
     finally:
-        rc = harness.finish(col, failures, "invalid UTF-8: %d sessions" % 2)
+        rc = ck.finish(col=col, summary="invalid UTF-8: %d sessions" % 2)
     return rc
 
 

@@ -36,7 +36,7 @@ def closed_by_peer(src, port, timeout=5):
 
 def main():
     args = harness.test_args()
-    failures = []
+    ck = harness.Checks()
     d = tempfile.mkdtemp(prefix="bmpflow-admission-")
 
     # Config file and flags.
@@ -52,7 +52,7 @@ def main():
                  "allow = 127.0.9.0/24", "kafka.linger.ms = 5",
                  "queue-mbytes = 16"):
         if want not in out.stdout:
-            failures.append("--print-config lacks '%s': %s" % (
+            ck.fail("--print-config lacks '%s': %s" % (
                 want, out.stdout))
     with open(conf, "a") as f:
         f.write("max-sessions = lots\n")
@@ -60,17 +60,17 @@ def main():
                          capture_output=True, text=True)
     if out.returncode != 2 or "collector.conf:7: max-sessions 'lots'" \
             not in out.stderr:
-        failures.append("bad config line: rc %d, '%s'" % (
+        ck.fail("bad config line: rc %d, '%s'" % (
             out.returncode, out.stderr.strip()))
     out = subprocess.run([args.collector, "--allow", "300.1.2.3/8"],
                          capture_output=True, text=True)
     if out.returncode != 2 or "allow '300.1.2.3/8'" not in out.stderr:
-        failures.append("bad --allow: rc %d, '%s'" % (
+        ck.fail("bad --allow: rc %d, '%s'" % (
             out.returncode, out.stderr.strip()))
     out = subprocess.run([args.collector, "--help"], capture_output=True,
                          text=True)
     if out.returncode != 0 or "--brokers" not in out.stdout:
-        failures.append("--help")
+        ck.fail("--help")
 
     capture = open(os.path.join(args.data, "bmp",
                                 "cisco-xr7102-18peers-realtcp.bmp"),
@@ -80,7 +80,7 @@ def main():
     held = []
     try:
         if not closed_by_peer("127.0.8.1", col.port):
-            failures.append("router outside the allow list was not closed")
+            ck.fail("router outside the allow list was not closed")
         # The router connects twice: a peer's epochs must keep growing.
         harness.replay(col.port, capture, source="127.0.9.1")
         harness.replay(col.port, capture, source="127.0.9.1")
@@ -93,7 +93,7 @@ def main():
         while col.metrics()["bmpflow_sessions"] < 3 and time.time() < deadline:
             time.sleep(0.05)
         if not closed_by_peer("127.0.9.20", col.port):
-            failures.append("4th session beyond max-sessions 3 not closed")
+            ck.fail("4th session beyond max-sessions 3 not closed")
         for s in held:
             s.close()
         m = col.wait_delivered()
@@ -102,37 +102,35 @@ def main():
                      "allow list",
                      "router 127.0.9.20 refused: 3 sessions open, "
                      "max-sessions is 3"):
-            if want not in log:
-                failures.append("log lacks '%s'" % want)
+            ck.check(want in log, "log has '%s'" % want)
         checks = {'bmpflow_sessions_total{outcome="refused_allowlist"}': 1,
                   'bmpflow_sessions_total{outcome="refused_limit"}': 1,
                   'bmpflow_records_total{topic="bmp.route",'
                   'state="delivered"}': 2 * 236}
         for k, v in checks.items():
-            if m[k] != v:
-                failures.append("metric %s = %s, want %s" % (k, m[k], v))
+            ck.check(m[k] == v, "metric %s = %s, want %s" % (k, m[k], v))
         schemas = harness.Schemas(args.schemas)
         epochs = {}
         peer_recs = [r for _, _, r in harness.consume(col.brokers,
                                                       "bmp.peer", schemas)]
-        failures += harness.closed_epoch_problems(peer_recs)
+        ck.fail_all(harness.closed_epoch_problems(peer_recs))
         for r in peer_recs:
             if r["event"] == "up":
                 epochs.setdefault(r["peer_address"], []).append(
                     r["peer_epoch"])
         grew = [a for a, e in epochs.items() if len(e) == 2 and e[1] > e[0]]
         if len(epochs) != 18 or len(grew) != 18:
-            failures.append("peer epochs across a reconnect: %s" % epochs)
+            ck.fail("peer epochs across a reconnect: %s" % epochs)
         print("reconnect: %d peers, each with a larger epoch in the second "
               "session (e.g. %s)" % (len(grew), epochs.get(grew[0]) if grew
                                      else None))
         try:
             urllib.request.urlopen("http://127.0.0.1:%d/other" %
                                    col.metrics_port, timeout=5)
-            failures.append("/other did not 404")
+            ck.fail("/other did not 404")
         except urllib.error.HTTPError as e:
             if e.code != 404:
-                failures.append("/other gave %d" % e.code)
+                ck.fail("/other gave %d" % e.code)
         print("allow list and max-sessions: %d refused by allow list, %d by "
               "limit, %d route records from the allowed router" % (
                   m['bmpflow_sessions_total{outcome="refused_allowlist"}'],
@@ -140,7 +138,7 @@ def main():
                   m['bmpflow_records_total{topic="bmp.route",'
                     'state="delivered"}']))
     finally:
-        rc = harness.finish(col, failures, "admission")
+        rc = ck.finish(col=col, summary="admission")
     return rc
 
 

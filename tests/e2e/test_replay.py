@@ -104,7 +104,8 @@ def main():
         print("no captures under %s/bmp" % args.data)
         return 1
     schemas = harness.Schemas(args.schemas)
-    failures = schema_docs(args.schemas)
+    ck = harness.Checks()
+    ck.fail_all(schema_docs(args.schemas))
     col = harness.Collector(args.collector, args.schemas)
     try:
         sources = {}
@@ -129,21 +130,21 @@ def main():
                                    headers)
             for (key, name, rec), hdr in zip(recs, headers):
                 if name != t:
-                    failures.append("bmp.%s holds a %s record" % (t, name))
+                    ck.fail("bmp.%s holds a %s record" % (t, name))
                 if hdr != "schema=" + t:
-                    failures.append("bmp.%s message headers '%s'" % (t, hdr))
+                    ck.fail("bmp.%s message headers '%s'" % (t, hdr))
                 want_key = {"route": rec.get("prefix") if not rec.get("rd")
                             else "%s|%s" % (rec.get("rd"), rec.get("prefix")),
                             "router": rec["router_address"]}.get(t)
                 if want_key is not None and key != want_key:
-                    failures.append("bmp.%s key '%s', want '%s'" % (
+                    ck.fail("bmp.%s key '%s', want '%s'" % (
                         t, key, want_key))
                 by_topic[t][rec["router_address"]].append(rec)
                 if t == "peer":
                     keyed_peer.append((key, rec))
         all_peer = [r for v in by_topic["peer"].values() for r in v]
-        failures += harness.closed_epoch_problems(all_peer)
-        failures += harness.end_of_rib_problems(keyed_peer)
+        ck.fail_all(harness.closed_epoch_problems(all_peer))
+        ck.fail_all(harness.end_of_rib_problems(keyed_peer))
         eors = {src: avro_eors(recs)
                 for src, recs in by_topic["peer"].items()}
         n_closed = len(harness.split_peer_events(all_peer)[1])
@@ -162,9 +163,9 @@ def main():
         if out.returncode != 0 or len(lines) != n_peer or any(
                 l["schema"] != "peer" or l["value"]["event"] not in
                 ("up", "down", "end_of_rib") for l in lines):
-            failures.append("bmpflow-tail printed %d peer records (rc %d), "
-                            "kcat read %d" % (len(lines), out.returncode,
-                                              n_peer))
+            ck.fail("bmpflow-tail printed %d peer records (rc %d), "
+                    "kcat read %d" % (len(lines), out.returncode,
+                                      n_peer))
         print("bmpflow-tail: %d peer records as JSON; %d session-closed "
               "Peer Downs" % (len(lines), n_closed))
         print("%-55s %7s %7s %7s %7s %7s" % ("capture", "route", "peer",
@@ -188,11 +189,11 @@ def main():
                 got["stats"]))
             for t in want:
                 if want[t] != got[t]:
-                    failures.append("%s: bmp.%s has %d records, decoder "
-                                    "counts %d" % (name, t, got[t], want[t]))
+                    ck.fail("%s: bmp.%s has %d records, decoder "
+                            "counts %d" % (name, t, got[t], want[t]))
             msgs = harness.decoder_json(args.decode, path)
             if decoder_eors(msgs) != eors.get(src, collections.Counter()):
-                failures.append("%s: End-of-RIB records %s, decoder %s" % (
+                ck.fail("%s: End-of-RIB records %s, decoder %s" % (
                     name, dict(eors.get(src, {})), dict(decoder_eors(msgs))))
             if name.startswith("frr108-"):
                 frr108_eors += got["eor"]
@@ -201,14 +202,14 @@ def main():
             if exp != act:
                 miss = list((exp - act).items())[:3]
                 extra = list((act - exp).items())[:3]
-                failures.append("%s: route values differ; decoder-only %s; "
-                                "kafka-only %s" % (name, miss, extra))
+                ck.fail("%s: route values differ; decoder-only %s; "
+                        "kafka-only %s" % (name, miss, extra))
             for rec in by_topic["peer"][src]:
                 if rec["peer_epoch"] < 1 and rec["event"] == "up":
-                    failures.append("%s: Peer Up without epoch" % name)
+                    ck.fail("%s: Peer Up without epoch" % name)
         if frr108_eors != 12:
-            failures.append("FRR 10.8 captures: %d End-of-RIB records, "
-                            "SOURCES.md says 12" % frr108_eors)
+            ck.fail("FRR 10.8 captures: %d End-of-RIB records, "
+                    "SOURCES.md says 12" % frr108_eors)
         m = col.metrics()
         print("collector: %d sessions, %d route records delivered, "
               "%d framing errors, %d truncated" % (
@@ -218,7 +219,7 @@ def main():
                   m['bmpflow_decode_errors_total{kind="framing"}'],
                   m['bmpflow_decode_errors_total{kind="truncated"}']))
     finally:
-        rc = harness.finish(col, failures, "replay: %d captures" % len(files))
+        rc = ck.finish(col=col, summary="replay: %d captures" % len(files))
     return rc
 
 

@@ -263,7 +263,7 @@ def main():
                         p.p.returncode, harness.tail(p.log_path)))
         for s in routers:
             s.close()
-        rc = harness.finish(col, checks.failures, "processor at-least-once "
+        rc = checks.finish(col=col, summary="processor at-least-once "
                             "(%.1fs)" % (time.time() - t_start))
         if mock is not None:
             mock.stop()

@@ -288,7 +288,7 @@ def main():
             if ck.failures:
                 print(harness.tail(b.log_path))
             harness.remove_dirs(b.dir, None, keep=bool(ck.failures))
-        rc = harness.finish(a, ck.failures, "raw replay: %d captures in %.1f s"
+        rc = ck.finish(col=a, summary="raw replay: %d captures in %.1f s"
                             % (len(CAPTURES), time.time() - t0))
         harness.remove_dirs(a.dir, None, keep=rc != 0)
     return rc

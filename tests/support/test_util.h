@@ -5,50 +5,12 @@
 #define BF_TEST_UTIL_H
 
 #include <check.h>
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Parse hex text ("ff ff 00 1a", whitespace and '|' ignored) into out.
- * Returns the byte count; aborts the test on malformed text or overflow.
- */
-static inline size_t
-hex_bytes(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (const char *p = hex; *p != '\0'; p++) {
-		int v;
-
-		if (isspace((unsigned char)*p) || *p == '|')
-			continue;
-		if (!isxdigit((unsigned char)*p)) {
-			fprintf(stderr, "bad hex character '%c' in vector\n", *p);
-			abort();
-		}
-		v = isdigit((unsigned char)*p) ? *p - '0' :
-		    tolower((unsigned char)*p) - 'a' + 10;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		if (n == cap) {
-			fprintf(stderr, "hex vector longer than %zu bytes\n", cap);
-			abort();
-		}
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	if (hi >= 0) {
-		fprintf(stderr, "odd number of hex digits in vector\n");
-		abort();
-	}
-	return n;
-}
+#include "bmp_build.h"	/* hex_bytes */
 
 /* Dump bytes to stderr, for diagnosing a failed vector. */
 static inline void

@@ -25,7 +25,7 @@ def main():
                                 "cisco-xr7102-18peers-realtcp.bmp"),
                    "rb").read()
     schemas = harness.Schemas(args.schemas)
-    failures = []
+    ck = harness.Checks()
     col = harness.Collector(args.collector, args.schemas)
     mport = harness.free_port()
     proc = subprocess.Popen(
@@ -72,18 +72,18 @@ def main():
               "records for %d prefixes" % (len(routes), len(want),
                                            len(health), len(latest)))
         if set(latest) != set(want):
-            failures.append("prefix_health prefixes differ from the routes':"
-                            " missing %s, extra %s" % (
-                                sorted(set(want) - set(latest))[:3],
-                                sorted(set(latest) - set(want))[:3]))
+            ck.fail("prefix_health prefixes differ from the routes':"
+                    " missing %s, extra %s" % (
+                        sorted(set(want) - set(latest))[:3],
+                        sorted(set(latest) - set(want))[:3]))
         for p, h in latest.items():
             if p in want and h["peers_with_route"] != len(want[p]):
-                failures.append("%s: peers_with_route %s, routes came from "
-                                "%d peers" % (p, h["peers_with_route"],
-                                              len(want[p])))
+                ck.fail("%s: peers_with_route %s, routes came from "
+                        "%d peers" % (p, h["peers_with_route"],
+                                      len(want[p])))
                 break
             if h["state"] == "unreachable":
-                failures.append("%s: unreachable although announced" % p)
+                ck.fail("%s: unreachable although announced" % p)
                 break
     finally:
         router.close()
@@ -94,9 +94,9 @@ def main():
             proc.kill()
             log = proc.communicate()[0]
         if proc.returncode != 0:
-            failures.append("processor exit %s: %s" % (proc.returncode,
-                                                       log[-500:]))
-        rc = harness.finish(col, failures, "processor smoke")
+            ck.fail("processor exit %s: %s" % (proc.returncode,
+                                               log[-500:]))
+        rc = ck.finish(col=col, summary="processor smoke")
     return rc
 
 

@@ -96,7 +96,7 @@ def main():
     binary = os.path.join(os.path.dirname(args.collector), "..",
                           "processors", "host", "bmpflow-processor")
     schemas = harness.Schemas(args.schemas)
-    failures = []
+    ck = harness.Checks()
     col = harness.Collector(args.collector, args.schemas)
     routers, procs = [], []
     try:
@@ -128,7 +128,7 @@ def main():
             if phase == 2:
                 # R2 leaves: R gets its partitions back and rebuilds them.
                 if r2.stop() != 0:
-                    failures.append("R2 exit status %s" % r2.p.returncode)
+                    ck.fail("R2 exit status %s" % r2.p.returncode)
                 procs.remove(r2)
                 wait_caught_up(procs, col, "after R2 left")
         mr = r.metrics()
@@ -143,13 +143,13 @@ def main():
                   mr["bmpflow_processor_partitions_dropped_total"],
                   mr["bmpflow_processor_rebalances_total"]))
         if len(once) < 500:
-            failures.append("only %d prefixes: the feed is too small to "
-                            "show anything" % len(once))
+            ck.fail("only %d prefixes: the feed is too small to "
+                    "show anything" % len(once))
         if set(once) != set(again):
-            failures.append("prefixes differ: only uninterrupted %s, only "
-                            "restarted %s" % (
-                                sorted(set(once) - set(again))[:3],
-                                sorted(set(again) - set(once))[:3]))
+            ck.fail("prefixes differ: only uninterrupted %s, only "
+                    "restarted %s" % (
+                        sorted(set(once) - set(again))[:3],
+                        sorted(set(again) - set(once))[:3]))
         diff = 0
         for p in sorted(set(once) & set(again)):
             a = {k: once[p][k] for k in COMPARED}
@@ -157,10 +157,10 @@ def main():
             if a != b:
                 diff += 1
                 if diff <= 3:
-                    failures.append("%s: uninterrupted %s, restarted %s" %
-                                    (p, a, b))
+                    ck.fail("%s: uninterrupted %s, restarted %s" %
+                            (p, a, b))
         if diff:
-            failures.append("%d prefixes differ" % diff)
+            ck.fail("%d prefixes differ" % diff)
         states = {}
         for rec in once.values():
             states[rec["state"]] = states.get(rec["state"], 0) + 1
@@ -168,32 +168,32 @@ def main():
         # R rebuilt after the kill and again after R2 left, and dropped
         # what went to R2 when it joined.
         if mr["bmpflow_processor_records_replayed_total"] == 0:
-            failures.append("R replayed nothing after its restart")
+            ck.fail("R replayed nothing after its restart")
         if mr["bmpflow_processor_partitions_dropped_total"] == 0:
-            failures.append("R dropped no partition when R2 joined")
+            ck.fail("R dropped no partition when R2 joined")
         with open(r.log_path) as f:
             log = f.read()
         if "state rebuilt" not in log:
-            failures.append("R never logged a rebuilt partition")
+            ck.fail("R never logged a rebuilt partition")
         # Metrics of the plugin agree with its records.
         mu = u.metrics()
         for s in ("healthy", "degraded", "unreachable"):
             got = mu.get('bmpflow_prefix_health_prefixes{state="%s"}' % s)
             if got != states.get(s, 0):
-                failures.append("U's prefixes{state=%s} gauge %s, records "
-                                "say %d" % (s, got, states.get(s, 0)))
+                ck.fail("U's prefixes{state=%s} gauge %s, records "
+                        "say %d" % (s, got, states.get(s, 0)))
         if not mu.get("bmpflow_prefix_health_delivery_delay_seconds_count"):
-            failures.append("no delivery delay observed")
+            ck.fail("no delivery delay observed")
     except Exception as e:  # noqa: BLE001 - reported, then cleaned up
-        failures.append("error: %s" % e)
+        ck.fail("error: %s" % e)
     finally:
         for p in procs:
             if p.stop() != 0:
-                failures.append("%s exit status %s: %s" % (
+                ck.fail("%s exit status %s: %s" % (
                     p.name, p.p.returncode, harness.tail(p.log_path, 6)))
         for s in routers:
             s.close()
-    return harness.finish(col, failures, "processor restart and rebalance")
+    return ck.finish(col=col, summary="processor restart and rebalance")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ Also: the processor counts no bad record and exits 0 on SIGTERM.  Exit 77
       --schemas DIR --data DIR --processor BIN [--keep]
 """
 
-import argparse
 import os
 import sys
 import tempfile
@@ -39,8 +38,6 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
-SKIP = 77
 
 SPEAKERS = [
     {"name": "A", "addr": "127.0.0.2", "router": "127.0.0.1",
@@ -350,37 +347,21 @@ def run(args, schemas):
         if failures:
             procs.print_tails()
         if col is not None:
-            rc = col.stop()
-            if rc != 0:
-                fail("collector exit status %s; log:\n%s" % (
-                    rc, harness.tail(col.log_path)))
+            checks.stopped(col, "collector")
         harness.remove_dirs(tmp, col, args.keep)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    for name in ("--collector", "--decode", "--schemas", "--data",
-                 "--processor"):
-        ap.add_argument(name, required=True)
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the temp dirs for inspection")
-    args = ap.parse_args()
+    args = harness.test_args("--processor")
     missing = [b for b in (harness.FRR_BGPD, harness.EXABGP)
                if not os.access(b, os.X_OK)]
     if missing:
-        print("SKIP: not installed: %s" % missing)
-        return SKIP
-    frr_tmp_existed = os.path.isdir(harness.FRR_TMPBASE)
+        return checks.skip("not installed: %s" % missing)
+    frr_tmpbase = harness.FrrTmpbase()
     t0 = time.time()
     run(args, harness.Schemas(args.schemas))
-    if not frr_tmp_existed:
-        try:
-            os.rmdir(harness.FRR_TMPBASE)
-        except OSError:
-            pass
-    print("prefix_health e2e: %d failures (%.0fs)" % (
-        len(failures), time.time() - t0))
-    return 1 if failures else 0
+    frr_tmpbase.remove()
+    return checks.finish("prefix_health e2e (%.0fs)" % (time.time() - t0))
 
 
 if __name__ == "__main__":

@@ -13,12 +13,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bmp_build  # noqa: E402
 import harness  # noqa: E402
-
-
-def bmp_initiation(name=b"bad-router"):
-    tlv = struct.pack(">HH", 2, len(name)) + name
-    return struct.pack(">BIB", 3, 6 + len(tlv), 4) + tlv
 
 
 def send_raw(port, src, data, reset=False):
@@ -42,8 +38,9 @@ def main():
     schemas = harness.Schemas(args.schemas)
     col = harness.Collector(args.collector, args.schemas,
                             extra=["--max-message-size", "65536"])
-    init = bmp_initiation()
-    # Peer Up with a per-peer header but a body too short for its OPENs.
+    init = bmp_build.initiation("bad-router")
+    # Malformed on purpose, so by hand: a Peer Up with a per-peer header
+    # but a body too short for its OPENs.
     bad_peer_up = struct.pack(">BIB", 3, 6 + 42 + 20, 3) + bytes(42 + 20)
     cases = [
         # (source, bytes, reset, log phrase, metric kind)
@@ -60,7 +57,7 @@ def main():
         ("127.0.2.6", init + bad_peer_up + init, False,
          "peer_up message at offset", "message"),
     ]
-    failures = []
+    ck = harness.Checks()
     try:
         before = col.metrics()
         t = threading.Thread(target=harness.replay,
@@ -75,7 +72,7 @@ def main():
             lines = [l for l in log.splitlines() if "router %s" % src in l]
             if not any(phrase in l for l in lines if "warn" in l or
                        "error" in l or phrase == ""):
-                failures.append("%s: no log line with '%s'; got %s" % (
+                ck.fail("%s: no log line with '%s'; got %s" % (
                     src, phrase, lines))
             else:
                 hit = [l for l in lines if phrase in l and ("warn" in l or
@@ -84,14 +81,14 @@ def main():
         for kind, n in collections.Counter(c[4] for c in cases).items():
             k = 'bmpflow_decode_errors_total{kind="%s"}' % kind
             if after[k] - before[k] < n:
-                failures.append("metric %s rose by %d, want >= %d" % (
+                ck.fail("metric %s rose by %d, want >= %d" % (
                     k, after[k] - before[k], n))
         recs = collections.Counter()
         for t_ in ("route", "peer", "stats"):
             got = [r for _, _, r in harness.consume(col.brokers, "bmp." + t_,
                                                     schemas)]
             if t_ == "peer":
-                failures += harness.closed_epoch_problems(got)
+                ck.fail_all(harness.closed_epoch_problems(got))
                 got = harness.split_peer_events(got)[0]
             for rec in got:
                 recs[(t_, rec["router_address"])] += 1
@@ -103,12 +100,12 @@ def main():
             print("healthy session bmp.%s: %d records (decoder: %d)" % (
                 t_, got, w))
             if got != w:
-                failures.append("healthy session lost bmp.%s records: %d "
-                                "of %d" % (t_, got, w))
+                ck.fail("healthy session lost bmp.%s records: %d "
+                        "of %d" % (t_, got, w))
         if recs[("route", "127.0.2.6")] != 0:
-            failures.append("bad Peer Up produced route records")
+            ck.fail("bad Peer Up produced route records")
     finally:
-        rc = harness.finish(col, failures, "bad input: %d cases" % len(cases))
+        rc = ck.finish(col=col, summary="bad input: %d cases" % len(cases))
     return rc
 
 

@@ -58,7 +58,7 @@ def main():
     n, _ = harness.decoder_summary(args.decode, path)
     want = n["prefixes announced"] + n["withdrawn"]
     schemas = harness.Schemas(args.schemas)
-    failures = []
+    ck = harness.Checks()
     mock = MockKafka(args.mock_kafka)
     try:
         # 1. Slow Kafka: SIGTERM right after the router is done.
@@ -75,13 +75,13 @@ def main():
               "%d of %d route records in Kafka" % (queued, rc, secs, got,
                                                    want))
         if queued == 0:
-            failures.append("nothing was in flight at SIGTERM: the test "
-                            "did not exercise the drain")
+            ck.fail("nothing was in flight at SIGTERM: the test "
+                    "did not exercise the drain")
         if rc != 0 or got != want:
-            failures.append("drain lost records or failed: rc %d, %d of %d"
-                            % (rc, got, want))
+            ck.fail("drain lost records or failed: rc %d, %d of %d"
+                    % (rc, got, want))
         if "all records delivered to Kafka" not in col.read_log():
-            failures.append("no 'all records delivered' log line")
+            ck.fail("no 'all records delivered' log line")
         mock.command("rtt 0")
 
         # 2. Kafka down: give up after --drain-timeout, exit 1, say so.
@@ -95,12 +95,12 @@ def main():
         print("kafka down: exit %d after %.1fs: %s" % (
             rc, secs, line[0][25:] if line else "(no drain line)"))
         if rc != 1 or not line or secs > 20:
-            failures.append("down broker: rc %d, %.1fs, log %s" % (
+            ck.fail("down broker: rc %d, %.1fs, log %s" % (
                 rc, secs, line))
         mock.command("up")
     finally:
         mock.stop()
-    return harness.finish(None, failures, "shutdown")
+    return ck.finish("shutdown")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ time; the temp dirs are removed.
       --schemas DIR [--data DIR (ignored)] [--only frr|gobgp] [--keep]
 """
 
-import argparse
 import collections
 import ipaddress
 import os
@@ -739,27 +738,17 @@ def run_scenario(router_cls, args, schemas):
         if router is not None:
             router.cleanup()
         if col is not None:
-            rc = col.stop()
-            if rc != 0:
-                fail("%s: collector exit status %s; log:\n%s" % (
-                    router_cls.__name__, rc, harness.tail(col.log_path)))
+            checks.stopped(col, "%s: collector" % router_cls.__name__)
         if router is not None and len(failures) > nfail0:
             procs.print_tails()
         harness.remove_dirs(tmp, col, args.keep)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--collector", required=True)
-    ap.add_argument("--decode", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--data", help="ignored (common collector test flag)")
-    ap.add_argument("--only", choices=("frr", "gobgp"))
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the temp dirs for inspection")
-    args = ap.parse_args()
+    args = harness.test_args(own=lambda ap: ap.add_argument(
+        "--only", choices=("frr", "gobgp")))
     t0 = time.time()
-    frr_tmp_existed = os.path.isdir(harness.FRR_TMPBASE)
+    frr_tmpbase = harness.FrrTmpbase()
     schemas = harness.Schemas(args.schemas)
     res = {}
     for key, cls, binary in (("frr", Frr, harness.FRR_BGPD),
@@ -773,15 +762,9 @@ def main():
             res[cls.name] = "not run"
             continue
         res[cls.name] = run_scenario(cls, args, schemas)
-    if not frr_tmp_existed:
-        try:
-            os.rmdir(harness.FRR_TMPBASE)
-        except OSError:
-            pass
-    print("e2e: %s; %d failures (%.0fs)" % (
-        "; ".join("%s: %s" % kv for kv in res.items()), len(failures),
-        time.time() - t0))
-    return 1 if failures else 0
+    frr_tmpbase.remove()
+    return checks.finish("e2e: %s (%.0fs)" % (
+        "; ".join("%s: %s" % kv for kv in res.items()), time.time() - t0))
 
 
 if __name__ == "__main__":

@@ -229,11 +229,8 @@ def main():
         for s in socks:
             s.close()
         if proc is not None:
-            rc = proc.stop()
-            if rc != 0:
-                fail("processor exit status %s: %s" % (
-                    rc, harness.tail(proc.log_path)))
-    rc = harness.finish(col, failures, "peer-up order: %d routers x %d "
+            checks.stopped(proc, "processor")
+    rc = checks.finish(col=col, summary="peer-up order: %d routers x %d "
                         "sessions x %d epochs, %.0fs" % (
                             ROUTERS, PEERS, EPOCHS, time.time() - t0))
     if col is not None:
