@@ -87,64 +87,29 @@ cur_get_bytes(struct bf_cur *c, void *out, size_t n)
 }
 
 /* Unsigned integers in network byte order: 0, or -1 with c untouched. */
-static inline int
-cur_get_u8(struct bf_cur *c, uint8_t *out)
-{
-	const uint8_t *p;
-
-	if (cur_get_ptr(c, 1, &p) < 0)
-		return -1;
-	*out = p[0];
-	return 0;
-}
-
-static inline int
-cur_get_u16(struct bf_cur *c, uint16_t *out)
-{
-	const uint8_t *p;
-
-	if (cur_get_ptr(c, 2, &p) < 0)
-		return -1;
-	*out = (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-	return 0;
-}
-
-static inline int
-cur_get_u24(struct bf_cur *c, uint32_t *out)
-{
-	const uint8_t *p;
-
-	if (cur_get_ptr(c, 3, &p) < 0)
-		return -1;
-	*out = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-	return 0;
-}
-
-static inline int
-cur_get_u32(struct bf_cur *c, uint32_t *out)
-{
-	const uint8_t *p;
-
-	if (cur_get_ptr(c, 4, &p) < 0)
-		return -1;
-	*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-	return 0;
-}
-
-static inline int
-cur_get_u64(struct bf_cur *c, uint64_t *out)
-{
-	uint32_t hi, lo;
-	struct bf_cur save = *c;
-
-	if (cur_get_u32(c, &hi) < 0 || cur_get_u32(c, &lo) < 0) {
-		*c = save;
-		return -1;
+#define BE16(p)	((uint16_t)((uint16_t)(p)[0] << 8 | (p)[1]))
+#define BE32(p)	((uint32_t)(p)[0] << 24 | (uint32_t)(p)[1] << 16 |	\
+	    (uint32_t)(p)[2] << 8 | (p)[3])
+#define CUR_GET_UINT(name, type, n, value)				\
+	static inline int						\
+	name(struct bf_cur *c, type *out)				\
+	{								\
+		const uint8_t *p;					\
+									\
+		if (cur_get_ptr(c, n, &p) < 0)				\
+			return -1;					\
+		*out = (value);						\
+		return 0;						\
 	}
-	*out = (uint64_t)hi << 32 | lo;
-	return 0;
-}
+CUR_GET_UINT(cur_get_u8, uint8_t, 1, p[0])
+CUR_GET_UINT(cur_get_u16, uint16_t, 2, BE16(p))
+CUR_GET_UINT(cur_get_u24, uint32_t, 3,
+    (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2])
+CUR_GET_UINT(cur_get_u32, uint32_t, 4, BE32(p))
+CUR_GET_UINT(cur_get_u64, uint64_t, 8, (uint64_t)BE32(p) << 32 | BE32(p + 4))
+#undef CUR_GET_UINT
+#undef BE16
+#undef BE32
 
 /* Look at byte i ahead without consuming it. */
 static inline int
