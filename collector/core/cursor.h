@@ -39,30 +39,10 @@ cur_offset(const struct bf_cur *base, const struct bf_cur *c)
 	return (size_t)(c->p - base->p);
 }
 
-static inline int
-cur_skip(struct bf_cur *c, size_t n)
-{
-	if (c->len < n)
-		return -1;
-	c->p += n;
-	c->len -= n;
-	return 0;
-}
-
-/* Cut the next n bytes into sub and advance c past them. */
-static inline int
-cur_sub(struct bf_cur *c, size_t n, struct bf_cur *sub)
-{
-	if (c->len < n)
-		return -1;
-	sub->p = c->p;
-	sub->len = n;
-	c->p += n;
-	c->len -= n;
-	return 0;
-}
-
-/* Borrow a pointer to the next n bytes (lifetime: the underlying buffer). */
+/*
+ * Borrow a pointer to the next n bytes (lifetime: the underlying buffer):
+ * the one bounds check every read below goes through.
+ */
 static inline int
 cur_get_ptr(struct bf_cur *c, size_t n, const uint8_t **out)
 {
@@ -71,6 +51,27 @@ cur_get_ptr(struct bf_cur *c, size_t n, const uint8_t **out)
 	*out = c->p;
 	c->p += n;
 	c->len -= n;
+	return 0;
+}
+
+static inline int
+cur_skip(struct bf_cur *c, size_t n)
+{
+	const uint8_t *p;
+
+	return cur_get_ptr(c, n, &p);
+}
+
+/* Cut the next n bytes into sub and advance c past them. */
+static inline int
+cur_sub(struct bf_cur *c, size_t n, struct bf_cur *sub)
+{
+	const uint8_t *p;
+
+	if (cur_get_ptr(c, n, &p) < 0)
+		return -1;
+	sub->p = p;
+	sub->len = n;
 	return 0;
 }
 
