@@ -7,27 +7,28 @@
 #include "decode_print.h"
 #include "core/json_write.h"
 
+/* The bytes v covers, for the writers that take a pointer and a length. */
+static const uint8_t *
+cur_bytes(struct bf_cur v)
+{
+	const uint8_t *p = (const uint8_t *)"";
+
+	if (cur_len(&v) > 0)
+		(void)cur_get_ptr(&v, cur_len(&v), &p);
+	return p;
+}
+
 /* Wire text (sysName, descriptions) as a JSON string, repaired as UTF-8. */
 static void
 kv_bytes_str(struct bf_json *j, const char *k, struct bf_cur v)
 {
-	const uint8_t *p = (const uint8_t *)"";
-	size_t n = cur_len(&v);
-
-	if (n > 0)
-		(void)cur_get_ptr(&v, n, &p);
-	bf_json_text(j, k, p, n);
+	bf_json_text(j, k, cur_bytes(v), cur_len(&v));
 }
 
 static void
 kv_hex(struct bf_json *j, const char *k, struct bf_cur v)
 {
-	const uint8_t *p = (const uint8_t *)"";
-	size_t n = cur_len(&v);
-
-	if (n > 0)
-		(void)cur_get_ptr(&v, n, &p);
-	bf_json_hex(j, k, p, n);
+	bf_json_hex(j, k, cur_bytes(v), cur_len(&v));
 }
 
 static void
