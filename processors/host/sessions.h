@@ -1,5 +1,5 @@
 /*
- * sessions.h: the session model of DESIGN.md, kept by the processor host
+ * sessions.h: the session model (plugin.h), kept by the processor host
  * for every plugin.  A session is (router, peer type, peer address, RD);
  * it is interned to a dense id on first sight and keeps its epoch.
  * bmp.peer and bmp.route are not ordered with each other and Kafka may

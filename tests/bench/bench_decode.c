@@ -1,6 +1,6 @@
 /*
  * bench_decode: decoder throughput and memory on a BMP file held in memory.
- * A benchmark, not a test (STYLE.md §24): it prints figures, it judges
+ * A benchmark, not a test: it prints figures, it judges
  * nothing but decode errors.
  *
  *   bmpflow-gen-fulltable -o /tmp/fulltable.bmp

@@ -8,7 +8,7 @@
 A router that brings a BGP session up sends the Peer Up and then, at
 once, the routes of that session: here both go in one TCP write.  The
 collector publishes the Peer Up on bmp.peer and the route on bmp.route,
-which are not ordered with each other (DESIGN.md, "Peer epoch"): the
+which are not ordered with each other (plugin.h, what the host guarantees): the
 processor may read the route first.  It must then still apply the Peer
 Up's contents when that arrives.
 
