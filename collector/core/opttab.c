@@ -718,14 +718,22 @@ bf_opts_print(const struct bf_opts *o, FILE *f)
 			    secret(NULL, o->e[i].key));
 }
 
-/* roff wants '-' escaped in option names. */
+/*
+ * Text as roff: '-' and '\\' escaped, and a line that would start with a
+ * control character ('.' or '\'') guarded, so help text prints as written.
+ */
 static void
 roff_text(FILE *f, const char *s)
 {
+	bool line_start = true;
+
 	for (; *s; s++) {
+		if (line_start && (*s == '.' || *s == '\''))
+			fputs("\\&", f);
 		if (*s == '-' || *s == '\\')
 			fputc('\\', f);
 		fputc(*s, f);
+		line_start = *s == '\n';
 	}
 }
 
@@ -734,7 +742,21 @@ bf_opts_man(const struct bf_opttab *t, FILE *f)
 {
 	char want[256];
 
-	fputs(".SH OPTIONS\n", f);
+	/* A whole page: man(7) header, NAME, SYNOPSIS, DESCRIPTION. */
+	fputs(".TH ", f);
+	for (const char *c = t->prog; *c; c++)
+		fputc(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c, f);
+	fputs(" 1 \"\" \"", f);
+	roff_text(f, t->version);
+	fputs("\" \"bmpflow\"\n.SH NAME\n", f);
+	roff_text(f, t->prog);
+	fputs("\n.SH SYNOPSIS\n.B ", f);
+	roff_text(f, t->prog);
+	fputc('\n', f);
+	roff_text(f, t->synopsis);
+	fputs("\n.SH DESCRIPTION\n", f);
+	roff_text(f, t->about);
+	fputs("\n.SH OPTIONS\n", f);
 	for (size_t i = 0; def_at(t, i) != NULL; i++) {
 		const struct bf_optdef *d = def_at(t, i);
 
@@ -761,15 +783,20 @@ bf_opts_man(const struct bf_opttab *t, FILE *f)
 			fputc(')', f);
 		}
 		if (d->def != NULL && d->def[0] != '\0') {
-			fputs(" Default: ", f);
+			fputs(" Default: \\fB", f);
 			roff_text(f, d->def);
-			fputc('.', f);
+			fputs("\\fR.", f);
 		}
 		if (!(d->flags & BF_OF_CLI)) {
 			fputs(" Config file key: \\fB", f);
 			roff_text(f, d->name);
 			fputs("\\fR.", f);
 		}
+		fputc('\n', f);
+	}
+	if (t->footer != NULL) {
+		fputs(".SH NOTES\n", f);
+		roff_text(f, t->footer);
 		fputc('\n', f);
 	}
 }
