@@ -666,14 +666,15 @@ bf_opts_usage(const struct bf_opttab *t, FILE *f)
 		fprintf(f, "\n%s", t->footer);
 }
 
-/* Secrets: marked so, and namespaced keys such as sasl.password. */
+/*
+ * Secrets: options marked so (d), and namespaced keys (d NULL) such as
+ * kafka.sasl.password.
+ */
 static bool
 secret(const struct bf_optdef *d, const char *key)
 {
-	if (d != NULL)
-		return (d->flags & BF_OF_SECRET) != 0;
-	return strstr(key, "password") != NULL ||
-	    strstr(key, "secret") != NULL;
+	return d != NULL ? (d->flags & BF_OF_SECRET) != 0 :
+	    strstr(key, "password") != NULL || strstr(key, "secret") != NULL;
 }
 
 /* A value the file reader would change (a '#', edge blanks) is quoted. */
@@ -706,10 +707,10 @@ bf_opts_print(const struct bf_opts *o, FILE *f)
 
 			for (size_t k = 0; k < n; k++)
 				print_line(f, d->name, bf_opts_nth(o, d->name,
-				    k, buf, sizeof(buf)), secret(d, NULL));
+				    k, buf, sizeof(buf)), secret(d, d->name));
 		} else {
 			print_line(f, d->name, bf_opts_str(o, d->name),
-			    secret(d, NULL) && bf_opts_given(o, d->name));
+			    secret(d, d->name) && bf_opts_given(o, d->name));
 		}
 	}
 	for (size_t i = 0; i < o->n; i++)
