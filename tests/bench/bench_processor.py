@@ -11,15 +11,19 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
      librdkafka's mock cluster keeps at most 5 MiB per partition and drops
      older batches beyond that) takes the feed until every route record is
      acknowledged; a kcat dump of bmp.route checks that the mock cluster
-     kept all of them (and feeds step 4), timed and with kcat's CPU seconds:
-     what consuming alone costs in librdkafka;
-  3. per run, bmpflow-processor --plugin prefix_health in a fresh consumer
-     group; from its /metrics: the time from its start (and from its first
-     bmp.route record, once the group has formed: "steady") until
-     records_in covers every bmp.peer and bmp.route record
-     with no lag ("in"), and until then its outputs are all acknowledged
-     (bmp.prefix_health end offsets, by kcat -Q) after one more tick
-     ("out"); CPU seconds from /proc/PID/stat; VmHWM.  Medians over runs;
+     kept all of them (and feeds step 4);
+  3. per run, first a bare consumer: kcat -C -e of bmp.route from the same
+     broker, one byte per record (-f '.') into /dev/null, with its CPU
+     seconds: what consuming alone costs in librdkafka; then
+     bmpflow-processor --plugin prefix_health in a fresh consumer group
+     (with --compare, the other build's too, the two in turns); from its
+     /metrics: the time from its start (and from its first bmp.route
+     record, once the group has formed: "steady") until records_in covers
+     every bmp.peer and bmp.route record with no lag ("in"), and until
+     then its outputs are all acknowledged (bmp.prefix_health end offsets,
+     by kcat -Q) after one more tick ("out"); CPU seconds (all threads)
+     from /proc/PID/stat until "in", and their ratio to the bare kcat's of
+     the same run; VmHWM.  Medians over runs;
   4. bench_prefix_health over the same records in memory (decode, epoch
      rule, plugin, output encoding; no Kafka): records/s and the plugin's
      bytes per route held;
@@ -30,7 +34,7 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
 
   bench_processor.py [--build DIR] [--peers 2 --ipv4 500000 --ipv6 0]
       [--partitions 32] [--runs 3] [--tick-ms 1000] [--perf]
-      [--processor-kafka PROP=VALUE ...]
+      [--compare OTHER_BUILD] [--processor-kafka PROP=VALUE ...]
 """
 
 import argparse
@@ -82,6 +86,20 @@ def end_offsets(brokers, topic, partitions):
     if len(offs) != partitions:
         return -1
     return sum(max(0, o) for o in offs)
+
+
+def bare_consumer(brokers, topic):
+    """kcat -C -e of topic into /dev/null, one byte per record: (wall
+    seconds, CPU seconds)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.monotonic()
+    with open(os.devnull, "wb") as null:
+        subprocess.run(["kcat", "-C", "-b", brokers, "-t", topic, "-e",
+                        "-q", "-f", "."], stdout=null, check=True,
+                       timeout=1200)
+    t = time.monotonic() - t
+    ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return t, (ru2.ru_utime - ru.ru_utime) + (ru2.ru_stime - ru.ru_stime)
 
 
 def dump(brokers, topic, path):
@@ -146,10 +164,11 @@ def perf_stages(data):
     return n, sorted(count.items(), key=lambda kv: -kv[1])
 
 
-def run_processor(args, col, group, n_peer, n_in, perf_out=None):
+def run_processor(args, processor, col, group, n_peer, n_in,
+                  perf_out=None):
     mport = harness.free_port()
     base = end_offsets(col.brokers, "bmp.prefix_health", args.partitions)
-    cmd = [args.processor, "--plugin", "prefix_health",
+    cmd = [processor, "--plugin", "prefix_health",
            "--kafka-bootstrap-file", col.bootstrap_file,
            "--group", group, "--tick-ms", str(args.tick_ms),
            "--metrics", "127.0.0.1:%d" % mport] + harness.kafka_flags(
@@ -226,6 +245,23 @@ def run_processor(args, col, group, n_peer, n_in, perf_out=None):
     return r
 
 
+HEADER = "%5s %4s %10s %8s %8s %8s %12s %12s %8s %12s %7s %8s %8s %8s" % (
+    "what", "run", "records", "first s", "in s", "out s", "rec/s start",
+    "rec/s steady", "cpu s", "rec/cpu-s", "x kcat", "outputs", "HWM MiB",
+    "coll cpu")
+
+
+def print_run(name, run, r):
+    print("%5s %4s %10s %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f %7.2f "
+          "%8d %8.1f %8.2f%s" % (
+              name, run, int(r["records_in"]), r["secs_first"],
+              r["secs_in"], r["secs_out"], r["rate_start"], r["rate_steady"],
+              r["cpu_in"], r["rate_cpu"], r["vs_kcat"], r["outputs"],
+              r["hwm_mib"], r["col_cpu"],
+              "  (%d bad, %d stale)" % (r["bad"], r["stale"])
+              if r["bad"] or r["stale"] else ""), flush=True)
+
+
 def main():
     root = os.path.normpath(os.path.join(HERE, "..", ".."))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -241,6 +277,9 @@ def main():
     ap.add_argument("--perf", action="store_true",
                     help="one more run under perf record -g")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--compare", metavar="OTHER_BUILD",
+                    help="another build directory whose bmpflow-processor "
+                    "runs in turns with this one's, on the same records")
     ap.add_argument("--processor-kafka", action="append", default=[],
                     metavar="PROP=VALUE",
                     help="a librdkafka property for the processor's clients")
@@ -279,12 +318,7 @@ def main():
         peers_bin = os.path.join(tmp, "peers.bin")
         routes_bin = os.path.join(tmp, "routes.bin")
         n_peer = dump(col.brokers, "bmp.peer", peers_bin)
-        t = time.monotonic()
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         n_route = dump(col.brokers, "bmp.route", routes_bin)
-        t_kcat = time.monotonic() - t
-        ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_kcat = (ru2.ru_utime - ru.ru_utime) + (ru2.ru_stime - ru.ru_stime)
         if n_route != routes:
             raise RuntimeError("bmp.route holds %d of %d route records: the "
                                "mock cluster dropped some; use more "
@@ -292,52 +326,61 @@ def main():
         n_in = n_peer + n_route
         print("bmp.route holds all %d route records; bmp.peer %d" % (
             n_route, n_peer))
-        print("a bare consumer, kcat -C -e into a file, read bmp.route in "
-              "%.2fs: %.0f records/s (what this mock cluster serves one "
-              "consumer), %.0f per CPU-second of kcat (librdkafka's own "
-              "cost of consuming)" % (t_kcat, n_route / t_kcat,
-                                      n_route / cpu_kcat))
 
-        runs = []
-        hdr = ("%4s %10s %8s %8s %8s %12s %12s %8s %12s %8s %8s %8s" % (
-            "run", "records", "first s", "in s", "out s", "rec/s start",
-            "rec/s steady", "cpu s", "rec/cpu-s", "outputs", "HWM MiB",
-            "coll cpu"))
-        print("\nbmpflow-processor --plugin prefix_health, --tick-ms %d, "
-              "fresh group per run:" % args.tick_ms)
-        print(hdr)
+        builds = [("this", args.processor)]
+        if args.compare:
+            builds.append(("other", os.path.join(
+                args.compare, "processors", "host", "bmpflow-processor")))
+        runs = {name: [] for name, _ in builds}
+        kcat_runs = []
+        print("\nper run: a bare kcat -C -e of bmp.route into /dev/null "
+              "(-f '.'), then bmpflow-processor --plugin prefix_health, "
+              "--tick-ms %d, fresh group%s" % (
+                  args.tick_ms, "; builds in turns: this = %s, other = %s" %
+                  (args.build, args.compare) if args.compare else ""))
+        print(HEADER)
         for i in range(args.runs):
-            r = run_processor(args, col, "bench-%d-%d" % (os.getpid(), i),
-                              n_peer, n_in)
-            r["rate_start"] = n_route / r["secs_in"]
-            r["rate_steady"] = n_route / r["secs_steady"]
-            r["rate_out"] = n_route / r["secs_out"]
-            r["rate_cpu"] = n_route / r["cpu_in"]
-            runs.append(r)
-            print("%4d %10d %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f "
-                  "%8d %8.1f %8.2f%s" % (
-                      i + 1, r["records_in"], r["secs_first"], r["secs_in"],
-                      r["secs_out"], r["rate_start"], r["rate_steady"],
-                      r["cpu_in"], r["rate_cpu"], r["outputs"],
-                      r["hwm_mib"], r["col_cpu"],
-                      "  (%d bad, %d stale)" % (r["bad"], r["stale"])
-                      if r["bad"] or r["stale"] else ""))
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]
-               if k != "group"}
-        print("%4s %10s %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f %8d "
-              "%8.1f %8.2f" % (
-                  "med", "", med["secs_first"], med["secs_in"],
-                  med["secs_out"], med["rate_start"], med["rate_steady"],
-                  med["cpu_in"], med["rate_cpu"], med["outputs"],
-                  med["hwm_mib"], med["col_cpu"]))
-        print("(cpu s: the processor's, until records_in covered all; coll "
-              "cpu: the collector's, which hosts the mock Kafka broker the "
-              "processor fetches from, over the same time)")
-        print("route records/s, median of %d: %.0f from process start, "
-              "%.0f from the first record in, %.0f to outputs acknowledged;"
-              " %.0f per CPU-second; VmHWM %.1f MiB" % (
-                  args.runs, med["rate_start"], med["rate_steady"],
-                  med["rate_out"], med["rate_cpu"], med["hwm_mib"]))
+            k_secs, k_cpu = bare_consumer(col.brokers, "bmp.route")
+            k = {"secs": k_secs, "cpu": k_cpu, "rate": n_route / k_secs,
+                 "rate_cpu": n_route / k_cpu}
+            kcat_runs.append(k)
+            print("%5s %4d %10s %8s %8.2f %8s %12.0f %12s %8.2f %12.0f" % (
+                "kcat", i + 1, n_route, "", k_secs, "", k["rate"], "",
+                k_cpu, k["rate_cpu"]))
+            order = builds if i % 2 == 0 else builds[::-1]
+            for name, binary in order:
+                r = run_processor(args, binary, col, "bench-%d-%s-%d" % (
+                    os.getpid(), name, i), n_peer, n_in)
+                r["rate_start"] = n_route / r["secs_in"]
+                r["rate_steady"] = n_route / r["secs_steady"]
+                r["rate_out"] = n_route / r["secs_out"]
+                r["rate_cpu"] = n_route / r["cpu_in"]
+                r["vs_kcat"] = r["rate_cpu"] / k["rate_cpu"]
+                runs[name].append(r)
+                print_run(name, i + 1, r)
+        kmed = {key: statistics.median(k[key] for k in kcat_runs)
+                for key in kcat_runs[0]}
+        print("%5s %4s %10s %8s %8.2f %8s %12.0f %12s %8.2f %12.0f" % (
+            "kcat", "med", "", "", kmed["secs"], "", kmed["rate"], "",
+            kmed["cpu"], kmed["rate_cpu"]))
+        for name, _ in builds:
+            med = {key: statistics.median(r[key] for r in runs[name])
+                   for key in runs[name][0] if key != "group"}
+            print_run(name, "med", med)
+        print("(cpu s: the processor's, all threads, until records_in covered "
+              "all; x kcat: its route records per CPU-second over the bare "
+              "kcat's of the same run; coll cpu: the collector's, which hosts "
+              "the mock Kafka broker both fetch from, over the same time)")
+        for name, _ in builds:
+            med = {key: statistics.median(r[key] for r in runs[name])
+                   for key in runs[name][0] if key != "group"}
+            print("%s: route records/s, median of %d: %.0f from process "
+                  "start, %.0f from the first record in, %.0f to outputs "
+                  "acknowledged; %.0f per CPU-second, %.2fx a bare kcat's "
+                  "%.0f; VmHWM %.1f MiB" % (
+                      name, args.runs, med["rate_start"],
+                      med["rate_steady"], med["rate_out"], med["rate_cpu"],
+                      med["vs_kcat"], kmed["rate_cpu"], med["hwm_mib"]))
 
         print("\nin memory, no Kafka (bench_prefix_health):", flush=True)
         subprocess.run([cbench, "--schemas", args.schemas, "--runs",
@@ -346,8 +389,9 @@ def main():
 
         if args.perf:
             data = os.path.join(tmp, "perf.data")
-            run_processor(args, col, "bench-perf-%d" % os.getpid(), n_peer,
-                          n_in, perf_out=data)
+            run_processor(args, args.processor, col,
+                          "bench-perf-%d" % os.getpid(), n_peer, n_in,
+                          perf_out=data)
             views = (("self time by DSO", ["--no-children", "--sort",
                                              "dso"]),
                      ("self time by symbol", ["--no-children", "--sort",
