@@ -146,6 +146,24 @@ bf_scan_block(struct bf_cur *c, int64_t *count)
 	return 0;
 }
 
+/*
+ * An array or map item: numbers (an AS path) and strings (communities)
+ * read here, without a call per item.
+ */
+static inline int
+skip_item(const struct bf_scan_node *n, struct bf_cur *c)
+{
+	const uint8_t *p;
+	int64_t x;
+	size_t len;
+
+	if (n->kind == BF_SCAN_INT)
+		return bf_scan_long(c, &x);
+	if (n->kind == BF_SCAN_BYTES)
+		return bf_scan_bytes(c, &p, &len);
+	return bf_scan_skip(n, c);
+}
+
 int
 bf_scan_skip(const struct bf_scan_node *n, struct bf_cur *c)
 {
@@ -191,7 +209,7 @@ bf_scan_skip(const struct bf_scan_node *n, struct bf_cur *c)
 			while (x-- > 0)
 				if ((n->kind == BF_SCAN_MAP &&
 				    bf_scan_bytes(c, &p, &len) < 0) ||
-				    bf_scan_skip(n->child[0], c) < 0)
+				    skip_item(n->child[0], c) < 0)
 					return -1;
 		}
 	}
