@@ -27,7 +27,8 @@ struct bf_pipeline {
 	uint64_t		 pending_records, pending_bytes;
 	uint64_t		 held_total, up_timeouts;
 	uint64_t		 records, bad;
-	uint64_t		 plugin_ns, plugin_calls;
+	uint64_t		 plugin_ns, plugin_calls;	/* of the calls
+						 * timed: 1 record in 16 */
 };
 
 /* views: see bmpflow/plugin.h.  0, or -1 with why in err. */
