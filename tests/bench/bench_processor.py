@@ -117,30 +117,43 @@ def dump(brokers, topic, path):
 
 
 # Pipeline stages, by the project functions on a sample's stack (the
-# first rule that matches; library time is charged to its caller).
+# first rule that matches; library time is charged to its caller).  The
+# plugin is told by its DSO (its entry points may leave the stack by tail
+# calls), and its tick from the host's caller.
+PLUGIN_DSO = "prefix_health.so"
+IN_PLUGIN = "(%s)" % PLUGIN_DSO
 STAGES = (
-    ("output: produce to Kafka (sink, bf_kafka_produce, librdkafka)",
-     ("bf_kafka_produce", "sink")),
+    ("output: produce to Kafka (proc_sink, bf_kafka_produce, librdkafka)",
+     ("bf_kafka_produce", "proc_sink")),
     ("output: encode (emit.c)",
      ("emit_begin", "emit_end", "emit_long", "emit_str", "emit_double",
       "emit_bool", "emit_null", "emit_long_array", "emit_str_array",
       "target")),
-    ("plugin: on_tick (evaluate, figures)", ("on_tick",)),
-    ("plugin: on_route / on_session", ("on_route", "on_session")),
+    ("plugin: on_tick (evaluate, figures)", (IN_PLUGIN, "tick_commit")),
+    ("plugin: on_route / on_session", (IN_PLUGIN,)),
     ("host: records_in decode (avro_scan)", ("bf_records_in_decode",)),
     ("host: sessions, epoch rule, views", ("bf_sessions_get",
                                            "bf_sessions_record",
                                            "bf_sessions_view",
                                            "bf_pipeline_record")),
-    ("host: /metrics (libuv)", ("on_conn", "read_cb", "render_metrics",
-                                "uv_run")),
+    ("host: /metrics (libuv)", ("on_conn", "read_cb",
+                                "proc_metrics_render", "uv_run")),
     ("host: commit (flush outputs, commit offsets)", ("tick_commit",
                                                       "commit_ready",
                                                       "commit_offsets")),
     ("host main loop: consumer poll, message free (librdkafka under "
-     "main)", ("main",)),
+     "proc_consume)", ("proc_consume", "main")),
 )
-OWN_DSOS = ("bmpflow-processor", "prefix_health.so")
+OWN_DSOS = ("bmpflow-processor", PLUGIN_DSO)
+
+
+def stage_matches(funcs, own):
+    """Whether a stage's funcs match a sample's project frames (own): a
+    plugin stage needs a plugin frame and, if it names more, one of them."""
+    if funcs[0] == IN_PLUGIN:
+        return IN_PLUGIN in own and (len(funcs) == 1 or
+                                     bool(own & set(funcs[1:])))
+    return bool(own & set(funcs))
 
 
 def perf_stages(data):
@@ -158,11 +171,14 @@ def perf_stages(data):
         for l in lines[1:]:
             m = re.match(r"\s*[0-9a-f]+ (\S+)(?: \(inlined\))? \((.*)\)$",
                          l)
+            # GCC's clones keep the name before a dot (tick_commit.part.0).
             if m and m.group(2).endswith(OWN_DSOS):
-                own.add(m.group(1))
+                own.add(m.group(1).split(".")[0])
+            if m and m.group(2).endswith(PLUGIN_DSO):
+                own.add(IN_PLUGIN)
         stage = "other threads (librdkafka: broker I/O, decompress)"
         for name, funcs in STAGES:
-            if own & set(funcs):
+            if stage_matches(funcs, own):
                 stage = name
                 break
         count[stage] = count.get(stage, 0) + 1
