@@ -163,9 +163,9 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 			 * count the one queue all partitions feed, and once
 			 * it is full librdkafka 2.0 looks at it again only a
 			 * second later: with the default 100k (or 200k) the
-			 * fetcher idled most of each second (bench_processor,
-			 * steady: 240k -> 470-530k records/s; peak RSS
-			 * 485 -> 665 MiB with the queue held to 128 MiB).
+			 * fetcher idled most of each second, at half the
+			 * records/s (bench_processor.py shows it); the
+			 * queue's memory is held to 128 MiB.
 			 */
 			rd_kafka_conf_set(c, "queued.min.messages", "500000",
 			    NULL, 0);
