@@ -198,10 +198,15 @@ target(struct bf_host *h, int id, int kind)
 	return NULL;
 }
 
-/* f's value starts here, at the end of vals (a field set again moves). */
+/*
+ * The field with this id, if it holds kind (target()), its value starting
+ * at the end of vals (a field set again moves); NULL otherwise.
+ */
 static struct bf_out_field *
-value_start(struct bf_host *h, struct bf_out_field *f)
+value_begin(struct bf_host *h, int id, int kind)
 {
+	struct bf_out_field *f = target(h, id, kind);
+
 	if (f != NULL) {
 		f->set = true;
 		f->null = false;
@@ -210,10 +215,15 @@ value_start(struct bf_host *h, struct bf_out_field *f)
 	return f;
 }
 
-/* The value f was given since value_start(): 0, or -1 (out of memory). */
+/*
+ * The value f was given since value_begin(): 0, or -1 (no field, out of
+ * memory).
+ */
 static int
 value_end(struct bf_host *h, struct bf_out_field *f)
 {
+	if (f == NULL)
+		return -1;
 	if (bf_avro_failed(&h->vals)) {
 		h->bad = true;
 		return -1;
@@ -244,34 +254,29 @@ emit_str(struct bf_host *h, int field, const char *v)
 
 	if (v == NULL)
 		return emit_null(h, field);
-	if ((f = target(h, field, BF_OUT_STRING)) == NULL ||
-	    value_start(h, f) == NULL)
-		return -1;
-	bf_avro_str(&h->vals, v);
+	if ((f = value_begin(h, field, BF_OUT_STRING)) != NULL)
+		bf_avro_str(&h->vals, v);
 	return value_end(h, f);
 }
 
 static int
 emit_long(struct bf_host *h, int field, int64_t v)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_LONG);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_LONG);
 
-	if (f == NULL || value_start(h, f) == NULL)
-		return -1;
-	bf_avro_long(&h->vals, v);
+	if (f != NULL)
+		bf_avro_long(&h->vals, v);
 	return value_end(h, f);
 }
 
 static int
 emit_double(struct bf_host *h, int field, double v)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_DOUBLE);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_DOUBLE);
 
-	if (f == NULL || value_start(h, f) == NULL)
-		return -1;
-	if (f->kind == BF_OUT_FLOAT)
+	if (f != NULL && f->kind == BF_OUT_FLOAT)
 		bf_avro_float(&h->vals, (float)v);
-	else
+	else if (f != NULL)
 		bf_avro_double(&h->vals, v);
 	return value_end(h, f);
 }
@@ -279,11 +284,10 @@ emit_double(struct bf_host *h, int field, double v)
 static int
 emit_bool(struct bf_host *h, int field, bool v)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_BOOL);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_BOOL);
 
-	if (f == NULL || value_start(h, f) == NULL)
-		return -1;
-	bf_avro_bool(&h->vals, v);
+	if (f != NULL)
+		bf_avro_bool(&h->vals, v);
 	return value_end(h, f);
 }
 
@@ -302,9 +306,9 @@ emit_null(struct bf_host *h, int field)
 static int
 emit_long_array(struct bf_host *h, int field, const int64_t *v, size_t n)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_LONG_ARRAY);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_LONG_ARRAY);
 
-	if (f == NULL || value_start(h, f) == NULL)
+	if (f == NULL)
 		return -1;
 	if (n > 0)
 		bf_avro_long(&h->vals, (int64_t)n);
@@ -317,9 +321,9 @@ emit_long_array(struct bf_host *h, int field, const int64_t *v, size_t n)
 static int
 emit_str_array(struct bf_host *h, int field, const char *const *v, size_t n)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_STRING_ARRAY);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_STRING_ARRAY);
 
-	if (f == NULL || value_start(h, f) == NULL)
+	if (f == NULL)
 		return -1;
 	if (n > 0)
 		bf_avro_long(&h->vals, (int64_t)n);
