@@ -33,6 +33,20 @@ def proc_cpu(pid):
     return (int(f[11]) + int(f[12])) / CLK
 
 
+def thread_cpu(pid):
+    """CPU seconds of each thread of pid, by thread id: (name, seconds)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            st = open("/proc/%d/task/%s/stat" % (pid, tid)).read()
+        except OSError:
+            continue
+        f = st.rsplit(")", 1)[1].split()
+        out[tid] = (st[st.index("(") + 1:st.rindex(")")],
+                    (int(f[11]) + int(f[12])) / CLK)
+    return out
+
+
 def send(port, path, wait_close=True):
     s = socket.create_connection(("127.0.0.1", port))
     with open(path, "rb") as f:
@@ -54,9 +68,10 @@ def send(port, path, wait_close=True):
     s.close()
 
 
-def run_bmpflow(args, feed, expected, schemas):
-    col = harness.Collector(args.collector, schemas)
+def run_bmpflow(binary, feed, expected, schemas):
+    col = harness.Collector(binary, schemas)
     try:
+        th0 = thread_cpu(col.proc.pid)
         cpu0 = proc_cpu(col.proc.pid)
         t0 = time.monotonic()
         send(col.port, feed)
@@ -65,15 +80,26 @@ def run_bmpflow(args, feed, expected, schemas):
             m = col.metrics()
             if m[key] >= expected and m["bmpflow_producer_queue_messages"] == 0:
                 break
-            time.sleep(0.05)
+            # pmbmpd's end is its log's mtime: poll often to be as exact.
+            time.sleep(0.01)
         t = time.monotonic() - t0
         cpu = proc_cpu(col.proc.pid) - cpu0
+        # Main thread: decode, encode, produce calls, delivery reports;
+        # rdk:broker*: librdkafka batching and compression; rdk:mock: the
+        # embedded broker.
+        threads = {}
+        for tid, (name, c1) in thread_cpu(col.proc.pid).items():
+            name = "main" if tid == str(col.proc.pid) else name
+            c = c1 - th0.get(tid, (name, 0.0))[1]
+            if c > 0:
+                threads[name] = threads.get(name, 0.0) + c
         rss = harness.vm_hwm_kib(col.proc.pid) / 1024.0
         pauses = m["bmpflow_backpressure_pauses_total"]
     finally:
         col.stop()
     return {"records": int(m[key]), "secs": t, "cpu": cpu, "rss": rss,
-            "note": "%d back-pressure pauses" % pauses}
+            "note": "%d back-pressure pauses; cpu s %s" % (pauses, " ".join(
+                "%s %.2f" % kv for kv in sorted(threads.items())))}
 
 
 def run_pmbmpd(feed, expected):
@@ -126,6 +152,8 @@ def run_pmbmpd(feed, expected):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--collector", required=True)
+    ap.add_argument("--baseline", help="another bmpflow-collector to "
+                    "compare with, run alternately in the same rounds")
     ap.add_argument("--gen", help="bmpflow-gen-fulltable")
     ap.add_argument("--decode", help="bmpflow-decode, to count the feed")
     ap.add_argument("--feed", help="use this BMP file instead of generating")
@@ -156,9 +184,14 @@ def main():
         print("feed: %s, %.1f MB, %d prefix records" % (
             os.path.basename(feed), size / 1e6, expected))
         runs = {"bmpflow-collector": [], "pmbmpd": []}
+        if args.baseline:
+            runs["baseline"] = []
         for i in range(args.runs):
+            if args.baseline:
+                runs["baseline"].append(
+                    run_bmpflow(args.baseline, feed, expected, args.schemas))
             runs["bmpflow-collector"].append(
-                run_bmpflow(args, feed, expected, args.schemas))
+                run_bmpflow(args.collector, feed, expected, args.schemas))
             runs["pmbmpd"].append(run_pmbmpd(feed, expected))
         print("%-18s %4s %10s %8s %12s %8s %9s  %s" % (
             "", "run", "records", "secs", "prefixes/s", "cpu s", "peak MiB",
@@ -184,6 +217,12 @@ def main():
                   args.runs, a["rate"] / b["rate"],
                   (a["cpu"] / a["records"]) / (b["cpu"] / b["records"]),
                   a["rss"] / b["rss"]))
+        if args.baseline:
+            c = med["baseline"]
+            print("ratio baseline/pmbmpd: %.2fx prefixes/s; bmpflow/baseline: "
+                  "%.2fx prefixes/s, %.2fx CPU per prefix" % (
+                      c["rate"] / b["rate"], a["rate"] / c["rate"],
+                      (a["cpu"] / a["records"]) / (c["cpu"] / c["records"])))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
