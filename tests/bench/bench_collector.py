@@ -192,15 +192,17 @@ def stage_costs(perf, cpu, records):
     encode = sum(v for (t, name), v in pct.items()
                  if t == main and name.startswith("bf_enc_"))
     produce = fn("bf_producer_send")
-    reports = fn("on_poll")
+    # Delivery reports run from the poll timer and after every read.
+    reports = fn("rd_kafka_poll")
+    reports_in_reads = reports - fn("on_poll")
     stages = [
         ("decode (framing, BMP/BGP parse, NLRI walk)",
-         fn("read_cb") - encode - produce),
+         fn("read_cb") - encode - produce - reports_in_reads),
         ("encode (Avro records)", encode),
         ("produce (rd_kafka_producev, headers, copies)", produce),
         ("delivery reports (rd_kafka_poll)", reports),
         ("event loop, socket reads (libuv, kernel)",
-         threads.get(main, 0.0) - fn("read_cb") - reports),
+         threads.get(main, 0.0) - fn("read_cb") - fn("on_poll")),
         ("producer thread (batches, lz4, requests)",
          sum(v for t, v in threads.items() if t.startswith("rdk:broker"))),
         ("embedded broker (mock cluster)", threads.get("rdk:mock", 0.0)),
