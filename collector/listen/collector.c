@@ -376,6 +376,8 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 			ss->cap = SESSION_BUF_MIN;
 		}
 	}
+	/* Delivery reports free their messages while still in cache. */
+	bf_producer_poll(&c->prod);
 	if (bf_producer_congested(&c->prod))
 		collector_pause(c);
 }

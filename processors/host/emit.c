@@ -8,6 +8,7 @@
  * init (bf_field), so no name is looked up per record.
  */
 #include "emit.h"
+#include "core/avro_write.h"
 #include "core/clock.h"
 #include "plugin_metrics.h"
 
@@ -15,42 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EMIT_BUF_INIT	4096
-
-/* Make room for n more bytes in (*p, *len, *cap); -1 when out of memory. */
-static int
-reserve(uint8_t **p, size_t len, size_t *cap, size_t n)
-{
-	size_t c = *cap ? *cap : EMIT_BUF_INIT;
-	uint8_t *np;
-
-	if (len + n <= *cap)
-		return 0;
-	while (c < len + n)
-		c *= 2;
-	if ((np = realloc(*p, c)) == NULL)
-		return -1;
-	*p = np;
-	*cap = c;
-	return 0;
-}
-
-/* Zigzag varint of v at out; returns its length (at most 10). */
-static size_t
-varint(uint8_t *out, int64_t v)
-{
-	/* The sign spread over every bit, without shifting a negative. */
-	uint64_t z = ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
-	size_t n = 0;
-
-	while (z >= 0x80) {
-		out[n++] = (uint8_t)(z | 0x80);
-		z >>= 7;
-	}
-	out[n++] = (uint8_t)z;
-	return n;
-}
 
 /* The kind a schema type maps to; -1 when plugins cannot set it. */
 static int
@@ -159,8 +124,8 @@ bf_host_free(struct bf_host *h)
 	for (size_t i = 0; h->fields != NULL && i < h->n_fields; i++)
 		free(h->fields[i].name);
 	free(h->fields);
-	free(h->vals);
-	free(h->buf);
+	bf_avro_free(&h->vals);
+	bf_avro_free(&h->buf);
 	if (h->sch.schema != NULL)
 		bf_schema_free(&h->sch);
 	memset(h, 0, sizeof(*h));
@@ -233,48 +198,38 @@ target(struct bf_host *h, int id, int kind)
 	return NULL;
 }
 
-/* f's value starts here, at the end of vals (a field set again moves). */
+/*
+ * The field with this id, if it holds kind (target()), its value starting
+ * at the end of vals (a field set again moves); NULL otherwise.
+ */
 static struct bf_out_field *
-value_start(struct bf_host *h, struct bf_out_field *f)
+value_begin(struct bf_host *h, int id, int kind)
 {
+	struct bf_out_field *f = target(h, id, kind);
+
 	if (f != NULL) {
 		f->set = true;
 		f->null = false;
-		f->off = h->vals_len;
-		f->len = 0;
+		f->off = h->vals.len;
 	}
 	return f;
 }
 
-/* Append n bytes to the value f is being given. */
+/*
+ * The value f was given since value_begin(): 0, or -1 (no field, out of
+ * memory).
+ */
 static int
-value_put(struct bf_host *h, struct bf_out_field *f, const void *p, size_t n)
+value_end(struct bf_host *h, struct bf_out_field *f)
 {
-	if (reserve(&h->vals, h->vals_len, &h->vals_cap, n) < 0) {
+	if (f == NULL)
+		return -1;
+	if (bf_avro_failed(&h->vals)) {
 		h->bad = true;
 		return -1;
 	}
-	memcpy(h->vals + h->vals_len, p, n);
-	h->vals_len += n;
-	f->len += n;
+	f->len = h->vals.len - f->off;
 	return 0;
-}
-
-static int
-value_long(struct bf_host *h, struct bf_out_field *f, int64_t v)
-{
-	uint8_t b[10];
-
-	return value_put(h, f, b, varint(b, v));
-}
-
-static int
-value_str(struct bf_host *h, struct bf_out_field *f, const char *s)
-{
-	size_t n = strlen(s);
-
-	return value_long(h, f, (int64_t)n) < 0 || value_put(h, f, s, n) < 0 ?
-	    -1 : 0;
 }
 
 static int	emit_null(struct bf_host *, int);
@@ -284,7 +239,7 @@ emit_begin(struct bf_host *h, const char *key, int32_t partition)
 {
 	for (size_t i = 0; i < h->n_fields; i++)
 		h->fields[i].set = false;
-	h->vals_len = 0;
+	bf_avro_reset(&h->vals);
 	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->partition = partition;
 	h->open = true;
@@ -299,55 +254,41 @@ emit_str(struct bf_host *h, int field, const char *v)
 
 	if (v == NULL)
 		return emit_null(h, field);
-	if ((f = target(h, field, BF_OUT_STRING)) == NULL ||
-	    value_start(h, f) == NULL)
-		return -1;
-	return value_str(h, f, v);
+	if ((f = value_begin(h, field, BF_OUT_STRING)) != NULL)
+		bf_avro_str(&h->vals, v);
+	return value_end(h, f);
 }
 
 static int
 emit_long(struct bf_host *h, int field, int64_t v)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_LONG);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_LONG);
 
-	if (f == NULL || value_start(h, f) == NULL)
-		return -1;
-	return value_long(h, f, v);
+	if (f != NULL)
+		bf_avro_long(&h->vals, v);
+	return value_end(h, f);
 }
 
 static int
 emit_double(struct bf_host *h, int field, double v)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_DOUBLE);
-	uint8_t b[8];
-	uint64_t u;
-	float fl = (float)v;
-	uint32_t u32;
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_DOUBLE);
 
-	if (f == NULL || value_start(h, f) == NULL)
-		return -1;
-	/* Avro floats and doubles are little-endian IEEE 754. */
-	if (f->kind == BF_OUT_FLOAT) {
-		memcpy(&u32, &fl, 4);
-		for (int i = 0; i < 4; i++)
-			b[i] = (uint8_t)(u32 >> (8 * i));
-		return value_put(h, f, b, 4);
-	}
-	memcpy(&u, &v, 8);
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(u >> (8 * i));
-	return value_put(h, f, b, 8);
+	if (f != NULL && f->kind == BF_OUT_FLOAT)
+		bf_avro_float(&h->vals, (float)v);
+	else if (f != NULL)
+		bf_avro_double(&h->vals, v);
+	return value_end(h, f);
 }
 
 static int
 emit_bool(struct bf_host *h, int field, bool v)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_BOOL);
-	uint8_t b = v;
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_BOOL);
 
-	if (f == NULL || value_start(h, f) == NULL)
-		return -1;
-	return value_put(h, f, &b, 1);
+	if (f != NULL)
+		bf_avro_bool(&h->vals, v);
+	return value_end(h, f);
 }
 
 static int
@@ -365,45 +306,51 @@ emit_null(struct bf_host *h, int field)
 static int
 emit_long_array(struct bf_host *h, int field, const int64_t *v, size_t n)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_LONG_ARRAY);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_LONG_ARRAY);
 
-	if (f == NULL || value_start(h, f) == NULL ||
-	    (n > 0 && value_long(h, f, (int64_t)n) < 0))
+	if (f == NULL)
 		return -1;
+	if (n > 0)
+		bf_avro_long(&h->vals, (int64_t)n);
 	for (size_t i = 0; i < n; i++)
-		if (value_long(h, f, v[i]) < 0)
-			return -1;
-	return value_long(h, f, 0);
+		bf_avro_long(&h->vals, v[i]);
+	bf_avro_long(&h->vals, 0);
+	return value_end(h, f);
 }
 
 static int
 emit_str_array(struct bf_host *h, int field, const char *const *v, size_t n)
 {
-	struct bf_out_field *f = target(h, field, BF_OUT_STRING_ARRAY);
+	struct bf_out_field *f = value_begin(h, field, BF_OUT_STRING_ARRAY);
 
-	if (f == NULL || value_start(h, f) == NULL ||
-	    (n > 0 && value_long(h, f, (int64_t)n) < 0))
+	if (f == NULL)
 		return -1;
+	if (n > 0)
+		bf_avro_long(&h->vals, (int64_t)n);
 	for (size_t i = 0; i < n; i++)
-		if (value_str(h, f, v[i] != NULL ? v[i] : "") < 0)
-			return -1;
-	return value_long(h, f, 0);
+		bf_avro_str(&h->vals, v[i] != NULL ? v[i] : "");
+	bf_avro_long(&h->vals, 0);
+	return value_end(h, f);
 }
 
-/* The encoding of a field the plugin left unset: its type's zero. */
-static size_t
-zero_of(enum bf_out_kind k, uint8_t *out)
+/* A field the plugin left unset: null, or its type's zero. */
+static void
+put_unset(struct bf_avro_buf *b, const struct bf_out_field *f)
 {
-	size_t n = k == BF_OUT_DOUBLE ? 8 : k == BF_OUT_FLOAT ? 4 : 1;
-
-	memset(out, 0, n);
-	return n;
+	if (f->nullable)
+		bf_avro_long(b, f->null_branch);
+	else if (f->kind == BF_OUT_DOUBLE)
+		bf_avro_double(b, 0);
+	else if (f->kind == BF_OUT_FLOAT)
+		bf_avro_float(b, 0);
+	else
+		bf_avro_long(b, 0);	/* 0, false, "", [] */
 }
 
 static int
 emit_end(struct bf_host *h)
 {
-	size_t len = BF_SINGLE_OBJECT_HDR;
+	struct bf_avro_buf *b = &h->buf;
 
 	if (!h->open)
 		return -1;
@@ -412,31 +359,27 @@ emit_end(struct bf_host *h)
 		h->dropped++;
 		return -1;
 	}
+	bf_avro_reset(b);
+	if (bf_avro_reserve(b, BF_SINGLE_OBJECT_HDR) == 0)
+		b->len = BF_SINGLE_OBJECT_HDR;
 	for (size_t i = 0; i < h->n_fields; i++) {
 		const struct bf_out_field *f = &h->fields[i];
-		uint8_t z[10];
 
-		/* branch (10) + the value, or a zero (8) */
-		if (reserve(&h->buf, len, &h->cap, 18 + f->len) < 0) {
-			h->dropped++;
-			return -1;
+		if (!f->set || f->null) {
+			put_unset(b, f);
+			continue;
 		}
 		if (f->nullable)
-			len += varint(h->buf + len, f->set && !f->null ?
-			    f->value_branch : f->null_branch);
-		if (f->set && !f->null) {
-			memcpy(h->buf + len, h->vals + f->off, f->len);
-			len += f->len;
-		} else if (!f->nullable) {
-			size_t n = zero_of(f->kind, z);
-
-			memcpy(h->buf + len, z, n);
-			len += n;
-		}
+			bf_avro_long(b, f->value_branch);
+		bf_avro_raw(b, h->vals.p + f->off, f->len);
 	}
-	bf_schema_header(&h->sch, h->buf);
+	if (bf_avro_failed(b)) {
+		h->dropped++;
+		return -1;
+	}
+	bf_schema_header(&h->sch, b->p);
 	h->emitted++;
-	h->sink(h->sink_arg, h->key, h->partition, h->buf, len);
+	h->sink(h->sink_arg, h->key, h->partition, b->p, b->len);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "bmpflow/plugin.h"
 #include "core/avro_schema.h"
+#include "core/avro_write.h"
 
 /*
  * Called with each finished record: key, the bmp.route partition it is
@@ -45,10 +46,8 @@ struct bf_host {
 	struct bf_schema	 sch;
 	struct bf_out_field	*fields;	/* by id: schema order */
 	size_t			 n_fields;
-	uint8_t			*vals;		/* this record's field values */
-	size_t			 vals_len, vals_cap;
-	uint8_t			*buf;		/* the whole record */
-	size_t			 cap;
+	struct bf_avro_buf	 vals;		/* this record's field values */
+	struct bf_avro_buf	 buf;		/* the whole record */
 	char			 key[512];
 	int32_t			 partition;
 	bool			 open;		/* between begin and end */

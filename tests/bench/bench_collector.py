@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -31,6 +32,20 @@ CLK = os.sysconf("SC_CLK_TCK")
 def proc_cpu(pid):
     f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / CLK
+
+
+def thread_cpu(pid):
+    """CPU seconds of each thread of pid, by thread id: (name, seconds)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            st = open("/proc/%d/task/%s/stat" % (pid, tid)).read()
+        except OSError:
+            continue
+        f = st.rsplit(")", 1)[1].split()
+        out[tid] = (st[st.index("(") + 1:st.rindex(")")],
+                    (int(f[11]) + int(f[12])) / CLK)
+    return out
 
 
 def send(port, path, wait_close=True):
@@ -54,9 +69,17 @@ def send(port, path, wait_close=True):
     s.close()
 
 
-def run_bmpflow(args, feed, expected, schemas):
-    col = harness.Collector(args.collector, schemas)
+def run_bmpflow(binary, feed, expected, schemas, perf=None):
+    col = harness.Collector(binary, schemas)
+    rec = None
     try:
+        if perf:
+            rec = subprocess.Popen(
+                ["perf", "record", "-q", "-F", "999", "--call-graph",
+                 "dwarf,16384", "-o", perf, "-p", str(col.proc.pid)],
+                stdout=subprocess.DEVNULL)
+            time.sleep(1)       # perf attached to every thread
+        th0 = thread_cpu(col.proc.pid)
         cpu0 = proc_cpu(col.proc.pid)
         t0 = time.monotonic()
         send(col.port, feed)
@@ -65,15 +88,29 @@ def run_bmpflow(args, feed, expected, schemas):
             m = col.metrics()
             if m[key] >= expected and m["bmpflow_producer_queue_messages"] == 0:
                 break
-            time.sleep(0.05)
+            # pmbmpd's end is its log's mtime: poll often to be as exact.
+            time.sleep(0.01)
         t = time.monotonic() - t0
         cpu = proc_cpu(col.proc.pid) - cpu0
+        # Main thread: decode, encode, produce calls, delivery reports;
+        # rdk:broker*: librdkafka batching and compression; rdk:mock: the
+        # embedded broker.
+        threads = {}
+        for tid, (name, c1) in thread_cpu(col.proc.pid).items():
+            name = "main" if tid == str(col.proc.pid) else name
+            c = c1 - th0.get(tid, (name, 0.0))[1]
+            if c > 0:
+                threads[name] = threads.get(name, 0.0) + c
         rss = harness.vm_hwm_kib(col.proc.pid) / 1024.0
         pauses = m["bmpflow_backpressure_pauses_total"]
     finally:
+        if rec is not None:
+            rec.send_signal(signal.SIGINT)
+            rec.wait()
         col.stop()
     return {"records": int(m[key]), "secs": t, "cpu": cpu, "rss": rss,
-            "note": "%d back-pressure pauses" % pauses}
+            "note": "%d back-pressure pauses; cpu s %s" % (pauses, " ".join(
+                "%s %.2f" % kv for kv in sorted(threads.items())))}
 
 
 def run_pmbmpd(feed, expected):
@@ -123,15 +160,72 @@ def run_pmbmpd(feed, expected):
             "note": "JSON log file"}
 
 
+def stage_costs(perf, cpu, records):
+    """Per-stage CPU of a perf recording of one collector run: the share of
+    samples under each stage's functions (with their callees), times the
+    run's CPU seconds, per record."""
+    out = subprocess.run(["perf", "report", "-i", perf, "--children",
+                          "--sort", "comm,sym", "-g", "none", "-q"],
+                         capture_output=True, text=True).stdout
+    pct = {}            # (thread, function) -> % of samples, callees in
+    for line in out.splitlines():
+        # children%  self%  thread  [.]  function
+        f = line.split()
+        if len(f) >= 5 and f[0].endswith("%"):
+            key = (f[2], f[-1])
+            pct[key] = max(pct.get(key, 0.0), float(f[0][:-1]))
+    self_out = subprocess.run(["perf", "report", "-i", perf, "--no-children",
+                               "--sort", "comm", "-g", "none", "-q", "-F",
+                               "overhead,comm"], capture_output=True,
+                              text=True).stdout
+    threads = {}
+    for line in self_out.splitlines():
+        f = line.split()
+        if len(f) == 2 and f[0].endswith("%"):
+            threads[f[1]] = float(f[0][:-1])
+    main = [t for t in threads if not t.startswith("rdk:")]
+    main = main[0] if main else "bmpflow-collect"
+
+    def fn(name):
+        return pct.get((main, name), 0.0)
+
+    encode = sum(v for (t, name), v in pct.items()
+                 if t == main and name.startswith("bf_enc_"))
+    produce = fn("bf_producer_send")
+    # Delivery reports run from the poll timer and after every read.
+    reports = fn("rd_kafka_poll")
+    reports_in_reads = reports - fn("on_poll")
+    stages = [
+        ("decode (framing, BMP/BGP parse, NLRI walk)",
+         fn("read_cb") - encode - produce - reports_in_reads),
+        ("encode (Avro records)", encode),
+        ("produce (rd_kafka_producev, headers, copies)", produce),
+        ("delivery reports (rd_kafka_poll)", reports),
+        ("event loop, socket reads (libuv, kernel)",
+         threads.get(main, 0.0) - fn("read_cb") - fn("on_poll")),
+        ("producer thread (batches, lz4, requests)",
+         sum(v for t, v in threads.items() if t.startswith("rdk:broker"))),
+        ("embedded broker (mock cluster)", threads.get("rdk:mock", 0.0)),
+    ]
+    print("per-stage CPU (perf, %s):" % perf)
+    for name, share in stages:
+        print("  %-46s %5.1f%%  %6.3f us/record" % (
+            name, share, share / 100 * cpu / records * 1e6))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--collector", required=True)
+    ap.add_argument("--baseline", help="another bmpflow-collector to "
+                    "compare with, run alternately in the same rounds")
     ap.add_argument("--gen", help="bmpflow-gen-fulltable")
     ap.add_argument("--decode", help="bmpflow-decode, to count the feed")
     ap.add_argument("--feed", help="use this BMP file instead of generating")
     ap.add_argument("--peers", type=int, default=10)
     ap.add_argument("--ipv4", type=int, default=1000000)
     ap.add_argument("--ipv6", type=int, default=200000)
+    ap.add_argument("--perf", help="perf record the first collector run "
+                    "into this file")
     ap.add_argument("--runs", type=int, default=3,
                     help="runs of each, alternating; medians are reported")
     ap.add_argument("--schemas", default=os.path.join(
@@ -156,9 +250,15 @@ def main():
         print("feed: %s, %.1f MB, %d prefix records" % (
             os.path.basename(feed), size / 1e6, expected))
         runs = {"bmpflow-collector": [], "pmbmpd": []}
+        if args.baseline:
+            runs["baseline"] = []
         for i in range(args.runs):
+            if args.baseline:
+                runs["baseline"].append(
+                    run_bmpflow(args.baseline, feed, expected, args.schemas))
             runs["bmpflow-collector"].append(
-                run_bmpflow(args, feed, expected, args.schemas))
+                run_bmpflow(args.collector, feed, expected, args.schemas,
+                            args.perf if i == 0 else None))
             runs["pmbmpd"].append(run_pmbmpd(feed, expected))
         print("%-18s %4s %10s %8s %12s %8s %9s  %s" % (
             "", "run", "records", "secs", "prefixes/s", "cpu s", "peak MiB",
@@ -184,6 +284,15 @@ def main():
                   args.runs, a["rate"] / b["rate"],
                   (a["cpu"] / a["records"]) / (b["cpu"] / b["records"]),
                   a["rss"] / b["rss"]))
+        if args.perf:
+            r = runs["bmpflow-collector"][0]
+            stage_costs(args.perf, r["cpu"], r["records"])
+        if args.baseline:
+            c = med["baseline"]
+            print("ratio baseline/pmbmpd: %.2fx prefixes/s; bmpflow/baseline: "
+                  "%.2fx prefixes/s, %.2fx CPU per prefix" % (
+                      c["rate"] / b["rate"], a["rate"] / c["rate"],
+                      (a["cpu"] / a["records"]) / (c["cpu"] / c["records"])))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

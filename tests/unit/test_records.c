@@ -1,6 +1,7 @@
 /*
  * test_records.c: Avro records of the collector, read back with avro-c's
- * reader: fingerprints, single-object header, every route field, peer,
+ * reader and written again by avro-c to the same bytes: the Avro writer's
+ * primitives, fingerprints, single-object header, every route field, peer,
  * stats and router records, and keys.  (The collector_replay test decodes
  * the same records with python3-avro, an independent implementation.)
  */
@@ -13,6 +14,8 @@
 #include "host/emit.h"
 #include "host/records_in.h"
 #include "test_util.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Per-peer header: global peer 192.0.2.1 AS 65001, BGP ID 192.0.2.1. */
 #define PEER_HDR "00 00 0000000000000000 000000000000000000000000 " \
@@ -86,13 +89,22 @@ peer_up(void)
 	peer_up_opens(OPEN, OPEN, "");
 }
 
-/* Read a record back with avro-c, after checking the header. */
+/*
+ * Read a record back with avro-c, after checking the header, and check
+ * avro-c writes the value it read to the same bytes: the hand-written
+ * writer (core/avro_write.h) encodes every field as avro-c does, and the
+ * body holds nothing after the record.
+ */
 static avro_value_t
 read_back(const struct bf_record *r, enum bf_topic t)
 {
-	struct bf_schema *s = &enc.rec[t].sch;
+	struct bf_schema *s = &enc.sch[t];
+	size_t body_len = r != NULL ? r->value_len - BF_SINGLE_OBJECT_HDR : 0;
 	avro_value_t val;
 	avro_reader_t rd;
+	avro_writer_t wr;
+	static char again[1 << 16];
+	size_t size = 0;
 	uint64_t fp;
 
 	ck_assert_ptr_nonnull(r);
@@ -106,6 +118,16 @@ read_back(const struct bf_record *r, enum bf_topic t)
 	    (int64_t)(r->value_len - BF_SINGLE_OBJECT_HDR));
 	ck_assert_int_eq(avro_value_read(rd, &val), 0);
 	avro_reader_free(rd);
+	ck_assert_int_eq(avro_value_sizeof(&val, &size), 0);
+	ck_assert_uint_eq(size, body_len);
+	ck_assert_uint_le(size, sizeof(again));
+	wr = avro_writer_memory(again, (int64_t)sizeof(again));
+	ck_assert_int_eq(avro_value_write(wr, &val), 0);
+	ck_assert_int_eq(avro_writer_tell(wr), (int64_t)size);
+	avro_writer_free(wr);
+	ck_assert_msg(memcmp(again, r->value + BF_SINGLE_OBJECT_HDR, size) ==
+	    0, "avro-c writes the %s record it read differently",
+	    bf_topic_name(t));
 	return val;
 }
 
@@ -215,10 +237,99 @@ START_TEST(crc64_avro_known_values)
 }
 END_TEST
 
+/*
+ * The Avro writer's primitives against avro-c: varints at every length
+ * edge, both signs, floats, doubles, strings, bytes, a union, and arrays
+ * whose count is put in at their end (a 2-byte count moves the items).
+ */
+START_TEST(avro_writer_matches_avro_c)
+{
+	static const char schema_json[] = "{\"type\":\"record\",\"name\":\"T\","
+	    "\"fields\":[{\"name\":\"longs\",\"type\":{\"type\":\"array\","
+	    "\"items\":\"long\"}},{\"name\":\"b\",\"type\":\"boolean\"},"
+	    "{\"name\":\"f\",\"type\":\"float\"},{\"name\":\"d\",\"type\":"
+	    "\"double\"},{\"name\":\"s\",\"type\":\"string\"},{\"name\":"
+	    "\"by\",\"type\":\"bytes\"},{\"name\":\"u\",\"type\":[\"null\","
+	    "\"long\"]},{\"name\":\"none\",\"type\":{\"type\":\"array\","
+	    "\"items\":\"long\"}}]}";
+	static const int64_t edges[] = { 0, -1, 1, 63, -64, 64, -65, 8191,
+	    8192, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN };
+	struct bf_avro_buf b = { 0 };
+	avro_schema_t sch;
+	avro_value_iface_t *iface;
+	avro_value_t val, f, el;
+	avro_reader_t rd;
+	avro_writer_t wr;
+	static char again[4096];
+	size_t at, n = 0, i;
+	int64_t l;
+	float fl;
+	double d;
+	const char *str;
+	const void *bytes;
+
+	ck_assert_int_eq(avro_schema_from_json_length(schema_json,
+	    sizeof(schema_json) - 1, &sch), 0);
+	iface = avro_generic_class_from_schema(sch);
+	at = bf_avro_array_open(&b);
+	for (i = 0; i < 100; i++, n++)
+		bf_avro_long(&b, edges[i % NELEM(edges)]);
+	bf_avro_array_close(&b, at, n);
+	bf_avro_bool(&b, true);
+	bf_avro_float(&b, -1.5f);
+	bf_avro_double(&b, 1e300);
+	bf_avro_str(&b, "route €");
+	bf_avro_bytes(&b, "\x00\xff", 2);
+	bf_avro_long(&b, 1);
+	bf_avro_long(&b, -42);
+	bf_avro_array_close(&b, bf_avro_array_open(&b), 0);
+	ck_assert(!bf_avro_failed(&b));
+
+	ck_assert_int_eq(avro_generic_value_new(iface, &val), 0);
+	rd = avro_reader_memory((const char *)b.p, (int64_t)b.len);
+	ck_assert_int_eq(avro_value_read(rd, &val), 0);
+	avro_reader_free(rd);
+	avro_value_get_by_name(&val, "longs", &f, NULL);
+	avro_value_get_size(&f, &n);
+	ck_assert_uint_eq(n, 100);
+	for (i = 0; i < n; i++) {
+		avro_value_get_by_index(&f, i, &el, NULL);
+		avro_value_get_long(&el, &l);
+		ck_assert_int_eq(l, edges[i % NELEM(edges)]);
+	}
+	avro_value_get_by_name(&val, "f", &f, NULL);
+	avro_value_get_float(&f, &fl);
+	ck_assert(fl == -1.5f);
+	avro_value_get_by_name(&val, "d", &f, NULL);
+	avro_value_get_double(&f, &d);
+	ck_assert(d == 1e300);
+	avro_value_get_by_name(&val, "s", &f, NULL);
+	avro_value_get_string(&f, &str, &n);
+	ck_assert_str_eq(str, "route €");
+	avro_value_get_by_name(&val, "by", &f, NULL);
+	avro_value_get_bytes(&f, &bytes, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(memcmp(bytes, "\x00\xff", 2), 0);
+	ck_assert_int_eq(num(&val, "u"), -42);
+	ck_assert_uint_eq(arr_len(&val, "none"), 0);
+
+	/* avro-c writes what it read to the same bytes, and no more. */
+	wr = avro_writer_memory(again, (int64_t)sizeof(again));
+	ck_assert_int_eq(avro_value_write(wr, &val), 0);
+	ck_assert_int_eq(avro_writer_tell(wr), (int64_t)b.len);
+	ck_assert_int_eq(memcmp(again, b.p, b.len), 0);
+	avro_writer_free(wr);
+	avro_value_decref(&val);
+	avro_value_iface_decref(iface);
+	avro_schema_decref(sch);
+	bf_avro_free(&b);
+}
+END_TEST
+
 START_TEST(every_schema_loads_with_docs)
 {
 	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
-		struct bf_schema *s = &enc.rec[t].sch;
+		struct bf_schema *s = &enc.sch[t];
 
 		ck_assert_str_eq(s->name, bf_topic_name((enum bf_topic)t));
 		ck_assert_ptr_nonnull(strstr(s->canonical, "net.bmpflow."));
@@ -955,6 +1066,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, crc64_avro_known_values);
+	tcase_add_test(tc, avro_writer_matches_avro_c);
 	tcase_add_test(tc, every_schema_loads_with_docs);
 	tcase_add_test(tc, route_announce_every_field);
 	tcase_add_test(tc, route_withdraw_has_no_attributes);
