@@ -125,6 +125,12 @@ const char *bf_opts_nth(const struct bf_opts *o, const char *name, size_t i,
 int	bf_opts_ns(const struct bf_opts *o, const char *ns, size_t i,
 	    const char **key, const char **value);
 
+/* Option i of t, then of the flags every program has; NULL past them. */
+const struct bf_optdef *bf_opttab_def(const struct bf_opttab *t, size_t i);
+/* What a value of d must be, the text after "expected " in errors. */
+void	bf_optdef_expectation(const struct bf_optdef *d, char *buf,
+	    size_t len);
+
 /* --help text. */
 void	bf_opts_usage(const struct bf_opttab *t, FILE *f);
 /* Every file key with its value, as a config file; secrets as ***. */

@@ -71,9 +71,10 @@ def metric_written(src, code, name):
 
 
 def plugins(src):
-    """Plugin names: MODULE libraries of processors/CMakeLists.txt."""
+    """Plugin names: the bmpflow_plugin(NAME ...) calls of
+    processors/CMakeLists.txt."""
     with open(os.path.join(src, "processors", "CMakeLists.txt")) as f:
-        return set(re.findall(r"add_library\((\w+)\s+MODULE", f.read()))
+        return set(re.findall(r"^bmpflow_plugin\((\w+)\s", f.read(), re.M))
 
 
 def check_plugin_names(where, names, src):
