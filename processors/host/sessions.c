@@ -1,6 +1,6 @@
 /*
- * sessions.c: sessions interned by key into an open-addressing index,
- * their epochs, and the view chosen per router.
+ * sessions.c: sessions interned by key (core's hash index), their
+ * epochs, and the view chosen per router.
  */
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define INDEX_INIT	64
 
 int
 bf_sessions_init(struct bf_sessions *t, const char *views, char *err,
@@ -70,7 +68,7 @@ bf_sessions_free(struct bf_sessions *t)
 	free(t->routers);
 	free(t->insts);
 	free(t->v);
-	free(t->index);
+	bf_hix_free(&t->index);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -82,7 +80,8 @@ key_hash(const char *router, uint8_t peer_type, const char *peer,
 
 	h = bf_fnv32(h, &peer_type, 1);
 	h = bf_fnv32_str(h, peer);
-	return bf_fnv32_str(h, peer_rd);
+	/* The index takes its buckets from the low bits. */
+	return (uint32_t)bf_mix64(bf_fnv32_str(h, peer_rd));
 }
 
 static bool
@@ -92,43 +91,23 @@ str_eq(const char *a, const char *b)
 }
 
 static bool
-key_eq(const struct bf_sess *s, uint32_t h, const char *router,
-    uint8_t peer_type, const char *peer, const char *peer_rd)
+key_eq(const struct bf_sess *s, const char *router, uint8_t peer_type,
+    const char *peer, const char *peer_rd)
 {
-	return s->hash == h && s->pub.peer_type == peer_type &&
+	return s->pub.peer_type == peer_type &&
 	    strcmp(s->pub.peer, peer) == 0 && str_eq(s->pub.peer_rd, peer_rd) &&
 	    strcmp(s->pub.router, router) == 0;
 }
 
-/* The slot of the index for hash h holding id + 1 of a matching session. */
-static uint32_t *
-index_slot(const struct bf_sessions *t, uint32_t h, const char *router,
+/* The id + 1 of the session of this key (hash h), or 0. */
+static uint32_t
+find(const struct bf_sessions *t, uint32_t h, const char *router,
     uint8_t peer_type, const char *peer, const char *peer_rd)
 {
-	uint32_t i = (uint32_t)bf_mix64(h) & (t->index_cap - 1);
-
-	while (t->index[i] != 0 && (router == NULL || !key_eq(
-	    t->v[t->index[i] - 1], h, router, peer_type, peer, peer_rd)))
-		i = (i + 1) & (t->index_cap - 1);
-	return &t->index[i];
-}
-
-static int
-index_grow(struct bf_sessions *t)
-{
-	uint32_t cap = t->index_cap ? t->index_cap * 2 : INDEX_INIT;
-	uint32_t *old = t->index, old_cap = t->index_cap;
-
-	if ((t->index = calloc(cap, sizeof(*t->index))) == NULL) {
-		t->index = old;
-		return -1;
-	}
-	t->index_cap = cap;
-	for (uint32_t i = 0; i < old_cap; i++)
-		if (old[i] != 0)
-			*index_slot(t, t->v[old[i] - 1]->hash, NULL, 0, NULL,
-			    NULL) = old[i];
-	free(old);
+	for (uint32_t id = bf_hix_first(&t->index, h); id != 0;
+	    id = bf_hix_next(&t->index, id))
+		if (key_eq(t->v[id - 1], router, peer_type, peer, peer_rd))
+			return id;
 	return 0;
 }
 
@@ -176,31 +155,22 @@ struct bf_sess *
 bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
     const char *peer, const char *peer_rd, uint32_t peer_as)
 {
-	uint32_t h;
-	uint32_t *slot;
+	uint32_t h, id;
 	struct bf_sess *s;
 	long r, in;
 
 	/* Records come in runs from one session. */
-	if (t->last < t->n) {
+	if (t->last < t->n && key_eq(t->v[t->last], router, peer_type, peer,
+	    peer_rd)) {
 		s = t->v[t->last];
-		if (s->pub.peer_type == peer_type &&
-		    strcmp(s->pub.peer, peer) == 0 &&
-		    str_eq(s->pub.peer_rd, peer_rd) &&
-		    strcmp(s->pub.router, router) == 0)
-			goto found;
+		goto found;
 	}
 	h = key_hash(router, peer_type, peer, peer_rd);
-	if (t->index_cap > 0) {
-		slot = index_slot(t, h, router, peer_type, peer, peer_rd);
-		if (*slot != 0) {
-			t->last = *slot - 1;
-			s = t->v[t->last];
-			goto found;
-		}
+	if ((id = find(t, h, router, peer_type, peer, peer_rd)) != 0) {
+		t->last = id - 1;
+		s = t->v[t->last];
+		goto found;
 	}
-	if ((t->n + 1) * 4 > t->index_cap * 3 && index_grow(t) < 0)
-		return NULL;
 	if (t->n == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 16;
 		struct bf_sess **v = realloc(t->v, cap * sizeof(*v));
@@ -217,8 +187,10 @@ bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
 	s->pub.peer = s->peer = strdup(peer);
 	s->pub.peer_rd = s->peer_rd = peer_rd != NULL ? strdup(peer_rd) :
 	    NULL;
-	if (s->peer == NULL || (peer_rd != NULL && s->peer_rd == NULL)) {
+	if (s->peer == NULL || (peer_rd != NULL && s->peer_rd == NULL) ||
+	    bf_hix_insert(&t->index, t->n + 1, h) < 0) {
 		free(s->peer);
+		free(s->peer_rd);
 		free(s);
 		return NULL;
 	}
@@ -227,10 +199,8 @@ bf_sessions_get(struct bf_sessions *t, const char *router, uint8_t peer_type,
 	s->pub.id = t->n;
 	s->pub.peer_type = peer_type;
 	s->pub.router = t->routers[r].addr;
-	s->hash = h;
 	s->inst = (uint32_t)in;
 	t->v[t->n] = s;
-	*index_slot(t, h, NULL, 0, NULL, NULL) = t->n + 1;
 	t->last = t->n++;
 found:
 	/* A router may renumber nothing, but a Loc-RIB's AS can change. */

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "bmpflow/plugin.h"
+#include "core/hash_index.h"
 
 #define BF_VIEWS_DEFAULT	"adj-in-pre,adj-in-post,loc-rib"
 
@@ -45,7 +46,6 @@ struct bf_pending;		/* records held for a late Peer Up (pipeline.c) */
 struct bf_sess {
 	struct bf_session	 pub;		/* what plugins see */
 	char			*peer, *peer_rd;	/* pub's, owned */
-	uint32_t		 hash;
 	uint32_t		 inst;		/* index of insts[] */
 	uint64_t		 epoch;		/* current; 0: none yet */
 	bool			 open;
@@ -80,8 +80,7 @@ struct bf_sess_inst {
 struct bf_sessions {
 	struct bf_sess		**v;		/* by id */
 	uint32_t		 n, cap;
-	uint32_t		*index;		/* hash slots: id + 1, 0 free */
-	uint32_t		 index_cap;
+	struct bf_hix		 index;		/* key hash -> id + 1 */
 	uint32_t		 last;		/* id found last */
 	struct bf_sess_router	*routers;
 	uint32_t		 n_routers;

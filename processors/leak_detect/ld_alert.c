@@ -62,8 +62,8 @@ ld_alert_find(const struct ld_state *st, int type, const struct ld_pfx *p,
 {
 	uint32_t h = alert_hash(type, p, culprit);
 
-	for (uint32_t id = ld_ix_first(&st->al_ix, h); id != 0;
-	    id = ld_ix_next(&st->al_ix, id)) {
+	for (uint32_t id = bf_hix_first(&st->al_ix, h); id != 0;
+	    id = bf_hix_next(&st->al_ix, id)) {
 		const struct alert *a = st->al[id];
 		if (a->type == type && a->culprit == culprit &&
 		    ld_pfx_eq(&a->p, p))
@@ -87,7 +87,7 @@ ld_alert_free(struct ld_state *st, uint32_t id)
 
 	if (a->state == ST_OPEN)
 		count_open(st, a, -1);
-	ld_ix_remove(&st->al_ix, id);
+	bf_hix_remove(&st->al_ix, id);
 	destroy(a);
 	st->al[id] = NULL;
 	st->al_free[st->n_al_free++] = id;
@@ -150,7 +150,7 @@ alert_create(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
 	    ld_type_names[a->type], a->prefix, a->culprit, a->first_seen);
 	h = bf_fnv64(BF_FNV64_INIT, txt, strlen(txt));
 	snprintf(a->id, sizeof(a->id), "%016" PRIx64, h);
-	if (ld_ix_insert(&st->al_ix, id, alert_hash(a->type, q, a->culprit))
+	if (bf_hix_insert(&st->al_ix, id, alert_hash(a->type, q, a->culprit))
 	    < 0) {
 		destroy(a);
 		return 0;
@@ -413,14 +413,14 @@ ld_alert_free_all(struct ld_state *st)
 			destroy(st->al[i]);
 	free(st->al);
 	free(st->al_free);
-	ld_ix_free(&st->al_ix);
+	bf_hix_free(&st->al_ix);
 }
 
 size_t
 ld_alert_bytes(const struct ld_state *st)
 {
 	size_t b = st->al_cap * (sizeof(struct alert *) + sizeof(uint32_t)) +
-	    ld_ix_bytes(&st->al_ix);
+	    bf_hix_bytes(&st->al_ix);
 
 	for (uint32_t i = 1; i < st->al_cap; i++)
 		if (st->al[i] != NULL)

@@ -15,8 +15,8 @@ ld_prefix_get(struct ld_state *st, const struct ld_pfx *m, bool create)
 	uint32_t h = ld_pfx_hash(m, 0x9e3779b97f4a7c15ULL), id;
 	struct pstate *p;
 
-	for (id = ld_ix_first(&st->ps_ix, h); id != 0;
-	    id = ld_ix_next(&st->ps_ix, id))
+	for (id = bf_hix_first(&st->ps_ix, h); id != 0;
+	    id = bf_hix_next(&st->ps_ix, id))
 		if (ld_pfx_eq(&st->ps[id]->p, m))
 			return st->ps[id];
 	if (!create)
@@ -32,7 +32,7 @@ ld_prefix_get(struct ld_state *st, const struct ld_pfx *m, bool create)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	id = st->n_ps + 1;
-	if (ld_ix_insert(&st->ps_ix, id, h) < 0) {
+	if (bf_hix_insert(&st->ps_ix, id, h) < 0) {
 		free(p);
 		return NULL;
 	}
@@ -212,14 +212,14 @@ ld_prefix_free_all(struct ld_state *st)
 		free(st->ps[i]);
 	}
 	free(st->ps);
-	ld_ix_free(&st->ps_ix);
+	bf_hix_free(&st->ps_ix);
 }
 
 size_t
 ld_prefix_bytes(const struct ld_state *st)
 {
 	size_t b = st->ps_cap * sizeof(struct pstate *) +
-	    ld_ix_bytes(&st->ps_ix);
+	    bf_hix_bytes(&st->ps_ix);
 
 	for (uint32_t i = 1; i <= st->n_ps; i++)
 		b += sizeof(struct pstate) + st->ps[i]->capr *

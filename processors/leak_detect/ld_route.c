@@ -63,8 +63,8 @@ static uint32_t
 or_find(const struct ld_state *st, uint32_t src, uint32_t path_id,
     const struct ld_pfx *q, uint32_t h)
 {
-	for (uint32_t id = ld_ix_first(&st->or_ix, h); id != 0;
-	    id = ld_ix_next(&st->or_ix, id)) {
+	for (uint32_t id = bf_hix_first(&st->or_ix, h); id != 0;
+	    id = bf_hix_next(&st->or_ix, id)) {
 		const struct oroute *o = &st->or[id];
 		if (o->peer == src && o->path_id == path_id &&
 		    o->hi == q->hi && o->lo == q->lo &&
@@ -104,7 +104,7 @@ or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
 		}
 		id = st->n_or + 1;	/* ids 1..n_or all used */
 	}
-	if (ld_ix_insert(&st->or_ix, id, h) < 0) {
+	if (bf_hix_insert(&st->or_ix, id, h) < 0) {
 		if (id != st->n_or + 1)
 			free_id(st, id);
 		return 0;
@@ -126,7 +126,7 @@ or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
 static void
 or_del(struct ld_state *st, uint32_t id)
 {
-	ld_ix_remove(&st->or_ix, id);
+	bf_hix_remove(&st->or_ix, id);
 	st->peers[bf_src_session(st->or[id].peer)].n_off--;
 	st->or[id].n = 0;
 	st->or[id].peer = 0;
@@ -250,7 +250,7 @@ ld_route_free_all(struct ld_state *st)
 		free(st->peers[i].name);
 	free(st->peers);
 	free(st->or);
-	ld_ix_free(&st->or_ix);
+	bf_hix_free(&st->or_ix);
 }
 
 size_t
@@ -261,5 +261,5 @@ ld_route_bytes(const struct ld_state *st)
 	for (uint32_t i = 1; i <= st->n_peers; i++)
 		b += st->peers[i].name ? strlen(st->peers[i].name) + 1 : 0;
 	return b + st->or_cap * sizeof(struct oroute) +
-	    ld_ix_bytes(&st->or_ix);
+	    bf_hix_bytes(&st->or_ix);
 }

@@ -2,9 +2,9 @@
  * ld_state.h: the state of the leak_detect plugin, shared by its modules
  * (internal: the host and tests see leak_detect.h only).
  *
- * Each module owns one part of struct ld_state, as OpenBGPD's rde_*.c do:
+ * Each module owns one part of struct ld_state, as OpenBGPD's rde_*.c do
+ * (their tables share core's hash index, core/hash_index.h):
  *
- *   ld_ix.c      the hash index the tables below share
  *   ld_alert.c   alerts: lifecycle (open, update, resolve), ids, records
  *   ld_route.c   sessions and offending routes: which alerts each route
  *                is a member of
@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "bmpflow/plugin.h"
+#include "core/hash_index.h"
 #include "asrel.h"
 #include "monitor.h"
 #include "ptab.h"
@@ -130,12 +131,6 @@ struct peer {
 };
 
 /* Hash index over ids 1..: chains by id, ids owned by the caller. */
-struct ix {
-	uint32_t	*b, nb;
-	uint32_t	*next, *hv;
-	uint32_t	 cap, n;
-};
-
 struct role_cfg {
 	char		*addr;
 	uint8_t		 role;
@@ -179,16 +174,16 @@ struct ld_state {
 	uint32_t	 al_cap, n_al;
 	uint32_t	*al_free;	/* free ids below al_cap */
 	uint32_t	 n_al_free;
-	struct ix	 al_ix;
+	struct bf_hix	 al_ix;
 	/* offending routes */
 	struct oroute	*or;		/* by id, 1.. */
 	uint32_t	 or_free;	/* a free id, 0 none; its alert[0] the next */
 	uint32_t	 or_cap, n_or, n_or_free;
-	struct ix	 or_ix;
+	struct bf_hix	 or_ix;
 	/* monitored prefix runtime state */
 	struct pstate	**ps;
 	uint32_t	 ps_cap, n_ps;
-	struct ix	 ps_ix;
+	struct bf_hix	 ps_ix;
 	/* clock: largest collector or tick time seen */
 	int64_t		 clock;
 	uint32_t	*scratch;
@@ -255,34 +250,6 @@ ld_in_scope(struct ld_scope sc, int32_t part, uint8_t family)
 {
 	return (sc.part < 0 || part == sc.part) &&
 	    (sc.family == 0 || family == sc.family);
-}
-
-/* ---- ld_ix.c: 0 or -1 (out of memory); ids from 1, 0 ends a chain ---- */
-int	ld_ix_insert(struct ix *x, uint32_t id, uint32_t h);
-void	ld_ix_remove(struct ix *x, uint32_t id);
-void	ld_ix_free(struct ix *x);
-size_t	ld_ix_bytes(const struct ix *x);
-
-/* The first id of hash h, or 0. */
-static inline uint32_t
-ld_ix_first(const struct ix *x, uint32_t h)
-{
-	uint32_t id = x->nb ? x->b[h & (x->nb - 1)] : 0;
-
-	while (id != 0 && x->hv[id] != h)
-		id = x->next[id];
-	return id;
-}
-
-/* The next id after id with the same hash, or 0. */
-static inline uint32_t
-ld_ix_next(const struct ix *x, uint32_t id)
-{
-	uint32_t h = x->hv[id];
-
-	for (id = x->next[id]; id != 0 && x->hv[id] != h; id = x->next[id])
-		;
-	return id;
 }
 
 /* ---- ld_alert.c ---- */
