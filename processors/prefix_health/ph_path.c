@@ -18,39 +18,14 @@ void
 ph_path_unref(struct ph_state *st, uint32_t id)
 {
 	struct ph_path *p;
-	uint32_t *link;
 
 	if (id == 0 || --(p = st->paths[id])->refs > 0)
 		return;
-	for (link = &st->path_bucket[p->hash & (st->path_nbucket - 1)];
-	    *link != id; link = &st->paths[*link]->next)
-		;
-	*link = p->next;
+	bf_hix_remove(&st->path_ix, id);
 	ph_free(st, p, path_size(p->count));
 	st->paths[id] = NULL;
 	st->path_free[st->n_free++] = id;
 	st->n_paths--;
-}
-
-static int
-path_rehash(struct ph_state *st, uint32_t nb)
-{
-	uint32_t *b = ph_realloc(st, NULL, 0, nb * sizeof(*b));
-
-	if (b == NULL)
-		return -1;
-	memset(b, 0, nb * sizeof(*b));
-	for (uint32_t i = 1; i < st->paths_cap; i++) {
-		struct ph_path *p = st->paths[i];
-		if (p == NULL)
-			continue;
-		p->next = b[p->hash & (nb - 1)];
-		b[p->hash & (nb - 1)] = i;
-	}
-	ph_free(st, st->path_bucket, st->path_nbucket * sizeof(uint32_t));
-	st->path_bucket = b;
-	st->path_nbucket = nb;
-	return 0;
 }
 
 /*
@@ -125,19 +100,15 @@ ph_path_intern(struct ph_state *st, const struct bf_route *r)
 	h = bf_fnv32(h, &segs, sizeof(segs));
 	if (count > 0)
 		h = bf_fnv32(h, r->as_path, count * sizeof(uint32_t));
-	if (st->path_nbucket > 0) {
-		for (id = st->path_bucket[h & (st->path_nbucket - 1)];
-		    id != 0; id = p->next) {
-			p = st->paths[id];
-			if (p->hash == h && p->origin == origin &&
-			    p->has_origin == r->has_origin_as &&
-			    p->segs == segs &&
-			    p->len == r->as_path_len && p->count == count &&
-			    (count == 0 || memcmp(p->asn, r->as_path,
-			    count * sizeof(uint32_t)) == 0)) {
-				p->refs++;
-				return id;
-			}
+	for (id = bf_hix_first(&st->path_ix, h); id != 0;
+	    id = bf_hix_next(&st->path_ix, id)) {
+		p = st->paths[id];
+		if (p->origin == origin && p->has_origin == r->has_origin_as &&
+		    p->segs == segs && p->len == r->as_path_len &&
+		    p->count == count && (count == 0 || memcmp(p->asn,
+		    r->as_path, count * sizeof(uint32_t)) == 0)) {
+			p->refs++;
+			return id;
 		}
 	}
 	if (st->n_free == 0) {
@@ -160,11 +131,15 @@ ph_path_intern(struct ph_state *st, const struct bf_route *r)
 		if (oc == 0)
 			np[0] = NULL;
 	}
+	id = st->path_free[st->n_free - 1];
 	if ((p = ph_realloc(st, NULL, 0, path_size(count))) == NULL)
 		return 0;
-	id = st->path_free[--st->n_free];
+	if (bf_hix_insert(&st->path_ix, id, h) < 0) {
+		ph_free(st, p, path_size(count));
+		return 0;
+	}
+	st->n_free--;
 	p->refs = 1;
-	p->hash = h;
 	p->origin = origin;
 	p->has_origin = r->has_origin_as;
 	p->segs = segs;
@@ -176,14 +151,6 @@ ph_path_intern(struct ph_state *st, const struct bf_route *r)
 		memcpy(p->asn, r->as_path, count * sizeof(uint32_t));
 	st->paths[id] = p;
 	st->n_paths++;
-	if (st->n_paths > st->path_nbucket) {
-		if (path_rehash(st, st->path_nbucket ? st->path_nbucket * 2
-		    : 64) < 0)
-			return 0;	/* p stays reachable by id only */
-	} else {
-		p->next = st->path_bucket[h & (st->path_nbucket - 1)];
-		st->path_bucket[h & (st->path_nbucket - 1)] = id;
-	}
 	return id;
 }
 
@@ -220,6 +187,5 @@ ph_path_free_all(struct ph_state *st)
 			    st->paths[i]->count));
 	ph_free(st, st->paths, st->paths_cap * sizeof(*st->paths));
 	ph_free(st, st->path_free, st->paths_cap * sizeof(*st->path_free));
-	ph_free(st, st->path_bucket, st->path_nbucket *
-	    sizeof(*st->path_bucket));
+	bf_hix_free(&st->path_ix);
 }

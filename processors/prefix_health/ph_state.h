@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "bmpflow/plugin.h"
+#include "core/hash_index.h"
 #include "slab.h"
 
 #define US_PER_S		1000000LL
@@ -65,8 +66,6 @@ route_ever(const struct ph_route *rt)
 
 struct ph_path {
 	uint32_t	refs;
-	uint32_t	hash;
-	uint32_t	next;		/* hash chain, by id */
 	uint32_t	origin;		/* valid with has_origin */
 	uint32_t	len;		/* BGP length (a set counts 1) */
 	uint32_t	segs;		/* hash of the segment types, sizes */
@@ -244,13 +243,12 @@ struct ph_state {
 	uint32_t	 n_peers;
 	uint32_t	 peers_up[N_CLASSES];
 	uint32_t	 peers_up_ticked[N_CLASSES];	/* at the last tick */
-	/* AS paths: ids index paths[], chains from path_bucket[] */
+	/* AS paths: ids index paths[] and path_ix (by the path's hash) */
 	struct ph_path	**paths;
 	uint32_t	 paths_cap;	/* ids 1..paths_cap-1 */
 	uint32_t	*path_free;
 	uint32_t	 n_free, n_paths;
-	uint32_t	*path_bucket;
-	uint32_t	 path_nbucket;
+	struct bf_hix	 path_ix;
 	/* scratch for evaluation */
 	uint32_t	*scratch;
 	size_t		 scratch_cap;

@@ -338,7 +338,8 @@ ph_mem_bytes(const void *state)
 	const struct ph_state *st = state;
 
 	/* Scratch is per-evaluation working space, not state per route. */
-	return st->mem - st->scratch_cap * sizeof(uint32_t);
+	return st->mem - st->scratch_cap * sizeof(uint32_t) +
+	    bf_hix_bytes(&st->path_ix);
 }
 
 size_t
