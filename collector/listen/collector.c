@@ -253,10 +253,10 @@ session_close(struct bf_session *ss, const char *reason)
 		const struct peer_table *pt = &ss->stream.peers;
 		int64_t t = bf_now_us();
 
-		for (uint32_t i = 0; i < pt->cap; i++)
-			if (pt->slots[i].used && pt->slots[i].up)
+		for (uint32_t i = 0; i < pt->count; i++)
+			if (pt->v[i].up)
 				send_record(c, bf_enc_peer_closed(&c->enc,
-				    &ss->router, &pt->slots[i], t));
+				    &ss->router, &pt->v[i], t));
 	}
 	send_record(c, bf_enc_router(&c->enc, &ss->router,
 	    BF_ROUTER_DISCONNECTED, NULL, reason, bf_now_us()));

@@ -5,25 +5,21 @@
 #include "../parse/bmp_wire.h"
 #include "peer_table.h"
 
-#define INITIAL_CAP	64
-
 int
 peer_table_init(struct peer_table *t, uint32_t max_peers)
 {
-	t->own_clock = 0;
+	memset(t, 0, sizeof(*t));
 	t->clock = &t->own_clock;
-	t->cap = INITIAL_CAP;
-	t->count = 0;
 	t->max = max_peers;
-	t->slots = calloc(t->cap, sizeof(*t->slots));
-	return t->slots == NULL ? -1 : 0;
+	return 0;
 }
 
 void
 peer_table_free(struct peer_table *t)
 {
-	free(t->slots);
-	t->slots = NULL;
+	free(t->v);
+	bf_hix_free(&t->index);
+	t->v = NULL;
 	t->cap = t->count = 0;
 }
 
@@ -50,69 +46,48 @@ key_eq(const struct peer_entry *e, const struct bmp_peer_hdr *h)
 	    memcmp(e->addr.a, h->addr.a, 16) == 0;
 }
 
+/* The peer of hdr (key hash h), or NULL. */
 static struct peer_entry *
-probe(struct peer_entry *slots, uint32_t cap, const struct bmp_peer_hdr *h)
+find(struct peer_table *t, const struct bmp_peer_hdr *hdr, uint32_t h)
 {
-	uint32_t i = key_hash(h) & (cap - 1);
-
-	while (slots[i].used && !key_eq(&slots[i], h))
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
+	for (uint32_t id = bf_hix_first(&t->index, h); id != 0;
+	    id = bf_hix_next(&t->index, id))
+		if (key_eq(&t->v[id - 1], hdr))
+			return &t->v[id - 1];
+	return NULL;
 }
 
 struct peer_entry *
 peer_table_find(struct peer_table *t, const struct bmp_peer_hdr *hdr)
 {
-	struct peer_entry *e = probe(t->slots, t->cap, hdr);
-
-	return e->used ? e : NULL;
-}
-
-static int
-grow(struct peer_table *t)
-{
-	uint32_t ncap = t->cap * 2;
-	struct peer_entry *n = calloc(ncap, sizeof(*n));
-
-	if (n == NULL)
-		return -1;
-	for (uint32_t i = 0; i < t->cap; i++) {
-		struct peer_entry *e = &t->slots[i];
-		struct bmp_peer_hdr h;
-
-		if (!e->used)
-			continue;
-		memset(&h, 0, sizeof(h));
-		h.type = e->type;
-		memcpy(h.rd, e->rd, 8);
-		h.addr = e->addr;
-		*probe(n, ncap, &h) = *e;
-	}
-	free(t->slots);
-	t->slots = n;
-	t->cap = ncap;
-	return 0;
+	return find(t, hdr, key_hash(hdr));
 }
 
 struct peer_entry *
 peer_table_get(struct peer_table *t, const struct bmp_peer_hdr *hdr)
 {
-	struct peer_entry *e = peer_table_find(t, hdr);
+	uint32_t h = key_hash(hdr);
+	struct peer_entry *e = find(t, hdr, h);
 
 	if (e != NULL)
 		return e;
 	if (t->count >= t->max)
 		return NULL;
-	/* Keep the load factor under 1/2 so probes stay short. */
-	if ((t->count + 1) * 2 > t->cap && grow(t) < 0)
+	if (t->count == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 16;
+
+		if ((e = realloc(t->v, cap * sizeof(*e))) == NULL)
+			return NULL;
+		t->v = e;
+		t->cap = cap;
+	}
+	if (bf_hix_insert(&t->index, t->count + 1, h) < 0)
 		return NULL;
-	e = probe(t->slots, t->cap, hdr);
+	e = &t->v[t->count++];
 	memset(e, 0, sizeof(*e));
-	e->used = true;
 	e->type = hdr->type;
 	memcpy(e->rd, hdr->rd, 8);
 	e->addr = hdr->addr;
-	t->count++;
 	return e;
 }
 

@@ -10,12 +10,12 @@
 
 #include "../parse/bgp_attr.h"
 #include "../parse/bmp_parse.h"
+#include "core/hash_index.h"
 
 struct peer_entry {
 	uint8_t		type;
 	uint8_t		rd[8];
 	struct bf_addr	addr;
-	bool		used;
 	bool		up;		/* Peer Up seen and no Peer Down since */
 	uint64_t	epoch;		/* from the table's clock at each Peer Up */
 	struct bmp_peer_hdr hdr;	/* per-peer header of that Peer Up */
@@ -35,9 +35,9 @@ struct peer_table {
 	 */
 	uint64_t		 own_clock;
 	uint64_t		*clock;
-	struct peer_entry	*slots;
-	uint32_t		 cap;	/* power of two */
-	uint32_t		 count;
+	struct peer_entry	*v;	/* by id - 1, in order of first sight */
+	uint32_t		 count, cap;
+	struct bf_hix		 index;	/* key hash -> id */
 	uint32_t		 max;	/* refuse new peers beyond this */
 };
 
