@@ -1,6 +1,6 @@
 /*
  * records.h: decoded BMP messages → Avro records (single-object encoding),
- * one per topic (schemas/*.avsc), with their Kafka keys.
+ * one per topic (a schema each in schemas/), with their Kafka keys.
  *
  * One encoder per thread; it writes each record's fields in its schema's
  * order with the Avro writer (core/avro_write.h) into buffers reused for
