@@ -1,0 +1,154 @@
+/*
+ * collector/core pieces every program and plugin shares: the one prefix
+ * parser (what it refuses and why, what it keeps), prefix containment,
+ * and the one hash index under colliding hashes, removal and growth.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/addr.h"
+#include "core/hash_index.h"
+#include "test_util.h"
+
+static const struct {
+	const char	*text;
+	const char	*why;		/* NULL: accepted */
+	const char	*canonical;	/* bf_prefix_fmt of what was read */
+} prefixes[] = {
+	{ "192.0.2.0/24", NULL, "192.0.2.0/24" },
+	{ "0.0.0.0/0", NULL, "0.0.0.0/0" },
+	{ "203.0.113.7/32", NULL, "203.0.113.7/32" },
+	{ "2001:DB8::/32", NULL, "2001:db8::/32" },
+	{ "2001:db8:0:0::/48", NULL, "2001:db8::/48" },
+	{ "::/0", NULL, "::/0" },
+	{ "192.0.2.1/24", "host bits set beyond the prefix length", NULL },
+	{ "2001:db8::1/64", "host bits set beyond the prefix length", NULL },
+	{ "10.128.0.0/9", NULL, "10.128.0.0/9" },
+	{ "10.192.0.0/9", "host bits set beyond the prefix length", NULL },
+	{ "192.0.2.0", "no /LENGTH", NULL },
+	{ "192.0.2.0/33", "bad prefix length", NULL },
+	{ "2001:db8::/129", "bad prefix length", NULL },
+	{ "192.0.2.0/", "bad prefix length", NULL },
+	{ "192.0.2.0/-1", "bad prefix length", NULL },
+	{ "192.0.2.0/24x", "bad prefix length", NULL },
+	{ "192.0.2/24", "not an IPv4 or IPv6 address", NULL },
+	{ "example.net/24", "not an IPv4 or IPv6 address", NULL },
+	{ "/24", "not an IPv4 or IPv6 address", NULL },
+	{ "1111:2222:3333:4444:5555:6666:7777:8888:9999/24",
+	    "not an IPv4 or IPv6 address", NULL },
+};
+
+START_TEST(prefix_parse)
+{
+	struct bf_prefix p;
+	const char *why = NULL;
+	char buf[BF_PREFIX_STRLEN];
+	int rc = bf_prefix_parse(prefixes[_i].text, &p, &why);
+
+	if (prefixes[_i].why == NULL) {
+		ck_assert_msg(rc == 0, "%s refused: %s", prefixes[_i].text,
+		    why);
+		ck_assert_str_eq(bf_prefix_fmt(&p, buf, sizeof(buf)),
+		    prefixes[_i].canonical);
+	} else {
+		ck_assert_msg(rc < 0, "%s accepted", prefixes[_i].text);
+		ck_assert_str_eq(why, prefixes[_i].why);
+	}
+}
+END_TEST
+
+START_TEST(prefix_contains)
+{
+	struct bf_prefix p;
+	struct bf_addr a;
+	const char *why;
+
+	ck_assert_int_eq(bf_prefix_parse("10.128.0.0/9", &p, &why), 0);
+	ck_assert_int_eq(bf_addr_parse("10.200.1.1", &a), 0);
+	ck_assert_int_eq(bf_prefix_contains(&p, &a), 1);
+	ck_assert_int_eq(bf_addr_parse("10.127.255.255", &a), 0);
+	ck_assert_int_eq(bf_prefix_contains(&p, &a), 0);
+	/* Another family never matches, even ::/0 against IPv4. */
+	ck_assert_int_eq(bf_prefix_parse("::/0", &p, &why), 0);
+	ck_assert_int_eq(bf_prefix_contains(&p, &a), 0);
+	ck_assert_int_eq(bf_addr_parse("2001:db8::1", &a), 0);
+	ck_assert_int_eq(bf_prefix_contains(&p, &a), 1);
+}
+END_TEST
+
+/* The ids the index gives for hash h, as a bit set of ids below 64. */
+static uint64_t
+ids_of(const struct bf_hix *x, uint32_t h)
+{
+	uint64_t set = 0;
+
+	for (uint32_t id = bf_hix_first(x, h); id != 0; id = bf_hix_next(x, id))
+		set |= 1ull << id;
+	return set;
+}
+
+START_TEST(hash_index_collisions)
+{
+	struct bf_hix x = { 0 };
+	uint64_t want[4] = { 0 };
+
+	/*
+	 * 60 ids under 4 hashes that share their low bits (one bucket at any
+	 * table size below 2^16): chains must keep them apart by hash.
+	 */
+	for (uint32_t id = 1; id <= 60; id++) {
+		ck_assert_int_eq(bf_hix_insert(&x, id, (id % 4) << 16 | 5), 0);
+		want[id % 4] |= 1ull << id;
+	}
+	for (uint32_t k = 0; k < 4; k++)
+		ck_assert_uint_eq(ids_of(&x, k << 16 | 5), want[k]);
+	ck_assert_uint_eq(ids_of(&x, 9u << 16 | 5), 0);
+	/* Removed from the head, the middle and the tail of chains. */
+	for (uint32_t id = 1; id <= 60; id += 3) {
+		bf_hix_remove(&x, id);
+		want[id % 4] &= ~(1ull << id);
+	}
+	for (uint32_t k = 0; k < 4; k++)
+		ck_assert_uint_eq(ids_of(&x, k << 16 | 5), want[k]);
+	ck_assert_uint_eq(x.n, 40);
+	ck_assert_uint_gt(bf_hix_bytes(&x), 0);
+	bf_hix_free(&x);
+	ck_assert_uint_eq(ids_of(&x, 5), 0);
+}
+END_TEST
+
+START_TEST(hash_index_growth)
+{
+	struct bf_hix x = { 0 };
+	const uint32_t n = 100000;
+
+	/* Spread hashes; every id is found under its own after many doublings. */
+	for (uint32_t id = 1; id <= n; id++)
+		ck_assert_int_eq(bf_hix_insert(&x, id, id * 2654435761u), 0);
+	for (uint32_t id = 1; id <= n; id++) {
+		uint32_t h = id * 2654435761u, got = bf_hix_first(&x, h);
+
+		while (got != 0 && got != id)
+			got = bf_hix_next(&x, got);
+		ck_assert_uint_eq(got, id);
+	}
+	ck_assert_uint_ge(x.n_buckets, n);
+	bf_hix_free(&x);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, prefix_parse, 0,
+	    sizeof(prefixes) / sizeof(prefixes[0]));
+	tcase_add_test(tc, prefix_contains);
+	tcase_add_test(tc, hash_index_collisions);
+	tcase_add_test(tc, hash_index_growth);
+	suite_add_tcase(s, tc);
+	return bf_run_suite(s);
+}
