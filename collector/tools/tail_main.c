@@ -16,6 +16,7 @@
 
 #include "core/addr.h"
 #include "common/config.h"
+#include "core/avro_scan.h"
 #include "core/avro_schema.h"
 #include "core/json_write.h"
 #include "core/kafka_io.h"
@@ -24,6 +25,7 @@
 #define MAX_SCHEMAS	64
 
 static struct bf_schema schemas[MAX_SCHEMAS];
+static struct bf_scan_node *scans[MAX_SCHEMAS];	/* schemas[]' readers */
 static int n_schemas;
 static volatile sig_atomic_t stop;
 
@@ -119,6 +121,13 @@ load_schemas(const char *dir)
 			fprintf(stderr, "bmpflow-tail: %s\n", err);
 			continue;
 		}
+		if ((scans[n_schemas] = bf_scan_compile(
+		    schemas[n_schemas].schema)) == NULL) {
+			fprintf(stderr, "bmpflow-tail: %s: schema too deep, or "
+			    "out of memory\n", name);
+			bf_schema_free(&schemas[n_schemas]);
+			continue;
+		}
 		n_schemas++;
 	}
 	closedir(d);
@@ -128,121 +137,162 @@ load_schemas(const char *dir)
 static void
 free_schemas(void)
 {
-	for (int i = 0; i < n_schemas; i++)
+	for (int i = 0; i < n_schemas; i++) {
+		bf_scan_free(scans[i]);
 		bf_schema_free(&schemas[i]);
+	}
 	n_schemas = 0;
 }
 
-/* Plain JSON: unions print their value, bytes print as hex text. */
-static void
-json_value(FILE *f, avro_value_t *v)
+/* A field's name in record node n. */
+static const char *
+field_name(const struct bf_scan_node *n, size_t i)
 {
-	avro_value_t child;
-	const char *name, *s;
-	const void *p;
-	size_t n, sz;
-	int32_t i32;
-	int64_t i64;
-	int b, disc;
+	return avro_schema_record_field_name(n->schema, (int)i);
+}
+
+static void
+json_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	fputc('"', f);
+}
+
+/* Items of an array (keys NULL) or map, blocks read as they come. */
+static int
+json_items(FILE *f, const struct bf_scan_node *n, struct bf_cur *c);
+
+/*
+ * One value of node n read from c, as plain JSON: unions print their
+ * value, bytes and fixed hex text, enums their symbol.  0, or -1 on bad
+ * data (the caller has checked the record whole before printing).
+ */
+static int
+json_value(FILE *f, const struct bf_scan_node *n, struct bf_cur *c)
+{
+	const uint8_t *p;
+	size_t len;
+	int64_t v;
 	double d;
-	float fl;
+	uint8_t b;
 
-	switch (avro_value_get_type(v)) {
-	case AVRO_STRING:
-		avro_value_get_string(v, &s, &sz);
-		bf_json_escape(f, s, sz ? sz - 1 : 0);
-		break;
-	case AVRO_BYTES:
-	case AVRO_FIXED:
-		if (avro_value_get_type(v) == AVRO_BYTES)
-			avro_value_get_bytes(v, &p, &sz);
-		else
-			avro_value_get_fixed(v, &p, &sz);
-		fputc('"', f);
-		for (size_t i = 0; i < sz; i++)
-			fprintf(f, "%02x", ((const uint8_t *)p)[i]);
-		fputc('"', f);
-		break;
-	case AVRO_INT32:
-		avro_value_get_int(v, &i32);
-		fprintf(f, "%" PRId32, i32);
-		break;
-	case AVRO_INT64:
-		avro_value_get_long(v, &i64);
-		fprintf(f, "%" PRId64, i64);
-		break;
-	case AVRO_FLOAT:
-		avro_value_get_float(v, &fl);
-		fprintf(f, "%.9g", fl);
-		break;
-	case AVRO_DOUBLE:
-		avro_value_get_double(v, &d);
-		fprintf(f, "%.17g", d);
-		break;
-	case AVRO_BOOLEAN:
-		avro_value_get_boolean(v, &b);
-		fputs(b ? "true" : "false", f);
-		break;
-	case AVRO_NULL:
+	switch (n->kind) {
+	case BF_SCAN_NULL:
 		fputs("null", f);
-		break;
-	case AVRO_ENUM: {
-		avro_schema_t sc = avro_value_get_schema(v);
+		return 0;
+	case BF_SCAN_BOOL:
+		if (cur_get_u8(c, &b) < 0)
+			return -1;
+		fputs(b ? "true" : "false", f);
+		return 0;
+	case BF_SCAN_INT:
+		if (bf_scan_long(c, &v) < 0)
+			return -1;
+		if (avro_typeof(n->schema) == AVRO_ENUM) {
+			const char *sym = avro_schema_enum_get(n->schema,
+			    (int)v);
 
-		avro_value_get_enum(v, &disc);
-		name = avro_schema_enum_get(sc, disc);
-		bf_json_escape(f, name, strlen(name));
-		break;
-	}
-	case AVRO_RECORD:
-	case AVRO_MAP:
-		avro_value_get_size(v, &n);
+			if (sym == NULL)
+				return -1;
+			bf_json_escape(f, sym, strlen(sym));
+		} else {
+			fprintf(f, "%" PRId64, v);
+		}
+		return 0;
+	case BF_SCAN_FLOAT:
+	case BF_SCAN_DOUBLE:
+		if (bf_scan_real(n, c, &d) < 0)
+			return -1;
+		fprintf(f, n->kind == BF_SCAN_FLOAT ? "%.9g" : "%.17g", d);
+		return 0;
+	case BF_SCAN_BYTES:
+		if (bf_scan_bytes(c, &p, &len) < 0)
+			return -1;
+		if (avro_typeof(n->schema) == AVRO_STRING)
+			bf_json_escape(f, p, len);
+		else
+			json_hex(f, p, len);
+		return 0;
+	case BF_SCAN_FIXED:
+		if (cur_get_ptr(c, n->size, &p) < 0)
+			return -1;
+		json_hex(f, p, n->size);
+		return 0;
+	case BF_SCAN_UNION:
+		return (n = bf_scan_branch(n, c)) == NULL ? -1 :
+		    json_value(f, n, c);
+	case BF_SCAN_RECORD:
 		fputc('{', f);
-		for (size_t i = 0; i < n; i++) {
-			avro_value_get_by_index(v, i, &child, &name);
+		for (size_t i = 0; i < n->n; i++) {
+			const char *name = field_name(n, i);
+
 			if (i)
 				fputc(',', f);
 			bf_json_escape(f, name, strlen(name));
 			fputc(':', f);
-			json_value(f, &child);
+			if (json_value(f, n->child[i], c) < 0)
+				return -1;
 		}
 		fputc('}', f);
-		break;
-	case AVRO_ARRAY:
-		avro_value_get_size(v, &n);
-		fputc('[', f);
-		for (size_t i = 0; i < n; i++) {
-			avro_value_get_by_index(v, i, &child, NULL);
-			if (i)
-				fputc(',', f);
-			json_value(f, &child);
-		}
-		fputc(']', f);
-		break;
-	case AVRO_UNION:
-		avro_value_get_current_branch(v, &child);
-		json_value(f, &child);
-		break;
-	default:
-		fputs("null", f);
-		break;
+		return 0;
+	case BF_SCAN_ARRAY:
+	case BF_SCAN_MAP:
+		return json_items(f, n, c);
 	}
+	return -1;
 }
 
+static int
+json_items(FILE *f, const struct bf_scan_node *n, struct bf_cur *c)
+{
+	bool map = n->kind == BF_SCAN_MAP, first = true;
+	const uint8_t *key;
+	size_t key_len;
+	int64_t count;
+
+	fputc(map ? '{' : '[', f);
+	do {
+		if (bf_scan_block(c, &count) < 0)
+			return -1;
+		for (int64_t i = 0; i < count; i++) {
+			if (!first)
+				fputc(',', f);
+			first = false;
+			if (map) {
+				if (bf_scan_bytes(c, &key, &key_len) < 0)
+					return -1;
+				bf_json_escape(f, key, key_len);
+				fputc(':', f);
+			}
+			if (json_value(f, n->child[0], c) < 0)
+				return -1;
+		}
+	} while (count != 0);
+	fputc(map ? '}' : ']', f);
+	return 0;
+}
+
+/* A record read from a message: its schema, reader and body. */
+struct record {
+	const struct bf_schema		*schema;
+	const struct bf_scan_node	*scan;
+	struct bf_cur			 body;
+};
+
 /*
- * Decode one message into *v (a new value of *sp's schema, which the
- * caller decrefs).  Returns 0, or -1 when it is not a known record (said
- * on stderr).
+ * The record m carries, checked whole against its schema (every byte
+ * read, none left over).  0, or -1 when it is not a known, well-formed
+ * record (said on stderr).
  */
 static int
-decode_message(const rd_kafka_message_t *m, struct bf_schema **sp,
-    avro_value_t *v)
+decode_message(const rd_kafka_message_t *m, struct record *r)
 {
 	const uint8_t *p = m->payload;
+	struct bf_cur walk;
 	uint64_t fp;
-	struct bf_schema *s = NULL;
-	avro_reader_t r;
-	int rc = 0;
+	int i;
 
 	if (bf_single_object_fingerprint(p, m->len, &fp) < 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
@@ -250,52 +300,69 @@ decode_message(const rd_kafka_message_t *m, struct bf_schema **sp,
 		    rd_kafka_topic_name(m->rkt), m->partition, m->offset);
 		return -1;
 	}
-	for (int i = 0; i < n_schemas; i++)
-		if (schemas[i].fingerprint == fp)
-			s = &schemas[i];
-	if (s == NULL) {
+	for (i = 0; i < n_schemas && schemas[i].fingerprint != fp; i++)
+		;
+	if (i == n_schemas) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
 		    ": unknown schema fingerprint %016" PRIx64 "\n",
 		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, fp);
 		return -1;
 	}
-	if (avro_generic_value_new(s->iface, v) != 0)
-		return -1;
-	r = avro_reader_memory((const char *)p + BF_SINGLE_OBJECT_HDR,
-	    (int64_t)(m->len - BF_SINGLE_OBJECT_HDR));
-	if (avro_value_read(r, v) != 0) {
+	r->schema = &schemas[i];
+	r->scan = scans[i];
+	r->body = cur_make(p + BF_SINGLE_OBJECT_HDR,
+	    m->len - BF_SINGLE_OBJECT_HDR);
+	walk = r->body;
+	if (bf_scan_skip(r->scan, &walk) < 0 || cur_len(&walk) != 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
-		    ": bad %s record: %s\n", rd_kafka_topic_name(m->rkt),
-		    m->partition, m->offset, s->name, avro_strerror());
-		avro_value_decref(v);
-		rc = -1;
+		    ": bad %s record: %s at body byte %zu\n",
+		    rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+		    r->schema->name, cur_len(&walk) ? "bytes left over" :
+		    "cut short or malformed", cur_offset(&r->body, &walk));
+		return -1;
 	}
-	avro_reader_free(r);
-	*sp = s;
-	return rc;
+	return 0;
 }
 
-/* 1 when record v names router (NULL: any) in its router_address. */
-static int
-router_matches(avro_value_t *v, const char *router)
+/*
+ * The value of top-level field name of r (a union resolved): its node,
+ * with *at on its bytes.  NULL when the record has no such field.
+ */
+static const struct bf_scan_node *
+field_at(const struct record *r, const char *name, struct bf_cur *at)
 {
-	avro_value_t f;
-	const char *s;
-	size_t n;
+	*at = r->body;
+	for (size_t i = 0; i < r->scan->n; i++) {
+		if (strcmp(field_name(r->scan, i), name) == 0)
+			return bf_scan_branch(r->scan->child[i], at);
+		if (bf_scan_skip(r->scan->child[i], at) < 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* 1 when record r names router (NULL: any) in its router_address. */
+static int
+router_matches(const struct record *r, const char *router)
+{
+	const struct bf_scan_node *n;
+	struct bf_cur at;
+	const uint8_t *p;
+	size_t len;
 
 	if (router == NULL)
 		return 1;
-	if (avro_value_get_by_name(v, "router_address", &f, NULL) != 0 ||
-	    avro_value_get_type(&f) != AVRO_STRING ||
-	    avro_value_get_string(&f, &s, &n) != 0)
+	if ((n = field_at(r, "router_address", &at)) == NULL ||
+	    n->kind != BF_SCAN_BYTES || bf_scan_bytes(&at, &p, &len) < 0)
 		return 0;
-	return strcmp(s, router) == 0;
+	return len == strlen(router) && memcmp(p, router, len) == 0;
 }
 
 static void
-print_json(const rd_kafka_message_t *m, const struct bf_schema *s,
-    avro_value_t *v, bool meta)
+print_json(const rd_kafka_message_t *m, const struct record *r, bool meta)
 {
+	struct bf_cur c = r->body;
+
 	if (meta) {
 		printf("{\"topic\":");
 		bf_json_escape(stdout, rd_kafka_topic_name(m->rkt),
@@ -303,9 +370,10 @@ print_json(const rd_kafka_message_t *m, const struct bf_schema *s,
 		printf(",\"partition\":%" PRId32 ",\"offset\":%" PRId64
 		    ",\"key\":", m->partition, m->offset);
 		bf_json_escape(stdout, m->key ? m->key : "", m->key_len);
-		printf(",\"schema\":\"%s\",\"value\":", s->name);
+		printf(",\"schema\":\"%s\",\"value\":", r->schema->name);
 	}
-	json_value(stdout, v);
+	/* Checked whole by decode_message: it reads through. */
+	(void)json_value(stdout, r->scan, &c);
 	fputs(meta ? "}\n" : "\n", stdout);
 }
 
@@ -314,25 +382,25 @@ print_json(const rd_kafka_message_t *m, const struct bf_schema *s,
  * length, or -1 (not a raw record, said on stderr; or a write error).
  */
 static long long
-write_bmp(const rd_kafka_message_t *m, const struct bf_schema *s,
-    avro_value_t *v)
+write_bmp(const rd_kafka_message_t *m, const struct record *r)
 {
-	avro_value_t f;
-	const void *p;
-	size_t n;
+	const struct bf_scan_node *n = NULL;
+	struct bf_cur at;
+	const uint8_t *p;
+	size_t len;
 
-	if (strcmp(s->name, "raw") != 0 ||
-	    avro_value_get_by_name(v, "message", &f, NULL) != 0 ||
-	    avro_value_get_bytes(&f, &p, &n) != 0) {
+	if (strcmp(r->schema->name, "raw") != 0 ||
+	    (n = field_at(r, "message", &at)) == NULL ||
+	    n->kind != BF_SCAN_BYTES || bf_scan_bytes(&at, &p, &len) < 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
 		    ": a %s record, not a raw one: no BMP message in it\n",
 		    rd_kafka_topic_name(m->rkt), m->partition, m->offset,
-		    s->name);
+		    r->schema->name);
 		return -1;
 	}
-	if (fwrite(p, 1, n, stdout) != n)
+	if (fwrite(p, 1, len, stdout) != len)
 		return -1;
-	return (long long)n;
+	return (long long)len;
 }
 
 /* What the options ask for. */
@@ -359,19 +427,18 @@ struct output {
 static void
 handle(const rd_kafka_message_t *m, struct output *o)
 {
-	struct bf_schema *s;
-	avro_value_t v;
+	struct record r;
 	long long n;
 
-	if (decode_message(m, &s, &v) < 0) {
+	if (decode_message(m, &r) < 0) {
 		o->bad++;
 		return;
 	}
-	if (router_matches(&v, o->router)) {
+	if (router_matches(&r, o->router)) {
 		if (!o->bmp) {
-			print_json(m, s, &v, o->meta);
+			print_json(m, &r, o->meta);
 			o->records++;
-		} else if ((n = write_bmp(m, s, &v)) >= 0) {
+		} else if ((n = write_bmp(m, &r)) >= 0) {
 			o->bytes += n;
 			o->records++;
 		} else if (ferror(stdout)) {
@@ -380,7 +447,6 @@ handle(const rd_kafka_message_t *m, struct output *o)
 			o->bad++;
 		}
 	}
-	avro_value_decref(&v);
 }
 
 /* A raw topic: "bmp.raw", "replay.raw" (whatever the prefix). */

@@ -12,7 +12,7 @@
 
 #include "bmpflow/plugin.h"
 #include "core/avro_schema.h"
-#include "avro_scan.h"
+#include "core/avro_scan.h"
 #include "sessions.h"
 
 #define BF_IN_MAX_ASNS		4096

@@ -1,9 +1,10 @@
 /*
- * avro_scan.h: reading Avro binary data (the body of a single-object
- * record) straight from the bytes, through the bounds-checked cursor,
- * with a schema compiled once into a tree of scan nodes.  The hot path of
- * bmpflow-processor reads the few route fields plugins get and skips the
- * rest, instead of materialising every field as avro-c values.
+ * avro_scan.h: the one Avro reader: Avro binary data (the body of a
+ * single-object record) read straight from the bytes, through the
+ * bounds-checked cursor, with a schema compiled once into a tree of scan
+ * nodes.  The hot path of bmpflow-processor reads the few route fields
+ * plugins get and skips the rest; bmpflow-tail walks every field to
+ * print it.  Neither materialises values as avro-c does.
  */
 #ifndef BF_AVRO_SCAN_H
 #define BF_AVRO_SCAN_H
@@ -29,6 +30,9 @@ struct bf_scan_node {
 	bool			  empty;	/* always encoded in 0 bytes */
 	size_t			  n;
 	struct bf_scan_node	**child;	/* fields, branches, items */
+	avro_schema_t		  schema;	/* borrowed, link resolved: field
+						 * names, enum symbols, the exact
+						 * type for a printer */
 };
 
 /* Compile schema.  NULL when out of memory or nested too deep. */
@@ -59,6 +63,9 @@ bf_scan_long(struct bf_cur *c, int64_t *out)
 	return -1;
 }
 
+/* A float or double value (as n's kind says), little-endian IEEE 754. */
+int	bf_scan_real(const struct bf_scan_node *n, struct bf_cur *c,
+	    double *out);
 /* A string or bytes value, borrowed from the buffer. */
 int	bf_scan_bytes(struct bf_cur *c, const uint8_t **p, size_t *len);
 /* Step over one value of node n. */

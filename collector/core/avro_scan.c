@@ -4,6 +4,7 @@
 #include "avro_scan.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define SCAN_MAX_DEPTH	32
 
@@ -17,6 +18,7 @@ compile(avro_schema_t s, int depth)
 		return NULL;
 	while (avro_typeof(s) == AVRO_LINK)
 		s = avro_schema_link_target(s);
+	n->schema = s;
 	switch (avro_typeof(s)) {
 	case AVRO_NULL:
 		n->kind = BF_SCAN_NULL;
@@ -116,6 +118,30 @@ bf_scan_bytes(struct bf_cur *c, const uint8_t **p, size_t *len)
 		return -1;
 	}
 	*len = (size_t)n;
+	return 0;
+}
+
+int
+bf_scan_real(const struct bf_scan_node *n, struct bf_cur *c, double *out)
+{
+	size_t width = n->kind == BF_SCAN_FLOAT ? 4 : 8;
+	const uint8_t *p;
+	uint64_t bits = 0;
+
+	if ((n->kind != BF_SCAN_FLOAT && n->kind != BF_SCAN_DOUBLE) ||
+	    cur_get_ptr(c, width, &p) < 0)
+		return -1;
+	for (size_t i = width; i-- > 0;)
+		bits = bits << 8 | p[i];
+	if (width == 4) {
+		uint32_t b32 = (uint32_t)bits;
+		float f;
+
+		memcpy(&f, &b32, sizeof(f));
+		*out = f;
+	} else {
+		memcpy(out, &bits, sizeof(*out));
+	}
 	return 0;
 }
 
