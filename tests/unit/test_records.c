@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/avro_scan.h"
 #include "core/utf8.h"
 #include "encode/records.h"
 #include "host/emit.h"
@@ -93,8 +94,28 @@ peer_up(void)
  * Read a record back with avro-c, after checking the header, and check
  * avro-c writes the value it read to the same bytes: the hand-written
  * writer (core/avro_write.h) encodes every field as avro-c does, and the
- * body holds nothing after the record.
+ * body holds nothing after the record.  The hand-written reader
+ * (core/avro_scan.h) must walk the same body to its last byte.
  */
+/* The core reader steps over body exactly, neither short nor beyond. */
+static void
+scan_whole(struct bf_schema *s, const uint8_t *body, size_t len)
+{
+	struct bf_scan_node *n = bf_scan_compile(s->schema);
+	struct bf_cur c = cur_make(body, len);
+
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(bf_scan_skip(n, &c), 0);
+	ck_assert_msg(cur_len(&c) == 0, "the core reader left %zu bytes of a "
+	    "%s record", cur_len(&c), s->name);
+	if (len > 0) {
+		c = cur_make(body, len - 1);
+		ck_assert_msg(bf_scan_skip(n, &c) < 0, "the core reader read a "
+		    "%s record cut by one byte", s->name);
+	}
+	bf_scan_free(n);
+}
+
 static avro_value_t
 read_back(const struct bf_record *r, enum bf_topic t)
 {
@@ -128,6 +149,7 @@ read_back(const struct bf_record *r, enum bf_topic t)
 	ck_assert_msg(memcmp(again, r->value + BF_SINGLE_OBJECT_HDR, size) ==
 	    0, "avro-c writes the %s record it read differently",
 	    bf_topic_name(t));
+	scan_whole(s, r->value + BF_SINGLE_OBJECT_HDR, body_len);
 	return val;
 }
 
