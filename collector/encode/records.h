@@ -134,4 +134,16 @@ void	bf_enc_update_begin(struct bf_encoder *e, const struct bf_router *r,
 const struct bf_record *bf_enc_route(struct bf_encoder *e,
 	    const struct bgp_route *rt);
 
+/* Where the records of a message go, in order; NULL: one failed. */
+typedef void (*bf_record_sink)(const struct bf_record *r, void *arg);
+/*
+ * Every record the message s->msg gives, one per topic's rules:
+ * a route record per prefix of its UPDATE and then the End-of-RIB marker
+ * it carries, or its peer, stats or router record; nothing for a type no
+ * topic holds (Route Mirroring).  The collector's one normalization step.
+ */
+void	bf_enc_message(struct bf_encoder *e, const struct bf_router *r,
+	    const struct bmp_stream *s, int64_t now_us, bf_record_sink sink,
+	    void *arg);
+
 #endif /* BF_RECORDS_H */

@@ -260,3 +260,43 @@ bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 	}
 	return bf_rec_end(e, BF_TOPIC_ROUTE);
 }
+
+void
+bf_enc_message(struct bf_encoder *e, const struct bf_router *r,
+    const struct bmp_stream *s, int64_t now_us, bf_record_sink sink,
+    void *arg)
+{
+	const struct bmp_msg *m = &s->msg;
+	struct bgp_route_iter it;
+	struct bgp_route rt;
+
+	switch (m->type) {
+	case BMP_ROUTE_MONITORING:
+		if (!s->has_update)
+			break;
+		bf_enc_update_begin(e, r, s, now_us);
+		bgp_route_iter_init(&it, s->update);
+		while (bgp_route_next(&it, &rt) == 1)
+			sink(bf_enc_route(e, &rt), arg);
+		if (s->update->eor)
+			sink(bf_enc_end_of_rib(e, r, s, now_us), arg);
+		break;
+	case BMP_PEER_UP:
+	case BMP_PEER_DOWN:
+		sink(bf_enc_peer(e, r, s, now_us), arg);
+		break;
+	case BMP_STATISTICS_REPORT:
+		sink(bf_enc_stats(e, r, s, now_us), arg);
+		break;
+	case BMP_INITIATION:
+		sink(bf_enc_router(e, r, BF_ROUTER_INITIATION, m, NULL,
+		    now_us), arg);
+		break;
+	case BMP_TERMINATION:
+		sink(bf_enc_router(e, r, BF_ROUTER_TERMINATION, m, NULL,
+		    now_us), arg);
+		break;
+	default:
+		break;
+	}
+}

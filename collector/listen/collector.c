@@ -82,18 +82,11 @@ learn_sysname(struct bf_router *r, struct bf_cur tlvs)
 		memcpy(r->name, name, sizeof(name));
 }
 
+/* bf_enc_message's sink: each record of a message to Kafka. */
 static void
-emit_routes(struct bf_session *ss, int64_t t)
+record_sink(const struct bf_record *r, void *arg)
 {
-	struct bf_collector *c = ss->col;
-	struct bmp_stream *s = &ss->stream;
-	struct bgp_route_iter it;
-	struct bgp_route rt;
-
-	bf_enc_update_begin(&c->enc, &ss->router, s, t);
-	bgp_route_iter_init(&it, s->update);
-	while (bgp_route_next(&it, &rt) == 1)
-		send_record(c, bf_enc_route(&c->enc, &rt));
+	send_record(arg, r);
 }
 
 /*
@@ -175,16 +168,12 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	}
 	if (res != BMP_MSG_OK)
 		return;
+	/* What the operator's log says of the message; then its records. */
 	switch (m->type) {
 	case BMP_ROUTE_MONITORING:
-		if (!s->has_update)
-			break;
-		if (s->update->outcome != BGP_OK || s->update->attrs.n_issues)
+		if (s->has_update && (s->update->outcome != BGP_OK ||
+		    s->update->attrs.n_issues))
 			log_attr_issues(ss, msg_off);
-		emit_routes(ss, t);
-		if (s->update->eor)
-			send_record(c, bf_enc_end_of_rib(&c->enc, &ss->router, s,
-			    t));
 		break;
 	case BMP_PEER_UP:
 	case BMP_PEER_DOWN:
@@ -193,26 +182,19 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 		    "up" : "down", m->type == BMP_PEER_UP ? "" : ": ",
 		    m->type == BMP_PEER_UP ? "" :
 		    bmp_peer_down_reason_name(m->u.peer_down.reason));
-		send_record(c, bf_enc_peer(&c->enc, &ss->router, s, t));
-		break;
-	case BMP_STATISTICS_REPORT:
-		send_record(c, bf_enc_stats(&c->enc, &ss->router, s, t));
 		break;
 	case BMP_INITIATION:
 		learn_sysname(&ss->router, m->u.info_tlvs);
 		bf_log(BF_LOG_INFO, "router %s: initiation, sysName '%s'",
 		    ss->router.addr, ss->router.name);
-		send_record(c, bf_enc_router(&c->enc, &ss->router,
-		    BF_ROUTER_INITIATION, m, NULL, t));
 		break;
 	case BMP_TERMINATION:
 		bf_log(BF_LOG_INFO, "router %s: termination", ss->router.addr);
-		send_record(c, bf_enc_router(&c->enc, &ss->router,
-		    BF_ROUTER_TERMINATION, m, NULL, t));
 		break;
 	default:
 		break;
 	}
+	bf_enc_message(&c->enc, &ss->router, s, t, record_sink, c);
 	note_invalid_utf8(ss, invalid_utf8);
 }
 
