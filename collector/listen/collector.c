@@ -28,6 +28,7 @@ struct bf_session {
 	uint8_t			*buf;
 	size_t			 cap, used;
 	uint64_t		 consumed;	/* stream offset of buf[0] */
+	uint64_t		 peer_limit_counted;	/* in the metric */
 	int64_t			 read_us;	/* when the last read arrived */
 	bool			 reading;
 	bool			 closing;
@@ -344,8 +345,10 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		session_close(ss, why);
 		return;
 	}
-	if (ss->stream.st.peer_limit > c->m.errors[BF_ERRK_PEER_LIMIT])
-		c->m.errors[BF_ERRK_PEER_LIMIT] = ss->stream.st.peer_limit;
+	/* Summed over sessions: each adds what it refused since last time. */
+	c->m.errors[BF_ERRK_PEER_LIMIT] += ss->stream.st.peer_limit -
+	    ss->peer_limit_counted;
+	ss->peer_limit_counted = ss->stream.st.peer_limit;
 	memmove(ss->buf, ss->buf + used, ss->used - (size_t)used);
 	ss->used -= (size_t)used;
 	ss->consumed += (uint64_t)used;
@@ -674,5 +677,10 @@ bf_collector_metrics(FILE *f, void *arg)
 	    "Times router reads stopped for a full producer queue.",
 	    (double)m->backpressure_pauses);
 	bf_metric(f, "bmpflow_backpressure_seconds_total", "counter",
-	    "Time spent paused.", (double)m->backpressure_ms / 1000.0);
+	    "Time spent paused, the pause going on included.",
+	    (double)(m->backpressure_ms + (c->paused ? uv_now(c->loop) -
+	    c->paused_since : 0)) / 1000.0);
+	bf_metric(f, "bmpflow_backpressure_paused", "gauge",
+	    "1 while router reads are stopped for a full producer queue.",
+	    c->paused ? 1.0 : 0.0);
 }

@@ -17,7 +17,7 @@
 #include "../produce/embedded.h"
 #include "core/kafka_io.h"
 
-static uv_signal_t sig_term, sig_int;
+static uv_signal_t sig_term, sig_int, sig_hup;
 static struct bf_collector col;
 
 static void
@@ -28,7 +28,21 @@ on_signal(uv_signal_t *h, int signum)
 	    signum == SIGTERM ? "SIGTERM" : "SIGINT");
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
+	uv_close((uv_handle_t *)&sig_hup, NULL);
 	bf_collector_stop(&col);
+}
+
+/*
+ * SIGHUP (a closed terminal, a log rotation script) must not end the
+ * collector and lose what it has queued: it is logged and ignored.
+ */
+static void
+on_hangup(uv_signal_t *h, int signum)
+{
+	(void)h;
+	(void)signum;
+	bf_log(BF_LOG_WARN, "SIGHUP ignored: bmpflow-collector does not "
+	    "re-read its configuration; restart it to apply changes");
 }
 
 int
@@ -93,6 +107,8 @@ main(int argc, char **argv)
 	uv_signal_init(uv_default_loop(), &sig_int);
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);
+	uv_signal_init(uv_default_loop(), &sig_hup);
+	uv_signal_start(&sig_hup, on_hangup, SIGHUP);
 	bf_log(BF_LOG_INFO, "bmpflow-collector %s ready", BMPFLOW_VERSION);
 
 	uv_run(uv_default_loop(), UV_RUN_DEFAULT);

@@ -127,7 +127,8 @@ ptab_build(struct ptab *t, struct ptab_item *items, size_t n)
 	uint32_t stack[130];
 
 	memset(t, 0, sizeof(*t));
-	qsort(items, n, sizeof(*items), cmp_item);
+	if (n > 0)	/* items may be NULL then: qsort's is nonnull */
+		qsort(items, n, sizeof(*items), cmp_item);
 	if (n > 0 && (t->vals = malloc(n * sizeof(uint32_t))) == NULL)
 		return -1;
 	for (int f = 0; f < 2; f++) {

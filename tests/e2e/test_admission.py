@@ -8,6 +8,7 @@
   - /metrics answers, other paths get 404."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -137,9 +138,33 @@ def main():
                   m['bmpflow_sessions_total{outcome="refused_limit"}'],
                   m['bmpflow_records_total{topic="bmp.route",'
                     'state="delivered"}']))
+        peer_limit_summed(args, capture, ck)
     finally:
         rc = ck.finish(col=col, summary="admission")
     return rc
+
+
+def peer_limit_summed(args, capture, ck):
+    """max-peers 4 against an 18-peer router, twice from two addresses:
+    the refused-peer count is the sum over sessions (it was the largest
+    session's count), and SIGHUP leaves the collector running."""
+    key = 'bmpflow_decode_errors_total{kind="peer_limit"}'
+    col = harness.Collector(args.collector, args.schemas,
+                            extra=["--max-peers", "4"])
+    try:
+        harness.replay(col.port, capture, source="127.0.9.1")
+        one = col.wait_delivered()[key]
+        col.proc.send_signal(signal.SIGHUP)
+        harness.replay(col.port, capture, source="127.0.9.2")
+        both = col.wait_delivered()[key]
+        ck.check(one > 0 and both == 2 * one, "peer_limit refusals summed "
+                 "over sessions: %s after one, %s after both" % (one, both))
+        ck.check(col.proc.poll() is None and "SIGHUP ignored" in
+                 col.read_log(), "SIGHUP logged and ignored, the collector "
+                 "still running")
+    finally:
+        col.stop()
+        harness.remove_dirs(col.dir, None)
 
 
 if __name__ == "__main__":

@@ -277,6 +277,15 @@ def main():
                           records(m_up, "bmp.route", "delivered"),
                           m_up["bmpflow_producer_queue_bytes"] / 1e6,
                           m_up["bmpflow_backpressure_pauses_total"]))
+        # A pause still going on counts in the seconds (it counted only
+        # once reads resumed, so a running stall was invisible).
+        if "bmpflow_backpressure_paused" not in m_up:
+            ck.fail("no bmpflow_backpressure_paused gauge")
+        elif m_up["bmpflow_backpressure_paused"] == 1:
+            ck.check(m_up["bmpflow_backpressure_seconds_total"] > 0,
+                     "paused during the outage, and the pause's seconds "
+                     "count while it lasts (%.2f s)" %
+                     m_up["bmpflow_backpressure_seconds_total"])
         sender.join(timeout=240)
         if sender.is_alive() or sender.error:
             raise RuntimeError("replay did not finish: %s" % sender.error)
