@@ -1,7 +1,8 @@
 /*
  * collector/core pieces every program and plugin shares: the one prefix
  * parser (what it refuses and why, what it keeps), prefix containment,
- * and the one hash index under colliding hashes, removal and growth.
+ * the one hash index under colliding hashes, removal and growth, and log
+ * lines that text from the wire cannot forge.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "core/addr.h"
 #include "core/hash_index.h"
+#include "core/log.h"
 #include "test_util.h"
 
 static const struct {
@@ -138,6 +140,24 @@ START_TEST(hash_index_growth)
 }
 END_TEST
 
+START_TEST(log_escapes_control_bytes)
+{
+	/* A sysName with a newline forged a whole second log line. */
+	const char *in = "edge1\n2026-12-05T00:00:00.000Z error forged\t\\"
+	    "\x01\x7f caf\xc3\xa9";
+	char out[128], small[8];
+
+	bf_log_escape(in, out, sizeof(out));
+	ck_assert_str_eq(out, "edge1\\n2026-12-05T00:00:00.000Z error "
+	    "forged\\t\\\\\\x01\\x7f caf\xc3\xa9");
+	ck_assert_ptr_null(strchr(out, '\n'));
+	/* Cut short, never mid-escape, always terminated. */
+	ck_assert_uint_le(bf_log_escape(in, small, sizeof(small)),
+	    sizeof(small) - 1);
+	ck_assert_ptr_null(strchr(small, '\n'));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -149,6 +169,7 @@ main(void)
 	tcase_add_test(tc, prefix_contains);
 	tcase_add_test(tc, hash_index_collisions);
 	tcase_add_test(tc, hash_index_growth);
+	tcase_add_test(tc, log_escapes_control_bytes);
 	suite_add_tcase(s, tc);
 	return bf_run_suite(s);
 }
