@@ -495,6 +495,19 @@ on_poll(uv_timer_t *t)
 		collector_resume(c);
 }
 
+/* Whether sa is the any-address (0.0.0.0, ::). */
+static bool
+wildcard(const struct sockaddr_storage *sa)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (sa->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr == htonl(INADDR_ANY);
+	return memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->
+	    sin6_addr, &any6, sizeof(any6)) == 0;
+}
+
 static int
 bind_listener(struct bf_collector *c, const char *spec, char *errbuf,
     size_t errlen)
@@ -526,6 +539,11 @@ bind_listener(struct bf_collector *c, const char *spec, char *errbuf,
 	}
 	c->n_listeners++;
 	bf_log(BF_LOG_INFO, "listening for BMP on %s", spec);
+	if (c->cfg->n_allow == 0 && wildcard(&sa))
+		bf_log(BF_LOG_WARN, "listening for BMP on %s, every address, "
+		    "with no allow list: any host that reaches this port can "
+		    "open a session and publish routes; set 'allow' to your "
+		    "routers' prefixes", spec);
 	return 0;
 }
 

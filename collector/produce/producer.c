@@ -3,6 +3,7 @@
  */
 #include "producer.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,30 @@ on_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 	    "kafka: %s", reason);
 }
 
+/*
+ * A raw record carries a whole BMP message of up to max-message-size,
+ * plus its router fields: librdkafka's default message.max.bytes
+ * (1,000,000) refused records of the messages the collector accepts.
+ */
+static int
+raw_fits(rd_kafka_conf_t *conf, uint32_t max_message, char *errbuf,
+    size_t errlen)
+{
+	char v[24], why[256];
+	uint64_t want = (uint64_t)max_message + 65536;
+
+	if (want <= 1000000)
+		return 0;
+	snprintf(v, sizeof(v), "%" PRIu64, want);
+	if (rd_kafka_conf_set(conf, "message.max.bytes", v, why, sizeof(why)) !=
+	    RD_KAFKA_CONF_OK) {
+		snprintf(errbuf, errlen, "kafka: message.max.bytes %s for "
+		    "max-message-size %" PRIu32 ": %s", v, max_message, why);
+		return -1;
+	}
+	return 0;
+}
+
 int
 bf_producer_init(struct bf_producer *p, const struct bf_config *c,
     const char *brokers, char *errbuf, size_t errlen)
@@ -75,7 +100,8 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 
 	memset(p, 0, sizeof(*p));
 	p->queue_bytes = c->queue_bytes;
-	if (bf_kafka_producer_defaults(conf, errbuf, errlen) < 0) {
+	if (bf_kafka_producer_defaults(conf, errbuf, errlen) < 0 ||
+	    raw_fits(conf, c->max_message, errbuf, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return -1;
 	}

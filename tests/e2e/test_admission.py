@@ -147,11 +147,15 @@ def main():
 def peer_limit_summed(args, capture, ck):
     """max-peers 4 against an 18-peer router, twice from two addresses:
     the refused-peer count is the sum over sessions (it was the largest
-    session's count), and SIGHUP leaves the collector running."""
+    session's count), and SIGHUP leaves the collector running.  It also
+    listens on every address with no allow list: a loud warning."""
     key = 'bmpflow_decode_errors_total{kind="peer_limit"}'
     col = harness.Collector(args.collector, args.schemas,
-                            extra=["--max-peers", "4"])
+                            extra=["--max-peers", "4", "--listen",
+                                   "0.0.0.0:%d" % harness.free_port()])
     try:
+        ck.check("every address, with no allow list" in col.read_log(),
+                 "warned: BMP on every address with no allow list")
         harness.replay(col.port, capture, source="127.0.9.1")
         one = col.wait_delivered()[key]
         col.proc.send_signal(signal.SIGHUP)

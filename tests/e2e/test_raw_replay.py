@@ -162,6 +162,23 @@ def main():
         if cut != ["huawei-vrp8210-routepolicy-type100-truncated.bmp"]:
             ck.fail("captures with a cut last message: %s" % cut)
 
+        # A BMP message near max-message-size (16 TLVs of 64,000 bytes,
+        # 1,024,070 bytes) fits a raw record: librdkafka's default
+        # message.max.bytes (1,000,000) dropped it.
+        big = struct.pack(">BIB", 3, 6 + 16 * 64004, 4) + \
+            (struct.pack(">HH", 0, 64000) + b"x" * 64000) * 16
+        failed = 'bmpflow_records_total{topic="bmp.raw",state="failed"}'
+        before = a.metrics()[failed]
+        harness.replay(a.port, big, source="127.0.1.250")
+        a.wait_delivered(timeout=ck.left(60))
+        out = tail_bmp(args.tail, a, "127.0.1.250", args.schemas,
+                       ck.left(60))
+        ck.check(out.stdout == big and a.metrics()[failed] == before,
+                 "a %d-byte BMP message comes back whole from bmp.raw "
+                 "(%d bytes read, %d raw records failed)" % (
+                     len(big), len(out.stdout),
+                     a.metrics()[failed] - before))
+
         # 3. The rebuilt streams into B, on A's Kafka, topics replay.*.
         # B's sessions stay open while the processor reads: closing them
         # ends their peers' epochs, and the processor would drop every
