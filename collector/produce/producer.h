@@ -24,7 +24,6 @@ struct bf_producer {
 	uint64_t		 delivered[BF_TOPIC_COUNT];
 	uint64_t		 failed[BF_TOPIC_COUNT];
 	uint64_t		 queue_full_waits;	/* produce() had to wait */
-	char			 last_error[256];
 };
 
 /*

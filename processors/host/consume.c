@@ -81,7 +81,8 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 	p->inflight[(uintptr_t)m->_private & 1]--;
 	if (m->err) {
 		p->out_failed++;
-		bf_log(BF_LOG_ERROR, "output to %s failed: %s", p->out_topic,
+		bf_log_limited(BF_LOG_ERROR, "output failure", p->out_topic,
+		    "output to %s failed: %s", p->out_topic,
 		    rd_kafka_err2str(m->err));
 	}
 }
@@ -104,8 +105,8 @@ proc_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 		p->inflight[p->gen & 1]++;
 	if (err) {
 		p->out_failed++;
-		bf_log(BF_LOG_ERROR, "output to %s: %s", p->out_topic,
-		    rd_kafka_err2str(err));
+		bf_log_limited(BF_LOG_ERROR, "output failure", p->out_topic,
+		    "output to %s: %s", p->out_topic, rd_kafka_err2str(err));
 		return;
 	}
 	p->out_records++;
@@ -115,12 +116,16 @@ proc_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 static void
 handle(struct proc *p, const rd_kafka_message_t *m)
 {
-	char err[256];
+	char err[256], where[160];
 
 	if (bf_pipeline_record(&p->pipe, m->payload, m->len, m->partition, err,
-	    sizeof(err)) < 0)
-		bf_log(BF_LOG_WARN, "%s [%" PRId32 "] offset %" PRId64 ": %s",
-		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, err);
+	    sizeof(err)) < 0) {
+		/* A producer writing garbage must not flood the log. */
+		snprintf(where, sizeof(where), "%s [%" PRId32 "]",
+		    rd_kafka_topic_name(m->rkt), m->partition);
+		bf_log_limited(BF_LOG_WARN, "bad record", where,
+		    "%s offset %" PRId64 ": %s", where, m->offset, err);
+	}
 }
 
 static void	on_rebalance(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -492,7 +497,9 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 			else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				route_eof(p, m);
 			else
-				bf_log(BF_LOG_WARN, "%s",
+				bf_log_limited(BF_LOG_WARN, "consume error",
+				    m->rkt != NULL ? rd_kafka_topic_name(
+				    m->rkt) : NULL, "%s",
 				    rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
 		}
@@ -500,6 +507,7 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 		rd_kafka_poll(p->out, 0);
 		rd_kafka_poll(p->routes, 0);	/* commit results */
 		uv_run(loop, UV_RUN_NOWAIT);	/* serve /metrics */
+		bf_log_flush_suppressed(0);
 		if (reload) {
 			reload = 0;
 			if (p->plugin->reload != NULL) {
@@ -526,6 +534,7 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 	    p->pipe.sessions.stale);
 	rd_kafka_queue_destroy(route_q);
 	tick_commit(p, COMMIT_NOW);
+	bf_log_flush_suppressed(1);
 }
 
 void
