@@ -238,6 +238,7 @@ tick_commit(struct proc *p, enum commit_mode mode)
 		return;
 	p->host.deferred = false;
 	p->plugin->on_tick(p->state, bf_now_us());
+	p->ticks++;
 	/* Records held for a Peer Up are not processed yet either. */
 	if (!p->host.deferred && p->pipe.pending_records == 0)
 		for (int32_t i = 0; i < p->n_parts; i++)

@@ -103,11 +103,13 @@ def kafka_flags(props):
     return flags
 
 
-def scrape_metrics(port, timeout=10):
+def scrape_metrics(port, timeout=None):
     """The Prometheus /metrics of 127.0.0.1:port as {series: value}
-    (OSError when it does not answer)."""
-    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                  timeout=timeout).read().decode()
+    (OSError when it does not answer within timeout, by default
+    slow(10))."""
+    text = urllib.request.urlopen(
+        "http://127.0.0.1:%d/metrics" % port,
+        timeout=slow(10) if timeout is None else timeout).read().decode()
     out = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
@@ -139,7 +141,7 @@ class Collector:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
-        deadline = time.time() + 30
+        deadline = time.time() + slow(30)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("collector exited: %s" % self.read_log())
@@ -167,8 +169,10 @@ class Collector:
     def metrics(self):
         return scrape_metrics(self.metrics_port)
 
-    def wait_delivered(self, timeout=120):
-        """Until no session is open and every produced record is acked."""
+    def wait_delivered(self, timeout=None):
+        """Until no session is open and every produced record is acked
+        (within timeout seconds, by default slow(120))."""
+        timeout = slow(120) if timeout is None else timeout
         deadline = time.time() + timeout
         while time.time() < deadline:
             m = self.metrics()
@@ -195,10 +199,11 @@ def remove_dirs(tmp, col, keep=False):
             shutil.rmtree(col.dir, ignore_errors=True)
 
 
-def stop_process(proc, timeout=60, sig=signal.SIGTERM):
+def stop_process(proc, timeout=None, sig=signal.SIGTERM):
     """Send sig to proc unless it has exited, wait up to timeout seconds
-    for it, then kill it.  True when it exited by itself, False when it
-    had to be killed."""
+    (by default slow(60)) for it, then kill it.  True when it exited by
+    itself, False when it had to be killed."""
+    timeout = slow(60) if timeout is None else timeout
     if proc.poll() is not None:
         return True
     proc.send_signal(sig)
@@ -224,7 +229,7 @@ def replay(port, data, source="127.0.0.1", chunk=None, host="127.0.0.1"):
             s.sendall(data[i:i + chunk])
     s.shutdown(socket.SHUT_WR)
     # Wait for the collector to close its side: all bytes were read.
-    s.settimeout(60)
+    s.settimeout(slow(60))
     try:
         while s.recv(4096):
             pass
@@ -240,7 +245,7 @@ def consume(brokers, topic, schemas, headers=None):
     out = subprocess.run(
         ["kcat", "-C", "-b", brokers, "-t", topic, "-e", "-q",
          "-f", "%R%s%k\t%h\n"], capture_output=True, check=False,
-        timeout=600)
+        timeout=slow(600))
     if out.returncode != 0:
         raise RuntimeError("kcat %s: %s" % (topic, out.stderr.decode()))
     data = out.stdout
@@ -276,7 +281,7 @@ class TopicReader:
     def partitions(self):
         out = subprocess.run(["kcat", "-L", "-J", "-b", self.brokers,
                               "-t", self.topic], capture_output=True,
-                             timeout=60, check=False)
+                             timeout=slow(60), check=False)
         try:
             meta = json.loads(out.stdout)
         except ValueError:
@@ -297,7 +302,7 @@ class TopicReader:
         recs = []
         for part, p in running:
             try:
-                data, err = p.communicate(timeout=300)
+                data, err = p.communicate(timeout=slow(300))
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.communicate()
@@ -349,7 +354,7 @@ class MockKafka:
             try:
                 self.proc.stdin.write("quit\n")
                 self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=slow(10))
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
@@ -385,11 +390,13 @@ def cut_before_peer_down(data):
     return data[:first_of_type(data, 2)]
 
 
-def gen_fulltable(gen, path, *args):
-    """bmpflow-gen-fulltable args -o path; its "generated:" counts as
-    {name: int} (RuntimeError when it fails)."""
+def gen_fulltable(gen, path, *args, timeout=None):
+    """bmpflow-gen-fulltable args -o path, within timeout seconds (by
+    default slow(300)); its "generated:" counts as {name: int}
+    (RuntimeError when it fails)."""
     out = subprocess.run([gen] + [str(a) for a in args] + ["-o", path],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True,
+                         timeout=slow(300) if timeout is None else timeout)
     lines = [l for l in out.stderr.splitlines()
              if l.startswith("generated:")]
     if out.returncode != 0 or not lines:
@@ -426,7 +433,7 @@ class Processor:
     def metrics(self):
         """Its /metrics, or {} while it does not answer."""
         try:
-            return scrape_metrics(self.mport, timeout=5)
+            return scrape_metrics(self.mport, timeout=slow(5))
         except OSError:
             return {}
 
@@ -438,9 +445,22 @@ class Processor:
             raise RuntimeError("processor never got its partitions: %s" %
                                tail(self.log_path))
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def wait_ticks(self, n, timeout=None):
+        """Until it has ticked n more times (what a tick outputs is out),
+        within timeout seconds (by default slow(30)); RuntimeError if not.
+        A sleep of n ticks' time would come short on a busy machine."""
+        key = "bmpflow_processor_ticks_total"
+        start = self.metrics().get(key)
+        if start is None or not wait_until(
+                lambda: self.metrics().get(key, 0) >= start + n,
+                slow(30) if timeout is None else timeout, 0.05):
+            raise RuntimeError("processor did not tick %d times: %s" % (
+                n, tail(self.log_path)))
+
+    def stop(self, sig=signal.SIGTERM, timeout=None):
         """sig (SIGKILL: dies without committing), wait up to timeout
-        seconds, then kill; its exit status."""
+        seconds (by default slow(30)), then kill; its exit status."""
+        timeout = slow(30) if timeout is None else timeout
         stop_process(self.p, timeout=timeout, sig=sig)
         self.log.close()
         return self.p.returncode
@@ -699,14 +719,14 @@ class Procs:
         return p
 
     @staticmethod
-    def stop(p, timeout=10):
+    def stop(p, timeout=None):
         if p.poll() is None:
             try:
                 p.send_signal(signal.SIGTERM)
-                p.wait(timeout=timeout)
+                p.wait(timeout=slow(10) if timeout is None else timeout)
             except subprocess.TimeoutExpired:
                 p.kill()
-                p.wait(timeout=10)
+                p.wait(timeout=slow(10))
         # Children it left behind (ExaBGP's API feed): its own group.
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
@@ -831,7 +851,7 @@ class Gobgp:
     def cli(self, *args):
         out = subprocess.run([GOBGP, "-u", "127.0.0.1", "-p", str(self.api)]
                              + list(args), capture_output=True, text=True,
-                             timeout=60)
+                             timeout=slow(60))
         return out.stdout + out.stderr
 
     def best_counts(self):
@@ -890,7 +910,7 @@ class Frr:
 
     def version(self):
         out = subprocess.run([FRR_BGPD, "--version"], capture_output=True,
-                             text=True, timeout=10).stdout
+                             text=True, timeout=slow(10)).stdout
         return out.splitlines()[0].strip() if out else "?"
 
     def _conf(self, col_port, loc_rib):
@@ -942,7 +962,7 @@ class Frr:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.pids.append(p.pid)
         try:
-            out = p.communicate(timeout=30)[0]
+            out = p.communicate(timeout=slow(30))[0]
         except subprocess.TimeoutExpired:
             p.kill()
             out = p.communicate()[0]
@@ -971,7 +991,7 @@ class Frr:
 
     def show(self, cmd):
         out = subprocess.run([VTYSH, "--vty_socket", self.vty, "-c", cmd],
-                             capture_output=True, text=True, timeout=20)
+                             capture_output=True, text=True, timeout=slow(20))
         return out.stdout + out.stderr
 
     def best_counts(self):

@@ -396,7 +396,7 @@ class Run:
                 ok = ok and n_ld >= self.ld.metrics().get(
                     "bmpflow_processor_records_out_total", 1e18)
             return ok
-        if not harness.wait_until(all_out, left(30), 0.5):
+        if not harness.wait_until(all_out, left(harness.slow(30)), 0.5):
             fail("%s %s: fewer output records on Kafka than the processors "
                  "emitted" % (self.tag, what))
         note("%s: settled after %.1fs (%d route, %d peer records in all; "
@@ -446,7 +446,7 @@ class Run:
         self.health = Health(self.col, self.schemas)
         self.alerts = Alerts(self.col, self.schemas)
         for p in self.procs_running():
-            p.wait_assigned(left(30))
+            p.wait_assigned(left(harness.slow(30)))
         self.router.start(self.col.port)
 
         def bmp_up():
@@ -791,7 +791,7 @@ class Run:
             self.router.name, rc))
         if not harness.wait_until(
                 lambda: self.col.metrics()["bmpflow_sessions"] == 0,
-                left(30)):
+                left(harness.slow(30))):
             fail("%s: BMP session still open after the router stopped" %
                  self.tag)
         self.settle("router stop", peer_min=1)

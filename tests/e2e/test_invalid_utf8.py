@@ -72,7 +72,7 @@ def main():
                               col.bootstrap_file, "-t", "router",
                               "--from-beginning", "--schema-dir",
                               args.schemas], capture_output=True,
-                             timeout=120)
+                             timeout=harness.slow(120))
         names = [json.loads(l)["router_name"]
                  for l in out.stdout.decode("utf-8").splitlines()]
         if out.returncode != 0 or collections.Counter(names) != \

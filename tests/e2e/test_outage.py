@@ -45,7 +45,7 @@ DOWN_SECONDS = 10
 RSS_LIMIT_MIB = 256
 # Sanitizer builds (BMPFLOW_SANITIZED=1 from ctest) carry shadow memory and
 # a quarantine: the memory bound is checked in the release build only.
-if os.environ.get("BMPFLOW_SANITIZED") == "1":
+if harness.SANITIZED:
     RSS_LIMIT_MIB *= 8
 TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats", "bmp.raw")
 
@@ -79,7 +79,7 @@ def expected_routes(decode_bin, path):
         for x in m["bgp"].get("prefixes", []):
             out.append(tuple_text(peer, x["prefix"], x["action"],
                                   x.get("path_id")))
-    p.wait(timeout=60)
+    p.wait(timeout=harness.slow(60))
     return out
 
 
@@ -201,7 +201,7 @@ class Sender(threading.Thread):
         import socket
         try:
             s = socket.create_connection(("127.0.0.1", self.port),
-                                         timeout=300)
+                                         timeout=harness.slow(300))
             view = memoryview(self.data)
             while self.sent < len(self.data):
                 self.sent += s.send(view[self.sent:self.sent + 65536])
@@ -230,7 +230,7 @@ def main():
                             "--ipv6", str(IPV6), "--withdraw-pct",
                             str(WITHDRAW_PCT), "--seed", str(SEED),
                             "-o", feed], capture_output=True, text=True,
-                           timeout=120)
+                           timeout=harness.slow(120))
         gen_line = [l for l in g.stderr.splitlines()
                     if l.startswith("generated:")]
         if g.returncode != 0 or not gen_line:
@@ -257,7 +257,7 @@ def main():
         t_start = time.time()
         sender = Sender(col.port, data)
         sender.start()
-        deadline = time.time() + 120
+        deadline = time.time() + harness.slow(120)
         while sender.sent < DOWN_AT * len(data) and sender.is_alive() and \
                 time.time() < deadline:
             time.sleep(0.01)
@@ -286,10 +286,10 @@ def main():
                      "paused during the outage, and the pause's seconds "
                      "count while it lasts (%.2f s)" %
                      m_up["bmpflow_backpressure_seconds_total"])
-        sender.join(timeout=240)
+        sender.join(timeout=harness.slow(240))
         if sender.is_alive() or sender.error:
             raise RuntimeError("replay did not finish: %s" % sender.error)
-        deadline = time.time() + 120
+        deadline = time.time() + harness.slow(120)
         while True:
             m = col.metrics()
             done = m["bmpflow_sessions"] == 0 and \
@@ -302,9 +302,10 @@ def main():
             time.sleep(0.1)
         t_delivered = time.time()
         if not done:
-            ck.fail("not delivered in 120 s after the replay: %s" %
+            ck.fail("not delivered in %d s after the replay: %s" % (
+                    harness.slow(120),
                     {k: v for k, v in m.items() if "queue" in k or
-                     "records" in k})
+                     "records" in k}))
         hwm = harness.vm_hwm_kib(col.proc.pid)
 
         # Let the consumer catch up, then a little longer so a duplicate
@@ -313,7 +314,7 @@ def main():
         produced = records(m, "bmp.route", "produced")
         bg, seen = {}, 0
         reader = KcatFile(out_path)
-        deadline = time.time() + 120
+        deadline = time.time() + harness.slow(120)
         last = (-1, time.time())
         while time.time() < deadline:
             seen += reader.scan(bg)
@@ -321,11 +322,11 @@ def main():
                 break
             if len(bg) != last[0]:
                 last = (len(bg), time.time())
-            elif time.time() - last[1] > 30:
-                break       # stuck for 30 s: the final pass will tell
+            elif time.time() - last[1] > harness.slow(30):
+                break       # stuck: the final pass will tell
             time.sleep(0.2)
         time.sleep(2)
-        harness.stop_process(kcat, timeout=10)
+        harness.stop_process(kcat, timeout=harness.slow(10))
         seen += reader.scan(bg)
         reader.close()
         print("background consumer: %d records (%d reads)" % (len(bg),
@@ -339,7 +340,8 @@ def main():
                 subprocess.run(["kcat", "-C", "-b", mock.brokers, "-t",
                                 "bmp.route", "-o", "beginning", "-e", "-q",
                                 "-f", KCAT_FORMAT], stdout=out_f,
-                               stderr=subprocess.DEVNULL, timeout=300)
+                               stderr=subprocess.DEVNULL,
+                               timeout=harness.slow(300))
             final = {}
             with open(final_path, "rb") as f:
                 scan_kcat(f.read(), 0, final)
@@ -366,7 +368,7 @@ def main():
             res = pool.map_async(_decode_range, jobs)
             exp = expected_routes(args.decode, feed)
             rows, other = [], 0
-            for r, o in res.get(timeout=600):
+            for r, o in res.get(timeout=harness.slow(600)):
                 rows.extend(r)
                 other += o
         copied, copies = resent_batches(rows)

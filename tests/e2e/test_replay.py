@@ -157,7 +157,7 @@ def main():
                               col.bootstrap_file, "-t", "peer",
                               "--from-beginning", "--meta", "--schema-dir",
                               args.schemas], capture_output=True, text=True,
-                             timeout=120)
+                             timeout=harness.slow(120))
         lines = [json.loads(l) for l in out.stdout.splitlines()]
         n_peer = len(all_peer)
         if out.returncode != 0 or len(lines) != n_peer or any(

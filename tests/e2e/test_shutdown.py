@@ -37,7 +37,7 @@ class MockKafka:
         except (BrokenPipeError, AssertionError):
             pass
         try:
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=harness.slow(10))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -64,10 +64,11 @@ def main():
         # 1. Slow Kafka: SIGTERM right after the router is done.
         mock.command("rtt 300")
         col = harness.Collector(args.collector, args.schemas, extra=[
-            "--brokers", mock.bootstrap, "--drain-timeout", "60"])
+            "--brokers", mock.bootstrap, "--drain-timeout",
+            "%d" % harness.slow(60)])
         harness.replay(col.port, data, source="127.0.10.1")
         queued = col.metrics()["bmpflow_producer_queue_messages"]
-        rc, secs = sigterm_and_wait(col, 90)
+        rc, secs = sigterm_and_wait(col, harness.slow(90))
         got = sum(1 for _, _, r in harness.consume(mock.bootstrap,
                                                     "bmp.route", schemas)
                   if r["router_address"] == "127.0.10.1")
@@ -89,12 +90,12 @@ def main():
             "--brokers", mock.bootstrap, "--drain-timeout", "3"])
         mock.command("down")
         harness.replay(col.port, data, source="127.0.10.2")
-        rc, secs = sigterm_and_wait(col, 60)
+        rc, secs = sigterm_and_wait(col, harness.slow(60))
         log = col.read_log()
         line = [l for l in log.splitlines() if "drain timeout" in l]
         print("kafka down: exit %d after %.1fs: %s" % (
             rc, secs, line[0][25:] if line else "(no drain line)"))
-        if rc != 1 or not line or secs > 20:
+        if rc != 1 or not line or secs > harness.slow(20):
             ck.fail("down broker: rc %d, %.1fs, log %s" % (
                 rc, secs, line))
         mock.command("up")
