@@ -27,12 +27,20 @@ import avro.schema
 SANITIZED = os.environ.get("BMPFLOW_SANITIZED") == "1"
 TIME_SCALE = float(os.environ.get("BMPFLOW_TIME_SCALE") or
                    (4 if SANITIZED else 1))
+# The end of the running test's budget (Checks(budget)), or None.
+_budget_end = None
 
 
 def slow(seconds):
     """A wait's limit: seconds, as on an idle release build, scaled by
-    TIME_SCALE.  Every deadline of the tests goes through it."""
-    return seconds * TIME_SCALE
+    TIME_SCALE, and cut to what is left of the test's budget (at least 1 s,
+    so that a stop still asks before it kills).  Every limit of the tests
+    goes through it, so that a test ends within its budget and the few
+    seconds of the stops after it: ctest's TIMEOUT is set above that."""
+    scaled = seconds * TIME_SCALE
+    if _budget_end is None:
+        return scaled
+    return min(scaled, max(_budget_end - time.time(), 1.0))
 
 
 CRC64_EMPTY = 0xC15D213AA4D7A795
@@ -446,16 +454,8 @@ class Processor:
                                tail(self.log_path))
 
     def wait_ticks(self, n, timeout=None):
-        """Until it has ticked n more times (what a tick outputs is out),
-        within timeout seconds (by default slow(30)); RuntimeError if not.
-        A sleep of n ticks' time would come short on a busy machine."""
-        key = "bmpflow_processor_ticks_total"
-        start = self.metrics().get(key)
-        if start is None or not wait_until(
-                lambda: self.metrics().get(key, 0) >= start + n,
-                slow(30) if timeout is None else timeout, 0.05):
-            raise RuntimeError("processor did not tick %d times: %s" % (
-                n, tail(self.log_path)))
+        """wait_ticks([self], n, timeout)."""
+        wait_ticks([self], n, timeout)
 
     def stop(self, sig=signal.SIGTERM, timeout=None):
         """sig (SIGKILL: dies without committing), wait up to timeout
@@ -464,6 +464,21 @@ class Processor:
         stop_process(self.p, timeout=timeout, sig=sig)
         self.log.close()
         return self.p.returncode
+
+
+def wait_ticks(procs, n, timeout=None):
+    """Until each Processor of procs has ticked n more times (what a tick
+    outputs is out), within timeout seconds (by default slow(30));
+    RuntimeError if not.  A sleep of n ticks' time would come short on a
+    busy machine."""
+    key = "bmpflow_processor_ticks_total"
+    start = [p.metrics().get(key) for p in procs]
+    if None in start or not wait_until(
+            lambda: all(p.metrics().get(key, 0) >= t + n
+                        for p, t in zip(procs, start)),
+            slow(30) if timeout is None else timeout, 0.05):
+        raise RuntimeError("processors did not tick %d times: %s" % (
+            n, "; ".join(tail(p.log_path, 3) for p in procs)))
 
 
 def decoder_summary(decode_bin, path):
@@ -537,9 +552,11 @@ class Checks:
         self.start()
 
     def start(self):
-        """(Re)start the budget clock."""
+        """(Re)start the budget clock; slow() cuts every limit to it."""
+        global _budget_end
         self.t_end = None if self.budget is None else \
             time.time() + self.budget
+        _budget_end = self.t_end
 
     def check(self, cond, what):
         """Record check `what`; returns cond."""

@@ -41,7 +41,8 @@ def closed_by_peer(src, port, timeout=5):
 
 def main():
     args = harness.test_args()
-    ck = harness.Checks()
+    # Every wait together (15 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(240))
     d = tempfile.mkdtemp(prefix="bmpflow-admission-")
 
     # Config file and flags.

@@ -60,7 +60,8 @@ def main():
         ("127.0.2.6", init + bad_peer_up + init, False,
          "peer_up message at offset", "message"),
     ]
-    ck = harness.Checks()
+    # Every wait together (5 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(180))
     try:
         before = col.metrics()
         t = threading.Thread(target=harness.replay,

@@ -27,6 +27,7 @@ sent, every broker goes down for 10 s, then comes back.  Checks:
 import hashlib
 import multiprocessing
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -48,6 +49,18 @@ RSS_LIMIT_MIB = 256
 if harness.SANITIZED:
     RSS_LIMIT_MIB *= 8
 TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats", "bmp.raw")
+PARTITIONS = 64
+
+
+def end_offsets(brokers, topic, partitions):
+    """The records the brokers hold in topic: its end offsets summed (the
+    mock cluster keeps every record from offset 0)."""
+    out = subprocess.run(
+        ["kcat", "-Q", "-b", brokers] + sum(
+            (["-t", "%s:%d:-1" % (topic, p)] for p in range(partitions)),
+            []), capture_output=True, text=True,
+        timeout=harness.slow(60))
+    return sum(int(n) for n in re.findall(r"\] offset (\d+)", out.stdout))
 
 
 def tuple_text(peer, prefix, action, path_id):
@@ -240,7 +253,7 @@ def main():
         want_routes = n["prefixes announced"] + n["withdrawn"]
         data = open(feed, "rb").read()
 
-        mock = harness.MockKafka(args.mock_kafka, TOPICS, 64)
+        mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
         col = harness.Collector(args.collector, args.schemas,
                                 extra=["--brokers", mock.brokers])
         # -E: keep consuming through the outage (kcat ends on "all
@@ -308,9 +321,10 @@ def main():
                      "records" in k}))
         hwm = harness.vm_hwm_kib(col.proc.pid)
 
-        # Let the consumer catch up, then a little longer so a duplicate
-        # would show.  Records are keyed by (partition, offset): a consumer
-        # reading one twice is no duplicate, a record at two offsets is.
+        # Let the consumer catch up, then read on to the end of every
+        # partition, so a duplicate would show.  Records are keyed by
+        # (partition, offset): a consumer reading one twice is no
+        # duplicate, a record at two offsets is.
         produced = records(m, "bmp.route", "produced")
         bg, seen = {}, 0
         reader = KcatFile(out_path)
@@ -325,7 +339,13 @@ def main():
             elif time.time() - last[1] > harness.slow(30):
                 break       # stuck: the final pass will tell
             time.sleep(0.2)
-        time.sleep(2)
+        held = end_offsets(mock.brokers, "bmp.route", PARTITIONS)
+
+        def read_to_end():
+            nonlocal seen
+            seen += reader.scan(bg)
+            return len(bg) >= held
+        harness.wait_until(read_to_end, harness.slow(30), 0.2)
         harness.stop_process(kcat, timeout=harness.slow(10))
         seen += reader.scan(bg)
         reader.close()
@@ -334,7 +354,7 @@ def main():
         sources = [(out_path, bg)]
         if len(bg) < produced:
             # It lost its way in the outage: read the topic once more
-            # from the beginning (the mock keeps it all in 64 partitions).
+            # from the beginning (the mock keeps it all in PARTITIONS).
             final_path = os.path.join(tmp, "route-final.kcat")
             with open(final_path, "wb") as out_f:
                 subprocess.run(["kcat", "-C", "-b", mock.brokers, "-t",

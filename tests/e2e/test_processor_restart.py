@@ -99,7 +99,8 @@ def main():
     binary = os.path.join(os.path.dirname(args.collector), "..",
                           "processors", "host", "bmpflow-processor")
     schemas = harness.Schemas(args.schemas)
-    ck = harness.Checks()
+    # Every wait together (42 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(360))
     col = harness.Collector(args.collector, args.schemas)
     routers, procs = [], []
     try:

@@ -25,7 +25,8 @@ def main():
                                 "cisco-xr7102-18peers-realtcp.bmp"),
                    "rb").read()
     schemas = harness.Schemas(args.schemas)
-    ck = harness.Checks()
+    # Every wait together (10 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(240))
     col = harness.Collector(args.collector, args.schemas)
     mport = harness.free_port()
     proc = subprocess.Popen(
