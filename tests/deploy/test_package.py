@@ -102,7 +102,7 @@ def processor_out(port):
 
 def stop(proc, name, ck):
     if not harness.stop_process(proc):
-        ck.fail("%s ignored SIGTERM for %d s" % (name, harness.slow(60)))
+        ck.fail("%s ignored SIGTERM for %d s" % (name, harness.scaled(60)))
     elif proc.returncode != 0:
         ck.fail("%s exit status %s" % (name, proc.returncode))
 

@@ -108,10 +108,10 @@ def main():
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGINT)
             try:
-                p.wait(timeout=harness.slow(60))
+                p.wait(timeout=harness.scaled(60))
             except subprocess.TimeoutExpired:
                 ck.fail("quickstart did not stop on SIGINT in %d s" %
-                        harness.slow(60))
+                        harness.scaled(60))
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
     return ck.finish("quickstart demo")

@@ -31,16 +31,21 @@ TIME_SCALE = float(os.environ.get("BMPFLOW_TIME_SCALE") or
 _budget_end = None
 
 
+def scaled(seconds):
+    """seconds, as on an idle release build, scaled by TIME_SCALE: the
+    limit of a stop, which the budget does not cut (a process stopped at
+    the end of a test must have its time to drain and exit 0)."""
+    return seconds * TIME_SCALE
+
+
 def slow(seconds):
-    """A wait's limit: seconds, as on an idle release build, scaled by
-    TIME_SCALE, and cut to what is left of the test's budget (at least 1 s,
-    so that a stop still asks before it kills).  Every limit of the tests
-    goes through it, so that a test ends within its budget and the few
-    seconds of the stops after it: ctest's TIMEOUT is set above that."""
-    scaled = seconds * TIME_SCALE
+    """A wait's limit: scaled(seconds), cut to what is left of the test's
+    budget (at least 1 s).  Every wait of the tests goes through it, so
+    that a test ends within its budget plus its stops: ctest's TIMEOUT is
+    set above that."""
     if _budget_end is None:
-        return scaled
-    return min(scaled, max(_budget_end - time.time(), 1.0))
+        return scaled(seconds)
+    return min(scaled(seconds), max(_budget_end - time.time(), 1.0))
 
 
 CRC64_EMPTY = 0xC15D213AA4D7A795
@@ -209,9 +214,9 @@ def remove_dirs(tmp, col, keep=False):
 
 def stop_process(proc, timeout=None, sig=signal.SIGTERM):
     """Send sig to proc unless it has exited, wait up to timeout seconds
-    (by default slow(60)) for it, then kill it.  True when it exited by
+    (by default scaled(60)) for it, then kill it.  True when it exited by
     itself, False when it had to be killed."""
-    timeout = slow(60) if timeout is None else timeout
+    timeout = scaled(60) if timeout is None else timeout
     if proc.poll() is not None:
         return True
     proc.send_signal(sig)
@@ -362,7 +367,7 @@ class MockKafka:
             try:
                 self.proc.stdin.write("quit\n")
                 self.proc.stdin.flush()
-                self.proc.wait(timeout=slow(10))
+                self.proc.wait(timeout=scaled(10))
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
@@ -459,8 +464,8 @@ class Processor:
 
     def stop(self, sig=signal.SIGTERM, timeout=None):
         """sig (SIGKILL: dies without committing), wait up to timeout
-        seconds (by default slow(30)), then kill; its exit status."""
-        timeout = slow(30) if timeout is None else timeout
+        seconds (by default scaled(30)), then kill; its exit status."""
+        timeout = scaled(30) if timeout is None else timeout
         stop_process(self.p, timeout=timeout, sig=sig)
         self.log.close()
         return self.p.returncode
@@ -740,10 +745,10 @@ class Procs:
         if p.poll() is None:
             try:
                 p.send_signal(signal.SIGTERM)
-                p.wait(timeout=slow(10) if timeout is None else timeout)
+                p.wait(timeout=scaled(10) if timeout is None else timeout)
             except subprocess.TimeoutExpired:
                 p.kill()
-                p.wait(timeout=slow(10))
+                p.wait(timeout=scaled(10))
         # Children it left behind (ExaBGP's API feed): its own group.
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:

@@ -828,7 +828,7 @@ class Run:
 
 
 def procs_stop(p):
-    return harness.Procs.stop(p, timeout=harness.slow(15))
+    return harness.Procs.stop(p, timeout=harness.scaled(15))
 
 
 def run(args, schemas, router_cls, rnd, loc_rib):

@@ -60,7 +60,7 @@ LD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "..", "processors", "leak_detect")
 TICK_MS = 200
 LOCAL_AS = 64999        # the operator's AS (private: never judged)
-# Seconds for every wait together (ctest: 150).
+# Seconds for every wait together (ctest: TIMEOUT 240, with the stops).
 DEADLINE = harness.slow(100)
 WAIT_PHASE = 20         # one phase's alerts (or resolutions), at most
 

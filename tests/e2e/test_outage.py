@@ -346,7 +346,7 @@ def main():
             seen += reader.scan(bg)
             return len(bg) >= held
         harness.wait_until(read_to_end, harness.slow(30), 0.2)
-        harness.stop_process(kcat, timeout=harness.slow(10))
+        harness.stop_process(kcat, timeout=harness.scaled(10))
         seen += reader.scan(bg)
         reader.close()
         print("background consumer: %d records (%d reads)" % (len(bg),

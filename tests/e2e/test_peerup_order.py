@@ -49,7 +49,7 @@ ROUTERS = 4
 PEERS = 5
 EPOCHS = 2
 LOCAL_AS = 64999            # the monitored network (private: never judged)
-DEADLINE = harness.slow(150)    # every wait together (ctest TIMEOUT 240)
+DEADLINE = harness.slow(150)    # every wait together (ctest TIMEOUT 300)
 
 checks = harness.Checks(DEADLINE)
 failures, fail, left = checks.failures, checks.fail, checks.left

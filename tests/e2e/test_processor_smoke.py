@@ -92,7 +92,7 @@ def main():
         router.close()
         proc.send_signal(signal.SIGTERM)
         try:
-            log = proc.communicate(timeout=harness.slow(60))[0]
+            log = proc.communicate(timeout=harness.scaled(60))[0]
         except subprocess.TimeoutExpired:
             proc.kill()
             log = proc.communicate()[0]

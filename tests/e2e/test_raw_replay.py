@@ -293,10 +293,10 @@ def main():
         for s in routers:
             s.close()
         if proc is not None:
-            rc = proc.stop(timeout=harness.slow(60))
+            rc = proc.stop(timeout=harness.scaled(60))
             if rc != 0:
                 ck.fail("processor exit status %s (-9: no exit %d s after "
-                        "SIGTERM)" % (rc, harness.slow(60)))
+                        "SIGTERM)" % (rc, harness.scaled(60)))
             if ck.failures:
                 print(harness.tail(proc.log_path))
         if b is not None:

@@ -37,7 +37,7 @@ class MockKafka:
         except (BrokenPipeError, AssertionError):
             pass
         try:
-            self.proc.wait(timeout=harness.slow(10))
+            self.proc.wait(timeout=harness.scaled(10))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
