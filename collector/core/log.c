@@ -141,7 +141,8 @@ fnv1a(uint32_t h, const char *s)
 {
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
-	return (h ^ 0xff) * 16777619u;	/* ends the field: "a","bc" != "ab","c" */
+	/* A field end, so that ("a", "bc") and ("ab", "c") differ. */
+	return (h ^ 0xff) * 16777619u;
 }
 
 static bool
@@ -155,8 +156,8 @@ static size_t
 summary(const struct limit_key *k, int64_t now, char *out, size_t cap)
 {
 	int64_t secs = (now - k->since_ms + 999) / 1000;
-	int n = snprintf(out, cap, "%" PRIu64 " similar lines suppressed in the last "
-	    "%" PRId64 " s", k->suppressed, secs > 0 ? secs : 1);
+	int n = snprintf(out, cap, "%" PRIu64 " similar lines suppressed in "
+	    "the last %" PRId64 " s", k->suppressed, secs > 0 ? secs : 1);
 
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }

@@ -60,7 +60,7 @@ void	bf_log_vlimited(enum bf_log_level l, const char *kind,
  * all (at exit), every count.  Cheap when nothing waits: call it often.
  */
 void	bf_log_flush_suppressed(int all);
-/* Tests: the limiter's clock in ms (NULL: CLOCK_MONOTONIC); forgets all keys. */
+/* Tests: the limiter's clock, ms (NULL: CLOCK_MONOTONIC); forgets all keys. */
 void	bf_log_set_clock(int64_t (*now_ms)(void));
 
 #endif /* BF_LOG_H */
