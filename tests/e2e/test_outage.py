@@ -233,7 +233,8 @@ def records(m, topic, state):
 def main():
     args = harness.test_args("--mock-kafka", "--gen")
     t0 = time.time()
-    ck = harness.Checks()
+    # Every wait together (182 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(600))
     tmp = tempfile.mkdtemp(prefix="bmpflow-outage-")
     mock = col = kcat = None
     feed = os.path.join(tmp, "feed.bmp")

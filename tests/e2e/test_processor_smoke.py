@@ -3,10 +3,13 @@
 collector, its embedded Kafka, bmpflow-processor with the prefix_health
 plugin, and bmp.prefix_health read back with python3-avro: one record per
 prefix the routes carried, with figures that agree with those routes, and
-the processor stops cleanly on SIGTERM."""
+the processor stops cleanly on SIGTERM.  Then BAD undecodable records on
+bmp.route: all counted, a bounded number of log lines, whose "N similar
+lines suppressed" counts add up to them (it logged every bad record)."""
 
 import collections
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +18,33 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+
+BAD = 500
+
+
+def send_bad_records(col, mport, ck):
+    """BAD lines of garbage into bmp.route [0]; True once all are counted."""
+    key = "bmpflow_processor_records_bad_total"
+    before = harness.scrape_metrics(mport).get(key, 0)
+    subprocess.run(["kcat", "-P", "-b", col.brokers, "-t", "bmp.route",
+                    "-p", "0"], input=b"".join(b"not avro %d\n" % i
+                                               for i in range(BAD)),
+                   check=True, timeout=harness.slow(60))
+    return ck.check(harness.wait_until(
+        lambda: harness.scrape_metrics(mport).get(key, 0) >= before + BAD,
+        harness.slow(30)), "%d bad records counted" % BAD)
+
+
+def bad_record_lines(log, ck):
+    """The processor's log of the bad records: lines plus counts = BAD."""
+    lines = len(re.findall(r"bmp\.route \[0\] offset \d+:", log))
+    counted = sum(int(a or b) for a, b in re.findall(
+        r"bad record, bmp\.route \[0\]: (\d+) similar lines suppressed|"
+        r"bmp\.route \[0\] offset \d+: .*\((\d+) similar lines "
+        r"suppressed", log))
+    ck.check(lines + counted == BAD and lines < 50,
+             "%d bad records: %d log lines, %d counted as suppressed" % (
+                 BAD, lines, counted))
 
 
 def main():
@@ -37,6 +67,7 @@ def main():
          "--set", "summary_interval_s=1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     router = socket.create_connection(("127.0.0.1", col.port))
+    sent_bad = False
     try:
         router.sendall(capture)
         # The session stays open: its peers stay up while we look.  Done
@@ -88,6 +119,7 @@ def main():
             if h["state"] == "unreachable":
                 ck.fail("%s: unreachable although announced" % p)
                 break
+        sent_bad = send_bad_records(col, mport, ck)
     finally:
         router.close()
         proc.send_signal(signal.SIGTERM)
@@ -99,6 +131,9 @@ def main():
         if proc.returncode != 0:
             ck.fail("processor exit %s: %s" % (proc.returncode,
                                                log[-500:]))
+        if sent_bad:
+            # Counts still held back are written at exit.
+            bad_record_lines(log, ck)
         rc = ck.finish(col=col, summary="processor smoke")
     return rc
 
