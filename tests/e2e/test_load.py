@@ -231,6 +231,7 @@ def main():
                 for rec in got:
                     if rec["event"] == "end_of_rib":
                         recs[("peer end_of_rib", rec["router_address"])] += 1
+                n_opened = sum(map(harness.opened_by_collector, got))
                 got, closed = harness.split_peer_events(got)
                 n_closed = len(closed)
             for rec in got:
@@ -279,11 +280,14 @@ def main():
               "VmHWM %.1f MiB (bound %d MiB)" % (
                   sampler.peak, SESSIONS + FD_OVERHEAD, SESSIONS,
                   FD_OVERHEAD, hwm / 1024, RSS_LIMIT_MIB))
-        # Plus one Peer Down per peer still up when its session closed.
-        if produced != n_all + n_closed:
+        # Plus one Peer Down per peer still up when its session closed,
+        # and the Peer Ups the collector opened for peers the router sent
+        # none for (issue 11 item 3).
+        if produced != n_all + n_closed + n_opened:
             ck.fail("collector produced %d records, decoder counts "
-                    "%d + %d session-closed Peer Downs" % (
-                        produced, n_all, n_closed))
+                    "%d + %d session-closed Peer Downs + %d Peer Ups the "
+                    "collector opened" % (produced, n_all, n_closed,
+                                          n_opened))
         if sampler.peak > SESSIONS + FD_OVERHEAD:
             ck.fail("collector peak fds %d > %d" % (
                 sampler.peak, SESSIONS + FD_OVERHEAD))
