@@ -3,7 +3,14 @@
 collector, its embedded Kafka, bmpflow-processor with the prefix_health
 plugin, and bmp.prefix_health read back with python3-avro: one record per
 prefix the routes carried, with figures that agree with those routes, and
-the processor stops cleanly on SIGTERM."""
+the processor stops cleanly on SIGTERM.
+
+Then a second router replays frr801-6wind-peerdown.bmp, whose Loc-RIB
+routes come without a Peer Up, to a second processor taking Loc-RIB views,
+and closes its session: every prefix that was reachable must end
+unreachable (the collector opens an epoch for those
+routes and closes it with the session; it used to publish them with epoch
+0, which nothing closed: 68 prefixes stayed healthy)."""
 
 import collections
 import os
@@ -17,6 +24,84 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 
+def settle(mport, above=0, timeout=90):
+    """Until every session's RIB dump is over (warm-up) and the outputs,
+    more than above, have stopped growing for 1.5 s; returns their
+    count."""
+    deadline = time.time() + timeout
+    last, since = -1, time.time()
+    while time.time() < deadline:
+        try:
+            v = harness.scrape_metrics(mport, timeout=5)
+        except OSError:
+            v = {}
+        out = v.get("bmpflow_processor_records_out_total", 0)
+        if out != last:
+            last, since = out, time.time()
+        elif out > above and v.get("bmpflow_prefix_health_peers_warming") \
+                == 0 and time.time() - since > 1.5:
+            return out
+        time.sleep(0.2)
+    return last
+
+
+def start_processor(processor, args, col, mport, extra=()):
+    return subprocess.Popen(
+        [processor, "--plugin", "prefix_health", "--kafka-bootstrap-file",
+         col.bootstrap_file, "--schema-dir", args.schemas, "--metrics",
+         "127.0.0.1:%d" % mport, "--tick-ms", "200"] + list(extra),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def latest_states(col, schemas, topic):
+    latest = {}
+    for _, _, h in harness.consume(col.brokers, topic, schemas):
+        latest[h["prefix"]] = h["state"]
+    return latest
+
+
+def closed_session(processor, args, col, schemas, ck):
+    """frr801-6wind-peerdown.bmp replayed over a session kept open until a
+    processor taking Loc-RIB views reported its prefixes, then closed:
+    they become unreachable."""
+    src, topic, mport = "127.0.20.1", "bmp.prefix_health_loc_rib", \
+        harness.free_port()
+    proc = start_processor(processor, args, col, mport, [
+        "--group", "smoke-loc-rib", "--output-topic", topic,
+        "--set", "views=loc-rib"])
+    try:
+        check_closed_session(args, col, schemas, ck, src, topic, mport)
+    finally:
+        if not harness.stop_process(proc):
+            ck.fail("the Loc-RIB processor did not stop on SIGTERM")
+
+
+def check_closed_session(args, col, schemas, ck, src, topic, mport):
+    router = harness.open_router(col.port, open(os.path.join(
+        args.data, "bmp", "frr801-6wind-peerdown.bmp"), "rb").read(), src)
+    before = settle(mport)
+    routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",
+                                                schemas)
+              if r["router_address"] == src and r["action"] == "announce"]
+    loc_rib = {r["prefix"] for r in routes if r["peer_type"] == "loc_rib"}
+    open_states = latest_states(col, schemas, topic)
+    # Peers the capture takes down stay down: what is reachable now is
+    # what the session's open epochs hold.
+    reachable = {p for p in loc_rib
+                 if open_states.get(p) not in (None, "unreachable")}
+    router.close()
+    settle(mport, above=before)
+    latest = latest_states(col, schemas, topic)
+    left = sorted(p for p in reachable if latest[p] != "unreachable")
+    print("closed session: %d prefixes in the Loc-RIB of %s (sent without "
+          "a Peer Up), %d reachable while it was open, %d not unreachable "
+          "after it closed" % (len(loc_rib), src, len(reachable), len(left)))
+    ck.check(reachable, "prefix_health reports the open session's Loc-RIB "
+             "prefixes reachable")
+    ck.check(not left, "every prefix of the closed session is "
+             "unreachable (not: %s)" % left[:3])
+
+
 def main():
     args = harness.test_args()
     processor = os.path.join(os.path.dirname(args.collector), "..",
@@ -28,33 +113,14 @@ def main():
     ck = harness.Checks()
     col = harness.Collector(args.collector, args.schemas)
     mport = harness.free_port()
-    proc = subprocess.Popen(
-        [processor, "--plugin", "prefix_health", "--kafka-bootstrap-file",
-         col.bootstrap_file, "--schema-dir", args.schemas, "--metrics",
-         "127.0.0.1:%d" % mport, "--tick-ms", "200",
-         # Figures that change after a peer's warm-up are re-reported.
-         "--set", "summary_interval_s=1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Figures that change after a peer's warm-up are re-reported.
+    proc = start_processor(processor, args, col, mport,
+                           ["--set", "summary_interval_s=1"])
     router = socket.create_connection(("127.0.0.1", col.port))
     try:
         router.sendall(capture)
-        # The session stays open: its peers stay up while we look.  Done
-        # when every peer's RIB dump is over (warm-up) and the outputs
-        # have stopped growing.
-        deadline = time.time() + 60
-        last, since = -1, time.time()
-        while time.time() < deadline:
-            try:
-                v = harness.scrape_metrics(mport, timeout=5)
-            except OSError:
-                v = {}
-            out = v.get("bmpflow_processor_records_out_total", 0)
-            if out != last:
-                last, since = out, time.time()
-            elif out > 0 and v.get("bmpflow_prefix_health_peers_warming") \
-                    == 0 and time.time() - since > 1.5:
-                break
-            time.sleep(0.2)
+        # The session stays open: its peers stay up while we look.
+        settle(mport)
         routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",
                                                    schemas)]
         health = [r for _, _, r in harness.consume(
@@ -85,6 +151,7 @@ def main():
             if h["state"] == "unreachable":
                 ck.fail("%s: unreachable although announced" % p)
                 break
+        closed_session(processor, args, col, schemas, ck)
     finally:
         router.close()
         proc.send_signal(signal.SIGTERM)
