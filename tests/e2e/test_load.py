@@ -228,6 +228,7 @@ def main():
                 for rec in got:
                     if rec["event"] == "end_of_rib":
                         recs[("peer end_of_rib", rec["router_address"])] += 1
+                n_opened = sum(map(harness.opened_by_collector, got))
                 got, closed = harness.split_peer_events(got)
                 n_closed = len(closed)
             for rec in got:
@@ -276,11 +277,13 @@ def main():
               "VmHWM %.1f MiB (bound %d MiB)" % (
                   sampler.peak, SESSIONS + FD_OVERHEAD, SESSIONS,
                   FD_OVERHEAD, hwm / 1024, RSS_LIMIT_MIB))
-        # Plus one Peer Down per peer still up when its session closed.
-        if produced != n_all + n_closed:
+        # Plus one Peer Down per peer still up when its session closed,
+        # and a Peer Up per epoch opened at a route (no Peer Up sent).
+        if produced != n_all + n_closed + n_opened:
             ck.fail("collector produced %d records, decoder counts "
-                    "%d + %d session-closed Peer Downs" % (
-                        produced, n_all, n_closed))
+                    "%d + %d session-closed Peer Downs + %d Peer Ups of "
+                    "epochs opened at a route" % (
+                        produced, n_all, n_closed, n_opened))
         if sampler.peak > SESSIONS + FD_OVERHEAD:
             ck.fail("collector peak fds %d > %d" % (
                 sampler.peak, SESSIONS + FD_OVERHEAD))
