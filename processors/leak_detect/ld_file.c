@@ -16,6 +16,7 @@
  * or changed while it was read keeps the data in use, and is logged.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -153,23 +154,16 @@ entries_in_use(const struct ld_state *st, int which)
 static void
 put_in_use(struct ld_state *st, int which, struct ld_load *l)
 {
-	switch (which) {
-	case F_ASREL:
-		astab_free(&st->rel);
-		st->rel = l->tab;
-		break;
-	case F_TRANSIT_FREE:
-		astab_free(&st->tf);
-		st->tf = l->tab;
-		break;
-	case F_PREFIXES:
+	if (which == F_PREFIXES) {
 		monitor_free(&st->mon);
 		st->mon = l->mon;
-		break;
-	case F_ROAS:
+	} else if (which == F_ROAS) {
 		rpki_free(&st->rpki);
 		st->rpki = l->rpki;
-		break;
+	} else {
+		struct astab *t = which == F_ASREL ? &st->rel : &st->tf;
+		astab_free(t);
+		*t = l->tab;
 	}
 	memset(&l->tab, 0, sizeof(l->tab));
 	memset(&l->mon, 0, sizeof(l->mon));
@@ -260,6 +254,7 @@ static void
 job_start(struct ld_state *st)
 {
 	struct ld_job *job = &st->job;
+	sigset_t all, old;
 	bool any = false;
 	int e;
 
@@ -272,7 +267,15 @@ job_start(struct ld_state *st)
 	if (!any)
 		return;
 	atomic_store_explicit(&job->done, false, memory_order_relaxed);
-	if ((e = pthread_create(&job->thread, NULL, job_run, st)) != 0) {
+	/*
+	 * The thread blocks every signal (it inherits the mask): the host's
+	 * SIGTERM and SIGHUP must reach its own thread and wake its wait.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&job->thread, NULL, job_run, st);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
 		/* The files stay wanted: tried again at the next tick. */
 		bf_plugin_log(st->host, 0, "leak_detect: cannot start a thread "
 		    "to reload input files: %s", strerror(e));

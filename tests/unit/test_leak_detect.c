@@ -225,6 +225,18 @@ settle(int64_t t)
 	}
 }
 
+/*
+ * The checks at s1 and s2 seconds after T0 (reload_check_s apart): a new
+ * version seen at the first, steady at the second, read and put in use.
+ */
+static void
+two_checks(int s1, int s2)
+{
+	tick(T0 + s1 * US);
+	tick(T0 + s2 * US);
+	settle(T0 + s2 * US);
+}
+
 /* reloads_total of file (asrel, prefixes, ...) with result; -1: never. */
 static double
 reloads(const char *file, const char *result)
@@ -1229,9 +1241,7 @@ START_TEST(reload)
 	EXPECT_N(2);
 	/* A broken file keeps the data it replaces. */
 	file("rel-r.txt", "1002|2001|-1\nbroken\n");
-	tick(T0 + 12 * US);
-	tick(T0 + 18 * US);
-	settle(T0 + 18 * US);
+	two_checks(12, 18);
 	ck_assert_double_eq(reloads("asrel", "error"), 1);
 	ck_assert_msg(strstr(host.last_warn, "rel-r.txt:2: \"broken\": want "
 	    "AS1|AS2|REL") != NULL, "log: %s", host.last_warn);
@@ -1348,17 +1358,13 @@ START_TEST(cut_lines)
 	const char *rp = file("rel-cut.txt", "1002|2001|-1\n");
 	START("asrel_file", rp, "reload_check_s", "5");
 	file("rel-cut.txt", "1002|2001|-1\n1001|2001|-1\n1001|40");
-	tick(T0 + 5 * US);
-	tick(T0 + 10 * US);
-	settle(T0 + 10 * US);
+	two_checks(5, 10);
 	ck_assert_double_eq(reloads("asrel", "error"), 1);
 	ck_assert_double_eq(entries("asrel"), 1);
 	ck_assert_msg(strstr(host.last_warn, "rel-cut.txt:3: last line "
 	    "\"1001|40\" has no new line") != NULL, "log: %s", host.last_warn);
 	file("rel-cut.txt", "1002|2001|-1\n1001|2001|-1\n1001|4001|-1\n");
-	tick(T0 + 15 * US);
-	tick(T0 + 20 * US);
-	settle(T0 + 20 * US);
+	two_checks(15, 20);
 	ck_assert_double_eq(reloads("asrel", "ok"), 1);
 	ck_assert_double_eq(entries("asrel"), 3);
 	stop();
