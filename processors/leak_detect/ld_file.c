@@ -7,9 +7,9 @@
  * (inode, mtime or size) has stayed the same across two checks
  * reload_check_s apart, so that a file still being written in place is
  * not read, or on the host's SIGHUP.  Loads run in a job on a thread of
- * their own (struct ld_job): a 2M-link relationship file takes about a
- * second to parse, which would stop route processing.  on_tick puts
- * their tables in use once the job is done.
+ * their own (struct ld_job): a 2M-link relationship file takes most of a
+ * second to parse, which stopped route processing.  on_tick puts their
+ * tables in use once the job is done.
  *
  * A reload never leaves a check with less than the file gave before: a
  * version that does not parse, is cut short (textfile.h), has no entries
