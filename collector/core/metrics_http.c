@@ -66,6 +66,17 @@ bf_metric(FILE *f, const char *name, const char *type, const char *help,
 	bf_metric_f64(f, name, NULL, v);
 }
 
+void
+bf_metric_by(FILE *f, const char *name, const char *type, const char *help,
+    const char *key, const char *const *values, const uint64_t *counts,
+    size_t n)
+{
+	bf_metric_family(f, name, type, help);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{%s=\"%s\"} %" PRIu64 "\n", name, key, values[i],
+		    counts[i]);
+}
+
 int
 bf_parse_listen(const char *s, struct sockaddr_storage *out)
 {
@@ -354,17 +365,11 @@ bf_metrics_http_render(FILE *f, const struct bf_metrics_http *m)
 	    "bad_request" };
 	const uint64_t by_reason[] = { m->evicted, m->timed_out,
 	    m->bad_requests };
-	char labels[64];
-
 	bf_metric(f, "bmpflow_metrics_clients", "gauge",
 	    "Clients of this /metrics endpoint open.", (double)m->open_conns);
-	bf_metric_family(f, "bmpflow_metrics_clients_closed_total", "counter",
-	    "/metrics clients closed before a normal answer, by reason.");
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(labels, sizeof(labels), "reason=\"%s\"", reasons[i]);
-		bf_metric_u64(f, "bmpflow_metrics_clients_closed_total",
-		    labels, by_reason[i]);
-	}
+	bf_metric_by(f, "bmpflow_metrics_clients_closed_total", "counter",
+	    "/metrics clients closed before a normal answer, by reason.",
+	    "reason", reasons, by_reason, 3);
 	bf_metric(f, "bmpflow_metrics_accept_errors_total", "counter",
 	    "Accepts of the /metrics listener that failed.",
 	    (double)m->accept_errors);

@@ -27,6 +27,13 @@ void	bf_metric_u64(FILE *f, const char *name, const char *labels,
 	    uint64_t v);
 void	bf_metric_f64(FILE *f, const char *name, const char *labels,
 	    double v);
+/*
+ * A family of one sample per value of one label:
+ * name{key="values[i]"} counts[i], for i < n.
+ */
+void	bf_metric_by(FILE *f, const char *name, const char *type,
+	    const char *help, const char *key, const char *const *values,
+	    const uint64_t *counts, size_t n);
 /* A family of one unlabelled sample. */
 void	bf_metric(FILE *f, const char *name, const char *type,
 	    const char *help, double v);

@@ -1,16 +1,22 @@
 /*
  * collector.c: router sessions on libuv.  Each read is framed and decoded
  * at once; every record goes to the producer before the next read, and
- * reading stops while the producer holds more than queue-mbytes.
+ * reading stops while the producer holds more than queue-mbytes.  No
+ * session holds resources for nothing: a once-a-second sweep closes those
+ * that send no first message or stop inside one, and buffers are capped
+ * per session (max-message-size) and over all (max-buffer-mbytes).
  */
 #include "collector.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "core/clock.h"
+#include "core/cursor.h"
 #include "core/log.h"
 #include "core/metrics_http.h"
 #include "../parse/bmp_frame.h"
@@ -18,6 +24,9 @@
 
 #define SESSION_BUF_MIN		(32 * 1024)
 #define POLL_MS			5
+#define SWEEP_MS		1000
+#define KEEPALIVE_S		60	/* TCP keepalive idle time, sessions */
+#define FD_RESERVE		(BF_METRICS_MAX_CONNS + 48)	/* Kafka, logs */
 
 struct bf_session {
 	uv_tcp_t		 tcp;
@@ -30,7 +39,10 @@ struct bf_session {
 	uint64_t		 consumed;	/* stream offset of buf[0] */
 	uint64_t		 peer_limit_counted;	/* in the metric */
 	int64_t			 read_us;	/* when the last read arrived */
+	uint64_t		 opened_ms;	/* loop time: accept or resume */
+	uint64_t		 last_read_ms;	/* loop time: read or resume */
 	bool			 reading;
+	bool			 over_budget;	/* max-buffer-mbytes refused it */
 	bool			 closing;
 	bool			 stream_ok;
 	bool			 invalid_utf8_logged;
@@ -208,6 +220,7 @@ session_closed(uv_handle_t *h)
 		ss->next->prev = ss->prev;
 	c->n_sessions--;
 	c->m.sessions_closed++;
+	c->buffered -= ss->cap;
 	if (ss->stream_ok)
 		bmp_stream_free(&ss->stream);
 	free(ss->buf);
@@ -216,13 +229,15 @@ session_closed(uv_handle_t *h)
 
 /* Close a router session with a router record saying why. */
 static void
-session_close(struct bf_session *ss, const char *reason)
+session_close(struct bf_session *ss, enum bf_close_reason kind,
+    const char *reason)
 {
 	struct bf_collector *c = ss->col;
 
 	if (ss->closing)
 		return;
 	ss->closing = true;
+	c->m.closed_by[kind]++;
 	bf_log(BF_LOG_INFO, "router %s disconnected: %s (%" PRIu64
 	    " messages, %" PRIu64 " errors)", ss->router.addr, reason,
 	    ss->router.msgs, ss->router.errors);
@@ -243,25 +258,72 @@ session_close(struct bf_session *ss, const char *reason)
 
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
 
+/* ss->buf's new size; buffered bytes follow it. */
+static void
+session_resize(struct bf_session *ss, size_t cap)
+{
+	uint8_t *nb = realloc(ss->buf, cap);
+
+	if (nb == NULL)
+		return;
+	ss->col->buffered = ss->col->buffered - ss->cap + cap;
+	ss->buf = nb;
+	ss->cap = cap;
+}
+
+/*
+ * Keep room for a whole read; a big message grows the buffer up to
+ * max-message-size, while all sessions' buffers stay within
+ * max-buffer-mbytes.  Growth refused: an empty buffer, so read_cb gets
+ * UV_ENOBUFS and closes the session.
+ */
 static void
 alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
 	struct bf_session *ss = h->data;
-	size_t limit = ss->col->cfg->max_message + SESSION_BUF_MIN;
+	struct bf_collector *c = ss->col;
+	size_t limit = c->cfg->max_message + SESSION_BUF_MIN;
 
 	(void)hint;
-	/* Keep room for a whole read; a big message grows the buffer. */
 	if (ss->cap - ss->used < SESSION_BUF_MIN / 2 && ss->cap < limit) {
 		size_t cap = ss->cap * 2 < limit ? ss->cap * 2 : limit;
-		uint8_t *nb = realloc(ss->buf, cap);
 
-		if (nb != NULL) {
-			ss->buf = nb;
-			ss->cap = cap;
+		if (c->buffered + (cap - ss->cap) > c->cfg->max_buffer_bytes) {
+			ss->over_budget = true;
+			*b = uv_buf_init((char *)ss->buf, 0);
+			return;
 		}
+		session_resize(ss, cap);
 	}
 	*b = uv_buf_init((char *)ss->buf + ss->used,
 	    (unsigned)(ss->cap - ss->used));
+}
+
+/* Length the buffered message announces (0 before its header is in). */
+static uint32_t
+pending_length(const struct bf_session *ss)
+{
+	struct bf_cur cur = cur_make(ss->buf, ss->used);
+	uint32_t len;
+
+	if (cur_skip(&cur, 1) < 0 || cur_get_u32(&cur, &len) < 0)
+		return 0;
+	return len;
+}
+
+/* Close a session for a limit, saying which and the message it was in. */
+static void
+session_cut(struct bf_session *ss, enum bf_close_reason kind,
+    const char *what)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s, inside a %" PRIu32 "-byte message at "
+	    "offset %" PRIu64 " with %zu bytes of it read", what,
+	    pending_length(ss), ss->consumed, ss->used);
+	if (ss->used == 0)
+		snprintf(why, sizeof(why), "%s", what);
+	session_close(ss, kind, why);
 }
 
 static void
@@ -288,6 +350,8 @@ collector_resume(struct bf_collector *c)
 	c->m.backpressure_ms += uv_now(c->loop) - c->paused_since;
 	for (struct bf_session *ss = c->sessions; ss; ss = ss->next)
 		if (!ss->reading && !ss->closing) {
+			/* Our pause is not theirs: their clocks restart. */
+			ss->opened_ms = ss->last_read_ms = uv_now(c->loop);
 			uv_read_start((uv_stream_t *)&ss->tcp, alloc_cb,
 			    read_cb);
 			ss->reading = true;
@@ -306,6 +370,17 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	(void)b;
 	if (n == 0)
 		return;
+	if (n == UV_ENOBUFS && ss->over_budget) {
+		char what[160];
+
+		c->m.errors[BF_ERRK_TRUNCATED]++;
+		snprintf(what, sizeof(what), "buffer limit: sessions hold %"
+		    PRIu64 " KiB, max-buffer-mbytes is %" PRIu64,
+		    c->buffered >> 10, c->cfg->max_buffer_bytes >> 20);
+		bf_log(BF_LOG_WARN, "router %s: %s", ss->router.addr, what);
+		session_cut(ss, BF_CLOSE_BUFFER_LIMIT, what);
+		return;
+	}
 	if (n < 0) {
 		char why[128];
 
@@ -320,11 +395,12 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 			snprintf(why, sizeof(why), "%s", n == UV_EOF ?
 			    "connection closed by router" : uv_strerror((int)n));
 		}
-		session_close(ss, why);
+		session_close(ss, BF_CLOSE_ROUTER, why);
 		return;
 	}
 	ss->used += (size_t)n;
 	ss->read_us = bf_now_us();
+	ss->last_read_ms = uv_now(c->loop);
 	c->m.bytes += (uint64_t)n;
 	bf_err_clear(&err);
 	used = bmp_stream_walk(&ss->stream, ss->buf, ss->used, on_msg, ss,
@@ -337,7 +413,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		    ss->consumed + err_off, err.msg);
 		bf_log(BF_LOG_ERROR, "router %s: invalid BMP stream, closing "
 		    "session: %s", ss->router.addr, why);
-		session_close(ss, why);
+		session_close(ss, BF_CLOSE_INVALID_STREAM, why);
 		return;
 	}
 	/* Summed over sessions: each adds what it refused since last time. */
@@ -347,15 +423,9 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	memmove(ss->buf, ss->buf + used, ss->used - (size_t)used);
 	ss->used -= (size_t)used;
 	ss->consumed += (uint64_t)used;
-	if (ss->used == 0 && ss->cap > 4 * SESSION_BUF_MIN) {
-		/* A big message passed: give the memory back. */
-		uint8_t *nb = realloc(ss->buf, SESSION_BUF_MIN);
-
-		if (nb != NULL) {
-			ss->buf = nb;
-			ss->cap = SESSION_BUF_MIN;
-		}
-	}
+	/* A big message passed: give the memory back. */
+	if (ss->used == 0 && ss->cap > 4 * SESSION_BUF_MIN)
+		session_resize(ss, SESSION_BUF_MIN);
 	/* Delivery reports free their messages while still in cache. */
 	bf_producer_poll(&c->prod);
 	if (bf_producer_congested(&c->prod))
@@ -403,6 +473,48 @@ refused_closed(uv_handle_t *h)
 	free(h);
 }
 
+/*
+ * Whether an accepted socket leaves descriptors for Kafka and /metrics:
+ * at the process limit the kernel refuses accepts and libuv drops them
+ * without telling us, so sessions stop FD_RESERVE short of it.
+ */
+static bool
+fd_left(const struct bf_collector *c, const uv_tcp_t *t)
+{
+	uv_os_fd_t fd;
+
+	return uv_fileno((const uv_handle_t *)t, &fd) != 0 || fd < c->fd_limit;
+}
+
+/*
+ * The descriptor budget: the soft limit raised to the hard one, and a
+ * warning when max-sessions cannot fit in it.
+ */
+static void
+fd_budget(struct bf_collector *c)
+{
+	struct rlimit rl;
+
+	c->fd_limit = 1 << 30;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)c->fd_limit)
+		return;
+	c->fd_limit = (int)rl.rlim_cur - FD_RESERVE;
+	if ((rlim_t)c->cfg->max_sessions + FD_RESERVE + 16 > rl.rlim_cur)
+		bf_log(BF_LOG_WARN, "max-sessions %" PRIu32 " does not fit in "
+		    "the file descriptor limit %llu (%d kept for Kafka and "
+		    "/metrics): sessions are refused when descriptors run "
+		    "short; raise LimitNOFILE (ulimit -n)",
+		    c->cfg->max_sessions, (unsigned long long)rl.rlim_cur,
+		    FD_RESERVE);
+}
+
 static void
 on_connection(uv_stream_t *srv, int status)
 {
@@ -413,7 +525,8 @@ on_connection(uv_stream_t *srv, int status)
 	int len = sizeof(sa);
 
 	if (status < 0) {
-		bf_log(BF_LOG_WARN, "accept: %s", uv_strerror(status));
+		c->m.accept_errors++;
+		bf_log(BF_LOG_WARN, "BMP listener: accept: %s", uv_strerror(status));
 		return;
 	}
 	ss = calloc(1, sizeof(*ss));
@@ -453,6 +566,16 @@ on_connection(uv_stream_t *srv, int status)
 		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
 		return;
 	}
+	if (!fd_left(c, &ss->tcp)) {
+		c->m.sessions_refused_fds++;
+		bf_log(BF_LOG_WARN, "router %s refused: file descriptors run "
+		    "short (limit %d, %d kept for Kafka and /metrics)",
+		    ss->router.addr, c->fd_limit + FD_RESERVE, FD_RESERVE);
+		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
+		return;
+	}
+	uv_tcp_keepalive(&ss->tcp, 1, KEEPALIVE_S);
+	ss->opened_ms = ss->last_read_ms = uv_now(c->loop);
 	ss->cap = SESSION_BUF_MIN;
 	ss->buf = malloc(ss->cap);
 	if (ss->buf == NULL || bmp_stream_init(&ss->stream,
@@ -464,6 +587,7 @@ on_connection(uv_stream_t *srv, int status)
 		return;
 	}
 	ss->stream_ok = true;
+	c->buffered += ss->cap;
 	ss->stream.peers.clock = &c->epoch_clock;
 	ss->next = c->sessions;
 	if (c->sessions != NULL)
@@ -477,6 +601,44 @@ on_connection(uv_stream_t *srv, int status)
 	if (!c->paused) {
 		uv_read_start((uv_stream_t *)&ss->tcp, alloc_cb, read_cb);
 		ss->reading = true;
+	}
+}
+
+/*
+ * Once a second: close sessions that sent no complete message within
+ * initiation-timeout of connecting (RFC 7854 §4.3: the Initiation comes
+ * first; captures replayed from mid-session start with another message,
+ * so any whole message will do), and those inside a message that got no
+ * byte for message-timeout.  A session quiet between messages stays (TCP
+ * keepalive watches it); one we stopped reading is not timed.
+ */
+static void
+on_sweep(uv_timer_t *t)
+{
+	struct bf_collector *c = t->data;
+	const struct bf_config *cfg = c->cfg;
+	uint64_t now = uv_now(c->loop);
+	struct bf_session *ss, *next;
+	char what[128];
+
+	for (ss = c->sessions; ss != NULL; ss = next) {
+		next = ss->next;
+		if (!ss->reading || ss->closing)
+			continue;
+		if (ss->router.msgs == 0 &&
+		    now - ss->opened_ms >= cfg->initiation_timeout_ms) {
+			snprintf(what, sizeof(what), "no complete BMP message "
+			    "(Initiation) %" PRIu64 " s after connecting "
+			    "(initiation-timeout)",
+			    (now - ss->opened_ms) / 1000);
+			session_cut(ss, BF_CLOSE_INITIATION_TIMEOUT, what);
+		} else if (ss->used > 0 &&
+		    now - ss->last_read_ms >= cfg->message_timeout_ms) {
+			snprintf(what, sizeof(what), "message stalled: no byte "
+			    "for %" PRIu64 " s (message-timeout)",
+			    (now - ss->last_read_ms) / 1000);
+			session_cut(ss, BF_CLOSE_MESSAGE_TIMEOUT, what);
+		}
 	}
 }
 
@@ -553,6 +715,14 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 	c->loop = loop;
 	c->cfg = cfg;
 	c->epoch_clock = (uint64_t)bf_now_us();
+	/*
+	 * Session buffers past 128 KiB in their own mappings, given back to
+	 * the system when freed: glibc's moving threshold would put them on
+	 * the heap once one was freed, and a burst of big messages left
+	 * hundreds of MiB resident after its sessions closed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 * SESSION_BUF_MIN);
+	fd_budget(c);
 	if (bf_encoder_init(&c->enc, cfg->schema_dir, errbuf, errlen) < 0)
 		return -1;
 	if (bf_producer_init(&c->prod, cfg, brokers, errbuf, errlen) < 0) {
@@ -577,6 +747,9 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 	uv_timer_init(loop, &c->poll_timer);
 	c->poll_timer.data = c;
 	uv_timer_start(&c->poll_timer, on_poll, POLL_MS, POLL_MS);
+	uv_timer_init(loop, &c->sweep_timer);
+	c->sweep_timer.data = c;
+	uv_timer_start(&c->sweep_timer, on_sweep, SWEEP_MS, SWEEP_MS);
 	return 0;
 fail:
 	bf_collector_stop(c);
@@ -594,7 +767,7 @@ bf_collector_stop(struct bf_collector *c)
 	for (int i = 0; i < c->n_listeners; i++)
 		uv_close((uv_handle_t *)&c->listeners[i], NULL);
 	for (struct bf_session *ss = c->sessions; ss; ss = ss->next)
-		session_close(ss, "collector shutting down");
+		session_close(ss, BF_CLOSE_SHUTDOWN, "collector shutting down");
 	if (c->http_on)
 		bf_metrics_http_stop(&c->http);
 	if (uv_is_active((uv_handle_t *)&c->poll_timer) ||
@@ -602,6 +775,8 @@ bf_collector_stop(struct bf_collector *c)
 		uv_timer_stop(&c->poll_timer);
 		uv_close((uv_handle_t *)&c->poll_timer, NULL);
 	}
+	if (c->sweep_timer.data != NULL)
+		uv_close((uv_handle_t *)&c->sweep_timer, NULL);
 }
 
 uint64_t

@@ -11,16 +11,21 @@ static const char *const errk_names[BF_ERRK_COUNT] = {
 	"treat_as_withdraw", "peer_limit", "encode",
 };
 
+static const char *const close_reasons[BF_CLOSE_COUNT] = {
+	"router", "invalid_stream", "initiation_timeout", "message_timeout",
+	"buffer_limit", "shutdown",
+};
+
 void
 bf_collector_metrics(FILE *f, void *arg)
 {
 	struct bf_collector *c = arg;
 	const struct bf_metrics *m = &c->m;
 	static const char *const outcomes[] = { "accepted",
-	    "refused_allowlist", "refused_limit", "closed" };
+	    "refused_allowlist", "refused_limit", "refused_fds", "closed" };
 	const uint64_t by_outcome[] = { m->sessions_accepted,
 	    m->sessions_refused_allowlist, m->sessions_refused_limit,
-	    m->sessions_closed };
+	    m->sessions_refused_fds, m->sessions_closed };
 	static const char *const states[] = { "produced", "delivered",
 	    "failed" };
 	uint64_t failed = 0;
@@ -28,14 +33,17 @@ bf_collector_metrics(FILE *f, void *arg)
 
 	bf_metric(f, "bmpflow_sessions", "gauge",
 	    "Router BMP sessions open.", (double)c->n_sessions);
-	bf_metric_family(f, "bmpflow_sessions_total", "counter",
-	    "Router sessions by outcome.");
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(labels, sizeof(labels), "outcome=\"%s\"",
-		    outcomes[i]);
-		bf_metric_u64(f, "bmpflow_sessions_total", labels,
-		    by_outcome[i]);
-	}
+	bf_metric_by(f, "bmpflow_sessions_total", "counter",
+	    "Router sessions by outcome.", "outcome", outcomes, by_outcome, 5);
+	bf_metric_by(f, "bmpflow_sessions_closed_total", "counter",
+	    "Router sessions closed, by reason.", "reason", close_reasons,
+	    m->closed_by, BF_CLOSE_COUNT);
+	bf_metric(f, "bmpflow_accept_errors_total", "counter",
+	    "Accepts of a BMP listener that failed (logged).",
+	    (double)m->accept_errors);
+	bf_metric(f, "bmpflow_session_buffer_bytes", "gauge",
+	    "Bytes of session buffers, all sessions (max-buffer-mbytes).",
+	    (double)c->buffered);
 	bf_metric(f, "bmpflow_bytes_total", "counter",
 	    "BMP bytes read.", (double)m->bytes);
 	bf_metric_family(f, "bmpflow_bmp_messages_total", "counter",
@@ -47,14 +55,9 @@ bf_collector_metrics(FILE *f, void *arg)
 		    t < BMP_TYPE_MAX ? m->msgs_by_type[t] :
 		    m->msgs_unknown_type);
 	}
-	bf_metric_family(f, "bmpflow_decode_errors_total", "counter",
-	    "Decode problems by kind.");
-	for (int k = 0; k < BF_ERRK_COUNT; k++) {
-		snprintf(labels, sizeof(labels), "kind=\"%s\"",
-		    errk_names[k]);
-		bf_metric_u64(f, "bmpflow_decode_errors_total", labels,
-		    m->errors[k]);
-	}
+	bf_metric_by(f, "bmpflow_decode_errors_total", "counter",
+	    "Decode problems by kind.", "kind", errk_names, m->errors,
+	    BF_ERRK_COUNT);
 	bf_metric(f, "bmpflow_invalid_utf8_total", "counter",
 	    "Information TLVs (sysName, sysDescr, VRF names, free text) "
 	    "whose bytes were not valid UTF-8: published with U+FFFD for the "
@@ -90,4 +93,6 @@ bf_collector_metrics(FILE *f, void *arg)
 	bf_metric(f, "bmpflow_backpressure_paused", "gauge",
 	    "1 while router reads are stopped for a full producer queue.",
 	    c->paused ? 1.0 : 0.0);
+	if (c->http_on)
+		bf_metrics_http_render(f, &c->http);
 }

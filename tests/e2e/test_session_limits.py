@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""No session and no metrics client holds the collector's resources for
+nothing (issue 11 items 2 and 4), with timeouts shortened by options:
+  - idle connections that never send a BMP message fill max-sessions,
+    are closed after initiation-timeout (logged, counted), and a real
+    router connecting afterwards gets through;
+  - a session stalled inside a message is closed after message-timeout,
+    one quiet between whole messages is not;
+  - sessions announcing 1 MiB messages and stalling 100 bytes short keep
+    the collector's RSS within max-buffer-mbytes (the others are closed,
+    counted), and the memory comes back once message-timeout closes them;
+  - under a low file descriptor limit, sessions past it are refused with a
+    log line and a counter, not dropped in silence, and /metrics answers;
+  - /metrics: 100 idle clients do not keep a new one from its answer and
+    are closed after the endpoint's timeout; NUL bytes get a 400 at once."""
+
+import os
+import socket
+import struct
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+TIMEOUT_S = 2		# initiation-timeout and message-timeout in the test
+METRICS_TIMEOUT_S = 10	# BF_METRICS_TIMEOUT_MS
+MIB = 1 << 20
+
+
+def connect(port, source="127.0.0.1"):
+    s = socket.socket()
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def closed_within(socks, timeout):
+    """How many of socks the far end closed within timeout seconds."""
+    deadline = time.time() + timeout
+    closed = set()
+    while len(closed) < len(socks) and time.time() < deadline:
+        for i, s in enumerate(socks):
+            if i in closed:
+                continue
+            s.settimeout(0.01)
+            try:
+                if s.recv(65536) == b"":
+                    closed.add(i)
+            except socket.timeout:
+                pass
+            except OSError:
+                closed.add(i)
+    return len(closed)
+
+
+def wait_metric(col, key, want, timeout=60):
+    """col's metric key once it reaches want (its last value if never)."""
+    v = None
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = col.metrics().get(key, 0)
+        if v >= want:
+            break
+        time.sleep(0.1)
+    return v
+
+
+def rm_header(length):
+    """A Route Monitoring common header announcing length bytes."""
+    return struct.pack(">BIB", 3, length, 0)
+
+
+def closed_key(reason):
+    return 'bmpflow_sessions_closed_total{reason="%s"}' % reason
+
+
+def idle_and_stalled(args, capture, ck):
+    """Idle connections fill max-sessions and time out; a router then gets
+    through; a stalled message times out, a quiet session does not."""
+    init = capture[:struct.unpack(">I", capture[1:5])[0]]
+    col = harness.Collector(args.collector, args.schemas, extra=[
+        "--max-sessions", "40", "--initiation-timeout", str(TIMEOUT_S),
+        "--message-timeout", str(TIMEOUT_S)])
+    try:
+        idle = [connect(col.port, "127.0.10.%d" % (1 + i % 200))
+                for i in range(40)]
+        wait_metric(col, "bmpflow_sessions", 40, timeout=30)
+        refused = connect(col.port, "127.0.10.250")
+        ck.check(closed_within([refused], 10) == 1,
+                 "41st connection refused while 40 idle ones fill "
+                 "max-sessions")
+        n = closed_within(idle, 30 * TIMEOUT_S)
+        ck.check(n == 40, "idle connections closed after initiation-timeout"
+                 " %d s: %d of 40" % (TIMEOUT_S, n))
+        for s in idle + [refused]:
+            s.close()
+        harness.replay(col.port, capture, source="127.0.9.1")
+        m = col.wait_delivered()
+        routes = m['bmpflow_records_total{topic="bmp.route",'
+                   'state="delivered"}']
+        ck.check(routes == 236, "a router connecting afterwards gets "
+                 "through: %d route records (want 236)" % routes)
+        ck.check(m[closed_key("initiation_timeout")] == 40,
+                 "closed for initiation_timeout counted: %s" %
+                 m[closed_key("initiation_timeout")])
+        ck.check("router 127.0.10.1 disconnected: no complete BMP message "
+                 "(Initiation)" in col.read_log(),
+                 "initiation timeout logged with the router's address")
+
+        # Quiet after its Initiation: stays.  Stalled inside a message:
+        # closed.
+        quiet = connect(col.port, "127.0.9.2")
+        quiet.sendall(init)
+        stalled = connect(col.port, "127.0.9.3")
+        stalled.sendall(init + rm_header(100000) + bytes(1000))
+        ck.check(closed_within([stalled], 30 * TIMEOUT_S) == 1,
+                 "session stalled inside a message closed after "
+                 "message-timeout")
+        ck.check(closed_within([quiet], 3 * TIMEOUT_S) == 0,
+                 "session quiet between whole messages kept open (%d s "
+                 "past both timeouts)" % (3 * TIMEOUT_S))
+        quiet.close()
+        stalled.close()
+        m = col.wait_delivered()
+        ck.check(m[closed_key("message_timeout")] == 1,
+                 "closed for message_timeout counted: %s" %
+                 m[closed_key("message_timeout")])
+        log = col.read_log()
+        ck.check("router 127.0.9.3 disconnected: message stalled" in log and
+                 "100000-byte message" in log,
+                 "message timeout logged with router and message size")
+    finally:
+        ck.stopped(col, "collector (idle and stalled)")
+        harness.remove_dirs(col.dir, None)
+
+
+def buffer_cap(args, capture, ck, n_sessions=200, cap_mib=64):
+    """n_sessions announce a 1 MiB message each and stall 100 bytes short:
+    RSS stays within about cap_mib, and comes back after they close."""
+    init = capture[:struct.unpack(">I", capture[1:5])[0]]
+    col = harness.Collector(args.collector, args.schemas, extra=[
+        "--max-buffer-mbytes", str(cap_mib), "--initiation-timeout", "600",
+        "--message-timeout", str(3 * TIMEOUT_S)])
+    socks = []
+    try:
+        pid = col.proc.pid
+        base = harness.proc_status_kib(pid, "VmRSS")
+        body = init + rm_header(MIB) + bytes(MIB - 6 - 100)
+        for i in range(n_sessions):
+            s = connect(col.port, "127.0.11.%d" % (1 + i % 250))
+            s.settimeout(20)
+            try:
+                s.sendall(body)
+            except OSError:
+                pass	# closed for the buffer cap while sending
+            socks.append(s)
+        hwm = harness.proc_status_kib(pid, "VmHWM")
+        grew = (hwm - base) / 1024
+        ck.check(grew < cap_mib + 48, "%d sessions stalled in 1 MiB "
+                 "messages: peak RSS %.0f MiB over the %.0f MiB base (want "
+                 "below max-buffer-mbytes %d + 48)" % (
+                     n_sessions, grew, base / 1024, cap_mib))
+        closed_within(socks, 60)
+        m = col.wait_delivered()
+        rss = harness.proc_status_kib(pid, "VmRSS")
+        ck.check(rss - base < 32 * 1024, "after they closed: RSS %.0f MiB "
+                 "over the base (want below 32)" % ((rss - base) / 1024))
+        by_cap = m[closed_key("buffer_limit")]
+        by_time = m[closed_key("message_timeout")]
+        ck.check(by_cap > 0 and by_cap + by_time == n_sessions,
+                 "closed: %d for max-buffer-mbytes, %d by message-timeout" %
+                 (by_cap, by_time))
+        ck.check(m["bmpflow_session_buffer_bytes"] == 0,
+                 "session buffers back to 0 bytes")
+        ck.check("max-buffer-mbytes is %d" % cap_mib in col.read_log(),
+                 "buffer limit logged")
+    finally:
+        for s in socks:
+            s.close()
+        ck.stopped(col, "collector (buffer cap)")
+        harness.remove_dirs(col.dir, None)
+
+
+def metrics_clients(args, ck):
+    """/metrics with 100 idle clients, and NUL bytes for a request."""
+    col = harness.Collector(args.collector, args.schemas)
+    idle = []
+    try:
+        idle = [connect(col.metrics_port) for _ in range(100)]
+        t0 = time.time()
+        try:
+            m = harness.scrape_metrics(col.metrics_port, timeout=10)
+            ck.check(True, "/metrics answers a new client beside 100 idle "
+                     "ones (%.2f s)" % (time.time() - t0))
+        except OSError as e:
+            ck.fail("/metrics beside 100 idle clients: %s" % e)
+            m = {}
+        n = closed_within(idle, METRICS_TIMEOUT_S + 30)
+        ck.check(n == 100, "idle metrics clients closed: %d of 100" % n)
+        s = connect(col.metrics_port)
+        s.sendall(b"\0\0\0\0")
+        s.settimeout(METRICS_TIMEOUT_S + 20)
+        try:
+            answer = s.recv(4096)
+        except OSError as e:
+            answer = str(e).encode()
+        s.close()
+        ck.check(answer.startswith(b"HTTP/1.0 400"), "NUL bytes answered "
+                 "%r" % answer[:40])
+        m = col.metrics()
+        key = 'bmpflow_metrics_clients_closed_total{reason="%s"}'
+        ck.check(m[key % "evicted"] + m[key % "timeout"] >= 100 and
+                 m[key % "bad_request"] == 1, "metrics clients counted: "
+                 "%d evicted, %d timed out, %d bad requests" % (
+                     m[key % "evicted"], m[key % "timeout"],
+                     m[key % "bad_request"]))
+    finally:
+        for s in idle:
+            s.close()
+        ck.stopped(col, "collector (metrics clients)")
+        harness.remove_dirs(col.dir, None)
+
+
+def fd_limit(args, capture, ck, nofile=256):
+    """Run under `ulimit -n nofile`: sessions past what the descriptors
+    allow are refused with a log line and a counter (libuv dropped them
+    without either), and /metrics and a real router still get through."""
+    d = tempfile.mkdtemp(prefix="bmpflow-fdlimit-")
+    wrapper = os.path.join(d, "collector")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nulimit -n %d || exit 1\nexec "%s" "$@"\n' % (
+            nofile, os.path.abspath(args.collector)))
+    os.chmod(wrapper, 0o755)
+    col = harness.Collector(wrapper, args.schemas, extra=[
+        "--initiation-timeout", "600"])
+    held = []
+    try:
+        for i in range(nofile + 50):
+            try:
+                held.append(connect(col.port, "127.0.12.%d" % (1 + i % 250)))
+            except OSError:
+                break
+        key = 'bmpflow_sessions_total{outcome="refused_fds"}'
+        refused = wait_metric(col, key, 1, timeout=30)
+        ck.check(refused > 0, "%d sessions past the descriptor limit %d "
+                 "refused and counted" % (refused, nofile))
+        ck.check("refused: file descriptors run short" in col.read_log(),
+                 "refusal logged")
+        ck.check("does not fit in the file descriptor limit" in
+                 col.read_log(), "max-sessions over the limit warned at "
+                 "start")
+        for s in held[:20]:
+            s.close()
+        wait_metric(col, 'bmpflow_sessions_total{outcome="closed"}', 20)
+        harness.replay(col.port, capture, source="127.0.9.1")
+        deadline = time.time() + 60
+        routes = 0
+        while time.time() < deadline and routes < 236:
+            routes = col.metrics()['bmpflow_records_total{topic='
+                                   '"bmp.route",state="delivered"}']
+            time.sleep(0.1)
+        ck.check(routes == 236, "a router gets through beside %d held "
+                 "sessions: %d route records" % (len(held) - 20, routes))
+    finally:
+        for s in held:
+            s.close()
+        ck.stopped(col, "collector (descriptor limit)")
+        harness.remove_dirs(d, col)
+
+
+def main():
+    args = harness.test_args()
+    ck = harness.Checks()
+    capture = open(os.path.join(args.data, "bmp",
+                                "cisco-xr7102-18peers-realtcp.bmp"),
+                   "rb").read()
+    metrics_clients(args, ck)
+    idle_and_stalled(args, capture, ck)
+    buffer_cap(args, capture, ck)
+    fd_limit(args, capture, ck)
+    return ck.finish(summary="session limits")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
