@@ -8,17 +8,16 @@
  */
 #include "collector.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "core/clock.h"
 #include "core/cursor.h"
 #include "core/log.h"
 #include "core/metrics_http.h"
+#include "admit.h"
 #include "../parse/bmp_frame.h"
 #include "../parse/bmp_wire.h"
 
@@ -26,7 +25,6 @@
 #define POLL_MS			5
 #define SWEEP_MS		1000
 #define KEEPALIVE_S		60	/* TCP keepalive idle time, sessions */
-#define FD_RESERVE		(BF_METRICS_MAX_CONNS + 48)	/* Kafka, logs */
 
 struct bf_session {
 	uv_tcp_t		 tcp;
@@ -373,11 +371,9 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	if (n == UV_ENOBUFS && ss->over_budget) {
 		char what[160];
 
-		c->m.errors[BF_ERRK_TRUNCATED]++;
 		snprintf(what, sizeof(what), "buffer limit: sessions hold %"
 		    PRIu64 " KiB, max-buffer-mbytes is %" PRIu64,
 		    c->buffered >> 10, c->cfg->max_buffer_bytes >> 20);
-		bf_log(BF_LOG_WARN, "router %s: %s", ss->router.addr, what);
 		session_cut(ss, BF_CLOSE_BUFFER_LIMIT, what);
 		return;
 	}
@@ -433,86 +429,9 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 }
 
 static void
-sockaddr_to_addr(const struct sockaddr_storage *sa, struct bf_addr *a)
-{
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-
-	memset(a, 0, sizeof(*a));
-	if (sa->ss_family == AF_INET) {
-		a->family = BF_AF_INET;
-		memcpy(a->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->ss_family == AF_INET6) {
-		const uint8_t *p = (const uint8_t *)
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-		if (memcmp(p, v4mapped, 12) == 0) {
-			a->family = BF_AF_INET;
-			memcpy(a->a, p + 12, 4);
-		} else {
-			a->family = BF_AF_INET6;
-			memcpy(a->a, p, 16);
-		}
-	}
-}
-
-static bool
-allowed(const struct bf_config *cfg, const struct bf_addr *a)
-{
-	if (cfg->n_allow == 0)
-		return true;
-	for (int i = 0; i < cfg->n_allow; i++)
-		if (bf_prefix_contains(&cfg->allow[i], a))
-			return true;
-	return false;
-}
-
-static void
 refused_closed(uv_handle_t *h)
 {
 	free(h);
-}
-
-/*
- * Whether an accepted socket leaves descriptors for Kafka and /metrics:
- * at the process limit the kernel refuses accepts and libuv drops them
- * without telling us, so sessions stop FD_RESERVE short of it.
- */
-static bool
-fd_left(const struct bf_collector *c, const uv_tcp_t *t)
-{
-	uv_os_fd_t fd;
-
-	return uv_fileno((const uv_handle_t *)t, &fd) != 0 || fd < c->fd_limit;
-}
-
-/*
- * The descriptor budget: the soft limit raised to the hard one, and a
- * warning when max-sessions cannot fit in it.
- */
-static void
-fd_budget(struct bf_collector *c)
-{
-	struct rlimit rl;
-
-	c->fd_limit = 1 << 30;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-		(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)c->fd_limit)
-		return;
-	c->fd_limit = (int)rl.rlim_cur - FD_RESERVE;
-	if ((rlim_t)c->cfg->max_sessions + FD_RESERVE + 16 > rl.rlim_cur)
-		bf_log(BF_LOG_WARN, "max-sessions %" PRIu32 " does not fit in "
-		    "the file descriptor limit %llu (%d kept for Kafka and "
-		    "/metrics): sessions are refused when descriptors run "
-		    "short; raise LimitNOFILE (ulimit -n)",
-		    c->cfg->max_sessions, (unsigned long long)rl.rlim_cur,
-		    FD_RESERVE);
 }
 
 static void
@@ -526,7 +445,8 @@ on_connection(uv_stream_t *srv, int status)
 
 	if (status < 0) {
 		c->m.accept_errors++;
-		bf_log(BF_LOG_WARN, "BMP listener: accept: %s", uv_strerror(status));
+		bf_log(BF_LOG_WARN, "BMP listener: accept: %s",
+		    uv_strerror(status));
 		return;
 	}
 	ss = calloc(1, sizeof(*ss));
@@ -549,9 +469,9 @@ on_connection(uv_stream_t *srv, int status)
 		return;
 	}
 	uv_tcp_getpeername(&ss->tcp, (struct sockaddr *)&sa, &len);
-	sockaddr_to_addr(&sa, &addr);
+	bf_admit_addr(&sa, &addr);
 	bf_addr_fmt(&addr, ss->router.addr, sizeof(ss->router.addr));
-	if (!allowed(c->cfg, &addr) || c->stopping) {
+	if (!bf_admit_allowed(c->cfg, &addr) || c->stopping) {
 		c->m.sessions_refused_allowlist += !c->stopping;
 		bf_log(BF_LOG_WARN, "router %s refused: source address not in "
 		    "the allow list", ss->router.addr);
@@ -566,11 +486,12 @@ on_connection(uv_stream_t *srv, int status)
 		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
 		return;
 	}
-	if (!fd_left(c, &ss->tcp)) {
+	if (!bf_admit_fd_left(c->fd_limit, &ss->tcp)) {
 		c->m.sessions_refused_fds++;
 		bf_log(BF_LOG_WARN, "router %s refused: file descriptors run "
 		    "short (limit %d, %d kept for Kafka and /metrics)",
-		    ss->router.addr, c->fd_limit + FD_RESERVE, FD_RESERVE);
+		    ss->router.addr, c->fd_limit + BF_ADMIT_FD_RESERVE,
+		    BF_ADMIT_FD_RESERVE);
 		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
 		return;
 	}
@@ -652,19 +573,6 @@ on_poll(uv_timer_t *t)
 		collector_resume(c);
 }
 
-/* Whether sa is the any-address (0.0.0.0, ::). */
-static bool
-wildcard(const struct sockaddr_storage *sa)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (sa->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)(const void *)sa)->
-		    sin_addr.s_addr == htonl(INADDR_ANY);
-	return memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->
-	    sin6_addr, &any6, sizeof(any6)) == 0;
-}
-
 static int
 bind_listener(struct bf_collector *c, const char *spec, char *errbuf,
     size_t errlen)
@@ -696,7 +604,7 @@ bind_listener(struct bf_collector *c, const char *spec, char *errbuf,
 	}
 	c->n_listeners++;
 	bf_log(BF_LOG_INFO, "listening for BMP on %s", spec);
-	if (c->cfg->n_allow == 0 && wildcard(&sa))
+	if (c->cfg->n_allow == 0 && bf_admit_wildcard(&sa))
 		bf_log(BF_LOG_WARN, "listening for BMP on %s, every address, "
 		    "with no allow list: any host that reaches this port can "
 		    "open a session and publish routes; set 'allow' to your "
@@ -722,7 +630,14 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 	 * hundreds of MiB resident after its sessions closed.
 	 */
 	mallopt(M_MMAP_THRESHOLD, 4 * SESSION_BUF_MIN);
-	fd_budget(c);
+	c->fd_limit = bf_admit_fd_limit(cfg);
+	if ((uint64_t)cfg->max_sessions * SESSION_BUF_MIN + cfg->max_message >
+	    cfg->max_buffer_bytes)
+		bf_log(BF_LOG_WARN, "max-buffer-mbytes %" PRIu64 " is less "
+		    "than max-sessions' %" PRIu32 " KiB buffers and one "
+		    "max-message-size message: sessions receiving big messages "
+		    "may be closed", cfg->max_buffer_bytes >> 20,
+		    cfg->max_sessions * (SESSION_BUF_MIN >> 10));
 	if (bf_encoder_init(&c->enc, cfg->schema_dir, errbuf, errlen) < 0)
 		return -1;
 	if (bf_producer_init(&c->prod, cfg, brokers, errbuf, errlen) < 0) {
