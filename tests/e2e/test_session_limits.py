@@ -9,6 +9,8 @@ nothing (issue 11 items 2 and 4), with timeouts shortened by options:
   - sessions announcing 1 MiB messages and stalling 100 bytes short keep
     the collector's RSS within max-buffer-mbytes (the others are closed,
     counted), and the memory comes back once message-timeout closes them;
+  - sessions the collector stopped reading (back-pressure) are not
+    timed out while it lasts;
   - under a low file descriptor limit, sessions past it are refused with a
     log line and a counter, not dropped in silence, and /metrics answers;
   - /metrics: 100 idle clients do not keep a new one from its answer and
@@ -285,8 +287,52 @@ def fd_limit(args, capture, ck, nofile=256):
         harness.remove_dirs(d, col)
 
 
+def paused_not_timed(args, capture, ck):
+    """Sessions the collector stopped reading (back-pressure: brokers
+    down, queue-mbytes 1 full) are not timed out; once reading resumes,
+    their timeouts run from then."""
+    init = capture[:struct.unpack(">I", capture[1:5])[0]]
+    feed = open(os.path.join(args.data, "bmp",
+                             "multivendor-14routers.s15.bmp"), "rb").read()
+    mock = harness.MockKafka(args.mock_kafka, ("bmp.router", "bmp.peer",
+                             "bmp.route", "bmp.stats", "bmp.raw"), 4)
+    col = harness.Collector(args.collector, args.schemas, extra=[
+        "--brokers", mock.brokers, "--queue-mbytes", "1", "--raw", "true",
+        "--initiation-timeout", str(TIMEOUT_S),
+        "--message-timeout", str(TIMEOUT_S)])
+    socks = []
+    try:
+        mock.command("down")
+        socks.append(harness.open_router(col.port, feed, "127.0.15.1"))
+        if wait_metric(col, "bmpflow_backpressure_paused", 1) != 1:
+            ck.fail("back-pressure did not pause reads: %s" % col.metrics())
+            return
+        idle = connect(col.port, "127.0.15.2")
+        stalled = connect(col.port, "127.0.15.3")
+        stalled.sendall(init + rm_header(100000) + bytes(1000))
+        socks += [idle, stalled]
+        n = closed_within([idle, stalled], 3 * TIMEOUT_S)
+        m = col.metrics()
+        ck.check(n == 0 and m["bmpflow_backpressure_paused"] == 1,
+                 "paused by back-pressure for %d s past both timeouts: %d "
+                 "of 2 sessions closed" % (3 * TIMEOUT_S, n))
+        mock.command("up")
+        ck.check(closed_within([idle, stalled], 60) == 2, "after the "
+                 "pause, the idle and the stalled session are closed")
+        m = col.metrics()
+        ck.check(m.get(closed_key("initiation_timeout"), 0) == 1 and
+                 m.get(closed_key("message_timeout"), 0) == 1,
+                 "one initiation_timeout, one message_timeout")
+    finally:
+        for s in socks:
+            s.close()
+        ck.stopped(col, "collector (paused)")
+        harness.remove_dirs(col.dir, None)
+        mock.stop()
+
+
 def main():
-    args = harness.test_args()
+    args = harness.test_args("--mock-kafka")
     ck = harness.Checks()
     capture = open(os.path.join(args.data, "bmp",
                                 "cisco-xr7102-18peers-realtcp.bmp"),
@@ -294,7 +340,8 @@ def main():
     for part in (lambda: metrics_clients(args, ck),
                  lambda: idle_and_stalled(args, capture, ck),
                  lambda: buffer_cap(args, capture, ck),
-                 lambda: fd_limit(args, capture, ck)):
+                 lambda: fd_limit(args, capture, ck),
+                 lambda: paused_not_timed(args, capture, ck)):
         try:
             part()
         except (RuntimeError, OSError, KeyError) as e:
