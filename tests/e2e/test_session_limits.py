@@ -138,19 +138,34 @@ def idle_and_stalled(args, capture, ck):
         harness.remove_dirs(col.dir, None)
 
 
-def stall_in_big_messages(port, n, init, net):
+def wait_read_all(col, timeout=120):
+    """Until the collector's bytes read stop growing for a second (what
+    was sent may still be in socket buffers when sendall returns)."""
+    deadline = time.time() + timeout
+    last = -1
+    while time.time() < deadline:
+        now = col.metrics()["bmpflow_bytes_total"]
+        if now == last:
+            return
+        last = now
+        time.sleep(1)
+
+
+def stall_in_big_messages(col, n, init, net):
     """n sessions from 127.0.net.x, each sending init and then a 1 MiB
-    message cut 100 bytes short; their sockets."""
+    message cut 100 bytes short, until the collector has read what it
+    takes; their sockets."""
     body = init + rm_header(MIB) + bytes(MIB - 6 - 100)
     socks = []
     for i in range(n):
-        s = connect(port, "127.0.%d.%d" % (net, 1 + i % 250))
+        s = connect(col.port, "127.0.%d.%d" % (net, 1 + i % 250))
         s.settimeout(20)
         try:
             s.sendall(body)
         except OSError:
             pass	# closed for the buffer cap while sending
         socks.append(s)
+    wait_read_all(col)
     return socks
 
 
@@ -168,10 +183,10 @@ def buffer_cap(args, capture, ck, n_sessions=200, cap_mib=64):
     try:
         pid = col.proc.pid
         base = harness.proc_status_kib(pid, "VmRSS")
-        for s in stall_in_big_messages(col.port, 40, init, 11):
+        for s in stall_in_big_messages(col, 40, init, 11):
             s.close()
         col.wait_delivered()
-        socks = stall_in_big_messages(col.port, n_sessions, init, 12)
+        socks = stall_in_big_messages(col, n_sessions, init, 12)
         hwm = harness.proc_status_kib(pid, "VmHWM")
         grew = (hwm - base) / 1024
         ck.check(grew < cap_mib + 48, "%d sessions stalled in 1 MiB "
