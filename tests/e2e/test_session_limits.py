@@ -29,6 +29,10 @@ import harness  # noqa: E402
 TIMEOUT_S = 2		# initiation-timeout and message-timeout in the test
 METRICS_TIMEOUT_S = 10	# BF_METRICS_TIMEOUT_MS
 MIB = 1 << 20
+# Sanitizer builds (BMPFLOW_SANITIZED=1 from ctest) carry shadow memory and
+# a quarantine of freed blocks: memory figures are checked in release only.
+SANITIZED = os.environ.get("BMPFLOW_SANITIZED") == "1"
+UNCHECKED = "; not checked in a sanitizer build" if SANITIZED else ""
 
 
 def connect(port, source="127.0.0.1"):
@@ -189,15 +193,16 @@ def buffer_cap(args, capture, ck, n_sessions=200, cap_mib=64):
         socks = stall_in_big_messages(col, n_sessions, init, 12)
         hwm = harness.proc_status_kib(pid, "VmHWM")
         grew = (hwm - base) / 1024
-        ck.check(grew < cap_mib + 48, "%d sessions stalled in 1 MiB "
+        ck.check(SANITIZED or grew < cap_mib + 48, "%d sessions stalled in 1 MiB "
                  "messages: peak RSS %.0f MiB over the %.0f MiB base (want "
-                 "below max-buffer-mbytes %d + 48)" % (
-                     n_sessions, grew, base / 1024, cap_mib))
+                 "below max-buffer-mbytes %d + 48%s)" % (
+                     n_sessions, grew, base / 1024, cap_mib, UNCHECKED))
         closed_within(socks, 60)
         m = col.wait_delivered()
         rss = harness.proc_status_kib(pid, "VmRSS")
-        ck.check(rss - base < 32 * 1024, "after they closed: RSS %.0f MiB "
-                 "over the base (want below 32)" % ((rss - base) / 1024))
+        ck.check(SANITIZED or rss - base < 32 * 1024, "after they closed: RSS %.0f MiB "
+                 "over the base (want below 32%s)" % ((rss - base) / 1024,
+                                                     UNCHECKED))
         by_cap = m.get(closed_key("buffer_limit"), 0)
         by_time = m.get(closed_key("message_timeout"), 0)
         ck.check(by_cap > 0 and by_cap + by_time == n_sessions,
