@@ -171,7 +171,8 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 	c->max_sessions = (uint32_t)bf_opts_int(o, "max-sessions");
 	c->max_message = (uint32_t)bf_opts_int(o, "max-message-size");
 	c->max_peers = (uint32_t)bf_opts_int(o, "max-peers");
-	c->max_buffer_bytes = (uint64_t)bf_opts_int(o, "max-buffer-mbytes") << 20;
+	c->max_buffer_bytes = (uint64_t)bf_opts_int(o,
+	    "max-buffer-mbytes") << 20;
 	c->initiation_timeout_ms = (uint64_t)bf_opts_int(o,
 	    "initiation-timeout") * 1000;
 	c->message_timeout_ms = (uint64_t)bf_opts_int(o, "message-timeout") *

@@ -242,8 +242,8 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		break;
 	case REQ_BAD:
 		c->srv->bad_requests++;
-		bf_log(BF_LOG_DEBUG, "metrics: not an HTTP request (%zu bytes), "
-		    "answered 400", c->used);
+		bf_log(BF_LOG_DEBUG, "metrics: not an HTTP request (%zu "
+		    "bytes), answered 400", c->used);
 		respond(c, "400 Bad Request", "", 0);
 		break;
 	case REQ_PARTIAL:
@@ -258,8 +258,8 @@ make_room(struct bf_metrics_http *m)
 	for (struct http_conn *c = m->head; c != NULL; c = c->next)
 		if (!c->answering) {
 			m->evicted++;
-			bf_log(BF_LOG_DEBUG, "metrics: %d clients open, closing "
-			    "the oldest waiting one", m->open_conns);
+			bf_log(BF_LOG_DEBUG, "metrics: %d clients open, "
+			    "closing the oldest waiting one", m->open_conns);
 			conn_close(c);
 			return true;
 		}

@@ -21,7 +21,8 @@
 /* A peer's socket address → a bf_addr (IPv4-mapped IPv6 as IPv4). */
 void	bf_admit_addr(const struct sockaddr_storage *sa, struct bf_addr *a);
 /* Whether the allow list (empty: anyone) lets a connect. */
-bool	bf_admit_allowed(const struct bf_config *cfg, const struct bf_addr *a);
+bool	bf_admit_allowed(const struct bf_config *cfg,
+	    const struct bf_addr *a);
 /* Whether sa is the any-address (0.0.0.0, ::). */
 bool	bf_admit_wildcard(const struct sockaddr_storage *sa);
 /*
