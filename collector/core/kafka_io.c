@@ -33,6 +33,30 @@ bf_kafka_props_from_opts(struct bf_kafka_props *kp, const struct bf_opts *o,
 	return 0;
 }
 
+int
+bf_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	char why[512];
+
+	if (rd_kafka_conf_set(conf, name, value, why, sizeof(why)) ==
+	    RD_KAFKA_CONF_OK)
+		return 0;
+	snprintf(err, errlen, "kafka.%s=%s: %s", name, value, why);
+	return -1;
+}
+
+int
+bf_kafka_conf_set_all(rd_kafka_conf_t *conf, const char *const (*props)[2],
+    size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (bf_kafka_conf_set(conf, props[i][0], props[i][1], err,
+		    errlen) < 0)
+			return -1;
+	return 0;
+}
+
 rd_kafka_t *
 bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *brokers,
     const struct bf_kafka_props *user, char *err, size_t errlen)
@@ -40,18 +64,14 @@ bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *brokers,
 	char why[512];
 	rd_kafka_t *rk;
 
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, why,
-	    sizeof(why)) != RD_KAFKA_CONF_OK) {
-		snprintf(err, errlen, "kafka: bootstrap servers '%s': %s",
-		    brokers, why);
+	if (bf_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
 	for (size_t i = 0; user != NULL && i < user->n; i++)
-		if (rd_kafka_conf_set(conf, user->name[i], user->value[i], why,
-		    sizeof(why)) != RD_KAFKA_CONF_OK) {
-			snprintf(err, errlen, "kafka.%s: %s", user->name[i],
-			    why);
+		if (bf_kafka_conf_set(conf, user->name[i], user->value[i], err,
+		    errlen) < 0) {
 			rd_kafka_conf_destroy(conf);
 			return NULL;
 		}
@@ -82,23 +102,15 @@ bf_kafka_producer_defaults(rd_kafka_conf_t *conf, char *err, size_t errlen)
 		{ "queue.buffering.max.messages", "2000000" },
 		{ "queue.buffering.max.kbytes", "1048576" },
 	};
-	char why[512];
 
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-		if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], why,
-		    sizeof(why)) != RD_KAFKA_CONF_OK) {
-			snprintf(err, errlen, "kafka property %s=%s: %s",
-			    defaults[i][0], defaults[i][1], why);
-			return -1;
-		}
-	}
-	return 0;
+	return bf_kafka_conf_set_all(conf, defaults,
+	    sizeof(defaults) / sizeof(defaults[0]), err, errlen);
 }
 
 rd_kafka_resp_err_t
 bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *schema,
     const void *key, size_t key_len, const void *value, size_t len,
-    void *opaque, uint64_t *waits)
+    void *opaque)
 {
 	rd_kafka_headers_t *h = rd_kafka_headers_new(1);
 	rd_kafka_resp_err_t err;
@@ -106,21 +118,13 @@ bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *schema,
 	void *k = (void *)(uintptr_t)key, *v = (void *)(uintptr_t)value;
 
 	rd_kafka_header_add(h, "schema", -1, schema, -1);
-	for (;;) {
-		err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt),
-		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_VALUE(v, len),
-		    RD_KAFKA_V_KEY(k, key_len),
-		    RD_KAFKA_V_HEADERS(h),
-		    RD_KAFKA_V_OPAQUE(opaque),
-		    RD_KAFKA_V_END);
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			break;
-		/* Back-pressure should keep callers from here; wait. */
-		if (waits != NULL)
-			(*waits)++;
-		rd_kafka_poll(rk, 10);
-	}
+	err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_VALUE(v, len),
+	    RD_KAFKA_V_KEY(k, key_len),
+	    RD_KAFKA_V_HEADERS(h),
+	    RD_KAFKA_V_OPAQUE(opaque),
+	    RD_KAFKA_V_END);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
 		rd_kafka_headers_destroy(h);	/* not taken over */
 	return err;

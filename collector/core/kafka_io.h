@@ -1,7 +1,7 @@
 /*
  * kafka_io.h: the Kafka plumbing the collector, bmpflow-tail and
- * bmpflow-processor share: producer defaults, producing a record with its
- * schema header without ever dropping it, reading every partition of a
+ * bmpflow-processor share: setting properties, producer defaults,
+ * producing a record with its schema header, reading every partition of a
  * topic, and the bootstrap-address file of the embedded Kafka.
  */
 #ifndef BF_KAFKA_IO_H
@@ -28,12 +28,19 @@ struct bf_kafka_props {
 int	bf_kafka_props_from_opts(struct bf_kafka_props *kp,
 	    const struct bf_opts *o, char *err, size_t errlen);
 
+/* Set one property.  0, or -1 with err ("kafka.NAME=VALUE: why"). */
+int	bf_kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
+	    const char *value, char *err, size_t errlen);
+/* Set n { name, value } pairs, stopping at the first refused. */
+int	bf_kafka_conf_set_all(rd_kafka_conf_t *conf,
+	    const char *const (*props)[2], size_t n, char *err, size_t errlen);
+
 /*
  * The one way every bmpflow program makes a Kafka client.  conf holds the
  * caller's defaults for its role and its callbacks; bootstrap.servers and
  * then the user's properties are set over them (the user's win), and the
- * client is made.  Returns it, or NULL with err ("kafka.NAME: why",
- * "kafka: why"); conf is taken over either way.
+ * client is made.  Returns it, or NULL with err ("kafka.NAME=VALUE:
+ * why", "kafka: why"); conf is taken over either way.
  */
 rd_kafka_t *bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
 	    const char *brokers, const struct bf_kafka_props *user, char *err,
@@ -48,13 +55,14 @@ int	bf_kafka_producer_defaults(rd_kafka_conf_t *conf, char *err,
 	    size_t errlen);
 
 /*
- * Produce one value with its key and a "schema" header.  While the queue
- * is full it serves delivery reports and tries again (counted in *waits
- * when not NULL).  Returns the error that stopped it, or 0.
+ * Produce one value (copied) with its key and a "schema" header.  Never
+ * waits: RD_KAFKA_RESP_ERR__QUEUE_FULL says librdkafka's queue is full
+ * and the caller keeps the record and tries again later (blocking here
+ * would freeze the caller's event loop for a whole broker outage).
  */
 rd_kafka_resp_err_t bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
 	    const char *schema, const void *key, size_t key_len,
-	    const void *value, size_t len, void *opaque, uint64_t *waits);
+	    const void *value, size_t len, void *opaque);
 
 /*
  * Assign every partition of topic to consumer rk, starting at offset

@@ -379,23 +379,31 @@ enum peer_event_sym {
 };
 
 /*
- * A bmp.peer record: Peer Up (pu), Peer Down (pd), End-of-RIB (eor_family),
- * or, with none of them, the end of a peer because its router's session
- * closed (closed says why).
+ * What a bmp.peer record says: a Peer Up (pu; NULL for an epoch the
+ * collector opened at a route), a Peer Down (pd, or closed saying why
+ * the collector ended the epoch) or an End-of-RIB (family).
  */
+struct peer_event {
+	enum peer_event_sym		 sym;
+	const struct bmp_peer_up	*pu;
+	const struct bmp_peer_down	*pd;
+	const char			*family;
+	const char			*closed;
+};
+
 static const struct bf_record *
 enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
-    const struct bmp_peer_hdr *h, uint64_t epoch, const struct bmp_peer_up *pu,
-    const struct bmp_peer_down *pd, const char *eor_family,
-    const char *closed, int64_t now_us)
+    const struct bmp_peer_hdr *h, uint64_t epoch, const struct peer_event *ev,
+    int64_t now_us)
 {
 	struct bf_avro_buf *b = bf_rec_begin(e);
+	const struct bmp_peer_up *pu = ev->pu;
+	const struct bmp_peer_down *pd = ev->pd;
 	char buf[BF_ADDR_STRLEN];
 
 	bf_rec_router(b, rt, now_us);
 	bf_rec_peer(b, h, epoch);
-	bf_avro_long(b, pu != NULL ? PEER_EVENT_UP : eor_family != NULL ?
-	    PEER_EVENT_END_OF_RIB : PEER_EVENT_DOWN);
+	bf_avro_long(b, ev->sym);
 	if (pu != NULL) {
 		bf_rec_opt_str(b, bf_addr_fmt(&pu->local_addr, buf,
 		    sizeof(buf)));
@@ -414,16 +422,22 @@ enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
 	}
 	bf_rec_opt_long(b, pd != NULL, pd ? pd->reason : 0);
 	bf_rec_opt_str(b, pd != NULL ? bmp_peer_down_reason_name(pd->reason) :
-	    closed);
+	    ev->closed);
 	bf_rec_opt_long(b, pd && pd->has_notification,
 	    pd ? pd->notify_code : 0);
 	bf_rec_opt_long(b, pd && pd->has_notification,
 	    pd ? pd->notify_subcode : 0);
 	bf_rec_opt_long(b, pd && pd->reason == BMP_PD_LOCAL_NO_NOTIFY,
 	    pd ? pd->fsm_event : 0);
-	bf_rec_opt_str(b, eor_family);
+	bf_rec_opt_str(b, ev->family);
 	peer_key(e, rt, h, true);
 	return bf_rec_end(e, BF_TOPIC_PEER);
+}
+
+static uint64_t
+epoch_of(const struct bmp_stream *s)
+{
+	return s->peer != NULL ? s->peer->epoch : 0;
 }
 
 const struct bf_record *
@@ -433,9 +447,18 @@ bf_enc_peer(struct bf_encoder *e, const struct bf_router *rt,
 	const struct bmp_msg *m = &s->msg;
 	bool up = m->type == BMP_PEER_UP;
 
-	return enc_peer_event(e, rt, &m->peer, s->peer != NULL ?
-	    s->peer->epoch : 0, up ? &m->u.peer_up : NULL,
-	    up ? NULL : &m->u.peer_down, NULL, NULL, now_us);
+	return enc_peer_event(e, rt, &m->peer, epoch_of(s), &(struct peer_event)
+	    { .sym = up ? PEER_EVENT_UP : PEER_EVENT_DOWN,
+	    .pu = up ? &m->u.peer_up : NULL,
+	    .pd = up ? NULL : &m->u.peer_down }, now_us);
+}
+
+const struct bf_record *
+bf_enc_peer_opened(struct bf_encoder *e, const struct bf_router *rt,
+    const struct bmp_stream *s, int64_t now_us)
+{
+	return enc_peer_event(e, rt, &s->msg.peer, epoch_of(s),
+	    &(struct peer_event){ .sym = PEER_EVENT_UP }, now_us);
 }
 
 const struct bf_record *
@@ -445,17 +468,19 @@ bf_enc_end_of_rib(struct bf_encoder *e, const struct bf_router *rt,
 	const struct bgp_update *u = s->update;
 	char family[32];
 
-	return enc_peer_event(e, rt, &s->msg.peer, s->peer != NULL ?
-	    s->peer->epoch : 0, NULL, NULL, bgp_af_name(u->eor_afi,
-	    u->eor_safi, family, sizeof(family)), NULL, now_us);
+	return enc_peer_event(e, rt, &s->msg.peer, epoch_of(s),
+	    &(struct peer_event){ .sym = PEER_EVENT_END_OF_RIB,
+	    .family = bgp_af_name(u->eor_afi, u->eor_safi, family,
+	    sizeof(family)) }, now_us);
 }
 
 const struct bf_record *
 bf_enc_peer_closed(struct bf_encoder *e, const struct bf_router *rt,
     const struct peer_entry *p, int64_t now_us)
 {
-	return enc_peer_event(e, rt, &p->hdr, p->epoch, NULL, NULL, NULL,
-	    "router_session_closed", now_us);
+	return enc_peer_event(e, rt, &p->hdr, p->epoch, &(struct peer_event)
+	    { .sym = PEER_EVENT_DOWN, .closed = "router_session_closed" },
+	    now_us);
 }
 
 const struct bf_record *
@@ -469,7 +494,7 @@ bf_enc_stats(struct bf_encoder *e, const struct bf_router *rt,
 	size_t at, n = 0;
 
 	bf_rec_router(b, rt, now_us);
-	bf_rec_peer(b, &m->peer, s->peer != NULL ? s->peer->epoch : 0);
+	bf_rec_peer(b, &m->peer, epoch_of(s));
 	at = bf_avro_array_open(b);
 	while (bmp_stat_next(&body, &st) == 1) {
 		bool af = st.kind == BMP_STAT_AFI_GAUGE64;

@@ -105,6 +105,13 @@ const struct bf_record *bf_enc_peer(struct bf_encoder *e,
 	    const struct bf_router *r, const struct bmp_stream *s,
 	    int64_t now_us);
 /*
+ * The Peer Up of an epoch the stream opened at a route of a peer without
+ * one (s->opened): event up, its OPENs, ports and TLVs null.
+ */
+const struct bf_record *bf_enc_peer_opened(struct bf_encoder *e,
+	    const struct bf_router *r, const struct bmp_stream *s,
+	    int64_t now_us);
+/*
  * An End-of-RIB marker (RFC 4724 §2) in the UPDATE s->update: a bmp.peer
  * record with event end_of_rib, the marker's family, and the per-peer
  * header of its Route Monitoring message, which says whose initial table

@@ -274,6 +274,8 @@ bf_enc_message(struct bf_encoder *e, const struct bf_router *r,
 	case BMP_ROUTE_MONITORING:
 		if (!s->has_update)
 			break;
+		if (s->opened)
+			sink(bf_enc_peer_opened(e, r, s, now_us), arg);
 		bf_enc_update_begin(e, r, s, now_us);
 		bgp_route_iter_init(&it, s->update);
 		while (bgp_route_next(&it, &rt) == 1)

@@ -78,7 +78,15 @@ bf_collector_metrics(FILE *f, void *arg)
 		failed += c->prod.failed[t];
 	}
 	bf_metric(f, "bmpflow_producer_queue_messages", "gauge",
-	    "Records waiting for Kafka.", (double)c->prod.inflight_msgs);
+	    "Records waiting for Kafka, held ones included.",
+	    (double)(c->prod.inflight_msgs + c->prod.held_msgs));
+	bf_metric(f, "bmpflow_producer_held_records", "gauge",
+	    "Records librdkafka's full queue refused, held in order until "
+	    "it takes them (router reads pause meanwhile).",
+	    (double)c->prod.held_msgs);
+	bf_metric(f, "bmpflow_producer_queue_full_total", "counter",
+	    "Records librdkafka refused for a full queue (then held).",
+	    (double)c->prod.queue_full);
 	bf_metric(f, "bmpflow_producer_queue_bytes", "gauge",
 	    "Bytes waiting for Kafka.", (double)c->prod.inflight_bytes);
 	bf_metric(f, "bmpflow_delivery_failures_total", "counter",

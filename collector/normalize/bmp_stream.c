@@ -35,13 +35,12 @@ decode_route_mon(struct bmp_stream *s, struct bf_err *err)
 	struct bgp_decode_opts opts;
 	struct bgp_update *u = s->update;
 	size_t pdu_off = BMP_PEER_MSG_MIN;
+	bool open = s->peer != NULL && s->peer->up;
 	enum bgp_outcome o;
 
-	if (s->peer == NULL || s->peer->epoch == 0)
-		s->st.no_peer_up++;
 	if (cur_len(&m->u.rm.trailing) > 0)
 		s->st.trailing_data++;
-	peer_table_decode_opts(s->peer, &m->peer, &opts);
+	peer_table_decode_opts(open ? s->peer : NULL, &m->peer, &opts);
 	o = bgp_update_parse(m->u.rm.bgp, &opts, u, err);
 	if (o == BGP_SESSION_RESET) {
 		/* Offsets from the UPDATE parser are PDU-relative. */
@@ -50,6 +49,20 @@ decode_route_mon(struct bmp_stream *s, struct bf_err *err)
 		s->st.msg_errors++;
 		return BMP_MSG_ERROR;
 	}
+	if (!open) {
+		/* Its records need an epoch that will end: open one. */
+		if ((s->peer = peer_table_get(&s->peers, &m->peer)) == NULL) {
+			s->st.peer_limit++;
+			bf_err_set(err, -1, BMP_COMMON_HDR_LEN, "more than %u "
+			    "peers on this session: routes of a new peer not "
+			    "published", s->peers.max);
+			return BMP_MSG_ERROR;
+		}
+		peer_table_open(&s->peers, s->peer, &m->peer);
+		s->opened = true;
+	}
+	if (!s->peer->has_open)
+		s->st.no_peer_up++;
 	s->has_update = true;
 	s->st.updates++;
 	s->st.announced += u->n_announced;
@@ -71,6 +84,7 @@ bmp_stream_decode(struct bmp_stream *s, const uint8_t *buf, size_t len,
 
 	s->peer = NULL;
 	s->has_update = false;
+	s->opened = false;
 	s->st.msgs++;
 	s->st.bytes += len;
 	if (bmp_parse(buf, len, m, err) < 0) {

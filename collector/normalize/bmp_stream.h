@@ -28,11 +28,12 @@ struct bmp_stream_stats {
 	uint64_t	eor;
 	uint64_t	undecoded_family;	/* UPDATEs with NLRI of unknown AFI/SAFI */
 	uint64_t	trailing_data;		/* RM with bytes after the PDU */
-	uint64_t	no_peer_up;		/* RM of a peer without Peer Up */
+	uint64_t	no_peer_up;		/* RM in an epoch without Peer Up */
 	uint64_t	attr_discard;		/* RFC 7606 attribute-discard */
 	uint64_t	treat_as_withdraw;	/* RFC 7606 treat-as-withdraw */
 	uint64_t	msg_errors;		/* messages that could not be decoded */
-	uint64_t	peer_limit;		/* peers refused beyond the limit */
+	uint64_t	peer_limit;		/* Peer Ups and RMs of peers refused
+						 * beyond the limit */
 };
 
 enum bmp_msg_result {
@@ -48,6 +49,7 @@ struct bmp_stream {
 	struct peer_entry	*peer;		/* its peer, NULL if none */
 	struct bgp_update	*update;	/* its UPDATE when RM and OK */
 	bool			 has_update;
+	bool			 opened;	/* its RM opened the peer's epoch */
 	struct bmp_stream_stats	 st;
 };
 

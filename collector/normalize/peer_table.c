@@ -125,12 +125,13 @@ peer_table_up(struct peer_table *t, struct peer_entry *e,
 	uint32_t in = addpath_bits(&pu->recv_open.caps, &pu->sent_open.caps);
 	uint32_t out = addpath_bits(&pu->sent_open.caps, &pu->recv_open.caps);
 
-	if (e->up && e->type == BMP_PEER_LOC_RIB) {
+	if (e->up && e->has_open && e->type == BMP_PEER_LOC_RIB) {
 		e->addpath_in |= in;
 		e->addpath_out |= out;
 		return;
 	}
 	e->up = true;
+	e->has_open = true;
 	e->epoch = ++*t->clock;
 	e->as4 = as4;
 	e->addpath_in = in;
@@ -138,10 +139,21 @@ peer_table_up(struct peer_table *t, struct peer_entry *e,
 }
 
 void
+peer_table_open(struct peer_table *t, struct peer_entry *e,
+    const struct bmp_peer_hdr *hdr)
+{
+	e->up = true;
+	e->has_open = false;
+	e->epoch = ++*t->clock;
+	e->hdr = *hdr;
+	e->addpath_in = e->addpath_out = 0;
+}
+
+void
 peer_table_decode_opts(const struct peer_entry *e,
     const struct bmp_peer_hdr *hdr, struct bgp_decode_opts *o)
 {
-	if (e == NULL || e->epoch == 0) {
+	if (e == NULL || !e->has_open) {
 		o->as4 = hdr->type == BMP_PEER_LOC_RIB ||
 		    !(hdr->flags & BMP_PEER_F_A);
 		o->addpath = 0;

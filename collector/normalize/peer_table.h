@@ -16,8 +16,9 @@ struct peer_entry {
 	uint8_t		type;
 	uint8_t		rd[8];
 	struct bf_addr	addr;
-	bool		up;		/* Peer Up seen and no Peer Down since */
-	uint64_t	epoch;		/* from the table's clock at each Peer Up */
+	bool		up;		/* epoch open: no Peer Down since */
+	bool		has_open;	/* the epoch began with a Peer Up */
+	uint64_t	epoch;		/* from the table's clock at each opening */
 	struct bmp_peer_hdr hdr;	/* per-peer header of that Peer Up */
 	/* decode options derived from the Peer Up OPENs */
 	bool		as4;
@@ -57,9 +58,17 @@ void	peer_table_up(struct peer_table *t, struct peer_entry *e,
 	    const struct bmp_peer_up *pu);
 
 /*
- * Decode options for a Route Monitoring message of hdr from peer e (NULL
- * when no Peer Up was seen, as FRR 8.0 does for Loc-RIB): RFC 6793 and
- * RFC 7911 from the OPENs, else the A flag and no ADD-PATH.
+ * Open an epoch at a route of a peer with none open (no Peer Up seen, as
+ * FRR 8.0 does for Loc-RIB, or none since its Peer Down): its records
+ * then belong to an epoch that a Peer Down or the session's end closes.
+ */
+void	peer_table_open(struct peer_table *t, struct peer_entry *e,
+	    const struct bmp_peer_hdr *hdr);
+
+/*
+ * Decode options for a Route Monitoring message of hdr from peer e (NULL,
+ * or an epoch without a Peer Up): RFC 6793 and RFC 7911 from the OPENs,
+ * else the A flag and no ADD-PATH.
  */
 void	peer_table_decode_opts(const struct peer_entry *e,
 	    const struct bmp_peer_hdr *hdr, struct bgp_decode_opts *o);

@@ -5,8 +5,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/kafka_io.h"
 
@@ -69,27 +71,67 @@ on_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 }
 
 /*
- * A raw record carries a whole BMP message of up to max-message-size,
- * plus its router fields: librdkafka's default message.max.bytes
- * (1,000,000) refused records of the messages the collector accepts.
+ * librdkafka's own queue limits follow queue-mbytes, with room for a
+ * full pause's overshoot: a raw record carries a whole BMP message of up
+ * to max-message-size (librdkafka's default message.max.bytes, 1,000,000,
+ * refused records of the messages the collector accepts), and reads
+ * pause at queue-mbytes, of records costing at least MSG_OVERHEAD each.
  */
 static int
-raw_fits(rd_kafka_conf_t *conf, uint32_t max_message, char *errbuf,
+queue_limits(rd_kafka_conf_t *conf, const struct bf_config *c, char *errbuf,
     size_t errlen)
 {
-	char v[24], why[256];
-	uint64_t want = (uint64_t)max_message + 65536;
+	char max_bytes[24], kbytes[24], msgs[24];
+	uint64_t msg = (uint64_t)c->max_message + 65536;
+	uint64_t kb = c->queue_bytes * 2 / 1024, n = c->queue_bytes * 2 /
+	    MSG_OVERHEAD;
+	const char *const props[][2] = {
+		{ "message.max.bytes", max_bytes },
+		{ "queue.buffering.max.kbytes", kbytes },
+		{ "queue.buffering.max.messages", msgs },
+	};
 
-	if (want <= 1000000)
+	snprintf(max_bytes, sizeof(max_bytes), "%" PRIu64,
+	    msg > 1000000 ? msg : 1000000);
+	snprintf(kbytes, sizeof(kbytes), "%" PRIu64, kb > 1048576 ? kb :
+	    1048576);
+	snprintf(msgs, sizeof(msgs), "%" PRIu64, n > 2000000 ? (n <
+	    INT32_MAX ? n : INT32_MAX) : 2000000);
+	return bf_kafka_conf_set_all(conf, props, sizeof(props) /
+	    sizeof(props[0]), errbuf, errlen);
+}
+
+static uint64_t
+conf_u64(rd_kafka_t *rk, const char *name)
+{
+	char v[32];
+	size_t n = sizeof(v);
+
+	if (rd_kafka_conf_get(rd_kafka_conf(rk), name, v, &n) !=
+	    RD_KAFKA_CONF_OK)
 		return 0;
-	snprintf(v, sizeof(v), "%" PRIu64, want);
-	if (rd_kafka_conf_set(conf, "message.max.bytes", v, why, sizeof(why)) !=
-	    RD_KAFKA_CONF_OK) {
-		snprintf(errbuf, errlen, "kafka: message.max.bytes %s for "
-		    "max-message-size %" PRIu32 ": %s", v, max_message, why);
-		return -1;
-	}
-	return 0;
+	return strtoull(v, NULL, 10);
+}
+
+/*
+ * The user's kafka.* properties may have set librdkafka's queue below
+ * queue-mbytes: nothing is lost (refused records are held and reads
+ * pause), but the operator should know which limit applies.
+ */
+static void
+check_queue_limits(const struct bf_producer *p)
+{
+	uint64_t kb = conf_u64(p->rk, "queue.buffering.max.kbytes");
+	uint64_t msgs = conf_u64(p->rk, "queue.buffering.max.messages");
+
+	if (kb * 1024 < p->queue_bytes || msgs < p->queue_bytes /
+	    MSG_OVERHEAD)
+		bf_log(BF_LOG_WARN, "kafka: librdkafka's queue "
+		    "(queue.buffering.max.kbytes %" PRIu64 ", "
+		    ".max.messages %" PRIu64 ") can fill before queue-mbytes "
+		    "%" PRIu64 ": router reads will pause on its limit "
+		    "instead (records are held, none lost)", kb, msgs,
+		    p->queue_bytes >> 20);
 }
 
 int
@@ -100,8 +142,9 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 
 	memset(p, 0, sizeof(*p));
 	p->queue_bytes = c->queue_bytes;
+	p->held_tail = &p->held;
 	if (bf_kafka_producer_defaults(conf, errbuf, errlen) < 0 ||
-	    raw_fits(conf, c->max_message, errbuf, errlen) < 0) {
+	    queue_limits(conf, c, errbuf, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return -1;
 	}
@@ -113,6 +156,7 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 	    errbuf, errlen);
 	if (p->rk == NULL)
 		return -1;
+	check_queue_limits(p);
 	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
 		snprintf(p->topic_names[t], sizeof(p->topic_names[t]), "%s%s",
 		    c->topic_prefix, bf_topic_name((enum bf_topic)t));
@@ -129,18 +173,70 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 	return 0;
 }
 
+/* A record librdkafka will not take, ever: counted and logged. */
+static void
+refused(struct bf_producer *p, unsigned topic, rd_kafka_resp_err_t err)
+{
+	bf_log(BF_LOG_ERROR, "kafka: cannot produce to %s: %s",
+	    p->topic_names[topic], rd_kafka_err2str(err));
+	p->failed[topic]++;
+}
+
+static rd_kafka_resp_err_t
+produce(struct bf_producer *p, unsigned topic, const char *schema,
+    const void *key, size_t key_len, const void *value, size_t value_len,
+    uint64_t cost)
+{
+	return bf_kafka_produce(p->rk, p->topics[topic], schema, key, key_len,
+	    value, value_len, OPAQUE(topic, cost));
+}
+
+static int
+hold(struct bf_producer *p, const struct bf_record *r, uint64_t cost)
+{
+	struct bf_held_record *h = malloc(sizeof(*h) + r->key_len +
+	    r->value_len);
+
+	if (h == NULL) {
+		bf_log(BF_LOG_ERROR, "kafka: out of memory holding a record "
+		    "for %s", p->topic_names[r->topic]);
+		p->failed[r->topic]++;
+		return -1;
+	}
+	h->next = NULL;
+	h->schema = r->schema;
+	h->cost = cost;
+	h->key_len = (uint32_t)r->key_len;
+	h->value_len = (uint32_t)r->value_len;
+	h->topic = (uint8_t)r->topic;
+	memcpy(h->bytes, r->key, r->key_len);
+	memcpy(h->bytes + r->key_len, r->value, r->value_len);
+	*p->held_tail = h;
+	p->held_tail = &h->next;
+	p->held_msgs++;
+	p->held_bytes += cost;
+	p->inflight_bytes += cost;
+	p->produced[r->topic]++;
+	return 0;
+}
+
 int
 bf_producer_send(struct bf_producer *p, const struct bf_record *r)
 {
 	uint64_t cost = r->value_len + r->key_len + MSG_OVERHEAD;
-	rd_kafka_resp_err_t err = bf_kafka_produce(p->rk, p->topics[r->topic],
-	    r->schema, r->key, r->key_len, r->value, r->value_len,
-	    OPAQUE(r->topic, cost), &p->queue_full_waits);
+	rd_kafka_resp_err_t err;
 
+	/* Behind held records, in order: a partition's order is kept. */
+	if (p->held != NULL)
+		return hold(p, r, cost);
+	err = produce(p, r->topic, r->schema, r->key, r->key_len, r->value,
+	    r->value_len, cost);
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		p->queue_full++;
+		return hold(p, r, cost);
+	}
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		bf_log(BF_LOG_ERROR, "kafka: cannot produce to %s: %s",
-		    p->topic_names[r->topic], rd_kafka_err2str(err));
-		p->failed[r->topic]++;
+		refused(p, r->topic, err);
 		return -1;
 	}
 	p->produced[r->topic]++;
@@ -149,34 +245,79 @@ bf_producer_send(struct bf_producer *p, const struct bf_record *r)
 	return 0;
 }
 
+/* Hand held records to librdkafka, oldest first, while it takes them. */
+static void
+release_held(struct bf_producer *p)
+{
+	struct bf_held_record *h;
+
+	while ((h = p->held) != NULL) {
+		rd_kafka_resp_err_t err = produce(p, h->topic, h->schema,
+		    h->bytes, h->key_len, h->bytes + h->key_len,
+		    h->value_len, h->cost);
+
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			return;
+		if ((p->held = h->next) == NULL)
+			p->held_tail = &p->held;
+		p->held_msgs--;
+		p->held_bytes -= h->cost;
+		if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			p->inflight_msgs++;
+		} else {
+			p->inflight_bytes -= h->cost;
+			p->produced[h->topic]--;
+			refused(p, h->topic, err);
+		}
+		free(h);
+	}
+}
+
 void
 bf_producer_poll(struct bf_producer *p)
 {
 	rd_kafka_poll(p->rk, 0);
+	release_held(p);
 }
 
 bool
 bf_producer_congested(const struct bf_producer *p)
 {
-	return p->inflight_bytes > p->queue_bytes;
+	return p->held != NULL || p->inflight_bytes > p->queue_bytes;
 }
 
 bool
 bf_producer_drained(const struct bf_producer *p)
 {
-	return p->inflight_bytes <= p->queue_bytes / 2;
+	return p->held == NULL && p->inflight_bytes <= p->queue_bytes / 2;
 }
 
 uint64_t
 bf_producer_flush(struct bf_producer *p, int timeout_ms)
 {
-	rd_kafka_flush(p->rk, timeout_ms);
-	return p->inflight_msgs;
+	int64_t deadline = bf_now_us() + (int64_t)timeout_ms * 1000;
+	int64_t left_ms;
+
+	/* Held records first, in order, as librdkafka's queue drains. */
+	while (p->held != NULL && (left_ms = (deadline - bf_now_us()) /
+	    1000) > 0) {
+		rd_kafka_poll(p->rk, left_ms < 100 ? (int)left_ms : 100);
+		release_held(p);
+	}
+	left_ms = (deadline - bf_now_us()) / 1000;
+	rd_kafka_flush(p->rk, left_ms > 0 ? (int)left_ms : 0);
+	return p->inflight_msgs + p->held_msgs;
 }
 
 void
 bf_producer_free(struct bf_producer *p)
 {
+	while (p->held != NULL) {
+		struct bf_held_record *h = p->held;
+
+		p->held = h->next;
+		free(h);
+	}
 	for (int t = 0; t < BF_TOPIC_COUNT; t++)
 		if (p->topics[t] != NULL)
 			rd_kafka_topic_destroy(p->topics[t]);

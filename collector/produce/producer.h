@@ -1,6 +1,8 @@
 /*
  * producer.h: records → Kafka through librdkafka: idempotent, batched, lz4,
  * with the in-flight byte count the listener uses for back-pressure.
+ * Records librdkafka refuses for a full queue are held here, in order,
+ * and handed over as it drains: sending never blocks and never drops.
  */
 #ifndef BF_PRODUCER_H
 #define BF_PRODUCER_H
@@ -13,6 +15,16 @@
 #include "../common/config.h"
 #include "../encode/records.h"
 
+/* A record librdkafka's full queue refused, with copies of its bytes. */
+struct bf_held_record {
+	struct bf_held_record	*next;
+	const char		*schema;	/* static schema name */
+	uint64_t		 cost;		/* counted in inflight_bytes */
+	uint32_t		 key_len, value_len;
+	uint8_t			 topic;
+	uint8_t			 bytes[];	/* key, then value */
+};
+
 struct bf_producer {
 	rd_kafka_t		*rk;
 	rd_kafka_topic_t	*topics[BF_TOPIC_COUNT];
@@ -23,7 +35,9 @@ struct bf_producer {
 	uint64_t		 produced[BF_TOPIC_COUNT];
 	uint64_t		 delivered[BF_TOPIC_COUNT];
 	uint64_t		 failed[BF_TOPIC_COUNT];
-	uint64_t		 queue_full_waits;	/* produce() had to wait */
+	struct bf_held_record	*held, **held_tail;	/* FIFO, oldest first */
+	uint64_t		 held_msgs, held_bytes;
+	uint64_t		 queue_full;	/* records librdkafka refused */
 	char			 last_error[256];
 };
 
@@ -34,18 +48,23 @@ struct bf_producer {
 int	bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 	    const char *brokers, char *errbuf, size_t errlen);
 /*
- * Queue one record.  Never drops: when librdkafka's queue is full it
- * serves delivery reports until there is room.  Returns 0, or -1 on an
- * error that will not go away (unknown topic, message too large).
+ * Queue one record.  Never waits and never drops: a record librdkafka's
+ * full queue refuses (or that would overtake one held) is copied and
+ * held until bf_producer_poll hands it over.  Returns 0, or -1 on an
+ * error that will not go away (unknown topic, message too large) or when
+ * memory for a held copy is lacking.
  */
 int	bf_producer_send(struct bf_producer *p, const struct bf_record *r);
-/* Serve delivery reports without blocking. */
+/* Serve delivery reports and hand held records over, without blocking. */
 void	bf_producer_poll(struct bf_producer *p);
-/* Above the back-pressure mark: stop reading routers. */
+/* Above the back-pressure mark, or records held: stop reading routers. */
 bool	bf_producer_congested(const struct bf_producer *p);
-/* Back under half the mark: resume reading. */
+/* Nothing held and back under half the mark: resume reading. */
 bool	bf_producer_drained(const struct bf_producer *p);
-/* Wait up to timeout_ms for everything to be delivered; returns left. */
+/*
+ * Wait up to timeout_ms for everything, held records included, to be
+ * delivered; returns how many records are left.
+ */
 uint64_t bf_producer_flush(struct bf_producer *p, int timeout_ms);
 void	bf_producer_free(struct bf_producer *p);
 

@@ -510,6 +510,27 @@ settings(int argc, char **argv, struct tail_settings *ts, int *rc)
 	return 0;
 }
 
+/* A reader that assigns partitions itself and commits nothing. */
+static rd_kafka_conf_t *
+reader_conf(char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char group[64];
+	const char *const props[][2] = {
+		{ "group.id", group },
+		{ "enable.auto.commit", "false" },
+		{ "enable.partition.eof", "true" },
+	};
+
+	snprintf(group, sizeof(group), "bmpflow-tail-%d", (int)getpid());
+	if (bf_kafka_conf_set_all(conf, props, sizeof(props) /
+	    sizeof(props[0]), err, errlen) < 0) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	return conf;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -550,11 +571,11 @@ main(int argc, char **argv)
 		    ts.schema_dir);
 		goto refused;
 	}
-	snprintf(why, sizeof(why), "bmpflow-tail-%d", (int)getpid());
-	conf = rd_kafka_conf_new();
-	rd_kafka_conf_set(conf, "group.id", why, NULL, 0);
-	rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
-	rd_kafka_conf_set(conf, "enable.partition.eof", "true", NULL, 0);
+	if ((conf = reader_conf(why, sizeof(why))) == NULL) {
+		fprintf(stderr, "bmpflow-tail: %s\n", why);
+		free_schemas();
+		return 1;
+	}
 	rk = bf_kafka_new(RD_KAFKA_CONSUMER, conf, brokers, &ts.kafka, why,
 	    sizeof(why));
 	if (rk == NULL) {

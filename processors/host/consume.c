@@ -98,16 +98,27 @@ proc_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 		p->out_suppressed++;
 		return;
 	}
-	err = bf_kafka_produce(p->out, p->out_rkt, p->plugin->output_schema,
-	    key, strlen(key), value, len, (void *)(uintptr_t)p->gen, NULL);
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
-		p->inflight[p->gen & 1]++;
+	/*
+	 * A full librdkafka queue: wait for it to drain, serving /metrics
+	 * and seeing signals (a stop gives up; out_failed then holds the
+	 * offsets back, so the input is read again after a restart).
+	 */
+	while ((err = bf_kafka_produce(p->out, p->out_rkt,
+	    p->plugin->output_schema, key, strlen(key), value, len,
+	    (void *)(uintptr_t)p->gen)) == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+	    !stop) {
+		p->out_queue_full++;
+		rd_kafka_poll(p->out, 10);
+		if (p->loop != NULL)
+			uv_run(p->loop, UV_RUN_NOWAIT);
+	}
 	if (err) {
 		p->out_failed++;
 		bf_log(BF_LOG_ERROR, "output to %s: %s", p->out_topic,
 		    rd_kafka_err2str(err));
 		return;
 	}
+	p->inflight[p->gen & 1]++;
 	p->out_records++;
 }
 
@@ -128,6 +139,51 @@ static void	on_rebalance(rd_kafka_t *, rd_kafka_resp_err_t,
 static void	on_commit(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 
+/* The settings of each client role; the user's kafka.* override them. */
+static int
+role_conf(rd_kafka_conf_t *c, rd_kafka_type_t type, const char *group,
+    bool group_member, char *why, size_t whylen)
+{
+	/* Alerts wait at most 5 ms to be batched (collector: 10). */
+	static const char *const producer[][2] = { { "linger.ms", "5" } };
+	/*
+	 * An idle fetch returns within 10 ms: librdkafka's mock cluster
+	 * (the embedded Kafka) holds a fetch for the whole wait even when
+	 * records arrive, which would add up to 500 ms to every alert.  A
+	 * real broker answers as soon as data is there.
+	 */
+	const char *const consumer[][2] = {
+		{ "group.id", group },
+		{ "enable.auto.commit", "false" },
+		{ "auto.offset.reset", "earliest" },
+		{ "fetch.wait.max.ms", "10" },
+	};
+	/*
+	 * Prefetch more than a second of work.  The limits count the one
+	 * queue all partitions feed, and once it is full librdkafka 2.0
+	 * looks at it again only a second later: with the default 100k (or
+	 * 200k) the fetcher idled most of each second, at half the
+	 * records/s (bench_processor.py shows it); the queue's memory is
+	 * held to 128 MiB.  The end of a replaying partition makes it live.
+	 */
+	static const char *const member[][2] = {
+		{ "queued.min.messages", "500000" },
+		{ "queued.max.messages.kbytes", "131072" },
+		{ "enable.partition.eof", "true" },
+	};
+
+#define N(a)	(sizeof(a) / sizeof((a)[0]))
+	if (type == RD_KAFKA_PRODUCER)
+		return bf_kafka_producer_defaults(c, why, whylen) < 0 ? -1 :
+		    bf_kafka_conf_set_all(c, producer, N(producer), why,
+		    whylen);
+	if (bf_kafka_conf_set_all(c, consumer, N(consumer), why, whylen) < 0)
+		return -1;
+	return group_member ? bf_kafka_conf_set_all(c, member, N(member), why,
+	    whylen) : 0;
+#undef N
+}
+
 static rd_kafka_t *
 kafka(rd_kafka_type_t type, const char *brokers, const char *group,
     bool group_member, struct proc *p)
@@ -136,48 +192,18 @@ kafka(rd_kafka_type_t type, const char *brokers, const char *group,
 	char why[512];
 	rd_kafka_t *rk;
 
+	if (role_conf(c, type, group, group_member, why, sizeof(why)) < 0) {
+		bf_log(BF_LOG_ERROR, "%s", why);
+		rd_kafka_conf_destroy(c);
+		return NULL;
+	}
 	if (type == RD_KAFKA_PRODUCER) {
-		if (bf_kafka_producer_defaults(c, why, sizeof(why)) < 0) {
-			bf_log(BF_LOG_ERROR, "%s", why);
-			rd_kafka_conf_destroy(c);
-			return NULL;
-		}
-		/* Alerts wait at most 5 ms to be batched (collector: 10). */
-		rd_kafka_conf_set(c, "linger.ms", "5", NULL, 0);
 		rd_kafka_conf_set_opaque(c, p);
 		rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
-	} else {
-		rd_kafka_conf_set(c, "group.id", group, NULL, 0);
-		rd_kafka_conf_set(c, "enable.auto.commit", "false", NULL, 0);
-		rd_kafka_conf_set(c, "auto.offset.reset", "earliest", NULL, 0);
-		/*
-		 * An idle fetch returns within 10 ms: librdkafka's mock cluster
-		 * (the embedded Kafka) holds a fetch for the whole wait even
-		 * when records arrive, which would add up to 500 ms to every
-		 * alert.  A real broker answers as soon as data is there.
-		 */
-		rd_kafka_conf_set(c, "fetch.wait.max.ms", "10", NULL, 0);
-		if (group_member) {
-			/*
-			 * Prefetch more than a second of work.  The limits
-			 * count the one queue all partitions feed, and once
-			 * it is full librdkafka 2.0 looks at it again only a
-			 * second later: with the default 100k (or 200k) the
-			 * fetcher idled most of each second, at half the
-			 * records/s (bench_processor.py shows it); the
-			 * queue's memory is held to 128 MiB.
-			 */
-			rd_kafka_conf_set(c, "queued.min.messages", "500000",
-			    NULL, 0);
-			rd_kafka_conf_set(c, "queued.max.messages.kbytes",
-			    "131072", NULL, 0);
-			/* The end of a replaying partition makes it live. */
-			rd_kafka_conf_set(c, "enable.partition.eof", "true",
-			    NULL, 0);
-			rd_kafka_conf_set_opaque(c, p);
-			rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
-			rd_kafka_conf_set_offset_commit_cb(c, on_commit);
-		}
+	} else if (group_member) {
+		rd_kafka_conf_set_opaque(c, p);
+		rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
+		rd_kafka_conf_set_offset_commit_cb(c, on_commit);
 	}
 	rk = bf_kafka_new(type, c, brokers, &p->opts->kafka, why, sizeof(why));
 	if (rk == NULL)
@@ -471,6 +497,7 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 	ssize_t n;
 
 	last_tick = last_commit = bf_now_us();
+	p->loop = loop;
 	route_q = rd_kafka_queue_get_consumer(p->routes);
 	while (!stop) {
 		rd_kafka_message_t *m;

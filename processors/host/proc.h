@@ -50,6 +50,8 @@ struct proc {
 	int32_t			 n_parts;
 	uint64_t		 out_records;
 	uint64_t		 out_failed, out_suppressed, replayed;
+	uint64_t		 out_queue_full;	/* waits for room */
+	uv_loop_t		*loop;		/* serves /metrics */
 	/* Outputs not acknowledged yet, by generation parity. */
 	uint64_t		 gen, inflight[2];
 	/* Offsets waiting for generation cut to be acknowledged. */

@@ -157,6 +157,9 @@ proc_metrics_render(FILE *f, void *arg)
 	    "Undecodable records.", (double)p->pipe.bad);
 	bf_metric(f, "bmpflow_processor_output_failures_total", "counter",
 	    "Outputs Kafka did not accept.", (double)p->out_failed);
+	bf_metric(f, "bmpflow_processor_output_queue_full_total", "counter",
+	    "Times an output waited for room in librdkafka's queue.",
+	    (double)p->out_queue_full);
 	bf_metric(f, "bmpflow_processor_lag_records", "gauge",
 	    "bmp.route records not read yet.", (double)proc_route_lag(p));
 	bf_metric(f, "bmpflow_processor_committed_records", "gauge",

@@ -564,12 +564,19 @@ class Checks:
 SESSION_CLOSED = "router_session_closed"
 
 
+def opened_by_collector(r):
+    """A Peer Up the collector published for an epoch it opened at a
+    route of a peer the router sent no Peer Up for (no OPENs)."""
+    return r["event"] == "up" and r["sent_open"] is None
+
+
 def split_peer_events(recs):
     """bmp.peer records -> (the router's Peer Up/Down, the Peer Downs the
     collector adds for peers still up when their router's session closed).
-    End-of-RIB records are in neither (see end_of_rib_problems)."""
+    End-of-RIB records and the collector's own Peer Ups are in neither
+    (see end_of_rib_problems, route_epoch_problems)."""
     bmp = [r for r in recs if r.get("down_reason") != SESSION_CLOSED and
-           r["event"] != "end_of_rib"]
+           r["event"] != "end_of_rib" and not opened_by_collector(r)]
     closed = [r for r in recs if r.get("down_reason") == SESSION_CLOSED]
     return bmp, closed
 
@@ -614,7 +621,7 @@ def closed_epoch_problems(recs):
         return (r["router_address"], r["peer_type"], r["peer_address"],
                 r["peer_rd"])
     bmp, closed = split_peer_events(recs)
-    ups = {peer(r) + (r["peer_epoch"],) for r in bmp if r["event"] == "up"}
+    ups = {peer(r) + (r["peer_epoch"],) for r in recs if r["event"] == "up"}
     downs = {peer(r) + (r["peer_epoch"],) for r in bmp if r["event"] == "down"}
     got = _c.Counter(peer(r) + (r["peer_epoch"],) for r in closed)
     problems = ["session-closed Peer Down of an epoch %s" % why
@@ -629,6 +636,33 @@ def closed_epoch_problems(recs):
     for p, e in latest.items():
         if p + (e,) not in downs and p + (e,) not in got:
             problems.append("latest epoch never ended: %s" % (p + (e,),))
+    return problems[:5]
+
+
+def route_epoch_problems(route_recs, peer_recs):
+    """Every route record belongs to an epoch that ends, once the routers'
+    sessions are closed: its epoch is not 0, a Peer Up (the router's or
+    the collector's) opened it, and a Peer Down of either kind or a later
+    Peer Up of the same peer ended it."""
+    def peer(r):
+        return (r["router_address"], r["peer_type"], r["peer_address"],
+                r["peer_rd"])
+    ups, downs = {}, set()
+    for r in peer_recs:
+        if r["event"] == "up":
+            ups.setdefault(peer(r), set()).add(r["peer_epoch"])
+        elif r["event"] == "down":
+            downs.add(peer(r) + (r["peer_epoch"],))
+    problems = []
+    for r in route_recs:
+        k, e = peer(r), r["peer_epoch"]
+        why = "epoch 0" if e == 0 else \
+            "no Peer Up opened its epoch" if e not in ups.get(k, ()) else \
+            "its epoch never ended" if k + (e,) not in downs and \
+            not any(u > e for u in ups[k]) else None
+        if why:
+            problems.append("route %s of %s epoch %d: %s" % (
+                r["prefix"], k, e, why))
     return problems[:5]
 
 

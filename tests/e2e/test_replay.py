@@ -144,6 +144,9 @@ def main():
                     keyed_peer.append((key, rec))
         all_peer = [r for v in by_topic["peer"].values() for r in v]
         ck.fail_all(harness.closed_epoch_problems(all_peer))
+        all_route = [r for v in by_topic["route"].values() for r in v]
+        ck.fail_all(harness.route_epoch_problems(all_route, all_peer))
+        n_opened = sum(map(harness.opened_by_collector, all_peer))
         ck.fail_all(harness.end_of_rib_problems(keyed_peer))
         eors = {src: avro_eors(recs)
                 for src, recs in by_topic["peer"].items()}
@@ -167,7 +170,8 @@ def main():
                     "kcat read %d" % (len(lines), out.returncode,
                                       n_peer))
         print("bmpflow-tail: %d peer records as JSON; %d session-closed "
-              "Peer Downs" % (len(lines), n_closed))
+              "Peer Downs; %d Peer Ups of epochs the collector opened at "
+              "a route" % (len(lines), n_closed, n_opened))
         print("%-55s %7s %7s %7s %7s %7s" % ("capture", "route", "peer",
                                              "eor", "router", "stats"))
         frr108_eors = 0

@@ -3,44 +3,25 @@
 the collector, stopped right after a router sent a capture, decodes what it
 read, delivers every record and exits 0.  With Kafka down, it gives up
 after --drain-timeout, says how many records were not delivered, and exits
-1 — it never hangs and never claims success it did not have."""
+1 — it never hangs and never claims success it did not have.
+
+With Kafka down and librdkafka's own queue full (its message limit set to
+500 records), the event loop never blocks: the refused records are held,
+router reads pause, /metrics answers, a new router is accepted, SIGTERM is
+seen at once; once Kafka is back the drain delivers every record, held
+ones included, and the collector exits 0."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 TOPICS = ["bmp.router", "bmp.peer", "bmp.route", "bmp.stats", "bmp.raw"]
-
-
-class MockKafka:
-    def __init__(self, binary):
-        self.proc = subprocess.Popen([binary, "--partitions", "4"] + TOPICS,
-                                     stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline().split()
-        assert line and line[0] == "bootstrap", line
-        self.bootstrap = line[1]
-
-    def command(self, cmd):
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-        assert self.proc.stdout.readline().strip() == "ok " + cmd
-
-    def stop(self):
-        try:
-            self.command("quit")
-        except (BrokenPipeError, AssertionError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def sigterm_and_wait(col, timeout):
@@ -51,6 +32,88 @@ def sigterm_and_wait(col, timeout):
     return rc, time.monotonic() - t0
 
 
+def wait_for(what, cond, timeout):
+    """Poll cond() until it is true; raise naming what after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise RuntimeError("not within %ds: %s" % (timeout, what))
+
+
+def fill_queue(col, mock, data, source):
+    """Kafka down, a router sending data from source in a thread, until
+    librdkafka's queue refuses records and router reads pause."""
+    mock.command("down")
+    router = threading.Thread(target=harness.replay,
+                              args=(col.port, data, source), daemon=True)
+    router.start()
+    m = wait_for("records held and reads paused", lambda: (
+        lambda m: m if m["bmpflow_producer_held_records"] > 0 and
+        m["bmpflow_backpressure_paused"] == 1 else None)(col.metrics()), 60)
+    return router, m
+
+
+def routes_of(mock, schemas, source):
+    return sum(1 for _, _, r in harness.consume(mock.brokers, "bmp.route",
+                                                 schemas)
+               if r["router_address"] == source)
+
+
+def queue_full(args, ck, mock, data, want, schemas):
+    col = harness.Collector(args.collector, args.schemas, extra=[
+        "--brokers", mock.brokers, "--drain-timeout", "120",
+        "--kafka.queue.buffering.max.messages", "500"])
+    router, m = fill_queue(col, mock, data, "127.0.10.3")
+    # The loop is free: /metrics answers again and again, quickly.
+    t0 = time.monotonic()
+    for _ in range(5):
+        harness.scrape_metrics(col.metrics_port, timeout=5)
+    scrape_s = (time.monotonic() - t0) / 5
+    # A router connecting now is accepted (its reads wait for Kafka).
+    other = harness.open_router(col.port, data[:1000], "127.0.10.4")
+    wait_for("the second router accepted", lambda:
+             "router 127.0.10.4 connected" in col.read_log(), 20)
+    other.close()
+    # Kafka back: the held records go first, then the rest of the feed.
+    mock.command("up")
+    router.join(timeout=120)
+    col.wait_delivered(timeout=120)
+    got = routes_of(mock, schemas, "127.0.10.3")
+    print("queue full: %d records held, %d refused by librdkafka; "
+          "/metrics answered in %.3fs; after the outage %d of %d route "
+          "records in Kafka" % (
+              m["bmpflow_producer_held_records"],
+              m["bmpflow_producer_queue_full_total"], scrape_s, got, want))
+    ck.check("librdkafka's queue (queue.buffering.max.kbytes" in
+             col.read_log(), "a start warning that librdkafka's queue is "
+             "below queue-mbytes")
+    ck.check(got == want, "route records in Kafka %d == %d decoded"
+             % (got, want))
+
+    # Again, and SIGTERM while the queue is full.
+    router, m = fill_queue(col, mock, data, "127.0.10.5")
+    t0 = time.monotonic()
+    col.proc.send_signal(signal.SIGTERM)
+    wait_for("SIGTERM seen", lambda: "SIGTERM: stopping" in col.read_log(),
+             20)
+    seen_s = time.monotonic() - t0
+    still_running = col.proc.poll() is None
+    mock.command("up")
+    rc = col.proc.wait(timeout=180)
+    col.log.close()
+    router.join(timeout=30)
+    print("queue full, SIGTERM: seen after %.2fs with %d records held; "
+          "exit %d once Kafka was back" % (
+              seen_s, m["bmpflow_producer_held_records"], rc))
+    ck.check(still_running, "the collector drains after SIGTERM, waiting "
+             "for Kafka, rather than exiting at once")
+    ck.check(rc == 0 and "all records delivered to Kafka" in col.read_log(),
+             "exit 0 with every record read delivered, got %d" % rc)
+
+
 def main():
     args = harness.test_args("--mock-kafka")
     path = os.path.join(args.data, "bmp", "multivendor-14routers.s15.bmp")
@@ -59,16 +122,16 @@ def main():
     want = n["prefixes announced"] + n["withdrawn"]
     schemas = harness.Schemas(args.schemas)
     ck = harness.Checks()
-    mock = MockKafka(args.mock_kafka)
+    mock = harness.MockKafka(args.mock_kafka, TOPICS, 4)
     try:
         # 1. Slow Kafka: SIGTERM right after the router is done.
         mock.command("rtt 300")
         col = harness.Collector(args.collector, args.schemas, extra=[
-            "--brokers", mock.bootstrap, "--drain-timeout", "60"])
+            "--brokers", mock.brokers, "--drain-timeout", "60"])
         harness.replay(col.port, data, source="127.0.10.1")
         queued = col.metrics()["bmpflow_producer_queue_messages"]
         rc, secs = sigterm_and_wait(col, 90)
-        got = sum(1 for _, _, r in harness.consume(mock.bootstrap,
+        got = sum(1 for _, _, r in harness.consume(mock.brokers,
                                                     "bmp.route", schemas)
                   if r["router_address"] == "127.0.10.1")
         print("drain: %d records queued at SIGTERM, exit %d after %.1fs, "
@@ -86,7 +149,7 @@ def main():
 
         # 2. Kafka down: give up after --drain-timeout, exit 1, say so.
         col = harness.Collector(args.collector, args.schemas, extra=[
-            "--brokers", mock.bootstrap, "--drain-timeout", "3"])
+            "--brokers", mock.brokers, "--drain-timeout", "3"])
         mock.command("down")
         harness.replay(col.port, data, source="127.0.10.2")
         rc, secs = sigterm_and_wait(col, 60)
@@ -98,6 +161,9 @@ def main():
             ck.fail("down broker: rc %d, %.1fs, log %s" % (
                 rc, secs, line))
         mock.command("up")
+
+        # 3. Kafka down and librdkafka's queue full: nothing freezes.
+        queue_full(args, ck, mock, data, want, schemas)
     finally:
         mock.stop()
     return ck.finish("shutdown")

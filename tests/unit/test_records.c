@@ -513,6 +513,108 @@ START_TEST(peer_up_and_down_records)
 }
 END_TEST
 
+/* What bf_enc_message gave its sink: event/action and epoch of each. */
+struct sunk {
+	int	 n;
+	int	 topic[8];
+	int64_t	 epoch[8], what[8], sent_open[8];
+};
+
+static void
+sink_read(const struct bf_record *r, void *arg)
+{
+	struct sunk *k = arg;
+	avro_value_t rec;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_lt(k->n, 8);
+	rec = read_back(r, r->topic);
+	k->topic[k->n] = r->topic;
+	k->epoch[k->n] = num(&rec, "peer_epoch");
+	k->what[k->n] = num(&rec, r->topic == BF_TOPIC_PEER ? "event" :
+	    "action");
+	k->sent_open[k->n] = r->topic == BF_TOPIC_PEER ?
+	    num(&rec, "sent_open") : 0;
+	k->n++;
+	avro_value_decref(&rec);
+}
+
+/* A Route Monitoring of 198.51.100.0/24 from a peer with header hdr. */
+static struct sunk
+monitor(const char *hdr, enum bmp_msg_result want)
+{
+	struct bb v = { .n = 0 };
+	struct sunk k = { .n = 0 };
+	struct bf_err err;
+
+	bb_hex(&v, "03 00000000 00 ");
+	bb_hex(&v, hdr);
+	bb_hex(&v, "ffffffffffffffffffffffffffffffff 002f 02 0000 0014 "
+	    "40 01 01 00 40 02 06 02 01 0000fde9 40 03 04 c0000201 "
+	    "18 c63364");
+	bb_bmp_end(&v, 0);
+	bf_err_clear(&err);
+	ck_assert_int_eq(bmp_stream_decode(&st, v.b, v.n, &err), want);
+	if (want == BMP_MSG_OK)
+		bf_enc_message(&enc, &router, &st, 7, sink_read, &k);
+	return k;
+}
+
+/*
+ * Every route record belongs to an epoch that ends (issue 11): routes of
+ * a peer without a Peer Up open an epoch, announced by a Peer Up record
+ * without OPENs, that a Peer Down ends; after it, routes open a new one;
+ * routes of a peer beyond max-peers are refused, not published with 0.
+ */
+START_TEST(routes_without_peer_up_get_an_epoch)
+{
+	struct bb v = { .n = 0 };
+	struct sunk k = monitor(PEER_HDR, BMP_MSG_OK);
+	int64_t first;
+
+	ck_assert_int_eq(k.n, 2);
+	ck_assert_int_eq(k.topic[0], BF_TOPIC_PEER);
+	ck_assert_int_eq(k.what[0], 0);			/* up */
+	ck_assert_int_eq(k.sent_open[0], -1);		/* without OPENs */
+	ck_assert_int_eq(k.topic[1], BF_TOPIC_ROUTE);
+	first = k.epoch[0];
+	ck_assert_int_gt(first, 0);
+	ck_assert_int_eq(k.epoch[1], first);
+	ck_assert_uint_eq(st.st.no_peer_up, 1);
+
+	/* The next route is of the same epoch, with no second Peer Up. */
+	k = monitor(PEER_HDR, BMP_MSG_OK);
+	ck_assert_int_eq(k.n, 1);
+	ck_assert_int_eq(k.epoch[0], first);
+
+	/* Its Peer Down ends it; routes after it open a newer epoch. */
+	bb_hex(&v, "03 00000000 02 " PEER_HDR " 02 0000");
+	decode_vec(&v);
+	ck_assert_int_eq(st.peer->epoch, first);
+	ck_assert(!st.peer->up);
+	k = monitor(PEER_HDR, BMP_MSG_OK);
+	ck_assert_int_eq(k.n, 2);
+	ck_assert_int_gt(k.epoch[0], first);
+	ck_assert_int_eq(k.epoch[1], k.epoch[0]);
+
+	/* A real Peer Up starts an epoch with OPENs of its own. */
+	peer_up();
+	ck_assert(st.peer->has_open);
+	ck_assert_int_gt(st.peer->epoch, k.epoch[0]);
+	k = monitor(PEER_HDR, BMP_MSG_OK);
+	ck_assert_int_eq(k.n, 1);
+	ck_assert_int_eq(k.epoch[0], st.peer->epoch);
+
+	/* A session full at max-peers refuses a new peer's routes. */
+	bmp_stream_free(&st);
+	ck_assert_int_eq(bmp_stream_init(&st, 1 << 20, 1), 0);
+	ck_assert_int_eq(monitor(PEER_HDR, BMP_MSG_OK).n, 2);
+	monitor("00 00 0000000000000000 000000000000000000000000 "
+	    "c0000202 0000fdea c0000202 5f5e1000 00000064", BMP_MSG_ERROR);
+	ck_assert_uint_eq(st.st.peer_limit, 1);
+}
+END_TEST
+
 START_TEST(stats_and_router_records)
 {
 	struct bb v = { .n = 0 };
@@ -670,7 +772,8 @@ static const struct {
 	const char	*family;
 	int		 rib;		/* Rib symbol */
 	int		 post_policy, filtered;
-	int64_t		 epoch;		/* the Loc-RIB "peer" had no Peer Up */
+	int64_t		 epoch;		/* 2: the Loc-RIB "peer" had no Peer
+					 * Up, its marker opened an epoch */
 	const char	*key;
 } eor_vectors[] = {
 	{ "IPv4: empty UPDATE, Adj-RIB-In post-policy", PEER_HDR_POST,
@@ -685,7 +788,7 @@ static const struct {
 	    "03 80 0000000000000000 00000000000000000000000000000000 "
 	    "0000fde9 c0000201 5f5e1000 00000064",
 	    MARKER "001d 02 0000 0006 800f03 0001 80", "vpnv4-unicast", 2, 0,
-	    1, 0, "10.0.0.1|" },
+	    1, 2, "10.0.0.1|" },
 };
 
 START_TEST(end_of_rib_is_a_peer_record)
@@ -714,6 +817,7 @@ START_TEST(end_of_rib_is_a_peer_record)
 	ck_assert_int_eq(num(&rec, "loc_rib_filtered"),
 	    eor_vectors[_i].filtered);
 	ck_assert_int_eq(num(&rec, "peer_epoch"), eor_vectors[_i].epoch);
+	ck_assert(st.opened == (eor_vectors[_i].epoch == 2));
 	ck_assert_int_eq(num(&rec, "peer_as"), 65001);
 	ck_assert_int_eq(num(&rec, "bmp_time_us"), 1600000000000100LL);
 	ck_assert_int_eq(num(&rec, "collector_time_us"), 42);
@@ -1093,6 +1197,7 @@ main(void)
 	tcase_add_test(tc, route_announce_every_field);
 	tcase_add_test(tc, route_withdraw_has_no_attributes);
 	tcase_add_test(tc, peer_up_and_down_records);
+	tcase_add_test(tc, routes_without_peer_up_get_an_epoch);
 	tcase_add_test(tc, stats_and_router_records);
 	tcase_add_test(tc, router_text_is_valid_utf8);
 	tcase_add_test(tc, peer_text_is_valid_utf8);
