@@ -64,6 +64,15 @@ static const struct bf_optdef collector_opts[] = {
 	  "BYTES", "largest BMP message accepted", NULL, NULL, NULL },
 	{ "max-peers", 0, BF_OT_INT, "4096", 1, 1 << 20, NULL, 0, "N",
 	  "BGP peers per router session", NULL, NULL, NULL },
+	{ "max-buffer-mbytes", 0, BF_OT_INT, "256", 1, 65536, NULL, 0, "MIB",
+	  "bytes buffered by all sessions together; a session whose message "
+	  "would pass it is closed", NULL, NULL, NULL },
+	{ "initiation-timeout", 0, BF_OT_SEC, "30", 1, 86400, NULL, 0,
+	  "SECONDS", "close a session with no complete BMP message this long "
+	  "after connecting", NULL, NULL, NULL },
+	{ "message-timeout", 0, BF_OT_SEC, "60", 1, 86400, NULL, 0, "SECONDS",
+	  "close a session whose message in progress gets no byte this long",
+	  NULL, NULL, NULL },
 	{ "metrics", 0, BF_OT_LISTEN, "", 0, BF_CONF_STR - 1, NULL, 0,
 	  "ADDR:PORT", "Prometheus /metrics endpoint [off]", NULL, NULL,
 	  NULL },
@@ -162,6 +171,12 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 	c->max_sessions = (uint32_t)bf_opts_int(o, "max-sessions");
 	c->max_message = (uint32_t)bf_opts_int(o, "max-message-size");
 	c->max_peers = (uint32_t)bf_opts_int(o, "max-peers");
+	c->max_buffer_bytes = (uint64_t)bf_opts_int(o,
+	    "max-buffer-mbytes") << 20;
+	c->initiation_timeout_ms = (uint64_t)bf_opts_int(o,
+	    "initiation-timeout") * 1000;
+	c->message_timeout_ms = (uint64_t)bf_opts_int(o, "message-timeout") *
+	    1000;
 	bf_log_parse_level(bf_opts_str(o, "log-level"), &c->log_level);
 	c->raw = bf_opts_bool(o, "raw");
 	c->drain_timeout_s = (uint32_t)bf_opts_int(o, "drain-timeout");

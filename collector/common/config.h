@@ -33,6 +33,9 @@ struct bf_config {
 	uint32_t		max_sessions;
 	uint32_t		max_message;	/* bytes per BMP message */
 	uint32_t		max_peers;	/* per router session */
+	uint64_t		max_buffer_bytes;	/* all sessions */
+	uint64_t		initiation_timeout_ms;	/* to a first message */
+	uint64_t		message_timeout_ms;	/* stalled message */
 	char			metrics[BF_CONF_STR];	/* "" = off */
 	enum bf_log_level	log_level;
 	bool			raw;		/* produce bmp.raw */

@@ -1,23 +1,30 @@
 /*
  * collector.c: router sessions on libuv.  Each read is framed and decoded
  * at once; every record goes to the producer before the next read, and
- * reading stops while the producer holds more than queue-mbytes.
+ * reading stops while the producer holds more than queue-mbytes.  No
+ * session holds resources for nothing: a once-a-second sweep closes those
+ * that send no first message or stop inside one, and buffers are capped
+ * per session (max-message-size) and over all (max-buffer-mbytes).
  */
 #include "collector.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/cursor.h"
 #include "core/log.h"
 #include "core/metrics_http.h"
+#include "admit.h"
 #include "../parse/bmp_frame.h"
 #include "../parse/bmp_wire.h"
 
 #define SESSION_BUF_MIN		(32 * 1024)
 #define POLL_MS			5
+#define SWEEP_MS		1000
+#define KEEPALIVE_S		60	/* TCP keepalive idle time, sessions */
 
 struct bf_session {
 	uv_tcp_t		 tcp;
@@ -30,15 +37,13 @@ struct bf_session {
 	uint64_t		 consumed;	/* stream offset of buf[0] */
 	uint64_t		 peer_limit_counted;	/* in the metric */
 	int64_t			 read_us;	/* when the last read arrived */
+	uint64_t		 opened_ms;	/* loop time: accept or resume */
+	uint64_t		 last_read_ms;	/* loop time: read or resume */
 	bool			 reading;
+	bool			 over_budget;	/* max-buffer-mbytes refused it */
 	bool			 closing;
 	bool			 stream_ok;
 	bool			 invalid_utf8_logged;
-};
-
-static const char *const errk_names[BF_ERRK_COUNT] = {
-	"message", "framing", "truncated", "attribute_discard",
-	"treat_as_withdraw", "peer_limit", "encode",
 };
 
 static void
@@ -216,6 +221,7 @@ session_closed(uv_handle_t *h)
 		ss->next->prev = ss->prev;
 	c->n_sessions--;
 	c->m.sessions_closed++;
+	c->buffered -= ss->cap;
 	if (ss->stream_ok)
 		bmp_stream_free(&ss->stream);
 	free(ss->buf);
@@ -224,13 +230,15 @@ session_closed(uv_handle_t *h)
 
 /* Close a router session with a router record saying why. */
 static void
-session_close(struct bf_session *ss, const char *reason)
+session_close(struct bf_session *ss, enum bf_close_reason kind,
+    const char *reason)
 {
 	struct bf_collector *c = ss->col;
 
 	if (ss->closing)
 		return;
 	ss->closing = true;
+	c->m.closed_by[kind]++;
 	bf_log(BF_LOG_INFO, "router %s disconnected: %s (%" PRIu64
 	    " messages, %" PRIu64 " errors)", ss->router.addr, reason,
 	    ss->router.msgs, ss->router.errors);
@@ -251,25 +259,72 @@ session_close(struct bf_session *ss, const char *reason)
 
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
 
+/* ss->buf's new size; buffered bytes follow it. */
+static void
+session_resize(struct bf_session *ss, size_t cap)
+{
+	uint8_t *nb = realloc(ss->buf, cap);
+
+	if (nb == NULL)
+		return;
+	ss->col->buffered = ss->col->buffered - ss->cap + cap;
+	ss->buf = nb;
+	ss->cap = cap;
+}
+
+/*
+ * Keep room for a whole read; a big message grows the buffer up to
+ * max-message-size, while all sessions' buffers stay within
+ * max-buffer-mbytes.  Growth refused: an empty buffer, so read_cb gets
+ * UV_ENOBUFS and closes the session.
+ */
 static void
 alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
 	struct bf_session *ss = h->data;
-	size_t limit = ss->col->cfg->max_message + SESSION_BUF_MIN;
+	struct bf_collector *c = ss->col;
+	size_t limit = c->cfg->max_message + SESSION_BUF_MIN;
 
 	(void)hint;
-	/* Keep room for a whole read; a big message grows the buffer. */
 	if (ss->cap - ss->used < SESSION_BUF_MIN / 2 && ss->cap < limit) {
 		size_t cap = ss->cap * 2 < limit ? ss->cap * 2 : limit;
-		uint8_t *nb = realloc(ss->buf, cap);
 
-		if (nb != NULL) {
-			ss->buf = nb;
-			ss->cap = cap;
+		if (c->buffered + (cap - ss->cap) > c->cfg->max_buffer_bytes) {
+			ss->over_budget = true;
+			*b = uv_buf_init((char *)ss->buf, 0);
+			return;
 		}
+		session_resize(ss, cap);
 	}
 	*b = uv_buf_init((char *)ss->buf + ss->used,
 	    (unsigned)(ss->cap - ss->used));
+}
+
+/* Length the buffered message announces (0 before its header is in). */
+static uint32_t
+pending_length(const struct bf_session *ss)
+{
+	struct bf_cur cur = cur_make(ss->buf, ss->used);
+	uint32_t len;
+
+	if (cur_skip(&cur, 1) < 0 || cur_get_u32(&cur, &len) < 0)
+		return 0;
+	return len;
+}
+
+/* Close a session for a limit, saying which and the message it was in. */
+static void
+session_cut(struct bf_session *ss, enum bf_close_reason kind,
+    const char *what)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s, inside a %" PRIu32 "-byte message at "
+	    "offset %" PRIu64 " with %zu bytes of it read", what,
+	    pending_length(ss), ss->consumed, ss->used);
+	if (ss->used == 0)
+		snprintf(why, sizeof(why), "%s", what);
+	session_close(ss, kind, why);
 }
 
 static void
@@ -296,6 +351,8 @@ collector_resume(struct bf_collector *c)
 	c->m.backpressure_ms += uv_now(c->loop) - c->paused_since;
 	for (struct bf_session *ss = c->sessions; ss; ss = ss->next)
 		if (!ss->reading && !ss->closing) {
+			/* Our pause is not theirs: their clocks restart. */
+			ss->opened_ms = ss->last_read_ms = uv_now(c->loop);
 			uv_read_start((uv_stream_t *)&ss->tcp, alloc_cb,
 			    read_cb);
 			ss->reading = true;
@@ -314,6 +371,15 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	(void)b;
 	if (n == 0)
 		return;
+	if (n == UV_ENOBUFS && ss->over_budget) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "buffer limit: sessions hold %"
+		    PRIu64 " KiB, max-buffer-mbytes is %" PRIu64,
+		    c->buffered >> 10, c->cfg->max_buffer_bytes >> 20);
+		session_cut(ss, BF_CLOSE_BUFFER_LIMIT, what);
+		return;
+	}
 	if (n < 0) {
 		char why[128];
 
@@ -329,11 +395,12 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 			snprintf(why, sizeof(why), "%s", n == UV_EOF ?
 			    "connection closed by router" : uv_strerror((int)n));
 		}
-		session_close(ss, why);
+		session_close(ss, BF_CLOSE_ROUTER, why);
 		return;
 	}
 	ss->used += (size_t)n;
 	ss->read_us = bf_now_us();
+	ss->last_read_ms = uv_now(c->loop);
 	c->m.bytes += (uint64_t)n;
 	bf_err_clear(&err);
 	used = bmp_stream_walk(&ss->stream, ss->buf, ss->used, on_msg, ss,
@@ -347,7 +414,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		bf_log_limited(BF_LOG_ERROR, "invalid BMP stream",
 		    ss->router.addr, "router %s: invalid BMP stream, closing "
 		    "session: %s", ss->router.addr, why);
-		session_close(ss, why);
+		session_close(ss, BF_CLOSE_INVALID_STREAM, why);
 		return;
 	}
 	/* Summed over sessions: each adds what it refused since last time. */
@@ -357,54 +424,13 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	memmove(ss->buf, ss->buf + used, ss->used - (size_t)used);
 	ss->used -= (size_t)used;
 	ss->consumed += (uint64_t)used;
-	if (ss->used == 0 && ss->cap > 4 * SESSION_BUF_MIN) {
-		/* A big message passed: give the memory back. */
-		uint8_t *nb = realloc(ss->buf, SESSION_BUF_MIN);
-
-		if (nb != NULL) {
-			ss->buf = nb;
-			ss->cap = SESSION_BUF_MIN;
-		}
-	}
+	/* A big message passed: give the memory back. */
+	if (ss->used == 0 && ss->cap > 4 * SESSION_BUF_MIN)
+		session_resize(ss, SESSION_BUF_MIN);
 	/* Delivery reports free their messages while still in cache. */
 	bf_producer_poll(&c->prod);
 	if (bf_producer_congested(&c->prod))
 		collector_pause(c);
-}
-
-static void
-sockaddr_to_addr(const struct sockaddr_storage *sa, struct bf_addr *a)
-{
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-
-	memset(a, 0, sizeof(*a));
-	if (sa->ss_family == AF_INET) {
-		a->family = BF_AF_INET;
-		memcpy(a->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->ss_family == AF_INET6) {
-		const uint8_t *p = (const uint8_t *)
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-		if (memcmp(p, v4mapped, 12) == 0) {
-			a->family = BF_AF_INET;
-			memcpy(a->a, p + 12, 4);
-		} else {
-			a->family = BF_AF_INET6;
-			memcpy(a->a, p, 16);
-		}
-	}
-}
-
-static bool
-allowed(const struct bf_config *cfg, const struct bf_addr *a)
-{
-	if (cfg->n_allow == 0)
-		return true;
-	for (int i = 0; i < cfg->n_allow; i++)
-		if (bf_prefix_contains(&cfg->allow[i], a))
-			return true;
-	return false;
 }
 
 static void
@@ -423,8 +449,9 @@ on_connection(uv_stream_t *srv, int status)
 	int len = sizeof(sa);
 
 	if (status < 0) {
+		c->m.accept_errors++;
 		bf_log_limited(BF_LOG_WARN, "accept failed", NULL,
-		    "accept: %s", uv_strerror(status));
+		    "BMP listener: accept: %s", uv_strerror(status));
 		return;
 	}
 	ss = calloc(1, sizeof(*ss));
@@ -447,9 +474,9 @@ on_connection(uv_stream_t *srv, int status)
 		return;
 	}
 	uv_tcp_getpeername(&ss->tcp, (struct sockaddr *)&sa, &len);
-	sockaddr_to_addr(&sa, &addr);
+	bf_admit_addr(&sa, &addr);
 	bf_addr_fmt(&addr, ss->router.addr, sizeof(ss->router.addr));
-	if (!allowed(c->cfg, &addr) || c->stopping) {
+	if (!bf_admit_allowed(c->cfg, &addr) || c->stopping) {
 		c->m.sessions_refused_allowlist += !c->stopping;
 		bf_log_limited(BF_LOG_WARN, "refused connection (allow list)",
 		    ss->router.addr, "router %s refused: source address not in "
@@ -466,6 +493,18 @@ on_connection(uv_stream_t *srv, int status)
 		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
 		return;
 	}
+	if (!bf_admit_fd_left(c->fd_limit, &ss->tcp)) {
+		c->m.sessions_refused_fds++;
+		bf_log_limited(BF_LOG_WARN, "refused connection (fds)",
+		    ss->router.addr, "router %s refused: file descriptors run "
+		    "short (limit %d, %d kept for Kafka and /metrics)",
+		    ss->router.addr, c->fd_limit + BF_ADMIT_FD_RESERVE,
+		    BF_ADMIT_FD_RESERVE);
+		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
+		return;
+	}
+	uv_tcp_keepalive(&ss->tcp, 1, KEEPALIVE_S);
+	ss->opened_ms = ss->last_read_ms = uv_now(c->loop);
 	ss->cap = SESSION_BUF_MIN;
 	ss->buf = malloc(ss->cap);
 	if (ss->buf == NULL || bmp_stream_init(&ss->stream,
@@ -477,6 +516,7 @@ on_connection(uv_stream_t *srv, int status)
 		return;
 	}
 	ss->stream_ok = true;
+	c->buffered += ss->cap;
 	ss->stream.peers.clock = &c->epoch_clock;
 	ss->next = c->sessions;
 	if (c->sessions != NULL)
@@ -493,6 +533,44 @@ on_connection(uv_stream_t *srv, int status)
 	}
 }
 
+/*
+ * Once a second: close sessions that sent no complete message within
+ * initiation-timeout of connecting (RFC 7854 §4.3: the Initiation comes
+ * first; captures replayed from mid-session start with another message,
+ * so any whole message will do), and those inside a message that got no
+ * byte for message-timeout.  A session quiet between messages stays (TCP
+ * keepalive watches it); one we stopped reading is not timed.
+ */
+static void
+on_sweep(uv_timer_t *t)
+{
+	struct bf_collector *c = t->data;
+	const struct bf_config *cfg = c->cfg;
+	uint64_t now = uv_now(c->loop);
+	struct bf_session *ss, *next;
+	char what[128];
+
+	for (ss = c->sessions; ss != NULL; ss = next) {
+		next = ss->next;
+		if (!ss->reading || ss->closing)
+			continue;
+		if (ss->router.msgs == 0 &&
+		    now - ss->opened_ms >= cfg->initiation_timeout_ms) {
+			snprintf(what, sizeof(what), "no complete BMP message "
+			    "(Initiation) %" PRIu64 " s after connecting "
+			    "(initiation-timeout)",
+			    (now - ss->opened_ms) / 1000);
+			session_cut(ss, BF_CLOSE_INITIATION_TIMEOUT, what);
+		} else if (ss->used > 0 &&
+		    now - ss->last_read_ms >= cfg->message_timeout_ms) {
+			snprintf(what, sizeof(what), "message stalled: no byte "
+			    "for %" PRIu64 " s (message-timeout)",
+			    (now - ss->last_read_ms) / 1000);
+			session_cut(ss, BF_CLOSE_MESSAGE_TIMEOUT, what);
+		}
+	}
+}
+
 static void
 on_poll(uv_timer_t *t)
 {
@@ -502,19 +580,6 @@ on_poll(uv_timer_t *t)
 	bf_log_flush_suppressed(0);
 	if (c->paused && bf_producer_drained(&c->prod))
 		collector_resume(c);
-}
-
-/* Whether sa is the any-address (0.0.0.0, ::). */
-static bool
-wildcard(const struct sockaddr_storage *sa)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (sa->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)(const void *)sa)->
-		    sin_addr.s_addr == htonl(INADDR_ANY);
-	return memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->
-	    sin6_addr, &any6, sizeof(any6)) == 0;
 }
 
 static int
@@ -548,7 +613,7 @@ bind_listener(struct bf_collector *c, const char *spec, char *errbuf,
 	}
 	c->n_listeners++;
 	bf_log(BF_LOG_INFO, "listening for BMP on %s", spec);
-	if (c->cfg->n_allow == 0 && wildcard(&sa))
+	if (c->cfg->n_allow == 0 && bf_admit_wildcard(&sa))
 		bf_log(BF_LOG_WARN, "listening for BMP on %s, every address, "
 		    "with no allow list: any host that reaches this port can "
 		    "open a session and publish routes; set 'allow' to your "
@@ -567,6 +632,21 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 	c->loop = loop;
 	c->cfg = cfg;
 	c->epoch_clock = (uint64_t)bf_now_us();
+	/*
+	 * Session buffers past 128 KiB in their own mappings, given back to
+	 * the system when freed: glibc's moving threshold would put them on
+	 * the heap once one was freed, and a burst of big messages left
+	 * hundreds of MiB resident after its sessions closed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 * SESSION_BUF_MIN);
+	c->fd_limit = bf_admit_fd_limit(cfg);
+	if ((uint64_t)cfg->max_sessions * SESSION_BUF_MIN + cfg->max_message >
+	    cfg->max_buffer_bytes)
+		bf_log(BF_LOG_WARN, "max-buffer-mbytes %" PRIu64 " is less "
+		    "than max-sessions' %" PRIu32 " KiB buffers and one "
+		    "max-message-size message: sessions receiving big messages "
+		    "may be closed", cfg->max_buffer_bytes >> 20,
+		    cfg->max_sessions * (SESSION_BUF_MIN >> 10));
 	if (bf_encoder_init(&c->enc, cfg->schema_dir, errbuf, errlen) < 0)
 		return -1;
 	if (bf_producer_init(&c->prod, cfg, brokers, errbuf, errlen) < 0) {
@@ -591,6 +671,9 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 	uv_timer_init(loop, &c->poll_timer);
 	c->poll_timer.data = c;
 	uv_timer_start(&c->poll_timer, on_poll, POLL_MS, POLL_MS);
+	uv_timer_init(loop, &c->sweep_timer);
+	c->sweep_timer.data = c;
+	uv_timer_start(&c->sweep_timer, on_sweep, SWEEP_MS, SWEEP_MS);
 	return 0;
 fail:
 	bf_collector_stop(c);
@@ -608,7 +691,7 @@ bf_collector_stop(struct bf_collector *c)
 	for (int i = 0; i < c->n_listeners; i++)
 		uv_close((uv_handle_t *)&c->listeners[i], NULL);
 	for (struct bf_session *ss = c->sessions; ss; ss = ss->next)
-		session_close(ss, "collector shutting down");
+		session_close(ss, BF_CLOSE_SHUTDOWN, "collector shutting down");
 	if (c->http_on)
 		bf_metrics_http_stop(&c->http);
 	if (uv_is_active((uv_handle_t *)&c->poll_timer) ||
@@ -616,6 +699,8 @@ bf_collector_stop(struct bf_collector *c)
 		uv_timer_stop(&c->poll_timer);
 		uv_close((uv_handle_t *)&c->poll_timer, NULL);
 	}
+	if (c->sweep_timer.data != NULL)
+		uv_close((uv_handle_t *)&c->sweep_timer, NULL);
 }
 
 uint64_t
@@ -629,93 +714,4 @@ bf_collector_free(struct bf_collector *c)
 {
 	bf_producer_free(&c->prod);
 	bf_encoder_free(&c->enc);
-}
-
-void
-bf_collector_metrics(FILE *f, void *arg)
-{
-	struct bf_collector *c = arg;
-	const struct bf_metrics *m = &c->m;
-	static const char *const outcomes[] = { "accepted",
-	    "refused_allowlist", "refused_limit", "closed" };
-	const uint64_t by_outcome[] = { m->sessions_accepted,
-	    m->sessions_refused_allowlist, m->sessions_refused_limit,
-	    m->sessions_closed };
-	static const char *const states[] = { "produced", "delivered",
-	    "failed" };
-	uint64_t failed = 0;
-	char labels[160];
-
-	bf_metric(f, "bmpflow_sessions", "gauge",
-	    "Router BMP sessions open.", (double)c->n_sessions);
-	bf_metric_family(f, "bmpflow_sessions_total", "counter",
-	    "Router sessions by outcome.");
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(labels, sizeof(labels), "outcome=\"%s\"",
-		    outcomes[i]);
-		bf_metric_u64(f, "bmpflow_sessions_total", labels,
-		    by_outcome[i]);
-	}
-	bf_metric(f, "bmpflow_bytes_total", "counter",
-	    "BMP bytes read.", (double)m->bytes);
-	bf_metric_family(f, "bmpflow_bmp_messages_total", "counter",
-	    "BMP messages by type.");
-	for (int t = 0; t <= BMP_TYPE_MAX; t++) {
-		snprintf(labels, sizeof(labels), "type=\"%s\"",
-		    t < BMP_TYPE_MAX ? bmp_type_name((uint8_t)t) : "unknown");
-		bf_metric_u64(f, "bmpflow_bmp_messages_total", labels,
-		    t < BMP_TYPE_MAX ? m->msgs_by_type[t] :
-		    m->msgs_unknown_type);
-	}
-	bf_metric_family(f, "bmpflow_decode_errors_total", "counter",
-	    "Decode problems by kind.");
-	for (int k = 0; k < BF_ERRK_COUNT; k++) {
-		snprintf(labels, sizeof(labels), "kind=\"%s\"",
-		    errk_names[k]);
-		bf_metric_u64(f, "bmpflow_decode_errors_total", labels,
-		    m->errors[k]);
-	}
-	bf_metric(f, "bmpflow_invalid_utf8_total", "counter",
-	    "Information TLVs (sysName, sysDescr, VRF names, free text) "
-	    "whose bytes were not valid UTF-8: published with U+FFFD for the "
-	    "invalid bytes.", (double)c->enc.invalid_utf8);
-	bf_metric_family(f, "bmpflow_records_total", "counter",
-	    "Records by topic and state.");
-	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
-		const uint64_t by_state[] = { c->prod.produced[t],
-		    c->prod.delivered[t], c->prod.failed[t] };
-
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(labels, sizeof(labels),
-			    "topic=\"%s\",state=\"%s\"",
-			    c->prod.topic_names[t], states[i]);
-			bf_metric_u64(f, "bmpflow_records_total", labels,
-			    by_state[i]);
-		}
-		failed += c->prod.failed[t];
-	}
-	bf_metric(f, "bmpflow_producer_queue_messages", "gauge",
-	    "Records waiting for Kafka, held ones included.",
-	    (double)(c->prod.inflight_msgs + c->prod.held_msgs));
-	bf_metric(f, "bmpflow_producer_held_records", "gauge",
-	    "Records librdkafka's full queue refused, held in order until "
-	    "it takes them (router reads pause meanwhile).",
-	    (double)c->prod.held_msgs);
-	bf_metric(f, "bmpflow_producer_queue_full_total", "counter",
-	    "Records librdkafka refused for a full queue (then held).",
-	    (double)c->prod.queue_full);
-	bf_metric(f, "bmpflow_producer_queue_bytes", "gauge",
-	    "Bytes waiting for Kafka.", (double)c->prod.inflight_bytes);
-	bf_metric(f, "bmpflow_delivery_failures_total", "counter",
-	    "Records Kafka did not accept.", (double)failed);
-	bf_metric(f, "bmpflow_backpressure_pauses_total", "counter",
-	    "Times router reads stopped for a full producer queue.",
-	    (double)m->backpressure_pauses);
-	bf_metric(f, "bmpflow_backpressure_seconds_total", "counter",
-	    "Time spent paused, the pause going on included.",
-	    (double)(m->backpressure_ms + (c->paused ? uv_now(c->loop) -
-	    c->paused_since : 0)) / 1000.0);
-	bf_metric(f, "bmpflow_backpressure_paused", "gauge",
-	    "1 while router reads are stopped for a full producer queue.",
-	    c->paused ? 1.0 : 0.0);
 }

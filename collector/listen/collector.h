@@ -27,11 +27,25 @@ enum bf_err_kind {
 	BF_ERRK_COUNT,
 };
 
+/* Why a router session ended (bmpflow_sessions_closed_total's reason). */
+enum bf_close_reason {
+	BF_CLOSE_ROUTER,		/* the router closed, or a socket error */
+	BF_CLOSE_INVALID_STREAM,	/* bad BMP framing */
+	BF_CLOSE_INITIATION_TIMEOUT,	/* no first message in time */
+	BF_CLOSE_MESSAGE_TIMEOUT,	/* a message stopped arriving */
+	BF_CLOSE_BUFFER_LIMIT,		/* max-buffer-mbytes reached */
+	BF_CLOSE_SHUTDOWN,
+	BF_CLOSE_COUNT,
+};
+
 struct bf_metrics {
 	uint64_t	sessions_accepted;
 	uint64_t	sessions_refused_allowlist;
 	uint64_t	sessions_refused_limit;
+	uint64_t	sessions_refused_fds;	/* file descriptors short */
 	uint64_t	sessions_closed;
+	uint64_t	closed_by[BF_CLOSE_COUNT];
+	uint64_t	accept_errors;
 	uint64_t	bytes;
 	uint64_t	msgs_by_type[BMP_TYPE_MAX];
 	uint64_t	msgs_unknown_type;
@@ -56,6 +70,9 @@ struct bf_collector {
 	uint64_t		 paused_since;
 	bool			 stopping;
 	uv_timer_t		 poll_timer;
+	uv_timer_t		 sweep_timer;	/* session timeouts */
+	uint64_t		 buffered;	/* session buffer bytes, all */
+	int			 fd_limit;	/* accept below this descriptor */
 	struct bf_metrics_http	 http;
 	bool			 http_on;
 	struct bf_metrics	 m;

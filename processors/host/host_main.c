@@ -144,6 +144,8 @@ main(int argc, char **argv)
 		    o.metrics, uv_strerror(rc));
 		return 2;
 	}
+	if (o.metrics[0] != '\0')
+		p.http = &http;
 	signal(SIGINT, proc_on_signal);
 	signal(SIGTERM, proc_on_signal);
 	signal(SIGHUP, proc_on_signal);

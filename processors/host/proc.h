@@ -14,6 +14,7 @@
 #include <librdkafka/rdkafka.h>
 #include <uv.h>
 
+#include "core/metrics_http.h"
 #include "emit.h"
 #include "pipeline.h"
 #include "plugin_metrics.h"
@@ -43,6 +44,7 @@ struct proc {
 	char			 route_topic[128];
 	rd_kafka_topic_t	*out_rkt;
 	struct bf_plugin_metrics metrics;
+	const struct bf_metrics_http *http;	/* its own counters, or NULL */
 	const struct proc_opts	*opts;
 	struct route_part	*parts;
 	int32_t			 n_parts;

@@ -190,4 +190,6 @@ proc_metrics_render(FILE *f, void *arg)
 	    "bmp.route partitions taken away, their plugin state dropped.",
 	    (double)p->dropped_parts);
 	bf_plugin_metrics_render(&p->metrics, f);
+	if (p->http != NULL)
+		bf_metrics_http_render(f, p->http);
 }

@@ -13,6 +13,7 @@
 
 #include "bmpflow/plugin.h"
 #include "asrel.h"
+#include "textfile.h"
 
 bool
 asn_special(uint32_t a)
@@ -167,59 +168,31 @@ chomp(char *s)
 		s[--n] = '\0';
 }
 
-/*
- * Calls each(line, fresh, why, whylen) for every line of path; a -1 from
- * it stops the read with err "path:LINE: why".
- */
-static int
-read_lines(const char *path, int (*each)(char *, void *, char *, size_t),
-    struct astab *fresh, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL, why[256];
-	size_t cap = 0;
-	long lineno = 0;
-	int rc = 0;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (rc == 0 && getline(&line, &cap, f) >= 0) {
-		lineno++;
-		if ((rc = each(line, fresh, why, sizeof(why))) < 0)
-			snprintf(err, errlen, "%s:%ld: %s", path, lineno, why);
-	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", path,
-		    strerror(errno));
-		rc = -1;
-	}
-	free(line);
-	fclose(f);
-	return rc;
-}
-
 /* One "AS1|AS2|REL[|SOURCE]" line into the table arg (a struct astab). */
 static int
-asrel_line(char *s, void *arg, char *why, size_t whylen)
+asrel_line(char *s, long lineno, void *arg, char *why, size_t whylen)
 {
-	char *fld[5], *save = NULL;
+	char *fld[4];
 	uint32_t a, b;
-	int n = 0;
+	int n = 1;
 
+	(void)lineno;
 	chomp(s);
 	while (isspace((unsigned char)*s))
 		s++;
 	if (*s == '\0' || *s == '#')
 		return 0;
-	for (char *tok = strtok_r(s, "|", &save); tok && n < 5;
-	    tok = strtok_r(NULL, "|", &save))
-		fld[n++] = tok;
+	for (const char *c = s; *c; c++)
+		n += *c == '|';
 	if (n < 3 || n > 4) {
-		snprintf(why, whylen, "want AS1|AS2|REL or AS1|AS2|REL|SOURCE, "
-		    "got %d fields", n);
+		snprintf(why, whylen, "\"%s\": want AS1|AS2|REL or "
+		    "AS1|AS2|REL|SOURCE, got %d fields", s, n);
 		return -1;
+	}
+	fld[0] = s;
+	for (int i = 1; i < n; i++) {
+		fld[i] = strchr(fld[i - 1], '|');
+		*fld[i]++ = '\0';
 	}
 	if (asn_parse(fld[0], &a) < 0 || asn_parse(fld[1], &b) < 0 ||
 	    a == 0 || b == 0) {
@@ -245,11 +218,12 @@ asrel_line(char *s, void *arg, char *why, size_t whylen)
 
 /* The ASNs of one line ('#' starts a comment) into the set arg (a struct astab). */
 static int
-asset_line(char *line, void *arg, char *why, size_t whylen)
+asset_line(char *line, long lineno, void *arg, char *why, size_t whylen)
 {
 	char *hash = strchr(line, '#'), *save = NULL;
 	uint32_t asn;
 
+	(void)lineno;
 	if (hash)
 		*hash = '\0';
 	for (char *tok = strtok_r(line, " \t\r\n,", &save); tok;
@@ -269,11 +243,11 @@ asset_line(char *line, void *arg, char *why, size_t whylen)
 
 int
 astab_load(struct astab *t, enum astab_format format, const char *path,
-    char *err, size_t errlen)
+    long *comments, char *err, size_t errlen)
 {
 	struct astab fresh = { 0 };
-	int rc = read_lines(path, format == ASTAB_LINKS ? asrel_line :
-	    asset_line, &fresh, err, errlen);
+	int rc = textfile_read(path, format == ASTAB_LINKS ? asrel_line :
+	    asset_line, &fresh, comments, err, errlen);
 
 	astab_free(rc == 0 ? t : &fresh);
 	if (rc == 0)

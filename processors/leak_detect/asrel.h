@@ -40,14 +40,15 @@ enum astab_format {
 
 /*
  * Load path, in format, into t, replacing what t held once the whole file
- * is read.  Returns 0, or -1 with "path:line: what is wrong" in err (t is
- * then unchanged).
+ * is read (textfile.h: complete files only).  Returns 0 with the lines
+ * holding only a comment in *comments, or -1 with "path:line: what is
+ * wrong" in err (t is then unchanged).
  *
  * An ASN list: ASNs ("3356" or "AS3356") separated by blanks, commas or
  * new lines, '#' starts a comment.
  */
 int	astab_load(struct astab *t, enum astab_format format, const char *path,
-	    char *err, size_t errlen);
+	    long *comments, char *err, size_t errlen);
 void	astab_free(struct astab *t);
 size_t	astab_bytes(const struct astab *t);
 

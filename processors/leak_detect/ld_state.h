@@ -17,6 +17,8 @@
 #ifndef BMPFLOW_LD_STATE_H
 #define BMPFLOW_LD_STATE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,10 +138,45 @@ struct role_cfg {
 	uint8_t		 role;
 };
 
-struct ld_file {
-	char		*path;
+/* A version of a file as stat tells it: a rename over it is a new inode. */
+struct ld_stamp {
+	dev_t		 dev;
+	ino_t		 ino;
 	struct timespec	 mtime;
 	off_t		 size;
+};
+
+struct ld_file {
+	char		*path;
+	struct ld_stamp	 loaded;	/* the data in use, or the version
+					 * last refused: not tried again */
+	struct ld_stamp	 seen;		/* at the last check */
+	bool		 want;		/* load in the next job */
+};
+
+/* One file's load, made by a job (ld_file.c): a table not yet in use. */
+struct ld_load {
+	bool		 wanted;
+	int		 result;	/* LD_LOAD_* of ld_file.c */
+	long		 comments;	/* lines holding only a comment */
+	struct ld_stamp	 stamp;		/* of the version read */
+	struct astab	 tab;		/* F_ASREL, F_TRANSIT_FREE */
+	struct monitor	 mon;		/* F_PREFIXES */
+	struct rpki	 rpki;		/* F_ROAS */
+	char		 err[512];
+};
+
+/*
+ * Files loaded on a thread of their own, so that a large file does not
+ * stop the processing thread; their tables replace those in use at the
+ * next on_tick after the thread is done.  The thread touches only the
+ * job's loads and the paths (fixed after init).
+ */
+struct ld_job {
+	pthread_t	 thread;
+	bool		 running;	/* started and not joined */
+	atomic_bool	 done;		/* the thread's last store */
+	struct ld_load	 load[F_N];
 };
 
 /* Field ids of alert.avsc (bf_field), declared in init. */
@@ -160,6 +197,7 @@ struct ld_state {
 	struct role_cfg	*roles;
 	size_t		 n_roles;
 	struct ld_file	 files[F_N];
+	struct ld_job	 job;
 	int64_t		 last_reload_check;
 	/* inputs */
 	struct astab	 rel;		/* AS links */
@@ -335,12 +373,21 @@ void	ld_rule_judge(struct ld_state *st, struct ld_judged *j);
 
 /* ---- ld_file.c ---- */
 /*
- * Load file `which` (without a path: the built-in transit-free list, once):
- * 0, or -1 with "file:line: what" in err and the previous data kept.
+ * At init, load file `which` (without a path: the built-in transit-free
+ * list): 0, or -1 with "file:line: what" in err.  A file with no entries
+ * is refused, unless it holds comments: then its check is off (logged).
  */
 int	ld_file_load(struct ld_state *st, int which, char *err, size_t errlen);
-/* Reload every file (force) or those changed; returns failures. */
-int	ld_file_reload(struct ld_state *st, bool force);
+/*
+ * From on_tick: put in use what a finished job loaded; every
+ * reload_check_s, look for files changed and then steady since the last
+ * look, and start a job loading them.
+ */
+void	ld_file_tick(struct ld_state *st);
+/* Load every file in a job now (SIGHUP), whether changed or not. */
+void	ld_file_request_all(struct ld_state *st);
+/* Wait for a running job and discard what it loaded (fini). */
+void	ld_file_stop(struct ld_state *st);
 void	ld_file_metric_entries(struct ld_state *st);
 
 /* ---- leak_detect.c ---- */

@@ -30,8 +30,9 @@
  *
  * Inputs are files named in the options (ld_options[], the first F_N),
  * loaded at init (a parse error fails init with "file:line: what") and
- * reloaded when their mtime or size changes (checked from on_tick) or
- * when the host calls the descriptor's reload, on its SIGHUP (ld_file.c).
+ * reloaded, on a thread of their own, when a new version stays the same
+ * across two checks from on_tick or when the host calls the descriptor's
+ * reload, on its SIGHUP (ld_file.c).
  *
  * Alert lifecycle.  An alert is one (type, prefix, culprit AS).  Every
  * (session, view, prefix[, path id]) route that offends is a member of
@@ -72,6 +73,7 @@
 
 #include "ld_state.h"
 #include "leak_detect.h"
+#include "textfile.h"
 
 #define US_PER_S	1000000LL
 
@@ -252,11 +254,7 @@ on_tick(void *state, int64_t now_us)
 	bf_metric_add(st->host, st->m_routes, NULL,
 	    (double)st->routes_since_tick);
 	st->routes_since_tick = 0;
-	if (st->reload_check_us > 0 &&
-	    st->clock - st->last_reload_check >= st->reload_check_us) {
-		st->last_reload_check = st->clock;
-		ld_file_reload(st, false);
-	}
+	ld_file_tick(st);
 }
 
 /* ---- settings, init, fini --------------------------------------------------------------- */
@@ -281,7 +279,7 @@ parse_roles(struct ld_state *st, const char *spec, char *err, size_t errlen)
 			role = role_parse(eq);
 		}
 		if (eq == NULL || *tok == '\0' || role == ROLE_NONE) {
-			snprintf(err, errlen, "peer_roles: bad entry \"%s%s%s\" "
+			textfile_err(err, errlen, "peer_roles: bad entry \"%s%s%s\" "
 			    "(want PEER_ADDRESS=provider|customer|peer|rs|"
 			    "rs-client, the neighbour's role)", tok,
 			    eq ? "=" : "", eq ? eq : "");
@@ -396,6 +394,7 @@ fini(void *state)
 
 	if (st == NULL)
 		return;
+	ld_file_stop(st);
 	astab_free(&st->rel);
 	astab_free(&st->tf);
 	rpki_free(&st->rpki);
@@ -436,11 +435,11 @@ ld_offending_routes(const void *state)
 	return ((const struct ld_state *)state)->n_or;
 }
 
-/* SIGHUP through the host: re-read every input file now. */
+/* SIGHUP through the host: re-read every input file, off this thread. */
 static void
 reload(void *state)
 {
-	ld_reload(state);
+	ld_file_request_all(state);
 }
 
 static const struct bf_plugin leak_detect = {

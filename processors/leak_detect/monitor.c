@@ -5,14 +5,13 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "asrel.h"
 #include "monitor.h"
+#include "textfile.h"
 
 static int
 pool_add(struct monitor *m, size_t *cap, uint32_t v)
@@ -57,126 +56,129 @@ asn_list(struct monitor *m, size_t *cap, char *s, uint32_t *n,
 	return 0;
 }
 
-int
-monitor_load(struct monitor *dst, const char *path, char *err, size_t errlen)
-{
-	struct monitor fresh = { 0 }, *m = &fresh;
-	FILE *f = fopen(path, "r");
-	struct ptab_item *items = NULL;
-	char *line = NULL;
-	size_t cap = 0, ecap = 0, pcap = 0;
-	long lineno = 0;
-	int rc = -1;
+/* A file being read: the table so far and its arrays' capacities. */
+struct mon_acc {
+	struct monitor		*m;
+	struct ptab_item	*items;
+	size_t			 ecap, pcap;
+};
 
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+/* One "PREFIX ORIGINS [upstreams=ASN,...]" line into arg (a mon_acc). */
+static int
+mon_line(char *line, long lineno, void *arg, char *why, size_t whylen)
+{
+	struct mon_acc *acc = arg;
+	struct monitor *m = acc->m;
+	char *hash = strchr(line, '#'), *save = NULL, *tok[3];
+	const char *pwhy, *bad;
+	struct mon_ent e;
+	int n = 0;
+
+	if (hash)
+		*hash = '\0';
+	for (char *t = strtok_r(line, " \t\r", &save); t;
+	    t = strtok_r(NULL, " \t\r", &save)) {
+		if (n == 3) {
+			snprintf(why, whylen, "extra field \"%s\" (want "
+			    "PREFIX ORIGINS [upstreams=ASN,...])", t);
+			return -1;
+		}
+		tok[n++] = t;
+	}
+	if (n == 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.line = lineno;
+	if (ptab_parse(tok[0], &e.p, &pwhy) < 0) {
+		snprintf(why, whylen, "\"%s\": %s", tok[0], pwhy);
 		return -1;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		char *hash = strchr(line, '#'), *save = NULL, *tok[4];
-		const char *why, *bad;
-		struct mon_ent e;
-		int n = 0;
+	if (n < 2) {
+		snprintf(why, whylen, "%s without origins (want PREFIX "
+		    "ORIGINS, ORIGINS \"none\" or ASN,ASN...)", tok[0]);
+		return -1;
+	}
+	e.orig = (uint32_t)m->n_pool;
+	if (strcmp(tok[1], "none") == 0)
+		e.none = true;
+	else if (asn_list(m, &acc->pcap, tok[1], &e.n_orig, &bad) < 0) {
+		snprintf(why, whylen, "bad origin \"%s\" (want ASN,ASN... or "
+		    "none)", bad);
+		return -1;
+	}
+	if (n == 3) {
+		if (strncmp(tok[2], "upstreams=", 10) != 0) {
+			snprintf(why, whylen, "unknown option \"%s\" (want "
+			    "upstreams=ASN,...)", tok[2]);
+			return -1;
+		}
+		e.ups = (uint32_t)m->n_pool;
+		e.has_ups = true;
+		if (asn_list(m, &acc->pcap, tok[2] + 10, &e.n_ups, &bad) < 0) {
+			snprintf(why, whylen, "bad upstream \"%s\"", bad);
+			return -1;
+		}
+	}
+	if (m->n == acc->ecap) {
+		size_t nc = acc->ecap ? acc->ecap * 2 : 64;
+		struct mon_ent *ne = realloc(m->e, nc * sizeof(*ne));
+		struct ptab_item *ni = realloc(acc->items, nc * sizeof(*ni));
+		if (ne)
+			m->e = ne;
+		if (ni)
+			acc->items = ni;
+		if (ne == NULL || ni == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		acc->ecap = nc;
+	}
+	acc->items[m->n].p = e.p;
+	acc->items[m->n].val = (uint32_t)m->n;
+	m->e[m->n++] = e;
+	return 0;
+}
 
-		lineno++;
-		if (hash)
-			*hash = '\0';
-		for (char *t = strtok_r(line, " \t\r\n", &save); t;
-		    t = strtok_r(NULL, " \t\r\n", &save)) {
-			if (n == 3) {
-				snprintf(err, errlen, "%s:%ld: extra field "
-				    "\"%s\" (want PREFIX ORIGINS "
-				    "[upstreams=ASN,...])", path, lineno, t);
-				goto out;
-			}
-			tok[n++] = t;
-		}
-		if (n == 0)
-			continue;
-		memset(&e, 0, sizeof(e));
-		e.line = lineno;
-		if (ptab_parse(tok[0], &e.p, &why) < 0) {
-			snprintf(err, errlen, "%s:%ld: \"%s\": %s", path,
-			    lineno, tok[0], why);
-			goto out;
-		}
-		if (n < 2) {
-			snprintf(err, errlen, "%s:%ld: %s without origins "
-			    "(want PREFIX ORIGINS, ORIGINS \"none\" or "
-			    "ASN,ASN...)", path, lineno, tok[0]);
-			goto out;
-		}
-		e.orig = (uint32_t)m->n_pool;
-		if (strcmp(tok[1], "none") == 0)
-			e.none = true;
-		else if (asn_list(m, &pcap, tok[1], &e.n_orig, &bad) < 0) {
-			snprintf(err, errlen, "%s:%ld: bad origin \"%s\" "
-			    "(want ASN,ASN... or none)", path, lineno, bad);
-			goto out;
-		}
-		if (n == 3) {
-			if (strncmp(tok[2], "upstreams=", 10) != 0) {
-				snprintf(err, errlen, "%s:%ld: unknown option "
-				    "\"%s\" (want upstreams=ASN,...)", path,
-				    lineno, tok[2]);
-				goto out;
-			}
-			e.ups = (uint32_t)m->n_pool;
-			e.has_ups = true;
-			if (asn_list(m, &pcap, tok[2] + 10, &e.n_ups, &bad)
-			    < 0) {
-				snprintf(err, errlen, "%s:%ld: bad upstream "
-				    "\"%s\"", path, lineno, bad);
-				goto out;
-			}
-		}
-		if (m->n == ecap) {
-			size_t nc = ecap ? ecap * 2 : 64;
-			struct mon_ent *ne = realloc(m->e, nc * sizeof(*ne));
-			struct ptab_item *ni = realloc(items,
-			    nc * sizeof(*ni));
-			if (ne)
-				m->e = ne;
-			if (ni)
-				items = ni;
-			if (ne == NULL || ni == NULL) {
-				snprintf(err, errlen, "%s: out of memory",
-				    path);
-				goto out;
-			}
-			ecap = nc;
-		}
-		items[m->n].p = e.p;
-		items[m->n].val = (uint32_t)m->n;
-		m->e[m->n++] = e;
-	}
-	if (ptab_build(&m->t, items, m->n) < 0) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
+/* -1 with "path:line: P listed again" in err when a prefix is twice in m. */
+static int
+mon_no_repeats(const struct monitor *m, const char *path, char *err,
+    size_t errlen)
+{
 	for (int f6 = 0; f6 < 2; f6++)
 		for (uint32_t i = 0; i < m->t.n[f6]; i++) {
 			const struct ptab_ent *pe = &m->t.e[f6][i];
-			if (pe->n > 1) {
-				const struct mon_ent *a =
-				    &m->e[m->t.vals[pe->first]];
-				const struct mon_ent *b =
-				    &m->e[m->t.vals[pe->first + 1]];
-				char txt[64];
-				ptab_format(&a->p, txt, sizeof(txt));
-				snprintf(err, errlen, "%s:%ld: %s listed "
-				    "again (first at line %ld)", path,
-				    a->line > b->line ? a->line : b->line, txt,
-				    a->line > b->line ? b->line : a->line);
-				goto out;
-			}
+			if (pe->n < 2)
+				continue;
+			const struct mon_ent *a = &m->e[m->t.vals[pe->first]];
+			const struct mon_ent *b =
+			    &m->e[m->t.vals[pe->first + 1]];
+			char txt[64];
+			ptab_format(&a->p, txt, sizeof(txt));
+			textfile_err(err, errlen, "%s:%ld: %s listed again "
+			    "(first at line %ld)", path, a->line > b->line ?
+			    a->line : b->line, txt, a->line > b->line ?
+			    b->line : a->line);
+			return -1;
 		}
-	rc = 0;
-out:
-	free(line);
-	free(items);
-	fclose(f);
-	monitor_free(rc == 0 ? dst : m);
+	return 0;
+}
+
+int
+monitor_load(struct monitor *dst, const char *path, long *comments,
+    char *err, size_t errlen)
+{
+	struct monitor fresh = { 0 };
+	struct mon_acc acc = { .m = &fresh };
+	int rc = textfile_read(path, mon_line, &acc, comments, err, errlen);
+
+	if (rc == 0 && ptab_build(&fresh.t, acc.items, fresh.n) < 0) {
+		textfile_err(err, errlen, "%s: out of memory", path);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = mon_no_repeats(&fresh, path, err, errlen);
+	free(acc.items);
+	monitor_free(rc == 0 ? dst : &fresh);
 	if (rc == 0)
 		*dst = fresh;
 	return rc;

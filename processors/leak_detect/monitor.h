@@ -43,11 +43,13 @@ struct monitor {
 };
 
 /*
- * Load path into m, replacing what m held once the whole file is read: 0,
- * or -1 with "path:line: what is wrong" in err (m is then unchanged).
+ * Load path into m, replacing what m held once the whole file is read
+ * (textfile.h: complete files only): 0 with the lines holding only a
+ * comment in *comments, or -1 with "path:line: what is wrong" in err (m
+ * is then unchanged).
  */
-int	monitor_load(struct monitor *m, const char *path, char *err,
-	    size_t errlen);
+int	monitor_load(struct monitor *m, const char *path, long *comments,
+	    char *err, size_t errlen);
 void	monitor_free(struct monitor *m);
 size_t	monitor_bytes(const struct monitor *m);
 

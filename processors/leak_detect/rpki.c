@@ -21,6 +21,7 @@
 
 #include "asrel.h"
 #include "rpki.h"
+#include "textfile.h"
 
 #define MAX_DEPTH	64
 
@@ -31,11 +32,31 @@ struct js {
 	size_t		 errlen;
 };
 
+#define CONTEXT_MAX	24	/* bytes quoted where the JSON goes wrong */
+
 static int
 js_fail(struct js *j, const char *what)
 {
-	snprintf(j->err, j->errlen, "%s:%ld: %s", j->path, j->line, what);
+	textfile_err(j->err, j->errlen, "%s:%ld: %s", j->path, j->line, what);
 	return -1;
+}
+
+/* js_fail, quoting the text where the syntax breaks (to its line's end). */
+static int
+js_syntax(struct js *j, const char *what)
+{
+	const char *eol = j->p;
+	char msg[128];
+
+	while (eol < j->end && *eol != '\n' && eol - j->p < CONTEXT_MAX)
+		eol++;
+	if (j->p >= j->end)
+		snprintf(msg, sizeof(msg), "%s, found the end of the file",
+		    what);
+	else
+		snprintf(msg, sizeof(msg), "%s, found \"%.*s\"", what,
+		    (int)(eol - j->p), j->p);
+	return js_fail(j, msg);
 }
 
 static void
@@ -59,7 +80,7 @@ js_expect(struct js *j, char c)
 		return 0;
 	}
 	snprintf(msg, sizeof(msg), "expected '%c'", c);
-	return js_fail(j, msg);
+	return js_syntax(j, msg);
 }
 
 /*
@@ -102,7 +123,7 @@ js_string(struct js *j, char *buf, size_t len)
 
 	js_ws(j);
 	if (j->p >= j->end || *j->p != '"')
-		return js_fail(j, "expected a string");
+		return js_syntax(j, "expected a string");
 	j->p++;
 	while (j->p < j->end && *j->p != '"') {
 		char c = *j->p++;
@@ -141,7 +162,7 @@ js_number(struct js *j, double *v)
 	errno = 0;
 	*v = strtod(j->p, &end);
 	if (end == j->p || end > j->end || errno)
-		return js_fail(j, "expected a number");
+		return js_syntax(j, "expected a number");
 	j->p = end;
 	return 0;
 }
@@ -156,7 +177,7 @@ js_skip(struct js *j, int depth)
 		return js_fail(j, "nested too deeply");
 	js_ws(j);
 	if (j->p >= j->end)
-		return js_fail(j, "unexpected end of file");
+		return js_syntax(j, "expected a value");
 	switch (*j->p) {
 	case '"':
 		return js_string(j, tmp, sizeof(tmp));
@@ -183,7 +204,7 @@ js_skip(struct js *j, int depth)
 		    "false" : "null";
 		size_t n = strlen(w);
 		if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
-			return js_fail(j, "bad literal");
+			return js_syntax(j, "bad literal");
 		j->p += n;
 		return 0;
 	}
@@ -231,9 +252,13 @@ roa_one(struct js *j, struct roa_acc *acc)
 			if (j->p < j->end && *j->p == '"') {
 				if (js_string(j, asn_txt, sizeof(asn_txt)) < 0)
 					return -1;
-				if (asn_parse(asn_txt, &asn) < 0)
-					return js_fail(j, "bad \"asn\" string "
-					    "(want 13335 or \"AS13335\")");
+				if (asn_parse(asn_txt, &asn) < 0) {
+					char msg[96];
+					snprintf(msg, sizeof(msg), "bad \"asn\" "
+					    "\"%s\" (want 13335 or \"AS13335\")",
+					    asn_txt);
+					return js_fail(j, msg);
+				}
 			} else {
 				if (js_number(j, &d) < 0)
 					return -1;
@@ -338,14 +363,14 @@ rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
 	int rc = -1;
 
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		textfile_err(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	do {
 		if (len + 65536 > cap) {
 			char *nb = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
 			if (nb == NULL) {
-				snprintf(err, errlen, "%s: out of memory",
+				textfile_err(err, errlen, "%s: out of memory",
 				    path);
 				goto out;
 			}
@@ -355,7 +380,7 @@ rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
 		len += got;
 	} while (got > 0);
 	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
+		textfile_err(err, errlen, "%s: read error", path);
 		goto out;
 	}
 	buf[len] = '\0';	/* room left: cap - len >= 65536 before the read */
@@ -363,8 +388,13 @@ rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
 	j.end = buf + len;
 	if (roas_walk(&j, &acc) < 0)
 		goto out;
+	js_ws(&j);
+	if (j.p < j.end) {
+		js_syntax(&j, "text after the top-level object");
+		goto out;
+	}
 	if (ptab_build(&fresh.t, acc.items, acc.n) < 0) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		textfile_err(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	fresh.v = acc.v;

@@ -281,13 +281,12 @@ def main():
                   sampler.peak, SESSIONS + FD_OVERHEAD, SESSIONS,
                   FD_OVERHEAD, hwm / 1024, RSS_LIMIT_MIB))
         # Plus one Peer Down per peer still up when its session closed,
-        # and the Peer Ups the collector opened for peers the router sent
-        # none for (issue 11 item 3).
+        # and a Peer Up per epoch opened at a route (no Peer Up sent).
         if produced != n_all + n_closed + n_opened:
             ck.fail("collector produced %d records, decoder counts "
-                    "%d + %d session-closed Peer Downs + %d Peer Ups the "
-                    "collector opened" % (produced, n_all, n_closed,
-                                          n_opened))
+                    "%d + %d session-closed Peer Downs + %d Peer Ups of "
+                    "epochs opened at a route" % (
+                        produced, n_all, n_closed, n_opened))
         if sampler.peak > SESSIONS + FD_OVERHEAD:
             ck.fail("collector peak fds %d > %d" % (
                 sampler.peak, SESSIONS + FD_OVERHEAD))

@@ -3,9 +3,18 @@
 collector, its embedded Kafka, bmpflow-processor with the prefix_health
 plugin, and bmp.prefix_health read back with python3-avro: one record per
 prefix the routes carried, with figures that agree with those routes, and
-the processor stops cleanly on SIGTERM.  Then BAD undecodable records on
-bmp.route: all counted, a bounded number of log lines, whose "N similar
-lines suppressed" counts add up to them (it logged every bad record)."""
+the processor stops cleanly on SIGTERM.
+
+Then a second router replays frr801-6wind-peerdown.bmp, whose Loc-RIB
+routes come without a Peer Up, to a second processor taking Loc-RIB views,
+and closes its session: every prefix that was reachable must end
+unreachable (the collector opens an epoch for those
+routes and closes it with the session; it used to publish them with epoch
+0, which nothing closed: 68 prefixes stayed healthy).
+
+Last, BAD undecodable records on bmp.route: all counted, a bounded number
+of log lines, whose "N similar lines suppressed" counts add up to them (it
+logged every bad record)."""
 
 import collections
 import os
@@ -19,7 +28,31 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
+
 BAD = 500
+
+
+def settle(mport, above=0, timeout=90):
+    """Until every session's RIB dump is over (warm-up) and the outputs,
+    more than above, have stopped growing for 8 ticks (1.6 s on an idle
+    machine; counted in ticks, a busy machine's stall is not taken for
+    it); returns their count."""
+    deadline = time.time() + harness.slow(timeout)
+    last, since = -1, 0
+    while time.time() < deadline:
+        try:
+            v = harness.scrape_metrics(mport, timeout=harness.slow(5))
+        except OSError:
+            v = {}
+        out = v.get("bmpflow_processor_records_out_total", 0)
+        ticks = v.get("bmpflow_processor_ticks_total", 0)
+        if out != last:
+            last, since = out, ticks
+        elif out > above and v.get("bmpflow_prefix_health_peers_warming") \
+                == 0 and ticks - since >= 8:
+            return out
+        time.sleep(0.2)
+    return last
 
 
 def send_bad_records(col, mport, ck):
@@ -47,6 +80,63 @@ def bad_record_lines(log, ck):
                  BAD, lines, counted))
 
 
+def start_processor(processor, args, col, mport, extra=()):
+    return subprocess.Popen(
+        [processor, "--plugin", "prefix_health", "--kafka-bootstrap-file",
+         col.bootstrap_file, "--schema-dir", args.schemas, "--metrics",
+         "127.0.0.1:%d" % mport, "--tick-ms", "200"] + list(extra),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def latest_states(col, schemas, topic):
+    latest = {}
+    for _, _, h in harness.consume(col.brokers, topic, schemas):
+        latest[h["prefix"]] = h["state"]
+    return latest
+
+
+def closed_session(processor, args, col, schemas, ck):
+    """frr801-6wind-peerdown.bmp replayed over a session kept open until a
+    processor taking Loc-RIB views reported its prefixes, then closed:
+    they become unreachable."""
+    src, topic, mport = "127.0.20.1", "bmp.prefix_health_loc_rib", \
+        harness.free_port()
+    proc = start_processor(processor, args, col, mport, [
+        "--group", "smoke-loc-rib", "--output-topic", topic,
+        "--set", "views=loc-rib"])
+    try:
+        check_closed_session(args, col, schemas, ck, src, topic, mport)
+    finally:
+        if not harness.stop_process(proc):
+            ck.fail("the Loc-RIB processor did not stop on SIGTERM")
+
+
+def check_closed_session(args, col, schemas, ck, src, topic, mport):
+    router = harness.open_router(col.port, open(os.path.join(
+        args.data, "bmp", "frr801-6wind-peerdown.bmp"), "rb").read(), src)
+    before = settle(mport)
+    routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",
+                                                schemas)
+              if r["router_address"] == src and r["action"] == "announce"]
+    loc_rib = {r["prefix"] for r in routes if r["peer_type"] == "loc_rib"}
+    open_states = latest_states(col, schemas, topic)
+    # Peers the capture takes down stay down: what is reachable now is
+    # what the session's open epochs hold.
+    reachable = {p for p in loc_rib
+                 if open_states.get(p) not in (None, "unreachable")}
+    router.close()
+    settle(mport, above=before)
+    latest = latest_states(col, schemas, topic)
+    left = sorted(p for p in reachable if latest[p] != "unreachable")
+    print("closed session: %d prefixes in the Loc-RIB of %s (sent without "
+          "a Peer Up), %d reachable while it was open, %d not unreachable "
+          "after it closed" % (len(loc_rib), src, len(reachable), len(left)))
+    ck.check(reachable, "prefix_health reports the open session's Loc-RIB "
+             "prefixes reachable")
+    ck.check(not left, "every prefix of the closed session is "
+             "unreachable (not: %s)" % left[:3])
+
+
 def main():
     args = harness.test_args()
     processor = os.path.join(os.path.dirname(args.collector), "..",
@@ -55,40 +145,19 @@ def main():
                                 "cisco-xr7102-18peers-realtcp.bmp"),
                    "rb").read()
     schemas = harness.Schemas(args.schemas)
-    # Every wait together (10 s on an idle release build).
-    ck = harness.Checks(budget=harness.slow(240))
+    # Every wait together (16 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(300))
     col = harness.Collector(args.collector, args.schemas)
     mport = harness.free_port()
-    proc = subprocess.Popen(
-        [processor, "--plugin", "prefix_health", "--kafka-bootstrap-file",
-         col.bootstrap_file, "--schema-dir", args.schemas, "--metrics",
-         "127.0.0.1:%d" % mport, "--tick-ms", "200",
-         # Figures that change after a peer's warm-up are re-reported.
-         "--set", "summary_interval_s=1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Figures that change after a peer's warm-up are re-reported.
+    proc = start_processor(processor, args, col, mport,
+                           ["--set", "summary_interval_s=1"])
     router = socket.create_connection(("127.0.0.1", col.port))
     sent_bad = False
     try:
         router.sendall(capture)
-        # The session stays open: its peers stay up while we look.  Done
-        # when every peer's RIB dump is over (warm-up) and the outputs
-        # have stopped growing for 8 ticks (1.6 s on an idle machine;
-        # counted in ticks, a busy machine's stall is not taken for it).
-        deadline = time.time() + harness.slow(60)
-        last, since = -1, 0
-        while time.time() < deadline:
-            try:
-                v = harness.scrape_metrics(mport, timeout=harness.slow(5))
-            except OSError:
-                v = {}
-            out = v.get("bmpflow_processor_records_out_total", 0)
-            ticks = v.get("bmpflow_processor_ticks_total", 0)
-            if out != last:
-                last, since = out, ticks
-            elif out > 0 and v.get("bmpflow_prefix_health_peers_warming") \
-                    == 0 and ticks - since >= 8:
-                break
-            time.sleep(0.2)
+        # The session stays open: its peers stay up while we look.
+        settle(mport)
         routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",
                                                    schemas)]
         health = [r for _, _, r in harness.consume(
@@ -119,6 +188,7 @@ def main():
             if h["state"] == "unreachable":
                 ck.fail("%s: unreachable although announced" % p)
                 break
+        closed_session(processor, args, col, schemas, ck)
         sent_bad = send_bad_records(col, mport, ck)
     finally:
         router.close()

@@ -292,8 +292,10 @@ static void
 fake_vlog(struct bf_host *h, int level, const char *fmt, va_list ap)
 {
 	vsnprintf(h->last_log, sizeof(h->last_log), fmt, ap);
-	if (level <= 1)
+	if (level <= 1) {
 		fprintf(stderr, "%s\n", h->last_log);
+		memcpy(h->last_warn, h->last_log, sizeof(h->last_warn));
+	}
 }
 
 static int64_t

@@ -3,8 +3,8 @@
  * benchmarks that drive a plugin through its descriptor.  It keeps every
  * emitted record as (field, text value) pairs and every metric series;
  * log lines of level 0-1 go to stderr and the last line of any level is
- * kept.  It has no schema: bf_field hands out an id to any name, the
- * next one on the name's first request.
+ * kept, the last of level 0-1 apart.  It has no schema: bf_field hands
+ * out an id to any name, the next one on the name's first request.
  *
  * Values as text: longs in decimal, doubles with %.6g, booleans
  * true/false, null as "null", arrays as "[a,b]".  Misuse the plugin could
@@ -64,6 +64,7 @@ struct bf_host {
 	struct fake_metric	metrics[FAKE_MAX_METRICS];
 	int			n_metrics;
 	char			last_log[1024];
+	char			last_warn[1024];	/* level 0-1 */
 	bool			deferred;	/* bf_outputs_deferred since a
 						 * test last cleared it */
 };

@@ -199,6 +199,63 @@ tick(int64_t t)
 	pl->on_tick(st, t);
 }
 
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Ticks at t until the reload under way (files loaded on the plugin's
+ * thread) is in use; t is the last tick's, so no new check starts.
+ */
+static void
+settle(int64_t t)
+{
+	double until = now_mono() + 60;
+
+	while (ld_reload_pending(st)) {
+		ck_assert_msg(now_mono() < until, "a reload still pending "
+		    "after 60 s");
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		tick(t);
+	}
+}
+
+/*
+ * The checks at s1 and s2 seconds after T0 (reload_check_s apart): a new
+ * version seen at the first, steady at the second, read and put in use.
+ */
+static void
+two_checks(int s1, int s2)
+{
+	tick(T0 + s1 * US);
+	tick(T0 + s2 * US);
+	settle(T0 + s2 * US);
+}
+
+/* reloads_total of file (asrel, prefixes, ...) with result; -1: never. */
+static double
+reloads(const char *file, const char *result)
+{
+	char l[96];
+
+	snprintf(l, sizeof(l), "file=\"%s\",result=\"%s\"", file, result);
+	return fake_metric_value(&host, "reloads_total", l);
+}
+
+static double
+entries(const char *file)
+{
+	char l[64];
+
+	snprintf(l, sizeof(l), "file=\"%s\"", file);
+	return fake_metric_value(&host, "input_entries", l);
+}
+
 /* Records of type (NULL: any) and state (NULL: any) from index from on. */
 static int
 count_from(int from, const char *type, const char *state)
@@ -619,20 +676,6 @@ static const char roas_json[] =
     "\"asn\": \"as64501\", \"expires\": 1700000000 }\n"
     "  ]\n"
     "}\n";
-
-/*
- * A ROA file with no ROAs loads (every route is not-found, nothing
- * alerts): its empty prefix table was sorted through qsort(NULL, 0),
- * which UBSan stops (nonnull argument).
- */
-START_TEST(rpki_empty_file)
-{
-	START("roas_file", file("roas.json", "{\"roas\": []}"));
-	ANN(0, "205.251.192.0/25", 3356, 16509);
-	EXPECT_N(0);
-	ck_assert_int_eq(count("rpki_invalid", "open"), 0);
-}
-END_TEST
 
 START_TEST(rpki)
 {
@@ -1125,8 +1168,8 @@ bad_start(const char *key, const char *content, const char *want)
 
 START_TEST(input_errors)
 {
-	bad_start("asrel_file", "1001|2001\n", ":1: want AS1|AS2|REL or "
-	    "AS1|AS2|REL|SOURCE, got 2 fields");
+	bad_start("asrel_file", "1001|2001\n", ":1: \"1001|2001\": want "
+	    "AS1|AS2|REL or AS1|AS2|REL|SOURCE, got 2 fields");
 	bad_start("asrel_file", "# c\n1001|2001|-1\n1001|x|0\n",
 	    ":3: bad AS number in \"1001|x\"");
 	bad_start("asrel_file", "1001|2001|1\n", ":1: relationship \"1\" is "
@@ -1152,10 +1195,13 @@ START_TEST(input_errors)
 	bad_start("roas_file", "{\"foo\": [1, 2]}", ":1: no \"roas\" array "
 	    "in the top-level object");
 	bad_start("roas_file", "{\"roas\": [\n{\"asn\": \"ASx\", \"prefix\": "
-	    "\"10.0.0.0/8\"}]}", ":2: bad \"asn\" string (want 13335 or "
+	    "\"10.0.0.0/8\"}]}", ":2: bad \"asn\" \"ASx\" (want 13335 or "
 	    "\"AS13335\")");
 	bad_start("roas_file", "{\"roas\": [ {\"asn\": 1, \"prefix\": "
-	    "\"10.0.0.0/8\"}\n", ":2: expected ']'");
+	    "\"10.0.0.0/8\"}\n", ":2: expected ']', found the end of the "
+	    "file");
+	bad_start("roas_file", "{\"roas\": []} {}", ":1: text after the "
+	    "top-level object, found \"{}\"");
 	bad_start("roas_file", "{\"roas\": [ {\"asn\": 1, \"prefix\": "
 	    "\"10.0.0.1/8\"}]}", ":1: ROA prefix \"10.0.0.1/8\": host bits "
 	    "set beyond the prefix length");
@@ -1184,29 +1230,228 @@ START_TEST(reload)
 	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);	/* unknown link */
 	EXPECT_N(0);
 	file("rel-r.txt", rel_txt);
-	tick(T0 + 1 * US);
-	ck_assert_double_eq(fake_metric_value(&host, "reloads_total",
-	    "file=\"asrel\",result=\"ok\""), 1);
-	ck_assert_double_eq(fake_metric_value(&host, "input_entries",
-	    "file=\"asrel\""), 16);
+	tick(T0 + 1 * US);	/* a new version, seen once: not read yet */
+	ck_assert(!ld_reload_pending(st));
+	tick(T0 + 6 * US);	/* the same 5 s later: read */
+	settle(T0 + 6 * US);
+	ck_assert_double_eq(reloads("asrel", "ok"), 1);
+	ck_assert_double_eq(entries("asrel"), 16);
 	ANN(0, "10.2.0.0/24", 1002, 2001, 1001, 4001);
 	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);	/* judged again */
 	EXPECT_N(2);
 	/* A broken file keeps the data it replaces. */
 	file("rel-r.txt", "1002|2001|-1\nbroken\n");
-	tick(T0 + 7 * US);
-	ck_assert_double_eq(fake_metric_value(&host, "reloads_total",
-	    "file=\"asrel\",result=\"error\""), 1);
-	ck_assert_msg(strstr(host.last_log, "rel-r.txt:2: want AS1|AS2|REL") !=
-	    NULL, "log: %s", host.last_log);
+	two_checks(12, 18);
+	ck_assert_double_eq(reloads("asrel", "error"), 1);
+	ck_assert_msg(strstr(host.last_warn, "rel-r.txt:2: \"broken\": want "
+	    "AS1|AS2|REL") != NULL, "log: %s", host.last_warn);
 	ANN(0, "10.3.0.0/24", 2002, 2001, 1001, 4001);
 	EXPECT_N(3);
 	ck_assert_int_eq(ld_reload(st), 1);
-	tick(T0 + 20 * US);	/* unchanged broken file: not retried */
-	ck_assert_double_eq(fake_metric_value(&host, "reloads_total",
-	    "file=\"asrel\",result=\"error\""), 2);
-	ck_assert_double_eq(fake_metric_value(&host, "input_entries",
-	    "file=\"asrel\""), 16);
+	tick(T0 + 24 * US);	/* unchanged broken file: not retried */
+	tick(T0 + 30 * US);
+	ck_assert(!ld_reload_pending(st));
+	ck_assert_double_eq(reloads("asrel", "error"), 2);
+	ck_assert_double_eq(entries("asrel"), 16);
+	/* SIGHUP: the descriptor's reload reads every file at once. */
+	file("rel-r.txt", "1002|2001|-1\n");
+	pl->reload(st);
+	ck_assert(ld_reload_pending(st));
+	settle(T0 + 30 * US);
+	ck_assert_double_eq(reloads("asrel", "ok"), 2);
+	ck_assert_double_eq(entries("asrel"), 1);
+	stop();
+}
+END_TEST
+
+/*
+ * A file with no entries is refused at start, naming the file and the
+ * check it would turn off; one holding only comments is the operator's
+ * "off", logged.  A reload never turns a check off.  (A prefix table with
+ * no entries was sorted through qsort(NULL, 0), which UBSan stops.)
+ */
+START_TEST(empty_files)
+{
+	bad_start("roas_file", "{\"roas\": []}\n", ": no entries in \"roas\": "
+	    "rpki_invalid would be off (to turn it off, leave roas_file "
+	    "unset)");
+	bad_start("asrel_file", "", ": no entries (an empty file): "
+	    "route_leak, and peer_lock by relationships would be off (to turn "
+	    "it off, leave asrel_file unset or write a file holding only # "
+	    "comments)");
+	bad_start("prefixes_file", "\n  \n", ": no entries (an empty file): "
+	    "origin_hijack, subprefix_hijack, new_upstream and moas would be "
+	    "off (to turn it off, leave prefixes_file unset or write a file "
+	    "holding only # comments)");
+	bad_start("transit_free_file", "\n", ": no entries (an empty file): "
+	    "peer_lock would be off (to turn it off, leave transit_free_file "
+	    "unset or write a file holding only # comments)");
+
+	const char *pp = file("p-off.txt", "# none monitored yet\n");
+	START("prefixes_file", pp);
+	ck_assert_msg(strstr(host.last_warn, "prefixes_file (") != NULL &&
+	    strstr(host.last_warn, "p-off.txt) holds only comments: "
+	    "origin_hijack, subprefix_hijack, new_upstream and moas off") !=
+	    NULL, "log: %s", host.last_warn);
+	ANN(0, "205.251.194.0/23", 3356, 10297);
+	EXPECT_N(0);
+	/* Turned on by a reload, never off by one. */
+	file("p-off.txt", prefixes_txt);
+	ck_assert_int_eq(ld_reload(st), 0);
+	ck_assert_double_eq(entries("prefixes"), 5);
+	file("p-off.txt", "");
+	ck_assert_int_eq(ld_reload(st), 1);
+	ck_assert_msg(strstr(host.last_warn, "p-off.txt: no entries (an empty "
+	    "file)") != NULL, "log: %s", host.last_warn);
+	file("p-off.txt", "# all gone\n");
+	ck_assert_int_eq(ld_reload(st), 1);
+	ck_assert_msg(strstr(host.last_warn, "p-off.txt: only comments, no "
+	    "entries: a reload never turns origin_hijack, subprefix_hijack, "
+	    "new_upstream and moas off (a restart does)") != NULL, "log: %s",
+	    host.last_warn);
+	ck_assert_double_eq(entries("prefixes"), 5);
+	ck_assert_double_eq(reloads("prefixes", "error"), 2);
+	ANN(0, "205.251.194.0/23", 3356, 10297);
+	EXPECT_N(1);
+	stop();
+}
+END_TEST
+
+/*
+ * A line cut short is never data: a last line without its new line is a
+ * file cut or still being written ("64500|6450" of "64500|64501|-1" would
+ * parse).  Errors quote the offending text with control bytes escaped.
+ */
+START_TEST(cut_lines)
+{
+	static const char *const cut = " has no new line: the file is cut "
+	    "short or still being written (replace it by renaming a complete "
+	    "file over it)";
+	char want[256];
+
+	/* Cuts that parse: "64500" cut to "645", "3356" to "33". */
+	snprintf(want, sizeof(want), ":2: last line \"10.1.0.0/16 645\"%s",
+	    cut);
+	bad_start("prefixes_file", "10.0.0.0/8 64500\n10.1.0.0/16 645", want);
+	snprintf(want, sizeof(want), ":1: last line \"174 33\"%s", cut);
+	bad_start("transit_free_file", "174 33", want);
+	snprintf(want, sizeof(want), ":2: last line \"64500|64501|-1\"%s",
+	    cut);
+	bad_start("asrel_file", "1001|2001|-1\n64500|64501|-1", want);
+	snprintf(want, sizeof(want), ":2: last line \"64500|6450\"%s", cut);
+	bad_start("asrel_file", "1001|2001|-1\n64500|6450", want);
+	bad_start("asrel_file", "64500|\n", ":1: \"64500|\": want AS1|AS2|REL "
+	    "or AS1|AS2|REL|SOURCE, got 2 fields");
+	bad_start("roas_file", "{\"roas\": [{\"asn\": 1, \"prefix\": \"10.0.",
+	    ":1: unterminated string");
+	/* Control bytes of the file never reach a log line raw. */
+	bad_start("asrel_file", "1001|20\x1b[2K01|-1\n", ":1: bad AS number in "
+	    "\"1001|20\\x1b[2K01\"");
+	bad_start("asrel_file", "1001|2001|-1\n\x01\n", ":2: \"\\x01\": want "
+	    "AS1|AS2|REL or AS1|AS2|REL|SOURCE, got 1 fields");
+	bad_start("roas_file", "{\"roas\": [\n{\"asn\": 1,\t\x01}]}\n",
+	    ":2: expected a string, found \"\\x01}]}\"");
+	bad_start("prefixes_file", "10.0.0.0/8 1\tups=\x7f\n", ":1: unknown "
+	    "option \"ups=\\x7f\" (want upstreams=ASN,...)");
+
+	/* On reload a cut file keeps the data in use until it is whole. */
+	const char *rp = file("rel-cut.txt", "1002|2001|-1\n");
+	START("asrel_file", rp, "reload_check_s", "5");
+	file("rel-cut.txt", "1002|2001|-1\n1001|2001|-1\n1001|40");
+	two_checks(5, 10);
+	ck_assert_double_eq(reloads("asrel", "error"), 1);
+	ck_assert_double_eq(entries("asrel"), 1);
+	ck_assert_msg(strstr(host.last_warn, "rel-cut.txt:3: last line "
+	    "\"1001|40\" has no new line") != NULL, "log: %s", host.last_warn);
+	file("rel-cut.txt", "1002|2001|-1\n1001|2001|-1\n1001|4001|-1\n");
+	two_checks(15, 20);
+	ck_assert_double_eq(reloads("asrel", "ok"), 1);
+	ck_assert_double_eq(entries("asrel"), 3);
+	stop();
+}
+END_TEST
+
+/*
+ * A file written in place, with pauses, is read only once a version has
+ * stayed the same across two checks: a first part, even one ending with a
+ * whole line, is never loaded while the writer is still at it.
+ */
+START_TEST(written_in_place)
+{
+	const char *rp = file("rel-w.txt", "1002|2001|-1\n");
+	size_t len = strlen(rel_txt), cut1, cut2;
+	FILE *w;
+
+	/* Two cuts at line ends: parts that would parse. */
+	cut1 = (size_t)(strchr(rel_txt + len / 3, '\n') - rel_txt) + 1;
+	cut2 = (size_t)(strchr(rel_txt + 2 * len / 3, '\n') - rel_txt) + 1;
+	START("asrel_file", rp, "reload_check_s", "5");
+	ck_assert_ptr_nonnull(w = fopen(rp, "w"));
+	ck_assert_uint_eq(fwrite(rel_txt, 1, cut1, w), cut1);
+	ck_assert_int_eq(fflush(w), 0);
+	tick(T0 + 5 * US);	/* a new version: seen */
+	ck_assert_uint_eq(fwrite(rel_txt + cut1, 1, cut2 - cut1, w),
+	    cut2 - cut1);
+	ck_assert_int_eq(fflush(w), 0);
+	tick(T0 + 10 * US);	/* changed since: not steady, not read */
+	ck_assert(!ld_reload_pending(st));
+	ck_assert_double_eq(entries("asrel"), 1);
+	ck_assert_uint_eq(fwrite(rel_txt + cut2, 1, len - cut2, w),
+	    len - cut2);
+	ck_assert_int_eq(fclose(w), 0);
+	tick(T0 + 15 * US);	/* changed again */
+	ck_assert(!ld_reload_pending(st));
+	ck_assert_double_eq(entries("asrel"), 1);
+	tick(T0 + 20 * US);	/* the same 5 s later: read */
+	settle(T0 + 20 * US);
+	ck_assert_double_eq(reloads("asrel", "ok"), 1);
+	ck_assert_double_eq(reloads("asrel", "error"), -1);
+	ck_assert_double_eq(entries("asrel"), 16);
+	stop();
+}
+END_TEST
+
+/* A relationship file of rel_txt and n more links, renamed over path. */
+static void
+replace_big_rel(const char *path, long n)
+{
+	char tmp[160];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	ck_assert_ptr_nonnull(f = fopen(tmp, "w"));
+	fputs(rel_txt, f);
+	for (long i = 0; i < n; i++)
+		fprintf(f, "%ld|%ld|-1\n", 200000 + i / 16, 300000000 + i);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+/*
+ * Reloads run off the processing thread: on_tick starts one and returns
+ * (a 2M-link file held it about a second), routes are judged with the
+ * table in use until an on_tick after the load puts the new one in; fini
+ * waits for a load under way.
+ */
+START_TEST(reload_off_thread)
+{
+	const char *rp = file("rel-big.txt", "1002|2001|-1\n");
+
+	START("asrel_file", rp, "reload_check_s", "1");
+	replace_big_rel(rp, 100000);
+	tick(T0 + 1 * US);
+	tick(T0 + 2 * US);	/* steady: the load starts */
+	ANN(0, "10.1.0.0/24", 1002, 2001, 1001, 4001);	/* the old table */
+	EXPECT_N(0);
+	ck_assert_double_eq(entries("asrel"), 1);
+	ck_assert(ld_reload_pending(st));
+	settle(T0 + 2 * US);
+	ck_assert_double_eq(entries("asrel"), 100016);
+	ANN(0, "10.2.0.0/24", 1002, 2001, 1001, 4001);
+	EXPECT_N(1);
+	replace_big_rel(rp, 100001);
+	pl->reload(st);
+	ck_assert(ld_reload_pending(st));
 	stop();
 }
 END_TEST
@@ -1420,7 +1665,6 @@ suite(void)
 	tcase_add_loop_test(tc, rule_example, 0, N_RULE_EXAMPLES);
 	tcase_add_test(tc, hijacks);
 	tcase_add_test(tc, rpki);
-	tcase_add_test(tc, rpki_empty_file);
 	tcase_add_test(tc, prefix_table);
 	tcase_add_test(tc, lifecycle);
 	tcase_add_test(tc, partitions);
@@ -1429,6 +1673,10 @@ suite(void)
 	tcase_add_test(tc, late_peer_up_role);
 	tcase_add_test(tc, input_errors);
 	tcase_add_test(tc, reload);
+	tcase_add_test(tc, empty_files);
+	tcase_add_test(tc, cut_lines);
+	tcase_add_test(tc, written_in_place);
+	tcase_add_test(tc, reload_off_thread);
 	tcase_add_test(tc, incident_2019_verizon_leak);
 	tcase_add_test(tc, incident_2018_route53_hijack);
 	tcase_add_test(tc, valley_free_paths_never_leak);
