@@ -145,7 +145,7 @@ def main():
                                 "cisco-xr7102-18peers-realtcp.bmp"),
                    "rb").read()
     schemas = harness.Schemas(args.schemas)
-    # Every wait together (16 s on an idle release build).
+    # Every wait together (23 s on an idle release build).
     ck = harness.Checks(budget=harness.slow(300))
     col = harness.Collector(args.collector, args.schemas)
     mport = harness.free_port()
