@@ -160,6 +160,17 @@ respond(struct http_conn *c, const char *status, const char *body,
 		conn_close(c);
 }
 
+/* Whether request line req is "GET path" (then a space or the line end). */
+static bool
+is_path(const char *req, const char *path)
+{
+	size_t n = strlen(path);
+
+	return strncmp(req, "GET ", 4) == 0 && strncmp(req + 4, path, n) ==
+	    0 && (req[4 + n] == ' ' || req[4 + n] == '\r' ||
+	    req[4 + n] == '\n');
+}
+
 static void
 serve(struct http_conn *c)
 {
@@ -167,9 +178,16 @@ serve(struct http_conn *c)
 	size_t len = 0;
 	FILE *f;
 
-	if (strncmp(c->req, "GET /metrics ", 13) != 0 &&
-	    strncmp(c->req, "GET /metrics\r", 13) != 0) {
-		static const char nf[] = "not found: try /metrics\n";
+	/* Liveness: this answer comes from the program's own event loop. */
+	if (is_path(c->req, "/healthz")) {
+		static const char ok[] = "ok\n";
+
+		respond(c, "200 OK", ok, sizeof(ok) - 1);
+		return;
+	}
+	if (!is_path(c->req, "/metrics")) {
+		static const char nf[] = "not found: try /metrics or "
+		    "/healthz\n";
 
 		respond(c, "404 Not Found", nf, sizeof(nf) - 1);
 		return;
@@ -360,12 +378,20 @@ bf_metrics_http_stop(struct bf_metrics_http *m)
 }
 
 void
-bf_metrics_http_render(FILE *f, const struct bf_metrics_http *m)
+bf_metrics_http_render(FILE *f, const struct bf_metrics_http *m,
+    const char *program)
 {
 	static const char *const reasons[] = { "evicted", "timeout",
 	    "bad_request" };
 	const uint64_t by_reason[] = { m->evicted, m->timed_out,
 	    m->bad_requests };
+	char labels[160];
+
+	snprintf(labels, sizeof(labels), "program=\"%s\",version=\"%s\"",
+	    program, BMPFLOW_VERSION);
+	bf_metric_family(f, "bmpflow_build_info", "gauge",
+	    "The program and version serving this page (always 1).");
+	bf_metric_u64(f, "bmpflow_build_info", labels, 1);
 	bf_metric(f, "bmpflow_metrics_clients", "gauge",
 	    "Clients of this /metrics endpoint open.", (double)m->open_conns);
 	bf_metric_by(f, "bmpflow_metrics_clients_closed_total", "counter",

@@ -3,8 +3,9 @@
  * exposition format (one writer: HELP and TYPE once per family, samples
  * with optional labels, counters printed exactly) and a minimal HTTP/1.0
  * server for scrapes.  GET /metrics answers with the text the render
- * callback writes; any other path gets 404, bytes that are not an HTTP
- * request 400.  One request per connection.
+ * callback writes, GET /healthz "ok" (the event loop is serving); any
+ * other path gets 404, bytes that are not an HTTP request 400.  One
+ * request per connection.
  *
  * Limits (idle clients must not hold file descriptors the routers need):
  * at most BF_METRICS_MAX_CONNS connections, a new one closing the oldest
@@ -63,8 +64,12 @@ int	bf_metrics_http_start(struct bf_metrics_http *m, uv_loop_t *loop,
 	    const char *listen, bf_metrics_render render, void *arg);
 /* Close the listener, the timer and every open client. */
 void	bf_metrics_http_stop(struct bf_metrics_http *m);
-/* The endpoint's own counters, for the program's /metrics page. */
-void	bf_metrics_http_render(FILE *f, const struct bf_metrics_http *m);
+/*
+ * The endpoint's own counters and bmpflow_build_info{program,version},
+ * for the program's /metrics page.
+ */
+void	bf_metrics_http_render(FILE *f, const struct bf_metrics_http *m,
+	    const char *program);
 
 /* Parse "ADDR:PORT" / "[ADDR]:PORT" into a sockaddr; 0 or a UV_E* code. */
 int	bf_parse_listen(const char *s, struct sockaddr_storage *out);

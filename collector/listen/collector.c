@@ -506,6 +506,7 @@ on_connection(uv_stream_t *srv, int status)
 	uv_tcp_keepalive(&ss->tcp, 1, KEEPALIVE_S);
 	ss->opened_ms = ss->last_read_ms = uv_now(c->loop);
 	ss->cap = SESSION_BUF_MIN;
+	ss->read_us = bf_now_us();
 	ss->buf = malloc(ss->cap);
 	if (ss->buf == NULL || bmp_stream_init(&ss->stream,
 	    c->cfg->max_message, c->cfg->max_peers) < 0) {
@@ -714,4 +715,50 @@ bf_collector_free(struct bf_collector *c)
 {
 	bf_producer_free(&c->prod);
 	bf_encoder_free(&c->enc);
+}
+
+/*
+ * Per router session: up, seconds since its last bytes, messages, peers
+ * with an open epoch.  A closed session's series go away with it.
+ */
+void
+bf_collector_router_metrics(FILE *f, const struct bf_collector *c)
+{
+	static const char *const fam[][3] = {
+		{ "bmpflow_router_up", "gauge",
+		    "1 per open router session, by its source address." },
+		{ "bmpflow_router_idle_seconds", "gauge",
+		    "Seconds since the router last sent bytes (or connected)." },
+		{ "bmpflow_router_messages_total", "counter",
+		    "BMP messages the router's session sent." },
+		{ "bmpflow_router_peers_up", "gauge",
+		    "Peers of the router with an open epoch." },
+	};
+	int64_t now = bf_now_us();
+
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		bf_metric_family(f, fam[i][0], fam[i][1], fam[i][2]);
+		for (const struct bf_session *ss = c->sessions; ss;
+		    ss = ss->next) {
+			const struct peer_table *pt = &ss->stream.peers;
+			char label[BF_ADDR_STRLEN + 16];
+			uint64_t v = 1;
+
+			if (ss->closing)
+				continue;
+			if (i == 1)
+				v = (uint64_t)(now - ss->read_us) / 1000000;
+			else if (i == 2)
+				v = ss->router.msgs;
+			else if (i == 3) {
+				v = 0;
+				for (uint32_t p = 0; ss->stream_ok &&
+				    p < pt->count; p++)
+					v += pt->v[p].up;
+			}
+			snprintf(label, sizeof(label), "router=\"%s\"",
+			    ss->router.addr);
+			bf_metric_u64(f, fam[i][0], label, v);
+		}
+	}
 }

@@ -101,6 +101,7 @@ bf_collector_metrics(FILE *f, void *arg)
 	bf_metric(f, "bmpflow_backpressure_paused", "gauge",
 	    "1 while router reads are stopped for a full producer queue.",
 	    c->paused ? 1.0 : 0.0);
+	bf_collector_router_metrics(f, c);
 	if (c->http_on)
-		bf_metrics_http_render(f, &c->http);
+		bf_metrics_http_render(f, &c->http, "bmpflow-collector");
 }

@@ -191,5 +191,5 @@ proc_metrics_render(FILE *f, void *arg)
 	    (double)p->dropped_parts);
 	bf_plugin_metrics_render(&p->metrics, f);
 	if (p->http != NULL)
-		bf_metrics_http_render(f, p->http);
+		bf_metrics_http_render(f, p->http, "bmpflow-processor");
 }

@@ -334,6 +334,26 @@ def check_dashboard(src):
                                 "prometheus.yml"))
 
 
+def check_alert_rules(src):
+    """The shipped alerting rules parse and read only metrics the source
+    writes; each alert the README promises is there."""
+    path = os.path.join(src, "deploy", "prometheus", "bmpflow-rules.yml")
+    docs = load_yaml_docs(path)
+    rules = [r for d in docs for g in d["groups"] for r in g["rules"]]
+    code = source_text(src)
+    for r in rules:
+        for m in re.findall(r"\bbmpflow_\w+", r["expr"]):
+            if not metric_written(src, code, m):
+                problem("alert %s reads %s, written nowhere in the source"
+                        % (r["alert"], m))
+    names = {r["alert"] for r in rules}
+    for want in ("BmpflowDown", "BmpflowRouterSilent",
+                 "BmpflowKafkaUndeliverable", "BmpflowProcessorLag",
+                 "BmpflowLeakAlertsOpen"):
+        if want not in names:
+            problem("alert rules: no %s" % want)
+
+
 def main():
     src = os.path.abspath(harness.test_args(base=("--source",)).source)
     deploy = os.path.join(src, "deploy")
@@ -342,7 +362,7 @@ def main():
                    os.path.join(deploy, "prometheus"),
                    os.path.join(deploy, "yamllint.yml")])
     for check in (check_compose, check_dockerfile, check_k8s, check_units,
-                  check_dashboard):
+                  check_dashboard, check_alert_rules):
         try:
             check(src)
         except (OSError, KeyError, TypeError, ValueError, IndexError,

@@ -19,9 +19,11 @@ nothing (issue 11 items 2 and 4), with timeouts shortened by options:
 import os
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -131,6 +133,16 @@ def idle_and_stalled(args, capture, ck):
         ck.check(closed_within([quiet], 3 * TIMEOUT_S) == 0,
                  "session quiet between whole messages kept open (%d s "
                  "past both timeouts)" % (3 * TIMEOUT_S))
+        m = col.metrics()
+        r = '{router="127.0.9.2"}'
+        ck.check(m.get("bmpflow_router_up" + r) == 1 and
+                 m.get("bmpflow_router_messages_total" + r) == 1 and
+                 m.get("bmpflow_router_idle_seconds" + r, 0) >=
+                 3 * TIMEOUT_S - 1 and
+                 "bmpflow_router_up{router=\"127.0.9.3\"}" not in m,
+                 "per-router metrics: the quiet router up, 1 message, "
+                 "idle %s s; the closed one gone" %
+                 m.get("bmpflow_router_idle_seconds" + r))
         quiet.close()
         stalled.close()
         m = col.wait_delivered()
@@ -224,6 +236,12 @@ def buffer_cap(args, capture, ck, n_sessions=200, cap_mib=64):
         harness.remove_dirs(col.dir, None)
 
 
+def version(binary):
+    """"bmpflow-collector 0.1.0" -> "0.1.0"."""
+    return subprocess.run([binary, "--version"], capture_output=True,
+                          text=True, timeout=harness.slow(30)).stdout.split()[-1]
+
+
 def metrics_clients(args, ck):
     """/metrics with 100 idle clients, and NUL bytes for a request."""
     col = harness.Collector(args.collector, args.schemas)
@@ -251,7 +269,14 @@ def metrics_clients(args, ck):
         s.close()
         ck.check(answer.startswith(b"HTTP/1.0 400"), "NUL bytes answered "
                  "%r" % answer[:40])
+        health = urllib.request.urlopen(
+            "http://127.0.0.1:%d/healthz" % col.metrics_port,
+            timeout=harness.slow(10)).read()
+        ck.check(health == b"ok\n", "/healthz answers %r" % health)
         m = col.metrics()
+        ck.check(m.get('bmpflow_build_info{program="bmpflow-collector",'
+                       'version="%s"}' % version(args.collector)) == 1,
+                 "bmpflow_build_info names program and version")
         key = 'bmpflow_metrics_clients_closed_total{reason="%s"}'
         n = {r: m.get(key % r, 0) for r in ("evicted", "timeout",
                                              "bad_request")}
