@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "opttab.h"
 
 int
@@ -57,6 +58,15 @@ bf_kafka_conf_set_all(rd_kafka_conf_t *conf, const char *const (*props)[2],
 	return 0;
 }
 
+/* librdkafka's own lines in the program's log format (syslog levels). */
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	bf_log(level <= 3 ? BF_LOG_ERROR : level <= 5 ? BF_LOG_WARN :
+	    BF_LOG_DEBUG, "kafka: %s: %s", fac, buf);
+}
+
 rd_kafka_t *
 bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *brokers,
     const struct bf_kafka_props *user, char *err, size_t errlen)
@@ -64,6 +74,7 @@ bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *brokers,
 	char why[512];
 	rd_kafka_t *rk;
 
+	rd_kafka_conf_set_log_cb(conf, on_log);
 	if (bf_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
 	    errlen) < 0) {
 		rd_kafka_conf_destroy(conf);

@@ -37,9 +37,9 @@ int	bf_kafka_conf_set_all(rd_kafka_conf_t *conf,
 
 /*
  * The one way every bmpflow program makes a Kafka client.  conf holds the
- * caller's defaults for its role and its callbacks; bootstrap.servers and
- * then the user's properties are set over them (the user's win), and the
- * client is made.  Returns it, or NULL with err ("kafka.NAME=VALUE:
+ * caller's defaults for its role and its callbacks; librdkafka's log
+ * lines go to bf_log, bootstrap.servers and then the user's properties
+ * are set over them (the user's win), and the client is made.  Returns it, or NULL with err ("kafka.NAME=VALUE:
  * why", "kafka: why"); conf is taken over either way.
  */
 rd_kafka_t *bf_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,

@@ -1,5 +1,6 @@
 /*
- * log.c: timestamped log lines on stderr.
+ * log.c: log lines on stderr: timestamped, or with syslog priorities for
+ * the journal.
  */
 #include "log.h"
 
@@ -8,8 +9,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BF_LOG_MSG_MAX	1024
 
@@ -60,14 +64,40 @@ bf_log_escape(const char *in, char *out, size_t cap)
 	return o;
 }
 
+/*
+ * Whether stderr is the journal (systemd sets JOURNAL_STREAM to its
+ * device:inode): then lines start with a syslog priority, "<3>" for
+ * errors, so that journalctl -p err finds them, and journald adds the
+ * time.  Checked per line: lines are few (rate-limited), and a test or a
+ * daemon may redirect stderr.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev &&
+	    st.st_ino == ino;
+}
+
 /* Write one line: the timestamp, the level, msg escaped. */
 static void
 write_line(enum bf_log_level l, const char *msg)
 {
+	static const int syslog_priority[] = { 3, 4, 6, 7 };
 	char line[4 * BF_LOG_MSG_MAX], ts[32];
 	struct timespec now;
 	struct tm tm;
 
+	if (stderr_is_journal()) {
+		bf_log_escape(msg, line, sizeof(line));
+		fprintf(stderr, "<%d>%-5s %s\n", syslog_priority[l], names[l],
+		    line);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -47,14 +47,6 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 }
 
 static void
-on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-	(void)rk;
-	bf_log(level <= 3 ? BF_LOG_ERROR : level <= 5 ? BF_LOG_WARN :
-	    BF_LOG_DEBUG, "kafka: %s: %s", fac, buf);
-}
-
-static void
 on_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 {
 	(void)rk;
@@ -147,7 +139,6 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 	}
 	rd_kafka_conf_set_opaque(conf, p);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	p->rk = bf_kafka_new(RD_KAFKA_PRODUCER, conf, brokers, &c->kafka,
 	    errbuf, errlen);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/addr.h"
@@ -202,6 +203,41 @@ lines_with(FILE *f, const char *needle, char *last, size_t cap)
 	return n;
 }
 
+/*
+ * Under systemd (stderr is the stream JOURNAL_STREAM names) lines carry
+ * syslog priorities, so journalctl -p err finds the errors; elsewhere a
+ * timestamp.
+ */
+START_TEST(log_priorities_for_the_journal)
+{
+	FILE *f = capture_stderr();
+	struct stat st;
+	char js[64], last[2048];
+
+	unsetenv("JOURNAL_STREAM");
+	bf_log(BF_LOG_ERROR, "plain %d", 1);
+	ck_assert_int_eq(lines_with(f, "plain 1", last, sizeof(last)), 1);
+	ck_assert_msg(last[0] == '2' && strstr(last, "Z error plain 1") !=
+	    NULL, "%s", last);
+	ck_assert_int_eq(fstat(fileno(f), &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	bf_log(BF_LOG_ERROR, "journal %d", 2);
+	ck_assert_int_eq(lines_with(f, "journal 2", last, sizeof(last)), 1);
+	ck_assert_str_eq(last, "<3>error journal 2\n");
+	bf_log(BF_LOG_WARN, "journal %d", 3);
+	ck_assert_int_eq(lines_with(f, "journal 3", last, sizeof(last)), 1);
+	ck_assert_str_eq(last, "<4>warn  journal 3\n");
+	/* Another stream than the journal's: timestamps again. */
+	setenv("JOURNAL_STREAM", "1:1", 1);
+	bf_log(BF_LOG_INFO, "elsewhere");
+	ck_assert_int_eq(lines_with(f, "elsewhere", last, sizeof(last)), 1);
+	ck_assert(last[0] == '2');
+	unsetenv("JOURNAL_STREAM");
+}
+END_TEST
+
 START_TEST(log_limited_bursts_and_counts)
 {
 	FILE *f = capture_stderr();
@@ -298,6 +334,7 @@ main(void)
 	tcase_add_test(tc, hash_index_collisions);
 	tcase_add_test(tc, hash_index_growth);
 	tcase_add_test(tc, log_escapes_control_bytes);
+	tcase_add_test(tc, log_priorities_for_the_journal);
 	tcase_add_test(tc, log_limited_bursts_and_counts);
 	tcase_add_test(tc, log_limited_kind_across_sources);
 	suite_add_tcase(s, tc);
