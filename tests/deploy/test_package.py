@@ -12,7 +12,9 @@ import glob
 import json
 import os
 import pwd
+import re
 import shutil
+import stat
 import socket
 import subprocess
 import sys
@@ -75,8 +77,23 @@ def check_files(src, scratch, ck):
                 plugin_dir())
     for f in ("collector.conf", "processor-prefix_health.env",
               "processor-leak_detect.env"):
-        if not os.path.isfile(os.path.join("/etc/bmpflow", f)):
+        path = os.path.join("/etc/bmpflow", f)
+        if not os.path.isfile(path):
             ck.fail("/etc/bmpflow/%s not installed" % f)
+            continue
+        # They may hold SASL passwords.
+        st = os.stat(path)
+        mode = stat.S_IMODE(st.st_mode)
+        if mode != 0o640 or st.st_uid != 0 or \
+                st.st_gid != pwd.getpwnam("bmpflow").pw_gid:
+            ck.fail("/etc/bmpflow/%s is %o uid %d gid %d, want 0640 "
+                    "root:bmpflow" % (f, mode, st.st_uid, st.st_gid))
+        text = open(path).read()
+        listens = re.findall(r"^[^#\n]*metrics[ =]+([^\s\"]+)", text, re.M)
+        if not listens or any(not a.startswith("127.0.0.1:")
+                              for a in listens):
+            ck.fail("/etc/bmpflow/%s: metrics not on loopback: %s" %
+                    (f, listens))
     try:
         pwd.getpwnam("bmpflow")
     except KeyError:
