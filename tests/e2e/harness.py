@@ -184,13 +184,23 @@ class Collector:
 
     def wait_delivered(self, timeout=None):
         """Until no session is open and every produced record is acked
-        (within timeout seconds, by default slow(120))."""
+        (within timeout seconds, by default slow(120)), and stays so for
+        scaled(0.5) s with no session accepted and no byte read meanwhile:
+        a replay that has just returned may still wait in the listen
+        queue, unaccepted."""
         timeout = slow(120) if timeout is None else timeout
         deadline = time.time() + timeout
+        settled = None
         while time.time() < deadline:
             m = self.metrics()
-            if m["bmpflow_sessions"] == 0 and \
-                    m["bmpflow_producer_queue_messages"] == 0:
+            state = (m['bmpflow_sessions_total{outcome="accepted"}'],
+                     m["bmpflow_bytes_total"])
+            if m["bmpflow_sessions"] != 0 or \
+                    m["bmpflow_producer_queue_messages"] != 0:
+                settled = None
+            elif settled is None or settled[0] != state:
+                settled = (state, time.time())
+            elif time.time() - settled[1] >= scaled(0.5):
                 return m
             time.sleep(0.1)
         raise RuntimeError("records not delivered in %ds: %s" % (timeout, m))

@@ -109,6 +109,10 @@ def idle_and_stalled(args, capture, ck):
         for s in idle + [refused]:
             s.close()
         harness.replay(col.port, capture, source="127.0.9.1")
+        # Until its routes are in (the collector may not even have
+        # accepted it yet when the replay returns), then settled.
+        routes = wait_metric(col, 'bmpflow_records_total{topic="bmp.route",'
+                             'state="delivered"}', 236)
         m = col.wait_delivered()
         routes = m['bmpflow_records_total{topic="bmp.route",'
                    'state="delivered"}']
