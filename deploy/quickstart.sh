@@ -4,7 +4,8 @@
 # the prefix-health and leak-detection processors attached (metrics on :9101
 # and :9102).
 #   deploy/quickstart.sh [--demo] [bmpflow-collector options...]
-# BMPFLOW_BUILD_DIR: the build directory [build/ here].
+# BMPFLOW_BUILD_DIR: the build directory [build/ here].  BMPFLOW_DATA_DIR:
+# the router captures for --demo [../shared/data beside the repository].
 # --demo also replays a real router capture into it once it is up and shows
 # the first records with bmpflow-tail.  Stop with Ctrl-C: the collector
 # delivers what it read to Kafka, the processors commit, all exit.
@@ -12,6 +13,24 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo=0
 if [ "${1:-}" = "--demo" ]; then demo=1; shift; fi
+fail() {
+	echo "bmpflow: $*" >&2
+	exit 1
+}
+capture="${BMPFLOW_DATA_DIR:-$root/../shared/data}/bmp/multivendor-14routers.s23.bmp"
+if [ "$demo" = 1 ] && [ ! -f "$capture" ]; then
+	fail "--demo replays a real router capture, $capture, which is not" \
+		"there: put the shared data beside the repository (or set" \
+		"BMPFLOW_DATA_DIR), or start without --demo"
+fi
+# A port another program holds would stop the collector or a processor.
+for port in 5000 9100 9101 9102; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		fail "TCP port $port on this host is in use (routers connect" \
+			"to 5000, metrics on 9100-9102): stop what holds it" \
+			"(ss -ltnp 'sport = :$port' names it)"
+	fi
+done
 "$root/deploy/install-deps.sh"
 build=${BMPFLOW_BUILD_DIR:-$root/build}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -46,7 +65,16 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 130' INT TERM
-for _ in $(seq 100); do [ -s "$run/kafka.bootstrap" ] && break; sleep 0.1; done
+# The collector writes the bootstrap file once its Kafka and listeners are
+# up; if it exits instead, its error is on the terminal above.
+for _ in $(seq 300); do
+	[ -s "$run/kafka.bootstrap" ] && break
+	kill -0 "$collector" 2>/dev/null || break
+	sleep 0.1
+done
+if ! kill -0 "$collector" 2>/dev/null || [ ! -s "$run/kafka.bootstrap" ]; then
+	fail "the collector did not start (its error is above)"
+fi
 port=9101
 for plugin in prefix_health leak_detect; do
 	setsid "$build/processors/host/bmpflow-processor" --plugin "$plugin" \
@@ -55,9 +83,14 @@ for plugin in prefix_health leak_detect; do
 	processors+=($!)
 	port=$((port + 1))
 done
-capture="$root/../shared/data/bmp/multivendor-14routers.s23.bmp"
-if [ "$demo" = 1 ] && [ -f "$capture" ]; then
-	sleep 1
+sleep 1
+kill -0 "$collector" 2>/dev/null ||
+	fail "the collector exited (its error is above)"
+for p in "${processors[@]}"; do
+	kill -0 "$p" 2>/dev/null ||
+		fail "a processor did not start (its error is above)"
+done
+if [ "$demo" = 1 ]; then
 	# Keep the demo router's session open for a while: its peers stay up.
 	(cat "$capture"; sleep 30) >/dev/tcp/127.0.0.1/5000 &
 	sleep 8	# the processor joins its consumer group, then ticks
