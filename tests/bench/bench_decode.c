@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock_s.h"
 #include "normalize/bmp_stream.h"
 
 #define MAX_RUNS	1000
@@ -104,15 +105,6 @@ on_message(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	r->sum = h;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Decode buf once; returns -1 when the stream cannot be framed whole. */
 static int
 run_once(const uint8_t *buf, size_t len, struct run *r,
@@ -126,13 +118,13 @@ run_once(const uint8_t *buf, size_t len, struct run *r,
 
 	memset(r, 0, sizeof(*r));
 	r->sum = 0xcbf29ce484222325ULL;
-	t0 = now();
+	t0 = clock_s(CLOCK_MONOTONIC);
 	if (bmp_stream_init(&s, BMP_DEFAULT_MAX_MSG, BMP_STREAM_MAX_PEERS) < 0) {
 		fprintf(stderr, "bench_decode: out of memory\n");
 		exit(1);
 	}
 	used = bmp_stream_walk(&s, buf, len, on_message, r, &err, &err_off);
-	r->secs = now() - t0;
+	r->secs = clock_s(CLOCK_MONOTONIC) - t0;
 	*st = s.st;
 	bmp_stream_free(&s);
 	if (used < 0) {

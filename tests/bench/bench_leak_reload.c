@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bmpflow/plugin.h"
+#include "clock_s.h"
 #include "fake_host.h"
 
 #define US		1000000LL
@@ -36,21 +37,6 @@
 #define LIMIT_S		600.0	/* wall-clock bound of the whole run */
 
 static struct bf_host host;	/* fake_host.c, counting only */
-
-static double
-clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-now_s(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
-}
 
 /* The longest of some calls, in wall-clock and in this thread's CPU time. */
 struct longest {
@@ -61,14 +47,14 @@ struct longest {
 static void
 call_start(struct longest *l)
 {
-	l->wall0 = now_s();
+	l->wall0 = clock_s(CLOCK_MONOTONIC);
 	l->cpu0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static void
 call_end(struct longest *l)
 {
-	double wall = now_s() - l->wall0;
+	double wall = clock_s(CLOCK_MONOTONIC) - l->wall0;
 	double cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - l->cpu0;
 
 	if (wall > l->wall)
@@ -140,12 +126,12 @@ main(int argc, char **argv)
 	snprintf(rel, sizeof(rel), "%s/as-rel.txt", dir);
 	write_asrel(rel, links);
 	const char *const set[] = { "asrel_file", rel, "reload_check_s", "1" };
-	start = now_s();
+	start = clock_s(CLOCK_MONOTONIC);
 	if ((st = fake_plugin_start(&host, set, 4, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "init: %s\n", err);
 		return 1;
 	}
-	printf("%ld links loaded at init in %.3f s\n", links, now_s() - start);
+	printf("%ld links loaded at init in %.3f s\n", links, clock_s(CLOCK_MONOTONIC) - start);
 	host.discard = true;
 	memset(&r, 0, sizeof(r));
 	r.session = &sess;
@@ -157,12 +143,12 @@ main(int argc, char **argv)
 	r.as_path_count = r.as_path_len = 3;
 	r.has_origin_as = true;
 	r.next_hop = sess.peer;
-	start = now_s();
+	start = clock_s(CLOCK_MONOTONIC);
 	while (fake_metric_value(&host, "reloads_total",
 	    "file=\"asrel\",result=\"ok\"") < 1) {
 		int64_t t = T0 + ticks * US;
 
-		if (now_s() - start > LIMIT_S) {
+		if (clock_s(CLOCK_MONOTONIC) - start > LIMIT_S) {
 			fprintf(stderr, "no reload after %.0f s\n", LIMIT_S);
 			return 1;
 		}
@@ -187,10 +173,10 @@ main(int argc, char **argv)
 		call_end(&on_tick);
 		if (++ticks == 3) {
 			write_asrel(rel, links + 1);
-			t_renamed = now_s();
+			t_renamed = clock_s(CLOCK_MONOTONIC);
 		}
 	}
-	t_loaded = now_s();
+	t_loaded = clock_s(CLOCK_MONOTONIC);
 	printf("reload of %ld links: longest on_tick %.3f ms (CPU %.3f ms), "
 	    "longest on_route %.3f ms (CPU %.3f ms); %ld routes judged "
 	    "between the rename and the new table in use, %.3f s after the "

@@ -29,6 +29,7 @@
 #include "emit.h"
 #include "options.h"
 #include "pipeline.h"
+#include "clock_s.h"
 #include "prefix_health/prefix_health.h"
 
 const struct bf_plugin *bmpflow_plugin_descriptor(void);
@@ -38,15 +39,6 @@ struct blob {
 	size_t	 len;
 	size_t	 n;		/* records */
 };
-
-static double
-now_s(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 load(const char *path, struct blob *b)
@@ -119,7 +111,7 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 		return -1;
 	}
 	/* Decode only. */
-	t0 = now_s(CLOCK_MONOTONIC);
+	t0 = clock_s(CLOCK_MONOTONIC);
 	for (int i = 0; i < 2; i++)
 		for (size_t off = 0; off + 4 <= bl[i].len; total++) {
 			const uint8_t *q = bl[i].buf + off;
@@ -130,7 +122,7 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 				r->bad++;
 			off += 4 + n;
 		}
-	r->decode_rate = (double)total / (now_s(CLOCK_MONOTONIC) - t0);
+	r->decode_rate = (double)total / (clock_s(CLOCK_MONOTONIC) - t0);
 	/* Decode, epoch rule, plugin, ticks and output encoding. */
 	if ((st = bf_plugin_start(pl, &host, NULL, 0, err, sizeof(err))) ==
 	    NULL) {
@@ -140,8 +132,8 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 	pipe->state = st;
 	sink_n = sink_bytes = 0;
 	r->bad = 0;
-	t0 = last_tick = now_s(CLOCK_MONOTONIC);
-	c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = last_tick = clock_s(CLOCK_MONOTONIC);
+	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (int i = 0; i < 2; i++)
 		for (size_t off = 0, k = 0; off + 4 <= bl[i].len; k++) {
 			const uint8_t *q = bl[i].buf + off;
@@ -151,18 +143,18 @@ bench(const char *schemas, const struct blob *bl, int tick_ms, struct run *r)
 			    sizeof(err));
 			off += 4 + n;
 			if ((k & 1023) == 0) {
-				double t = now_s(CLOCK_MONOTONIC);
+				double t = clock_s(CLOCK_MONOTONIC);
 				if ((t - last_tick) * 1000 >= tick_ms) {
-					pl->on_tick(st, (int64_t)(now_s(
+					pl->on_tick(st, (int64_t)(clock_s(
 					    CLOCK_REALTIME) * 1e6));
 					last_tick = t;
 				}
 			}
 		}
 	r->bpr_loaded = ph_bytes_per_route(st);
-	pl->on_tick(st, (int64_t)(now_s(CLOCK_REALTIME) * 1e6));
-	r->secs = now_s(CLOCK_MONOTONIC) - t0;
-	r->cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	pl->on_tick(st, (int64_t)(clock_s(CLOCK_REALTIME) * 1e6));
+	r->secs = clock_s(CLOCK_MONOTONIC) - t0;
+	r->cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	r->rate = (double)total / r->secs;
 	r->cpu_rate = (double)total / r->cpu;
 	r->bpr_end = ph_bytes_per_route(st);

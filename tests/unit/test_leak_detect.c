@@ -27,6 +27,7 @@
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
 #include "test_util.h"
+#include "clock_s.h"
 #include "vf_world.h"
 
 static struct bf_host host;
@@ -199,15 +200,6 @@ tick(int64_t t)
 	pl->on_tick(st, t);
 }
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Ticks at t until the reload under way (files loaded on the plugin's
  * thread) is in use; t is the last tick's, so no new check starts.
@@ -215,10 +207,10 @@ now_mono(void)
 static void
 settle(int64_t t)
 {
-	double until = now_mono() + 60;
+	double until = clock_s(CLOCK_MONOTONIC) + 60;
 
 	while (ld_reload_pending(st)) {
-		ck_assert_msg(now_mono() < until, "a reload still pending "
+		ck_assert_msg(clock_s(CLOCK_MONOTONIC) < until, "a reload still pending "
 		    "after 60 s");
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 		tick(t);
