@@ -18,12 +18,19 @@
 #define BF_LOG_MSG_MAX	1024
 
 static enum bf_log_level max_level = BF_LOG_INFO;
+static char tag[64];		/* "NAME: " after the level, or "" */
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 void
 bf_log_set_level(enum bf_log_level l)
 {
 	max_level = l;
+}
+
+void
+bf_log_set_tag(const char *name)
+{
+	snprintf(tag, sizeof(tag), "%s%s", name, name[0] != '\0' ? ": " : "");
 }
 
 int
@@ -94,8 +101,8 @@ write_line(enum bf_log_level l, const char *msg)
 
 	if (stderr_is_journal()) {
 		bf_log_escape(msg, line, sizeof(line));
-		fprintf(stderr, "<%d>%-5s %s\n", syslog_priority[l], names[l],
-		    line);
+		fprintf(stderr, "<%d>%-5s %s%s\n", syslog_priority[l],
+		    names[l], tag, line);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -104,8 +111,8 @@ write_line(enum bf_log_level l, const char *msg)
 	/* Text from routers and files must not forge or break lines. */
 	bf_log_escape(msg, line, sizeof(line));
 	/* One write per line keeps lines whole when threads log too. */
-	fprintf(stderr, "%s.%03ldZ %-5s %s\n", ts, now.tv_nsec / 1000000,
-	    names[l], line);
+	fprintf(stderr, "%s.%03ldZ %-5s %s%s\n", ts, now.tv_nsec / 1000000,
+	    names[l], tag, line);
 }
 
 void

@@ -17,6 +17,11 @@ enum bf_log_level {
 
 /* Set the most verbose level printed; default info. */
 void	bf_log_set_level(enum bf_log_level l);
+/*
+ * Name every line after the level ("prefix_health: ..."): the processor
+ * names its plugin, so that one journal or file tells instances apart.
+ */
+void	bf_log_set_tag(const char *name);
 /* Parse "error", "warn", "info", "debug": 0, or -1 when unknown. */
 int	bf_log_parse_level(const char *s, enum bf_log_level *out);
 int	bf_log_enabled(enum bf_log_level l);

@@ -68,6 +68,7 @@ start(struct proc *p, struct proc_opts *o)
 		fprintf(stderr, "bmpflow-processor: %s\n", err);
 		return 2;
 	}
+	bf_log_set_tag(p->plugin->name);
 	if (o->group[0] == '\0')
 		snprintf(o->group, sizeof(o->group), "bmpflow-%s",
 		    p->plugin->name);

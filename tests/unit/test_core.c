@@ -229,6 +229,12 @@ START_TEST(log_priorities_for_the_journal)
 	bf_log(BF_LOG_WARN, "journal %d", 3);
 	ck_assert_int_eq(lines_with(f, "journal 3", last, sizeof(last)), 1);
 	ck_assert_str_eq(last, "<4>warn  journal 3\n");
+	/* The processor names its plugin in every line. */
+	bf_log_set_tag("prefix_health");
+	bf_log(BF_LOG_INFO, "journal %d", 4);
+	ck_assert_int_eq(lines_with(f, "journal 4", last, sizeof(last)), 1);
+	ck_assert_str_eq(last, "<6>info  prefix_health: journal 4\n");
+	bf_log_set_tag("");
 	/* Another stream than the journal's: timestamps again. */
 	setenv("JOURNAL_STREAM", "1:1", 1);
 	bf_log(BF_LOG_INFO, "elsewhere");
