@@ -9,6 +9,7 @@ units.  The package is purged at the end.  Needs root (apt-get); exits 77
 (skipped) without it."""
 
 import glob
+import gzip
 import json
 import os
 import pwd
@@ -98,6 +99,22 @@ def check_files(src, scratch, ck):
         pwd.getpwnam("bmpflow")
     except KeyError:
         ck.fail("postinst did not create the bmpflow user")
+    doc = "/usr/share/doc/bmpflow"
+    try:
+        copyright = open(os.path.join(doc, "copyright")).read()
+        with gzip.open(os.path.join(doc, "changelog.Debian.gz"), "rt") as f:
+            changelog = f.read()
+    except OSError as e:
+        ck.fail("licence or changelog not installed: %s" % e)
+    else:
+        if "License: Apache-2.0" not in copyright or \
+                "Apache License" not in copyright:
+            ck.fail("%s/copyright does not carry the Apache-2.0 text" % doc)
+        version = run(["/usr/bin/bmpflow-collector", "--version"]
+                      ).stdout.split()[-1]
+        if not changelog.startswith("bmpflow (%s)" % version):
+            ck.fail("changelog.Debian.gz does not start with version %s"
+                    % version)
 
 
 def as_bmpflow():
