@@ -20,6 +20,8 @@ import urllib.request
 import avro.io
 import avro.schema
 
+import kafka_cluster
+
 CRC64_EMPTY = 0xC15D213AA4D7A795
 _TABLE = []
 for _i in range(256):
@@ -108,9 +110,14 @@ def free_port():
 
 
 class Collector:
-    """bmpflow-collector in a temp dir, on its embedded Kafka."""
+    """bmpflow-collector in a temp dir, on its embedded Kafka, or with
+    BMPFLOW_TEST_KAFKA=real and no --brokers in extra on a real 1-node
+    cluster shared by this test process (kafka_cluster.shared_cluster)."""
 
     def __init__(self, binary, schema_dir, extra=(), env=None):
+        if kafka_cluster.real_kafka() and "--brokers" not in extra:
+            extra = ["--brokers", kafka_cluster.shared_cluster().brokers] + \
+                list(extra)
         self.dir = tempfile.mkdtemp(prefix="bmpflow-test-")
         self.port = free_port()
         self.metrics_port = free_port()
