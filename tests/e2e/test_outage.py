@@ -54,6 +54,7 @@ RSS_LIMIT_MIB = 256
 if os.environ.get("BMPFLOW_SANITIZED") == "1":
     RSS_LIMIT_MIB *= 8
 TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats", "bmp.raw")
+PARTITIONS = 16 if REAL else 64
 
 
 def tuple_text(peer, prefix, action, path_id):
@@ -247,7 +248,8 @@ def main():
         data = open(feed, "rb").read()
 
         if REAL:
-            cluster = kafka_cluster.KafkaCluster(nodes=1, partitions=16)
+            cluster = kafka_cluster.KafkaCluster(nodes=1,
+                                                 partitions=PARTITIONS)
             t_topics = time.time()
             cluster.create_topics(TOPICS)
             print("Kafka %s: 1 node serving in %.1f s, %d topics created in "
@@ -255,7 +257,7 @@ def main():
                               len(TOPICS), time.time() - t_topics))
             brokers = cluster.brokers
         else:
-            mock = harness.MockKafka(args.mock_kafka, TOPICS, 64)
+            mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
             brokers = mock.brokers
         col = harness.Collector(args.collector, args.schemas,
                                 extra=["--brokers", brokers])
