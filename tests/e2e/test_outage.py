@@ -473,7 +473,7 @@ def main():
                   records(m, "bmp.route", "failed"), hwm / 1024,
                   RSS_LIMIT_MIB))
         print("recovered: every record delivered %.1f s after the brokers "
-              "came back; consumer caught up %.1f s after delivery; decode "
+              "were started again; consumer caught up %.1f s after delivery; decode "
               "%.1f s" % (t_delivered - t_up, t_consumed - t_delivered,
                           t_decoded - t_consumed))
         print("figures: %d lost, %d duplicated (%s Kafka)" % (
