@@ -110,7 +110,11 @@ const struct bf_opttab bf_collector_opttab = {
 "too.  Defaults in brackets.\n",
 	.footer =
 "      --kafka.PROPERTY VALUE       any librdkafka property (SASL, TLS, ...);\n"
-"                                   kafka.PROPERTY = VALUE in the file\n",
+"                                   kafka.PROPERTY = VALUE in the file\n"
+"\n"
+"Signals: SIGTERM and SIGINT stop accepting routers and deliver what is\n"
+"queued (up to drain-timeout); SIGHUP is logged and ignored (restart to\n"
+"apply a changed configuration).\n",
 	.defs = collector_opts,
 	.n_defs = sizeof(collector_opts) / sizeof(collector_opts[0]),
 	.namespaces = kafka_ns,

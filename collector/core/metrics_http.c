@@ -277,7 +277,8 @@ on_conn(uv_stream_t *srv, int status)
 
 	if (status < 0) {
 		m->accept_errors++;
-		bf_log(BF_LOG_WARN, "metrics: accept: %s", uv_strerror(status));
+		bf_log_limited(BF_LOG_WARN, "metrics accept failed", NULL,
+		    "metrics: accept: %s", uv_strerror(status));
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)

@@ -133,7 +133,9 @@ log_attr_issues(struct bf_session *ss, uint64_t msg_off)
 		const struct bgp_attr_issue *is = &u->attrs.issues[i];
 
 		/* Report-only notes (data kept) are frequent and harmless. */
-		bf_log(is->action == BGP_OK ? BF_LOG_DEBUG : BF_LOG_WARN, "router %s%s: offset %" PRIu64
+		bf_log_limited(is->action == BGP_OK ? BF_LOG_DEBUG :
+		    BF_LOG_WARN, "attribute issue", ss->router.addr,
+		    "router %s%s: offset %" PRIu64
 		    " (BGP UPDATE byte %zu): %s %s: %s", ss->router.addr,
 		    peer_desc(&ss->stream.msg, pd, sizeof(pd)), msg_off,
 		    is->offset, bgp_attr_name(is->code, name, sizeof(name)),
@@ -166,8 +168,9 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	if (res == BMP_MSG_ERROR) {
 		ss->router.errors++;
 		c->m.errors[BF_ERRK_MESSAGE]++;
-		bf_log(BF_LOG_WARN, "router %s%s: %s message at offset %" PRIu64
-		    " skipped: byte %zu: %s", ss->router.addr,
+		bf_log_limited(BF_LOG_WARN, "message skipped", ss->router.addr,
+		    "router %s%s: %s message at offset %" PRIu64 " skipped: "
+		    "byte %zu: %s", ss->router.addr,
 		    peer_desc(m, pd, sizeof(pd)), bmp_type_name(m->type),
 		    msg_off, err->offset, err->msg);
 		return;
@@ -385,7 +388,8 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 			snprintf(why, sizeof(why), "connection closed inside a "
 			    "message at offset %" PRIu64 " (%zu bytes unread)",
 			    ss->consumed, ss->used);
-			bf_log(BF_LOG_WARN, "router %s: %s", ss->router.addr,
+			bf_log_limited(BF_LOG_WARN, "truncated message",
+			    ss->router.addr, "router %s: %s", ss->router.addr,
 			    why);
 		} else {
 			snprintf(why, sizeof(why), "%s", n == UV_EOF ?
@@ -407,7 +411,8 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		c->m.errors[BF_ERRK_FRAMING]++;
 		snprintf(why, sizeof(why), "offset %" PRIu64 ": %s",
 		    ss->consumed + err_off, err.msg);
-		bf_log(BF_LOG_ERROR, "router %s: invalid BMP stream, closing "
+		bf_log_limited(BF_LOG_ERROR, "invalid BMP stream",
+		    ss->router.addr, "router %s: invalid BMP stream, closing "
 		    "session: %s", ss->router.addr, why);
 		session_close(ss, BF_CLOSE_INVALID_STREAM, why);
 		return;
@@ -445,8 +450,8 @@ on_connection(uv_stream_t *srv, int status)
 
 	if (status < 0) {
 		c->m.accept_errors++;
-		bf_log(BF_LOG_WARN, "BMP listener: accept: %s",
-		    uv_strerror(status));
+		bf_log_limited(BF_LOG_WARN, "accept failed", NULL,
+		    "BMP listener: accept: %s", uv_strerror(status));
 		return;
 	}
 	ss = calloc(1, sizeof(*ss));
@@ -473,14 +478,16 @@ on_connection(uv_stream_t *srv, int status)
 	bf_addr_fmt(&addr, ss->router.addr, sizeof(ss->router.addr));
 	if (!bf_admit_allowed(c->cfg, &addr) || c->stopping) {
 		c->m.sessions_refused_allowlist += !c->stopping;
-		bf_log(BF_LOG_WARN, "router %s refused: source address not in "
+		bf_log_limited(BF_LOG_WARN, "refused connection (allow list)",
+		    ss->router.addr, "router %s refused: source address not in "
 		    "the allow list", ss->router.addr);
 		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
 		return;
 	}
 	if (c->n_sessions >= c->cfg->max_sessions) {
 		c->m.sessions_refused_limit++;
-		bf_log(BF_LOG_WARN, "router %s refused: %" PRIu32 " sessions "
+		bf_log_limited(BF_LOG_WARN, "refused connection (max-sessions)",
+		    ss->router.addr, "router %s refused: %" PRIu32 " sessions "
 		    "open, max-sessions is %" PRIu32, ss->router.addr,
 		    c->n_sessions, c->cfg->max_sessions);
 		uv_close((uv_handle_t *)&ss->tcp, refused_closed);
@@ -488,7 +495,8 @@ on_connection(uv_stream_t *srv, int status)
 	}
 	if (!bf_admit_fd_left(c->fd_limit, &ss->tcp)) {
 		c->m.sessions_refused_fds++;
-		bf_log(BF_LOG_WARN, "router %s refused: file descriptors run "
+		bf_log_limited(BF_LOG_WARN, "refused connection (fds)",
+		    ss->router.addr, "router %s refused: file descriptors run "
 		    "short (limit %d, %d kept for Kafka and /metrics)",
 		    ss->router.addr, c->fd_limit + BF_ADMIT_FD_RESERVE,
 		    BF_ADMIT_FD_RESERVE);
@@ -569,6 +577,7 @@ on_poll(uv_timer_t *t)
 	struct bf_collector *c = t->data;
 
 	bf_producer_poll(&c->prod);
+	bf_log_flush_suppressed(0);
 	if (c->paused && bf_producer_drained(&c->prod))
 		collector_resume(c);
 }

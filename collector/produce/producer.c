@@ -40,13 +40,10 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 		return;
 	}
 	p->failed[topic]++;
-	/* Log the first failure of a kind, not one line per record. */
-	if (strcmp(p->last_error, rd_kafka_err2str(m->err)) != 0) {
-		snprintf(p->last_error, sizeof(p->last_error), "%s",
-		    rd_kafka_err2str(m->err));
-		bf_log(BF_LOG_ERROR, "kafka: delivery to %s failed: %s",
-		    p->topic_names[topic], p->last_error);
-	}
+	/* An outage fails every queued record: rate-limited, counted. */
+	bf_log_limited(BF_LOG_ERROR, "delivery failure", p->topic_names[topic],
+	    "kafka: delivery to %s failed: %s", p->topic_names[topic],
+	    rd_kafka_err2str(m->err));
 }
 
 static void
@@ -177,8 +174,9 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 static void
 refused(struct bf_producer *p, unsigned topic, rd_kafka_resp_err_t err)
 {
-	bf_log(BF_LOG_ERROR, "kafka: cannot produce to %s: %s",
-	    p->topic_names[topic], rd_kafka_err2str(err));
+	bf_log_limited(BF_LOG_ERROR, "produce failure", p->topic_names[topic],
+	    "kafka: cannot produce to %s: %s", p->topic_names[topic],
+	    rd_kafka_err2str(err));
 	p->failed[topic]++;
 }
 

@@ -38,7 +38,6 @@ struct bf_producer {
 	struct bf_held_record	*held, **held_tail;	/* FIFO, oldest first */
 	uint64_t		 held_msgs, held_bytes;
 	uint64_t		 queue_full;	/* records librdkafka refused */
-	char			 last_error[256];
 };
 
 /*

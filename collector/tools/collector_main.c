@@ -119,6 +119,7 @@ main(int argc, char **argv)
 		    "delivered to Kafka", left);
 	else
 		bf_log(BF_LOG_INFO, "all records delivered to Kafka");
+	bf_log_flush_suppressed(1);
 	bf_collector_free(&col);
 	uv_loop_close(uv_default_loop());
 	bf_embedded_stop(&emb);

@@ -82,7 +82,9 @@ static const struct bf_opttab tail_opttab = {
 "\n"
 "Without --follow it stops once every partition has been read to its end;\n"
 "--max counts the records written (those of --router only).  -f is\n"
-"--follow, as in tail(1) (it used to mean --from-beginning).\n",
+"--follow, as in tail(1) (it used to mean --from-beginning).  SIGINT,\n"
+"SIGTERM and SIGHUP (a closed terminal) stop it cleanly: what was read is\n"
+"written out and the consumer closed.\n",
 	.defs = tail_opts,
 	.n_defs = sizeof(tail_opts) / sizeof(tail_opts[0]),
 	.namespaces = kafka_ns,
@@ -599,6 +601,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 
 	o.router = ts.router[0] != '\0' ? ts.router : NULL;
 	o.bmp = ts.bmp;

@@ -81,7 +81,8 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 	p->inflight[(uintptr_t)m->_private & 1]--;
 	if (m->err) {
 		p->out_failed++;
-		bf_log(BF_LOG_ERROR, "output to %s failed: %s", p->out_topic,
+		bf_log_limited(BF_LOG_ERROR, "output failure", p->out_topic,
+		    "output to %s failed: %s", p->out_topic,
 		    rd_kafka_err2str(m->err));
 	}
 }
@@ -114,8 +115,8 @@ proc_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 	}
 	if (err) {
 		p->out_failed++;
-		bf_log(BF_LOG_ERROR, "output to %s: %s", p->out_topic,
-		    rd_kafka_err2str(err));
+		bf_log_limited(BF_LOG_ERROR, "output failure", p->out_topic,
+		    "output to %s: %s", p->out_topic, rd_kafka_err2str(err));
 		return;
 	}
 	p->inflight[p->gen & 1]++;
@@ -126,12 +127,16 @@ proc_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 static void
 handle(struct proc *p, const rd_kafka_message_t *m)
 {
-	char err[256];
+	char err[256], where[160];
 
 	if (bf_pipeline_record(&p->pipe, m->payload, m->len, m->partition, err,
-	    sizeof(err)) < 0)
-		bf_log(BF_LOG_WARN, "%s [%" PRId32 "] offset %" PRId64 ": %s",
-		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, err);
+	    sizeof(err)) < 0) {
+		/* A producer writing garbage must not flood the log. */
+		snprintf(where, sizeof(where), "%s [%" PRId32 "]",
+		    rd_kafka_topic_name(m->rkt), m->partition);
+		bf_log_limited(BF_LOG_WARN, "bad record", where,
+		    "%s offset %" PRId64 ": %s", where, m->offset, err);
+	}
 }
 
 static void	on_rebalance(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -259,6 +264,7 @@ tick_commit(struct proc *p, enum commit_mode mode)
 		return;
 	p->host.deferred = false;
 	p->plugin->on_tick(p->state, bf_now_us());
+	p->ticks++;
 	/* Records held for a Peer Up are not processed yet either. */
 	if (!p->host.deferred && p->pipe.pending_records == 0)
 		for (int32_t i = 0; i < p->n_parts; i++)
@@ -519,7 +525,9 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 			else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				route_eof(p, m);
 			else
-				bf_log(BF_LOG_WARN, "%s",
+				bf_log_limited(BF_LOG_WARN, "consume error",
+				    m->rkt != NULL ? rd_kafka_topic_name(
+				    m->rkt) : NULL, "%s",
 				    rd_kafka_message_errstr(m));
 			rd_kafka_message_destroy(m);
 		}
@@ -527,6 +535,7 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 		rd_kafka_poll(p->out, 0);
 		rd_kafka_poll(p->routes, 0);	/* commit results */
 		uv_run(loop, UV_RUN_NOWAIT);	/* serve /metrics */
+		bf_log_flush_suppressed(0);
 		if (reload) {
 			reload = 0;
 			if (p->plugin->reload != NULL) {
@@ -553,6 +562,7 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 	    p->pipe.sessions.stale);
 	rd_kafka_queue_destroy(route_q);
 	tick_commit(p, COMMIT_NOW);
+	bf_log_flush_suppressed(1);
 }
 
 void

@@ -10,6 +10,7 @@
 #include "emit.h"
 #include "core/avro_write.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "plugin_metrics.h"
 
 #include <stdarg.h>
@@ -137,17 +138,21 @@ outputs_deferred(struct bf_host *h)
 	h->deferred = true;
 }
 
+/*
+ * A plugin's line: timestamped and escaped like the host's own (file
+ * bytes echoed in an error must not forge lines), and rate-limited per
+ * call site (its format), since a plugin may log per record.
+ */
 static void
 host_vlog(struct bf_host *h, int level, const char *fmt, va_list ap)
 {
-	static const char *const names[] = { "error", "warn", "info",
-	    "debug" };
+	char msg[1024];
 
 	if (level > h->log_level || level < 0)
 		return;
-	fprintf(stderr, "plugin %s: ", names[level > 3 ? 3 : level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	bf_log_limited((enum bf_log_level)level, "plugin", fmt, "plugin: %s",
+	    msg);
 }
 
 /* bf_field: the id of the field named name, or -1 saying why. */

@@ -60,6 +60,7 @@ struct proc {
 	int64_t			*pending_next;	/* by partition, 0: none */
 	int32_t			 pending_n;
 	uint64_t		 rebalances, dropped_parts;
+	uint64_t		 ticks;		/* plugin on_tick calls */
 	uint64_t		 trimmed_at;	/* records in + out at the last
 						 * proc_trim_after_burst */
 	uint64_t		 moved_at_tick;	/* records in + out at the

@@ -183,6 +183,9 @@ proc_metrics_render(FILE *f, void *arg)
 	bf_metric(f, "bmpflow_processor_rebalances_total", "counter",
 	    "Partition assignments of bmp.route received.",
 	    (double)p->rebalances);
+	/* Tests wait for ticks, not for time, to see what a tick outputs. */
+	bf_metric(f, "bmpflow_processor_ticks_total", "counter",
+	    "Plugin ticks (on_tick calls).", (double)p->ticks);
 	bf_metric(f, "bmpflow_processor_partitions_dropped_total", "counter",
 	    "bmp.route partitions taken away, their plugin state dropped.",
 	    (double)p->dropped_parts);

@@ -92,7 +92,8 @@ def yamllint(src, files):
     out = subprocess.run(
         ["yamllint", "--strict", "-c",
          os.path.join(src, "deploy", "yamllint.yml")] + files,
-        capture_output=True, text=True, check=False, timeout=60)
+        capture_output=True, text=True, check=False,
+        timeout=harness.slow(60))
     if out.returncode != 0:
         problem("yamllint:\n" + out.stdout + out.stderr)
 

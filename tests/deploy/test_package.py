@@ -31,9 +31,16 @@ APT = ["apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=300"]
 ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
 
 
-def run(cmd, timeout=900, **kw):
+# Each step's limit in seconds, as harness.slow() scales it; ctest's
+# TIMEOUT (tests/CMakeLists.txt) exceeds their sum: the build 1200, apt
+# three times 600, 12 quick commands 60, the flow's waits 330, cmake
+# --install 120: 4170.
+APT_S = 600
+
+
+def run(cmd, timeout=60, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV,
-                          timeout=timeout, check=False, **kw)
+                          timeout=harness.slow(timeout), check=False, **kw)
 
 
 def installed():
@@ -84,7 +91,7 @@ def as_bmpflow():
 def processor_out(port):
     try:
         m = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                   timeout=5).read().decode()
+                                   timeout=harness.slow(5)).read().decode()
     except OSError:
         return 0
     for line in m.splitlines():
@@ -95,7 +102,7 @@ def processor_out(port):
 
 def stop(proc, name, ck):
     if not harness.stop_process(proc):
-        ck.fail("%s ignored SIGTERM for 60 s" % name)
+        ck.fail("%s ignored SIGTERM for %d s" % (name, harness.scaled(60)))
     elif proc.returncode != 0:
         ck.fail("%s exit status %s" % (name, proc.returncode))
 
@@ -115,7 +122,7 @@ def flow(data, ck):
     proc = None
     router = None
     try:
-        deadline = time.time() + 30
+        deadline = time.time() + harness.slow(30)
         while not os.path.exists(boot) and time.time() < deadline:
             if col.poll() is not None:
                 break
@@ -133,15 +140,17 @@ def flow(data, ck):
                                     "cisco-xr7102-18peers-realtcp.bmp"),
                        "rb").read()
         # The session stays open so its peers stay up while we look.
-        router = socket.create_connection(("127.0.0.1", port), timeout=30)
+        router = socket.create_connection(("127.0.0.1", port),
+                                          timeout=harness.slow(30))
         router.sendall(capture)
-        deadline = time.time() + 90
+        deadline = time.time() + harness.slow(90)
         while processor_out(pport) == 0 and time.time() < deadline:
             if proc.poll() is not None:
                 break
             time.sleep(0.2)
         if processor_out(pport) == 0:
-            ck.fail("installed processor emitted nothing in 90 s")
+            ck.fail("installed processor emitted nothing in %d s" %
+                    harness.slow(90))
             return
         tail = run(["/usr/bin/bmpflow-tail", "--kafka-bootstrap-file", boot,
                     "-t", "prefix_health", "--from-beginning", "--max", "1"],
@@ -175,7 +184,7 @@ def verify_units(ck):
                  "bmpflow-processor@prefix_health.service",
                  "bmpflow-processor@leak_detect.service"):
         out = run(["systemd-analyze", "verify",
-                   os.path.join(UNIT_DIR, unit)], timeout=60)
+                   os.path.join(UNIT_DIR, unit)])
         if out.returncode != 0 or out.stdout.strip() or out.stderr.strip():
             ck.fail("systemd-analyze verify %s: status %d: %s%s" %
                     (unit, out.returncode, out.stdout, out.stderr))
@@ -213,8 +222,9 @@ def main():
         return ck.finish("deploy_package")
     try:
         if installed():
-            run(APT + ["purge", PKG])
-        out = run(APT + ["install", os.path.abspath(debs[0])])
+            run(APT + ["purge", PKG], timeout=APT_S)
+        out = run(APT + ["install", os.path.abspath(debs[0])],
+                  timeout=APT_S)
         if out.returncode != 0 or not installed():
             ck.fail("apt-get install %s: %s %s" %
                     (debs[0], out.stdout[-2000:], out.stderr[-2000:]))
@@ -223,7 +233,7 @@ def main():
             flow(args.data, ck)
             verify_units(ck)
     finally:
-        out = run(APT + ["purge", PKG])
+        out = run(APT + ["purge", PKG], timeout=APT_S)
         if out.returncode != 0 or installed():
             ck.fail("apt-get purge: %s" % out.stderr)
     return ck.finish("deploy_package")

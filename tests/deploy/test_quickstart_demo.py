@@ -29,7 +29,9 @@ import harness  # noqa: E402
 
 SUMMARY = re.compile(r"^bmpflow: prefix_health: (\d+) prefixes: (\d+) healthy, "
                      r"(\d+) degraded, (\d+) unreachable")
-TIMEOUT = 240
+# The summary line's wait; with two topic reads and the stop (60 s each)
+# 420 s in all (ctest: TIMEOUT 450).
+TIMEOUT = harness.slow(240)
 
 
 def read_topic(build, topic):
@@ -39,7 +41,8 @@ def read_topic(build, topic):
          "--kafka-bootstrap-file", os.path.join(build, "run",
                                                 "kafka.bootstrap"),
          "-t", topic, "--from-beginning"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        timeout=harness.slow(60))
     return [json.loads(line) for line in out.stdout.decode().splitlines()
             if line.startswith("{")]
 
@@ -105,9 +108,10 @@ def main():
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGINT)
             try:
-                p.wait(timeout=60)
+                p.wait(timeout=harness.scaled(60))
             except subprocess.TimeoutExpired:
-                ck.fail("quickstart did not stop on SIGINT in 60 s")
+                ck.fail("quickstart did not stop on SIGINT in %d s" %
+                        harness.scaled(60))
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
     return ck.finish("quickstart demo")

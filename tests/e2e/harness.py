@@ -22,6 +22,34 @@ import avro.schema
 
 import kafka_cluster
 
+# The one knob of every time limit in the tests.  Sanitizer builds
+# (BMPFLOW_SANITIZED=1 and BMPFLOW_TIME_SCALE from ctest, which scales its
+# own TIMEOUTs alike) run 3-5x slower; BMPFLOW_TIME_SCALE also serves a
+# machine busier than the limits allow for.
+SANITIZED = os.environ.get("BMPFLOW_SANITIZED") == "1"
+TIME_SCALE = float(os.environ.get("BMPFLOW_TIME_SCALE") or
+                   (4 if SANITIZED else 1))
+# The end of the running test's budget (Checks(budget)), or None.
+_budget_end = None
+
+
+def scaled(seconds):
+    """seconds, as on an idle release build, scaled by TIME_SCALE: the
+    limit of a stop, which the budget does not cut (a process stopped at
+    the end of a test must have its time to drain and exit 0)."""
+    return seconds * TIME_SCALE
+
+
+def slow(seconds):
+    """A wait's limit: scaled(seconds), cut to what is left of the test's
+    budget (at least 1 s).  Every wait of the tests goes through it, so
+    that a test ends within its budget plus its stops: ctest's TIMEOUT is
+    set above that."""
+    if _budget_end is None:
+        return scaled(seconds)
+    return min(scaled(seconds), max(_budget_end - time.time(), 1.0))
+
+
 CRC64_EMPTY = 0xC15D213AA4D7A795
 _TABLE = []
 for _i in range(256):
@@ -90,11 +118,13 @@ def kafka_flags(props):
     return flags
 
 
-def scrape_metrics(port, timeout=10):
+def scrape_metrics(port, timeout=None):
     """The Prometheus /metrics of 127.0.0.1:port as {series: value}
-    (OSError when it does not answer)."""
-    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                  timeout=timeout).read().decode()
+    (OSError when it does not answer within timeout, by default
+    slow(10))."""
+    text = urllib.request.urlopen(
+        "http://127.0.0.1:%d/metrics" % port,
+        timeout=slow(10) if timeout is None else timeout).read().decode()
     out = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
@@ -131,7 +161,7 @@ class Collector:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
-        deadline = time.time() + 30
+        deadline = time.time() + slow(30)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("collector exited: %s" % self.read_log())
@@ -159,8 +189,10 @@ class Collector:
     def metrics(self):
         return scrape_metrics(self.metrics_port)
 
-    def wait_delivered(self, timeout=120):
-        """Until no session is open and every produced record is acked."""
+    def wait_delivered(self, timeout=None):
+        """Until no session is open and every produced record is acked
+        (within timeout seconds, by default slow(120))."""
+        timeout = slow(120) if timeout is None else timeout
         deadline = time.time() + timeout
         while time.time() < deadline:
             m = self.metrics()
@@ -187,10 +219,11 @@ def remove_dirs(tmp, col, keep=False):
             shutil.rmtree(col.dir, ignore_errors=True)
 
 
-def stop_process(proc, timeout=60, sig=signal.SIGTERM):
+def stop_process(proc, timeout=None, sig=signal.SIGTERM):
     """Send sig to proc unless it has exited, wait up to timeout seconds
-    for it, then kill it.  True when it exited by itself, False when it
-    had to be killed."""
+    (by default scaled(60)) for it, then kill it.  True when it exited by
+    itself, False when it had to be killed."""
+    timeout = scaled(60) if timeout is None else timeout
     if proc.poll() is not None:
         return True
     proc.send_signal(sig)
@@ -216,7 +249,7 @@ def replay(port, data, source="127.0.0.1", chunk=None, host="127.0.0.1"):
             s.sendall(data[i:i + chunk])
     s.shutdown(socket.SHUT_WR)
     # Wait for the collector to close its side: all bytes were read.
-    s.settimeout(60)
+    s.settimeout(slow(60))
     try:
         while s.recv(4096):
             pass
@@ -232,7 +265,7 @@ def consume(brokers, topic, schemas, headers=None):
     out = subprocess.run(
         ["kcat", "-C", "-b", brokers, "-t", topic, "-e", "-q",
          "-f", "%R%s%k\t%h\n"], capture_output=True, check=False,
-        timeout=600)
+        timeout=slow(600))
     if out.returncode != 0:
         raise RuntimeError("kcat %s: %s" % (topic, out.stderr.decode()))
     data = out.stdout
@@ -268,7 +301,7 @@ class TopicReader:
     def partitions(self):
         out = subprocess.run(["kcat", "-L", "-J", "-b", self.brokers,
                               "-t", self.topic], capture_output=True,
-                             timeout=60, check=False)
+                             timeout=slow(60), check=False)
         try:
             meta = json.loads(out.stdout)
         except ValueError:
@@ -289,7 +322,7 @@ class TopicReader:
         recs = []
         for part, p in running:
             try:
-                data, err = p.communicate(timeout=300)
+                data, err = p.communicate(timeout=slow(300))
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.communicate()
@@ -341,7 +374,7 @@ class MockKafka:
             try:
                 self.proc.stdin.write("quit\n")
                 self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=scaled(10))
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
@@ -377,11 +410,13 @@ def cut_before_peer_down(data):
     return data[:first_of_type(data, 2)]
 
 
-def gen_fulltable(gen, path, *args):
-    """bmpflow-gen-fulltable args -o path; its "generated:" counts as
-    {name: int} (RuntimeError when it fails)."""
+def gen_fulltable(gen, path, *args, timeout=None):
+    """bmpflow-gen-fulltable args -o path, within timeout seconds (by
+    default slow(300)); its "generated:" counts as {name: int}
+    (RuntimeError when it fails)."""
     out = subprocess.run([gen] + [str(a) for a in args] + ["-o", path],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True,
+                         timeout=slow(300) if timeout is None else timeout)
     lines = [l for l in out.stderr.splitlines()
              if l.startswith("generated:")]
     if out.returncode != 0 or not lines:
@@ -418,7 +453,7 @@ class Processor:
     def metrics(self):
         """Its /metrics, or {} while it does not answer."""
         try:
-            return scrape_metrics(self.mport, timeout=5)
+            return scrape_metrics(self.mport, timeout=slow(5))
         except OSError:
             return {}
 
@@ -430,12 +465,32 @@ class Processor:
             raise RuntimeError("processor never got its partitions: %s" %
                                tail(self.log_path))
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def wait_ticks(self, n, timeout=None):
+        """wait_ticks([self], n, timeout)."""
+        wait_ticks([self], n, timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=None):
         """sig (SIGKILL: dies without committing), wait up to timeout
-        seconds, then kill; its exit status."""
+        seconds (by default scaled(30)), then kill; its exit status."""
+        timeout = scaled(30) if timeout is None else timeout
         stop_process(self.p, timeout=timeout, sig=sig)
         self.log.close()
         return self.p.returncode
+
+
+def wait_ticks(procs, n, timeout=None):
+    """Until each Processor of procs has ticked n more times (what a tick
+    outputs is out), within timeout seconds (by default slow(30));
+    RuntimeError if not.  A sleep of n ticks' time would come short on a
+    busy machine."""
+    key = "bmpflow_processor_ticks_total"
+    start = [p.metrics().get(key) for p in procs]
+    if None in start or not wait_until(
+            lambda: all(p.metrics().get(key, 0) >= t + n
+                        for p, t in zip(procs, start)),
+            slow(30) if timeout is None else timeout, 0.05):
+        raise RuntimeError("processors did not tick %d times: %s" % (
+            n, "; ".join(tail(p.log_path, 3) for p in procs)))
 
 
 def decoder_summary(decode_bin, path):
@@ -509,9 +564,11 @@ class Checks:
         self.start()
 
     def start(self):
-        """(Re)start the budget clock."""
+        """(Re)start the budget clock; slow() cuts every limit to it."""
+        global _budget_end
         self.t_end = None if self.budget is None else \
             time.time() + self.budget
+        _budget_end = self.t_end
 
     def check(self, cond, what):
         """Record check `what`; returns cond."""
@@ -725,14 +782,14 @@ class Procs:
         return p
 
     @staticmethod
-    def stop(p, timeout=10):
+    def stop(p, timeout=None):
         if p.poll() is None:
             try:
                 p.send_signal(signal.SIGTERM)
-                p.wait(timeout=timeout)
+                p.wait(timeout=scaled(10) if timeout is None else timeout)
             except subprocess.TimeoutExpired:
                 p.kill()
-                p.wait(timeout=10)
+                p.wait(timeout=scaled(10))
         # Children it left behind (ExaBGP's API feed): its own group.
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
@@ -857,7 +914,7 @@ class Gobgp:
     def cli(self, *args):
         out = subprocess.run([GOBGP, "-u", "127.0.0.1", "-p", str(self.api)]
                              + list(args), capture_output=True, text=True,
-                             timeout=60)
+                             timeout=slow(60))
         return out.stdout + out.stderr
 
     def best_counts(self):
@@ -916,7 +973,7 @@ class Frr:
 
     def version(self):
         out = subprocess.run([FRR_BGPD, "--version"], capture_output=True,
-                             text=True, timeout=10).stdout
+                             text=True, timeout=slow(10)).stdout
         return out.splitlines()[0].strip() if out else "?"
 
     def _conf(self, col_port, loc_rib):
@@ -968,7 +1025,7 @@ class Frr:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.pids.append(p.pid)
         try:
-            out = p.communicate(timeout=30)[0]
+            out = p.communicate(timeout=slow(30))[0]
         except subprocess.TimeoutExpired:
             p.kill()
             out = p.communicate()[0]
@@ -997,7 +1054,7 @@ class Frr:
 
     def show(self, cmd):
         out = subprocess.run([VTYSH, "--vty_socket", self.vty, "-c", cmd],
-                             capture_output=True, text=True, timeout=20)
+                             capture_output=True, text=True, timeout=slow(20))
         return out.stdout + out.stderr
 
     def best_counts(self):

@@ -56,8 +56,23 @@ def _die_with_parent():
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def _slow(seconds):
+    """harness.slow(): a wait's limit, scaled and cut to the test's budget
+    (imported here: harness imports this module)."""
+    import harness
+    return harness.slow(seconds)
+
+
+def _scaled(seconds):
+    """harness.scaled(): the limit of a stop."""
+    import harness
+    return harness.scaled(seconds)
+
+
 def wait_for(cond, timeout, what, interval=0.25):
-    """Poll cond() until true; RuntimeError naming what after timeout s."""
+    """Poll cond() until true; RuntimeError naming what after timeout s
+    (through harness.slow)."""
+    timeout = _slow(timeout)
     deadline = time.time() + timeout
     while time.time() < deadline:
         if cond():
@@ -171,7 +186,7 @@ class Node:
             return True
         self.proc.send_signal(signal.SIGTERM if graceful else signal.SIGKILL)
         try:
-            self.proc.wait(timeout=timeout)
+            self.proc.wait(timeout=_scaled(timeout))
             return True
         except subprocess.TimeoutExpired:
             self.proc.kill()
@@ -218,7 +233,7 @@ class KafkaCluster:
                 n.write_props(voters)
             fmt = [(n, n.format()) for n in self.nodes]
             for n, p in fmt:
-                out, _ = p.communicate(timeout=120)
+                out, _ = p.communicate(timeout=_slow(120))
                 if p.returncode != 0:
                     raise RuntimeError("kafka-storage format node %d: %s" %
                                        (n.id, out))
@@ -341,7 +356,7 @@ class KafkaCluster:
         errors = []
         for t, p in procs:
             try:
-                out, _ = p.communicate(timeout=timeout)
+                out, _ = p.communicate(timeout=_slow(timeout))
             except subprocess.TimeoutExpired:
                 p.kill()
                 out, _ = p.communicate()

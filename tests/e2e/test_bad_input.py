@@ -10,20 +10,23 @@ import socket
 import struct
 import sys
 import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bmp_build  # noqa: E402
 import harness  # noqa: E402
 
 
-def send_raw(port, src, data, reset=False):
+def send_raw(col, src, data, reset=False):
     s = socket.socket()
     s.bind((src, 0))
-    s.connect(("127.0.0.1", port))
+    s.connect(("127.0.0.1", col.port))
     s.sendall(data)
-    time.sleep(0.2)
     if reset:
+        # An RST may overtake unread bytes: first the collector reads
+        # the Initiation, and the message after it in the same segment.
+        if not harness.wait_until(lambda: "router %s: initiation" % src
+                                  in col.read_log(), harness.slow(10), 0.05):
+            raise RuntimeError("%s: Initiation never read" % src)
         # RST instead of FIN: the connection drops mid-message.
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                      struct.pack("ii", 1, 0))
@@ -57,14 +60,15 @@ def main():
         ("127.0.2.6", init + bad_peer_up + init, False,
          "peer_up message at offset", "message"),
     ]
-    ck = harness.Checks()
+    # Every wait together (5 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(180))
     try:
         before = col.metrics()
         t = threading.Thread(target=harness.replay,
                              args=(col.port, healthy, "127.0.2.100", 997))
         t.start()
         for src, data, reset, _, _ in cases:
-            send_raw(col.port, src, data, reset)
+            send_raw(col, src, data, reset)
         t.join()
         after = col.wait_delivered()
         log = col.read_log()

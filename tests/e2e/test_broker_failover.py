@@ -72,7 +72,8 @@ class DeliverySampler(threading.Thread):
 def main():
     args = harness.test_args("--gen")
     t0 = time.time()
-    ck = harness.Checks()
+    # Every wait together (130 s on a busy release build).
+    ck = harness.Checks(budget=harness.slow(450))
     tmp = tempfile.mkdtemp(prefix="bmpflow-failover-")
     cluster = col = sampler = None
     feed = os.path.join(tmp, "feed.bmp")
@@ -81,7 +82,7 @@ def main():
                             "--ipv6", str(IPV6), "--withdraw-pct",
                             str(WITHDRAW_PCT), "--seed", str(SEED),
                             "-o", feed], capture_output=True, text=True,
-                           timeout=120)
+                           timeout=harness.slow(120))
         if g.returncode != 0:
             raise RuntimeError("generator failed: %s" % g.stderr)
         n, _ = harness.decoder_summary(args.decode, feed)
@@ -131,10 +132,10 @@ def main():
               "after its start (%.1f MB of the feed sent by then)" % (
                   victim, t_isr - t_restart, sender.sent / 1e6), flush=True)
 
-        sender.join(timeout=600)
+        sender.join(timeout=harness.slow(300))
         if sender.is_alive() or sender.error:
             raise RuntimeError("replay did not finish: %s" % sender.error)
-        m = col.wait_delivered(timeout=300)
+        m = col.wait_delivered(timeout=harness.slow(300))
         t_delivered = time.time()
         sampler.stopped.set()
         failed = sum(outage.records(m, t, "failed") for t in TOPICS)
@@ -155,7 +156,8 @@ def main():
             subprocess.run(["kcat", "-C", "-b", cluster.brokers, "-t",
                             "bmp.route", "-o", "beginning", "-e", "-q",
                             "-f", outage.KCAT_FORMAT], stdout=out_f,
-                           stderr=subprocess.DEVNULL, timeout=300)
+                           stderr=subprocess.DEVNULL,
+                           timeout=harness.slow(300))
         recs = {}
         with open(out_path, "rb") as f:
             outage.scan_kcat(f.read(), 0, recs)
@@ -169,7 +171,7 @@ def main():
             res = pool.map_async(outage._decode_range, jobs)
             exp = outage.expected_routes(args.decode, feed)
             got, other = [], 0
-            for r, o in res.get(timeout=600):
+            for r, o in res.get(timeout=harness.slow(600)):
                 got.extend(text for _, _, text, _ in r)
                 other += o
         got_set, exp_set = set(got), set(exp)

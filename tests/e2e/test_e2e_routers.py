@@ -64,10 +64,11 @@ SPEAKERS = [
      "v4": 600, "v6": 300},
 ]
 
-MAX_WAIT_ROUTES = 90
-MAX_WAIT_EVENT = 30
+MAX_WAIT_ROUTES = harness.slow(90)
+MAX_WAIT_EVENT = harness.slow(30)
 
-checks = harness.Checks()
+# Every wait together, both routers (36 s on an idle release build).
+checks = harness.Checks(budget=harness.slow(360))
 failures, fail, note = checks.failures, checks.fail, harness.note
 
 
@@ -157,7 +158,9 @@ def withdrawn_subset(routes):
 def wait_count(col, topic, target, timeout, start=0, patience=15):
     """Until topic's delivered count reaches target and stays put for a
     second (late duplicates would land in the checked data too); gives up
-    early when it moved past start but then stalled for patience s."""
+    early when it moved past start but then stalled for slow(patience)
+    s."""
+    patience = harness.slow(patience)
     deadline = time.time() + timeout
     last, since = -1, time.time()
     while time.time() < deadline:
@@ -675,7 +678,7 @@ def run_scenario(router_cls, args, schemas):
             note("no stats record yet after %.0fs" % (time.time() - t1))
 
         # 5. The router stops: its BMP session closes.
-        wait_count(col, "route", 0, 5)
+        wait_count(col, "route", 0, harness.slow(5))
         t_stop_r = int(time.time() * 1e6)
         rc = procs.stop(router.p)
         if rc not in (0, -signal.SIGTERM):
@@ -686,7 +689,7 @@ def run_scenario(router_cls, args, schemas):
             fail("%s: BMP session still open after the router stopped" %
                  router.name)
         procs.stop(speakers["A"])
-        m = col.wait_delivered(timeout=60)
+        m = col.wait_delivered(timeout=harness.slow(60))
 
         # Read back and check.
         by = {}

@@ -121,11 +121,11 @@ TICK = 1.0
 SUMMARY = 2
 PH_SETTINGS = {"summary_interval_s": SUMMARY}
 
-WAIT_BMP = 30
-WAIT_LOAD = 150         # the three tables through router and collector
-WAIT_STEP = 60          # one step's records through router and collector
+WAIT_BMP = harness.slow(30)
+WAIT_LOAD = harness.slow(150)   # the three tables through router, collector
+WAIT_STEP = harness.slow(60)    # one step's records through them
 QUIET = 2.0             # collector counts standing still this long
-DEADLINE = 420          # every wait of one run together
+DEADLINE = harness.slow(420)    # every wait of one run together
 
 checks = harness.Checks(DEADLINE)
 failures, fail, left = checks.failures, checks.fail, checks.left
@@ -375,7 +375,7 @@ class Run:
             m = self.ph.metrics()
             return m.get("bmpflow_prefix_health_peers_warming", 0) == 0 \
                 and time.time() - t_quiet >= WARMUP_QUIET + TICK
-        if not harness.wait_until(read_all, left(WARMUP_QUIET + 130), 0.2):
+        if not harness.wait_until(read_all, left(harness.slow(WARMUP_QUIET + 130)), 0.2):
             fail("%s %s: processors did not read the %d records or "
                  "prefix_health stayed in warm-up: %s" % (
                      self.tag, what, sum(c), {
@@ -384,8 +384,11 @@ class Run:
                                       "bmpflow_processor_records_in_total",
                                       "bmpflow_prefix_health_peers_warming")}
                          for p in self.procs_running()}))
-        # The next tick evaluates, the next summary reports the figures.
-        time.sleep(SUMMARY + 2 * TICK + 0.3)
+        # The next tick evaluates, the next summary reports the figures:
+        # ticks come TICK s apart at the least, so these span SUMMARY + 2
+        # TICK s, and more on a busy machine.
+        harness.wait_ticks(self.procs_running(), int(SUMMARY / TICK) + 3,
+                           left(harness.slow(30)))
 
         def all_out():
             n_ph = self.health.read()
@@ -396,7 +399,7 @@ class Run:
                 ok = ok and n_ld >= self.ld.metrics().get(
                     "bmpflow_processor_records_out_total", 1e18)
             return ok
-        if not harness.wait_until(all_out, left(30), 0.5):
+        if not harness.wait_until(all_out, left(harness.slow(30)), 0.5):
             fail("%s %s: fewer output records on Kafka than the processors "
                  "emitted" % (self.tag, what))
         note("%s: settled after %.1fs (%d route, %d peer records in all; "
@@ -446,7 +449,7 @@ class Run:
         self.health = Health(self.col, self.schemas)
         self.alerts = Alerts(self.col, self.schemas)
         for p in self.procs_running():
-            p.wait_assigned(left(30))
+            p.wait_assigned(left(harness.slow(30)))
         self.router.start(self.col.port)
 
         def bmp_up():
@@ -791,7 +794,7 @@ class Run:
             self.router.name, rc))
         if not harness.wait_until(
                 lambda: self.col.metrics()["bmpflow_sessions"] == 0,
-                left(30)):
+                left(harness.slow(30))):
             fail("%s: BMP session still open after the router stopped" %
                  self.tag)
         self.settle("router stop", peer_min=1)
@@ -825,7 +828,7 @@ class Run:
 
 
 def procs_stop(p):
-    return harness.Procs.stop(p, timeout=15)
+    return harness.Procs.stop(p, timeout=harness.scaled(15))
 
 
 def run(args, schemas, router_cls, rnd, loc_rib):

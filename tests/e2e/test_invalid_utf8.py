@@ -24,7 +24,8 @@ def main():
     args = harness.test_args()
     schemas = harness.Schemas(args.schemas)
     col = harness.Collector(args.collector, args.schemas)
-    ck = harness.Checks()
+    # Every wait together (2.5 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(120))
     init = bmp_build.initiation(LATIN1_NAME)
     try:
         harness.replay(col.port, init, source="127.0.3.1")
@@ -72,7 +73,7 @@ def main():
                               col.bootstrap_file, "-t", "router",
                               "--from-beginning", "--schema-dir",
                               args.schemas], capture_output=True,
-                             timeout=120)
+                             timeout=harness.slow(120))
         names = [json.loads(l)["router_name"]
                  for l in out.stdout.decode("utf-8").splitlines()]
         if out.returncode != 0 or collections.Counter(names) != \

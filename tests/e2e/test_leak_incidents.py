@@ -60,7 +60,8 @@ LD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "..", "processors", "leak_detect")
 TICK_MS = 200
 LOCAL_AS = 64999        # the operator's AS (private: never judged)
-DEADLINE = 100          # seconds for every wait together (ctest: 150)
+# Seconds for every wait together (ctest: TIMEOUT 240, with the stops).
+DEADLINE = harness.slow(100)
 WAIT_PHASE = 20         # one phase's alerts (or resolutions), at most
 
 A = ("10.0.0.1", 701)
@@ -173,20 +174,20 @@ def settle(proc, alerts, routes_want, cond, what):
         if m.get("bmpflow_leak_detect_routes_total", 0) < routes_want:
             return None
         return cond(new(alerts.read()))
-    ok = harness.wait_until(ready, left(WAIT_PHASE), 0.2)
+    ok = harness.wait_until(ready, left(harness.slow(WAIT_PHASE)), 0.2)
     if not ok:
         m = proc.metrics()
         fail("%s: not within %ds (routes checked %s of %d); records: %s" % (
-            what, WAIT_PHASE, m.get("bmpflow_leak_detect_routes_total"),
+            what, harness.slow(WAIT_PHASE), m.get("bmpflow_leak_detect_routes_total"),
             routes_want, show({ident(r) + (r["state"],)
                                for r in new(alerts.recs)})))
-    time.sleep(3 * TICK_MS / 1000.0)   # updates of the next tick, extras
+    proc.wait_ticks(3, left(harness.slow(10)))  # next ticks' updates, extras
 
     def all_out():
         m = proc.metrics()
         n = len(alerts.read())
         return n == m.get("bmpflow_processor_records_out_total", -1)
-    if not harness.wait_until(all_out, left(10), 0.2):
+    if not harness.wait_until(all_out, left(harness.slow(10)), 0.2):
         fail("%s: bmp.alert holds %d records, the processor emitted %s" % (
             what, len(alerts.recs),
             proc.metrics().get("bmpflow_processor_records_out_total")))
@@ -266,7 +267,7 @@ def main():
                  "roas_file": os.path.join(LD_DIR, "roas.example.json")}
         proc = harness.Processor(args.processor, col, args.schemas,
                                  "leak_detect", files, tick_ms=TICK_MS)
-        proc.wait_assigned(left(30))
+        proc.wait_assigned(left(harness.slow(30)))
         alerts = Alerts(col, schemas)
         routes = 0
 
@@ -375,7 +376,7 @@ def main():
         if not harness.wait_until(
                 lambda: proc.metrics().get(
                     "bmpflow_processor_records_in_total", 0) > n_in,
-                left(10), 0.1):
+                left(harness.slow(10)), 0.1):
             fail("OTC: the processor never read E's Peer Up")
         r3.send(E, [OTC_PREFIX], OTC_PATH, otc=OTC_PATH[-1])
         want = {("otc_leak", OTC_PREFIX, 20473, None)}

@@ -31,6 +31,7 @@ sent, every broker goes down for 10 s, then comes back.  Checks:
 import hashlib
 import multiprocessing
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -51,10 +52,21 @@ DOWN_SECONDS = 30 if REAL else 10
 RSS_LIMIT_MIB = 256
 # Sanitizer builds (BMPFLOW_SANITIZED=1 from ctest) carry shadow memory and
 # a quarantine: the memory bound is checked in the release build only.
-if os.environ.get("BMPFLOW_SANITIZED") == "1":
+if harness.SANITIZED:
     RSS_LIMIT_MIB *= 8
 TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats", "bmp.raw")
 PARTITIONS = 16 if REAL else 64
+
+
+def end_offsets(brokers, topic, partitions):
+    """The records the brokers hold in topic: its end offsets summed (the
+    brokers keep every record from offset 0 here)."""
+    out = subprocess.run(
+        ["kcat", "-Q", "-b", brokers] + sum(
+            (["-t", "%s:%d:-1" % (topic, p)] for p in range(partitions)),
+            []), capture_output=True, text=True,
+        timeout=harness.slow(60))
+    return sum(int(n) for n in re.findall(r"\] offset (\d+)", out.stdout))
 
 
 def tuple_text(peer, prefix, action, path_id):
@@ -86,7 +98,7 @@ def expected_routes(decode_bin, path):
         for x in m["bgp"].get("prefixes", []):
             out.append(tuple_text(peer, x["prefix"], x["action"],
                                   x.get("path_id")))
-    p.wait(timeout=60)
+    p.wait(timeout=harness.slow(60))
     return out
 
 
@@ -208,7 +220,7 @@ class Sender(threading.Thread):
         import socket
         try:
             s = socket.create_connection(("127.0.0.1", self.port),
-                                         timeout=300)
+                                         timeout=harness.slow(300))
             view = memoryview(self.data)
             while self.sent < len(self.data):
                 self.sent += s.send(view[self.sent:self.sent + 65536])
@@ -227,7 +239,8 @@ def records(m, topic, state):
 def main():
     args = harness.test_args("--mock-kafka", "--gen")
     t0 = time.time()
-    ck = harness.Checks()
+    # Every wait together (182 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(600))
     tmp = tempfile.mkdtemp(prefix="bmpflow-outage-")
     mock = cluster = col = kcat = None
     feed = os.path.join(tmp, "feed.bmp")
@@ -237,7 +250,7 @@ def main():
                             "--ipv6", str(IPV6), "--withdraw-pct",
                             str(WITHDRAW_PCT), "--seed", str(SEED),
                             "-o", feed], capture_output=True, text=True,
-                           timeout=120)
+                           timeout=harness.slow(120))
         gen_line = [l for l in g.stderr.splitlines()
                     if l.startswith("generated:")]
         if g.returncode != 0 or not gen_line:
@@ -275,7 +288,7 @@ def main():
         t_start = time.time()
         sender = Sender(col.port, data)
         sender.start()
-        deadline = time.time() + 120
+        deadline = time.time() + harness.slow(120)
         while sender.sent < DOWN_AT * len(data) and sender.is_alive() and \
                 time.time() < deadline:
             time.sleep(0.01)
@@ -313,10 +326,10 @@ def main():
                      "paused during the outage, and the pause's seconds "
                      "count while it lasts (%.2f s)" %
                      m_up["bmpflow_backpressure_seconds_total"])
-        sender.join(timeout=240)
+        sender.join(timeout=harness.slow(240))
         if sender.is_alive() or sender.error:
             raise RuntimeError("replay did not finish: %s" % sender.error)
-        deadline = time.time() + 120
+        deadline = time.time() + harness.slow(120)
         while True:
             m = col.metrics()
             done = m["bmpflow_sessions"] == 0 and \
@@ -329,18 +342,20 @@ def main():
             time.sleep(0.1)
         t_delivered = time.time()
         if not done:
-            ck.fail("not delivered in 120 s after the replay: %s" %
+            ck.fail("not delivered in %d s after the replay: %s" % (
+                    harness.slow(120),
                     {k: v for k, v in m.items() if "queue" in k or
-                     "records" in k})
+                     "records" in k}))
         hwm = harness.vm_hwm_kib(col.proc.pid)
 
-        # Let the consumer catch up, then a little longer so a duplicate
-        # would show.  Records are keyed by (partition, offset): a consumer
-        # reading one twice is no duplicate, a record at two offsets is.
+        # Let the consumer catch up, then read on to the end of every
+        # partition, so a duplicate would show.  Records are keyed by
+        # (partition, offset): a consumer reading one twice is no
+        # duplicate, a record at two offsets is.
         produced = records(m, "bmp.route", "produced")
         bg, seen = {}, 0
         reader = KcatFile(out_path)
-        deadline = time.time() + 120
+        deadline = time.time() + harness.slow(120)
         last = (-1, time.time())
         while time.time() < deadline:
             seen += reader.scan(bg)
@@ -348,11 +363,17 @@ def main():
                 break
             if len(bg) != last[0]:
                 last = (len(bg), time.time())
-            elif time.time() - last[1] > 30:
-                break       # stuck for 30 s: the final pass will tell
+            elif time.time() - last[1] > harness.slow(30):
+                break       # stuck: the final pass will tell
             time.sleep(0.2)
-        time.sleep(2)
-        harness.stop_process(kcat, timeout=10)
+        held = end_offsets(brokers, "bmp.route", PARTITIONS)
+
+        def read_to_end():
+            nonlocal seen
+            seen += reader.scan(bg)
+            return len(bg) >= held
+        harness.wait_until(read_to_end, harness.slow(30), 0.2)
+        harness.stop_process(kcat, timeout=harness.scaled(10))
         seen += reader.scan(bg)
         reader.close()
         print("background consumer: %d records (%d reads)" % (len(bg),
@@ -360,13 +381,14 @@ def main():
         sources = [(out_path, bg)]
         if len(bg) < produced:
             # It lost its way in the outage: read the topic once more
-            # from the beginning (the mock keeps it all in 64 partitions).
+            # from the beginning (the brokers keep it all in PARTITIONS).
             final_path = os.path.join(tmp, "route-final.kcat")
             with open(final_path, "wb") as out_f:
                 subprocess.run(["kcat", "-C", "-b", brokers, "-t",
                                 "bmp.route", "-o", "beginning", "-e", "-q",
                                 "-f", KCAT_FORMAT], stdout=out_f,
-                               stderr=subprocess.DEVNULL, timeout=300)
+                               stderr=subprocess.DEVNULL,
+                               timeout=harness.slow(300))
             final = {}
             with open(final_path, "rb") as f:
                 scan_kcat(f.read(), 0, final)
@@ -393,7 +415,7 @@ def main():
             res = pool.map_async(_decode_range, jobs)
             exp = expected_routes(args.decode, feed)
             rows, other = [], 0
-            for r, o in res.get(timeout=600):
+            for r, o in res.get(timeout=harness.slow(600)):
                 rows.extend(r)
                 other += o
         copied, copies = resent_batches(rows)

@@ -49,7 +49,7 @@ ROUTERS = 4
 PEERS = 5
 EPOCHS = 2
 LOCAL_AS = 64999            # the monitored network (private: never judged)
-DEADLINE = 150              # every wait together (ctest TIMEOUT 240)
+DEADLINE = harness.slow(150)    # every wait together (ctest TIMEOUT 300)
 
 checks = harness.Checks(DEADLINE)
 failures, fail, left = checks.failures, checks.fail, checks.left
@@ -90,7 +90,7 @@ def wait_read(col, proc, what):
                                                                    "peer")
         return proc.metrics().get("bmpflow_processor_records_in_total",
                                   -1) >= want
-    if not harness.wait_until(done, left(30), 0.1):
+    if not harness.wait_until(done, left(harness.slow(30)), 0.1):
         fail("%s: the processor read %s records, the collector delivered "
              "%d route and %d peer records" % (
                  what, proc.metrics().get(
@@ -109,7 +109,7 @@ def main():
         col = harness.Collector(args.collector, args.schemas)
         proc = harness.Processor(args.processor, col, args.schemas,
                                  "leak_detect", name="leak_detect")
-        proc.wait_assigned(left(30))
+        proc.wait_assigned(left(harness.slow(30)))
         alerts = harness.TopicReader(col.brokers, "bmp.alert", schemas)
         opened = {}             # prefix -> culprit of its otc_leak open
         recs_all = []
@@ -130,7 +130,7 @@ def main():
             if not harness.wait_until(
                     lambda: harness.delivered(col, "route") >= n_route + n
                     and harness.delivered(col, "peer") >= n_peer + n,
-                    left(30), 0.1):
+                    left(harness.slow(30)), 0.1):
                 fail("epoch %d: the collector delivered %d route and %d "
                      "peer records, want %d of each" % (
                          e + 1, harness.delivered(col, "route") - n_route,
@@ -147,8 +147,8 @@ def main():
                     if rec["type"] == "otc_leak" and rec["state"] == "open":
                         opened[rec["prefix"]] = rec["culprit_as"]
                 return all(k in opened for k in want)
-            harness.wait_until(all_open, left(10), 0.3)
-            time.sleep(2.5)         # two ticks: late opens, if any
+            harness.wait_until(all_open, left(harness.slow(10)), 0.3)
+            proc.wait_ticks(2, left(harness.slow(10)))  # late opens, if any
             all_open()
             missing = sorted(k for k in want if k not in opened)
             wrong = sorted("%s: AS%s" % (k, opened[k]) for k in want
@@ -178,7 +178,7 @@ def main():
             if not harness.wait_until(
                     lambda: col.metrics()["bmpflow_sessions"] == 0 and
                     harness.delivered(col, "peer") >= n_peer + n,
-                    left(30), 0.1):
+                    left(harness.slow(30)), 0.1):
                 fail("epoch %d: %d session-closed Peer Downs delivered, "
                      "want %d" % (e + 1, harness.delivered(col, "peer") -
                                   n_peer, n))

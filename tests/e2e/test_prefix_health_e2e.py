@@ -62,10 +62,10 @@ SETTINGS = {"flap_penalty": 1000, "flap_suppress": 2500,
             "degraded_visibility_pct": 80, "summary_interval_s": 1}
 TICK_MS = 200
 
-WAIT_BMP = 30           # router's BMP session up
-WAIT_ROUTE = 20         # one route change through router and collector
-WAIT_HEALTH = 30        # a prefix_health condition after its cause
-DEADLINE = 150          # every wait together, seconds (ctest: 180)
+WAIT_BMP = harness.slow(30)     # router's BMP session up
+WAIT_ROUTE = harness.slow(20)   # one route change through router, collector
+WAIT_HEALTH = harness.slow(30)  # a prefix_health condition after its cause
+DEADLINE = harness.slow(150)    # every wait together, seconds (ctest: 300)
 
 checks = harness.Checks(DEADLINE)
 failures, fail, left = checks.failures, checks.fail, checks.left
@@ -332,7 +332,7 @@ def run(args, schemas):
         note("processor: %d records in, %d out" % (
             m["bmpflow_processor_records_in_total"],
             m["bmpflow_processor_records_out_total"]))
-        rc = harness.Procs.stop(proc, timeout=30)
+        rc = harness.Procs.stop(proc, timeout=harness.scaled(30))
         if rc != 0:
             fail("processor exit status %s on SIGTERM:\n%s" % (
                 rc, harness.tail(proc.log_path)))

@@ -51,8 +51,9 @@ def start(binary, col, schema_dir, group, out_topic, name):
 def wait_caught_up(procs, col, what):
     """Until the collector has delivered everything, each group's members
     hold every partition between them, and every processor has read all
-    of its partitions and ticked since (a summary interval)."""
-    deadline = time.time() + TIMEOUT
+    of its partitions and ticked since: 15 ticks, 3 summary intervals
+    (counted in ticks, which a busy machine slows down alike)."""
+    deadline = time.time() + harness.slow(TIMEOUT)
     quiet_since = None
     while time.time() < deadline:
         ok = col.metrics()["bmpflow_producer_queue_messages"] == 0
@@ -67,8 +68,10 @@ def wait_caught_up(procs, col, what):
                     m["bmpflow_processor_partitions_assigned"]
         ok = ok and all(n == PARTITIONS for n in held.values())
         if ok:
-            quiet_since = quiet_since or time.time()
-            if time.time() - quiet_since > 3:
+            ticks = [p.metrics().get("bmpflow_processor_ticks_total", 0)
+                     for p in procs]
+            quiet_since = quiet_since or ticks
+            if all(t - t0 >= 15 for t, t0 in zip(ticks, quiet_since)):
                 return
         else:
             quiet_since = None
@@ -81,7 +84,7 @@ def wait_caught_up(procs, col, what):
             m.get("bmpflow_processor_partitions_assigned"),
             harness.tail(p.log_path, 8)))
     raise RuntimeError("%s: processors did not catch up in %ds:\n%s" % (
-        what, TIMEOUT, "\n".join(state)))
+        what, harness.slow(TIMEOUT), "\n".join(state)))
 
 
 def last_per_prefix(recs):
@@ -96,7 +99,8 @@ def main():
     binary = os.path.join(os.path.dirname(args.collector), "..",
                           "processors", "host", "bmpflow-processor")
     schemas = harness.Schemas(args.schemas)
-    ck = harness.Checks()
+    # Every wait together (42 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(360))
     col = harness.Collector(args.collector, args.schemas)
     routers, procs = [], []
     try:

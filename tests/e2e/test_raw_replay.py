@@ -108,7 +108,7 @@ def tail_bmp(tail, col, router, schemas, timeout):
 
 def main():
     args = harness.test_args("--tail", "--processor")
-    ck = harness.Checks(budget=240)
+    ck = harness.Checks(budget=harness.slow(240))
     schemas = harness.Schemas(args.schemas)
     t0 = time.time()
     a = harness.Collector(args.collector, args.schemas,
@@ -126,12 +126,12 @@ def main():
             srcs[src] = (name, data)
             harness.replay(a.port, data, source=src,
                            chunk=977 if i % 2 else None)
-        a.wait_delivered(timeout=ck.left(60))
+        a.wait_delivered(timeout=ck.left(harness.slow(60)))
 
         # 2. Each router's stream back from bmp.raw.
         rebuilt = {}
         for src, (name, data) in srcs.items():
-            out = tail_bmp(args.tail, a, src, args.schemas, ck.left(60))
+            out = tail_bmp(args.tail, a, src, args.schemas, ck.left(harness.slow(60)))
             want = whole_messages(data)
             got = out.stdout
             rebuilt[src] = got
@@ -151,7 +151,8 @@ def main():
         out = subprocess.run(
             [args.tail, "--kafka-bootstrap-file", a.bootstrap_file, "-t",
              "route", "--bmp", "--schema-dir", args.schemas],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            timeout=harness.slow(30))
         if out.returncode != 2 or out.stdout or \
                 b"only a raw topic" not in out.stderr:
             ck.fail("bmpflow-tail -t route --bmp: exit %d, %d bytes out, "
@@ -170,9 +171,9 @@ def main():
         failed = 'bmpflow_records_total{topic="bmp.raw",state="failed"}'
         before = a.metrics()[failed]
         harness.replay(a.port, big, source="127.0.1.250")
-        a.wait_delivered(timeout=ck.left(60))
+        a.wait_delivered(timeout=ck.left(harness.slow(60)))
         out = tail_bmp(args.tail, a, "127.0.1.250", args.schemas,
-                       ck.left(60))
+                       ck.left(harness.slow(60)))
         ck.check(out.stdout == big and a.metrics()[failed] == before,
                  "a %d-byte BMP message comes back whole from bmp.raw "
                  "(%d bytes read, %d raw records failed)" % (
@@ -207,7 +208,7 @@ def main():
                   'state="delivered"}'] == n_route and \
                 m['bmpflow_records_total{topic="replay.peer",'
                   'state="delivered"}'] == n_peer
-        if not harness.wait_until(b_delivered, ck.left(60)):
+        if not harness.wait_until(b_delivered, ck.left(harness.slow(60))):
             raise RuntimeError("collector B did not deliver %d route and %d "
                                "peer records: %s" % (n_route, n_peer,
                                                      b.metrics()))
@@ -226,7 +227,7 @@ def main():
                     m.get("bmpflow_processor_records_out_total", 0) > 0:
                 return m
             return None
-        m = harness.wait_until(read_all, ck.left(90))
+        m = harness.wait_until(read_all, ck.left(harness.slow(90)))
         if m is None:
             now = proc.metrics()
             ck.fail("processor: %s of %d replay.route and replay.peer "
@@ -253,7 +254,7 @@ def main():
         # session-closed Peer Downs included.
         for s in routers:
             s.shutdown(socket.SHUT_WR)
-        b.wait_delivered(timeout=ck.left(60))
+        b.wait_delivered(timeout=ck.left(harness.slow(60)))
         repl = {t: harness.consume(a.brokers, "replay." + t, schemas)
                 for t in ("route", "peer")}
         if m is not None:
@@ -292,10 +293,10 @@ def main():
         for s in routers:
             s.close()
         if proc is not None:
-            rc = proc.stop(timeout=60)
+            rc = proc.stop(timeout=harness.scaled(60))
             if rc != 0:
-                ck.fail("processor exit status %s (-9: no exit 60 s after "
-                        "SIGTERM)" % rc)
+                ck.fail("processor exit status %s (-9: no exit %d s after "
+                        "SIGTERM)" % (rc, harness.scaled(60)))
             if ck.failures:
                 print(harness.tail(proc.log_path))
         if b is not None:

@@ -104,7 +104,8 @@ def main():
         print("no captures under %s/bmp" % args.data)
         return 1
     schemas = harness.Schemas(args.schemas)
-    ck = harness.Checks()
+    # Every wait together (10 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(240))
     ck.fail_all(schema_docs(args.schemas))
     col = harness.Collector(args.collector, args.schemas)
     try:
@@ -160,7 +161,7 @@ def main():
                               col.bootstrap_file, "-t", "peer",
                               "--from-beginning", "--meta", "--schema-dir",
                               args.schemas], capture_output=True, text=True,
-                             timeout=120)
+                             timeout=harness.slow(120))
         lines = [json.loads(l) for l in out.stdout.splitlines()]
         n_peer = len(all_peer)
         if out.returncode != 0 or len(lines) != n_peer or any(

@@ -31,7 +31,7 @@ METRICS_TIMEOUT_S = 10	# BF_METRICS_TIMEOUT_MS
 MIB = 1 << 20
 # Sanitizer builds (BMPFLOW_SANITIZED=1 from ctest) carry shadow memory and
 # a quarantine of freed blocks: memory figures are checked in release only.
-SANITIZED = os.environ.get("BMPFLOW_SANITIZED") == "1"
+SANITIZED = harness.SANITIZED
 UNCHECKED = "; not checked in a sanitizer build" if SANITIZED else ""
 
 
@@ -62,10 +62,10 @@ def closed_within(socks, timeout):
 
 
 def wait_metric(col, key, want, timeout=60):
-    """col's metric key once it reaches want (its last value if never; 0
-    if /metrics never answered)."""
+    """col's metric key once it reaches want within slow(timeout) s (its
+    last value if never; 0 if /metrics never answered)."""
     v = 0
-    deadline = time.time() + timeout
+    deadline = time.time() + harness.slow(timeout)
     while time.time() < deadline:
         try:
             v = col.metrics().get(key, 0)
@@ -98,10 +98,10 @@ def idle_and_stalled(args, capture, ck):
                 for i in range(40)]
         wait_metric(col, "bmpflow_sessions", 40, timeout=30)
         refused = connect(col.port, "127.0.10.250")
-        ck.check(closed_within([refused], 10) == 1,
+        ck.check(closed_within([refused], harness.slow(10)) == 1,
                  "41st connection refused while 40 idle ones fill "
                  "max-sessions")
-        n = closed_within(idle, 30 * TIMEOUT_S)
+        n = closed_within(idle, harness.slow(30 * TIMEOUT_S))
         ck.check(n == 40, "idle connections closed after initiation-timeout"
                  " %d s: %d of 40" % (TIMEOUT_S, n))
         for s in idle + [refused]:
@@ -125,7 +125,7 @@ def idle_and_stalled(args, capture, ck):
         quiet.sendall(init)
         stalled = connect(col.port, "127.0.9.3")
         stalled.sendall(init + rm_header(100000) + bytes(1000))
-        ck.check(closed_within([stalled], 30 * TIMEOUT_S) == 1,
+        ck.check(closed_within([stalled], harness.slow(30 * TIMEOUT_S)) == 1,
                  "session stalled inside a message closed after "
                  "message-timeout")
         ck.check(closed_within([quiet], 3 * TIMEOUT_S) == 0,
@@ -148,8 +148,9 @@ def idle_and_stalled(args, capture, ck):
 
 def wait_read_all(col, timeout=120):
     """Until the collector's bytes read stop growing for a second (what
-    was sent may still be in socket buffers when sendall returns)."""
-    deadline = time.time() + timeout
+    was sent may still be in socket buffers when sendall returns), within
+    slow(timeout) s."""
+    deadline = time.time() + harness.slow(timeout)
     last = -1
     while time.time() < deadline:
         now = col.metrics()["bmpflow_bytes_total"]
@@ -167,7 +168,7 @@ def stall_in_big_messages(col, n, init, net):
     socks = []
     for i in range(n):
         s = connect(col.port, "127.0.%d.%d" % (net, 1 + i % 250))
-        s.settimeout(20)
+        s.settimeout(harness.slow(20))
         try:
             s.sendall(body)
         except OSError:
@@ -231,17 +232,18 @@ def metrics_clients(args, ck):
         idle = [connect(col.metrics_port) for _ in range(100)]
         t0 = time.time()
         try:
-            m = harness.scrape_metrics(col.metrics_port, timeout=10)
+            m = harness.scrape_metrics(col.metrics_port,
+                                       timeout=harness.slow(10))
             ck.check(True, "/metrics answers a new client beside 100 idle "
                      "ones (%.2f s)" % (time.time() - t0))
         except OSError as e:
             ck.fail("/metrics beside 100 idle clients: %s" % e)
             m = {}
-        n = closed_within(idle, METRICS_TIMEOUT_S + 30)
+        n = closed_within(idle, METRICS_TIMEOUT_S + harness.slow(30))
         ck.check(n == 100, "idle metrics clients closed: %d of 100" % n)
         s = connect(col.metrics_port)
         s.sendall(b"\0\0\0\0")
-        s.settimeout(METRICS_TIMEOUT_S + 20)
+        s.settimeout(METRICS_TIMEOUT_S + harness.slow(20))
         try:
             answer = s.recv(4096)
         except OSError as e:
@@ -296,7 +298,7 @@ def fd_limit(args, capture, ck, nofile=256):
             s.close()
         wait_metric(col, 'bmpflow_sessions_total{outcome="closed"}', 20)
         harness.replay(col.port, capture, source="127.0.9.1")
-        deadline = time.time() + 60
+        deadline = time.time() + harness.slow(60)
         routes = 0
         while time.time() < deadline and routes < 236:
             routes = col.metrics()['bmpflow_records_total{topic='
@@ -341,7 +343,8 @@ def paused_not_timed(args, capture, ck):
                  "paused by back-pressure for %d s past both timeouts: %d "
                  "of 2 sessions closed" % (3 * TIMEOUT_S, n))
         mock.command("up")
-        ck.check(closed_within([idle, stalled], 60) == 2, "after the "
+        ck.check(closed_within([idle, stalled], harness.slow(60)) == 2,
+                 "after the "
                  "pause, the idle and the stalled session are closed")
         m = col.metrics()
         ck.check(m.get(closed_key("initiation_timeout"), 0) == 1 and
@@ -357,7 +360,8 @@ def paused_not_timed(args, capture, ck):
 
 def main():
     args = harness.test_args("--mock-kafka")
-    ck = harness.Checks()
+    # Every wait together (46 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(450))
     capture = open(os.path.join(args.data, "bmp",
                                 "cisco-xr7102-18peers-realtcp.bmp"),
                    "rb").read()

@@ -33,7 +33,9 @@ def sigterm_and_wait(col, timeout):
 
 
 def wait_for(what, cond, timeout):
-    """Poll cond() until it is true; raise naming what after timeout."""
+    """Poll cond() until it is true; raise naming what after
+    slow(timeout) s."""
+    timeout = harness.slow(timeout)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         v = cond()
@@ -64,13 +66,14 @@ def routes_of(mock, schemas, source):
 
 def queue_full(args, ck, mock, data, want, schemas):
     col = harness.Collector(args.collector, args.schemas, extra=[
-        "--brokers", mock.brokers, "--drain-timeout", "120",
+        "--brokers", mock.brokers, "--drain-timeout",
+        "%d" % harness.slow(120),
         "--kafka.queue.buffering.max.messages", "500"])
     router, m = fill_queue(col, mock, data, "127.0.10.3")
     # The loop is free: /metrics answers again and again, quickly.
     t0 = time.monotonic()
     for _ in range(5):
-        harness.scrape_metrics(col.metrics_port, timeout=5)
+        harness.scrape_metrics(col.metrics_port, timeout=harness.slow(5))
     scrape_s = (time.monotonic() - t0) / 5
     # A router connecting now is accepted (its reads wait for Kafka).
     other = harness.open_router(col.port, data[:1000], "127.0.10.4")
@@ -79,8 +82,8 @@ def queue_full(args, ck, mock, data, want, schemas):
     other.close()
     # Kafka back: the held records go first, then the rest of the feed.
     mock.command("up")
-    router.join(timeout=120)
-    col.wait_delivered(timeout=120)
+    router.join(timeout=harness.slow(120))
+    col.wait_delivered()
     got = routes_of(mock, schemas, "127.0.10.3")
     print("queue full: %d records held, %d refused by librdkafka; "
           "/metrics answered in %.3fs; after the outage %d of %d route "
@@ -102,9 +105,9 @@ def queue_full(args, ck, mock, data, want, schemas):
     seen_s = time.monotonic() - t0
     still_running = col.proc.poll() is None
     mock.command("up")
-    rc = col.proc.wait(timeout=180)
+    rc = col.proc.wait(timeout=harness.slow(180))
     col.log.close()
-    router.join(timeout=30)
+    router.join(timeout=harness.slow(30))
     print("queue full, SIGTERM: seen after %.2fs with %d records held; "
           "exit %d once Kafka was back" % (
               seen_s, m["bmpflow_producer_held_records"], rc))
@@ -121,16 +124,18 @@ def main():
     n, _ = harness.decoder_summary(args.decode, path)
     want = n["prefixes announced"] + n["withdrawn"]
     schemas = harness.Schemas(args.schemas)
-    ck = harness.Checks()
+    # Every wait together (13 s on an idle release build).
+    ck = harness.Checks(budget=harness.slow(300))
     mock = harness.MockKafka(args.mock_kafka, TOPICS, 4)
     try:
         # 1. Slow Kafka: SIGTERM right after the router is done.
         mock.command("rtt 300")
         col = harness.Collector(args.collector, args.schemas, extra=[
-            "--brokers", mock.brokers, "--drain-timeout", "60"])
+            "--brokers", mock.brokers, "--drain-timeout",
+            "%d" % harness.slow(60)])
         harness.replay(col.port, data, source="127.0.10.1")
         queued = col.metrics()["bmpflow_producer_queue_messages"]
-        rc, secs = sigterm_and_wait(col, 90)
+        rc, secs = sigterm_and_wait(col, harness.slow(90))
         got = sum(1 for _, _, r in harness.consume(mock.brokers,
                                                     "bmp.route", schemas)
                   if r["router_address"] == "127.0.10.1")
@@ -152,12 +157,12 @@ def main():
             "--brokers", mock.brokers, "--drain-timeout", "3"])
         mock.command("down")
         harness.replay(col.port, data, source="127.0.10.2")
-        rc, secs = sigterm_and_wait(col, 60)
+        rc, secs = sigterm_and_wait(col, harness.slow(60))
         log = col.read_log()
         line = [l for l in log.splitlines() if "drain timeout" in l]
         print("kafka down: exit %d after %.1fs: %s" % (
             rc, secs, line[0][25:] if line else "(no drain line)"))
-        if rc != 1 or not line or secs > 20:
+        if rc != 1 or not line or secs > harness.slow(20):
             ck.fail("down broker: rc %d, %.1fs, log %s" % (
                 rc, secs, line))
         mock.command("up")

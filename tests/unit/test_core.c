@@ -1,12 +1,16 @@
 /*
  * collector/core pieces every program and plugin shares: the one prefix
  * parser (what it refuses and why, what it keeps), prefix containment,
- * the one hash index under colliding hashes, removal and growth, and log
- * lines that text from the wire cannot forge.
+ * the one hash index under colliding hashes, removal and growth, log
+ * lines that text from the wire cannot forge, and the log rate limiter
+ * (bursts, counts of what it held back, keys apart, time letting lines
+ * through again) on an injected clock.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/addr.h"
 #include "core/hash_index.h"
@@ -158,6 +162,130 @@ START_TEST(log_escapes_control_bytes)
 }
 END_TEST
 
+static int64_t fake_ms;
+
+static int64_t
+fake_clock(void)
+{
+	return fake_ms;
+}
+
+/* stderr goes to a file; the test reads its lines back. */
+static FILE *
+capture_stderr(void)
+{
+	FILE *f = tmpfile();
+
+	ck_assert_ptr_nonnull(f);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(fileno(f), fileno(stderr)), 0);
+	return f;
+}
+
+/* Lines written since the last call containing needle; the last in last. */
+static int
+lines_with(FILE *f, const char *needle, char *last, size_t cap)
+{
+	static long read_to;
+	char line[2048];
+	int n = 0;
+
+	fflush(stderr);
+	fseek(f, read_to, SEEK_SET);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL) {
+			n++;
+			if (last != NULL)
+				snprintf(last, cap, "%s", line);
+		}
+	read_to = ftell(f);
+	return n;
+}
+
+START_TEST(log_limited_bursts_and_counts)
+{
+	FILE *f = capture_stderr();
+	char last[2048];
+
+	bf_log_set_clock(fake_clock);
+	fake_ms = 1000000;
+	/* A flood from one router: the burst, then nothing... */
+	for (int i = 0; i < 25; i++)
+		bf_log_limited(BF_LOG_WARN, "refused connection", "192.0.2.1",
+		    "router 192.0.2.1 refused: line %d", i);
+	ck_assert_int_eq(lines_with(f, "192.0.2.1", NULL, 0), BF_LOG_BURST);
+	/* ...while another router and another kind are not held back. */
+	bf_log_limited(BF_LOG_WARN, "refused connection", "192.0.2.2",
+	    "router 192.0.2.2 refused");
+	bf_log_limited(BF_LOG_WARN, "invalid BMP stream", "192.0.2.1",
+	    "router 192.0.2.1: invalid BMP stream");
+	ck_assert_int_eq(lines_with(f, "refused", NULL, 0), 1);
+	ck_assert_int_eq(lines_with(f, "invalid BMP stream", NULL, 0), 0);
+	/* The count waits for the key's limit to let a line through. */
+	bf_log_flush_suppressed(0);
+	ck_assert_int_eq(lines_with(f, "suppressed", NULL, 0), 0);
+	fake_ms += BF_LOG_INTERVAL_S * 1000 - 1;
+	bf_log_flush_suppressed(0);
+	ck_assert_int_eq(lines_with(f, "suppressed", NULL, 0), 0);
+	/* Then one line says how many, of which kind and whom. */
+	fake_ms += 1;
+	bf_log_flush_suppressed(0);
+	ck_assert_int_eq(lines_with(f, "suppressed", last, sizeof(last)), 1);
+	ck_assert_msg(strstr(last, " warn  refused connection, "
+	    "192.0.2.1: 15 similar lines suppressed in the last 10 s\n") != NULL,
+	    "%s", last);
+	/* One more interval: lines pass again, with no count left. */
+	fake_ms += BF_LOG_INTERVAL_S * 1000;
+	bf_log_limited(BF_LOG_WARN, "refused connection", "192.0.2.1",
+	    "router 192.0.2.1 refused: again");
+	ck_assert_int_eq(lines_with(f, "again", last, sizeof(last)), 1);
+	ck_assert_ptr_null(strstr(last, "suppressed"));
+	/* A suppressed line is counted on the key's next line. */
+	bf_log_limited(BF_LOG_ERROR, "refused connection", "192.0.2.1",
+	    "held back");
+	fake_ms += BF_LOG_INTERVAL_S * 1000;
+	bf_log_limited(BF_LOG_WARN, "refused connection", "192.0.2.1",
+	    "router 192.0.2.1 refused: next");
+	ck_assert_int_eq(lines_with(f, "next", last, sizeof(last)), 1);
+	ck_assert_ptr_nonnull(strstr(last, "refused: next (1 similar lines "
+	    "suppressed in the last 10 s)\n"));
+	bf_log_flush_suppressed(1);
+	ck_assert_int_eq(lines_with(f, "suppressed", NULL, 0), 0);
+	bf_log_set_clock(NULL);
+}
+END_TEST
+
+START_TEST(log_limited_kind_across_sources)
+{
+	FILE *f = capture_stderr();
+	char who[32], last[2048];
+
+	bf_log_set_clock(fake_clock);
+	fake_ms = 5000;
+	/* A flood from many addresses, one line each: the kind's limit. */
+	for (int i = 0; i < 300; i++) {
+		snprintf(who, sizeof(who), "198.51.100.%d", i);
+		bf_log_limited(BF_LOG_WARN, "refused connection", who,
+		    "router %s refused", who);
+	}
+	ck_assert_int_eq(lines_with(f, "refused", NULL, 0),
+	    BF_LOG_KIND_BURST);
+	fake_ms += BF_LOG_KIND_INTERVAL_S * 1000;
+	bf_log_flush_suppressed(0);
+	ck_assert_int_eq(lines_with(f, "suppressed", last, sizeof(last)), 1);
+	ck_assert_ptr_nonnull(strstr(last, "refused connection, all sources: "
+	    "250 similar lines suppressed in the last 1 s"));
+	/* Below the level printed: neither written nor counted. */
+	for (int i = 0; i < 100; i++)
+		bf_log_limited(BF_LOG_DEBUG, "attribute issue", "192.0.2.9",
+		    "noted");
+	bf_log_flush_suppressed(1);
+	ck_assert_int_eq(lines_with(f, "noted", NULL, 0) + lines_with(f,
+	    "suppressed", NULL, 0), 0);
+	bf_log_set_clock(NULL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -170,6 +298,8 @@ main(void)
 	tcase_add_test(tc, hash_index_collisions);
 	tcase_add_test(tc, hash_index_growth);
 	tcase_add_test(tc, log_escapes_control_bytes);
+	tcase_add_test(tc, log_limited_bursts_and_counts);
+	tcase_add_test(tc, log_limited_kind_across_sources);
 	suite_add_tcase(s, tc);
 	return bf_run_suite(s);
 }
