@@ -394,14 +394,24 @@ class KafkaCluster:
 _shared = None
 
 
+# The collector's topics under its default prefix.  A processor exits on
+# a topic that does not exist yet, and the collector does not create its
+# topics through the Admin API yet (issue 14): the shared cluster has them
+# from the start, with the embedded Kafka's 8 partitions.
+COLLECTOR_TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats",
+                    "bmp.raw")
+
+
 def shared_cluster():
     """One 1-node cluster for every harness.Collector of this test process
-    (BMPFLOW_TEST_KAFKA=real), started on first use and stopped at exit."""
+    (BMPFLOW_TEST_KAFKA=real) with COLLECTOR_TOPICS, started on first use
+    and stopped at exit; other topics are auto-created (8 partitions)."""
     global _shared
     if _shared is None:
         import atexit
         _shared = KafkaCluster(nodes=1)
         atexit.register(_shared.stop)
+        _shared.create_topics(COLLECTOR_TOPICS)
     return _shared
 
 
