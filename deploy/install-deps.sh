@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages bmpflow needs, skipping those present.
 #   install-deps.sh          build and run
-#   install-deps.sh --test   also what the test suite needs (clang for libFuzzer)
+#   install-deps.sh --test   also what the test suite needs (clang for libFuzzer,
+#                            Apache Kafka from Maven Central: fetch-kafka.sh)
 set -euo pipefail
 
 # file: cpack's Debian generator needs it to find binaries for dpkg-shlibdeps
@@ -10,8 +11,11 @@ pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
       libavro-dev check file)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct
-	      python3-yaml yamllint systemd)
+	      python3-yaml yamllint systemd openjdk-17-jre-headless maven)
 fi
+test_kafka() {
+	[ "${1:-}" != "--test" ] || "$(dirname "$0")/fetch-kafka.sh"
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -20,6 +24,7 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all ${#pkgs[@]} packages present"
+	test_kafka "${1:-}"
 	exit 0
 fi
 sudo=""
@@ -30,3 +35,4 @@ fi
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+test_kafka "${1:-}"

@@ -20,6 +20,8 @@ import urllib.request
 import avro.io
 import avro.schema
 
+import kafka_cluster
+
 # The one knob of every time limit in the tests.  Sanitizer builds
 # (BMPFLOW_SANITIZED=1 and BMPFLOW_TIME_SCALE from ctest, which scales its
 # own TIMEOUTs alike) run 3-5x slower; BMPFLOW_TIME_SCALE also serves a
@@ -138,9 +140,14 @@ def free_port():
 
 
 class Collector:
-    """bmpflow-collector in a temp dir, on its embedded Kafka."""
+    """bmpflow-collector in a temp dir, on its embedded Kafka, or with
+    BMPFLOW_TEST_KAFKA=real and no --brokers in extra on a real 1-node
+    cluster shared by this test process (kafka_cluster.shared_cluster)."""
 
     def __init__(self, binary, schema_dir, extra=(), env=None):
+        if kafka_cluster.real_kafka() and "--brokers" not in extra:
+            extra = ["--brokers", kafka_cluster.shared_cluster().brokers] + \
+                list(extra)
         self.dir = tempfile.mkdtemp(prefix="bmpflow-test-")
         self.port = free_port()
         self.metrics_port = free_port()

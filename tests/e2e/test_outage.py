@@ -2,7 +2,10 @@
 """A Kafka outage in the middle of a full-table feed.
 
 bmpflow-mock-kafka (librdkafka's mock cluster in its own process, 64
-partitions per topic) stands in for Kafka; bmpflow-collector produces to it
+partitions per topic) stands in for Kafka, or with BMPFLOW_TEST_KAFKA=real
+a 1-node Apache Kafka (KRaft, tests/e2e/kafka_cluster.py, 16 partitions per
+topic created before the collector starts) whose broker is SIGKILLed for
+30 s and restarted on its data; bmpflow-collector produces to it
 with --brokers; kcat consumes bmp.route from the beginning into a
 file the whole time.  bmpflow-gen-fulltable writes a feed of 1,000,000
 prefixes (800,000 IPv4 + 200,000 IPv6, one peer) plus 2% withdrawals,
@@ -18,7 +21,8 @@ sent, every broker goes down for 10 s, then comes back.  Checks:
     for transactional producers only; Kafka drops it for our idempotent
     producer), so records that repeat an earlier value of their partition
     byte for byte (the collector's receive timestamp included) are counted
-    and reported, not failed; any other duplicate fails;
+    and reported, not failed, on the mock; on real Kafka any duplicate
+    fails;
   - bmpflow_records_total{topic="bmp.route",state="failed"} is 0 and
     produced == delivered on every topic;
   - back-pressure stopped the router reads (bmpflow_backpressure_pauses_total
@@ -39,22 +43,24 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import kafka_cluster  # noqa: E402
 
 IPV4, IPV6, WITHDRAW_PCT, SEED = 800000, 200000, 2, 11
 DOWN_AT = 0.35          # share of the feed's bytes sent before the outage
-DOWN_SECONDS = 10
+REAL = kafka_cluster.real_kafka()
+DOWN_SECONDS = 30 if REAL else 10
 RSS_LIMIT_MIB = 256
 # Sanitizer builds (BMPFLOW_SANITIZED=1 from ctest) carry shadow memory and
 # a quarantine: the memory bound is checked in the release build only.
 if harness.SANITIZED:
     RSS_LIMIT_MIB *= 8
 TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats", "bmp.raw")
-PARTITIONS = 64
+PARTITIONS = 16 if REAL else 64
 
 
 def end_offsets(brokers, topic, partitions):
     """The records the brokers hold in topic: its end offsets summed (the
-    mock cluster keeps every record from offset 0)."""
+    brokers keep every record from offset 0 here)."""
     out = subprocess.run(
         ["kcat", "-Q", "-b", brokers] + sum(
             (["-t", "%s:%d:-1" % (topic, p)] for p in range(partitions)),
@@ -236,7 +242,7 @@ def main():
     # Every wait together (182 s on an idle release build).
     ck = harness.Checks(budget=harness.slow(600))
     tmp = tempfile.mkdtemp(prefix="bmpflow-outage-")
-    mock = col = kcat = None
+    mock = cluster = col = kcat = None
     feed = os.path.join(tmp, "feed.bmp")
     out_path = os.path.join(tmp, "route.kcat")
     try:
@@ -254,15 +260,26 @@ def main():
         want_routes = n["prefixes announced"] + n["withdrawn"]
         data = open(feed, "rb").read()
 
-        mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
+        if REAL:
+            cluster = kafka_cluster.KafkaCluster(nodes=1,
+                                                 partitions=PARTITIONS)
+            t_topics = time.time()
+            cluster.create_topics(TOPICS)
+            print("Kafka %s: 1 node serving in %.1f s, %d topics created in "
+                  "%.1f s" % (kafka_cluster.version(), cluster.start_seconds,
+                              len(TOPICS), time.time() - t_topics))
+            brokers = cluster.brokers
+        else:
+            mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
+            brokers = mock.brokers
         col = harness.Collector(args.collector, args.schemas,
-                                extra=["--brokers", mock.brokers])
+                                extra=["--brokers", brokers])
         # -E: keep consuming through the outage (kcat ends on "all
         # brokers down" otherwise).
         kcat_err = open(os.path.join(tmp, "kcat.err"), "w")
         out_f = open(out_path, "wb")
         kcat = subprocess.Popen(
-            ["kcat", "-C", "-b", mock.brokers, "-t", "bmp.route", "-o",
+            ["kcat", "-C", "-b", brokers, "-t", "bmp.route", "-o",
              "beginning", "-E", "-q", "-f", KCAT_FORMAT],
             stdout=out_f, stderr=kcat_err)
         out_f.close()
@@ -276,14 +293,23 @@ def main():
                 time.time() < deadline:
             time.sleep(0.01)
         m_down = col.metrics()
-        mock.command("down")
+        if REAL:
+            cluster.stop_all(graceful=False)
+        else:
+            mock.command("down")
         t_down = time.time()
         print("brokers down after %.1f MB of %.1f MB sent, %d route records "
               "delivered" % (sender.sent / 1e6, len(data) / 1e6,
                              records(m_down, "bmp.route", "delivered")))
         time.sleep(DOWN_SECONDS)
         m_up = col.metrics()
-        mock.command("up")
+        t_up = time.time()
+        if REAL:
+            cluster.start_all()
+            print("broker restarted on its data, serving again in %.1f s" %
+                  (time.time() - t_up))
+        else:
+            mock.command("up")
         print("brokers up after %.1f s: %.1f MB sent, %d route records "
               "produced, %d delivered, queue %.1f MB, %d back-pressure "
               "pauses" % (time.time() - t_down, sender.sent / 1e6,
@@ -340,7 +366,7 @@ def main():
             elif time.time() - last[1] > harness.slow(30):
                 break       # stuck: the final pass will tell
             time.sleep(0.2)
-        held = end_offsets(mock.brokers, "bmp.route", PARTITIONS)
+        held = end_offsets(brokers, "bmp.route", PARTITIONS)
 
         def read_to_end():
             nonlocal seen
@@ -355,10 +381,10 @@ def main():
         sources = [(out_path, bg)]
         if len(bg) < produced:
             # It lost its way in the outage: read the topic once more
-            # from the beginning (the mock keeps it all in PARTITIONS).
+            # from the beginning (the brokers keep it all in PARTITIONS).
             final_path = os.path.join(tmp, "route-final.kcat")
             with open(final_path, "wb") as out_f:
-                subprocess.run(["kcat", "-C", "-b", mock.brokers, "-t",
+                subprocess.run(["kcat", "-C", "-b", brokers, "-t",
                                 "bmp.route", "-o", "beginning", "-e", "-q",
                                 "-f", KCAT_FORMAT], stdout=out_f,
                                stderr=subprocess.DEVNULL,
@@ -408,7 +434,11 @@ def main():
               "checksum %016x" % (len(got), len(got_set), sum_got,
                                   want_routes, n["prefixes announced"],
                                   n["withdrawn"], len(exp_set), sum_exp))
-        if copied:
+        if copied and REAL:
+            ck.fail("%d records in %d runs repeat an earlier value of their "
+                    "partition byte for byte: Kafka should have dropped the "
+                    "idempotent producer's re-sends" % (copied, copies))
+        elif copied:
             print("%d records in %d runs the mock cluster appended twice "
                   "(re-sent after an ack lost in the outage; it checks "
                   "sequence numbers of transactional producers only, Kafka "
@@ -417,13 +447,15 @@ def main():
             ck.fail("decoder --json gives %d route tuples (%d "
                     "distinct), its summary %d" % (
                         len(exp), len(exp_set), want_routes))
+        if REAL:
+            copied = 0      # failed above; the count below includes them
         if len(got) - copied != want_routes:
             ck.fail("consumed %d route records (%d in re-sent "
                     "batches), want %d" % (len(got), copied,
                                            want_routes))
         if dups:
-            ck.fail("%d duplicate route records that are no "
-                    "byte-for-byte copy of an earlier one" % dups)
+            ck.fail("%d duplicate route records%s" % (dups, "" if REAL else
+                    " that are no byte-for-byte copy of an earlier one"))
         if got_set != exp_set:
             miss = sorted(exp_set - got_set)
             extra = sorted(got_set - exp_set)
@@ -433,6 +465,8 @@ def main():
         if sum_got != sum_exp:
             ck.fail("checksum %016x, want %016x" % (sum_got,
                                                      sum_exp))
+        lost, len_got, n_distinct = len(exp_set - got_set), len(got), \
+            len(got_set)
         del got, got_set, exp, exp_set
 
         failed = sum(records(m, t, "failed") for t in TOPICS)
@@ -460,8 +494,12 @@ def main():
                   pauses, m["bmpflow_backpressure_seconds_total"],
                   records(m, "bmp.route", "failed"), hwm / 1024,
                   RSS_LIMIT_MIB))
-        print("consumer caught up %.1f s after delivery; decode %.1f s" % (
-            t_consumed - t_delivered, t_decoded - t_consumed))
+        print("recovered: every record delivered %.1f s after the brokers "
+              "were started again; consumer caught up %.1f s after delivery; decode "
+              "%.1f s" % (t_delivered - t_up, t_consumed - t_delivered,
+                          t_decoded - t_consumed))
+        print("figures: %d lost, %d duplicated (%s Kafka)" % (
+            lost, len_got - n_distinct, "real" if REAL else "mock"))
     except Exception as e:  # noqa: BLE001 - reported as a failure
         ck.fail("%s: %s" % (type(e).__name__, e))
     finally:
@@ -477,11 +515,14 @@ def main():
             shutil.rmtree(col.dir, ignore_errors=True)
         if mock is not None:
             mock.stop()
+        if cluster is not None:
+            cluster.stop(keep=args.keep)
         shutil.rmtree(tmp, ignore_errors=True)
     if rc != 0:
         ck.fail("collector exit status %s" % rc)
-    return ck.finish("outage: %d route records, %d s outage, %.0f s" % (
-        want_routes, DOWN_SECONDS, time.time() - t0))
+    return ck.finish("outage (%s Kafka): %d route records, %d s outage, "
+                     "%.0f s" % ("real" if REAL else "mock", want_routes,
+                                 DOWN_SECONDS, time.time() - t0))
 
 
 if __name__ == "__main__":
