@@ -119,6 +119,7 @@ const struct bf_opttab bf_collector_opttab = {
 	.n_defs = sizeof(collector_opts) / sizeof(collector_opts[0]),
 	.namespaces = kafka_ns,
 	.version = "bmpflow-collector " BMPFLOW_VERSION,
+	.man_section = 8,
 };
 
 static int

@@ -69,6 +69,7 @@ struct bf_opttab {
 	const char		*operands;	/* "FILE..." when the program
 						 * takes any, else NULL */
 	const char		*version;	/* what --version prints */
+	int			 man_section;	/* 8 for daemons; 0 means 1 */
 };
 
 struct bf_opt_entry {

@@ -166,7 +166,7 @@ bf_opts_man(const struct bf_opttab *t, FILE *f)
 	fputs(".TH ", f);
 	for (const char *c = t->prog; *c; c++)
 		fputc(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c, f);
-	fputs(" 1 \"\" \"", f);
+	fprintf(f, " %d \"\" \"", t->man_section != 0 ? t->man_section : 1);
 	roff_text(f, t->version);
 	fputs("\" \"bmpflow\"\n.SH NAME\n", f);
 	roff_text(f, t->prog);

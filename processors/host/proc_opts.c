@@ -88,6 +88,7 @@ static const struct bf_opttab proc_opttab = {
 	.namespaces = proc_ns,
 	.version = "bmpflow-processor " BMPFLOW_VERSION " (plugin ABI "
 	    NUMBER_TEXT(BMPFLOW_PLUGIN_ABI) ")",
+	.man_section = 8,
 };
 
 /* (key, value) into pairs[i] of max.  0, or -1 said on stderr. */

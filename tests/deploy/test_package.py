@@ -99,6 +99,18 @@ def check_files(src, scratch, ck):
         pwd.getpwnam("bmpflow")
     except KeyError:
         ck.fail("postinst did not create the bmpflow user")
+    # One page per program, generated from its --help: daemons in section
+    # 8, tools in 1.
+    for page in ("man8/bmpflow-collector.8", "man8/bmpflow-processor.8",
+                 "man1/bmpflow-tail.1", "man1/bmpflow-decode.1"):
+        path = os.path.join("/usr/share/man", page)
+        name = os.path.basename(page).rsplit(".", 1)
+        if not any(os.path.isfile(path + z) for z in ("", ".gz")):
+            ck.fail("man page %s not installed" % page)
+        elif os.path.isfile(path) and not open(path).read().startswith(
+                ".TH %s %s " % (name[0].upper(), name[1])):
+            ck.fail("man page %s has not the section %s header" % (
+                page, name[1]))
     doc = "/usr/share/doc/bmpflow"
     try:
         copyright = open(os.path.join(doc, "copyright")).read()
