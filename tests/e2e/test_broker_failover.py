@@ -78,13 +78,9 @@ def main():
     cluster = col = sampler = None
     feed = os.path.join(tmp, "feed.bmp")
     try:
-        g = subprocess.run([args.gen, "--peers", "1", "--ipv4", str(IPV4),
-                            "--ipv6", str(IPV6), "--withdraw-pct",
-                            str(WITHDRAW_PCT), "--seed", str(SEED),
-                            "-o", feed], capture_output=True, text=True,
-                           timeout=harness.slow(120))
-        if g.returncode != 0:
-            raise RuntimeError("generator failed: %s" % g.stderr)
+        harness.gen_fulltable(args.gen, feed, "--peers", 1, "--ipv4", IPV4,
+                              "--ipv6", IPV6, "--withdraw-pct", WITHDRAW_PCT,
+                              "--seed", SEED, timeout=harness.slow(120))
         n, _ = harness.decoder_summary(args.decode, feed)
         want_routes = n["prefixes announced"] + n["withdrawn"]
         data = open(feed, "rb").read()
