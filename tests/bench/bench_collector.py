@@ -4,10 +4,14 @@ full-table BMP feed over loopback TCP into bmpflow-collector (embedded
 Kafka) and into pmacct's BMP daemon (pmbmpd, JSON log file), side by side,
 and print for each: prefix records per second end to end (first byte sent
 to last record acknowledged by Kafka / written to the log), CPU seconds and
-peak RSS, then the ratio.
+peak RSS, then the ratio.  With --real-kafka, a third column in the same
+rounds: the collector producing to a real Apache Kafka broker (one KRaft
+node on loopback, tests/e2e/kafka_cluster.py), whose JVM's CPU seconds are
+shown beside the collector's: on this 2-core machine it competes with the
+collector for the same cores.
 
   bench_collector.py --collector BIN --gen BIN [--peers 10 --ipv4 1000000
-      --ipv6 200000] [--feed FILE] [--runs 1]
+      --ipv6 200000] [--feed FILE] [--runs 1] [--real-kafka]
 """
 
 import argparse
@@ -25,6 +29,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
 import harness  # noqa: E402
+import kafka_cluster  # noqa: E402
 
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -69,8 +74,12 @@ def send(port, path, wait_close=True):
     s.close()
 
 
-def run_bmpflow(binary, feed, expected, schemas, perf=None):
-    col = harness.Collector(binary, schemas)
+def run_bmpflow(binary, feed, expected, schemas, perf=None, cluster=None):
+    """One collector run; on cluster (a KafkaCluster) when given, else on
+    the embedded mock."""
+    extra = ("--brokers", cluster.brokers) if cluster else ()
+    col = harness.Collector(binary, schemas, extra=extra)
+    brokers = [n.proc.pid for n in cluster.nodes] if cluster else []
     rec = None
     try:
         if perf:
@@ -81,6 +90,7 @@ def run_bmpflow(binary, feed, expected, schemas, perf=None):
             time.sleep(1)       # perf attached to every thread
         th0 = thread_cpu(col.proc.pid)
         cpu0 = proc_cpu(col.proc.pid)
+        broker_cpu0 = sum(proc_cpu(pid) for pid in brokers)
         t0 = time.monotonic()
         send(col.port, feed)
         key = 'bmpflow_records_total{topic="bmp.route",state="delivered"}'
@@ -92,6 +102,7 @@ def run_bmpflow(binary, feed, expected, schemas, perf=None):
             time.sleep(0.01)
         t = time.monotonic() - t0
         cpu = proc_cpu(col.proc.pid) - cpu0
+        broker_cpu = sum(proc_cpu(pid) for pid in brokers) - broker_cpu0
         # Main thread: decode, encode, produce calls, delivery reports;
         # rdk:broker*: librdkafka batching and compression; rdk:mock: the
         # embedded broker.
@@ -109,8 +120,9 @@ def run_bmpflow(binary, feed, expected, schemas, perf=None):
             rec.wait()
         col.stop()
     return {"records": int(m[key]), "secs": t, "cpu": cpu, "rss": rss,
-            "note": "%d back-pressure pauses; cpu s %s" % (pauses, " ".join(
-                "%s %.2f" % kv for kv in sorted(threads.items())))}
+            "note": "%d back-pressure pauses; cpu s %s%s" % (pauses, " ".join(
+                "%s %.2f" % kv for kv in sorted(threads.items())),
+                "; Kafka broker JVM %.2f" % broker_cpu if cluster else "")}
 
 
 def run_pmbmpd(feed, expected):
@@ -228,11 +240,18 @@ def main():
                     "into this file")
     ap.add_argument("--runs", type=int, default=3,
                     help="runs of each, alternating; medians are reported")
+    ap.add_argument("--real-kafka", action="store_true",
+                    help="also run the collector against a real 1-node "
+                    "Apache Kafka (KRaft, loopback) in the same rounds")
+    ap.add_argument("--partitions", type=int, default=8,
+                    help="partitions of the real cluster's topics "
+                    "(the embedded Kafka's default is 8)")
     ap.add_argument("--schemas", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "schemas"))
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="bench-collector-")
+    cluster = None
     try:
         feed = args.feed
         if feed is None:
@@ -252,6 +271,16 @@ def main():
         runs = {"bmpflow-collector": [], "pmbmpd": []}
         if args.baseline:
             runs["baseline"] = []
+        if args.real_kafka:
+            cluster = kafka_cluster.KafkaCluster(
+                nodes=1, partitions=args.partitions, replication=1,
+                min_insync=1)
+            cluster.create_topics(kafka_cluster.COLLECTOR_TOPICS)
+            print("real Kafka: Apache Kafka %s, 1 KRaft node, %d partitions "
+                  "per topic, started in %.0fs" % (
+                      kafka_cluster.version(), args.partitions,
+                      cluster.start_seconds))
+            runs["real Kafka"] = []
         for i in range(args.runs):
             if args.baseline:
                 runs["baseline"].append(
@@ -260,6 +289,10 @@ def main():
                 run_bmpflow(args.collector, feed, expected, args.schemas,
                             args.perf if i == 0 else None))
             runs["pmbmpd"].append(run_pmbmpd(feed, expected))
+            if cluster:
+                runs["real Kafka"].append(run_bmpflow(
+                    args.collector, feed, expected, args.schemas,
+                    cluster=cluster))
         print("%-18s %4s %10s %8s %12s %8s %9s  %s" % (
             "", "run", "records", "secs", "prefixes/s", "cpu s", "peak MiB",
             "notes"))
@@ -287,6 +320,13 @@ def main():
         if args.perf:
             r = runs["bmpflow-collector"][0]
             stage_costs(args.perf, r["cpu"], r["records"])
+        if cluster:
+            c = med["real Kafka"]
+            print("ratio bmpflow on real Kafka/pmbmpd: %.2fx prefixes/s; "
+                  "real Kafka/embedded: %.2fx prefixes/s, %.2fx collector "
+                  "CPU per prefix" % (
+                      c["rate"] / b["rate"], c["rate"] / a["rate"],
+                      (c["cpu"] / c["records"]) / (a["cpu"] / a["records"])))
         if args.baseline:
             c = med["baseline"]
             print("ratio baseline/pmbmpd: %.2fx prefixes/s; bmpflow/baseline: "
@@ -294,6 +334,8 @@ def main():
                       c["rate"] / b["rate"], a["rate"] / c["rate"],
                       (a["cpu"] / a["records"]) / (c["cpu"] / c["records"])))
     finally:
+        if cluster:
+            cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

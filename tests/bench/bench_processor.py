@@ -53,6 +53,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import harness  # noqa: E402
+import kafka_cluster  # noqa: E402
 
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -275,14 +276,49 @@ def run_processor(args, processor, col, group, n_peer, n_in,
     return r
 
 
-HEADER = "%5s %4s %10s %8s %8s %8s %12s %12s %8s %12s %7s %8s %8s %8s" % (
+def feed_collector(args, data, routes, out_dir, extra):
+    """A collector (extra: its Kafka) fed the table over a session kept
+    open, until Kafka acknowledged every route record; bmp.peer and
+    bmp.route dumped into out_dir (peers.bin, routes.bin), checking the
+    broker kept every route: (collector, router socket, peer records,
+    route records)."""
+    col = harness.Collector(args.collector, args.schemas, extra=extra)
+    t = time.monotonic()
+    router = socket.create_connection(("127.0.0.1", col.port))
+    router.sendall(data)
+    key = 'bmpflow_records_total{topic="bmp.route",state="delivered"}'
+    while True:
+        m = col.metrics()
+        if m[key] >= routes and m["bmpflow_producer_queue_messages"] == 0:
+            break
+        if time.monotonic() - t > args.timeout:
+            raise RuntimeError("collector: %d of %d route records" % (
+                m[key], routes))
+        time.sleep(0.1)
+    print("collector (%s): %d route records in bmp.route (%d partitions) "
+          "after %.1fs" % (col.brokers, m[key], args.partitions,
+                           time.monotonic() - t))
+    os.makedirs(out_dir, exist_ok=True)
+    n_peer = dump(col.brokers, "bmp.peer", os.path.join(out_dir, "peers.bin"))
+    n_route = dump(col.brokers, "bmp.route",
+                   os.path.join(out_dir, "routes.bin"))
+    if n_route != routes:
+        raise RuntimeError("bmp.route holds %d of %d route records: the "
+                           "mock cluster dropped some; use more "
+                           "--partitions" % (n_route, routes))
+    print("bmp.route holds all %d route records; bmp.peer %d" % (
+        n_route, n_peer))
+    return col, router, n_peer, n_route
+
+
+HEADER = "%10s %4s %10s %8s %8s %8s %12s %12s %8s %12s %7s %8s %8s %8s" % (
     "what", "run", "records", "first s", "in s", "out s", "rec/s start",
     "rec/s steady", "cpu s", "rec/cpu-s", "x kcat", "outputs", "HWM MiB",
     "coll cpu")
 
 
 def print_run(name, run, r):
-    print("%5s %4s %10s %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f %7.2f "
+    print("%10s %4s %10s %8.2f %8.2f %8.2f %12.0f %12.0f %8.2f %12.0f %7.2f "
           "%8d %8.1f %8.2f%s" % (
               name, run, int(r["records_in"]), r["secs_first"],
               r["secs_in"], r["secs_out"], r["rate_start"], r["rate_steady"],
@@ -307,6 +343,10 @@ def main():
     ap.add_argument("--perf", action="store_true",
                     help="one more run under perf record -g")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--real-kafka", action="store_true",
+                    help="also feed a real 1-node Apache Kafka (KRaft, "
+                    "loopback) and run kcat and the processor on it in the "
+                    "same rounds")
     ap.add_argument("--compare", metavar="OTHER_BUILD",
                     help="another build directory whose bmpflow-processor "
                     "runs in turns with this one's, on the same records")
@@ -322,47 +362,43 @@ def main():
     cbench = os.path.join(b, "tests", "bench_prefix_health")
 
     tmp = tempfile.mkdtemp(prefix="bench-processor-")
-    col = None
-    router = None
+    col = router = cluster = real_col = real_router = None
     try:
         data, routes = table_feed(gen, os.path.join(tmp, "feed.bmp"),
                                   args.peers, args.ipv4, args.ipv6)
 
-        col = harness.Collector(args.collector, args.schemas, extra=(
-            "--embedded-partitions", str(args.partitions)))
-        t = time.monotonic()
-        router = socket.create_connection(("127.0.0.1", col.port))
-        router.sendall(data)
-        key = 'bmpflow_records_total{topic="bmp.route",state="delivered"}'
-        while True:
-            m = col.metrics()
-            if m[key] >= routes and m["bmpflow_producer_queue_messages"] == 0:
-                break
-            if time.monotonic() - t > args.timeout:
-                raise RuntimeError("collector: %d of %d route records" % (
-                    m[key], routes))
-            time.sleep(0.1)
-        print("collector: %d route records in bmp.route (%d partitions) "
-              "after %.1fs" % (m[key], args.partitions,
-                               time.monotonic() - t))
-        peers_bin = os.path.join(tmp, "peers.bin")
-        routes_bin = os.path.join(tmp, "routes.bin")
-        n_peer = dump(col.brokers, "bmp.peer", peers_bin)
-        n_route = dump(col.brokers, "bmp.route", routes_bin)
-        if n_route != routes:
-            raise RuntimeError("bmp.route holds %d of %d route records: the "
-                               "mock cluster dropped some; use more "
-                               "--partitions" % (n_route, routes))
+        col, router, n_peer, n_route = feed_collector(
+            args, data, routes, os.path.join(tmp, "mock"), (
+                "--embedded-partitions", str(args.partitions)))
+        peers_bin = os.path.join(tmp, "mock", "peers.bin")
+        routes_bin = os.path.join(tmp, "mock", "routes.bin")
         n_in = n_peer + n_route
-        print("bmp.route holds all %d route records; bmp.peer %d" % (
-            n_route, n_peer))
+        # Each source: (name prefix, collector, its records in).
+        sources = [("", col)]
+        if args.real_kafka:
+            cluster = kafka_cluster.KafkaCluster(
+                nodes=1, partitions=args.partitions, replication=1,
+                min_insync=1)
+            cluster.create_topics(kafka_cluster.COLLECTOR_TOPICS)
+            print("real Kafka: Apache Kafka %s, 1 KRaft node, %d partitions "
+                  "per topic" % (kafka_cluster.version(), args.partitions))
+            real_col, real_router, real_peer, real_route = feed_collector(
+                args, data, routes, os.path.join(tmp, "real"),
+                ("--brokers", cluster.brokers))
+            if (real_peer, real_route) != (n_peer, n_route):
+                raise RuntimeError("the real cluster holds %d+%d records, "
+                                   "the mock %d+%d" % (real_peer, real_route,
+                                                       n_peer, n_route))
+            sources.append(("real-", real_col))
 
         builds = [("this", args.processor)]
         if args.compare:
             builds.append(("other", os.path.join(
                 args.compare, "processors", "host", "bmpflow-processor")))
-        runs = {name: [] for name, _ in builds}
-        kcat_runs = []
+        builds = [(prefix + name, binary, c) for prefix, c in sources
+                  for name, binary in builds]
+        runs = {name: [] for name, _, _ in builds}
+        kcat_runs = {prefix: [] for prefix, _ in sources}
         print("\nper run: a bare kcat -C -e of bmp.route into /dev/null "
               "(-f '.'), then bmpflow-processor --plugin prefix_health, "
               "--tick-ms %d, fresh group%s" % (
@@ -370,16 +406,20 @@ def main():
                   (args.build, args.compare) if args.compare else ""))
         print(HEADER)
         for i in range(args.runs):
-            k_secs, k_cpu = bare_consumer(col.brokers, "bmp.route")
-            k = {"secs": k_secs, "cpu": k_cpu, "rate": n_route / k_secs,
-                 "rate_cpu": n_route / k_cpu}
-            kcat_runs.append(k)
-            print("%5s %4d %10s %8s %8.2f %8s %12.0f %12s %8.2f %12.0f" % (
-                "kcat", i + 1, n_route, "", k_secs, "", k["rate"], "",
-                k_cpu, k["rate_cpu"]))
+            kcat = {}
+            for prefix, c in sources:
+                k_secs, k_cpu = bare_consumer(c.brokers, "bmp.route")
+                kcat[prefix] = k = {
+                    "secs": k_secs, "cpu": k_cpu, "rate": n_route / k_secs,
+                    "rate_cpu": n_route / k_cpu}
+                kcat_runs[prefix].append(k)
+                print("%10s %4d %10s %8s %8.2f %8s %12.0f %12s %8.2f %12.0f" %
+                      (prefix + "kcat", i + 1, n_route, "", k_secs, "",
+                       k["rate"], "", k_cpu, k["rate_cpu"]))
             order = builds if i % 2 == 0 else builds[::-1]
-            for name, binary in order:
-                r = run_processor(args, binary, col, "bench-%d-%s-%d" % (
+            for name, binary, c in order:
+                k = kcat[next(pf for pf, sc in sources if sc is c)]
+                r = run_processor(args, binary, c, "bench-%d-%s-%d" % (
                     os.getpid(), name, i), n_peer, n_in)
                 r["rate_start"] = n_route / r["secs_in"]
                 r["rate_steady"] = n_route / r["secs_steady"]
@@ -388,20 +428,24 @@ def main():
                 r["vs_kcat"] = r["rate_cpu"] / k["rate_cpu"]
                 runs[name].append(r)
                 print_run(name, i + 1, r)
-        kmed = {key: statistics.median(k[key] for k in kcat_runs)
-                for key in kcat_runs[0]}
-        print("%5s %4s %10s %8s %8.2f %8s %12.0f %12s %8.2f %12.0f" % (
-            "kcat", "med", "", "", kmed["secs"], "", kmed["rate"], "",
-            kmed["cpu"], kmed["rate_cpu"]))
-        for name, _ in builds:
+        kmeds = {}
+        for prefix, ks in kcat_runs.items():
+            kmeds[prefix] = kmed = {key: statistics.median(k[key] for k in ks)
+                                    for key in ks[0]}
+            print("%10s %4s %10s %8s %8.2f %8s %12.0f %12s %8.2f %12.0f" % (
+                prefix + "kcat", "med", "", "", kmed["secs"], "",
+                kmed["rate"], "", kmed["cpu"], kmed["rate_cpu"]))
+        for name, _, _ in builds:
             med = {key: statistics.median(r[key] for r in runs[name])
                    for key in runs[name][0] if key != "group"}
             print_run(name, "med", med)
         print("(cpu s: the processor's, all threads, until records_in covered "
               "all; x kcat: its route records per CPU-second over the bare "
-              "kcat's of the same run; coll cpu: the collector's, which hosts "
-              "the mock Kafka broker both fetch from, over the same time)")
-        for name, _ in builds:
+              "kcat's of the same run and source; coll cpu: the collector's, "
+              "which hosts the mock Kafka broker both fetch from, over the "
+              "same time; real-: on the real Kafka broker)")
+        for name, _, c in builds:
+            kmed = kmeds[next(pf for pf, sc in sources if sc is c)]
             med = {key: statistics.median(r[key] for r in runs[name])
                    for key in runs[name][0] if key != "group"}
             print("%s: route records/s, median of %d: %.0f from process "
@@ -444,10 +488,14 @@ def main():
             if args.keep:
                 print("perf data: %s" % data)
     finally:
-        if router is not None:
-            router.close()
-        if col is not None:
-            col.stop()
+        for r in (router, real_router):
+            if r is not None:
+                r.close()
+        for c in (col, real_col):
+            if c is not None:
+                c.stop()
+        if cluster is not None:
+            cluster.stop()
         harness.remove_dirs(tmp, col, args.keep)
 
 
