@@ -246,16 +246,11 @@ def main():
     feed = os.path.join(tmp, "feed.bmp")
     out_path = os.path.join(tmp, "route.kcat")
     try:
-        g = subprocess.run([args.gen, "--peers", "1", "--ipv4", str(IPV4),
-                            "--ipv6", str(IPV6), "--withdraw-pct",
-                            str(WITHDRAW_PCT), "--seed", str(SEED),
-                            "-o", feed], capture_output=True, text=True,
-                           timeout=harness.slow(120))
-        gen_line = [l for l in g.stderr.splitlines()
-                    if l.startswith("generated:")]
-        if g.returncode != 0 or not gen_line:
-            raise RuntimeError("generator failed: %s" % g.stderr)
-        print(gen_line[-1])
+        g = harness.gen_fulltable(
+            args.gen, feed, "--peers", 1, "--ipv4", IPV4, "--ipv6", IPV6,
+            "--withdraw-pct", WITHDRAW_PCT, "--seed", SEED,
+            timeout=harness.slow(120))
+        print("generated: " + " ".join("%s=%d" % kv for kv in g.items()))
         n, _ = harness.decoder_summary(args.decode, feed)
         want_routes = n["prefixes announced"] + n["withdrawn"]
         data = open(feed, "rb").read()
