@@ -129,6 +129,37 @@ def check_files(src, scratch, ck):
                     % version)
 
 
+def check_debug_symbols(scratch, ck):
+    """The installed binaries are stripped; bmpflow-dbgsym (the .ddeb
+    beside the .deb) holds each one's debug file under its build id."""
+    ddebs = glob.glob(os.path.join(scratch, "bmpflow-dbgsym_*.ddeb"))
+    if len(ddebs) != 1:
+        ck.fail("build-deb.sh made %d bmpflow-dbgsym packages" % len(ddebs))
+        return
+    listing = run(["dpkg-deb", "-c", ddebs[0]]).stdout
+    bins = ["/usr/bin/bmpflow-%s" % b for b in
+            ("collector", "processor", "tail", "decode")] + \
+        glob.glob(os.path.join(plugin_dir(), "*.so"))
+    for b in bins:
+        sections = run(["readelf", "-S", "-W", b]).stdout
+        if ".debug_info" in sections or ".symtab" in sections:
+            ck.fail("%s is not stripped" % b)
+        bid = re.search(r"Build ID: ([0-9a-f]+)",
+                        run(["readelf", "-n", b]).stdout)
+        if not bid:
+            ck.fail("%s has no build id" % b)
+            continue
+        want = "./usr/lib/debug/.build-id/%s/%s.debug" % (
+            bid.group(1)[:2], bid.group(1)[2:])
+        if want not in listing:
+            ck.fail("bmpflow-dbgsym lacks %s's debug file %s" % (b, want))
+    doc = "/usr/share/doc/bmpflow/leak_detect"
+    for f in ("README.md", "as-rel.example.txt", "prefixes.example.txt",
+              "roas.example.json", "transit-free.txt"):
+        if not os.path.isfile(os.path.join(doc, f)):
+            ck.fail("leak_detect's %s not installed in %s" % (f, doc))
+
+
 def as_bmpflow():
     u = pwd.getpwnam("bmpflow")
     return {"user": u.pw_uid, "group": u.pw_gid, "extra_groups": []}
@@ -276,6 +307,7 @@ def main():
                     (debs[0], out.stdout[-2000:], out.stderr[-2000:]))
         else:
             check_files(args.source, args.scratch, ck)
+            check_debug_symbols(args.scratch, ck)
             flow(args.data, ck)
             verify_units(ck)
     finally:
