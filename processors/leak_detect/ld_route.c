@@ -117,7 +117,7 @@ or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
 	o->len = j->q.len;
 	o->peer = j->src;
 	o->path_id = j->path_id;
-	o->partition = j->r->partition;
+	o->partition = j->partition;
 	st->n_or++;
 	st->peers[bf_src_session(j->src)].n_off++;
 	return id;
@@ -137,7 +137,7 @@ or_del(struct ld_state *st, uint32_t id)
 /*
  * Make j's route a member of exactly the alerts of its offences (none for
  * a withdrawal), given its current offending route oid (0 for none) and
- * its index hash h.
+ * its index hash h.  j->r NULL: a re-validation, not a sighting.
  */
 static void
 apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
@@ -153,15 +153,18 @@ apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		uint32_t id = ld_alert_get(st, &j->offs[i], &j->q, r,
-		    j->has_origin, j->origin);
+		    j->partition, j->has_origin, j->origin);
 		if (id != 0)
 			nw[nn++] = id;
 	}
 	if (nn > 0 && oid == 0 && (oid = or_add(st, j, h)) == 0) {
+		char txt[48];
+
+		ptab_format(&j->q, txt, sizeof(txt));
 		bf_plugin_log(st->host, 0, "leak_detect: out of memory "
-		    "keeping an offending route of %s", r->prefix);
+		    "keeping an offending route of %s", txt);
 		for (uint32_t i = 0; i < nn; i++)
-			ld_alert_refresh(st, nw[i], r->collector_time_us);
+			ld_alert_refresh(st, nw[i], j->time_us);
 		return;
 	}
 	for (uint32_t i = 0; i < nn; i++) {
@@ -170,7 +173,8 @@ apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
 			nw[i--] = nw[--nn];	/* out of memory: not a member */
 			continue;
 		}
-		ld_alert_seen(a, r, NULL);
+		if (r != NULL)
+			ld_alert_seen(a, r, NULL);
 	}
 	for (uint32_t k = 0; k < no; k++)
 		if (!ld_listed(nw, nn, old[k]))
@@ -183,10 +187,10 @@ apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
 		memcpy(st->or[oid].alert, nw, nn * sizeof(uint32_t));
 	}
 	for (uint32_t i = 0; i < nn; i++)
-		ld_alert_refresh(st, nw[i], r->collector_time_us);
+		ld_alert_refresh(st, nw[i], j->time_us);
 	for (uint32_t k = 0; k < no; k++)
 		if (!ld_listed(nw, nn, old[k]) && st->al[old[k]] != NULL)
-			ld_alert_refresh(st, old[k], r->collector_time_us);
+			ld_alert_refresh(st, old[k], j->time_us);
 }
 
 void
@@ -198,6 +202,32 @@ ld_route_judge(struct ld_state *st, const struct ld_judged *j)
 		return;	/* clean, and no route of its peer offends */
 	h = or_hash(j->src, j->path_id, &j->q);
 	oid = j->pe->n_off ? or_find(st, j->src, j->path_id, &j->q, h) : 0;
+	if (j->n > 0 || oid != 0)
+		apply(st, j, h, oid);
+}
+
+void
+ld_route_rejudge_rpki(struct ld_state *st, struct ld_judged *j, bool invalid)
+{
+	uint32_t h = or_hash(j->src, j->path_id, &j->q);
+	uint32_t oid = j->pe->n_off ? or_find(st, j->src, j->path_id, &j->q,
+	    h) : 0;
+
+	/* Its other alerts, found again by (type, prefix, culprit). */
+	j->n = 0;
+	for (uint32_t k = 0; oid != 0 && k < st->or[oid].n; k++) {
+		const struct alert *a = st->al[st->or[oid].alert[k]];
+		struct off *o = &j->offs[j->n];
+
+		if (a->type == T_RPKI_INVALID)
+			continue;
+		memset(o, 0, sizeof(*o));
+		o->type = a->type;
+		o->culprit = a->culprit;
+		j->n++;
+	}
+	if (invalid)
+		ld_rule_rpki_offence(j, &j->offs[j->n++]);
 	if (j->n > 0 || oid != 0)
 		apply(st, j, h, oid);
 }
@@ -229,6 +259,8 @@ ld_peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 	}
 	if (pe->n_mon > 0)
 		ld_prefix_drop_peer(st, pid, sc, trig_us);
+	if (pe->n_rov > 0)
+		ld_rov_drop_peer(st, pid, sc);
 	pe->up = up;
 	pe->epoch = epoch;
 }

@@ -12,6 +12,9 @@
  *                (MOAS) and learned upstreams
  *   ld_rule.c    the rules: a route's offences, no state of its own
  *   ld_file.c    the input files: load, reload on change or SIGHUP
+ *   ld_rov.c     route origin validation: the routes held with their
+ *                RPKI state, re-validated when VRPs change
+ *   ld_rtr.c     VRPs over RTR (RFC 8210) from RTRlib's threads
  *   leak_detect.c  the plugin: options, init, the host's callbacks
  */
 #ifndef BMPFLOW_LD_STATE_H
@@ -60,6 +63,8 @@ enum { ST_PENDING, ST_OPEN, ST_RESOLVED };
 
 /* Input files: the first options (options[f] for file f). */
 enum { F_ASREL, F_PREFIXES, F_ROAS, F_TRANSIT_FREE, F_N };
+
+struct ld_rtr;
 
 /* One offence of a route, before it is matched to an alert. */
 struct off {
@@ -130,6 +135,19 @@ struct peer {
 	uint64_t	 epoch;
 	uint32_t	 n_off;		/* oroutes of this peer */
 	uint32_t	 n_mon;		/* mroutes of this peer */
+	uint32_t	 n_rov;		/* rov_routes of this peer */
+};
+
+/* A route held for origin validation (ld_rov.c), by id 1..; src 0: free. */
+struct rov_route {
+	uint64_t	hi, lo;
+	uint32_t	src, path_id;	/* src: a source */
+	union {
+		uint32_t origin;	/* held */
+		uint32_t next_free;	/* free: the next free id, 0 none */
+	};
+	int32_t		partition;
+	uint8_t		family, len, has_origin, state;	/* enum rpki_state */
 };
 
 /* Hash index over ids 1..: chains by id, ids owned by the caller. */
@@ -184,7 +202,8 @@ struct ld_out {
 	int	alert_id, type, rfc7908_type, prefix_class, path_class,
 		severity, prefix, origin_as, culprit_as, culprit_segment,
 		as_path, routers, peers, peers_seen, peers_holding, first_seen,
-		last_seen, count, state, detection_latency_ms, time_us, detail;
+		last_seen, count, state, detection_latency_ms, time_us, detail,
+		rpki_state;
 };
 
 struct ld_state {
@@ -202,7 +221,9 @@ struct ld_state {
 	/* inputs */
 	struct astab	 rel;		/* AS links */
 	struct astab	 tf;		/* transit-free ASes */
-	struct rpki	 rpki;
+	struct rpki	 rpki;		/* roas_file */
+	struct rpki	 rtr_rpki;	/* the RTR caches' VRPs (ld_rtr.c) */
+	struct ld_rtr	*rtr;		/* NULL: no rtr setting (ld_rtr.c) */
 	struct monitor	 mon;
 	/* peers: sessions, by the host's session id + 1 */
 	struct peer	*peers;
@@ -222,6 +243,12 @@ struct ld_state {
 	struct pstate	**ps;
 	uint32_t	 ps_cap, n_ps;
 	struct bf_hix	 ps_ix;
+	/* routes held for origin validation, while RPKI is on */
+	struct rov_route *rov;		/* by id, 1.. */
+	uint32_t	 rov_cap, n_rov, n_rov_free, rov_free;
+	struct bf_hix	 rov_ix;
+	bool		 rov_all;	/* re-validate every one at the tick */
+	uint32_t	 rov_by_state[3];
 	/* clock: largest collector or tick time seen */
 	int64_t		 clock;
 	uint32_t	*scratch;
@@ -229,7 +256,7 @@ struct ld_state {
 	uint64_t	 routes_since_tick;
 	/* metrics */
 	int		 m_alerts, m_open, m_routes, m_latency, m_entries,
-			 m_reloads;
+			 m_reloads, m_rpki_routes;
 	uint32_t	 open_by_type[T_N];
 };
 
@@ -249,6 +276,11 @@ struct ld_judged {
 	uint32_t		 origin;
 	struct off		 offs[T_N];	/* the rules' verdict */
 	size_t			 n;
+	int32_t			 partition;	/* of bmp.route */
+	int64_t			 time_us;	/* collector time, or the VRP
+						 * change's */
+	uint8_t			 rpki;		/* enum rpki_state, when
+						 * ld_rov_applies */
 };
 
 /* What a VIEW_END ends, or everything of a peer. */
@@ -298,11 +330,12 @@ uint32_t ld_alert_find(const struct ld_state *st, int type,
 /*
  * The alert for o on q, found or created; a resolved one older than the
  * window is replaced by a new one.  r (NULL: none) gives a new alert its
- * partition, first_seen and example path.  0 when out of memory.
+ * first_seen and example path; partition is its bmp.route partition.  0
+ * when out of memory.
  */
 uint32_t ld_alert_get(struct ld_state *st, const struct off *o,
-	    const struct ld_pfx *q, const struct bf_route *r, bool has_origin,
-	    uint32_t origin);
+	    const struct ld_pfx *q, const struct bf_route *r, int32_t partition,
+	    bool has_origin, uint32_t origin);
 /* Forget alert id (an open one leaves alerts_open). */
 void	ld_alert_free(struct ld_state *st, uint32_t id);
 /* One more member route of peer in a: 0, or -1 when out of memory. */
@@ -330,6 +363,12 @@ void	ld_alert_free_all(struct ld_state *st);
 size_t	ld_alert_bytes(const struct ld_state *st);
 
 /* ---- ld_route.c ---- */
+/*
+ * Re-judge the rpki_invalid membership of j's route (j->r NULL): its other
+ * alerts stay, the rpki_invalid one is joined (invalid) or left.
+ */
+void	ld_route_rejudge_rpki(struct ld_state *st, struct ld_judged *j,
+	    bool invalid);
 /* The peer of session ss (its id + 1), added on first sight; 0: OOM. */
 uint32_t ld_peer_get(struct ld_state *st, const struct bf_session *ss);
 /* The neighbour's role from peer_roles, ROLE_NONE when not listed. */
@@ -370,6 +409,55 @@ size_t	ld_prefix_bytes(const struct ld_state *st);
 /* ---- ld_rule.c ---- */
 /* Every offence of announcement j->r into j->offs and j->n; its origin. */
 void	ld_rule_judge(struct ld_state *st, struct ld_judged *j);
+
+/*
+ * The rpki_invalid offence of j (origin, prefix, monitored cover) into o:
+ * for the rule and for a route re-validated after a VRP change.
+ */
+void	ld_rule_rpki_offence(const struct ld_judged *j, struct off *o);
+
+/* ---- ld_rov.c ---- */
+/* Whether VRPs are in use: roas_file or rtr set. */
+bool	ld_rov_on(const struct ld_state *st);
+/* Whether a route of q under monitored cover mon is validated. */
+bool	ld_rov_applies(const struct ld_state *st, const struct mon_ent *mon);
+/* RFC 6811 state over the file's and the RTR caches' VRPs. */
+enum rpki_state ld_rov_validate(const struct ld_state *st,
+	    const struct ld_pfx *q, uint32_t origin, bool has_origin);
+/* Hold (announcement) or forget (withdrawal) j's route and its j->rpki. */
+void	ld_rov_route(struct ld_state *st, const struct ld_judged *j,
+	    bool withdraw);
+void	ld_rov_drop_peer(struct ld_state *st, uint32_t pid,
+	    struct ld_scope sc);
+void	ld_rov_drop_partition(struct ld_state *st, int32_t partition);
+/*
+ * From on_tick: re-validate the routes held under the prefixes whose VRPs
+ * changed (changed, n of them), or all of them after a roas_file reload;
+ * a route whose verdict changes joins or leaves its rpki_invalid alert.
+ */
+void	ld_rov_revalidate(struct ld_state *st, const struct ld_pfx *changed,
+	    size_t n, int64_t trig_us);
+void	ld_rov_metric(struct ld_state *st);
+void	ld_rov_free_all(struct ld_state *st);
+size_t	ld_rov_bytes(const struct ld_state *st);
+
+/* ---- ld_rtr.c ---- */
+/*
+ * Start RTRlib's manager on the servers of spec (the rtr setting:
+ * "HOST:PORT ..." or ssh://USER@HOST:PORT, one fail-over group each,
+ * preferred first; "": none) with SSH key files key and known, intervals
+ * refresh, expire, retry in seconds: 0, or -1 with why in err.
+ */
+int	ld_rtr_start(struct ld_state *st, const char *spec, const char *key,
+	    const char *known, const unsigned intervals[3], char *err,
+	    size_t errlen);
+/*
+ * From on_tick: take the VRP changes RTRlib's threads queued, rebuild
+ * st->rtr_rpki and re-validate the routes held under them; log and count
+ * connection changes.
+ */
+void	ld_rtr_tick(struct ld_state *st);
+void	ld_rtr_stop(struct ld_state *st);
 
 /* ---- ld_file.c ---- */
 /*

@@ -710,6 +710,72 @@ START_TEST(rpki)
 }
 END_TEST
 
+static double
+rpki_routes(const char *state)
+{
+	char l[48];
+
+	snprintf(l, sizeof(l), "state=\"%s\"", state);
+	return fake_metric_value(&host, "rpki_routes", l);
+}
+
+/*
+ * VRPs that change re-validate the routes held, clean ones included: a
+ * ROA added makes a held route invalid (rpki_invalid opens, no route
+ * record needed), removed again it resolves.  RTR updates take the same
+ * path (ld_rov_revalidate; tests/e2e/test_rtr.py).
+ */
+START_TEST(rpki_revalidate)
+{
+	static const char one[] = "{\"roas\": [{\"asn\": 64500, "
+	    "\"prefix\": \"203.0.113.0/24\"}]}\n";
+	static const char two[] = "{\"roas\": [{\"asn\": 64500, "
+	    "\"prefix\": \"203.0.113.0/24\"}, {\"asn\": 666, "
+	    "\"prefix\": \"8.0.0.0/8\", \"maxLength\": 24}]}\n";
+	const char *rp = file("roas-r.json", one);
+
+	START("roas_file", rp, "reload_check_s", "5");
+	ANN(0, "8.8.8.0/24", 3356, 15169);		/* not found */
+	ANN(1, "8.8.8.0/24", 3356, 15169);
+	ANN(0, "203.0.113.0/24", 64500);		/* valid */
+	ANN(0, "9.9.9.0/24", 3356, 19281);		/* not found, stays */
+	tick(T0);
+	EXPECT_N(0);
+	ck_assert_double_eq(rpki_routes("valid"), 1);
+	ck_assert_double_eq(rpki_routes("not_found"), 3);
+	file("roas-r.json", two);
+	two_checks(5, 10);
+	EXPECT_N(1);
+	expect(find("rpki_invalid", "8.8.8.0/24", "open"), "culprit_as",
+	    "15169", "origin_as", "15169", "rpki_state", "invalid", NULL);
+	tick(T0 + 11 * US);	/* the second session's route joined */
+	expect(find("rpki_invalid", "8.8.8.0/24", "update"), "peers_holding",
+	    "2", NULL);
+	ck_assert_double_eq(rpki_routes("invalid"), 2);
+	ck_assert_double_eq(rpki_routes("not_found"), 1);
+	/* Held routes leave with their session. */
+	peer_ev_role(1, false, NULL);
+	tick(T0 + 12 * US);
+	ck_assert_double_eq(rpki_routes("invalid"), 1);
+	ck_assert_int_eq(count("rpki_invalid", "resolved"), 0);
+	file("roas-r.json", one);
+	two_checks(15, 20);
+	expect(find("rpki_invalid", "8.8.8.0/24", "resolved"), "rpki_state",
+	    "not_found", "peers_holding", "0", NULL);
+	ck_assert_int_eq(count("rpki_invalid", "resolved"), 1);
+	ck_assert_double_eq(rpki_routes("invalid"), 0);
+	ck_assert_double_eq(rpki_routes("not_found"), 2);
+	/* A withdrawn route is not held: the ROA again opens nothing. */
+	WD(0, "8.8.8.0/24");
+	file("roas-r.json", two);
+	int before = host.n;
+	two_checks(25, 30);
+	ck_assert_int_eq(host.n, before);
+	ck_assert_double_eq(rpki_routes("not_found"), 1);
+	stop();
+}
+END_TEST
+
 /* ---- README.md's rule examples ------------------------------------------------------- */
 
 /*
@@ -1665,6 +1731,7 @@ suite(void)
 	tcase_add_test(tc, late_peer_up_role);
 	tcase_add_test(tc, input_errors);
 	tcase_add_test(tc, reload);
+	tcase_add_test(tc, rpki_revalidate);
 	tcase_add_test(tc, empty_files);
 	tcase_add_test(tc, cut_lines);
 	tcase_add_test(tc, written_in_place);
