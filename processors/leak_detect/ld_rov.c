@@ -47,73 +47,14 @@ ld_rov_validate(const struct ld_state *st, const struct ld_pfx *q,
 	return rpki_validate_any(tabs, 2, q, origin, has_origin);
 }
 
-static uint32_t
-rov_hash(uint32_t src, uint32_t path_id, const struct ld_pfx *q)
-{
-	return ld_pfx_hash(q, (uint64_t)src << 32 | path_id);
-}
-
-static uint32_t
-rov_find(const struct ld_state *st, uint32_t src, uint32_t path_id,
-    const struct ld_pfx *q, uint32_t h)
-{
-	for (uint32_t id = bf_hix_first(&st->rov_ix, h); id != 0;
-	    id = bf_hix_next(&st->rov_ix, id)) {
-		const struct rov_route *o = &st->rov[id];
-		if (o->src == src && o->path_id == path_id &&
-		    o->hi == q->hi && o->lo == q->lo &&
-		    o->family == q->family && o->len == q->len)
-			return id;
-	}
-	return 0;
-}
-
-/* A new route id, index hash h; 0 when out of memory. */
-static uint32_t
-rov_add(struct ld_state *st, uint32_t h)
-{
-	uint32_t id;
-
-	if (st->n_rov_free > 0) {
-		id = st->rov_free;
-		st->rov_free = st->rov[id].next_free;
-		st->n_rov_free--;
-	} else {
-		if (st->n_rov + 1 >= st->rov_cap) {
-			uint32_t nc = st->rov_cap ? st->rov_cap * 2 : 1024;
-			struct rov_route *n = realloc(st->rov, nc * sizeof(*n));
-			if (n == NULL)
-				return 0;
-			st->rov = n;
-			st->rov_cap = nc;
-		}
-		id = st->n_rov + 1;	/* ids 1..n_rov all used */
-	}
-	if (bf_hix_insert(&st->rov_ix, id, h) < 0) {
-		if (id != st->n_rov + 1) {
-			st->rov[id].next_free = st->rov_free;
-			st->rov_free = id;
-			st->n_rov_free++;
-		}
-		return 0;
-	}
-	st->n_rov++;
-	return id;
-}
-
 static void
 rov_del(struct ld_state *st, uint32_t id)
 {
-	struct rov_route *o = &st->rov[id];
+	struct rov_route *o = ld_held(st, id);
 
-	bf_hix_remove(&st->rov_ix, id);
-	st->peers[bf_src_session(o->src)].n_rov--;
+	st->peers[bf_src_session(o->k.src)].n_rov--;
 	st->rov_by_state[o->state]--;
-	o->src = 0;
-	o->next_free = st->rov_free;
-	st->rov_free = id;
-	st->n_rov_free++;
-	st->n_rov--;
+	ld_rtab_del(&st->held, id);
 }
 
 void
@@ -124,34 +65,30 @@ ld_rov_route(struct ld_state *st, const struct ld_judged *j, bool withdraw)
 
 	if (!ld_rov_applies(st, j->mon))
 		return;
-	h = rov_hash(j->src, j->path_id, &j->q);
-	id = j->pe->n_rov ? rov_find(st, j->src, j->path_id, &j->q, h) : 0;
+	h = ld_rkey_hash(j->src, j->path_id, &j->q);
+	id = j->pe->n_rov ? ld_rtab_find(&st->held, j->src, j->path_id, &j->q,
+	    h) : 0;
 	if (withdraw) {
 		if (id != 0)
 			rov_del(st, id);
 		return;
 	}
 	if (id == 0) {
-		if ((id = rov_add(st, h)) == 0) {
+		if ((id = ld_rtab_add(&st->held, j->src, j->path_id, &j->q,
+		    j->partition, h)) == 0) {
 			bf_plugin_log(st->host, 0, "leak_detect: out of memory "
 			    "holding a route for origin validation");
 			return;
 		}
-		o = &st->rov[id];
-		o->hi = j->q.hi;
-		o->lo = j->q.lo;
-		o->family = j->q.family;
-		o->len = j->q.len;
-		o->src = j->src;
-		o->path_id = j->path_id;
+		o = ld_held(st, id);
 		st->peers[bf_src_session(j->src)].n_rov++;
 	} else {
-		o = &st->rov[id];
+		o = ld_held(st, id);
+		o->k.partition = j->partition;
 		st->rov_by_state[o->state]--;
 	}
 	o->origin = j->origin;
 	o->has_origin = j->has_origin;
-	o->partition = j->partition;
 	o->state = j->rpki;
 	st->rov_by_state[o->state]++;
 }
@@ -159,12 +96,12 @@ ld_rov_route(struct ld_state *st, const struct ld_judged *j, bool withdraw)
 void
 ld_rov_drop_peer(struct ld_state *st, uint32_t pid, struct ld_scope sc)
 {
-	uint32_t top = st->n_rov + st->n_rov_free;
+	uint32_t top = ld_rtab_top(&st->held);
 
 	for (uint32_t id = 1; id <= top && st->peers[pid].n_rov > 0; id++) {
-		const struct rov_route *o = &st->rov[id];
-		if (o->src != 0 && bf_src_of(o->src, pid, sc.view) &&
-		    ld_in_scope(sc, o->partition, o->family))
+		const struct rov_route *o = ld_held(st, id);
+		if (o->k.src != 0 && bf_src_of(o->k.src, pid, sc.view) &&
+		    ld_in_scope(sc, o->k.partition, o->k.family))
 			rov_del(st, id);
 	}
 }
@@ -172,10 +109,11 @@ ld_rov_drop_peer(struct ld_state *st, uint32_t pid, struct ld_scope sc)
 void
 ld_rov_drop_partition(struct ld_state *st, int32_t partition)
 {
-	uint32_t top = st->n_rov + st->n_rov_free;
+	uint32_t top = ld_rtab_top(&st->held);
 
 	for (uint32_t id = 1; id <= top; id++)
-		if (st->rov[id].src != 0 && st->rov[id].partition == partition)
+		if (ld_held(st, id)->k.src != 0 &&
+		    ld_held(st, id)->k.partition == partition)
 			rov_del(st, id);
 }
 
@@ -183,13 +121,12 @@ ld_rov_drop_partition(struct ld_state *st, int32_t partition)
 static void
 revalidate_one(struct ld_state *st, uint32_t id, int64_t trig_us)
 {
-	struct rov_route *o = &st->rov[id];
+	struct rov_route *o = ld_held(st, id);
 	struct ld_judged j;
 	uint8_t was = o->state;
 
 	memset(&j, 0, sizeof(j));
-	j.q = (struct ld_pfx){ .hi = o->hi, .lo = o->lo, .family = o->family,
-	    .len = o->len };
+	j.q = ld_rkey_pfx(&o->k);
 	j.has_origin = o->has_origin;
 	j.origin = o->origin;
 	o->state = (uint8_t)ld_rov_validate(st, &j.q, j.origin, j.has_origin);
@@ -199,10 +136,10 @@ revalidate_one(struct ld_state *st, uint32_t id, int64_t trig_us)
 	st->rov_by_state[o->state]++;
 	if ((was == RPKI_INVALID) == (o->state == RPKI_INVALID))
 		return;
-	j.src = o->src;
-	j.path_id = o->path_id;
-	j.pe = &st->peers[bf_src_session(o->src)];
-	j.partition = o->partition;
+	j.src = o->k.src;
+	j.path_id = o->k.path_id;
+	j.pe = &st->peers[bf_src_session(o->k.src)];
+	j.partition = o->k.partition;
 	j.time_us = trig_us;
 	j.mon = st->mon.n > 0 ? monitor_match(&st->mon, &j.q) : NULL;
 	j.rpki = o->state;
@@ -213,7 +150,7 @@ void
 ld_rov_revalidate(struct ld_state *st, const struct ld_pfx *changed, size_t n,
     int64_t trig_us)
 {
-	uint32_t top = st->n_rov + st->n_rov_free, done = 0;
+	uint32_t top = ld_rtab_top(&st->held), done = 0;
 	struct ptab_item *items = NULL;
 	struct ptab cov = { 0 };
 	bool all = st->rov_all;
@@ -232,14 +169,12 @@ ld_rov_revalidate(struct ld_state *st, const struct ld_pfx *changed, size_t n,
 		}
 	}
 	for (uint32_t id = 1; id <= top; id++) {
-		const struct rov_route *o = &st->rov[id];
 		const struct ptab_ent *hit;
 		struct ld_pfx q;
 
-		if (o->src == 0)
+		if (ld_held(st, id)->k.src == 0)
 			continue;
-		q = (struct ld_pfx){ .hi = o->hi, .lo = o->lo,
-		    .family = o->family, .len = o->len };
+		q = ld_rkey_pfx(&ld_held(st, id)->k);
 		if (all || ptab_cover(&cov, &q, &hit, 1) > 0) {
 			revalidate_one(st, id, trig_us);
 			done++;
@@ -249,7 +184,7 @@ ld_rov_revalidate(struct ld_state *st, const struct ld_pfx *changed, size_t n,
 	free(items);
 	bf_plugin_log(st->host, done ? 2 : 3, "leak_detect: VRPs changed "
 	    "(%s): %u of %u routes held re-validated", all ? "all" :
-	    "some prefixes", done, st->n_rov);
+	    "some prefixes", done, st->held.n);
 }
 
 void
@@ -262,16 +197,3 @@ ld_rov_metric(struct ld_state *st)
 		    st->rov_by_state[s]);
 }
 
-void
-ld_rov_free_all(struct ld_state *st)
-{
-	free(st->rov);
-	bf_hix_free(&st->rov_ix);
-}
-
-size_t
-ld_rov_bytes(const struct ld_state *st)
-{
-	return st->rov_cap * sizeof(struct rov_route) +
-	    bf_hix_bytes(&st->rov_ix);
-}

@@ -12,6 +12,7 @@
  *                (MOAS) and learned upstreams
  *   ld_rule.c    the rules: a route's offences, no state of its own
  *   ld_file.c    the input files: load, reload on change or SIGHUP
+ *   ld_rtab.c    tables of routes by id (offending, held for ROV)
  *   ld_rov.c     route origin validation: the routes held with their
  *                RPKI state, re-validated when VRPs change
  *   ld_rtr.c     VRPs over RTR (RFC 8210) from RTRlib's threads
@@ -102,13 +103,28 @@ struct alert {
  * Routes are kept per source, bf_src(peer, view) with the peer id
  * (session id + 1: 0 is none); alerts count peers.
  */
+/* A route kept in a table of routes (ld_rtab.c): its key and partition. */
+struct ld_rkey {
+	uint64_t	hi, lo;
+	uint32_t	src, path_id;	/* src: a source, 0 in a free slot */
+	int32_t		partition;
+	uint8_t		family, len;
+};
+
+/* Routes by id 1.., slots of size bytes beginning with a struct ld_rkey. */
+struct ld_rtab {
+	char		*slots;
+	size_t		 size;
+	uint32_t	 cap, n, n_free;
+	uint32_t	 free_id;	/* the first free id (n_free > 0) */
+	struct bf_hix	 ix;
+};
+
 /* A route member of at least one alert. */
 struct oroute {
-	uint64_t	hi, lo;
-	uint32_t	peer, path_id;	/* peer: a source */
-	uint8_t		family, len, n;
-	int32_t		partition;
-	uint32_t	alert[T_N];	/* free (peer 0): [0] the next free id */
+	struct ld_rkey	k;
+	uint8_t		n;
+	uint32_t	alert[T_N];
 };
 
 struct mroute {
@@ -138,16 +154,11 @@ struct peer {
 	uint32_t	 n_rov;		/* rov_routes of this peer */
 };
 
-/* A route held for origin validation (ld_rov.c), by id 1..; src 0: free. */
+/* A route held for origin validation (ld_rov.c). */
 struct rov_route {
-	uint64_t	hi, lo;
-	uint32_t	src, path_id;	/* src: a source */
-	union {
-		uint32_t origin;	/* held */
-		uint32_t next_free;	/* free: the next free id, 0 none */
-	};
-	int32_t		partition;
-	uint8_t		family, len, has_origin, state;	/* enum rpki_state */
+	struct ld_rkey	k;
+	uint32_t	origin;
+	uint8_t		has_origin, state;	/* enum rpki_state */
 };
 
 /* Hash index over ids 1..: chains by id, ids owned by the caller. */
@@ -234,19 +245,12 @@ struct ld_state {
 	uint32_t	*al_free;	/* free ids below al_cap */
 	uint32_t	 n_al_free;
 	struct bf_hix	 al_ix;
-	/* offending routes */
-	struct oroute	*or;		/* by id, 1.. */
-	uint32_t	 or_free;	/* a free id, 0 none; its alert[0] the next */
-	uint32_t	 or_cap, n_or, n_or_free;
-	struct bf_hix	 or_ix;
+	struct ld_rtab	 offending;	/* struct oroute */
 	/* monitored prefix runtime state */
 	struct pstate	**ps;
 	uint32_t	 ps_cap, n_ps;
 	struct bf_hix	 ps_ix;
-	/* routes held for origin validation, while RPKI is on */
-	struct rov_route *rov;		/* by id, 1.. */
-	uint32_t	 rov_cap, n_rov, n_rov_free, rov_free;
-	struct bf_hix	 rov_ix;
+	struct ld_rtab	 held;		/* struct rov_route, while RPKI is on */
 	bool		 rov_all;	/* re-validate every one at the tick */
 	uint32_t	 rov_by_state[3];
 	/* clock: largest collector or tick time seen */
@@ -302,6 +306,62 @@ ld_pfx_eq(const struct ld_pfx *a, const struct ld_pfx *b)
 {
 	return a->hi == b->hi && a->lo == b->lo && a->family == b->family &&
 	    a->len == b->len;
+}
+
+static inline uint32_t
+ld_rkey_hash(uint32_t src, uint32_t path_id, const struct ld_pfx *q)
+{
+	return ld_pfx_hash(q, (uint64_t)src << 32 | path_id);
+}
+
+static inline bool
+ld_rkey_is(const struct ld_rkey *k, uint32_t src, uint32_t path_id,
+    const struct ld_pfx *q)
+{
+	return k->src == src && k->path_id == path_id && k->hi == q->hi &&
+	    k->lo == q->lo && k->family == q->family && k->len == q->len;
+}
+
+/* k of the route (src, path_id) of q in partition. */
+static inline void
+ld_rkey_set(struct ld_rkey *k, uint32_t src, uint32_t path_id,
+    const struct ld_pfx *q, int32_t partition)
+{
+	*k = (struct ld_rkey){ .hi = q->hi, .lo = q->lo, .src = src,
+	    .path_id = path_id, .partition = partition, .family = q->family,
+	    .len = q->len };
+}
+
+static inline struct ld_pfx
+ld_rkey_pfx(const struct ld_rkey *k)
+{
+	return (struct ld_pfx){ .hi = k->hi, .lo = k->lo, .family = k->family,
+	    .len = k->len };
+}
+
+static inline struct ld_rkey *
+ld_rtab_key(const struct ld_rtab *t, uint32_t id)
+{
+	return (struct ld_rkey *)(void *)(t->slots + (size_t)id * t->size);
+}
+
+/* The last id in use or free: ids 1..top. */
+static inline uint32_t
+ld_rtab_top(const struct ld_rtab *t)
+{
+	return t->n + t->n_free;
+}
+
+static inline struct oroute *
+ld_oroute(const struct ld_state *st, uint32_t id)
+{
+	return (struct oroute *)(void *)ld_rtab_key(&st->offending, id);
+}
+
+static inline struct rov_route *
+ld_held(const struct ld_state *st, uint32_t id)
+{
+	return (struct rov_route *)(void *)ld_rtab_key(&st->held, id);
 }
 
 /* Whether x is one of v[0 .. n). */
@@ -361,6 +421,19 @@ void	ld_alert_drop_partition(struct ld_state *st, int32_t partition);
 void	ld_alert_metric_open(struct ld_state *st, int type);
 void	ld_alert_free_all(struct ld_state *st);
 size_t	ld_alert_bytes(const struct ld_state *st);
+
+/* ---- ld_rtab.c ---- */
+/* An empty table of slots of size bytes. */
+void	ld_rtab_init(struct ld_rtab *t, size_t size);
+/* The id of route (src, path_id, q), index hash h (ld_rkey_hash); 0: none. */
+uint32_t ld_rtab_find(const struct ld_rtab *t, uint32_t src,
+	    uint32_t path_id, const struct ld_pfx *q, uint32_t h);
+/* A new route's id, its slot zeroed but for its key; 0: out of memory. */
+uint32_t ld_rtab_add(struct ld_rtab *t, uint32_t src, uint32_t path_id,
+	    const struct ld_pfx *q, int32_t partition, uint32_t h);
+void	ld_rtab_del(struct ld_rtab *t, uint32_t id);
+void	ld_rtab_free(struct ld_rtab *t);
+size_t	ld_rtab_bytes(const struct ld_rtab *t);
 
 /* ---- ld_route.c ---- */
 /*
@@ -438,8 +511,6 @@ void	ld_rov_drop_partition(struct ld_state *st, int32_t partition);
 void	ld_rov_revalidate(struct ld_state *st, const struct ld_pfx *changed,
 	    size_t n, int64_t trig_us);
 void	ld_rov_metric(struct ld_state *st);
-void	ld_rov_free_all(struct ld_state *st);
-size_t	ld_rov_bytes(const struct ld_state *st);
 
 /* ---- ld_rtr.c ---- */
 /*

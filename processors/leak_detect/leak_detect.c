@@ -360,6 +360,8 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 		return NULL;
 	}
 	st->host = h;
+	ld_rtab_init(&st->offending, sizeof(struct oroute));
+	ld_rtab_init(&st->held, sizeof(struct rov_route));
 	for (int f = 0; f < F_N; f++)
 		if (*settings[f].value != '\0' && (st->files[f].path =
 		    strdup(settings[f].value)) == NULL) {
@@ -444,7 +446,7 @@ fini(void *state)
 	ld_route_free_all(st);
 	ld_alert_free_all(st);
 	ld_prefix_free_all(st);
-	ld_rov_free_all(st);
+	ld_rtab_free(&st->held);
 	free(st->scratch);
 	free(st);
 }
@@ -458,7 +460,7 @@ ld_mem_bytes(const void *state)
 
 	return sizeof(*st) + astab_bytes(&st->rel) + astab_bytes(&st->tf) +
 	    rpki_bytes(&st->rpki) + rpki_bytes(&st->rtr_rpki) +
-	    monitor_bytes(&st->mon) + ld_rov_bytes(st) +
+	    monitor_bytes(&st->mon) + ld_rtab_bytes(&st->held) +
 	    ld_route_bytes(st) + ld_alert_bytes(st) + ld_prefix_bytes(st) +
 	    st->scratch_cap * sizeof(uint32_t);
 }
@@ -471,7 +473,7 @@ ld_alerts_held(const void *state)
 size_t
 ld_offending_routes(const void *state)
 {
-	return ((const struct ld_state *)state)->n_or;
+	return ((const struct ld_state *)state)->offending.n;
 }
 
 /* SIGHUP through the host: re-read every input file, off this thread. */
