@@ -113,7 +113,8 @@ const struct bf_option ld_options[O_N] = {
 	    "how often input files are checked for changes (0 = never)" },
 	[O_RTR] = { "rtr", BF_OPT_TEXT, "", 0, 0, "RTR (RFC 8210) servers "
 	    "for VRPs, in order of preference (fail-over): HOST:PORT or "
-	    "ssh://USER@HOST:PORT, space-separated; with roas_file: both" },
+	    "ssh://USER@HOST:PORT, separated by spaces or commas; with roas_file: "
+	    "both" },
 	[O_RTR_REFRESH] = { "rtr_refresh_s", BF_OPT_NUMBER, "3600", 1, 86400,
 	    "RTR: seconds between serial queries (a Serial Notify asks at "
 	    "once)" },

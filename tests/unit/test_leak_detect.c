@@ -733,6 +733,7 @@ START_TEST(rpki_revalidate)
 	    "\"prefix\": \"203.0.113.0/24\"}, {\"asn\": 666, "
 	    "\"prefix\": \"8.0.0.0/8\", \"maxLength\": 24}]}\n";
 	const char *rp = file("roas-r.json", one);
+	int before;
 
 	START("roas_file", rp, "reload_check_s", "5");
 	ANN(0, "8.8.8.0/24", 3356, 15169);		/* not found */
@@ -768,10 +769,55 @@ START_TEST(rpki_revalidate)
 	/* A withdrawn route is not held: the ROA again opens nothing. */
 	WD(0, "8.8.8.0/24");
 	file("roas-r.json", two);
-	int before = host.n;
+	before = host.n;
 	two_checks(25, 30);
 	ck_assert_int_eq(host.n, before);
 	ck_assert_double_eq(rpki_routes("not_found"), 1);
+	stop();
+}
+END_TEST
+
+/* init refused with want in its message. */
+static void
+bad_rtr(const char *const *kv, size_t n, const char *want)
+{
+	char err[512] = "";
+
+	ck_assert_ptr_null(try_start(err, sizeof(err), kv, n));
+	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\", want \"%s\"",
+	    err, want);
+}
+
+#define BAD_RTR(want, ...) do {						\
+	const char *const kv_[] = { __VA_ARGS__ };			\
+	bad_rtr(kv_, sizeof(kv_) / sizeof(kv_[0]), want);		\
+} while (0)
+
+/*
+ * The rtr setting: servers refused at init with what is wrong; a server
+ * that is down does not stop init, and fini stops RTRlib's threads.
+ */
+START_TEST(rtr_settings)
+{
+	BAD_RTR("rtr: bad server \"cache\" (want HOST:PORT, [IPV6]:PORT or "
+	    "ssh://USER@HOST:PORT)", "rtr", "127.0.0.1:3323 cache");
+	BAD_RTR("bad server \"127.0.0.1:0\"", "rtr", "127.0.0.1:0");
+	BAD_RTR("bad server \"ssh://h:22\"", "rtr", "ssh://h:22");
+	BAD_RTR("rtr: rpki@h:22 is SSH: set rtr_ssh_key", "rtr",
+	    "ssh://rpki@h:22");
+	BAD_RTR("rtr_expire_s (600) must be more than rtr_refresh_s (3600)",
+	    "rtr", "127.0.0.1:3323", "rtr_expire_s", "600");
+	/* Nothing listens on port 1 of [::1]: init runs, no VRPs. */
+	START("rtr", "[::1]:1, 127.0.0.1:1", "rtr_retry_s", "1");
+	tick(T0);
+	ck_assert_double_eq(fake_metric_value(&host, "rtr_connected", ""),
+	    0);
+	ck_assert_double_eq(fake_metric_value(&host, "rtr_up",
+	    "server=\"::1:1\""), 0);
+	ANN(0, "8.8.8.0/24", 3356, 15169);
+	tick(T0 + US);
+	ck_assert_double_eq(rpki_routes("not_found"), 1);
+	EXPECT_N(0);
 	stop();
 }
 END_TEST
@@ -1732,6 +1778,7 @@ suite(void)
 	tcase_add_test(tc, input_errors);
 	tcase_add_test(tc, reload);
 	tcase_add_test(tc, rpki_revalidate);
+	tcase_add_test(tc, rtr_settings);
 	tcase_add_test(tc, empty_files);
 	tcase_add_test(tc, cut_lines);
 	tcase_add_test(tc, written_in_place);
