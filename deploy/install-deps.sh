@@ -11,7 +11,8 @@ pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
       libavro-dev librtr-dev check file)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct
-	      python3-yaml yamllint systemd openjdk-17-jre-headless maven stayrtr)
+	      python3-yaml yamllint systemd openjdk-17-jre-headless maven stayrtr
+	      openssh-client)
 fi
 test_kafka() {
 	[ "${1:-}" != "--test" ] || "$(dirname "$0")/fetch-kafka.sh"

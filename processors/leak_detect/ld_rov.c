@@ -63,12 +63,13 @@ ld_rov_route(struct ld_state *st, const struct ld_judged *j, bool withdraw)
 	uint32_t h, id;
 	struct rov_route *o;
 
-	if (!ld_rov_applies(st, j->mon))
+	if (!ld_rov_on(st))
 		return;
 	h = ld_rkey_hash(j->src, j->path_id, &j->q);
 	id = j->pe->n_rov ? ld_rtab_find(&st->held, j->src, j->path_id, &j->q,
 	    h) : 0;
-	if (withdraw) {
+	/* Not judged now (rpki_monitored_only, a reloaded prefixes_file). */
+	if (withdraw || !ld_rov_applies(st, j->mon)) {
 		if (id != 0)
 			rov_del(st, id);
 		return;

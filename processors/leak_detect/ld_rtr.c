@@ -39,6 +39,7 @@ struct rtr_server {
 	struct tr_socket	 tr;
 	struct ld_rtr		*owner;
 	char			*host, *port, *user;
+	char			*key, *known;	/* SSH: the key files */
 	char			 name[80];	/* "host:port", log and label */
 	bool			 tr_ready;	/* tr to free (before mgr) */
 	bool			 up;		/* at the last tick */
@@ -301,10 +302,14 @@ transport(struct rtr_server *s, const char *key, const char *known,
 		    "server's public host key)", s->name);
 		return -1;
 	}
+	if ((s->key = strdup(key)) == NULL || (s->known = strdup(known)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	struct tr_ssh_config ssh = { .host = s->host,
 	    .port = (unsigned)atoi(s->port), .username = s->user,
-	    .server_hostkey_path = (char *)(uintptr_t)known,
-	    .client_privkey_path = (char *)(uintptr_t)key };
+	    .server_hostkey_path = s->known, .client_privkey_path = s->key };
 	if (tr_ssh_init(&ssh, &s->tr) != TR_SUCCESS)
 		goto fail;
 	s->tr_ready = true;
@@ -422,6 +427,8 @@ ld_rtr_stop(struct ld_state *st)
 		free(r->srv[i].host);
 		free(r->srv[i].port);
 		free(r->srv[i].user);
+		free(r->srv[i].key);
+		free(r->srv[i].known);
 	}
 	free(r->srv);
 	free(r->groups);

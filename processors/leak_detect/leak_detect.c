@@ -125,7 +125,7 @@ const struct bf_option ld_options[O_N] = {
 	[O_RTR_SSH_KEY] = { "rtr_ssh_key", BF_OPT_TEXT, "", 0, 0,
 	    "RTR over SSH: the client's private key file" },
 	[O_RTR_SSH_HOST_KEY] = { "rtr_ssh_host_key", BF_OPT_TEXT, "", 0, 0,
-	    "RTR over SSH: the server's public host key file" },
+	    "RTR over SSH: the server's host key, a known_hosts file" },
 };
 
 static const struct ld_scope ld_all = { BF_VIEWS, -1, 0 };
@@ -240,6 +240,7 @@ on_route(void *state, const struct bf_route *r)
 		j.ps = ld_prefix_get(st, &j.mon->p, !r->withdraw);
 	j.partition = r->partition;
 	j.time_us = r->collector_time_us;
+	j.rpki = RPKI_NOT_FOUND;
 	if (!r->withdraw)
 		ld_rule_judge(st, &j);
 	ld_route_judge(st, &j);

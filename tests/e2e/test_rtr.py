@@ -3,8 +3,9 @@
 
   a scripted BMP router  -->  bmpflow-collector (embedded Kafka)  -->
   bmpflow-processor --plugin leak_detect, rtr = two stayrtr caches (the
-  first preferred, the second for fail-over), both serving one VRP JSON
-  file that the test rewrites (renamed over: stayrtr -refresh 1).
+  first preferred, over TCP; the second for fail-over, over SSH with a
+  client key and the cache's host key checked), both serving one VRP
+  JSON file that the test rewrites (renamed over: stayrtr -refresh 1).
 
 Phases:
 
@@ -65,22 +66,39 @@ def write_vrps(path, roas):
     os.rename(path + ".new", path)
 
 
-class Stayrtr:
-    """stayrtr serving vrps on 127.0.0.1, its log in tmp."""
+def ssh_keys(tmp):
+    """A host key for stayrtr and a client key for the processor."""
+    for name, kind in (("host", ["-t", "ecdsa", "-b", "256", "-m", "PEM"]),
+                       ("client", ["-t", "ed25519"])):
+        subprocess.run(["ssh-keygen", "-q", "-N", "", "-f",
+                        os.path.join(tmp, name)] + kind, check=True)
 
-    def __init__(self, binary, vrps, tmp, name):
+
+class Stayrtr:
+    """stayrtr serving vrps on 127.0.0.1, its log in tmp; with ssh, also
+    over SSH (user rpki, the client key of ssh_keys), and addr is that."""
+
+    def __init__(self, binary, vrps, tmp, name, ssh=False):
         self.port = harness.free_port()
         self.log_path = os.path.join(tmp, name + ".log")
         self.log = open(self.log_path, "w")
-        self.p = subprocess.Popen(
-            [binary, "-cache", vrps, "-refresh", "1", "-checktime=false",
-             "-bind", "127.0.0.1:%d" % self.port,
-             "-metrics.addr", "127.0.0.1:%d" % harness.free_port()],
-            stdout=self.log, stderr=subprocess.STDOUT)
+        args = [binary, "-cache", vrps, "-refresh", "1", "-checktime=false",
+                "-bind", "127.0.0.1:%d" % harness.free_port(),
+                "-metrics.addr", "127.0.0.1:%d" % harness.free_port()]
+        if ssh:
+            args += ["-ssh.bind", "127.0.0.1:%d" % self.port, "-ssh.key",
+                     os.path.join(tmp, "host"), "-ssh.method.key",
+                     "-ssh.auth.key.file", os.path.join(tmp, "client.pub"),
+                     "-ssh.auth.user", "rpki"]
+        else:
+            args[args.index("-bind") + 1] = "127.0.0.1:%d" % self.port
+        self.p = subprocess.Popen(args, stdout=self.log,
+                                  stderr=subprocess.STDOUT)
         if not harness.wait_until(self.listening, left(harness.slow(20))):
             raise RuntimeError("%s not listening: %s" % (
                 name, harness.tail(self.log_path)))
-        self.addr = "127.0.0.1:%d" % self.port
+        self.addr = "%s127.0.0.1:%d" % ("rpki@" if ssh else "", self.port)
+        self.spec = ("ssh://" if ssh else "") + self.addr
 
     def listening(self):
         try:
@@ -122,8 +140,9 @@ def log_has(proc, text):
 def main():
     args = harness.test_args("--processor")
     stayrtr = shutil.which("stayrtr")
-    if stayrtr is None:
-        fail("stayrtr not installed (deploy/install-deps.sh --test)")
+    if stayrtr is None or shutil.which("ssh-keygen") is None:
+        fail("stayrtr or ssh-keygen not installed (deploy/install-deps.sh "
+             "--test)")
         return checks.finish(summary="rtr")
     schemas = harness.Schemas(args.schemas)
     col = proc = router = None
@@ -132,12 +151,20 @@ def main():
         col = harness.Collector(args.collector, args.schemas)
         vrps = os.path.join(col.dir, "vrps.json")
         write_vrps(vrps, [ROA_VALID])
-        caches = [Stayrtr(stayrtr, vrps, col.dir, "stayrtr-%d" % i)
-                  for i in (1, 2)]
+        ssh_keys(col.dir)
+        caches = [Stayrtr(stayrtr, vrps, col.dir, "stayrtr-tcp"),
+                  Stayrtr(stayrtr, vrps, col.dir, "stayrtr-ssh", ssh=True)]
+        known = os.path.join(col.dir, "known_hosts")
+        with open(os.path.join(col.dir, "host.pub")) as f, \
+                open(known, "w") as out:
+            out.write("[127.0.0.1]:%d %s\n" % (
+                caches[1].port, " ".join(f.read().split()[:2])))
         proc = harness.Processor(
             args.processor, col, args.schemas, "leak_detect", tick_ms=200,
-            settings={"rtr": " ".join(c.addr for c in caches),
-                      "rtr_retry_s": 1})
+            settings={"rtr": " ".join(c.spec for c in caches),
+                      "rtr_retry_s": 1,
+                      "rtr_ssh_key": os.path.join(col.dir, "client"),
+                      "rtr_ssh_host_key": known})
         proc.wait_assigned(left(harness.slow(WAIT)))
 
         # ---- SYNC
@@ -195,8 +222,8 @@ def main():
         ok = harness.wait_until(
             lambda: metric(proc, 'rtr_up{server="%s"}' % caches[1].addr)
             == 1, left(harness.slow(WAIT)), 0.2)
-        check(ok, "FAILOVER: synced with the second cache %.1fs after the "
-              "first was killed" % (time.time() - t0))
+        check(ok, "FAILOVER: synced with the second cache (SSH) %.1fs "
+              "after the first was killed" % (time.time() - t0))
         check(log_has(proc, "RTR server %s (preference 1): connection lost"
                       % caches[0].addr), "FAILOVER: the loss is logged")
         check(log_has(proc, "VRPs from RTR server %s (preference 2)" %
