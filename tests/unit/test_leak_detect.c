@@ -26,6 +26,7 @@
 #include "fake_host.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
+#include "../../processors/leak_detect/rpki.h"
 #include "test_util.h"
 #include "clock_s.h"
 #include "vf_world.h"
@@ -774,6 +775,55 @@ START_TEST(rpki_revalidate)
 	ck_assert_int_eq(host.n, before);
 	ck_assert_double_eq(rpki_routes("not_found"), 1);
 	stop();
+}
+END_TEST
+
+/* A table of one VRP, p from asn up to maxlen. */
+static void
+one_vrp(struct rpki *rp, const char *p, uint32_t asn, uint8_t maxlen)
+{
+	struct rpki_builder b = { 0 };
+	struct ld_pfx q;
+	const char *why;
+
+	ck_assert_int_eq(ptab_parse(p, &q, &why), 0);
+	ck_assert_int_eq(rpki_builder_add(&b, &q, asn, maxlen), 0);
+	ck_assert_int_eq(rpki_builder_finish(&b, rp), 0);
+	rpki_builder_free(&b);
+}
+
+/*
+ * roas_file and RTR together: RFC 6811 over the union of their VRPs, so
+ * one table's match makes a route valid that the other alone calls
+ * invalid; invalid when either covers it and none matches.
+ */
+START_TEST(rpki_union)
+{
+	struct rpki file = { 0 }, rtr = { 0 }, none = { 0 };
+	const struct rpki *both[2] = { &file, &rtr }, *empty[2] = { &none,
+	    &none };
+	struct ld_pfx q;
+	const char *why;
+
+	one_vrp(&file, "10.0.0.0/8", 64500, 24);
+	one_vrp(&rtr, "10.1.0.0/16", 64501, 16);
+	ck_assert_int_eq(ptab_parse("10.1.0.0/16", &q, &why), 0);
+	ck_assert_int_eq(rpki_validate(&file, &q, 64501, true), RPKI_INVALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64501, true),
+	    RPKI_VALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64500, true),
+	    RPKI_VALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64502, true),
+	    RPKI_INVALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64501, false),
+	    RPKI_INVALID);
+	ck_assert_int_eq(ptab_parse("11.0.0.0/24", &q, &why), 0);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64501, true),
+	    RPKI_NOT_FOUND);
+	ck_assert_int_eq(rpki_validate_any(empty, 2, &q, 64501, true),
+	    RPKI_NOT_FOUND);
+	rpki_free(&file);
+	rpki_free(&rtr);
 }
 END_TEST
 
@@ -1779,6 +1829,7 @@ suite(void)
 	tcase_add_test(tc, reload);
 	tcase_add_test(tc, rpki_revalidate);
 	tcase_add_test(tc, rtr_settings);
+	tcase_add_test(tc, rpki_union);
 	tcase_add_test(tc, empty_files);
 	tcase_add_test(tc, cut_lines);
 	tcase_add_test(tc, written_in_place);
