@@ -191,9 +191,9 @@ def main():
             return opened
         ok = harness.wait_until(open_alert, left(harness.slow(WAIT)), 0.2)
         took = time.time() - t0
-        check(ok, "ROA ADD: rpki_invalid opened %.1fs after the VRP file "
+        check(ok, "ROA ADD: rpki_invalid %s %.1fs after the VRP file "
               "changed (stayrtr -refresh 1, Serial Notify, RTRlib, tick)" %
-              took)
+              ("opened" if ok else "not opened", took))
         if opened:
             r = opened[0]
             check((r["prefix"], r["culprit_as"], r["origin_as"],
@@ -212,8 +212,9 @@ def main():
             lambda: any(r["state"] == "resolved"
                         for r in rpki_alerts(col, schemas)),
             left(harness.slow(WAIT)), 0.2)
-        check(ok, "ROA DEL: rpki_invalid resolved %.1fs after the VRP file "
-              "changed" % (time.time() - t0))
+        check(ok, "ROA DEL: rpki_invalid %s %.1fs after the VRP file "
+              "changed" % ("resolved" if ok else "not resolved",
+                           time.time() - t0))
         wait_metric(proc, 'rpki_routes{state="not_found"}', 1, "ROA DEL")
 
         # ---- FAILOVER: the preferred cache dies
@@ -222,8 +223,9 @@ def main():
         ok = harness.wait_until(
             lambda: metric(proc, 'rtr_up{server="%s"}' % caches[1].addr)
             == 1, left(harness.slow(WAIT)), 0.2)
-        check(ok, "FAILOVER: synced with the second cache (SSH) %.1fs "
-              "after the first was killed" % (time.time() - t0))
+        check(ok, "FAILOVER: %s the second cache (SSH) %.1fs after the "
+              "first was killed" % ("synced with" if ok else "not synced "
+                                    "with", time.time() - t0))
         check(log_has(proc, "RTR server %s (preference 1): connection lost"
                       % caches[0].addr), "FAILOVER: the loss is logged")
         check(log_has(proc, "VRPs from RTR server %s (preference 2)" %
