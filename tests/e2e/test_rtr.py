@@ -10,14 +10,15 @@
 Phases:
 
   SYNC     the processor syncs with the first cache (rtr_connected 1,
-           rtr_vrps 1); two routes held: 198.51.100.0/24 from AS64501,
-           valid under the ROA served, and 203.0.113.0/24 from AS64500,
-           not found (rpki_routes{state} 1 and 1); no alert;
-  ROA ADD  a ROA 203.0.113.0/24 AS64999 added to the file: the held route
-           becomes invalid and an rpki_invalid alert (culprit AS64500,
-           rpki_state "invalid") opens, with no route record sent;
-           seconds from the rename to the record printed;
-  ROA DEL  the ROA removed: the alert resolves (time printed);
+           rtr_vrps 1); three routes held: 198.51.100.0/24 from AS64501,
+           valid under the ROA served, 203.0.113.0/24 and 2001:db8:1::/48
+           from AS64500, not found (rpki_routes{state} 1 and 2); no alert;
+  ROA ADD  ROAs 203.0.113.0/24 and 2001:db8::/32-48 for AS64999 added to
+           the file: the held routes become invalid and an rpki_invalid
+           alert each (culprit AS64500, rpki_state "invalid") opens, with
+           no route record sent; seconds from the rename to the records
+           printed;
+  ROA DEL  the ROAs removed: the alerts resolve (time printed);
   FAILOVER the first cache killed: the processor logs the lost
            connection and takes the VRPs from the second (rtr_up of it
            1; the first's VRP records stay until rtr_expire_s);
@@ -48,9 +49,11 @@ WAIT = 30               # one phase, at most (before scaling)
 LOCAL_AS = 64999
 PEER = ("10.0.0.1", 64510)
 VALID = ("198.51.100.0/24", [64510, 64501])
-NOT_FOUND = ("203.0.113.0/24", [64510, 64500])
+NOT_FOUND = [("203.0.113.0/24", [64510, 64500]),
+             ("2001:db8:1::/48", [64510, 64500])]
 ROA_VALID = {"prefix": "198.51.100.0/24", "maxLength": 24, "asn": "AS64501"}
-ROA_NEW = {"prefix": "203.0.113.0/24", "maxLength": 24, "asn": "AS64999"}
+ROA_NEW = [{"prefix": "203.0.113.0/24", "maxLength": 24, "asn": "AS64999"},
+           {"prefix": "2001:db8::/32", "maxLength": 48, "asn": "AS64999"}]
 
 checks = harness.Checks(DEADLINE)
 fail, left, check = checks.fail, checks.left, checks.check
@@ -173,49 +176,50 @@ def main():
         router = socket.create_connection(("127.0.0.1", col.port))
         router.sendall(B.initiation("r1") +
                        B.peer_up(PEER[0], PEER[1], LOCAL_AS))
-        for pfx, path in (VALID, NOT_FOUND):
+        for pfx, path in [VALID] + NOT_FOUND:
             router.sendall(B.route(PEER[0], PEER[1], [pfx], as_path=path))
         wait_metric(proc, 'rpki_routes{state="valid"}', 1, "SYNC")
-        wait_metric(proc, 'rpki_routes{state="not_found"}', 1, "SYNC")
+        wait_metric(proc, 'rpki_routes{state="not_found"}', 2, "SYNC")
         proc.wait_ticks(3, left(harness.slow(10)))
         check(rpki_alerts(col, schemas) == [], "SYNC: no rpki_invalid alert")
 
         # ---- ROA ADD: the held route becomes invalid
         t0 = time.time()
-        write_vrps(vrps, [ROA_VALID, ROA_NEW])
+        write_vrps(vrps, [ROA_VALID] + ROA_NEW)
         opened = []
 
         def open_alert():
             opened[:] = [r for r in rpki_alerts(col, schemas)
                          if r["state"] == "open"]
-            return opened
+            return len(opened) == len(NOT_FOUND)
         ok = harness.wait_until(open_alert, left(harness.slow(WAIT)), 0.2)
         took = time.time() - t0
         check(ok, "ROA ADD: rpki_invalid %s %.1fs after the VRP file "
               "changed (stayrtr -refresh 1, Serial Notify, RTRlib, tick)" %
               ("opened" if ok else "not opened", took))
-        if opened:
-            r = opened[0]
-            check((r["prefix"], r["culprit_as"], r["origin_as"],
-                   r["rpki_state"]) == (NOT_FOUND[0], 64500, 64500,
-                                        "invalid"),
+        for r in opened:
+            check((r["culprit_as"], r["origin_as"], r["rpki_state"]) ==
+                  (64500, 64500, "invalid"),
                   "ROA ADD: alert %s culprit AS%s origin AS%s rpki_state %s" %
                   (r["prefix"], r["culprit_as"], r["origin_as"],
                    r["rpki_state"]))
-        wait_metric(proc, 'rpki_routes{state="invalid"}', 1, "ROA ADD")
-        wait_metric(proc, "rtr_vrps", 2, "ROA ADD")
+        check(sorted(r["prefix"] for r in opened) ==
+              sorted(p for p, _ in NOT_FOUND), "ROA ADD: alerts for %s" %
+              sorted(r["prefix"] for r in opened))
+        wait_metric(proc, 'rpki_routes{state="invalid"}', 2, "ROA ADD")
+        wait_metric(proc, "rtr_vrps", 3, "ROA ADD")
 
         # ---- ROA DEL: it resolves
         t0 = time.time()
         write_vrps(vrps, [ROA_VALID])
         ok = harness.wait_until(
-            lambda: any(r["state"] == "resolved"
-                        for r in rpki_alerts(col, schemas)),
-            left(harness.slow(WAIT)), 0.2)
+            lambda: sum(r["state"] == "resolved"
+                        for r in rpki_alerts(col, schemas)) ==
+            len(NOT_FOUND), left(harness.slow(WAIT)), 0.2)
         check(ok, "ROA DEL: rpki_invalid %s %.1fs after the VRP file "
               "changed" % ("resolved" if ok else "not resolved",
                            time.time() - t0))
-        wait_metric(proc, 'rpki_routes{state="not_found"}', 1, "ROA DEL")
+        wait_metric(proc, 'rpki_routes{state="not_found"}', 2, "ROA DEL")
 
         # ---- FAILOVER: the preferred cache dies
         caches[0].stop()
@@ -245,7 +249,7 @@ def main():
               "DOWN: the processor says the last VRPs stay in use")
         router.sendall(B.route(PEER[0], PEER[1], ["192.0.2.0/24"],
                                as_path=[64510, 64502]))
-        wait_metric(proc, 'rpki_routes{state="not_found"}', 2, "DOWN")
+        wait_metric(proc, 'rpki_routes{state="not_found"}', 3, "DOWN")
         check(proc.p.poll() is None and metric(proc, "rtr_vrps") >= 1,
               "DOWN: the processor runs on with its VRPs (rtr_vrps %s)" %
               metric(proc, "rtr_vrps"))
