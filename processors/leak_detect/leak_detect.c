@@ -278,8 +278,7 @@ on_tick(void *state, int64_t now_us)
 	ld_file_tick(st);
 	if (st->rtr != NULL)
 		ld_rtr_tick(st);
-	else
-		ld_rov_revalidate(st, NULL, 0, now_us);
+	ld_rov_revalidate(st, NULL, 0, now_us);	/* after a roas_file reload */
 	ld_rov_metric(st);
 }
 

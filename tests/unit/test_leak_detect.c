@@ -857,8 +857,13 @@ START_TEST(rtr_settings)
 	    "ssh://rpki@h:22");
 	BAD_RTR("rtr_expire_s (600) must be more than rtr_refresh_s (3600)",
 	    "rtr", "127.0.0.1:3323", "rtr_expire_s", "600");
-	/* Nothing listens on port 1 of [::1]: init runs, no VRPs. */
-	START("rtr", "[::1]:1, 127.0.0.1:1", "rtr_retry_s", "1");
+	/*
+	 * Nothing listens on port 1 of [::1]: init runs, no VRPs from RTR;
+	 * a roas_file reload still re-validates the routes held.
+	 */
+	START("rtr", "[::1]:1, 127.0.0.1:1", "rtr_retry_s", "1", "roas_file",
+	    file("roas-t.json", "{\"roas\": [{\"asn\": 64500, "
+	    "\"prefix\": \"203.0.113.0/24\"}]}\n"), "reload_check_s", "5");
 	tick(T0);
 	ck_assert_double_eq(fake_metric_value(&host, "rtr_connected", ""),
 	    0);
@@ -868,6 +873,12 @@ START_TEST(rtr_settings)
 	tick(T0 + US);
 	ck_assert_double_eq(rpki_routes("not_found"), 1);
 	EXPECT_N(0);
+	file("roas-t.json", "{\"roas\": [{\"asn\": 666, \"prefix\": "
+	    "\"8.8.8.0/24\"}]}\n");
+	two_checks(5, 10);
+	EXPECT_N(1);
+	expect(find("rpki_invalid", "8.8.8.0/24", "open"), "culprit_as",
+	    "15169", NULL);
 	stop();
 }
 END_TEST
