@@ -8,10 +8,11 @@ set -euo pipefail
 # file: cpack's Debian generator needs it to find binaries for dpkg-shlibdeps
 # (deploy/build-deb.sh).
 pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
-      libavro-dev check file)
+      libavro-dev librtr-dev check file)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct
-	      python3-yaml yamllint systemd openjdk-17-jre-headless maven)
+	      python3-yaml yamllint systemd openjdk-17-jre-headless maven stayrtr
+	      openssh-client)
 fi
 test_kafka() {
 	[ "${1:-}" != "--test" ] || "$(dirname "$0")/fetch-kafka.sh"

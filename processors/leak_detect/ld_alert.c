@@ -22,6 +22,8 @@ static const char *const pclass_names[] = { NULL, "exact", "sub-prefix",
 static const char *const hclass_names[] = { NULL, "origin", "first_hop" };
 static const char *const sev_names[] = { "low", "medium", "high",
     "critical" };
+static const char *const rpki_names[] = { [RPKI_NOT_FOUND] = "not_found",
+    [RPKI_VALID] = "valid", [RPKI_INVALID] = "invalid" };
 
 static void
 metric_alert(struct ld_state *st, const struct alert *a, const char *state)
@@ -97,7 +99,8 @@ ld_alert_free(struct ld_state *st, uint32_t id)
 /* A new pending alert for o on q; 0 when out of memory. */
 static uint32_t
 alert_create(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
-    const struct bf_route *r, bool has_origin, uint32_t origin)
+    const struct bf_route *r, int32_t partition, bool has_origin,
+    uint32_t origin)
 {
 	struct alert *a;
 	uint32_t id;
@@ -134,8 +137,8 @@ alert_create(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
 	a->culprit = o->culprit;
 	a->has_origin = has_origin;
 	a->origin = origin;
-	a->partition = r ? r->partition : -1;
-	a->first_seen = r ? r->collector_time_us : st->clock;
+	a->partition = partition;
+	a->first_seen = a->last_seen = r ? r->collector_time_us : st->clock;
 	if (r && r->as_path && r->as_path_count > 0) {
 		a->path_n = r->as_path_count < MAX_PATH ? r->as_path_count :
 		    MAX_PATH;
@@ -236,6 +239,12 @@ alert_emit(struct ld_state *st, struct alert *a, const char *state,
 	bf_emit_double(h, o->detection_latency_ms, lat);
 	bf_emit_long(h, o->time_us, st->clock);
 	bf_emit_str(h, o->detail, a->detail);
+	/* The route's RFC 6811 state now; a MOAS has no one origin. */
+	if (ld_rov_on(st) && a->type != T_MOAS)
+		bf_emit_str(h, o->rpki_state, rpki_names[ld_rov_validate(st,
+		    &a->p, a->origin, a->has_origin)]);
+	else
+		bf_emit_null(h, o->rpki_state);
 	bf_emit_end(h);
 	metric_alert(st, a, state);
 	snprintf(labels, sizeof(labels), "type=\"%s\"",
@@ -355,7 +364,8 @@ expired(const struct ld_state *st, const struct alert *a)
 
 uint32_t
 ld_alert_get(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
-    const struct bf_route *r, bool has_origin, uint32_t origin)
+    const struct bf_route *r, int32_t partition, bool has_origin,
+    uint32_t origin)
 {
 	uint32_t id = ld_alert_find(st, o->type, q, o->culprit);
 
@@ -364,7 +374,7 @@ ld_alert_get(struct ld_state *st, const struct off *o, const struct ld_pfx *q,
 		id = 0;
 	}
 	if (id == 0)
-		id = alert_create(st, o, q, r, has_origin, origin);
+		id = alert_create(st, o, q, r, partition, has_origin, origin);
 	return id;
 }
 

@@ -160,6 +160,7 @@ put_in_use(struct ld_state *st, int which, struct ld_load *l)
 	} else if (which == F_ROAS) {
 		rpki_free(&st->rpki);
 		st->rpki = l->rpki;
+		st->rov_all = true;	/* the routes held, at the next tick */
 	} else {
 		struct astab *t = which == F_ASREL ? &st->rel : &st->tf;
 		astab_free(t);

@@ -144,11 +144,10 @@ ld_prefix_moas(struct ld_state *st, struct pstate *p, const struct bf_route *r,
 	if (n >= 2) {
 		qsort(orig, n, sizeof(orig[0]), bf_cmp_u32);
 		moas_offence(st, p, orig, n, &o);
-		if ((id = ld_alert_get(st, &o, &p->p, r, false, 0)) == 0)
+		if ((id = ld_alert_get(st, &o, &p->p, r, p->partition, false,
+		    0)) == 0)
 			return;
 		a = st->al[id];
-		if (a->partition < 0)
-			a->partition = p->partition;
 		ld_alert_release_all(a);
 		for (uint32_t i = 0; i < p->nr; i++)
 			ld_alert_hold(a, bf_src_session(p->r[i].peer));

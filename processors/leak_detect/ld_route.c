@@ -53,91 +53,30 @@ ld_peer_get(struct ld_state *st, const struct bf_session *ss)
 
 /* ---- offending routes ------------------------------------------------------------ */
 
-static uint32_t
-or_hash(uint32_t src, uint32_t path_id, const struct ld_pfx *q)
-{
-	return ld_pfx_hash(q, (uint64_t)src << 32 | path_id);
-}
-
-static uint32_t
-or_find(const struct ld_state *st, uint32_t src, uint32_t path_id,
-    const struct ld_pfx *q, uint32_t h)
-{
-	for (uint32_t id = bf_hix_first(&st->or_ix, h); id != 0;
-	    id = bf_hix_next(&st->or_ix, id)) {
-		const struct oroute *o = &st->or[id];
-		if (o->peer == src && o->path_id == path_id &&
-		    o->hi == q->hi && o->lo == q->lo &&
-		    o->family == q->family && o->len == q->len)
-			return id;
-	}
-	return 0;
-}
-
-/* Id id is free: first in line to be reused. */
-static void
-free_id(struct ld_state *st, uint32_t id)
-{
-	st->or[id].alert[0] = st->or_free;
-	st->or_free = id;
-	st->n_or_free++;
-}
-
 /* A new offending route of j, index hash h; 0 when out of memory. */
 static uint32_t
 or_add(struct ld_state *st, const struct ld_judged *j, uint32_t h)
 {
-	uint32_t id;
+	uint32_t id = ld_rtab_add(&st->offending, j->src, j->path_id, &j->q,
+	    j->partition, h);
 
-	if (st->n_or_free > 0) {
-		id = st->or_free;
-		st->or_free = st->or[id].alert[0];
-		st->n_or_free--;
-	} else {
-		if (st->n_or + 1 >= st->or_cap) {
-			uint32_t nc = st->or_cap ? st->or_cap * 2 : 64;
-			struct oroute *n = realloc(st->or, nc * sizeof(*n));
-			if (n == NULL)
-				return 0;
-			st->or = n;
-			st->or_cap = nc;
-		}
-		id = st->n_or + 1;	/* ids 1..n_or all used */
-	}
-	if (bf_hix_insert(&st->or_ix, id, h) < 0) {
-		if (id != st->n_or + 1)
-			free_id(st, id);
-		return 0;
-	}
-	struct oroute *o = &st->or[id];
-	memset(o, 0, sizeof(*o));
-	o->hi = j->q.hi;
-	o->lo = j->q.lo;
-	o->family = j->q.family;
-	o->len = j->q.len;
-	o->peer = j->src;
-	o->path_id = j->path_id;
-	o->partition = j->r->partition;
-	st->n_or++;
-	st->peers[bf_src_session(j->src)].n_off++;
+	if (id != 0)
+		st->peers[bf_src_session(j->src)].n_off++;
 	return id;
 }
 
 static void
 or_del(struct ld_state *st, uint32_t id)
 {
-	bf_hix_remove(&st->or_ix, id);
-	st->peers[bf_src_session(st->or[id].peer)].n_off--;
-	st->or[id].n = 0;
-	st->or[id].peer = 0;
-	free_id(st, id);
-	st->n_or--;
+	st->peers[bf_src_session(ld_oroute(st, id)->k.src)].n_off--;
+	ld_oroute(st, id)->n = 0;
+	ld_rtab_del(&st->offending, id);
 }
 
 /*
  * Make j's route a member of exactly the alerts of its offences (none for
  * a withdrawal), given its current offending route oid (0 for none) and
- * its index hash h.
+ * its index hash h.  j->r NULL: a re-validation, not a sighting.
  */
 static void
 apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
@@ -148,20 +87,23 @@ apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
 	uint32_t peer = bf_src_session(j->src);
 
 	if (oid != 0) {
-		no = st->or[oid].n;
-		memcpy(old, st->or[oid].alert, no * sizeof(uint32_t));
+		no = ld_oroute(st, oid)->n;
+		memcpy(old, ld_oroute(st, oid)->alert, no * sizeof(uint32_t));
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		uint32_t id = ld_alert_get(st, &j->offs[i], &j->q, r,
-		    j->has_origin, j->origin);
+		    j->partition, j->has_origin, j->origin);
 		if (id != 0)
 			nw[nn++] = id;
 	}
 	if (nn > 0 && oid == 0 && (oid = or_add(st, j, h)) == 0) {
+		char txt[48];
+
+		ptab_format(&j->q, txt, sizeof(txt));
 		bf_plugin_log(st->host, 0, "leak_detect: out of memory "
-		    "keeping an offending route of %s", r->prefix);
+		    "keeping an offending route of %s", txt);
 		for (uint32_t i = 0; i < nn; i++)
-			ld_alert_refresh(st, nw[i], r->collector_time_us);
+			ld_alert_refresh(st, nw[i], j->time_us);
 		return;
 	}
 	for (uint32_t i = 0; i < nn; i++) {
@@ -170,7 +112,8 @@ apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
 			nw[i--] = nw[--nn];	/* out of memory: not a member */
 			continue;
 		}
-		ld_alert_seen(a, r, NULL);
+		if (r != NULL)
+			ld_alert_seen(a, r, NULL);
 	}
 	for (uint32_t k = 0; k < no; k++)
 		if (!ld_listed(nw, nn, old[k]))
@@ -179,14 +122,14 @@ apply(struct ld_state *st, const struct ld_judged *j, uint32_t h,
 		if (oid != 0)
 			or_del(st, oid);
 	} else {
-		st->or[oid].n = (uint8_t)nn;
-		memcpy(st->or[oid].alert, nw, nn * sizeof(uint32_t));
+		ld_oroute(st, oid)->n = (uint8_t)nn;
+		memcpy(ld_oroute(st, oid)->alert, nw, nn * sizeof(uint32_t));
 	}
 	for (uint32_t i = 0; i < nn; i++)
-		ld_alert_refresh(st, nw[i], r->collector_time_us);
+		ld_alert_refresh(st, nw[i], j->time_us);
 	for (uint32_t k = 0; k < no; k++)
 		if (!ld_listed(nw, nn, old[k]) && st->al[old[k]] != NULL)
-			ld_alert_refresh(st, old[k], r->collector_time_us);
+			ld_alert_refresh(st, old[k], j->time_us);
 }
 
 void
@@ -196,8 +139,35 @@ ld_route_judge(struct ld_state *st, const struct ld_judged *j)
 
 	if (j->n == 0 && j->pe->n_off == 0)
 		return;	/* clean, and no route of its peer offends */
-	h = or_hash(j->src, j->path_id, &j->q);
-	oid = j->pe->n_off ? or_find(st, j->src, j->path_id, &j->q, h) : 0;
+	h = ld_rkey_hash(j->src, j->path_id, &j->q);
+	oid = j->pe->n_off ? ld_rtab_find(&st->offending, j->src, j->path_id,
+	    &j->q, h) : 0;
+	if (j->n > 0 || oid != 0)
+		apply(st, j, h, oid);
+}
+
+void
+ld_route_rejudge_rpki(struct ld_state *st, struct ld_judged *j, bool invalid)
+{
+	uint32_t h = ld_rkey_hash(j->src, j->path_id, &j->q);
+	uint32_t oid = j->pe->n_off ? ld_rtab_find(&st->offending, j->src,
+	    j->path_id, &j->q, h) : 0;
+
+	/* Its other alerts, found again by (type, prefix, culprit). */
+	j->n = 0;
+	for (uint32_t k = 0; oid != 0 && k < ld_oroute(st, oid)->n; k++) {
+		const struct alert *a = st->al[ld_oroute(st, oid)->alert[k]];
+		struct off *o = &j->offs[j->n];
+
+		if (a->type == T_RPKI_INVALID)
+			continue;
+		memset(o, 0, sizeof(*o));
+		o->type = a->type;
+		o->culprit = a->culprit;
+		j->n++;
+	}
+	if (invalid)
+		ld_rule_rpki_offence(j, &j->offs[j->n++]);
 	if (j->n > 0 || oid != 0)
 		apply(st, j, h, oid);
 }
@@ -213,11 +183,11 @@ ld_peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 	struct peer *pe = &st->peers[pid];
 
 	if (pe->n_off > 0) {
-		uint32_t top = st->n_or + st->n_or_free;
+		uint32_t top = ld_rtab_top(&st->offending);
 		for (uint32_t id = 1; id <= top; id++) {
-			struct oroute *o = &st->or[id];
-			if (!bf_src_of(o->peer, pid, sc.view) ||
-			    !ld_in_scope(sc, o->partition, o->family))
+			struct oroute *o = ld_oroute(st, id);
+			if (!bf_src_of(o->k.src, pid, sc.view) ||
+			    !ld_in_scope(sc, o->k.partition, o->k.family))
 				continue;
 			for (uint32_t k = 0; k < o->n; k++) {
 				ld_alert_release(st->al[o->alert[k]], pid);
@@ -229,6 +199,8 @@ ld_peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 	}
 	if (pe->n_mon > 0)
 		ld_prefix_drop_peer(st, pid, sc, trig_us);
+	if (pe->n_rov > 0)
+		ld_rov_drop_peer(st, pid, sc);
 	pe->up = up;
 	pe->epoch = epoch;
 }
@@ -236,10 +208,11 @@ ld_peer_reset(struct ld_state *st, uint32_t pid, bool up, uint64_t epoch,
 void
 ld_route_drop_partition(struct ld_state *st, int32_t partition)
 {
-	uint32_t top = st->n_or + st->n_or_free;
+	uint32_t top = ld_rtab_top(&st->offending);
 
 	for (uint32_t id = 1; id <= top; id++)
-		if (st->or[id].peer != 0 && st->or[id].partition == partition)
+		if (ld_oroute(st, id)->k.src != 0 &&
+		    ld_oroute(st, id)->k.partition == partition)
 			or_del(st, id);
 }
 
@@ -249,8 +222,7 @@ ld_route_free_all(struct ld_state *st)
 	for (uint32_t i = 1; i <= st->n_peers; i++)
 		free(st->peers[i].name);
 	free(st->peers);
-	free(st->or);
-	bf_hix_free(&st->or_ix);
+	ld_rtab_free(&st->offending);
 }
 
 size_t
@@ -260,6 +232,5 @@ ld_route_bytes(const struct ld_state *st)
 
 	for (uint32_t i = 1; i <= st->n_peers; i++)
 		b += st->peers[i].name ? strlen(st->peers[i].name) + 1 : 0;
-	return b + st->or_cap * sizeof(struct oroute) +
-	    bf_hix_bytes(&st->or_ix);
+	return b + ld_rtab_bytes(&st->offending);
 }

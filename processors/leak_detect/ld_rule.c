@@ -322,18 +322,25 @@ ld_rule_judge(struct ld_state *st, struct ld_judged *j)
 			offs[n - 1].seg[0] = offs[n - 1].culprit;
 		}
 	}
-	if (st->rpki.n > 0 && (j->mon != NULL || !st->rpki_monitored_only) &&
-	    rpki_validate(&st->rpki, &j->q, j->origin, j->has_origin) ==
-	    RPKI_INVALID) {
-		struct off *o = &offs[n++];
-		offence(o, T_RPKI_INVALID, j->mon ? SEV_HIGH : SEV_MEDIUM,
-		    j->has_origin ? j->origin : 0);
-		o->nseg = j->has_origin;
-		o->seg[0] = j->origin;
-		snprintf(o->detail, sizeof(o->detail), "RPKI invalid: no VRP "
-		    "covering the prefix matches origin %s%u at length %u",
-		    j->has_origin ? "AS" : "NONE ", j->has_origin ? j->origin :
-		    0, j->q.len);
+	j->rpki = RPKI_NOT_FOUND;
+	if (ld_rov_applies(st, j->mon)) {
+		j->rpki = (uint8_t)ld_rov_validate(st, &j->q, j->origin,
+		    j->has_origin);
+		if (j->rpki == RPKI_INVALID)
+			ld_rule_rpki_offence(j, &offs[n++]);
 	}
 	j->n = n;
+}
+
+void
+ld_rule_rpki_offence(const struct ld_judged *j, struct off *o)
+{
+	offence(o, T_RPKI_INVALID, j->mon ? SEV_HIGH : SEV_MEDIUM,
+	    j->has_origin ? j->origin : 0);
+	o->nseg = j->has_origin;
+	o->seg[0] = j->origin;
+	snprintf(o->detail, sizeof(o->detail), "RPKI invalid: no VRP "
+	    "covering the prefix matches origin %s%u at length %u",
+	    j->has_origin ? "AS" : "NONE ", j->has_origin ? j->origin : 0,
+	    j->q.len);
 }

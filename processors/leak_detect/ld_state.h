@@ -12,6 +12,10 @@
  *                (MOAS) and learned upstreams
  *   ld_rule.c    the rules: a route's offences, no state of its own
  *   ld_file.c    the input files: load, reload on change or SIGHUP
+ *   ld_rtab.c    tables of routes by id (offending, held for ROV)
+ *   ld_rov.c     route origin validation: the routes held with their
+ *                RPKI state, re-validated when VRPs change
+ *   ld_rtr.c     VRPs over RTR (RFC 8210) from RTRlib's threads
  *   leak_detect.c  the plugin: options, init, the host's callbacks
  */
 #ifndef BMPFLOW_LD_STATE_H
@@ -61,6 +65,8 @@ enum { ST_PENDING, ST_OPEN, ST_RESOLVED };
 /* Input files: the first options (options[f] for file f). */
 enum { F_ASREL, F_PREFIXES, F_ROAS, F_TRANSIT_FREE, F_N };
 
+struct ld_rtr;
+
 /* One offence of a route, before it is matched to an alert. */
 struct off {
 	uint8_t		type, rfc7908, pclass, hclass, sev, nseg;
@@ -97,13 +103,28 @@ struct alert {
  * Routes are kept per source, bf_src(peer, view) with the peer id
  * (session id + 1: 0 is none); alerts count peers.
  */
+/* A route kept in a table of routes (ld_rtab.c): its key and partition. */
+struct ld_rkey {
+	uint64_t	hi, lo;
+	uint32_t	src, path_id;	/* src: a source, 0 in a free slot */
+	int32_t		partition;
+	uint8_t		family, len;
+};
+
+/* Routes by id 1.., slots of size bytes beginning with a struct ld_rkey. */
+struct ld_rtab {
+	char		*slots;
+	size_t		 size;
+	uint32_t	 cap, n, n_free;
+	uint32_t	 free_id;	/* the first free id (n_free > 0) */
+	struct bf_hix	 ix;
+};
+
 /* A route member of at least one alert. */
 struct oroute {
-	uint64_t	hi, lo;
-	uint32_t	peer, path_id;	/* peer: a source */
-	uint8_t		family, len, n;
-	int32_t		partition;
-	uint32_t	alert[T_N];	/* free (peer 0): [0] the next free id */
+	struct ld_rkey	k;
+	uint8_t		n;
+	uint32_t	alert[T_N];
 };
 
 struct mroute {
@@ -130,6 +151,14 @@ struct peer {
 	uint64_t	 epoch;
 	uint32_t	 n_off;		/* oroutes of this peer */
 	uint32_t	 n_mon;		/* mroutes of this peer */
+	uint32_t	 n_rov;		/* rov_routes of this peer */
+};
+
+/* A route held for origin validation (ld_rov.c). */
+struct rov_route {
+	struct ld_rkey	k;
+	uint32_t	origin;
+	uint8_t		has_origin, state;	/* enum rpki_state */
 };
 
 /* Hash index over ids 1..: chains by id, ids owned by the caller. */
@@ -184,7 +213,8 @@ struct ld_out {
 	int	alert_id, type, rfc7908_type, prefix_class, path_class,
 		severity, prefix, origin_as, culprit_as, culprit_segment,
 		as_path, routers, peers, peers_seen, peers_holding, first_seen,
-		last_seen, count, state, detection_latency_ms, time_us, detail;
+		last_seen, count, state, detection_latency_ms, time_us, detail,
+		rpki_state;
 };
 
 struct ld_state {
@@ -202,7 +232,9 @@ struct ld_state {
 	/* inputs */
 	struct astab	 rel;		/* AS links */
 	struct astab	 tf;		/* transit-free ASes */
-	struct rpki	 rpki;
+	struct rpki	 rpki;		/* roas_file */
+	struct rpki	 rtr_rpki;	/* the RTR caches' VRPs (ld_rtr.c) */
+	struct ld_rtr	*rtr;		/* NULL: no rtr setting (ld_rtr.c) */
 	struct monitor	 mon;
 	/* peers: sessions, by the host's session id + 1 */
 	struct peer	*peers;
@@ -213,15 +245,14 @@ struct ld_state {
 	uint32_t	*al_free;	/* free ids below al_cap */
 	uint32_t	 n_al_free;
 	struct bf_hix	 al_ix;
-	/* offending routes */
-	struct oroute	*or;		/* by id, 1.. */
-	uint32_t	 or_free;	/* a free id, 0 none; its alert[0] the next */
-	uint32_t	 or_cap, n_or, n_or_free;
-	struct bf_hix	 or_ix;
+	struct ld_rtab	 offending;	/* struct oroute */
 	/* monitored prefix runtime state */
 	struct pstate	**ps;
 	uint32_t	 ps_cap, n_ps;
 	struct bf_hix	 ps_ix;
+	struct ld_rtab	 held;		/* struct rov_route, while RPKI is on */
+	bool		 rov_all;	/* re-validate every one at the tick */
+	uint32_t	 rov_by_state[3];
 	/* clock: largest collector or tick time seen */
 	int64_t		 clock;
 	uint32_t	*scratch;
@@ -229,7 +260,7 @@ struct ld_state {
 	uint64_t	 routes_since_tick;
 	/* metrics */
 	int		 m_alerts, m_open, m_routes, m_latency, m_entries,
-			 m_reloads;
+			 m_reloads, m_rpki_routes;
 	uint32_t	 open_by_type[T_N];
 };
 
@@ -249,6 +280,11 @@ struct ld_judged {
 	uint32_t		 origin;
 	struct off		 offs[T_N];	/* the rules' verdict */
 	size_t			 n;
+	int32_t			 partition;	/* of bmp.route */
+	int64_t			 time_us;	/* collector time, or the VRP
+						 * change's */
+	uint8_t			 rpki;		/* enum rpki_state, when
+						 * ld_rov_applies */
 };
 
 /* What a VIEW_END ends, or everything of a peer. */
@@ -270,6 +306,62 @@ ld_pfx_eq(const struct ld_pfx *a, const struct ld_pfx *b)
 {
 	return a->hi == b->hi && a->lo == b->lo && a->family == b->family &&
 	    a->len == b->len;
+}
+
+static inline uint32_t
+ld_rkey_hash(uint32_t src, uint32_t path_id, const struct ld_pfx *q)
+{
+	return ld_pfx_hash(q, (uint64_t)src << 32 | path_id);
+}
+
+static inline bool
+ld_rkey_is(const struct ld_rkey *k, uint32_t src, uint32_t path_id,
+    const struct ld_pfx *q)
+{
+	return k->src == src && k->path_id == path_id && k->hi == q->hi &&
+	    k->lo == q->lo && k->family == q->family && k->len == q->len;
+}
+
+/* k of the route (src, path_id) of q in partition. */
+static inline void
+ld_rkey_set(struct ld_rkey *k, uint32_t src, uint32_t path_id,
+    const struct ld_pfx *q, int32_t partition)
+{
+	*k = (struct ld_rkey){ .hi = q->hi, .lo = q->lo, .src = src,
+	    .path_id = path_id, .partition = partition, .family = q->family,
+	    .len = q->len };
+}
+
+static inline struct ld_pfx
+ld_rkey_pfx(const struct ld_rkey *k)
+{
+	return (struct ld_pfx){ .hi = k->hi, .lo = k->lo, .family = k->family,
+	    .len = k->len };
+}
+
+static inline struct ld_rkey *
+ld_rtab_key(const struct ld_rtab *t, uint32_t id)
+{
+	return (struct ld_rkey *)(void *)(t->slots + (size_t)id * t->size);
+}
+
+/* The last id in use or free: ids 1..top. */
+static inline uint32_t
+ld_rtab_top(const struct ld_rtab *t)
+{
+	return t->n + t->n_free;
+}
+
+static inline struct oroute *
+ld_oroute(const struct ld_state *st, uint32_t id)
+{
+	return (struct oroute *)(void *)ld_rtab_key(&st->offending, id);
+}
+
+static inline struct rov_route *
+ld_held(const struct ld_state *st, uint32_t id)
+{
+	return (struct rov_route *)(void *)ld_rtab_key(&st->held, id);
 }
 
 /* Whether x is one of v[0 .. n). */
@@ -298,11 +390,12 @@ uint32_t ld_alert_find(const struct ld_state *st, int type,
 /*
  * The alert for o on q, found or created; a resolved one older than the
  * window is replaced by a new one.  r (NULL: none) gives a new alert its
- * partition, first_seen and example path.  0 when out of memory.
+ * first_seen and example path; partition is its bmp.route partition.  0
+ * when out of memory.
  */
 uint32_t ld_alert_get(struct ld_state *st, const struct off *o,
-	    const struct ld_pfx *q, const struct bf_route *r, bool has_origin,
-	    uint32_t origin);
+	    const struct ld_pfx *q, const struct bf_route *r, int32_t partition,
+	    bool has_origin, uint32_t origin);
 /* Forget alert id (an open one leaves alerts_open). */
 void	ld_alert_free(struct ld_state *st, uint32_t id);
 /* One more member route of peer in a: 0, or -1 when out of memory. */
@@ -329,7 +422,26 @@ void	ld_alert_metric_open(struct ld_state *st, int type);
 void	ld_alert_free_all(struct ld_state *st);
 size_t	ld_alert_bytes(const struct ld_state *st);
 
+/* ---- ld_rtab.c ---- */
+/* An empty table of slots of size bytes. */
+void	ld_rtab_init(struct ld_rtab *t, size_t size);
+/* The id of route (src, path_id, q), index hash h (ld_rkey_hash); 0: none. */
+uint32_t ld_rtab_find(const struct ld_rtab *t, uint32_t src,
+	    uint32_t path_id, const struct ld_pfx *q, uint32_t h);
+/* A new route's id, its slot zeroed but for its key; 0: out of memory. */
+uint32_t ld_rtab_add(struct ld_rtab *t, uint32_t src, uint32_t path_id,
+	    const struct ld_pfx *q, int32_t partition, uint32_t h);
+void	ld_rtab_del(struct ld_rtab *t, uint32_t id);
+void	ld_rtab_free(struct ld_rtab *t);
+size_t	ld_rtab_bytes(const struct ld_rtab *t);
+
 /* ---- ld_route.c ---- */
+/*
+ * Re-judge the rpki_invalid membership of j's route (j->r NULL): its other
+ * alerts stay, the rpki_invalid one is joined (invalid) or left.
+ */
+void	ld_route_rejudge_rpki(struct ld_state *st, struct ld_judged *j,
+	    bool invalid);
 /* The peer of session ss (its id + 1), added on first sight; 0: OOM. */
 uint32_t ld_peer_get(struct ld_state *st, const struct bf_session *ss);
 /* The neighbour's role from peer_roles, ROLE_NONE when not listed. */
@@ -370,6 +482,53 @@ size_t	ld_prefix_bytes(const struct ld_state *st);
 /* ---- ld_rule.c ---- */
 /* Every offence of announcement j->r into j->offs and j->n; its origin. */
 void	ld_rule_judge(struct ld_state *st, struct ld_judged *j);
+
+/*
+ * The rpki_invalid offence of j (origin, prefix, monitored cover) into o:
+ * for the rule and for a route re-validated after a VRP change.
+ */
+void	ld_rule_rpki_offence(const struct ld_judged *j, struct off *o);
+
+/* ---- ld_rov.c ---- */
+/* Whether VRPs are in use: roas_file or rtr set. */
+bool	ld_rov_on(const struct ld_state *st);
+/* Whether a route of q under monitored cover mon is validated. */
+bool	ld_rov_applies(const struct ld_state *st, const struct mon_ent *mon);
+/* RFC 6811 state over the file's and the RTR caches' VRPs. */
+enum rpki_state ld_rov_validate(const struct ld_state *st,
+	    const struct ld_pfx *q, uint32_t origin, bool has_origin);
+/* Hold (announcement) or forget (withdrawal) j's route and its j->rpki. */
+void	ld_rov_route(struct ld_state *st, const struct ld_judged *j,
+	    bool withdraw);
+void	ld_rov_drop_peer(struct ld_state *st, uint32_t pid,
+	    struct ld_scope sc);
+void	ld_rov_drop_partition(struct ld_state *st, int32_t partition);
+/*
+ * From on_tick: re-validate the routes held under the prefixes whose VRPs
+ * changed (changed, n of them), or all of them after a roas_file reload;
+ * a route whose verdict changes joins or leaves its rpki_invalid alert.
+ */
+void	ld_rov_revalidate(struct ld_state *st, const struct ld_pfx *changed,
+	    size_t n, int64_t trig_us);
+void	ld_rov_metric(struct ld_state *st);
+
+/* ---- ld_rtr.c ---- */
+/*
+ * Start RTRlib's manager on the servers of spec (the rtr setting:
+ * "HOST:PORT ..." or ssh://USER@HOST:PORT, one fail-over group each,
+ * preferred first; "": none) with SSH key files key and known, intervals
+ * refresh, expire, retry in seconds: 0, or -1 with why in err.
+ */
+int	ld_rtr_start(struct ld_state *st, const char *spec, const char *key,
+	    const char *known, const unsigned intervals[3], char *err,
+	    size_t errlen);
+/*
+ * From on_tick: take the VRP changes RTRlib's threads queued, rebuild
+ * st->rtr_rpki and re-validate the routes held under them; log and count
+ * connection changes.
+ */
+void	ld_rtr_tick(struct ld_state *st);
+void	ld_rtr_stop(struct ld_state *st);
 
 /* ---- ld_file.c ---- */
 /*

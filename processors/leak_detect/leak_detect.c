@@ -80,7 +80,8 @@
 /* Options, in the order of ld_options[], after the files. */
 enum {
 	O_PEER_ROLES = F_N, O_MIN_PEERS, O_WINDOW, O_LEARN, O_RPKI_MON_ONLY,
-	O_RELOAD_CHECK, O_N
+	O_RELOAD_CHECK, O_RTR, O_RTR_REFRESH, O_RTR_EXPIRE, O_RTR_RETRY,
+	O_RTR_SSH_KEY, O_RTR_SSH_HOST_KEY, O_N
 };
 
 const struct bf_option ld_options[O_N] = {
@@ -110,6 +111,21 @@ const struct bf_option ld_options[O_N] = {
 	    "more-specifics" },
 	[O_RELOAD_CHECK] = { "reload_check_s", BF_OPT_NUMBER, "5", 0, 86400,
 	    "how often input files are checked for changes (0 = never)" },
+	[O_RTR] = { "rtr", BF_OPT_TEXT, "", 0, 0, "RTR (RFC 8210) servers "
+	    "for VRPs, in order of preference (fail-over): HOST:PORT or "
+	    "ssh://USER@HOST:PORT, separated by spaces or commas; with roas_file: "
+	    "both" },
+	[O_RTR_REFRESH] = { "rtr_refresh_s", BF_OPT_NUMBER, "3600", 1, 86400,
+	    "RTR: seconds between serial queries (a Serial Notify asks at "
+	    "once)" },
+	[O_RTR_EXPIRE] = { "rtr_expire_s", BF_OPT_NUMBER, "7200", 600, 172800,
+	    "RTR: VRPs are dropped this long after the last sync" },
+	[O_RTR_RETRY] = { "rtr_retry_s", BF_OPT_NUMBER, "600", 1, 7200,
+	    "RTR: seconds before retrying a failed server" },
+	[O_RTR_SSH_KEY] = { "rtr_ssh_key", BF_OPT_TEXT, "", 0, 0,
+	    "RTR over SSH: the client's private key file" },
+	[O_RTR_SSH_HOST_KEY] = { "rtr_ssh_host_key", BF_OPT_TEXT, "", 0, 0,
+	    "RTR over SSH: the server's host key, a known_hosts file" },
 };
 
 static const struct ld_scope ld_all = { BF_VIEWS, -1, 0 };
@@ -222,9 +238,13 @@ on_route(void *state, const struct bf_route *r)
 	j.n = 0;
 	if (st->mon.n > 0 && (j.mon = monitor_match(&st->mon, &j.q)) != NULL)
 		j.ps = ld_prefix_get(st, &j.mon->p, !r->withdraw);
+	j.partition = r->partition;
+	j.time_us = r->collector_time_us;
+	j.rpki = RPKI_NOT_FOUND;
 	if (!r->withdraw)
 		ld_rule_judge(st, &j);
 	ld_route_judge(st, &j);
+	ld_rov_route(st, &j, r->withdraw);
 	if (j.ps != NULL && j.mon->p.len == j.q.len) {
 		j.ps->partition = r->partition;
 		if (ld_prefix_route(st, j.ps, j.src, j.path_id, !r->withdraw,
@@ -239,6 +259,7 @@ drop_partition(void *state, int32_t partition)
 	struct ld_state *st = state;
 
 	ld_route_drop_partition(st, partition);
+	ld_rov_drop_partition(st, partition);
 	ld_alert_drop_partition(st, partition);
 	ld_prefix_drop_partition(st, partition);
 }
@@ -255,6 +276,10 @@ on_tick(void *state, int64_t now_us)
 	    (double)st->routes_since_tick);
 	st->routes_since_tick = 0;
 	ld_file_tick(st);
+	if (st->rtr != NULL)
+		ld_rtr_tick(st);
+	ld_rov_revalidate(st, NULL, 0, now_us);	/* after a roas_file reload */
+	ld_rov_metric(st);
 }
 
 /* ---- settings, init, fini --------------------------------------------------------------- */
@@ -311,7 +336,7 @@ static const struct bf_field_decl out_fields[] = {
 	OUT(culprit_as), OUT(culprit_segment), OUT(as_path), OUT(routers),
 	OUT(peers), OUT(peers_seen), OUT(peers_holding), OUT(first_seen),
 	OUT(last_seen), OUT(count), OUT(state), OUT(detection_latency_ms),
-	OUT(time_us), OUT(detail),
+	OUT(time_us), OUT(detail), OUT(rpki_state),
 };
 #undef OUT
 /* Every id of struct ld_out is in the table: none is left 0, a valid id. */
@@ -336,6 +361,8 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 		return NULL;
 	}
 	st->host = h;
+	ld_rtab_init(&st->offending, sizeof(struct oroute));
+	ld_rtab_init(&st->held, sizeof(struct rov_route));
 	for (int f = 0; f < F_N; f++)
 		if (*settings[f].value != '\0' && (st->files[f].path =
 		    strdup(settings[f].value)) == NULL) {
@@ -368,12 +395,23 @@ init(struct bf_host *h, const struct bf_setting *settings, size_t n,
 	st->m_reloads = bf_metric_declare(h, "reloads_total",
 	    BF_METRIC_COUNTER, "Input file reloads, by file and result",
 	    NULL, 0);
+	st->m_rpki_routes = bf_metric_declare(h, "rpki_routes",
+	    BF_METRIC_GAUGE, "Routes held by RFC 6811 state (valid, invalid, "
+	    "not_found), while VRPs are in use", NULL, 0);
 	if (bf_declare_fields(h, &st->out, out_fields, sizeof(out_fields) /
 	    sizeof(out_fields[0]), err, errlen) < 0)
 		goto fail;
 	for (int f = 0; f < F_N; f++)
 		if (ld_file_load(st, f, err, errlen) < 0)
 			goto fail;
+	unsigned intervals[3] = {
+		(unsigned)strtod(settings[O_RTR_REFRESH].value, NULL),
+		(unsigned)strtod(settings[O_RTR_EXPIRE].value, NULL),
+		(unsigned)strtod(settings[O_RTR_RETRY].value, NULL) };
+	if (ld_rtr_start(st, settings[O_RTR].value,
+	    settings[O_RTR_SSH_KEY].value, settings[O_RTR_SSH_HOST_KEY].value,
+	    intervals, err, errlen) < 0)
+		goto fail;
 	for (int t = 0; t < T_N; t++)
 		ld_alert_metric_open(st, t);
 	ld_file_metric_entries(st);
@@ -394,10 +432,12 @@ fini(void *state)
 
 	if (st == NULL)
 		return;
+	ld_rtr_stop(st);
 	ld_file_stop(st);
 	astab_free(&st->rel);
 	astab_free(&st->tf);
 	rpki_free(&st->rpki);
+	rpki_free(&st->rtr_rpki);
 	monitor_free(&st->mon);
 	for (int f = 0; f < F_N; f++)
 		free(st->files[f].path);
@@ -407,6 +447,7 @@ fini(void *state)
 	ld_route_free_all(st);
 	ld_alert_free_all(st);
 	ld_prefix_free_all(st);
+	ld_rtab_free(&st->held);
 	free(st->scratch);
 	free(st);
 }
@@ -419,7 +460,8 @@ ld_mem_bytes(const void *state)
 	const struct ld_state *st = state;
 
 	return sizeof(*st) + astab_bytes(&st->rel) + astab_bytes(&st->tf) +
-	    rpki_bytes(&st->rpki) + monitor_bytes(&st->mon) +
+	    rpki_bytes(&st->rpki) + rpki_bytes(&st->rtr_rpki) +
+	    monitor_bytes(&st->mon) + ld_rtab_bytes(&st->held) +
 	    ld_route_bytes(st) + ld_alert_bytes(st) + ld_prefix_bytes(st) +
 	    st->scratch_cap * sizeof(uint32_t);
 }
@@ -432,7 +474,7 @@ ld_alerts_held(const void *state)
 size_t
 ld_offending_routes(const void *state)
 {
-	return ((const struct ld_state *)state)->n_or;
+	return ((const struct ld_state *)state)->offending.n;
 }
 
 /* SIGHUP through the host: re-read every input file, off this thread. */

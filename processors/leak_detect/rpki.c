@@ -213,14 +213,8 @@ js_skip(struct js *j, int depth)
 	}
 }
 
-struct roa_acc {
-	struct ptab_item	*items;
-	struct rpki_vrp		*v;
-	size_t			 n, cap;
-};
-
 static int
-roa_one(struct js *j, struct roa_acc *acc)
+roa_one(struct js *j, struct rpki_builder *acc)
 {
 	char key[32], prefix[64] = "", asn_txt[32];
 	bool has_asn = false, has_max = false;
@@ -297,29 +291,14 @@ roa_one(struct js *j, struct roa_acc *acc)
 		    p.family == 6 ? 128 : 32);
 		return js_fail(j, msg);
 	}
-	if (acc->n == acc->cap) {
-		size_t nc = acc->cap ? acc->cap * 2 : 1024;
-		struct ptab_item *it = realloc(acc->items, nc * sizeof(*it));
-		if (it == NULL)
-			return js_fail(j, "out of memory");
-		acc->items = it;
-		struct rpki_vrp *v = realloc(acc->v, nc * sizeof(*v));
-		if (v == NULL)
-			return js_fail(j, "out of memory");
-		acc->v = v;
-		acc->cap = nc;
-	}
-	acc->items[acc->n].p = p;
-	acc->items[acc->n].val = (uint32_t)acc->n;
-	acc->v[acc->n].asn = asn;
-	acc->v[acc->n].maxlen = (uint8_t)maxlen;
-	acc->n++;
+	if (rpki_builder_add(acc, &p, asn, (uint8_t)maxlen) < 0)
+		return js_fail(j, "out of memory");
 	j->line = end_line;
 	return 0;
 }
 
 static int
-roas_walk(struct js *j, struct roa_acc *acc)
+roas_walk(struct js *j, struct rpki_builder *acc)
 {
 	char key[32];
 	bool found = false;
@@ -354,8 +333,7 @@ int
 rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
-	struct roa_acc acc = { 0 };
-	struct rpki fresh = { 0 };
+	struct rpki_builder acc = { 0 };
 	struct js j = { .path = path, .line = 1, .err = err,
 	    .errlen = errlen };
 	char *buf = NULL;
@@ -393,22 +371,64 @@ rpki_load(struct rpki *rp, const char *path, char *err, size_t errlen)
 		js_syntax(&j, "text after the top-level object");
 		goto out;
 	}
-	if (ptab_build(&fresh.t, acc.items, acc.n) < 0) {
+	if (rpki_builder_finish(&acc, rp) < 0) {
 		textfile_err(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	fresh.v = acc.v;
-	fresh.n = acc.n;
-	acc.v = NULL;
-	rpki_free(rp);
-	*rp = fresh;
 	rc = 0;
 out:
 	fclose(f);
 	free(buf);
-	free(acc.items);
-	free(acc.v);
+	rpki_builder_free(&acc);
 	return rc;
+}
+
+int
+rpki_builder_add(struct rpki_builder *b, const struct ld_pfx *p, uint32_t asn,
+    uint8_t maxlen)
+{
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 1024;
+		struct ptab_item *it = realloc(b->items, nc * sizeof(*it));
+		if (it == NULL)
+			return -1;
+		b->items = it;
+		struct rpki_vrp *v = realloc(b->v, nc * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		b->v = v;
+		b->cap = nc;
+	}
+	b->items[b->n].p = *p;
+	b->items[b->n].val = (uint32_t)b->n;
+	b->v[b->n].asn = asn;
+	b->v[b->n].maxlen = maxlen;
+	b->n++;
+	return 0;
+}
+
+int
+rpki_builder_finish(struct rpki_builder *b, struct rpki *rp)
+{
+	struct rpki fresh = { 0 };
+
+	if (ptab_build(&fresh.t, b->items, b->n) < 0)
+		return -1;
+	fresh.v = b->v;
+	fresh.n = b->n;
+	b->v = NULL;
+	b->n = b->cap = 0;
+	rpki_free(rp);
+	*rp = fresh;
+	return 0;
+}
+
+void
+rpki_builder_free(struct rpki_builder *b)
+{
+	free(b->items);
+	free(b->v);
+	memset(b, 0, sizeof(*b));
 }
 
 void
@@ -444,4 +464,24 @@ rpki_validate(const struct rpki *rp, const struct ld_pfx *q, uint32_t origin,
 				return RPKI_VALID;
 		}
 	return RPKI_INVALID;
+}
+
+enum rpki_state
+rpki_validate_any(const struct rpki *const *tabs, size_t n,
+    const struct ld_pfx *q, uint32_t origin, bool origin_known)
+{
+	enum rpki_state state = RPKI_NOT_FOUND;
+
+	for (size_t i = 0; i < n; i++)
+		switch (tabs[i]->n ? rpki_validate(tabs[i], q, origin,
+		    origin_known) : RPKI_NOT_FOUND) {
+		case RPKI_VALID:
+			return RPKI_VALID;
+		case RPKI_INVALID:
+			state = RPKI_INVALID;
+			break;
+		case RPKI_NOT_FOUND:
+			break;
+		}
+	return state;
 }

@@ -33,6 +33,20 @@ struct rpki {
 	size_t		 n;
 };
 
+/* VRPs gathered one by one, then built into a struct rpki. */
+struct rpki_builder {
+	struct ptab_item	*items;
+	struct rpki_vrp		*v;
+	size_t			 n, cap;
+};
+
+/* 0, or -1 when out of memory. */
+int	rpki_builder_add(struct rpki_builder *b, const struct ld_pfx *p,
+	    uint32_t asn, uint8_t maxlen);
+/* rp replaced by b's VRPs (b is then empty): 0, or -1 when out of memory. */
+int	rpki_builder_finish(struct rpki_builder *b, struct rpki *rp);
+void	rpki_builder_free(struct rpki_builder *b);
+
 /*
  * Load path into rp, replacing what rp held once the whole file is read:
  * 0, or -1 with "path:line: what is wrong" in err (rp is then unchanged).
@@ -49,5 +63,13 @@ size_t	rpki_bytes(const struct rpki *rp);
  */
 enum rpki_state rpki_validate(const struct rpki *rp, const struct ld_pfx *q,
 	    uint32_t origin, bool origin_known);
+
+/*
+ * rpki_validate over the union of the VRPs of tabs[0 .. n) (a file's and
+ * an RTR cache's): valid when one table says valid, else invalid when one
+ * says invalid, else not found.
+ */
+enum rpki_state rpki_validate_any(const struct rpki *const *tabs, size_t n,
+	    const struct ld_pfx *q, uint32_t origin, bool origin_known);
 
 #endif /* BMPFLOW_LD_RPKI_H */

@@ -26,6 +26,7 @@
 #include "fake_host.h"
 #include "../../processors/leak_detect/leak_detect.h"
 #include "../../processors/leak_detect/ptab.h"
+#include "../../processors/leak_detect/rpki.h"
 #include "test_util.h"
 #include "clock_s.h"
 #include "vf_world.h"
@@ -706,6 +707,178 @@ START_TEST(rpki)
 	ANN(0, "205.251.193.0/24", 3356, 16509);
 	EXPECT_N(8);
 	expect(find("rpki_invalid", "205.251.193.0/24", "resolved"), NULL);
+	stop();
+}
+END_TEST
+
+static double
+rpki_routes(const char *state)
+{
+	char l[48];
+
+	snprintf(l, sizeof(l), "state=\"%s\"", state);
+	return fake_metric_value(&host, "rpki_routes", l);
+}
+
+/*
+ * VRPs that change re-validate the routes held, clean ones included: a
+ * ROA added makes a held route invalid (rpki_invalid opens, no route
+ * record needed), removed again it resolves.  RTR updates take the same
+ * path (ld_rov_revalidate; tests/e2e/test_rtr.py).
+ */
+START_TEST(rpki_revalidate)
+{
+	static const char one[] = "{\"roas\": [{\"asn\": 64500, "
+	    "\"prefix\": \"203.0.113.0/24\"}]}\n";
+	static const char two[] = "{\"roas\": [{\"asn\": 64500, "
+	    "\"prefix\": \"203.0.113.0/24\"}, {\"asn\": 666, "
+	    "\"prefix\": \"8.0.0.0/8\", \"maxLength\": 24}]}\n";
+	const char *rp = file("roas-r.json", one);
+	int before;
+
+	START("roas_file", rp, "reload_check_s", "5");
+	ANN(0, "8.8.8.0/24", 3356, 15169);		/* not found */
+	ANN(1, "8.8.8.0/24", 3356, 15169);
+	ANN(0, "203.0.113.0/24", 64500);		/* valid */
+	ANN(0, "9.9.9.0/24", 3356, 19281);		/* not found, stays */
+	tick(T0);
+	EXPECT_N(0);
+	ck_assert_double_eq(rpki_routes("valid"), 1);
+	ck_assert_double_eq(rpki_routes("not_found"), 3);
+	file("roas-r.json", two);
+	two_checks(5, 10);
+	EXPECT_N(1);
+	expect(find("rpki_invalid", "8.8.8.0/24", "open"), "culprit_as",
+	    "15169", "origin_as", "15169", "rpki_state", "invalid", NULL);
+	tick(T0 + 11 * US);	/* the second session's route joined */
+	expect(find("rpki_invalid", "8.8.8.0/24", "update"), "peers_holding",
+	    "2", NULL);
+	ck_assert_double_eq(rpki_routes("invalid"), 2);
+	ck_assert_double_eq(rpki_routes("not_found"), 1);
+	/* Held routes leave with their session. */
+	peer_ev_role(1, false, NULL);
+	tick(T0 + 12 * US);
+	ck_assert_double_eq(rpki_routes("invalid"), 1);
+	ck_assert_int_eq(count("rpki_invalid", "resolved"), 0);
+	file("roas-r.json", one);
+	two_checks(15, 20);
+	expect(find("rpki_invalid", "8.8.8.0/24", "resolved"), "rpki_state",
+	    "not_found", "peers_holding", "0", NULL);
+	ck_assert_int_eq(count("rpki_invalid", "resolved"), 1);
+	ck_assert_double_eq(rpki_routes("invalid"), 0);
+	ck_assert_double_eq(rpki_routes("not_found"), 2);
+	/* A withdrawn route is not held: the ROA again opens nothing. */
+	WD(0, "8.8.8.0/24");
+	file("roas-r.json", two);
+	before = host.n;
+	two_checks(25, 30);
+	ck_assert_int_eq(host.n, before);
+	ck_assert_double_eq(rpki_routes("not_found"), 1);
+	stop();
+}
+END_TEST
+
+/* A table of one VRP, p from asn up to maxlen. */
+static void
+one_vrp(struct rpki *rp, const char *p, uint32_t asn, uint8_t maxlen)
+{
+	struct rpki_builder b = { 0 };
+	struct ld_pfx q;
+	const char *why;
+
+	ck_assert_int_eq(ptab_parse(p, &q, &why), 0);
+	ck_assert_int_eq(rpki_builder_add(&b, &q, asn, maxlen), 0);
+	ck_assert_int_eq(rpki_builder_finish(&b, rp), 0);
+	rpki_builder_free(&b);
+}
+
+/*
+ * roas_file and RTR together: RFC 6811 over the union of their VRPs, so
+ * one table's match makes a route valid that the other alone calls
+ * invalid; invalid when either covers it and none matches.
+ */
+START_TEST(rpki_union)
+{
+	struct rpki file = { 0 }, rtr = { 0 }, none = { 0 };
+	const struct rpki *both[2] = { &file, &rtr }, *empty[2] = { &none,
+	    &none };
+	struct ld_pfx q;
+	const char *why;
+
+	one_vrp(&file, "10.0.0.0/8", 64500, 24);
+	one_vrp(&rtr, "10.1.0.0/16", 64501, 16);
+	ck_assert_int_eq(ptab_parse("10.1.0.0/16", &q, &why), 0);
+	ck_assert_int_eq(rpki_validate(&file, &q, 64501, true), RPKI_INVALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64501, true),
+	    RPKI_VALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64500, true),
+	    RPKI_VALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64502, true),
+	    RPKI_INVALID);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64501, false),
+	    RPKI_INVALID);
+	ck_assert_int_eq(ptab_parse("11.0.0.0/24", &q, &why), 0);
+	ck_assert_int_eq(rpki_validate_any(both, 2, &q, 64501, true),
+	    RPKI_NOT_FOUND);
+	ck_assert_int_eq(rpki_validate_any(empty, 2, &q, 64501, true),
+	    RPKI_NOT_FOUND);
+	rpki_free(&file);
+	rpki_free(&rtr);
+}
+END_TEST
+
+/* init refused with want in its message. */
+static void
+bad_rtr(const char *const *kv, size_t n, const char *want)
+{
+	char err[512] = "";
+
+	ck_assert_ptr_null(try_start(err, sizeof(err), kv, n));
+	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\", want \"%s\"",
+	    err, want);
+}
+
+#define BAD_RTR(want, ...) do {						\
+	const char *const kv_[] = { __VA_ARGS__ };			\
+	bad_rtr(kv_, sizeof(kv_) / sizeof(kv_[0]), want);		\
+} while (0)
+
+/*
+ * The rtr setting: servers refused at init with what is wrong; a server
+ * that is down does not stop init, and fini stops RTRlib's threads.
+ */
+START_TEST(rtr_settings)
+{
+	BAD_RTR("rtr: bad server \"cache\" (want HOST:PORT, [IPV6]:PORT or "
+	    "ssh://USER@HOST:PORT)", "rtr", "127.0.0.1:3323 cache");
+	BAD_RTR("bad server \"127.0.0.1:0\"", "rtr", "127.0.0.1:0");
+	BAD_RTR("bad server \"ssh://h:22\"", "rtr", "ssh://h:22");
+	BAD_RTR("rtr: rpki@h:22 is SSH: set rtr_ssh_key", "rtr",
+	    "ssh://rpki@h:22");
+	BAD_RTR("rtr_expire_s (600) must be more than rtr_refresh_s (3600)",
+	    "rtr", "127.0.0.1:3323", "rtr_expire_s", "600");
+	/*
+	 * Nothing listens on port 1 of [::1]: init runs, no VRPs from RTR;
+	 * a roas_file reload still re-validates the routes held.
+	 */
+	START("rtr", "[::1]:1, 127.0.0.1:1", "rtr_retry_s", "1", "roas_file",
+	    file("roas-t.json", "{\"roas\": [{\"asn\": 64500, "
+	    "\"prefix\": \"203.0.113.0/24\"}]}\n"), "reload_check_s", "5");
+	tick(T0);
+	ck_assert_double_eq(fake_metric_value(&host, "rtr_connected", ""),
+	    0);
+	ck_assert_double_eq(fake_metric_value(&host, "rtr_up",
+	    "server=\"::1:1\""), 0);
+	ANN(0, "8.8.8.0/24", 3356, 15169);
+	tick(T0 + US);
+	ck_assert_double_eq(rpki_routes("not_found"), 1);
+	EXPECT_N(0);
+	file("roas-t.json", "{\"roas\": [{\"asn\": 666, \"prefix\": "
+	    "\"8.8.8.0/24\"}]}\n");
+	two_checks(5, 10);
+	EXPECT_N(1);
+	expect(find("rpki_invalid", "8.8.8.0/24", "open"), "culprit_as",
+	    "15169", NULL);
 	stop();
 }
 END_TEST
@@ -1665,6 +1838,9 @@ suite(void)
 	tcase_add_test(tc, late_peer_up_role);
 	tcase_add_test(tc, input_errors);
 	tcase_add_test(tc, reload);
+	tcase_add_test(tc, rpki_revalidate);
+	tcase_add_test(tc, rtr_settings);
+	tcase_add_test(tc, rpki_union);
 	tcase_add_test(tc, empty_files);
 	tcase_add_test(tc, cut_lines);
 	tcase_add_test(tc, written_in_place);
