@@ -139,7 +139,9 @@ class Node:
             "share.coordinator.state.topic.min.isr": min(c.min_insync, rf),
             # A consumer group of one starts reading at once.
             "group.initial.rebalance.delay.ms": 0,
-            "auto.create.topics.enable": "true",
+            # Every topic is made on purpose (the collector's through the
+            # Admin API, a test's by create_topics()), as in production.
+            "auto.create.topics.enable": "false",
         }
         props.update(c.extra_props)
         with open(self.props, "w") as f:
@@ -204,9 +206,9 @@ class Node:
 class KafkaCluster:
     """nodes combined controller+broker nodes on loopback, started and
     serving when the constructor returns.  partitions, replication (capped
-    at nodes) and min_insync are the broker defaults for auto-created and
-    create_topics() topics; extra_props adds or overrides
-    server.properties lines."""
+    at nodes) and min_insync are the broker defaults for the topics of
+    create_topics(); extra_props adds or overrides server.properties
+    lines."""
 
     def __init__(self, nodes=1, partitions=8, replication=3, min_insync=2,
                  extra_props=None, start_timeout=180):
@@ -336,9 +338,9 @@ class KafkaCluster:
         """Create topics with kafka-topics (TopicCommand, one JVM each, run
         side by side), partitions (default: the cluster's) and the
         cluster's replication; configs: {"retention.ms": "..."}; then wait
-        until every partition has a leader.  The collector does not create
-        its topics through the Admin API yet (issue 14), so tests make them
-        here instead of relying on auto-create."""
+        until every partition has a leader.  For a test's own topics, or a
+        collector's made beforehand with other settings (the cluster does
+        not auto-create topics)."""
         n = self.nodes[0]
         rf = min(self.replication, len(self.nodes))
         procs = []
@@ -394,24 +396,15 @@ class KafkaCluster:
 _shared = None
 
 
-# The collector's topics under its default prefix.  A processor exits on
-# a topic that does not exist yet, and the collector does not create its
-# topics through the Admin API yet (issue 14): the shared cluster has them
-# from the start, with the embedded Kafka's 8 partitions.
-COLLECTOR_TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats",
-                    "bmp.raw")
-
-
 def shared_cluster():
     """One 1-node cluster for every harness.Collector of this test process
-    (BMPFLOW_TEST_KAFKA=real) with COLLECTOR_TOPICS, started on first use
-    and stopped at exit; other topics are auto-created (8 partitions)."""
+    (BMPFLOW_TEST_KAFKA=real), started on first use and stopped at exit.
+    It creates no topic by itself: a collector creates its own at start."""
     global _shared
     if _shared is None:
         import atexit
         _shared = KafkaCluster(nodes=1)
         atexit.register(_shared.stop)
-        _shared.create_topics(COLLECTOR_TOPICS)
     return _shared
 
 
