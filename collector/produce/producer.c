@@ -132,11 +132,18 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 	memset(p, 0, sizeof(*p));
 	p->queue_bytes = c->queue_bytes;
 	p->held_tail = &p->held;
-	/* Topics are made as configured (topics.c), never by a produce. */
 	if (bf_kafka_producer_defaults(conf, errbuf, errlen) < 0 ||
-	    bf_kafka_conf_set(conf, "allow.auto.create.topics", "false",
-	    errbuf, errlen) < 0 ||
 	    queue_limits(conf, c, errbuf, errlen) < 0) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
+	/*
+	 * Brokers' topics are made as configured (topics.c), never by a
+	 * produce.  (The embedded Kafka made its own and would only warn
+	 * that it cannot be told.)
+	 */
+	if (c->kafka_brokers[0] != '\0' && bf_kafka_conf_set(conf,
+	    "allow.auto.create.topics", "false", errbuf, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return -1;
 	}

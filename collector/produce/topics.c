@@ -35,14 +35,19 @@ topic_named(const struct bf_config *c, const char *name, int *index)
 	return NULL;
 }
 
-/* Every topic's metadata (naming none: a named one may be auto-created). */
+/*
+ * Every topic's metadata (naming none: a named one may be auto-created),
+ * and whether the controller it names is one of the brokers (librdkafka's
+ * mock cluster names none, and answers no CreateTopics).
+ */
 static int
 read_metadata(rd_kafka_t *rk, const struct bf_config *c, const char *brokers,
-    struct found *f, char *err, size_t errlen)
+    struct found *f, bool *has_controller, char *err, size_t errlen)
 {
 	const rd_kafka_metadata_t *md;
 	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md,
 	    METADATA_TIMEOUT_MS);
+	int32_t controller = rd_kafka_controllerid(rk, 0);
 	int i;
 
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -50,6 +55,9 @@ read_metadata(rd_kafka_t *rk, const struct bf_config *c, const char *brokers,
 		    "%s", brokers, rd_kafka_err2str(e));
 		return -1;
 	}
+	*has_controller = false;
+	for (int b = 0; b < md->broker_cnt; b++)
+		*has_controller |= md->brokers[b].id == controller;
 	for (int t = 0; t < md->topic_cnt; t++) {
 		const rd_kafka_metadata_topic_t *mt = &md->topics[t];
 
@@ -125,16 +133,19 @@ admin_result(rd_kafka_queue_t *q)
 }
 
 static rd_kafka_AdminOptions_t *
-admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op)
+admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op, bool validate_only)
 {
 	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
 	char why[256];
 
 	rd_kafka_AdminOptions_set_request_timeout(o, ADMIN_TIMEOUT_MS, why,
 	    sizeof(why));
-	if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS)
+	if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS) {
 		rd_kafka_AdminOptions_set_operation_timeout(o,
 		    ADMIN_TIMEOUT_MS, why, sizeof(why));
+		rd_kafka_AdminOptions_set_validate_only(o, validate_only, why,
+		    sizeof(why));
+	}
 	return o;
 }
 
@@ -148,10 +159,15 @@ add_error(char *err, size_t errlen, const char *topic, const char *why)
 	    why);
 }
 
-/* CreateTopics for the missing ones; 0, or -1 with every refusal in err. */
+/*
+ * CreateTopics for the missing ones (validate_only: asks whether the
+ * brokers would, so that one refused leaves none made); 0, or -1 with
+ * every refusal in err.
+ */
 static int
 create_missing(rd_kafka_t *rk, const struct bf_config *c,
-    const struct found *f, const int *want, char *err, size_t errlen)
+    const struct found *f, const int *want, bool validate_only, char *err,
+    size_t errlen)
 {
 	rd_kafka_NewTopic_t *nt[BF_MAX_TOPICS];
 	const rd_kafka_topic_result_t **res;
@@ -184,7 +200,7 @@ create_missing(rd_kafka_t *rk, const struct bf_config *c,
 		return rc;
 	}
 	q = rd_kafka_queue_new(rk);
-	o = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	o = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, validate_only);
 	rd_kafka_CreateTopics(rk, nt, n, o, q);
 	rd_kafka_AdminOptions_destroy(o);
 	rd_kafka_NewTopic_destroy_array(nt, n);
@@ -205,8 +221,9 @@ create_missing(rd_kafka_t *rk, const struct bf_config *c,
 			/* Another collector made it meanwhile: as good. */
 			if (e == RD_KAFKA_RESP_ERR_NO_ERROR ||
 			    e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-				bf_log(BF_LOG_INFO, "topic %s created",
-				    rd_kafka_topic_result_name(res[i]));
+				if (!validate_only)
+					bf_log(BF_LOG_INFO, "topic %s created",
+					    rd_kafka_topic_result_name(res[i]));
 				continue;
 			}
 			add_error(err, errlen,
@@ -306,7 +323,7 @@ check_configs(rd_kafka_t *rk, const struct bf_config *c,
 	if (n == 0)
 		return;
 	q = rd_kafka_queue_new(rk);
-	o = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	o = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, false);
 	rd_kafka_DescribeConfigs(rk, cr, n, o, q);
 	rd_kafka_AdminOptions_destroy(o);
 	rd_kafka_ConfigResource_destroy_array(cr, n);
@@ -354,7 +371,8 @@ bf_topics_ensure(const struct bf_config *c, const char *brokers, char *err,
 	    &c->kafka, err, errlen);
 	if (rk == NULL)
 		return -1;
-	if (read_metadata(rk, c, brokers, f, err, errlen) < 0) {
+	if (read_metadata(rk, c, brokers, f, &has_controller, err,
+	    errlen) < 0) {
 		if (c->create_topics)
 			goto out;
 		bf_log(BF_LOG_WARN, "%s (create-topics = false: not checked)",
@@ -365,14 +383,14 @@ bf_topics_ensure(const struct bf_config *c, const char *brokers, char *err,
 	if (follow_partitioning(c, f, want, err, errlen) < 0)
 		goto out;
 	check_shape(c, f, want);
-	/* The metadata named none: CreateTopics would wait for it in vain. */
-	has_controller = rd_kafka_controllerid(rk, 0) >= 0;
+	/* CreateTopics would wait for a controller in vain. */
 	if (!has_controller)
 		warn_missing(c, f, "the brokers have no controller to create "
 		    "it");
 	else if (!c->create_topics)
 		warn_missing(c, f, "create-topics = false");
-	else if (create_missing(rk, c, f, want, err, errlen) < 0) {
+	else if (create_missing(rk, c, f, want, true, err, errlen) < 0 ||
+	    create_missing(rk, c, f, want, false, err, errlen) < 0) {
 		char why[1024];
 
 		snprintf(why, sizeof(why), "%s", err);
