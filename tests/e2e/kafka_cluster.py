@@ -21,6 +21,7 @@ import base64
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -367,6 +368,31 @@ class KafkaCluster:
         if errors:
             raise RuntimeError("kafka-topics --create: " + "; ".join(errors))
         self.wait_led(topics, timeout)
+
+    def topic_configs(self, timeout=120):
+        """{topic: {name: value}} of the configs set on every topic (not
+        the broker's defaults), from kafka-configs --describe
+        (ConfigCommand, one JVM)."""
+        p = subprocess.run(
+            self.nodes[0].java("org.apache.kafka.tools.ConfigCommand",
+                               "--bootstrap-server", self.brokers,
+                               "--entity-type", "topics", "--describe"),
+            capture_output=True, text=True, timeout=_slow(timeout),
+            preexec_fn=_die_with_parent)
+        if p.returncode != 0:
+            raise RuntimeError("kafka-configs --describe: " +
+                               (p.stdout + p.stderr).strip()[-500:])
+        out, topic = {}, None
+        for line in p.stdout.splitlines():
+            m = re.match(r"Dynamic configs for topic (\S+) are:", line)
+            if m:
+                topic = m.group(1)
+                out[topic] = {}
+                continue
+            m = re.match(r"\s+([\w.]+)=(\S*) sensitive=", line)
+            if m and topic is not None:
+                out[topic][m.group(1)] = m.group(2)
+        return out
 
     def stop_all(self, graceful=True):
         for n in self.nodes:
