@@ -53,7 +53,8 @@ static const char *const cleanup_policies[] = { "delete", "compact", NULL };
 /* A topic's five keys: topic.SUFFIX.partitions and so on. */
 #define TOPIC_OPTS(sfx, parts, retention, policy, like, enabled_by) \
 	{ "topic." sfx ".partitions", 0, BF_OT_INT, parts, 1, 100000, NULL, \
-	  0, "N", "partitions of " sfx " when created (never changed)", \
+	  0, "N", "partitions of topic " sfx " when created (never " \
+	  "changed)", \
 	  NULL, NULL, NULL }, \
 	{ "topic." sfx ".replication-factor", 0, BF_OT_INT, "-1", -1, 32767, \
 	  NULL, 0, "N", "replicas of " sfx " when created; -1: the " \
