@@ -125,28 +125,39 @@ set_topic_config(rd_kafka_NewTopic_t *nt, const struct bf_topic_conf *t)
 	return 0;
 }
 
-/* An admin request's result event, waited for at most the request's time. */
+/*
+ * One admin request, CreateTopics of nt or DescribeConfigs of cr (the
+ * other NULL), both n long and freed here: its result event, or NULL
+ * when none came within the request's time.
+ */
 static rd_kafka_event_t *
-admin_result(rd_kafka_queue_t *q)
+admin_request(rd_kafka_t *rk, rd_kafka_NewTopic_t **nt,
+    rd_kafka_ConfigResource_t **cr, size_t n, bool validate_only)
 {
-	return rd_kafka_queue_poll(q, ADMIN_TIMEOUT_MS + 5000);
-}
-
-static rd_kafka_AdminOptions_t *
-admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op, bool validate_only)
-{
-	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk,
+	    nt != NULL ? RD_KAFKA_ADMIN_OP_CREATETOPICS :
+	    RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	rd_kafka_event_t *ev;
 	char why[256];
 
 	rd_kafka_AdminOptions_set_request_timeout(o, ADMIN_TIMEOUT_MS, why,
 	    sizeof(why));
-	if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS) {
+	if (nt != NULL) {
 		rd_kafka_AdminOptions_set_operation_timeout(o,
 		    ADMIN_TIMEOUT_MS, why, sizeof(why));
 		rd_kafka_AdminOptions_set_validate_only(o, validate_only, why,
 		    sizeof(why));
+		rd_kafka_CreateTopics(rk, nt, n, o, q);
+		rd_kafka_NewTopic_destroy_array(nt, n);
+	} else {
+		rd_kafka_DescribeConfigs(rk, cr, n, o, q);
+		rd_kafka_ConfigResource_destroy_array(cr, n);
 	}
-	return o;
+	rd_kafka_AdminOptions_destroy(o);
+	ev = rd_kafka_queue_poll(q, ADMIN_TIMEOUT_MS + 5000);
+	rd_kafka_queue_destroy(q);
+	return ev;
 }
 
 /* Append "topic: why" to err, "; " between. */
@@ -171,8 +182,6 @@ create_missing(rd_kafka_t *rk, const struct bf_config *c,
 {
 	rd_kafka_NewTopic_t *nt[BF_MAX_TOPICS];
 	const rd_kafka_topic_result_t **res;
-	rd_kafka_queue_t *q;
-	rd_kafka_AdminOptions_t *o;
 	rd_kafka_event_t *ev;
 	char why[512];
 	size_t n = 0, n_res;
@@ -199,12 +208,7 @@ create_missing(rd_kafka_t *rk, const struct bf_config *c,
 		rd_kafka_NewTopic_destroy_array(nt, n);
 		return rc;
 	}
-	q = rd_kafka_queue_new(rk);
-	o = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, validate_only);
-	rd_kafka_CreateTopics(rk, nt, n, o, q);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_NewTopic_destroy_array(nt, n);
-	ev = admin_result(q);
+	ev = admin_request(rk, nt, NULL, n, validate_only);
 	if (ev == NULL || rd_kafka_event_error(ev)) {
 		add_error(err, errlen, "CreateTopics", ev == NULL ? "no answer" :
 		    rd_kafka_event_error_string(ev));
@@ -234,7 +238,6 @@ create_missing(rd_kafka_t *rk, const struct bf_config *c,
 	}
 	if (ev != NULL)
 		rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
 	return rc;
 }
 
@@ -310,9 +313,7 @@ check_configs(rd_kafka_t *rk, const struct bf_config *c,
 {
 	rd_kafka_ConfigResource_t *cr[BF_MAX_TOPICS];
 	const rd_kafka_ConfigResource_t **res;
-	rd_kafka_AdminOptions_t *o;
 	rd_kafka_event_t *ev;
-	rd_kafka_queue_t *q;
 	size_t n = 0, n_res;
 	int i;
 
@@ -322,12 +323,7 @@ check_configs(rd_kafka_t *rk, const struct bf_config *c,
 			    RD_KAFKA_RESOURCE_TOPIC, c->topics[t].name);
 	if (n == 0)
 		return;
-	q = rd_kafka_queue_new(rk);
-	o = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, false);
-	rd_kafka_DescribeConfigs(rk, cr, n, o, q);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_ConfigResource_destroy_array(cr, n);
-	ev = admin_result(q);
+	ev = admin_request(rk, NULL, cr, n, false);
 	if (ev == NULL || rd_kafka_event_error(ev)) {
 		bf_log(BF_LOG_WARN, "kafka: cannot read the configs of the "
 		    "topics, not checked: %s", ev == NULL ? "no answer" :
@@ -342,7 +338,6 @@ check_configs(rd_kafka_t *rk, const struct bf_config *c,
 	}
 	if (ev != NULL)
 		rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
 }
 
 /* The missing topics, said once, when they will not be created here. */
