@@ -19,8 +19,9 @@ tests/e2e/kafka_cluster.py) that auto-creates nothing:
     and does not create it.
 Without it, on librdkafka's mock (seconds): the option table (--print-config,
 a state topic partitioned unlike bmp.route refused when parsed),
-bmpflow-tail on a missing topic of the embedded Kafka, and a collector on
-bmpflow-mock-kafka (no controller: topics checked, not created)."""
+brokers that do not answer (no start), bmpflow-tail on a missing topic of
+the embedded Kafka, and a collector on bmpflow-mock-kafka (no controller:
+topics checked, not created)."""
 
 import json
 import os
@@ -76,8 +77,9 @@ def run_collector(args, extra, timeout=60):
                         "--schema-dir", args.schemas] + extra,
                        capture_output=True, text=True,
                        timeout=harness.slow(timeout))
+    last = (p.stderr.strip().splitlines() or [""])[-1]
     print("collector %s: exit %d: %s" % (" ".join(extra[-4:]),
-                                         p.returncode, p.stderr.strip()))
+                                         p.returncode, last))
     return p.returncode, p.stderr
 
 
@@ -190,6 +192,14 @@ def mock(args, ck):
                                    "--topic.route.state.partitions", "8"])
     ck.check(rc == 2 and "route.state must be partitioned like route" in err,
              "route.state partitioned unlike route refused when parsed")
+
+    # Brokers that do not answer: the topics cannot be made, so no start.
+    dead = "127.0.0.1:%d" % harness.free_port()
+    t0 = time.time()
+    rc, err = run_collector(args, ["--brokers", dead])
+    ck.check(rc == 1 and "cannot read the topics of %s" % dead in err,
+             "brokers not answering: exit 1 after %.1f s, saying so" %
+             (time.time() - t0))
 
     col = harness.Collector(args.collector, args.schemas)
     try:
