@@ -146,8 +146,13 @@ class Collector:
 
     def __init__(self, binary, schema_dir, extra=(), env=None):
         if kafka_cluster.real_kafka() and "--brokers" not in extra:
-            extra = ["--brokers", kafka_cluster.shared_cluster().brokers] + \
-                list(extra)
+            # bmp.route partitioned as on the embedded Kafka, so that a
+            # test sees one layout on both.
+            extra = list(extra)
+            parts = extra[extra.index("--embedded-partitions") + 1] \
+                if "--embedded-partitions" in extra else "8"
+            extra = ["--brokers", kafka_cluster.shared_cluster().brokers,
+                     "--topic.route.partitions", parts] + extra
         self.dir = tempfile.mkdtemp(prefix="bmpflow-test-")
         self.port = free_port()
         self.metrics_port = free_port()
