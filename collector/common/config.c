@@ -77,6 +77,8 @@ static const struct {
 	const char	*partitioned_like;
 	const char	*enabled_by;
 } collector_topics[] = { COLLECTOR_TOPICS(TOPIC_ROW) };
+_Static_assert(sizeof(collector_topics) / sizeof(collector_topics[0]) <=
+    BF_MAX_TOPICS, "bf_config.topics holds every row of COLLECTOR_TOPICS");
 static const char *const kafka_ns[] = { "kafka.", NULL };
 
 static const struct bf_optdef collector_opts[] = {
