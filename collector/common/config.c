@@ -34,6 +34,51 @@ allow_check(const char *v)
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug",
     NULL };
+static const char *const cleanup_policies[] = { "delete", "compact", NULL };
+
+/*
+ * The collector's topics, one row each: suffix (after topic-prefix),
+ * default partitions, retention.ms (-1: forever) and cleanup.policy, the
+ * topic it must be partitioned like (or NULL) and the boolean option
+ * without which it is not made (or NULL).  Sizes: README "Topics".
+ */
+#define COLLECTOR_TOPICS(X) \
+	X("router", "1", "-1", "compact", NULL, NULL) \
+	X("peer", "1", "-1", "compact", NULL, NULL) \
+	X("route", "24", "604800000", "delete", NULL, NULL) \
+	X("route.state", "24", "-1", "compact", "route", NULL) \
+	X("stats", "6", "604800000", "delete", NULL, NULL) \
+	X("raw", "12", "86400000", "delete", NULL, "raw")
+
+/* A topic's five keys: topic.SUFFIX.partitions and so on. */
+#define TOPIC_OPTS(sfx, parts, retention, policy, like, enabled_by) \
+	{ "topic." sfx ".partitions", 0, BF_OT_INT, parts, 1, 100000, NULL, \
+	  0, "N", "partitions of topic " sfx " when created (never " \
+	  "changed)", \
+	  NULL, NULL, NULL }, \
+	{ "topic." sfx ".replication-factor", 0, BF_OT_INT, "-1", -1, 32767, \
+	  NULL, 0, "N", "replicas of " sfx " when created; -1: the " \
+	  "broker's default.replication.factor", NULL, NULL, NULL }, \
+	{ "topic." sfx ".retention-ms", 0, BF_OT_INT, retention, -1, \
+	  INT64_MAX, NULL, 0, "MS", "retention.ms of " sfx "; -1: forever", \
+	  NULL, NULL, NULL }, \
+	{ "topic." sfx ".cleanup-policy", 0, BF_OT_ENUM, policy, 0, 0, \
+	  cleanup_policies, 0, "POLICY", "cleanup.policy of " sfx ": " \
+	  "delete or compact", NULL, NULL, NULL }, \
+	{ "topic." sfx ".min-insync-replicas", 0, BF_OT_INT, "0", 0, 32767, \
+	  NULL, 0, "N", "min.insync.replicas of " sfx "; 0: the broker's", \
+	  NULL, NULL, NULL },
+
+#define TOPIC_ROW(sfx, parts, retention, policy, like, enabled_by) \
+	{ sfx, like, enabled_by },
+
+static const struct {
+	const char	*suffix;
+	const char	*partitioned_like;
+	const char	*enabled_by;
+} collector_topics[] = { COLLECTOR_TOPICS(TOPIC_ROW) };
+_Static_assert(sizeof(collector_topics) / sizeof(collector_topics[0]) <=
+    BF_MAX_TOPICS, "bf_config.topics holds every row of COLLECTOR_TOPICS");
 static const char *const kafka_ns[] = { "kafka.", NULL };
 
 static const struct bf_optdef collector_opts[] = {
@@ -84,6 +129,10 @@ static const struct bf_optdef collector_opts[] = {
 	  "on SIGTERM, wait this long for Kafka", NULL, NULL, NULL },
 	{ "queue-mbytes", 0, BF_OT_INT, "64", 1, 65536, NULL, 0, "MIB",
 	  "stop reading routers above this much unsent", NULL, NULL, NULL },
+	{ "create-topics", 0, BF_OT_BOOL, "true", 0, 0, NULL, 0, "BOOL",
+	  "create missing topics at start (false: only check them)", NULL,
+	  NULL, NULL },
+	COLLECTOR_TOPICS(TOPIC_OPTS)
 	{ "embedded-brokers", 0, BF_OT_INT, "1", 1, 16, NULL, 0, "N",
 	  "embedded Kafka brokers", NULL, NULL, NULL },
 	{ "embedded-partitions", 0, BF_OT_INT, "8", 1, 1024, NULL, 0, "N",
@@ -128,6 +177,71 @@ copy_str(char *dst, size_t n, const char *v)
 	if (strlen(v) >= n)
 		return -1;
 	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* A topic's key "topic.SUFFIX.setting" → its value. */
+static long long
+topic_int(const struct bf_opts *o, const char *suffix, const char *setting)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "topic.%s.%s", suffix, setting);
+	return bf_opts_int(o, key);
+}
+
+/*
+ * The topics of collector_topics this configuration makes.  A topic
+ * partitioned like another takes that one's partitions unless given,
+ * and may not be given others: its records are found by partition
+ * number (retain: a prefix's state is in the partition of its changes).
+ */
+static int
+topics_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
+    size_t errlen)
+{
+	char key[96];
+
+	c->n_topics = 0;
+	for (size_t i = 0; i < sizeof(collector_topics) /
+	    sizeof(collector_topics[0]); i++) {
+		const char *sfx = collector_topics[i].suffix;
+		const char *like = collector_topics[i].partitioned_like;
+		struct bf_topic_conf *t = &c->topics[c->n_topics];
+
+		if (collector_topics[i].enabled_by != NULL &&
+		    !bf_opts_bool(o, collector_topics[i].enabled_by))
+			continue;
+		snprintf(t->suffix, sizeof(t->suffix), "%s", sfx);
+		snprintf(t->name, sizeof(t->name), "%s%s", c->topic_prefix,
+		    sfx);
+		snprintf(t->like, sizeof(t->like), "%s%s",
+		    like != NULL ? c->topic_prefix : "", like != NULL ? like :
+		    "");
+		t->partitions = (int32_t)topic_int(o, sfx, "partitions");
+		snprintf(key, sizeof(key), "topic.%s.partitions", sfx);
+		if (like != NULL && !bf_opts_given(o, key))
+			t->partitions = (int32_t)topic_int(o, like,
+			    "partitions");
+		if (like != NULL && t->partitions != topic_int(o, like,
+		    "partitions")) {
+			snprintf(err, errlen, "%s = %d, but topic.%s.partitions "
+			    "= %lld: %s must be partitioned like %s (a key's "
+			    "records are looked up by partition number)", key,
+			    (int)t->partitions, like, topic_int(o, like,
+			    "partitions"), sfx, like);
+			return -1;
+		}
+		t->replication = (int32_t)topic_int(o, sfx,
+		    "replication-factor");
+		t->retention_ms = topic_int(o, sfx, "retention-ms");
+		t->min_insync = (int32_t)topic_int(o, sfx,
+		    "min-insync-replicas");
+		snprintf(key, sizeof(key), "topic.%s.cleanup-policy", sfx);
+		snprintf(t->cleanup, sizeof(t->cleanup), "%s",
+		    bf_opts_str(o, key));
+		c->n_topics++;
+	}
 	return 0;
 }
 
@@ -189,5 +303,6 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 	c->embedded_partitions = (uint32_t)bf_opts_int(o,
 	    "embedded-partitions");
 	c->queue_bytes = (uint64_t)bf_opts_int(o, "queue-mbytes") << 20;
-	return 0;
+	c->create_topics = bf_opts_bool(o, "create-topics");
+	return topics_from_opts(c, o, err, errlen);
 }

@@ -20,6 +20,19 @@
 #define BF_MAX_ALLOW		256
 #define BF_CONF_STR		256
 #define BF_PATH_MAX		1024
+#define BF_MAX_TOPICS		8
+
+/* How one of the collector's topics is made and checked (config.c). */
+struct bf_topic_conf {
+	char		suffix[24];	/* "route": after topic-prefix */
+	char		name[96];	/* "bmp.route" */
+	char		like[96];	/* partitioned like this topic, or "" */
+	int32_t		partitions;
+	int32_t		replication;	/* -1: the broker's default */
+	int64_t		retention_ms;	/* -1: forever */
+	char		cleanup[16];	/* cleanup.policy */
+	int32_t		min_insync;	/* 0: the broker's default */
+};
 
 struct bf_config {
 	char			listen[BF_MAX_LISTEN][BF_CONF_STR];
@@ -44,6 +57,9 @@ struct bf_config {
 	uint32_t		embedded_brokers;
 	uint32_t		embedded_partitions;
 	uint64_t		queue_bytes;	/* back-pressure above this */
+	bool			create_topics;	/* false: only check them */
+	struct bf_topic_conf	topics[BF_MAX_TOPICS];	/* raw: only if on */
+	int			n_topics;
 };
 
 /* The collector's options: flags, config file keys, --help. */

@@ -137,6 +137,16 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 		rd_kafka_conf_destroy(conf);
 		return -1;
 	}
+	/*
+	 * Brokers' topics are made as configured (topics.c), never by a
+	 * produce.  (The embedded Kafka made its own and would only warn
+	 * that it cannot be told.)
+	 */
+	if (c->kafka_brokers[0] != '\0' && bf_kafka_conf_set(conf,
+	    "allow.auto.create.topics", "false", errbuf, errlen) < 0) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
 	rd_kafka_conf_set_opaque(conf, p);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);

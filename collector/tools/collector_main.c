@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "../listen/collector.h"
 #include "../produce/embedded.h"
+#include "../produce/topics.h"
 #include "core/kafka_io.h"
 
 static uv_signal_t sig_term, sig_int, sig_hup;
@@ -89,6 +90,9 @@ main(int argc, char **argv)
 		}
 		brokers = emb.bootstraps;
 		bf_log(BF_LOG_INFO, "embedded kafka at %s", brokers);
+	} else if (bf_topics_ensure(&cfg, brokers, err, sizeof(err)) < 0) {
+		bf_log(BF_LOG_ERROR, "%s", err);
+		return 1;
 	}
 	if (cfg.bootstrap_file[0] != '\0' &&
 	    bf_bootstrap_write(cfg.bootstrap_file, brokers) < 0) {

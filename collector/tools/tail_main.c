@@ -585,10 +585,22 @@ main(int argc, char **argv)
 		free_schemas();
 		return 1;
 	}
-	n_parts = bf_kafka_assign_all(rk, topic, ts.from_beginning ?
-	    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END, why, sizeof(why));
+	/* Said, not created (nor waited for) by reading it. */
+	switch (bf_kafka_topic_exists(rk, topic, why, sizeof(why))) {
+	case 0:
+		snprintf(why, sizeof(why), "topic %s does not exist", topic);
+		n_parts = -1;
+		break;
+	case 1:
+		n_parts = bf_kafka_assign_all(rk, topic, ts.from_beginning ?
+		    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END, why,
+		    sizeof(why));
+		break;
+	default:
+		n_parts = -1;
+	}
 	if (n_parts < 0) {
-		fprintf(stderr, "bmpflow-tail: %s at %s\n", why, brokers);
+		fprintf(stderr, "bmpflow-tail: %s on %s\n", why, brokers);
 		rd_kafka_destroy(rk);
 		free_schemas();
 		return 1;

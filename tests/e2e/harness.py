@@ -146,8 +146,13 @@ class Collector:
 
     def __init__(self, binary, schema_dir, extra=(), env=None):
         if kafka_cluster.real_kafka() and "--brokers" not in extra:
-            extra = ["--brokers", kafka_cluster.shared_cluster().brokers] + \
-                list(extra)
+            # bmp.route partitioned as on the embedded Kafka, so that a
+            # test sees one layout on both.
+            extra = list(extra)
+            parts = extra[extra.index("--embedded-partitions") + 1] \
+                if "--embedded-partitions" in extra else "8"
+            extra = ["--brokers", kafka_cluster.shared_cluster().brokers,
+                     "--topic.route.partitions", parts] + extra
         self.dir = tempfile.mkdtemp(prefix="bmpflow-test-")
         self.port = free_port()
         self.metrics_port = free_port()
@@ -434,6 +439,21 @@ def gen_fulltable(gen, path, *args, timeout=None):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
 
 
+def output_topic(plugin, args):
+    """The topic a processor with args writes: --output-topic, else
+    --topic-prefix (bmp.) and its plugin's output schema."""
+    opts = {}
+    for i, a in enumerate(args):
+        k, eq, v = a.partition("=")
+        if eq:
+            opts[k] = v
+        elif i + 1 < len(args):
+            opts[a] = args[i + 1]
+    schema = {"leak_detect": "alert"}.get(plugin, plugin)
+    return opts.get("--output-topic") or \
+        opts.get("--topic-prefix", "bmp.") + schema
+
+
 class Processor:
     """bmpflow-processor --plugin PLUGIN on a Collector's Kafka: plugin
     settings as --set KEY=VALUE, in consumer group group (None: the
@@ -457,6 +477,9 @@ class Processor:
             args += ["--group", group]
         for kv in dict(settings).items():
             args += ["--set", "%s=%s" % kv]
+        if kafka_cluster.real_kafka():
+            kafka_cluster.shared_topic(col.brokers,
+                                       output_topic(plugin, list(extra)))
         self.p = subprocess.Popen(args + list(extra), stdout=self.log,
                                   stderr=subprocess.STDOUT)
 

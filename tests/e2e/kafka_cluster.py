@@ -21,6 +21,7 @@ import base64
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -139,7 +140,9 @@ class Node:
             "share.coordinator.state.topic.min.isr": min(c.min_insync, rf),
             # A consumer group of one starts reading at once.
             "group.initial.rebalance.delay.ms": 0,
-            "auto.create.topics.enable": "true",
+            # Every topic is made on purpose (the collector's through the
+            # Admin API, a test's by create_topics()), as in production.
+            "auto.create.topics.enable": "false",
         }
         props.update(c.extra_props)
         with open(self.props, "w") as f:
@@ -204,9 +207,9 @@ class Node:
 class KafkaCluster:
     """nodes combined controller+broker nodes on loopback, started and
     serving when the constructor returns.  partitions, replication (capped
-    at nodes) and min_insync are the broker defaults for auto-created and
-    create_topics() topics; extra_props adds or overrides
-    server.properties lines."""
+    at nodes) and min_insync are the broker defaults for the topics of
+    create_topics(); extra_props adds or overrides server.properties
+    lines."""
 
     def __init__(self, nodes=1, partitions=8, replication=3, min_insync=2,
                  extra_props=None, start_timeout=180):
@@ -336,9 +339,9 @@ class KafkaCluster:
         """Create topics with kafka-topics (TopicCommand, one JVM each, run
         side by side), partitions (default: the cluster's) and the
         cluster's replication; configs: {"retention.ms": "..."}; then wait
-        until every partition has a leader.  The collector does not create
-        its topics through the Admin API yet (issue 14), so tests make them
-        here instead of relying on auto-create."""
+        until every partition has a leader.  For a test's own topics, or a
+        collector's made beforehand with other settings (the cluster does
+        not auto-create topics)."""
         n = self.nodes[0]
         rf = min(self.replication, len(self.nodes))
         procs = []
@@ -366,6 +369,31 @@ class KafkaCluster:
             raise RuntimeError("kafka-topics --create: " + "; ".join(errors))
         self.wait_led(topics, timeout)
 
+    def topic_configs(self, timeout=120):
+        """{topic: {name: value}} of the configs set on every topic (not
+        the broker's defaults), from kafka-configs --describe
+        (ConfigCommand, one JVM)."""
+        p = subprocess.run(
+            self.nodes[0].java("org.apache.kafka.tools.ConfigCommand",
+                               "--bootstrap-server", self.brokers,
+                               "--entity-type", "topics", "--describe"),
+            capture_output=True, text=True, timeout=_slow(timeout),
+            preexec_fn=_die_with_parent)
+        if p.returncode != 0:
+            raise RuntimeError("kafka-configs --describe: " +
+                               (p.stdout + p.stderr).strip()[-500:])
+        out, topic = {}, None
+        for line in p.stdout.splitlines():
+            m = re.match(r"Dynamic configs for topic (\S+) are:", line)
+            if m:
+                topic = m.group(1)
+                out[topic] = {}
+                continue
+            m = re.match(r"\s+([\w.]+)=(\S*) sensitive=", line)
+            if m and topic is not None:
+                out[topic][m.group(1)] = m.group(2)
+        return out
+
     def stop_all(self, graceful=True):
         for n in self.nodes:
             n.stop(graceful=graceful)
@@ -392,27 +420,29 @@ class KafkaCluster:
 
 
 _shared = None
-
-
-# The collector's topics under its default prefix.  A processor exits on
-# a topic that does not exist yet, and the collector does not create its
-# topics through the Admin API yet (issue 14): the shared cluster has them
-# from the start, with the embedded Kafka's 8 partitions.
-COLLECTOR_TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.stats",
-                    "bmp.raw")
+_shared_topics = set()
 
 
 def shared_cluster():
     """One 1-node cluster for every harness.Collector of this test process
-    (BMPFLOW_TEST_KAFKA=real) with COLLECTOR_TOPICS, started on first use
-    and stopped at exit; other topics are auto-created (8 partitions)."""
+    (BMPFLOW_TEST_KAFKA=real), started on first use and stopped at exit.
+    It creates no topic by itself: a collector creates its own at start."""
     global _shared
     if _shared is None:
         import atexit
         _shared = KafkaCluster(nodes=1)
         atexit.register(_shared.stop)
-        _shared.create_topics(COLLECTOR_TOPICS)
     return _shared
+
+
+def shared_topic(brokers, topic):
+    """A processor's output topic on the shared cluster (when brokers are
+    its), created once: the processor host does not create its output
+    topic, and the cluster auto-creates none."""
+    if _shared is not None and _shared.brokers == brokers and \
+            topic not in _shared_topics:
+        _shared.create_topics([topic])
+        _shared_topics.add(topic)
 
 
 def real_kafka():
