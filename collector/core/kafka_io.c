@@ -142,26 +142,6 @@ bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *schema,
 }
 
 int
-bf_kafka_topic_exists(rd_kafka_t *rk, const char *topic, char *err,
-    size_t errlen)
-{
-	const rd_kafka_metadata_t *md;
-	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, 10000);
-	int found = 0;
-
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		snprintf(err, errlen, "cannot list the topics: %s",
-		    rd_kafka_err2str(e));
-		return -1;
-	}
-	for (int i = 0; i < md->topic_cnt && !found; i++)
-		found = strcmp(md->topics[i].topic, topic) == 0 &&
-		    md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
-	rd_kafka_metadata_destroy(md);
-	return found;
-}
-
-int
 bf_kafka_assign_all(rd_kafka_t *rk, const char *topic, int64_t offset,
     char *err, size_t errlen)
 {

@@ -64,13 +64,6 @@ rd_kafka_resp_err_t bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt,
 	    const char *schema, const void *key, size_t key_len,
 	    const void *value, size_t len, void *opaque);
 
-/*
- * Whether topic exists on rk's cluster: 1, 0, or -1 with err (brokers
- * unreachable).  Asks for every topic's metadata: a request naming the
- * topic could create it on a cluster that auto-creates topics.
- */
-int	bf_kafka_topic_exists(rd_kafka_t *rk, const char *topic, char *err,
-	    size_t errlen);
 
 /*
  * Assign every partition of topic to consumer rk, starting at offset

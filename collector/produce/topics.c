@@ -10,12 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kafka_admin.h"
 #include "core/kafka_io.h"
 #include "core/log.h"
-
-/* Bounds of the start-up requests: a cluster that cannot answer is down. */
-#define METADATA_TIMEOUT_MS	15000
-#define ADMIN_TIMEOUT_MS	30000
 
 /* What the cluster has of one topic. */
 struct found {
@@ -35,34 +32,25 @@ topic_named(const struct bf_config *c, const char *name, int *index)
 	return NULL;
 }
 
-/*
- * Every topic's metadata (naming none: a named one may be auto-created),
- * and whether the controller it names is one of the brokers (librdkafka's
- * mock cluster names none, and answers no CreateTopics).
- */
+/* What the cluster has of c's topics; see bf_kafka_all_topics(). */
 static int
 read_metadata(rd_kafka_t *rk, const struct bf_config *c, const char *brokers,
     struct found *f, bool *has_controller, char *err, size_t errlen)
 {
-	const rd_kafka_metadata_t *md;
-	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md,
-	    METADATA_TIMEOUT_MS);
-	int32_t controller = rd_kafka_controllerid(rk, 0);
-	int i;
+	char why[256];
+	const rd_kafka_metadata_t *md = bf_kafka_all_topics(rk,
+	    has_controller, why, sizeof(why));
 
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		snprintf(err, errlen, "kafka: cannot read the topics of %s: "
-		    "%s", brokers, rd_kafka_err2str(e));
+	if (md == NULL) {
+		snprintf(err, errlen, "kafka: cannot read the topics of %s: %s",
+		    brokers, why);
 		return -1;
 	}
-	*has_controller = false;
-	for (int b = 0; b < md->broker_cnt; b++)
-		*has_controller |= md->brokers[b].id == controller;
-	for (int t = 0; t < md->topic_cnt; t++) {
-		const rd_kafka_metadata_topic_t *mt = &md->topics[t];
+	for (int i = 0; i < c->n_topics; i++) {
+		const rd_kafka_metadata_topic_t *mt = bf_kafka_md_topic(md,
+		    c->topics[i].name);
 
-		if (mt->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
-		    topic_named(c, mt->topic, &i) == NULL)
+		if (mt == NULL)
 			continue;
 		f[i].exists = true;
 		f[i].partitions = mt->partition_cnt;
@@ -109,136 +97,37 @@ follow_partitioning(const struct bf_config *c, const struct found *f,
 	return 0;
 }
 
-static int
-set_topic_config(rd_kafka_NewTopic_t *nt, const struct bf_topic_conf *t)
-{
-	char retention[24], min_isr[16];
-
-	snprintf(retention, sizeof(retention), "%" PRId64, t->retention_ms);
-	snprintf(min_isr, sizeof(min_isr), "%d", (int)t->min_insync);
-	if (rd_kafka_NewTopic_set_config(nt, "retention.ms", retention) ||
-	    rd_kafka_NewTopic_set_config(nt, "cleanup.policy", t->cleanup))
-		return -1;
-	if (t->min_insync > 0 && rd_kafka_NewTopic_set_config(nt,
-	    "min.insync.replicas", min_isr))
-		return -1;
-	return 0;
-}
-
 /*
- * One admin request, CreateTopics of nt or DescribeConfigs of cr (the
- * other NULL), both n long and freed here: its result event, or NULL
- * when none came within the request's time.
- */
-static rd_kafka_event_t *
-admin_request(rd_kafka_t *rk, rd_kafka_NewTopic_t **nt,
-    rd_kafka_ConfigResource_t **cr, size_t n, bool validate_only)
-{
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk,
-	    nt != NULL ? RD_KAFKA_ADMIN_OP_CREATETOPICS :
-	    RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-	rd_kafka_event_t *ev;
-	char why[256];
-
-	rd_kafka_AdminOptions_set_request_timeout(o, ADMIN_TIMEOUT_MS, why,
-	    sizeof(why));
-	if (nt != NULL) {
-		rd_kafka_AdminOptions_set_operation_timeout(o,
-		    ADMIN_TIMEOUT_MS, why, sizeof(why));
-		rd_kafka_AdminOptions_set_validate_only(o, validate_only, why,
-		    sizeof(why));
-		rd_kafka_CreateTopics(rk, nt, n, o, q);
-		rd_kafka_NewTopic_destroy_array(nt, n);
-	} else {
-		rd_kafka_DescribeConfigs(rk, cr, n, o, q);
-		rd_kafka_ConfigResource_destroy_array(cr, n);
-	}
-	rd_kafka_AdminOptions_destroy(o);
-	ev = rd_kafka_queue_poll(q, ADMIN_TIMEOUT_MS + 5000);
-	rd_kafka_queue_destroy(q);
-	return ev;
-}
-
-/* Append "topic: why" to err, "; " between. */
-static void
-add_error(char *err, size_t errlen, const char *topic, const char *why)
-{
-	size_t at = strlen(err);
-
-	snprintf(err + at, errlen - at, "%s%s: %s", at > 0 ? "; " : "", topic,
-	    why);
-}
-
-/*
- * CreateTopics for the missing ones (validate_only: asks whether the
- * brokers would, so that one refused leaves none made); 0, or -1 with
- * every refusal in err.
+ * CreateTopics for the missing ones, as bf_kafka_create_topics() (with
+ * their partitions in want).
  */
 static int
 create_missing(rd_kafka_t *rk, const struct bf_config *c,
     const struct found *f, const int *want, bool validate_only, char *err,
     size_t errlen)
 {
-	rd_kafka_NewTopic_t *nt[BF_MAX_TOPICS];
-	const rd_kafka_topic_result_t **res;
-	rd_kafka_event_t *ev;
-	char why[512];
-	size_t n = 0, n_res;
-	int rc = 0;
+	struct bf_topic_spec spec[BF_MAX_TOPICS];
+	char retention[BF_MAX_TOPICS][24], min_isr[BF_MAX_TOPICS][16];
+	size_t n = 0;
 
-	err[0] = '\0';
 	for (int i = 0; i < c->n_topics; i++) {
 		const struct bf_topic_conf *t = &c->topics[i];
 
 		if (f[i].exists)
 			continue;
-		nt[n] = rd_kafka_NewTopic_new(t->name, want[i], t->replication,
-		    why, sizeof(why));
-		if (nt[n] == NULL)
-			add_error(err, errlen, t->name, why);
-		else if (set_topic_config(nt[n++], t) < 0)
-			add_error(err, errlen, t->name, "a config refused");
-		else
-			continue;
-		rc = -1;
-		break;
+		snprintf(retention[n], sizeof(retention[n]), "%" PRId64,
+		    t->retention_ms);
+		snprintf(min_isr[n], sizeof(min_isr[n]), "%d",
+		    (int)t->min_insync);
+		spec[n] = (struct bf_topic_spec){ t->name, want[i],
+		    t->replication, { { "retention.ms", retention[n] },
+		    { "cleanup.policy", t->cleanup },
+		    { t->min_insync > 0 ? "min.insync.replicas" : NULL,
+		    min_isr[n] } } };
+		n++;
 	}
-	if (rc < 0 || n == 0) {
-		rd_kafka_NewTopic_destroy_array(nt, n);
-		return rc;
-	}
-	ev = admin_request(rk, nt, NULL, n, validate_only);
-	if (ev == NULL || rd_kafka_event_error(ev)) {
-		add_error(err, errlen, "CreateTopics", ev == NULL ? "no answer" :
-		    rd_kafka_event_error_string(ev));
-		rc = -1;
-	} else {
-		res = rd_kafka_CreateTopics_result_topics(
-		    rd_kafka_event_CreateTopics_result(ev), &n_res);
-		for (size_t i = 0; i < n_res; i++) {
-			rd_kafka_resp_err_t e = rd_kafka_topic_result_error(
-			    res[i]);
-			const char *s = rd_kafka_topic_result_error_string(
-			    res[i]);
-
-			/* Another collector made it meanwhile: as good. */
-			if (e == RD_KAFKA_RESP_ERR_NO_ERROR ||
-			    e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-				if (!validate_only)
-					bf_log(BF_LOG_INFO, "topic %s created",
-					    rd_kafka_topic_result_name(res[i]));
-				continue;
-			}
-			add_error(err, errlen,
-			    rd_kafka_topic_result_name(res[i]), s != NULL ? s :
-			    rd_kafka_err2str(e));
-			rc = -1;
-		}
-	}
-	if (ev != NULL)
-		rd_kafka_event_destroy(ev);
-	return rc;
+	return bf_kafka_create_topics(rk, spec, n, validate_only, err,
+	    errlen);
 }
 
 static void
@@ -323,7 +212,7 @@ check_configs(rd_kafka_t *rk, const struct bf_config *c,
 			    RD_KAFKA_RESOURCE_TOPIC, c->topics[t].name);
 	if (n == 0)
 		return;
-	ev = admin_request(rk, NULL, cr, n, false);
+	ev = bf_kafka_admin_request(rk, NULL, cr, n, false);
 	if (ev == NULL || rd_kafka_event_error(ev)) {
 		bf_log(BF_LOG_WARN, "kafka: cannot read the configs of the "
 		    "topics, not checked: %s", ev == NULL ? "no answer" :

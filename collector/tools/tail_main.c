@@ -19,6 +19,7 @@
 #include "core/avro_scan.h"
 #include "core/avro_schema.h"
 #include "core/json_write.h"
+#include "core/kafka_admin.h"
 #include "core/kafka_io.h"
 #include "core/opttab.h"
 

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/metrics_http.h"
 #include "options.h"
+#include "out_topic.h"
 #include "proc.h"
 
 static const struct bf_plugin *
@@ -97,7 +98,7 @@ start(struct proc *p, struct proc_opts *o)
 		    p->plugin->name, err);
 		return 2;
 	}
-	return proc_kafka_start(p) < 0 ? 1 : 0;
+	return proc_out_topic_ensure(p) < 0 || proc_kafka_start(p) < 0 ? 1 : 0;
 }
 
 /* --help: with --plugin, the plugin's settings follow the host's. */

@@ -45,6 +45,16 @@ static const struct bf_optdef proc_opts_table[] = {
 	{ "output-topic", 0, BF_OT_STR, NULL, 0, 127, NULL, 0, "T",
 	  "where the plugin's records go [<topic-prefix><output schema>]",
 	  NULL, NULL, NULL },
+	{ "create-topics", 0, BF_OT_BOOL, "true", 0, 0, NULL, 0, "BOOL",
+	  "create the output topic at start when it is missing", NULL, NULL,
+	  NULL },
+	{ "output-partitions", 0, BF_OT_INT, "0", 0, 100000, NULL, 0, "N",
+	  "partitions of the output topic when created; 0: as many as "
+	  "<topic-prefix>route (outputs are keyed by prefix too)", NULL, NULL,
+	  NULL },
+	{ "output-replication-factor", 0, BF_OT_INT, "-1", -1, 32767, NULL, 0,
+	  "N", "replicas of the output topic when created; -1: the broker's "
+	  "default.replication.factor", NULL, NULL, NULL },
 	{ "tick-ms", 0, BF_OT_MS, "1000", 10, 3600000, NULL, 0, "MS",
 	  "plugin tick interval", NULL, NULL, NULL },
 	{ "peer-up-wait-ms", 0, BF_OT_MS, NUMBER_TEXT(BF_PEER_UP_WAIT_MS), 0,
@@ -191,6 +201,10 @@ settings(struct proc_opts *o, const struct bf_opts *opts)
 	    bf_opts_str(opts, "schema-dir"));
 	snprintf(o->metrics, sizeof(o->metrics), "%s",
 	    bf_opts_str(opts, "metrics"));
+	o->create_topics = bf_opts_bool(opts, "create-topics");
+	o->out_partitions = (int)bf_opts_int(opts, "output-partitions");
+	o->out_replication = (int)bf_opts_int(opts,
+	    "output-replication-factor");
 	o->tick_ms = (int)bf_opts_int(opts, "tick-ms");
 	o->peer_up_wait_ms = (int)bf_opts_int(opts, "peer-up-wait-ms");
 	if (bf_kafka_props_from_opts(&o->kafka, opts, why, sizeof(why)) < 0) {

@@ -23,6 +23,9 @@ struct proc_opts {
 	char			 out_topic[128];
 	char			 schema_dir[512];
 	char			 metrics[128];
+	bool			 create_topics;
+	int			 out_partitions;	/* 0: like bmp.route */
+	int			 out_replication;	/* -1: the broker's */
 	int			 tick_ms;
 	int			 peer_up_wait_ms;
 	bool			 help;

@@ -439,21 +439,6 @@ def gen_fulltable(gen, path, *args, timeout=None):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
 
 
-def output_topic(plugin, args):
-    """The topic a processor with args writes: --output-topic, else
-    --topic-prefix (bmp.) and its plugin's output schema."""
-    opts = {}
-    for i, a in enumerate(args):
-        k, eq, v = a.partition("=")
-        if eq:
-            opts[k] = v
-        elif i + 1 < len(args):
-            opts[a] = args[i + 1]
-    schema = {"leak_detect": "alert"}.get(plugin, plugin)
-    return opts.get("--output-topic") or \
-        opts.get("--topic-prefix", "bmp.") + schema
-
-
 class Processor:
     """bmpflow-processor --plugin PLUGIN on a Collector's Kafka: plugin
     settings as --set KEY=VALUE, in consumer group group (None: the
@@ -477,9 +462,6 @@ class Processor:
             args += ["--group", group]
         for kv in dict(settings).items():
             args += ["--set", "%s=%s" % kv]
-        if kafka_cluster.real_kafka():
-            kafka_cluster.shared_topic(col.brokers,
-                                       output_topic(plugin, list(extra)))
         self.p = subprocess.Popen(args + list(extra), stdout=self.log,
                                   stderr=subprocess.STDOUT)
 

@@ -420,7 +420,6 @@ class KafkaCluster:
 
 
 _shared = None
-_shared_topics = set()
 
 
 def shared_cluster():
@@ -433,16 +432,6 @@ def shared_cluster():
         _shared = KafkaCluster(nodes=1)
         atexit.register(_shared.stop)
     return _shared
-
-
-def shared_topic(brokers, topic):
-    """A processor's output topic on the shared cluster (when brokers are
-    its), created once: the processor host does not create its output
-    topic, and the cluster auto-creates none."""
-    if _shared is not None and _shared.brokers == brokers and \
-            topic not in _shared_topics:
-        _shared.create_topics([topic])
-        _shared_topics.add(topic)
 
 
 def real_kafka():

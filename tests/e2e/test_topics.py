@@ -71,6 +71,42 @@ def check_tail_missing(ck, args, brokers, topic_exists):
              "bmpflow-tail did not create bmp.foo")
 
 
+def check_processor_output(ck, args, cluster, exists):
+    """bmpflow-processor makes its output topic (bmp.route exists: the
+    first collector made it with 12 partitions)."""
+    binary = os.path.join(os.path.dirname(args.collector), "..",
+                          "processors", "host", "bmpflow-processor")
+    base = [binary, "--plugin", "prefix_health", "--brokers", cluster.brokers,
+            "--schema-dir", args.schemas]
+    for extra, topic, want in (
+            ([], "bmp.prefix_health", 12),
+            (["--output-topic", "o.health", "--output-partitions", "5"],
+             "o.health", 5)):
+        p = subprocess.Popen(base + extra, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        try:
+            made = harness.wait_until(lambda: exists(topic), harness.slow(60))
+        finally:
+            harness.stop_process(p)
+        out = p.stdout.read()
+        ck.check(made and partitions(cluster, topic) == want and
+                 "topic %s created" % topic in out,
+                 "bmpflow-processor %s: its output topic %s made with %d "
+                 "partitions (%d)" % (" ".join(extra), topic, want,
+                                      partitions(cluster, topic)))
+    p = subprocess.run(base + ["--output-topic", "o.bad",
+                               "--output-replication-factor", "3"],
+                       capture_output=True, text=True,
+                       timeout=harness.slow(90))
+    last = (p.stderr.strip().splitlines() or [""])[-1]
+    print("processor --output-replication-factor 3: exit %d: %s" % (
+        p.returncode, last))
+    ck.check(p.returncode == 1 and "output topic o.bad on" in p.stderr and
+             "replication factor" in p.stderr and not exists("o.bad"),
+             "bmpflow-processor --output-replication-factor 3 on 1 node: "
+             "exit 1 naming the topic and the reason, nothing made")
+
+
 def run_collector(args, extra, timeout=60):
     """A collector that should refuse to start: (exit status, output)."""
     p = subprocess.run([args.collector, "--listen", "127.0.0.1:0",
@@ -174,6 +210,7 @@ def real(args, ck):
         ck.check(stop(col, args.keep), "collector 3 stopped cleanly")
 
         check_tail_missing(ck, args, cluster.brokers, exists)
+        check_processor_output(ck, args, cluster, exists)
     finally:
         cluster.stop()
 
