@@ -366,6 +366,26 @@ class KafkaCluster:
             raise RuntimeError("kafka-topics --create: " + "; ".join(errors))
         self.wait_led(topics, timeout)
 
+    def group_offsets(self, group, timeout=60):
+        """{(topic, partition): offset} the consumer group group has
+        committed, as the brokers hold them (kafka-consumer-groups
+        --describe); RuntimeError when it fails."""
+        p = subprocess.run(
+            self.nodes[0].java(
+                "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                "--bootstrap-server", self.brokers, "--describe", "--group",
+                group), capture_output=True, text=True,
+            timeout=_slow(timeout), preexec_fn=_die_with_parent)
+        if p.returncode != 0:
+            raise RuntimeError("kafka-consumer-groups: " + p.stderr[-500:])
+        out = {}
+        for line in p.stdout.splitlines():
+            f = line.split()
+            if len(f) >= 4 and f[0] == group and f[2].isdigit() and \
+                    f[3].isdigit():
+                out[(f[1], int(f[2]))] = int(f[3])
+        return out
+
     def stop_all(self, graceful=True):
         for n in self.nodes:
             n.stop(graceful=graceful)

@@ -98,10 +98,16 @@ def held(procs):
 
 
 def wait(ck, what, cond, timeout=120):
-    """Seconds until cond() holds, within the budget; raises naming what."""
-    t0 = time.time()
-    if not harness.wait_until(cond, ck.left(harness.slow(timeout)), 0.1):
-        raise RuntimeError("%s: not within %ds" % (what, time.time() - t0))
+    """Seconds until cond() returns True, within the budget; raises naming
+    what and cond's last answer (say, why not)."""
+    t0, last = time.time(), [None]
+
+    def probe():
+        last[0] = cond()
+        return last[0] is True
+    if not harness.wait_until(probe, ck.left(harness.slow(timeout)), 0.1):
+        raise RuntimeError("%s: not within %ds (%s)" % (
+            what, time.time() - t0, last[0]))
     return time.time() - t0
 
 
