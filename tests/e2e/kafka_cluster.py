@@ -332,11 +332,12 @@ class KafkaCluster:
         wait_for(led, timeout, "leaders for %s" % ", ".join(topics))
 
     def create_topics(self, topics, partitions=None, configs=None,
-                      timeout=120):
+                      timeout=120, on_node=None):
         """Create topics with kafka-topics (TopicCommand, one JVM each, run
         side by side), partitions (default: the cluster's) and the
-        cluster's replication; configs: {"retention.ms": "..."}; then wait
-        until every partition has a leader.  The collector does not create
+        cluster's replication, or with on_node (a node id) every partition
+        a single replica on that node; configs: {"retention.ms": "..."};
+        then wait until every partition has a leader.  The collector does not create
         its topics through the Admin API yet (issue 14), so tests make them
         here instead of relying on auto-create."""
         n = self.nodes[0]
@@ -344,9 +345,13 @@ class KafkaCluster:
         procs = []
         for t in topics:
             args = ["--bootstrap-server", self.brokers, "--create",
-                    "--if-not-exists", "--topic", t, "--partitions",
-                    str(partitions or self.partitions),
-                    "--replication-factor", str(rf)]
+                    "--if-not-exists", "--topic", t]
+            if on_node is None:
+                args += ["--partitions", str(partitions or self.partitions),
+                         "--replication-factor", str(rf)]
+            else:
+                args += ["--replica-assignment", ",".join(
+                    [str(on_node)] * (partitions or self.partitions))]
             for k, v in (configs or {}).items():
                 args += ["--config", "%s=%s" % (k, v)]
             procs.append((t, subprocess.Popen(
