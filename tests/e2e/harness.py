@@ -434,6 +434,15 @@ def gen_fulltable(gen, path, *args, timeout=None):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
 
 
+def real_output_topics(*topics):
+    """With BMPFLOW_TEST_KAFKA=real, create processors' output topics on
+    the shared cluster: a processor publishing to a topic that does not
+    exist (a broker without auto-create) holds its outputs and commits
+    nothing until it does."""
+    if kafka_cluster.real_kafka():
+        kafka_cluster.shared_cluster().create_topics(list(topics))
+
+
 class Processor:
     """bmpflow-processor --plugin PLUGIN on a Collector's Kafka: plugin
     settings as --set KEY=VALUE, in consumer group group (None: the

@@ -5,7 +5,7 @@ processor resumes where it was, nothing re-read, nothing lost.
 
 The shared 1-node KRaft cluster (kafka_cluster.shared_cluster()); a
 collector on it; one prefix_health instance P in group G.  A full table
-(2 peers, WITHDRAW_PCT withdrawn), cut before its Peer Downs, is sent over
+(2 peers, 2% withdrawn), cut before its Peer Downs, is sent over
 one session held open, in two parts:
   1. part 1; P reads it all and commits every offset (its
      bmpflow_processor_committed_records equals the bmp.route records the
@@ -34,7 +34,7 @@ import kafka_cluster  # noqa: E402
 import test_processor_group as grp  # noqa: E402  (processes and waits)
 from test_processor_restart import last_per_prefix  # noqa: E402
 
-IPV4, IPV6, PEERS, WITHDRAW_PCT, SEED = 30000, 5000, 2, 2, 11
+IPV4, IPV6, SEED = 30000, 5000, 11
 GROUP, OUT_TOPIC = "G", "ph.brokerrestart"
 REF_GROUP, REF_TOPIC = "ref", "ph.brokerrestart.ref"
 BUDGET = harness.slow(300)      # every wait together
@@ -67,13 +67,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bmpflow-brestart-")
     col = p = ref = session = None
     try:
-        feed = os.path.join(tmp, "feed.bmp")
-        gen = harness.gen_fulltable(
-            args.gen, feed, "--peers", PEERS, "--ipv4", IPV4, "--ipv6",
-            IPV6, "--withdraw-pct", WITHDRAW_PCT, "--seed", SEED)
-        with open(feed, "rb") as f:
-            parts = grp.split_messages(
-                harness.cut_before_peer_down(f.read()), (0.5,))
+        gen, parts = grp.feed_parts(args, tmp, (0.5,), IPV4, IPV6, SEED)
         cluster = kafka_cluster.shared_cluster()
         node = cluster.node(1)
         cluster.create_topics([OUT_TOPIC, REF_TOPIC])
@@ -157,27 +151,18 @@ def main():
                                                schemas))
         diff = [x for x in set(want) & set(got)
                 if grp.normalized(want[x]) != grp.normalized(got[x])]
-        ck.check(len(want) == gen["announced"] // PEERS and
+        ck.check(len(want) == gen["announced"] // grp.PEERS and
                  set(got) == set(want) and not diff,
                  "P's latest record per prefix equals the reference's: "
                  "%d prefixes, %d missing, %d extra, %d differ" % (
                      len(want), len(set(want) - set(got)),
                      len(set(got) - set(want)), len(diff)))
     except Exception as e:  # noqa: BLE001 - reported, then cleaned up
-        ck.fail("error: %s" % e)
-        for x in (p, ref):
-            if x is not None:
-                print("--- %s:\n%s" % (x.log_path, harness.tail(x.log_path)))
+        grp.failed(ck, e, (p, ref))
     finally:
-        for x in (p, ref):
-            if x is not None and x.p.poll() is None and x.stop() != 0:
-                ck.fail("%s exit status %s: %s" % (
-                    x.name, x.p.returncode, harness.tail(x.log_path, 6)))
-        if session is not None:
-            session.close()
-    rc = ck.finish(col=col, summary="broker restart on real Kafka "
-                   "(%.1fs)" % (time.time() - t_start))
-    harness.remove_dirs(tmp, col, keep=args.keep or rc != 0)
+        rc = grp.finish(ck, args, (p, ref), session, col, tmp,
+                        "broker restart on real Kafka (%.1fs)" % (
+                            time.time() - t_start))
     return rc
 
 

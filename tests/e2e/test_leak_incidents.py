@@ -252,6 +252,7 @@ def main():
     routers = []
     try:
         col = harness.Collector(args.collector, args.schemas)
+        harness.real_output_topics("bmp.alert")
         tmp = tempfile.mkdtemp(prefix="leak-inputs-", dir=col.dir)
         clean_rel = os.path.join(tmp, "clean-rel.txt")
         clean_paths = clean_world(args.vf_world, clean_rel)

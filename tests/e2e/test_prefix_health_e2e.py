@@ -256,6 +256,7 @@ def run(args, schemas):
         router = harness.Frr(tmp, procs, SPEAKERS, families=("ipv4",),
                              policies=("pre-policy",), loc_rib=False)
         col = harness.Collector(args.collector, args.schemas)
+        harness.real_output_topics("bmp.prefix_health")
         router.start(col.port)
         mport = harness.free_port()
         cmd = [args.processor, "--plugin", "prefix_health",

@@ -85,6 +85,19 @@ def split_messages(data, fractions):
     return [data[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
+def feed_parts(args, tmp, fractions, ipv4, ipv6, seed):
+    """bmpflow-gen-fulltable's tables of PEERS peers (WITHDRAW_PCT
+    withdrawn), cut before their Peer Downs and split at fractions:
+    (the generator's counts, the parts)."""
+    feed = os.path.join(tmp, "feed.bmp")
+    gen = harness.gen_fulltable(
+        args.gen, feed, "--peers", PEERS, "--ipv4", ipv4, "--ipv6", ipv6,
+        "--withdraw-pct", WITHDRAW_PCT, "--seed", seed)
+    with open(feed, "rb") as f:
+        return gen, split_messages(harness.cut_before_peer_down(f.read()),
+                                   fractions)
+
+
 def start(args, col, group, topic, name):
     return harness.Processor(args.processor, col, args.schemas,
                              "prefix_health", PH_SETTINGS, TICK_MS,
@@ -151,6 +164,29 @@ def normalized(rec):
     return r
 
 
+def failed(ck, e, procs):
+    """A test's error: a failure, and the tails of the processes' logs."""
+    ck.fail("error: %s" % e)
+    for p in procs:
+        if p is not None:
+            print("--- %s:\n%s" % (p.log_path, harness.tail(p.log_path)))
+
+
+def finish(ck, args, procs, session, col, tmp, summary):
+    """Stop the Processors of procs (an exit status other than 0 fails),
+    close the router session, stop the collector and finish the checks,
+    remove the dirs unless kept or failed: the exit status."""
+    for p in procs:
+        if p is not None and p.p.poll() is None and p.stop() != 0:
+            ck.fail("%s exit status %s: %s" % (
+                p.name, p.p.returncode, harness.tail(p.log_path, 6)))
+    if session is not None:
+        session.close()
+    rc = ck.finish(col=col, summary=summary)
+    harness.remove_dirs(tmp, col, keep=args.keep or rc != 0)
+    return rc
+
+
 def main():
     args = harness.test_args("--processor", "--gen")
     ck = harness.Checks(budget=BUDGET)
@@ -160,13 +196,7 @@ def main():
     col = None
     procs, session = {}, None
     try:
-        feed = os.path.join(tmp, "feed.bmp")
-        gen = harness.gen_fulltable(
-            args.gen, feed, "--peers", PEERS, "--ipv4", IPV4, "--ipv6",
-            IPV6, "--withdraw-pct", WITHDRAW_PCT, "--seed", SEED)
-        with open(feed, "rb") as f:
-            data = harness.cut_before_peer_down(f.read())
-        parts = split_messages(data, (0.3, 0.6))
+        gen, parts = feed_parts(args, tmp, (0.3, 0.6), IPV4, IPV6, SEED)
         cluster = kafka_cluster.shared_cluster()
         cluster.create_topics([GROUP_TOPIC, REF_TOPIC])
         col = harness.Collector(args.collector, args.schemas,
@@ -257,19 +287,11 @@ def main():
         ck.check(all(ms[n][M_FAILED] == 0 for n in ms),
                  "no output failed")
     except Exception as e:  # noqa: BLE001 - reported, then cleaned up
-        ck.fail("error: %s" % e)
-        for p in procs.values():
-            print("--- %s:\n%s" % (p.log_path, harness.tail(p.log_path)))
+        failed(ck, e, procs.values())
     finally:
-        for p in procs.values():
-            if p.p.poll() is None and p.stop() != 0:
-                ck.fail("%s exit status %s: %s" % (
-                    p.name, p.p.returncode, harness.tail(p.log_path, 6)))
-        if session is not None:
-            session.close()
-    rc = ck.finish(col=col, summary="processor group on real Kafka "
-                   "(%.1fs)" % (time.time() - t_start))
-    harness.remove_dirs(tmp, col, keep=args.keep or rc != 0)
+        rc = finish(ck, args, procs.values(), session, col, tmp,
+                    "processor group on real Kafka (%.1fs)" % (
+                        time.time() - t_start))
     return rc
 
 
