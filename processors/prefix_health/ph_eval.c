@@ -194,10 +194,14 @@ figures(struct ph_state *st, struct ph_prefix *p, struct ph_fig *f)
 		 * Held only by peers in warm-up: nothing known yet.  Routes
 		 * gone before it ever had a state (a view the host stopped
 		 * delivering, a session down during its dump) make a prefix
-		 * unreachable only when it is one to watch.
+		 * unreachable only when it is one to watch, or when a route
+		 * of it was withdrawn: an instance that rebuilt its partition
+		 * has its peers in warm-up again, and the state an earlier
+		 * instance published must still end.
 		 */
 		f->state = p->live > 0 || (p->state == ST_NONE &&
-		    !p->monitored) ? (enum ph_st)p->state : ST_UNREACHABLE;
+		    !p->monitored && !p->withdrawn) ? (enum ph_st)p->state :
+		    ST_UNREACHABLE;
 		return;
 	}
 	if (f->vis < st->cfg.vis_pct)

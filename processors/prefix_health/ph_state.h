@@ -137,6 +137,7 @@ struct ph_prefix {
 	unsigned	 dirty:1;	/* figures changed since summary */
 	unsigned	 flapping:1;	/* a route suppressed */
 	unsigned	 vpn:1;		/* the key has an RD */
+	unsigned	 withdrawn:1;	/* a route of it was withdrawn */
 	uint16_t	 routes_off;	/* expected origins, then route slots */
 	char		 key[];
 };

@@ -285,7 +285,7 @@ ph_table_route(struct ph_state *st, struct ph_peer *pe,
 		p->live--;
 		st->routes_live--;
 		ph_act_change(st, p, r);
-		p->needs_eval = p->dirty = 1;
+		p->needs_eval = p->dirty = p->withdrawn = 1;
 		return;
 	}
 	if ((path = ph_path_intern(st, r)) == 0) {

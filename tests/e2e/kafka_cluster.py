@@ -335,21 +335,26 @@ class KafkaCluster:
         wait_for(led, timeout, "leaders for %s" % ", ".join(topics))
 
     def create_topics(self, topics, partitions=None, configs=None,
-                      timeout=120):
+                      timeout=120, on_node=None):
         """Create topics with kafka-topics (TopicCommand, one JVM each, run
         side by side), partitions (default: the cluster's) and the
-        cluster's replication; configs: {"retention.ms": "..."}; then wait
-        until every partition has a leader.  For a test's own topics, or a
-        collector's made beforehand with other settings (the cluster does
-        not auto-create topics)."""
+        cluster's replication, or with on_node (a node id) every partition
+        a single replica on that node; configs: {"retention.ms": "..."};
+        then wait until every partition has a leader.  For a test's own
+        topics, or a collector's made beforehand with other settings (the
+        cluster does not auto-create topics)."""
         n = self.nodes[0]
         rf = min(self.replication, len(self.nodes))
         procs = []
         for t in topics:
             args = ["--bootstrap-server", self.brokers, "--create",
-                    "--if-not-exists", "--topic", t, "--partitions",
-                    str(partitions or self.partitions),
-                    "--replication-factor", str(rf)]
+                    "--if-not-exists", "--topic", t]
+            if on_node is None:
+                args += ["--partitions", str(partitions or self.partitions),
+                         "--replication-factor", str(rf)]
+            else:
+                args += ["--replica-assignment", ",".join(
+                    [str(on_node)] * (partitions or self.partitions))]
             for k, v in (configs or {}).items():
                 args += ["--config", "%s=%s" % (k, v)]
             procs.append((t, subprocess.Popen(
@@ -392,6 +397,26 @@ class KafkaCluster:
             m = re.match(r"\s+([\w.]+)=(\S*) sensitive=", line)
             if m and topic is not None:
                 out[topic][m.group(1)] = m.group(2)
+        return out
+
+    def group_offsets(self, group, timeout=60):
+        """{(topic, partition): offset} the consumer group group has
+        committed, as the brokers hold them (kafka-consumer-groups
+        --describe); RuntimeError when it fails."""
+        p = subprocess.run(
+            self.nodes[0].java(
+                "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                "--bootstrap-server", self.brokers, "--describe", "--group",
+                group), capture_output=True, text=True,
+            timeout=_slow(timeout), preexec_fn=_die_with_parent)
+        if p.returncode != 0:
+            raise RuntimeError("kafka-consumer-groups: " + p.stderr[-500:])
+        out = {}
+        for line in p.stdout.splitlines():
+            f = line.split()
+            if len(f) >= 4 and f[0] == group and f[2].isdigit() and \
+                    f[3].isdigit():
+                out[(f[1], int(f[2]))] = int(f[3])
         return out
 
     def stop_all(self, graceful=True):

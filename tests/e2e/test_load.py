@@ -14,7 +14,9 @@ closed.  Checks:
   - the collector's file descriptors (/proc/PID/fd) at their peak stay
     within sessions + FD_OVERHEAD;
   - the collector's peak RSS (VmHWM) stays under RSS_LIMIT_MIB (it holds
-    the embedded Kafka's log too: every record of the test)."""
+    the embedded Kafka's log too: every record of the test).
+With BMPFLOW_TEST_KAFKA=real the collector produces to the shared real
+1-node cluster (harness.Collector) instead."""
 
 import collections
 import os
@@ -308,7 +310,10 @@ def main():
         harness_dir = col.dir
     if rc != 0:
         ck.fail("collector exit status %s" % rc)
-    bad = [l for l in log.splitlines() if " error " in l or " warn " in l]
+    # A real broker just started may still load its transaction state
+    # when the idempotent producer asks for its id: librdkafka retries.
+    bad = [l for l in log.splitlines() if (" error " in l or " warn " in l)
+           and "Coordinator load in progress: retrying" not in l]
     for l in bad[:5]:
         ck.fail("collector log: %s" % l)
     shutil.rmtree(harness_dir, ignore_errors=True)

@@ -6,7 +6,9 @@ its successor.
 
 bmpflow-mock-kafka (librdkafka's mock cluster in its own process, so the
 output topic can lose its leader) holds the collector's topics and
-bmp.prefix_health; the collector produces to it; a prefix_health processor
+bmp.prefix_health, or with BMPFLOW_TEST_KAFKA=real a 3-node Apache Kafka
+cluster does, where bmp.prefix_health's partitions have their one replica
+on node 3 and "leaderless" is node 3 stopped (RealOutputFault); the collector produces to it; a prefix_health processor
 (short ticks, a 1 s warm-up) runs in group G.  Routers are real captures
 whose sessions stay open, so their peers stay up; the two share no prefix.
 The processor's bmpflow_processor_committed_records (the group's committed
@@ -35,6 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import kafka_cluster  # noqa: E402
 
 PARTITIONS = 8
 OUT_TOPIC = "bmp.prefix_health"
@@ -136,6 +139,48 @@ def outputs_acked(col, before, proc):
 schemas_g = None
 
 
+class MockOutputFault:
+    """bmp.prefix_health leaderless on bmpflow-mock-kafka."""
+
+    def __init__(self, args):
+        self.mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
+        self.brokers = self.mock.brokers
+
+    def block(self):
+        self.mock.command("leader %s -1" % OUT_TOPIC)
+
+    def unblock(self):
+        self.mock.command("leader %s 1" % OUT_TOPIC)
+
+    def stop(self):
+        self.mock.stop()
+
+
+class RealOutputFault:
+    """bmp.prefix_health leaderless on a real 3-node cluster: its
+    partitions have their one replica on node 3, which stops; the
+    collector's topics and the group's offsets (3 replicas,
+    min.insync.replicas 1) and the controller quorum (2 of 3) live on."""
+    NODE = 3
+
+    def __init__(self, args):
+        self.cluster = kafka_cluster.KafkaCluster(nodes=3, min_insync=1)
+        self.cluster.create_topics(TOPICS[:-1])
+        self.cluster.create_topics([OUT_TOPIC], on_node=self.NODE)
+        self.brokers = self.cluster.brokers
+
+    def block(self):
+        self.cluster.node(self.NODE).stop()
+
+    def unblock(self):
+        self.cluster.node(self.NODE).start()
+        self.cluster.wait_ready()
+        self.cluster.wait_led([OUT_TOPIC])
+
+    def stop(self):
+        self.cluster.stop()
+
+
 def main():
     global schemas_g
     args = harness.test_args("--mock-kafka", "--processor")
@@ -143,13 +188,14 @@ def main():
     checks = harness.Checks(BUDGET)
     cap1 = open(os.path.join(args.data, "bmp", CAP1), "rb").read()
     cap2 = open(os.path.join(args.data, "bmp", CAP2), "rb").read()
-    mock = col = p1 = p2 = None
+    fault = col = p1 = p2 = None
     routers = []
     t_start = time.time()
     try:
-        mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
+        fault = (RealOutputFault if kafka_cluster.real_kafka() else
+                 MockOutputFault)(args)
         col = harness.Collector(args.collector, args.schemas,
-                                extra=["--brokers", mock.brokers])
+                                extra=["--brokers", fault.brokers])
         p1 = start_processor(args, col, "processor-1")
 
         # Phase 1: everything read, acknowledged and committed.
@@ -171,7 +217,7 @@ def main():
 
         # Phase 2: outputs cannot be acknowledged; nothing more committed.
         t2 = time.time()
-        mock.command("leader %s -1" % OUT_TOPIC)
+        fault.block()
         routers.append(harness.open_router(col.port, cap2, SRC2))
 
         def read_all():
@@ -214,7 +260,7 @@ def main():
         # Phase 3: kill, leader back, a new member re-derives the outputs.
         t3 = time.time()
         p1.stop(signal.SIGKILL)
-        mock.command("leader %s 1" % OUT_TOPIC)
+        fault.unblock()
         p2 = start_processor(args, col, "processor-2")
         wait_for(checks, "phase 3: new processor settled",
                  lambda: settled(p2, col, d2), timeout=90)
@@ -268,8 +314,8 @@ def main():
             s.close()
         rc = checks.finish(col=col, summary="processor at-least-once "
                             "(%.1fs)" % (time.time() - t_start))
-        if mock is not None:
-            mock.stop()
+        if fault is not None:
+            fault.stop()
         if col is not None and not checks.failures:
             shutil.rmtree(col.dir, ignore_errors=True)
         elif col is not None:

@@ -736,6 +736,43 @@ START_TEST(gone_before_a_state)
 }
 END_TEST
 
+/*
+ * A prefix withdrawn while it had no state yet is unreachable: an instance
+ * that rebuilt its partition (its peers in warm-up again) must still end
+ * the state an earlier instance published for it.
+ */
+START_TEST(withdrawn_before_a_state)
+{
+	static const char *const kv[] = { "warmup_quiet_s", "3" };
+
+	start(kv, 2);
+	peer_ev(0, true, 1, S(0));
+	peer_ev(1, true, 1, S(0));
+	tick(S(0));
+	ANN(0, P1, S(1), 65010, 65001);
+	ANN(1, P1, S(1), 65020, 65001);
+	ANN(1, P2, S(1), 65020, 65002);
+	tick(S(1));
+	WD(0, P1, S(2));
+	WD(1, P1, S(2));
+	tick(S(2));
+	expect(change(P1), "state=unreachable", "previous_state=null",
+	    "peers_with_route=0", "routes=0", NULL);
+	/* P2 kept its route: it gets its state once the warm-up ends. */
+	bool p2_state = false;
+	for (int t = 3; t < 9; t++) {
+		tick(S(t));
+		no_change(P1);
+		if (find(P2, "change") != NULL) {
+			expect(change(P2), "peers_with_route=1", NULL);
+			p2_state = true;
+		}
+	}
+	ck_assert(p2_state);
+	stop();
+}
+END_TEST
+
 /* End-of-RIB ends a warm-up after warmup_eor_quiet_s, not warmup_quiet_s. */
 START_TEST(warmup_end_of_rib)
 {
@@ -1156,6 +1193,7 @@ suite(void)
 	tcase_add_test(tc, warmup_per_session);
 	tcase_add_test(tc, warmup_end_of_rib);
 	tcase_add_test(tc, gone_before_a_state);
+	tcase_add_test(tc, withdrawn_before_a_state);
 	tcase_add_test(tc, flap_damping_per_route);
 	tcase_add_test(tc, as_set_one_hop);
 	tcase_add_test(tc, settings_errors);
