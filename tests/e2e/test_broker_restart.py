@@ -71,8 +71,9 @@ def main():
         cluster = kafka_cluster.shared_cluster()
         node = cluster.node(1)
         cluster.create_topics([OUT_TOPIC, REF_TOPIC])
-        col = harness.Collector(args.collector, args.schemas,
-                                extra=["--brokers", cluster.brokers])
+        col = harness.Collector(args.collector, args.schemas, extra=[
+            "--brokers", cluster.brokers,
+            "--topic.route.partitions", str(grp.PARTITIONS)])
         p = grp.start(args, col, GROUP, OUT_TOPIC, "P")
 
         # 1. Part 1 read and committed.

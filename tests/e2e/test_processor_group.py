@@ -45,7 +45,7 @@ import kafka_cluster  # noqa: E402
 from test_processor_restart import COMPARED, last_per_prefix  # noqa: E402
 
 IPV4, IPV6, PEERS, WITHDRAW_PCT, SEED = 100000, 20000, 2, 2, 7
-PARTITIONS = 8          # the shared cluster's collector topics
+PARTITIONS = 8          # of bmp.route, as the collector makes it
 GROUP, GROUP_TOPIC = "grp", "ph.group"
 REF_GROUP, REF_TOPIC = "ref", "ph.ref"
 # Summaries every second: a prefix whose figures change but not its state
@@ -199,8 +199,9 @@ def main():
         gen, parts = feed_parts(args, tmp, (0.3, 0.6), IPV4, IPV6, SEED)
         cluster = kafka_cluster.shared_cluster()
         cluster.create_topics([GROUP_TOPIC, REF_TOPIC])
-        col = harness.Collector(args.collector, args.schemas,
-                                extra=["--brokers", cluster.brokers])
+        col = harness.Collector(args.collector, args.schemas, extra=[
+            "--brokers", cluster.brokers,
+            "--topic.route.partitions", str(PARTITIONS)])
         procs["REF"] = start(args, col, REF_GROUP, REF_TOPIC, "REF")
         for n in "ABC":
             procs[n] = start(args, col, GROUP, GROUP_TOPIC, n)
