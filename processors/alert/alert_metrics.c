@@ -27,6 +27,31 @@ per_sink(FILE *f, const struct alert_metrics *m, const char *name,
 	bf_metric_by(f, name, type, help, "sink", names, v, n);
 }
 
+/*
+ * Records of topic past the consumer's position on its partitions, from
+ * librdkafka's cached watermarks (no broker round trip); librdkafka's
+ * calls are thread-safe, so a scrape tells it while a delivery waits.
+ */
+static int64_t
+consumer_lag(rd_kafka_t *rk, const char *topic)
+{
+	rd_kafka_topic_partition_list_t *l = NULL;
+	int64_t lag = 0, lo, hi;
+
+	if (rk == NULL || rd_kafka_assignment(rk, &l) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	rd_kafka_position(rk, l);
+	for (int i = 0; i < l->cnt; i++)
+		if (rd_kafka_get_watermark_offsets(rk, topic,
+		    l->elems[i].partition, &lo, &hi) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR && hi >= 0)
+			lag += hi - (l->elems[i].offset >= lo ?
+			    l->elems[i].offset : lo);
+	rd_kafka_topic_partition_list_destroy(l);
+	return lag;
+}
+
 static void
 render(FILE *f, void *arg)
 {
@@ -47,7 +72,8 @@ render(FILE *f, void *arg)
 	    "Alerts read and not yet taken by all their sinks",
 	    atomic_load(&m->counts->pending));
 	bf_metric(f, "bmpflow_alert_consumer_lag", "gauge",
-	    "Alert records not read yet", (double)atomic_load(&m->counts->lag));
+	    "Alert records not read yet",
+	    (double)consumer_lag(atomic_load(&m->rk), m->topic));
 	per_sink(f, m, "bmpflow_alert_delivered_total", "counter",
 	    "Alerts a sink took", offsetof(struct alert_sink, delivered));
 	per_sink(f, m, "bmpflow_alert_failed_total", "counter",
@@ -138,22 +164,3 @@ alert_metrics_stop(struct alert_metrics *m)
 	m->on = false;
 }
 
-void
-alert_metrics_lag(struct alert_counts *c, rd_kafka_t *rk, const char *topic)
-{
-	rd_kafka_topic_partition_list_t *l = NULL;
-	int64_t lag = 0, lo, hi;
-
-	if (rd_kafka_assignment(rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
-		return;
-	/* Cached watermarks: no broker round trip. */
-	rd_kafka_position(rk, l);
-	for (int i = 0; i < l->cnt; i++)
-		if (rd_kafka_get_watermark_offsets(rk, topic,
-		    l->elems[i].partition, &lo, &hi) ==
-		    RD_KAFKA_RESP_ERR_NO_ERROR && hi >= 0)
-			lag += hi - (l->elems[i].offset >= lo ?
-			    l->elems[i].offset : lo);
-	rd_kafka_topic_partition_list_destroy(l);
-	atomic_store(&c->lag, lag);
-}

@@ -22,7 +22,6 @@ struct alert_counts {
 	_Atomic uint64_t	bad;		/* not alert records: skipped */
 	_Atomic uint64_t	filtered;	/* a state not delivered */
 	_Atomic int		pending;	/* one waits for its sinks */
-	_Atomic int64_t		lag;		/* records not read yet */
 };
 
 struct alert_metrics {
@@ -34,6 +33,9 @@ struct alert_metrics {
 	struct alert_counts	*counts;
 	struct alert_sink	*sinks;		/* [N_SINKS] */
 	unsigned		 sinks_on;
+	/* The consumer, once made: its lag is read at each scrape. */
+	rd_kafka_t *_Atomic	 rk;
+	const char		*topic;
 };
 
 /*
@@ -45,8 +47,5 @@ int	alert_metrics_start(struct alert_metrics *m, const char *listen,
 	    unsigned sinks_on);
 /* Stop serving and join the thread; nothing when never started. */
 void	alert_metrics_stop(struct alert_metrics *m);
-/* Records of topic past this consumer's position on its partitions. */
-void	alert_metrics_lag(struct alert_counts *c, rd_kafka_t *rk,
-	    const char *topic);
 
 #endif /* ALERT_METRICS_H */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/log.h"
 #include "core/opttab.h"
 
 const char *const alert_sink_names[N_SINKS] = { "webhook", "syslog", "smtp" };
@@ -112,6 +113,9 @@ header_check(const char *v)
 	    -1 : 0;
 }
 
+static const char *const log_levels[] = { "error", "warn", "info", "debug",
+	NULL };
+
 static const char *const alert_ns[] = { "kafka.", "route.", NULL };
 
 static const struct bf_optdef alert_opts_table[] = {
@@ -184,6 +188,9 @@ static const struct bf_optdef alert_opts_table[] = {
 	  NULL, 0, "TEXT", "Subject: template", NULL, NULL, NULL },
 	{ "smtp-rate-limit", 0, BF_OT_STR, "", 0, 63, NULL, 0, "N/s",
 	  "as webhook-rate-limit", NULL, rate_check, "N/s, N/min or N/h" },
+	{ "log-level", 0, BF_OT_ENUM, "info", 0, 0, log_levels, 0, "LEVEL",
+	  "error, warn, info or debug (with kafka.debug: librdkafka's)",
+	  NULL, NULL, NULL },
 	{ "print-config", 0, BF_OT_SWITCH, NULL, 0, 0, NULL, BF_OF_CLI, NULL,
 	  "print the resulting settings (secrets as ***) and exit", NULL,
 	  NULL, NULL },
@@ -226,8 +233,14 @@ copy_list(const struct bf_opts *o, const char *name, char *list,
 {
 	size_t n = bf_opts_count(o, name), i;
 
-	for (i = 0; i < n && i < max; i++)
-		bf_opts_nth(o, name, i, list + i * len, len);
+	for (i = 0; i < n && i < max; i++) {
+		char *out = list + i * len;
+		const char *v = bf_opts_nth(o, name, i, out, len);
+
+		/* A given value comes back as it is, not in out. */
+		if (v != NULL && v != out)
+			snprintf(out, len, "%s", v);
+	}
 	return i;
 }
 
@@ -308,6 +321,7 @@ settings(const struct bf_opts *o, struct alert_settings *s)
 		if (bf_opts_given(o, alert_sink_names[i]))
 			s->sinks_on |= 1u << i;
 	}
+	bf_log_parse_level(bf_opts_str(o, "log-level"), &s->log_level);
 	s->retry_max_s = (int)bf_opts_int(o, "retry-max-s");
 	s->timeout_s = (int)bf_opts_int(o, "timeout-s");
 	snprintf(s->webhook_url, sizeof(s->webhook_url), "%s",

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "core/kafka_io.h"
+#include "core/log.h"
 
 /* The sinks, one of each kind. */
 enum alert_sink_kind { SINK_WEBHOOK, SINK_SYSLOG, SINK_SMTP, N_SINKS };
@@ -40,6 +41,7 @@ struct alert_settings {
 	char		schema_dir[1024];
 	char		metrics[128];
 	struct bf_kafka_props kafka;
+	enum bf_log_level log_level;
 	unsigned	states;		/* 1 << enum alert_state */
 	char		templates[N_STATES][ALERT_TEXT_MAX];
 	char		subject[ALERT_TEXT_MAX];
