@@ -14,7 +14,8 @@ and syslog listeners (TCP with octet counting, UDP).
      to, open before resolved; a webhook answering 400 is counted and
      skipped, the alerts after it still go;
   2. payloads: instances in new groups with webhook-format slack and teams
-     (and syslog over UDP, states=open) post the shapes those services take;
+     post the shapes those services take; syslog over UDP (states=open) and
+     a local socket; C's settings and its own template from --config;
   3. outage: the HTTP receiver is stopped for 30 s while alerts are
      produced; A retries (once logged, counted), then every one arrives,
      in order, none twice; SIGTERM commits, a restarted A delivers nothing
@@ -240,12 +241,19 @@ class SyslogTcp(socketserver.ThreadingTCPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
-class SyslogUdp:
-    def __init__(self):
+class SyslogDgram:
+    """Syslog datagrams on UDP, or on a local socket at path (as
+    /dev/log)."""
+
+    def __init__(self, path=None):
         self.lines = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
+        if path is None:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind(("127.0.0.1", 0))
+            self.port = self.sock.getsockname()[1]
+        else:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.sock.bind(path)
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self):
@@ -334,7 +342,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bmpflow-test-")
     col = harness.Collector(args.collector, args.schemas)
     http, smtp, syslog_tcp, syslog_udp = Http(), Smtp(), SyslogTcp(), \
-        SyslogUdp()
+        SyslogDgram()
+    syslog_unix = SyslogDgram(os.path.join(tmp, "log"))
     procs = []
     base = "http://127.0.0.1:%d" % http.port
     try:
@@ -431,15 +440,23 @@ def main():
                     base + "/slack", "--webhook-format", "slack",
                     "--syslog", "udp://127.0.0.1:%d" % syslog_udp.port,
                     "--states", "open")
-        c = Alerter(tmp, "c", col.brokers, "--group", "g-c", "--webhook",
-                    base + "/teams", "--webhook-format", "teams")
+        # C's settings from a config file: a template of its own.
+        conf = os.path.join(tmp, "c.conf")
+        with open(conf, "w") as f:
+            f.write("group = g-c\nwebhook = %s/teams\nwebhook-format = teams\n"
+                    "syslog = unix:%s\n"
+                    "template-open = OPEN {type} {prefix} AS{culprit_as} "
+                    "path {as_path} rfc7908 '{rfc7908_type}'\n" %
+                    (base, os.path.join(tmp, "log")))
+        c = Alerter(tmp, "c", col.brokers, "--config", conf)
         procs += [b, c]
         opens = [k for k in to_webhook if k[1] == "open"]
-        wait_for("slack: %d opens; teams: %d; syslog udp: %d" % (
-            len(opens), len(to_webhook), len(opens)),
+        wait_for("slack: %d opens; teams: %d; syslog udp: %d, unix: %d" % (
+            len(opens), len(to_webhook), len(opens), len(to_webhook)),
             lambda: len(http.on("/slack")) >= len(opens) and
             len(http.on("/teams")) >= len(to_webhook) and
-            len(syslog_udp.lines) >= len(opens), 30)
+            len(syslog_udp.lines) >= len(opens) and
+            len(syslog_unix.lines) >= len(to_webhook), 30)
         slack = [bd for _, bd in http.on("/slack")]
         check(all(list(bd) == ["text"] for bd in slack) and
               len(slack) == len(opens) and
@@ -453,6 +470,14 @@ def main():
                   bd["text"] and bd["summary"] for bd in teams) and
               len(teams) == len(to_webhook),
               "teams MessageCard: %s" % json.dumps(teams[0])[:200])
+        text = [bd["text"] for bd in teams if bd["text"].startswith(
+            "OPEN route_leak 10.1.0.0/16 ")]
+        check(text == ["OPEN route_leak 10.1.0.0/16 AS65001 path 701 65001 "
+                       "64501 rfc7908 ''"],
+              "template from --config: %s" % text)
+        check(sorted(syslog_key(x) for x in syslog_unix.lines) ==
+              sorted(to_webhook), "syslog unix:PATH: %d lines, once each" %
+              len(syslog_unix.lines))
         check(len(syslog_udp.lines) == len(opens) and
               all(syslog_key(x)[1] == "open" for x in syslog_udp.lines),
               "syslog udp: %d lines, opens only" % len(syslog_udp.lines))
