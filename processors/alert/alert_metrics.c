@@ -72,7 +72,8 @@ render(FILE *f, void *arg)
 	    "Alerts read and not yet taken by all their sinks",
 	    atomic_load(&m->counts->pending));
 	bf_metric(f, "bmpflow_alert_consumer_lag", "gauge",
-	    "Alert records not read yet",
+	    "Alert records not read yet (a partition not read from since its "
+	    "assignment: from its oldest record)",
 	    (double)consumer_lag(atomic_load(&m->rk), m->topic));
 	per_sink(f, m, "bmpflow_alert_delivered_total", "counter",
 	    "Alerts a sink took", offsetof(struct alert_sink, delivered));
