@@ -119,7 +119,8 @@ struct alert_run {
 
 /*
  * Deliver the alert m carries to its sinks.  0 when done with it (its
- * offset may be committed), -1 when stopped before.
+ * offset may be committed), -1 when a signal stopped it first, -2 out of
+ * memory (not delivered either).
  */
 static int
 handle(struct alert_run *r, const rd_kafka_message_t *m)
@@ -136,8 +137,7 @@ handle(struct alert_run *r, const rd_kafka_message_t *m)
 	    BF_SINGLE_OBJECT_HDR);
 	if (bf_single_object_fingerprint(p, m->len, &fp) < 0 ||
 	    fp != r->schema.fingerprint || bf_scan_skip(r->scan, &walk) < 0 ||
-	    cur_len(&walk) != 0 || alert_decode(&a, r->scan, p +
-	    BF_SINGLE_OBJECT_HDR, m->len - BF_SINGLE_OBJECT_HDR) < 0) {
+	    cur_len(&walk) != 0) {
 		/* Never deliverable: counted and passed. */
 		atomic_fetch_add(&r->counts.bad, 1);
 		bf_log_limited(BF_LOG_WARN, "bad alert record", "bmp.alert",
@@ -146,6 +146,10 @@ handle(struct alert_run *r, const rd_kafka_message_t *m)
 		    r->s.schema_dir);
 		return 0;
 	}
+	/* Checked whole above: only memory can fail it. */
+	if (alert_decode(&a, r->scan, p + BF_SINGLE_OBJECT_HDR, m->len -
+	    BF_SINGLE_OBJECT_HDR) < 0)
+		return -2;
 	atomic_fetch_add(&r->counts.read, 1);
 	if (a.state < 0 || !(r->s.states & (1u << a.state))) {
 		atomic_fetch_add(&r->counts.filtered, 1);
@@ -156,11 +160,11 @@ handle(struct alert_run *r, const rd_kafka_message_t *m)
 	text = alert_render(&a, r->s.templates[a.state]);
 	subject = alert_render(&a, r->s.subject);
 	atomic_store(&r->counts.pending, 1);
-	for (int i = 0; i < N_SINKS && rc == 0; i++)
-		if ((sinks & (1u << i)) && text != NULL && subject != NULL)
-			rc = deliver(&r->sinks[i], &a, text, subject);
 	if (text == NULL || subject == NULL)
-		rc = -1;
+		rc = -2;
+	for (int i = 0; i < N_SINKS && rc == 0; i++)
+		if (sinks & (1u << i))
+			rc = deliver(&r->sinks[i], &a, text, subject);
 	atomic_store(&r->counts.pending, 0);
 	free(text);
 	free(subject);
@@ -288,12 +292,17 @@ teardown(struct alert_run *r)
 		bf_schema_free(&r->schema);
 }
 
-/* Read and deliver until a signal.  0, or 1 on a fatal Kafka error. */
+/*
+ * Read and deliver until a signal.  0, or 1 on a fatal Kafka error or
+ * out of memory: the alert in hand is not committed, so a restart
+ * delivers it.
+ */
 static int
 run(struct alert_run *r, rd_kafka_t *rk)
 {
 	while (!stop) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+		int rc = 0;
 
 		bf_log_flush_suppressed(0);
 		if (m == NULL)
@@ -307,9 +316,14 @@ run(struct alert_run *r, rd_kafka_t *rk)
 		if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
 			bf_log_limited(BF_LOG_WARN, "consume error", r->s.topic,
 			    "%s: %s", r->s.topic, rd_kafka_message_errstr(m));
-		else if (handle(r, m) == 0)
+		else if ((rc = handle(r, m)) == 0)
 			store_offset(rk, m);
 		rd_kafka_message_destroy(m);
+		if (rc == -2) {
+			bf_log(BF_LOG_ERROR, "out of memory: stopping with the "
+			    "alert in hand not delivered");
+			return 1;
+		}
 	}
 	return 0;
 }

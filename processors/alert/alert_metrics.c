@@ -84,7 +84,7 @@ render(FILE *f, void *arg)
 	    "Delivery attempts after a failure",
 	    offsetof(struct alert_sink, retried));
 	per_sink(f, m, "bmpflow_alert_refused_total", "counter",
-	    "Alerts a sink refused for good (HTTP 4xx, SMTP 5xx), skipped",
+	    "Alerts a sink refused for good (HTTP 3xx, 4xx; SMTP 5xx), skipped",
 	    offsetof(struct alert_sink, refused));
 	per_sink(f, m, "bmpflow_alert_outages_total", "counter",
 	    "Times a sink started failing",

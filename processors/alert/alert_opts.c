@@ -213,9 +213,9 @@ static const struct bf_opttab alert_opttab = {
 "goes to has taken it; a restart delivers again what was not confirmed.\n"
 "A sink that fails (HTTP 5xx, 408 or 429, SMTP 4xx, no connection, time\n"
 "out) is retried with back-off and reading stops meanwhile, so alerts\n"
-"wait in Kafka, in order; an alert a sink refuses for good (other HTTP\n"
-"4xx, SMTP 5xx) is logged, counted and skipped for that sink.  Alerts\n"
-"over a rate limit wait too: none is dropped.\n"
+"wait in Kafka, in order; an alert a sink refuses for good (HTTP 3xx or\n"
+"other 4xx, SMTP 5xx) is logged, counted and skipped for that sink.\n"
+"Alerts over a rate limit wait too: none is dropped.\n"
 "Templates: {FIELD} is the alert's field as text (arrays space-separated,\n"
 "null empty).  Syslog severity: warning, err for hijack types; notice\n"
 "when resolved.  SIGTERM/SIGINT: stop, committing what was delivered.\n",
