@@ -20,8 +20,9 @@ and syslog listeners (TCP with octet counting, UDP).
      produced; A retries (logged once, counted); A is killed (SIGKILL)
      while it retries, past a commit interval, and started again: when the
      receiver is back every alert arrives, the one A held included, in
-     order, none twice; SIGTERM commits, a restarted A delivers nothing
-     again;
+     order, none twice; SIGTERM commits: A and C (C commits only at exit)
+     restarted deliver only what they had not read, shown by one new
+     alert in every partition;
   4. restart: instance D (5/s rate limit) is killed with SIGKILL midway and
      restarted in its group: every alert arrives, duplicates only for the
      unconfirmed tail (counted); the rate limit holds (timestamps)."""
@@ -99,15 +100,26 @@ def encode(rec):
     return b"\xc3\x01" + struct.pack("<Q", FP) + buf.getvalue()
 
 
-def produce(brokers, recs, tmp):
-    """Each record onto bmp.alert, keyed type|prefix, in order."""
+def produce(brokers, recs, tmp, partition=None):
+    """Each record onto bmp.alert, keyed type|prefix, in order; into
+    partition when given."""
     for i, rec in enumerate(recs):
+        ID_OF_PREFIX[rec["prefix"]] = rec["alert_id"]
         path = os.path.join(tmp, "rec%d" % i)
         with open(path, "wb") as f:
             f.write(encode(rec))
+        where = [] if partition is None else ["-p", str(partition)]
         subprocess.run(["kcat", "-P", "-b", brokers, "-t", TOPIC, "-k",
-                        "%s|%s" % (rec["type"], rec["prefix"]), path],
-                       check=True, timeout=slow(30), capture_output=True)
+                        "%s|%s" % (rec["type"], rec["prefix"]), path] +
+                       where, check=True, timeout=slow(30),
+                       capture_output=True)
+
+
+def partitions(brokers):
+    out = subprocess.run(["kcat", "-L", "-b", brokers, "-t", TOPIC],
+                         capture_output=True, text=True, check=True,
+                         timeout=slow(30)).stdout
+    return int(re.search(r"with (\d+) partitions", out).group(1))
 
 
 def lifecycle(first, types, prefix_base):
@@ -123,6 +135,19 @@ def lifecycle(first, types, prefix_base):
 
 def key(rec):
     return (rec["alert_id"], rec["state"])
+
+
+# The alert id of each prefix produced (one alert per prefix).
+ID_OF_PREFIX = {}
+
+
+def post_key(body):
+    """key() of a webhook body: a generic one, or a Teams card (its title,
+    the subject template, names state and prefix)."""
+    if "alert_id" in body:
+        return key(body)
+    state, prefix = body["title"].split(" ", 2)[2].split(": ")
+    return (ID_OF_PREFIX.get(prefix, prefix), state)
 
 
 # ------------------------------------------------------------- receivers
@@ -442,11 +467,13 @@ def main():
                     base + "/slack", "--webhook-format", "slack",
                     "--syslog", "udp://127.0.0.1:%d" % syslog_udp.port,
                     "--states", "open")
-        # C's settings from a config file: a template of its own.
+        # C's settings from a config file: a template of its own, and no
+        # commit but the one at exit (SIGTERM), which step 3 shows.
         conf = os.path.join(tmp, "c.conf")
         with open(conf, "w") as f:
             f.write("group = g-c\nwebhook = %s/teams\nwebhook-format = teams\n"
                     "syslog = unix:%s\n"
+                    "kafka.auto.commit.interval.ms = 600000\n"
                     "template-open = OPEN {type} {prefix} AS{culprit_as} "
                     "path {as_path} rfc7908 '{rfc7908_type}'\n" %
                     (base, os.path.join(tmp, "log")))
@@ -489,7 +516,7 @@ def main():
         # ---------------------------------------------- 3. outage
         http.stop()
         t_down = time.time()
-        outage = lifecycle(20, ["rpki_invalid"] * 5, "10.2%d.0.0/16")
+        outage = lifecycle(20, ["rpki_invalid"] * 5, "10.%d.0.0/16")
         produce(col.brokers, outage, tmp)
         want = [key(r) for r in outage if r["state"] != "update"]
         before = len(http.on("/a"))
@@ -537,20 +564,34 @@ def main():
         check(a.stop() == 0, "A exits 0 on SIGTERM")
         n_posts = len(http.posts)
         a.start()
-        produce(col.brokers, [alert(40, "rpki_invalid", "10.40.0.0/16",
-                                    "open")], tmp)
-        wait_for("restarted A delivers the new alert",
-                 lambda: len(http.posts) > n_posts, 30)
-        time.sleep(2)   # any re-delivery would have come with it
-        check([key(bd) for _, _, bd, _ in http.posts[n_posts:]] ==
-              [("00000000a1e70028", "open")],
-              "after SIGTERM and a restart nothing is delivered again "
-              "(%d new posts)" % (len(http.posts) - n_posts))
+        c.start()
+        # One new alert in every partition: once all have arrived, each
+        # partition was read past its committed offset, so anything
+        # delivered again would have come before them.
+        fresh = [alert(40 + p, "rpki_invalid", "10.40.%d.0/24" % p, "open")
+                 for p in range(partitions(col.brokers))]
+        for p, r in enumerate(fresh):
+            produce(col.brokers, [r], tmp, partition=p)
+        # C stopped before step 3: it has those alerts to deliver too.
+        new = {"/a": [key(r) for r in fresh],
+               "/teams": want + [key(r) for r in fresh]}
+
+        def posted(path):
+            return [post_key(bd) for _, p, bd, _ in http.posts[n_posts:]
+                    if p == path]
+        wait_for("restarted A and C deliver %d and %d alerts" % (
+            len(new["/a"]), len(new["/teams"])),
+            lambda: all(len(posted(p)) >= len(new[p]) for p in new), 30)
+        for p, what in (("/a", "A"), ("/teams", "C (commits only at exit)")):
+            check(sorted(posted(p)) == sorted(new[p]),
+                  "%s: after SIGTERM and a restart only alerts it had not "
+                  "read are delivered (%d posts, %d expected)" % (
+                      what, len(posted(p)), len(new[p])))
+        check(c.stop() == 0, "C exits 0 on SIGTERM")
 
         # ---------------------------------------------- 4. kill -9
         every = []
-        for r in recs + outage + [alert(40, "rpki_invalid", "10.40.0.0/16",
-                                        "open")]:
+        for r in recs + outage + fresh:
             if r["state"] != "update":
                 every.append(key(r))
         d = Alerter(tmp, "d", col.brokers, "--group", "g-d", "--webhook",
