@@ -7,8 +7,9 @@ set -euo pipefail
 
 # file: cpack's Debian generator needs it to find binaries for dpkg-shlibdeps
 # (deploy/build-deb.sh).
+# libcurl4-openssl-dev: bmpflow-alert's webhook and SMTP (runtime libcurl4).
 pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
-      libavro-dev librtr-dev check file)
+      libavro-dev librtr-dev libcurl4-openssl-dev check file)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct
 	      python3-yaml yamllint systemd openjdk-17-jre-headless maven stayrtr

@@ -66,10 +66,11 @@ bf_opts_usage(const struct bf_opttab *t, FILE *f)
 		flag_text(d, flag, sizeof(flag));
 		n = fprintf(f, "  %-32s ", flag);
 		n_line = (size_t)snprintf(line, sizeof(line), "%s", d->help);
-		/* A repeatable default's words, as a list. */
+		/* A repeatable default's words, as a list; others whole. */
 		for (const char *p = d->def; p != NULL && *p != '\0' &&
 		    n_line < sizeof(line);) {
-			int word = (int)strcspn(p, " ");
+			int word = (d->flags & BF_OF_REPEAT) ?
+			    (int)strcspn(p, " ") : (int)strlen(p);
 
 			n_line += (size_t)snprintf(line + n_line,
 			    sizeof(line) - n_line, "%s%.*s", p == d->def ? " [" :

@@ -282,8 +282,9 @@ def check_k8s(src):
 def check_units(src):
     with open(os.path.join(src, "collector", "CMakeLists.txt")) as f:
         cm = f.read()
-    with open(os.path.join(src, "processors", "host", "CMakeLists.txt")) as f:
-        cm += f.read()
+    for d in ("host", "alert"):
+        with open(os.path.join(src, "processors", d, "CMakeLists.txt")) as f:
+            cm += f.read()
     installed = set()
     for targets in re.findall(r"install\(TARGETS\s+([\w\s-]+?)\s+(?:RUNTIME|LIBRARY)",
                               cm):

@@ -77,7 +77,7 @@ def check_files(src, scratch, ck):
         ck.fail("installed processor does not look in %s" %
                 plugin_dir())
     for f in ("collector.conf", "processor-prefix_health.env",
-              "processor-leak_detect.env"):
+              "processor-leak_detect.env", "alert.conf"):
         path = os.path.join("/etc/bmpflow", f)
         if not os.path.isfile(path):
             ck.fail("/etc/bmpflow/%s not installed" % f)
@@ -102,7 +102,8 @@ def check_files(src, scratch, ck):
     # One page per program, generated from its --help: daemons in section
     # 8, tools in 1.
     for page in ("man8/bmpflow-collector.8", "man8/bmpflow-processor.8",
-                 "man1/bmpflow-tail.1", "man1/bmpflow-decode.1"):
+                 "man8/bmpflow-alert.8", "man1/bmpflow-tail.1",
+                 "man1/bmpflow-decode.1"):
         path = os.path.join("/usr/share/man", page)
         name = os.path.basename(page).rsplit(".", 1)
         if not any(os.path.isfile(path + z) for z in ("", ".gz")):
@@ -138,7 +139,7 @@ def check_debug_symbols(scratch, ck):
         return
     listing = run(["dpkg-deb", "-c", ddebs[0]]).stdout
     bins = ["/usr/bin/bmpflow-%s" % b for b in
-            ("collector", "processor", "tail", "decode")] + \
+            ("collector", "processor", "alert", "tail", "decode")] + \
         glob.glob(os.path.join(plugin_dir(), "*.so"))
     for b in bins:
         sections = run(["readelf", "-S", "-W", b]).stdout
@@ -259,7 +260,8 @@ def verify_units(ck):
     times, so any output counts as a failure."""
     for unit in ("bmpflow-collector.service",
                  "bmpflow-processor@prefix_health.service",
-                 "bmpflow-processor@leak_detect.service"):
+                 "bmpflow-processor@leak_detect.service",
+                 "bmpflow-alert.service"):
         out = run(["systemd-analyze", "verify",
                    os.path.join(UNIT_DIR, unit)])
         if out.returncode != 0 or out.stdout.strip() or out.stderr.strip():
