@@ -40,6 +40,11 @@ struct proc {
 	rd_kafka_t		*routes;	/* consumer group member */
 	rd_kafka_t		*peers;		/* every partition */
 	rd_kafka_t		*out;		/* producer */
+	rd_kafka_t		*state_rk;	/* bmp.route.state, no group */
+	char			 state_topic[128];
+	bool			 state_warned;	/* fallback logged */
+	uint64_t		 bootstrap_records, bootstrap_routes;
+	uint64_t		 bootstrap_us;
 	char			 out_topic[128];
 	char			 route_topic[128];
 	rd_kafka_topic_t	*out_rkt;
@@ -83,6 +88,18 @@ void	proc_consume(struct proc *p, uv_loop_t *loop);
 /* Close the consumers (committing), the plugin, then the clients. */
 void	proc_kafka_stop(struct proc *p);
 
+/* bootstrap.c */
+/*
+ * bmp.route.state exists with bmp.route's partition count; else false,
+ * logged the first time.
+ */
+bool	proc_bootstrap_usable(struct proc *p);
+/*
+ * Feed state partition n to the plugin; returns the bmp.route offset to
+ * read on from (committed: the group's offset, 0 none), or
+ * RD_KAFKA_OFFSET_BEGINNING when bmp.route must be read from its start.
+ */
+int64_t	proc_bootstrap(struct proc *p, int32_t n, int64_t committed);
 /* proc_metrics.c */
 /* bmp.route records not processed yet, over the partitions held. */
 int64_t	proc_route_lag(struct proc *p);
