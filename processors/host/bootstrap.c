@@ -18,6 +18,11 @@
  * that committed an offset still in bmp.route resumes there instead of
  * at H, so no record after its commit goes without its outputs.
  *
+ * bmp.peer is read up to its end first, so the epochs the state's
+ * routes belong to are known: a route of an ended epoch is dropped at
+ * once, one of an open epoch reaches the plugin behind its Peer Up
+ * instead of waiting for it in memory.
+ *
  * Without the state topic, or with a partition count other than
  * bmp.route's, partitions are rebuilt from bmp.route's start, as before.
  */
@@ -78,6 +83,58 @@ proc_bootstrap_usable(struct proc *p)
 	return false;
 }
 
+/*
+ * Every bmp.peer record up to the high watermarks of now through the
+ * pipeline (bmp.peer is assigned whole), within STATE_IDLE_MS of quiet.
+ */
+static void
+peers_catch_up(struct proc *p)
+{
+	rd_kafka_topic_partition_list_t *l = NULL;
+	int64_t idle_since = bf_now_us(), lo, hi;
+	int behind;
+
+	if (rd_kafka_assignment(p->peers, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	rd_kafka_position(p->peers, l);
+	/* ->offset: next to read; ->opaque: the end to reach, as a count. */
+	for (int i = 0; i < l->cnt; i++) {
+		rd_kafka_topic_partition_t *e = &l->elems[i];
+
+		hi = 0;
+		if (rd_kafka_query_watermark_offsets(p->peers, e->topic,
+		    e->partition, &lo, &hi, META_TIMEOUT_MS) != 0)
+			hi = 0;
+		e->opaque = (void *)(uintptr_t)hi;
+		if (e->offset < lo)
+			e->offset = lo;
+	}
+	do {
+		rd_kafka_message_t *m;
+
+		behind = 0;
+		for (int i = 0; i < l->cnt; i++)
+			behind += l->elems[i].offset <
+			    (int64_t)(uintptr_t)l->elems[i].opaque;
+		if (behind == 0 || (m = rd_kafka_consumer_poll(p->peers,
+		    100)) == NULL)
+			continue;
+		if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			rd_kafka_topic_partition_t *e =
+			    rd_kafka_topic_partition_list_find(l,
+			    rd_kafka_topic_name(m->rkt), m->partition);
+
+			proc_handle(p, m);
+			if (e != NULL)
+				e->offset = m->offset + 1;
+			idle_since = bf_now_us();
+		}
+		rd_kafka_message_destroy(m);
+	} while (behind > 0 && bf_now_us() - idle_since < STATE_IDLE_MS *
+	    1000);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
 /* Feed state partition n, [lo, hi), to the pipeline.  Records read. */
 static uint64_t
 read_state(struct proc *p, int32_t n, int64_t lo, int64_t hi,
@@ -87,7 +144,6 @@ read_state(struct proc *p, int32_t n, int64_t lo, int64_t hi,
 	    rd_kafka_topic_partition_list_new(1);
 	int64_t idle_since = bf_now_us(), next = lo;
 	uint64_t records = 0;
-	char err[256];
 
 	rd_kafka_topic_partition_list_add(l, p->state_topic, n)->offset = lo;
 	rd_kafka_assign(p->state_rk, l);
@@ -103,9 +159,13 @@ read_state(struct proc *p, int32_t n, int64_t lo, int64_t hi,
 			next = m->offset + 1;
 			records++;
 			/* A tombstone: a route withdrawn, or its epoch over. */
-			if (m->payload != NULL && bf_pipeline_record(&p->pipe,
-			    m->payload, m->len, n, err, sizeof(err)) == 0)
+			if (m->payload != NULL) {
+				proc_handle(p, m);
 				(*routes)++;
+			}
+			/* Records held for a Peer Up wait no longer. */
+			if (records % 4096 == 0)
+				bf_pipeline_poll(&p->pipe, bf_now_us());
 		} else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 			bf_log_limited(BF_LOG_WARN, "consume error",
 			    p->state_topic, "%s", rd_kafka_message_errstr(m));
@@ -135,6 +195,7 @@ proc_bootstrap(struct proc *p, int32_t n, int64_t committed)
 		    "rebuilt from bmp.route's start", p->route_topic, n);
 		return RD_KAFKA_OFFSET_BEGINNING;
 	}
+	peers_catch_up(p);
 	records = read_state(p, n, lo, hi, &routes);
 	/* A committed offset still there: every record after it, live. */
 	from = committed > 0 ? (committed > route_lo ? committed : route_lo) :

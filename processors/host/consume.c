@@ -124,9 +124,8 @@ proc_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 	p->out_records++;
 }
 
-/* One bmp.route or bmp.peer record through the pipeline. */
-static void
-handle(struct proc *p, const rd_kafka_message_t *m)
+void
+proc_handle(struct proc *p, const rd_kafka_message_t *m)
 {
 	char err[256], where[160];
 
@@ -457,13 +456,13 @@ handle_route(struct proc *p, const rd_kafka_message_t *m)
 	struct route_part *rp = route_part(p, m->partition);
 
 	if (rp == NULL) {
-		handle(p, m);
+		proc_handle(p, m);
 		return;
 	}
 	replay_check(p, rp, m->partition, m->offset);
 	if (rp->replaying)
 		p->replayed++;
-	handle(p, m);
+	proc_handle(p, m);
 	rp->next = m->offset + 1;
 	replay_check(p, rp, m->partition, rp->next);
 }
@@ -529,7 +528,7 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 		/* Peer events first: they open and close epochs. */
 		while ((m = rd_kafka_consumer_poll(p->peers, 0)) != NULL) {
 			if (!m->err)
-				handle(p, m);
+				proc_handle(p, m);
 			rd_kafka_message_destroy(m);
 		}
 		/* In batches: one queue operation per 1,000 records. */

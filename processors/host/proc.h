@@ -73,6 +73,8 @@ struct proc {
 };
 
 /* consume.c */
+/* One bmp.route, bmp.route.state or bmp.peer record through the pipeline. */
+void	proc_handle(struct proc *p, const rd_kafka_message_t *m);
 /* The plugin's output sink (bf_host_init): produce, or suppress. */
 void	proc_sink(void *arg, const char *key, int32_t partition,
 	    const uint8_t *value, size_t len);
