@@ -83,6 +83,9 @@ bf_collector_metrics(FILE *f, void *arg)
 	bf_metric(f, "bmpflow_route_state_routes", "gauge",
 	    "Routes of open epochs held for bmp.route.state's tombstones.",
 	    (double)c->state.routes);
+	bf_metric(f, "bmpflow_route_state_bytes", "gauge",
+	    "Memory of the sets of routes held for bmp.route.state.",
+	    (double)c->state.bytes);
 	bf_metric(f, "bmpflow_route_state_tombstones_total", "counter",
 	    "Tombstones published to bmp.route.state (withdrawals, ended "
 	    "epochs).", (double)c->state.tombstones);

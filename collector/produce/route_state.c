@@ -140,6 +140,7 @@ tombstones(struct bf_route_state *st, const char *peer, struct peer_entry *pe)
 		st->tombstones++;
 	}
 	st->routes -= s->n;
+	st->bytes -= bf_route_set_bytes(s);
 	bf_route_set_clear(s);
 }
 
@@ -150,6 +151,7 @@ bf_state_end(struct bf_route_state *st, const char *router,
 	char peer[sizeof(st->peer_part)];
 
 	if (pe->routes.n == 0) {
+		st->bytes -= bf_route_set_bytes(&pe->routes);
 		bf_route_set_clear(&pe->routes);
 		return;
 	}
@@ -173,7 +175,7 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	struct peer_entry *pe = st->peer;
 	struct bf_route_id id;
 	char key[STATE_KEY_MAX];
-	size_t kl;
+	size_t kl, bytes;
 
 	if (pe->routes.epoch != pe->epoch) {
 		/* The routes of an ended epoch: bf_state_sync's case. */
@@ -186,16 +188,25 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	kl = state_key(key, sizeof(key), r->key, r->key_len, st->peer_part,
 	    &id);
 	if (rt->action != BGP_ANNOUNCE) {
-		/* Even when not held: clears a key of the collector's past. */
+		/*
+		 * The withdrawal itself, then the tombstone (even for a route
+		 * not held: it clears a key of the collector's past).  Until
+		 * the log cleaner has run, a processor reads the announcement
+		 * before them: the withdrawal undoes it; tombstones it skips.
+		 */
 		st->routes -= bf_route_set_del(&pe->routes, &id);
+		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
+		    key, kl, r->value, r->value_len);
 		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
 		    key, kl, NULL, 0);
 		st->tombstones++;
 		return;
 	}
+	bytes = bf_route_set_bytes(&pe->routes);
 	switch (bf_route_set_add(&pe->routes, &id)) {
 	case 1:
 		st->routes++;
+		st->bytes += bf_route_set_bytes(&pe->routes) - bytes;
 		break;
 	case -1:
 		st->untracked++;

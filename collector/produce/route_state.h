@@ -6,11 +6,18 @@
  * Every bmp.route record goes there too, keyed by the route's identity
  * without its epoch ("RD|prefix router peer-type peer-address peer-RD
  * view afi/safi path-id"), so a re-announcement in a later epoch
- * overwrites the key: the announcement's record as value, a tombstone
- * for a withdrawal.  The key's first word is bmp.route's key, and the
- * topic's partitioner hashes that word alone with the partitioner
- * bmp.route uses: a route's state sits in the partition of the same
- * number as its bmp.route records (the topics have the same count).
+ * overwrites the key: the announcement's record as value; for a
+ * withdrawal its record, then a tombstone (the log cleaner keeps the
+ * tombstone alone; a reader of a log not cleaned yet meets the
+ * withdrawal, which undoes the announcement, and skips the tombstone).
+ * The key's first word is bmp.route's key, and the topic's partitioner
+ * hashes that word alone with the partitioner bmp.route uses: a route's
+ * state sits in the partition of the same number as its bmp.route
+ * records (the topics have the same count).
+ *
+ * A tombstone for an ended epoch needs no record before it: bmp.peer
+ * (compacted: a session's latest Peer Up or Peer Down) says that epoch
+ * is over, and the processor's epoch rule drops its routes.
  *
  * Kept bounded: each peer holds the identities it announced in its
  * current epoch (peer_entry.routes); when the epoch ends (Peer Down, a
@@ -37,6 +44,7 @@ struct bf_route_state {
 	char			 peer_part[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN +
 				    8];		/* "router type address RD" */
 	uint64_t		 routes;	/* held over all peers */
+	uint64_t		 bytes;		/* their sets' memory */
 	uint64_t		 tombstones;	/* published */
 	uint64_t		 untracked;	/* out of memory: never tombstoned */
 };
