@@ -6,8 +6,10 @@
  * route stable since: a processor replaying bmp.route from its start
  * would silently lack them.  The collector keeps each current route in
  * the compacted bmp.route.state, in the partition of the same number as
- * its bmp.route records (collector/produce/route_state.h); tombstones
- * (withdrawals, ended epochs) are skipped here.  So for partition n:
+ * its bmp.route records (collector/produce/route_state.h).  Tombstones
+ * (withdrawals, ended epochs) are skipped here: before a withdrawal's
+ * tombstone comes its record, which undoes the announcement while the
+ * log is not compacted; an ended epoch's routes fail the epoch rule.  So for partition n:
  * note bmp.route's high watermark H, read state partition n from its
  * start to its own high watermark, each record passing the pipeline
  * exactly as a replayed bmp.route record (the same epoch rule; outputs
