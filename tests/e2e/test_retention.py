@@ -199,9 +199,9 @@ def main():
         harness.note("F: %d routes; %d from %d records of bmp.route.state "
                      "in %.2f s; bmp.route kept %d of %d records" % (
                          f_routes,
-                         mf["bmpflow_processor_bootstrap_routes_total"],
-                         mf["bmpflow_processor_bootstrap_records_total"],
-                         mf["bmpflow_processor_bootstrap_seconds_total"],
+                         mf.get("bmpflow_processor_bootstrap_routes_total", 0),
+                         mf.get("bmpflow_processor_bootstrap_records_total", 0),
+                         mf.get("bmpflow_processor_bootstrap_seconds_total", 0),
                          left, sum(hi for _, hi in w)))
         ck.check(u_routes == held and u_routes > 0.9 * PEERS * (IPV4 + IPV6),
                  "U holds the collector's %d routes (%d)" % (held, u_routes))
