@@ -3,7 +3,9 @@
 tests/e2e/kafka_cluster.py).
 
 bmp.route has small segments; bmp.route.state is compacted (tombstones
-kept DELETE_RETENTION_MS), bmp.peer compacted too.  bmpflow-gen-fulltable
+kept DELETE_RETENTION_MS), bmp.peer compacted too (one partition; a Peer
+Up of a third peer, sent once the feed is read, rolls its segment, and the
+cleaner leaves each session's latest record).  bmpflow-gen-fulltable
 writes PEERS full tables (2% withdrawn), sent up to the first Peer Down
 over one router session kept open.  Processor U (prefix_health, its own
 group) runs from before the feed; once it has read everything, bmp.route's
@@ -27,6 +29,7 @@ the routes held and after the session's end.  About 90 s."""
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -45,10 +48,10 @@ TOPICS = ("bmp.router", "bmp.stats", "bmp.raw")
 ROUTES = "bmpflow_prefix_health_routes"
 
 
-def watermarks(brokers, topic):
+def watermarks(brokers, topic, partitions=PARTITIONS):
     """[(low, high)] of topic's partitions, by kcat -Q."""
     out = []
-    for p in range(PARTITIONS):
+    for p in range(partitions):
         q = subprocess.run(
             ["kcat", "-Q", "-b", brokers, "-t", "%s:%d:-2" % (topic, p),
              "-t", "%s:%d:-1" % (topic, p)], capture_output=True,
@@ -58,6 +61,20 @@ def watermarks(brokers, topic):
             raise RuntimeError("kcat -Q %s [%d]: %s" % (topic, p, q.stderr))
         out.append(tuple(offs))
     return out
+
+
+def third_peer_up(gen, tmp):
+    """The Peer Up of a third peer (none of the feed's two), as bytes."""
+    path = os.path.join(tmp, "third.bmp")
+    harness.gen_fulltable(gen, path, "--peers", 3, "--ipv4", 1, "--ipv6", 0,
+                          "--seed", SEED)
+    data, off, ups = open(path, "rb").read(), 0, []
+    while off + 6 <= len(data):
+        _, length, mtype = struct.unpack(">BIB", data[off:off + 6])
+        if mtype == 3:
+            ups.append(data[off:off + length])
+        off += length
+    return ups[2]
 
 
 def set_retention(cluster, topic, ms):
@@ -82,17 +99,20 @@ def disk_bytes(cluster, topic):
     return total
 
 
-def live_keys(brokers, topic):
-    """(keys whose latest record holds a value, records read) of topic,
-    read from its start to its end."""
+def live_keys_rows(brokers, topic):
+    """[(value size or -1, key)] of topic from its start to its end."""
     p = subprocess.run(["kcat", "-C", "-b", brokers, "-t", topic, "-o",
                         "beginning", "-e", "-q", "-f", "%S %k\n"],
                        capture_output=True, timeout=harness.slow(300))
+    return [tuple(line.split(b" ", 1)) for line in p.stdout.split(b"\n")
+            if line]
+
+
+def live_keys(brokers, topic):
+    """(keys whose latest record holds a value, records read) of topic,
+    read from its start to its end."""
     latest, n = {}, 0
-    for line in p.stdout.split(b"\n"):
-        if not line:
-            continue
-        size, _, key = line.partition(b" ")
+    for size, key in live_keys_rows(brokers, topic):
         latest[key] = size != b"-1"
         n += 1
     return sum(latest.values()), n
@@ -155,8 +175,9 @@ def main():
         cluster.create_topics(TOPICS)
         cluster.create_topics(["bmp.route"], configs={
             "segment.bytes": SEGMENT_BYTES, "segment.ms": 1000})
-        cluster.create_topics(["bmp.route.state", "bmp.peer"],
-                              configs=compacted)
+        cluster.create_topics(["bmp.route.state"], configs=compacted)
+        # One partition: the record that rolls its segment lands there.
+        cluster.create_topics(["bmp.peer"], partitions=1, configs=compacted)
         harness.note("Kafka %s serving in %.1f s; %d announced, %d "
                      "withdrawn in the feed" % (
                          kafka_cluster.version(), cluster.start_seconds,
@@ -183,6 +204,18 @@ def main():
 
         # Retention at work: most of bmp.route is gone.
         set_retention(cluster, "bmp.route", RETENTION_MS)
+        # A record more rolls bmp.peer's segment, which the cleaner then
+        # compacts: a session keeps its latest record.
+        peer_records = watermarks(cluster.brokers, "bmp.peer", 1)[0][1]
+        router.sendall(third_peer_up(args.gen, tmp))
+
+        def peer_compacted():
+            return len(live_keys_rows(cluster.brokers, "bmp.peer")) <= \
+                peer_records
+        ck.check(harness.wait_until(peer_compacted,
+                                    ck.left(harness.slow(120)), 0.5),
+                 "bmp.peer compacted")
+        peer_left = len(live_keys_rows(cluster.brokers, "bmp.peer"))
 
         def deleted():
             w = watermarks(cluster.brokers, "bmp.route")
@@ -196,6 +229,11 @@ def main():
         f = processor("F")
         f_routes = settled(f, "F", ck.left(harness.slow(300)))
         mf = f.metrics()
+        harness.note("bmp.peer: %d records left of %d; F waited in vain "
+                     "for %d Peer Ups" % (
+                         peer_left, peer_records + 1,
+                         mf.get("bmpflow_processor_peer_up_timeouts_total",
+                                0)))
         harness.note("F: %d routes; %d from %d records of bmp.route.state "
                      "in %.2f s; bmp.route kept %d of %d records" % (
                          f_routes,
