@@ -206,7 +206,6 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	switch (bf_route_set_add(&pe->routes, &id)) {
 	case 1:
 		st->routes++;
-		st->bytes += bf_route_set_bytes(&pe->routes) - bytes;
 		break;
 	case -1:
 		st->untracked++;
@@ -217,6 +216,7 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	default:
 		break;
 	}
+	st->bytes += bf_route_set_bytes(&pe->routes) - bytes;
 	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema, key, kl,
 	    r->value, r->value_len);
 }
