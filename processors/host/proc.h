@@ -1,7 +1,8 @@
 /*
  * proc.h: the state of a running bmpflow-processor, shared by its files:
  * host_main.c (start, stop), consume.c (Kafka clients, the consume loop,
- * partitions, ticks and commits), proc_metrics.c (/metrics, memory) and
+ * partitions, ticks and commits), bootstrap.c (new partitions rebuilt
+ * from bmp.route.state), proc_metrics.c (/metrics, memory) and
  * proc_opts.c (its options).
  */
 #ifndef BF_PROC_H
