@@ -30,6 +30,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -62,27 +63,24 @@ partition_count(rd_kafka_t *rk, const char *topic)
 	return n;
 }
 
-bool
-proc_bootstrap_usable(struct proc *p)
+/*
+ * Set each partition of l's ->offset to its earliest (which:
+ * RD_KAFKA_OFFSET_BEGINNING) or end (RD_KAFKA_OFFSET_END) offset, in one
+ * request per leader; a partition not answered gets -1.
+ */
+static void
+list_offsets(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *l,
+    int64_t which)
 {
-	int route_n = partition_count(p->state_rk, p->route_topic);
-	int state_n = partition_count(p->state_rk, p->state_topic);
+	rd_kafka_resp_err_t err;
 
-	if (state_n > 0 && state_n == route_n)
-		return true;
-	if (p->state_warned)
-		return false;
-	p->state_warned = true;
-	if (state_n == 0)
-		bf_log(BF_LOG_WARN, "%s does not exist: new partitions of %s "
-		    "are rebuilt from its start (routes older than its "
-		    "retention are missed)", p->state_topic, p->route_topic);
-	else
-		bf_log(BF_LOG_WARN, "%s has %d partitions, %s %d: new "
-		    "partitions of %s are rebuilt from its start",
-		    p->state_topic, state_n, p->route_topic, route_n,
-		    p->route_topic);
-	return false;
+	for (int i = 0; i < l->cnt; i++)
+		l->elems[i].offset = which;
+	err = rd_kafka_offsets_for_times(rk, l, META_TIMEOUT_MS);
+	for (int i = 0; i < l->cnt; i++)
+		if (err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    l->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			l->elems[i].offset = -1;
 }
 
 /*
@@ -92,25 +90,24 @@ proc_bootstrap_usable(struct proc *p)
 static void
 peers_catch_up(struct proc *p)
 {
-	rd_kafka_topic_partition_list_t *l = NULL;
-	int64_t idle_since = bf_now_us(), lo, hi;
+	rd_kafka_topic_partition_list_t *l = NULL, *pos;
+	int64_t idle_since = bf_now_us();
 	int behind;
 
 	if (rd_kafka_assignment(p->peers, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return;
-	rd_kafka_position(p->peers, l);
-	/* ->offset: next to read; ->opaque: the end to reach, as a count. */
-	for (int i = 0; i < l->cnt; i++) {
-		rd_kafka_topic_partition_t *e = &l->elems[i];
-
-		hi = 0;
-		if (rd_kafka_query_watermark_offsets(p->peers, e->topic,
-		    e->partition, &lo, &hi, META_TIMEOUT_MS) != 0)
-			hi = 0;
-		e->opaque = (void *)(uintptr_t)hi;
-		if (e->offset < lo)
-			e->offset = lo;
-	}
+	/* ->opaque: the end to reach; ->offset: the next to read. */
+	list_offsets(p->state_rk, l, RD_KAFKA_OFFSET_END);
+	for (int i = 0; i < l->cnt; i++)
+		l->elems[i].opaque = (void *)(uintptr_t)(l->elems[i].offset > 0 ?
+		    l->elems[i].offset : 0);
+	list_offsets(p->state_rk, l, RD_KAFKA_OFFSET_BEGINNING);
+	pos = rd_kafka_topic_partition_list_copy(l);
+	rd_kafka_position(p->peers, pos);
+	for (int i = 0; i < l->cnt; i++)
+		if (pos->elems[i].offset > l->elems[i].offset)
+			l->elems[i].offset = pos->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(pos);
 	do {
 		rd_kafka_message_t *m;
 
@@ -135,6 +132,65 @@ peers_catch_up(struct proc *p)
 	} while (behind > 0 && bf_now_us() - idle_since < STATE_IDLE_MS *
 	    1000);
 	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* p->wm: low and high watermarks of bmp.route and the state, n each. */
+static bool
+note_watermarks(struct proc *p, int n)
+{
+	const char *topics[2] = { p->route_topic, p->state_topic };
+	rd_kafka_topic_partition_list_t *l =
+	    rd_kafka_topic_partition_list_new(n);
+	int64_t *wm = realloc(p->wm, (size_t)n * 4 * sizeof(*wm));
+
+	if (wm == NULL) {
+		rd_kafka_topic_partition_list_destroy(l);
+		return false;
+	}
+	p->wm = wm;
+	p->wm_n = n;
+	for (int t = 0; t < 2; t++) {
+		for (int which = 0; which < 2; which++) {
+			rd_kafka_topic_partition_list_destroy(l);
+			l = rd_kafka_topic_partition_list_new(n);
+			for (int i = 0; i < n; i++)
+				rd_kafka_topic_partition_list_add(l, topics[t],
+				    i);
+			list_offsets(p->state_rk, l, which == 0 ?
+			    RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END);
+			for (int i = 0; i < n; i++)
+				wm[i * 4 + t * 2 + which] = l->elems[i].offset;
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	return true;
+}
+
+bool
+proc_bootstrap_prepare(struct proc *p)
+{
+	int route_n = partition_count(p->state_rk, p->route_topic);
+	int state_n = partition_count(p->state_rk, p->state_topic);
+
+	if (state_n > 0 && state_n == route_n) {
+		if (!note_watermarks(p, route_n))
+			return false;
+		peers_catch_up(p);
+		return true;
+	}
+	if (p->state_warned)
+		return false;
+	p->state_warned = true;
+	if (state_n == 0)
+		bf_log(BF_LOG_WARN, "%s does not exist: new partitions of %s "
+		    "are rebuilt from its start (routes older than its "
+		    "retention are missed)", p->state_topic, p->route_topic);
+	else
+		bf_log(BF_LOG_WARN, "%s has %d partitions, %s %d: new "
+		    "partitions of %s are rebuilt from its start",
+		    p->state_topic, state_n, p->route_topic, route_n,
+		    p->route_topic);
+	return false;
 }
 
 /* Feed state partition n, [lo, hi), to the pipeline.  Records read. */
@@ -189,16 +245,18 @@ proc_bootstrap(struct proc *p, int32_t n, int64_t committed)
 	int64_t t0 = bf_now_us(), route_lo, route_hi, lo, hi, from;
 	uint64_t records, routes = 0;
 
-	if (rd_kafka_query_watermark_offsets(p->state_rk, p->route_topic, n,
-	    &route_lo, &route_hi, META_TIMEOUT_MS) != 0 ||
-	    rd_kafka_query_watermark_offsets(p->state_rk, p->state_topic, n,
-	    &lo, &hi, META_TIMEOUT_MS) != 0) {
+	if (n < 0 || n >= p->wm_n || p->wm[n * 4] < 0 ||
+	    p->wm[n * 4 + 1] < 0 || p->wm[n * 4 + 2] < 0 ||
+	    p->wm[n * 4 + 3] < 0) {
 		bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: watermarks unknown: "
-		    "rebuilt from bmp.route's start", p->route_topic, n);
+		    "rebuilt from its start", p->route_topic, n);
 		return RD_KAFKA_OFFSET_BEGINNING;
 	}
-	peers_catch_up(p);
-	records = read_state(p, n, lo, hi, &routes);
+	route_lo = p->wm[n * 4];
+	route_hi = p->wm[n * 4 + 1];
+	lo = p->wm[n * 4 + 2];
+	hi = p->wm[n * 4 + 3];
+	records = lo < hi ? read_state(p, n, lo, hi, &routes) : 0;
 	/* A committed offset still there: every record after it, live. */
 	from = committed > 0 ? (committed > route_lo ? committed : route_lo) :
 	    route_hi;

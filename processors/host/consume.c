@@ -338,7 +338,7 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 
 		state = i >= p->n_parts || !p->parts[i].held;
 	}
-	state = state && proc_bootstrap_usable(p);
+	state = state && proc_bootstrap_prepare(p);
 	if (rd_kafka_committed(p->routes, parts, COMMITTED_TIMEOUT_MS) !=
 	    RD_KAFKA_RESP_ERR_NO_ERROR)
 		bf_log(BF_LOG_WARN, "%s: committed offsets unknown: outputs of "
@@ -603,4 +603,5 @@ proc_kafka_stop(struct proc *p)
 		rd_kafka_destroy(p->out);
 	free(p->parts);
 	free(p->pending_next);
+	free(p->wm);
 }

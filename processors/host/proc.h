@@ -46,6 +46,9 @@ struct proc {
 	bool			 state_warned;	/* fallback logged */
 	uint64_t		 bootstrap_records, bootstrap_routes;
 	uint64_t		 bootstrap_us;
+	int64_t			*wm;		/* by partition: bmp.route's low,
+						 * high, the state's low, high */
+	int32_t			 wm_n;
 	char			 out_topic[128];
 	char			 route_topic[128];
 	rd_kafka_topic_t	*out_rkt;
@@ -93,10 +96,12 @@ void	proc_kafka_stop(struct proc *p);
 
 /* bootstrap.c */
 /*
- * bmp.route.state exists with bmp.route's partition count; else false,
- * logged the first time.
+ * Once per assignment with new partitions: true when bmp.route.state
+ * exists with bmp.route's partition count (else false, logged the first
+ * time); then both topics' watermarks are noted and bmp.peer read to its
+ * end.
  */
-bool	proc_bootstrap_usable(struct proc *p);
+bool	proc_bootstrap_prepare(struct proc *p);
 /*
  * Feed state partition n to the plugin; returns the bmp.route offset to
  * read on from (committed: the group's offset, 0 none), or
