@@ -594,6 +594,7 @@ on_poll(uv_timer_t *t)
 	bf_log_flush_suppressed(0);
 	if (c->paused && bf_producer_drained(&c->prod))
 		collector_resume(c);
+	bf_state_drain(&c->state, false);	/* behind resumed reads */
 }
 
 static int
@@ -721,12 +722,14 @@ bf_collector_stop(struct bf_collector *c)
 uint64_t
 bf_collector_drain(struct bf_collector *c, int timeout_ms)
 {
+	bf_state_drain(&c->state, true);
 	return bf_producer_flush(&c->prod, timeout_ms);
 }
 
 void
 bf_collector_free(struct bf_collector *c)
 {
+	bf_state_free(&c->state);
 	bf_producer_free(&c->prod);
 	bf_encoder_free(&c->enc);
 }

@@ -86,6 +86,9 @@ bf_collector_metrics(FILE *f, void *arg)
 	bf_metric(f, "bmpflow_route_state_bytes", "gauge",
 	    "Memory of the sets of routes held for bmp.route.state.",
 	    (double)c->state.bytes);
+	bf_metric(f, "bmpflow_route_state_pending_tombstones", "gauge",
+	    "Tombstones of ended epochs waiting for the producer's room.",
+	    (double)c->state.pending);
 	bf_metric(f, "bmpflow_route_state_tombstones_total", "counter",
 	    "Tombstones published to bmp.route.state (withdrawals, ended "
 	    "epochs).", (double)c->state.tombstones);

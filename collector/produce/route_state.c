@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -121,27 +122,98 @@ bf_state_update_begin(struct bf_route_state *st, const char *router,
 	peer_part(st->peer_part, sizeof(st->peer_part), router, pe);
 }
 
-/* A tombstone for each route pe holds (peer: its peer_part), then none. */
+static void
+tombstone(struct bf_route_state *st, const char *peer,
+    const struct bf_route_id *id)
+{
+	char rk[BF_RD_STRLEN + BF_PREFIX_STRLEN], key[STATE_KEY_MAX];
+	size_t rkl = bf_route_key(&id->prefix, id->has_rd ? id->rd : NULL, rk,
+	    sizeof(rk));
+	size_t kl = state_key(key, sizeof(key), rk, rkl, peer, id);
+
+	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, "route", key, kl,
+	    NULL, 0);
+	st->tombstones++;
+}
+
+/*
+ * The routes pe holds (peer: its peer_part) to the drain, their
+ * tombstones to go out there; pe holds none after.
+ */
 static void
 tombstones(struct bf_route_state *st, const char *peer, struct peer_entry *pe)
 {
 	struct bf_route_set *s = &pe->routes;
+	struct bf_state_drain *d;
 	const struct bf_route_id *id;
-	char rk[BF_RD_STRLEN + BF_PREFIX_STRLEN], key[STATE_KEY_MAX];
 	uint32_t i = 0;
 
-	while ((id = bf_route_set_at(s, &i)) != NULL) {
-		size_t rkl = bf_route_key(&id->prefix, id->has_rd ? id->rd :
-		    NULL, rk, sizeof(rk));
-		size_t kl = state_key(key, sizeof(key), rk, rkl, peer, id);
-
-		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, "route",
-		    key, kl, NULL, 0);
-		st->tombstones++;
-	}
 	st->routes -= s->n;
+	if (s->n > 0 && (d = calloc(1, sizeof(*d))) != NULL) {
+		d->set = *s;
+		snprintf(d->peer, sizeof(d->peer), "%s", peer);
+		if (st->drain_tail == NULL)
+			st->drain_tail = &st->drain;
+		*st->drain_tail = d;
+		st->drain_tail = &d->next;
+		st->pending += s->n;
+		memset(s, 0, sizeof(*s));
+		return;
+	}
+	/* None held, or no memory for the drain: any now. */
+	while ((id = bf_route_set_at(s, &i)) != NULL)
+		tombstone(st, peer, id);
 	st->bytes -= bf_route_set_bytes(s);
 	bf_route_set_clear(s);
+}
+
+/* A record for id of peer supersedes its pending tombstone. */
+static void
+cancel_pending(struct bf_route_state *st, const char *peer,
+    const struct bf_route_id *id)
+{
+	for (struct bf_state_drain *d = st->drain; d != NULL; d = d->next)
+		if (strcmp(d->peer, peer) == 0 && bf_route_set_del(&d->set, id))
+			st->pending--;
+}
+
+void
+bf_state_drain(struct bf_route_state *st, bool force)
+{
+	struct bf_state_drain *d;
+
+	while ((d = st->drain) != NULL) {
+		const struct bf_route_id *at;
+		struct bf_route_id id;
+
+		if (!force && bf_producer_congested(st->prod))
+			return;
+		if ((at = bf_route_set_at(&d->set, &d->walk)) != NULL) {
+			id = *at;
+			tombstone(st, d->peer, &id);
+			bf_route_set_del(&d->set, &id);
+			st->pending--;
+			continue;
+		}
+		if ((st->drain = d->next) == NULL)
+			st->drain_tail = &st->drain;
+		st->bytes -= bf_route_set_bytes(&d->set);
+		bf_route_set_clear(&d->set);
+		free(d);
+	}
+}
+
+void
+bf_state_free(struct bf_route_state *st)
+{
+	struct bf_state_drain *d;
+
+	while ((d = st->drain) != NULL) {
+		st->drain = d->next;
+		bf_route_set_clear(&d->set);
+		free(d);
+	}
+	st->drain_tail = &st->drain;
 }
 
 void
@@ -187,6 +259,8 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	    n->has_path_id ? &n->path_id : NULL);
 	kl = state_key(key, sizeof(key), r->key, r->key_len, st->peer_part,
 	    &id);
+	if (st->drain != NULL)
+		cancel_pending(st, st->peer_part, &id);
 	if (rt->action != BGP_ANNOUNCE) {
 		/*
 		 * The withdrawal itself, then the tombstone (even for a route

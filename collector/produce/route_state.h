@@ -22,7 +22,10 @@
  * Kept bounded: each peer holds the identities it announced in its
  * current epoch (peer_entry.routes); when the epoch ends (Peer Down, a
  * newer Peer Up, the router's session closing) every one gets its
- * tombstone.
+ * tombstone.  Those go out under back-pressure, a batch per poll while
+ * the producer is not congested (a 1M-route epoch queued at once took
+ * 340 MB); a route announced or withdrawn meanwhile under the same key
+ * takes its pending tombstone back, since its own record supersedes it.
  */
 #ifndef BF_ROUTE_STATE_H
 #define BF_ROUTE_STATE_H
@@ -36,6 +39,14 @@
 
 struct bf_producer;
 
+/* The routes of an ended epoch whose tombstones are still to go out. */
+struct bf_state_drain {
+	struct bf_state_drain	*next;
+	struct bf_route_set	 set;
+	uint32_t		 walk;		/* bf_route_set_at position */
+	char			 peer[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 8];
+};
+
 struct bf_route_state {
 	struct bf_producer	*prod;
 	/* The UPDATE being published (bf_state_update_begin) */
@@ -47,6 +58,8 @@ struct bf_route_state {
 	uint64_t		 bytes;		/* their sets' memory */
 	uint64_t		 tombstones;	/* published */
 	uint64_t		 untracked;	/* out of memory: never tombstoned */
+	struct bf_state_drain	*drain, **drain_tail;	/* oldest first */
+	uint64_t		 pending;	/* tombstones in drain */
 };
 
 /*
@@ -69,5 +82,11 @@ void	bf_state_sync(struct bf_route_state *st, const char *router,
 /* pe's epoch ends with its router's session: tombstones for its routes. */
 void	bf_state_end(struct bf_route_state *st, const char *router,
 	    struct peer_entry *pe);
+/*
+ * Publish pending tombstones while the producer is not congested (all of
+ * them with force, at shutdown).
+ */
+void	bf_state_drain(struct bf_route_state *st, bool force);
+void	bf_state_free(struct bf_route_state *st);
 
 #endif /* BF_ROUTE_STATE_H */

@@ -142,7 +142,8 @@ def fed(col, size, timeout):
     def done():
         m = col.metrics()
         return m["bmpflow_bytes_total"] >= size and \
-            m["bmpflow_producer_queue_messages"] == 0
+            m["bmpflow_producer_queue_messages"] == 0 and \
+            m["bmpflow_route_state_pending_tombstones"] == 0
     if not harness.wait_until(done, timeout, 0.2):
         raise RuntimeError("feed not delivered in %d s" % timeout)
     return col.metrics()
