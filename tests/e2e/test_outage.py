@@ -272,12 +272,8 @@ def main():
         else:
             mock = harness.MockKafka(args.mock_kafka, TOPICS, PARTITIONS)
             brokers = mock.brokers
-        # The memory bound is for bmp.route's buffering alone: the route
-        # state doubles the records and partitions in flight (README,
-        # "State beyond retention").
         col = harness.Collector(args.collector, args.schemas,
-                                extra=["--brokers", brokers,
-                                       "--route-state", "false"])
+                                extra=["--brokers", brokers])
         # -E: keep consuming through the outage (kcat ends on "all
         # brokers down" otherwise).
         kcat_err = open(os.path.join(tmp, "kcat.err"), "w")
