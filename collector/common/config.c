@@ -46,7 +46,7 @@ static const char *const cleanup_policies[] = { "delete", "compact", NULL };
 	X("router", "1", "-1", "compact", NULL, NULL) \
 	X("peer", "1", "-1", "compact", NULL, NULL) \
 	X("route", "24", "604800000", "delete", NULL, NULL) \
-	X("route.state", "24", "-1", "compact", "route", NULL) \
+	X("route.state", "24", "-1", "compact", "route", "route-state") \
 	X("stats", "6", "604800000", "delete", NULL, NULL) \
 	X("raw", "12", "86400000", "delete", NULL, "raw")
 
@@ -125,6 +125,10 @@ static const struct bf_optdef collector_opts[] = {
 	  "error, warn, info or debug", NULL, NULL, NULL },
 	{ "raw", 0, BF_OT_BOOL, "false", 0, 0, NULL, 0, "BOOL",
 	  "also publish every BMP message to bmp.raw", NULL, NULL, NULL },
+	{ "route-state", 0, BF_OT_BOOL, "true", 0, 0, NULL, 0, "BOOL",
+	  "keep current routes in the compacted bmp.route.state, which "
+	  "processors rebuild from beyond bmp.route's retention", NULL, NULL,
+	  NULL },
 	{ "drain-timeout", 0, BF_OT_SEC, "30", 0, 86400, NULL, 0, "SECONDS",
 	  "on SIGTERM, wait this long for Kafka", NULL, NULL, NULL },
 	{ "queue-mbytes", 0, BF_OT_INT, "64", 1, 65536, NULL, 0, "MIB",
@@ -298,6 +302,7 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 	    1000;
 	bf_log_parse_level(bf_opts_str(o, "log-level"), &c->log_level);
 	c->raw = bf_opts_bool(o, "raw");
+	c->route_state = bf_opts_bool(o, "route-state");
 	c->drain_timeout_s = (uint32_t)bf_opts_int(o, "drain-timeout");
 	c->embedded_brokers = (uint32_t)bf_opts_int(o, "embedded-brokers");
 	c->embedded_partitions = (uint32_t)bf_opts_int(o,

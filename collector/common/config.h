@@ -52,6 +52,7 @@ struct bf_config {
 	char			metrics[BF_CONF_STR];	/* "" = off */
 	enum bf_log_level	log_level;
 	bool			raw;		/* produce bmp.raw */
+	bool			route_state;	/* produce bmp.route.state */
 	uint32_t		drain_timeout_s;
 	char			schema_dir[BF_PATH_MAX];
 	uint32_t		embedded_brokers;

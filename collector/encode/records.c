@@ -100,6 +100,7 @@ bf_rec_end(struct bf_encoder *e, enum bf_topic t)
 	e->out.schema = e->sch[t].name;
 	e->out.value = b->p;
 	e->out.value_len = b->len;
+	e->out.route = NULL;
 	return &e->out;
 }
 

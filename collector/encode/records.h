@@ -59,6 +59,7 @@ struct bf_record {
 	size_t		 value_len;
 	char		 key[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 4];
 	size_t		 key_len;
+	const struct bgp_route *route;	/* a bmp.route record's, else NULL */
 };
 
 struct bf_encoder {
@@ -137,6 +138,12 @@ const struct bf_record *bf_enc_raw(struct bf_encoder *e,
 /* Set the fields shared by every prefix of the UPDATE s->update. */
 void	bf_enc_update_begin(struct bf_encoder *e, const struct bf_router *r,
 	    const struct bmp_stream *s, int64_t now_us);
+/*
+ * bmp.route's key of a prefix (with its RD, or NULL): "RD|prefix" or
+ * "prefix".  Returns its length.
+ */
+size_t	bf_route_key(const struct bf_prefix *p, const uint8_t *rd, char *out,
+	    size_t n);
 /* One route record for a prefix of that UPDATE. */
 const struct bf_record *bf_enc_route(struct bf_encoder *e,
 	    const struct bgp_route *rt);

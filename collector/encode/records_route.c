@@ -220,6 +220,19 @@ bf_enc_update_begin(struct bf_encoder *e, const struct bf_router *rt,
 	e->tail_af = NULL;
 }
 
+size_t
+bf_route_key(const struct bf_prefix *p, const uint8_t *rd, char *out,
+    size_t n)
+{
+	char pfx[BF_PREFIX_STRLEN], rds[BF_RD_STRLEN];
+	int k;
+
+	bf_prefix_fmt(p, pfx, sizeof(pfx));
+	k = rd != NULL ? snprintf(out, n, "%s|%s", bf_rd_fmt(rd, rds,
+	    sizeof(rds)), pfx) : snprintf(out, n, "%s", pfx);
+	return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
+}
+
 const struct bf_record *
 bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 {
@@ -252,13 +265,12 @@ bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 		bf_avro_long(b, (int32_t)n->labels[i]);
 	bf_avro_long(b, 0);
 	bf_avro_raw(b, e->tail.p, e->tail.len);
-	if (n->has_rd) {
-		bf_rec_key(e, rd, pfx, NULL);
-	} else {
-		e->out.key_len = strlen(pfx);
-		memcpy(e->out.key, pfx, e->out.key_len + 1);
-	}
-	return bf_rec_end(e, BF_TOPIC_ROUTE);
+	e->out.key_len = bf_route_key(&n->prefix, n->has_rd ? n->rd : NULL,
+	    e->out.key, sizeof(e->out.key));
+	if (bf_rec_end(e, BF_TOPIC_ROUTE) == NULL)
+		return NULL;
+	e->out.route = rt;
+	return &e->out;
 }
 
 void

@@ -92,7 +92,11 @@ learn_sysname(struct bf_router *r, struct bf_cur tlvs)
 static void
 record_sink(const struct bf_record *r, void *arg)
 {
-	send_record(arg, r);
+	struct bf_collector *c = arg;
+
+	send_record(c, r);
+	if (r != NULL && r->route != NULL && c->cfg->route_state)
+		bf_state_route(&c->state, r);
 }
 
 /*
@@ -203,6 +207,13 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 	default:
 		break;
 	}
+	if (c->cfg->route_state && s->peer != NULL) {
+		if (s->has_update)
+			bf_state_update_begin(&c->state, ss->router.addr,
+			    s->peer, &m->peer);
+		else
+			bf_state_sync(&c->state, ss->router.addr, s->peer);
+	}
 	bf_enc_message(&c->enc, &ss->router, s, t, record_sink, c);
 	note_invalid_utf8(ss, invalid_utf8);
 }
@@ -244,13 +255,15 @@ session_close(struct bf_session *ss, enum bf_close_reason kind,
 	    ss->router.msgs, ss->router.errors);
 	/* Its peers' epochs end with it: consumers must not keep their routes. */
 	if (ss->stream_ok) {
-		const struct peer_table *pt = &ss->stream.peers;
+		struct peer_table *pt = &ss->stream.peers;
 		int64_t t = bf_now_us();
 
-		for (uint32_t i = 0; i < pt->count; i++)
+		for (uint32_t i = 0; i < pt->count; i++) {
 			if (pt->v[i].up)
 				send_record(c, bf_enc_peer_closed(&c->enc,
 				    &ss->router, &pt->v[i], t));
+			bf_state_end(&c->state, ss->router.addr, &pt->v[i]);
+		}
 	}
 	send_record(c, bf_enc_router(&c->enc, &ss->router,
 	    BF_ROUTER_DISCONNECTED, NULL, reason, bf_now_us()));
@@ -581,6 +594,7 @@ on_poll(uv_timer_t *t)
 	bf_log_flush_suppressed(0);
 	if (c->paused && bf_producer_drained(&c->prod))
 		collector_resume(c);
+	bf_state_drain(&c->state, false);	/* behind resumed reads */
 }
 
 static int
@@ -654,6 +668,7 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 		bf_encoder_free(&c->enc);
 		return -1;
 	}
+	c->state.prod = &c->prod;
 	for (int i = 0; i < cfg->n_listen; i++)
 		if (bind_listener(c, cfg->listen[i], errbuf, errlen) < 0)
 			goto fail;
@@ -707,12 +722,14 @@ bf_collector_stop(struct bf_collector *c)
 uint64_t
 bf_collector_drain(struct bf_collector *c, int timeout_ms)
 {
+	bf_state_drain(&c->state, true);
 	return bf_producer_flush(&c->prod, timeout_ms);
 }
 
 void
 bf_collector_free(struct bf_collector *c)
 {
+	bf_state_free(&c->state);
 	bf_producer_free(&c->prod);
 	bf_encoder_free(&c->enc);
 }

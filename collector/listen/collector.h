@@ -14,6 +14,7 @@
 #include "../common/config.h"
 #include "../encode/records.h"
 #include "../produce/producer.h"
+#include "../produce/route_state.h"
 #include "core/metrics_http.h"
 
 enum bf_err_kind {
@@ -61,6 +62,7 @@ struct bf_collector {
 	const struct bf_config	*cfg;
 	struct bf_encoder	 enc;
 	struct bf_producer	 prod;
+	struct bf_route_state	 state;		/* bmp.route.state */
 	uv_tcp_t		 listeners[BF_MAX_LISTEN];
 	int			 n_listeners;
 	struct bf_session	*sessions;	/* doubly linked */

@@ -64,9 +64,12 @@ bf_collector_metrics(FILE *f, void *arg)
 	    "invalid bytes.", (double)c->enc.invalid_utf8);
 	bf_metric_family(f, "bmpflow_records_total", "counter",
 	    "Records by topic and state.");
-	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
+	for (int t = 0; t < BF_PRODUCER_TOPICS; t++) {
 		const uint64_t by_state[] = { c->prod.produced[t],
 		    c->prod.delivered[t], c->prod.failed[t] };
+
+		if (c->prod.topics[t] == NULL)
+			continue;
 
 		for (size_t i = 0; i < 3; i++) {
 			snprintf(labels, sizeof(labels),
@@ -77,6 +80,21 @@ bf_collector_metrics(FILE *f, void *arg)
 		}
 		failed += c->prod.failed[t];
 	}
+	bf_metric(f, "bmpflow_route_state_routes", "gauge",
+	    "Routes of open epochs held for bmp.route.state's tombstones.",
+	    (double)c->state.routes);
+	bf_metric(f, "bmpflow_route_state_bytes", "gauge",
+	    "Memory of the sets of routes held for bmp.route.state.",
+	    (double)c->state.bytes);
+	bf_metric(f, "bmpflow_route_state_pending_tombstones", "gauge",
+	    "Tombstones of ended epochs waiting for the producer's room.",
+	    (double)c->state.pending);
+	bf_metric(f, "bmpflow_route_state_tombstones_total", "counter",
+	    "Tombstones published to bmp.route.state (withdrawals, ended "
+	    "epochs).", (double)c->state.tombstones);
+	bf_metric(f, "bmpflow_route_state_untracked_total", "counter",
+	    "Routes not held for lack of memory: their keys outlive their "
+	    "epoch.", (double)c->state.untracked);
 	bf_metric(f, "bmpflow_producer_queue_messages", "gauge",
 	    "Records waiting for Kafka, held ones included.",
 	    (double)(c->prod.inflight_msgs + c->prod.held_msgs));

@@ -17,6 +17,8 @@ peer_table_init(struct peer_table *t, uint32_t max_peers)
 void
 peer_table_free(struct peer_table *t)
 {
+	for (uint32_t i = 0; i < t->count; i++)
+		bf_route_set_clear(&t->v[i].routes);
 	free(t->v);
 	bf_hix_free(&t->index);
 	t->v = NULL;

@@ -11,6 +11,7 @@
 #include "../parse/bgp_attr.h"
 #include "../parse/bmp_parse.h"
 #include "core/hash_index.h"
+#include "route_set.h"
 
 struct peer_entry {
 	uint8_t		type;
@@ -24,6 +25,8 @@ struct peer_entry {
 	bool		as4;
 	uint32_t	addpath_in;	/* bit per bgp_af.index, Adj-RIB-In/Loc-RIB */
 	uint32_t	addpath_out;	/* Adj-RIB-Out */
+	/* Routes published to bmp.route.state (--route-state). */
+	struct bf_route_set routes;
 };
 
 struct peer_table {

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/kafka_io.h"
+#include "route_state.h"
 
 /*
  * What one queued record costs librdkafka: value, key and header copies
@@ -33,7 +34,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 	(void)rk;
 	p->inflight_bytes -= len;
 	p->inflight_msgs--;
-	if (topic >= BF_TOPIC_COUNT)
+	if (topic >= BF_PRODUCER_TOPICS)
 		return;
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		p->delivered[topic]++;
@@ -123,6 +124,13 @@ check_queue_limits(const struct bf_producer *p)
 		    p->queue_bytes >> 20);
 }
 
+void
+bf_producer_topic_name(const struct bf_config *c, int t, char *out, size_t n)
+{
+	snprintf(out, n, "%s%s", c->topic_prefix, t == BF_TOPIC_ROUTE_STATE ?
+	    "route.state" : bf_topic_name((enum bf_topic)t));
+}
+
 int
 bf_producer_init(struct bf_producer *p, const struct bf_config *c,
     const char *brokers, char *errbuf, size_t errlen)
@@ -155,10 +163,12 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 	if (p->rk == NULL)
 		return -1;
 	check_queue_limits(p);
-	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
-		snprintf(p->topic_names[t], sizeof(p->topic_names[t]), "%s%s",
-		    c->topic_prefix, bf_topic_name((enum bf_topic)t));
+	for (int t = 0; t < (c->route_state ? BF_PRODUCER_TOPICS :
+	    BF_TOPIC_COUNT); t++) {
+		bf_producer_topic_name(c, t, p->topic_names[t],
+		    sizeof(p->topic_names[t]));
 		p->topics[t] = rd_kafka_topic_new(p->rk, p->topic_names[t],
+		    t == BF_TOPIC_ROUTE_STATE ? bf_state_topic_conf(p->rk) :
 		    NULL);
 		if (p->topics[t] == NULL) {
 			snprintf(errbuf, errlen, "kafka topic %s: %s",
@@ -187,61 +197,72 @@ produce(struct bf_producer *p, unsigned topic, const char *schema,
     uint64_t cost)
 {
 	return bf_kafka_produce(p->rk, p->topics[topic], schema, key, key_len,
-	    value, value_len, OPAQUE(topic, cost));
+	    value_len > 0 ? value : NULL, value_len, OPAQUE(topic, cost));
 }
 
 static int
-hold(struct bf_producer *p, const struct bf_record *r, uint64_t cost)
+hold(struct bf_producer *p, unsigned topic, const char *schema,
+    const void *key, size_t key_len, const void *value, size_t value_len,
+    uint64_t cost)
 {
-	struct bf_held_record *h = malloc(sizeof(*h) + r->key_len +
-	    r->value_len);
+	struct bf_held_record *h = malloc(sizeof(*h) + key_len + value_len);
 
 	if (h == NULL) {
 		bf_log(BF_LOG_ERROR, "kafka: out of memory holding a record "
-		    "for %s", p->topic_names[r->topic]);
-		p->failed[r->topic]++;
+		    "for %s", p->topic_names[topic]);
+		p->failed[topic]++;
 		return -1;
 	}
 	h->next = NULL;
-	h->schema = r->schema;
+	h->schema = schema;
 	h->cost = cost;
-	h->key_len = (uint32_t)r->key_len;
-	h->value_len = (uint32_t)r->value_len;
-	h->topic = (uint8_t)r->topic;
-	memcpy(h->bytes, r->key, r->key_len);
-	memcpy(h->bytes + r->key_len, r->value, r->value_len);
+	h->key_len = (uint32_t)key_len;
+	h->value_len = (uint32_t)value_len;
+	h->topic = (uint8_t)topic;
+	memcpy(h->bytes, key, key_len);
+	if (value_len > 0)
+		memcpy(h->bytes + key_len, value, value_len);
 	*p->held_tail = h;
 	p->held_tail = &h->next;
 	p->held_msgs++;
 	p->held_bytes += cost;
 	p->inflight_bytes += cost;
-	p->produced[r->topic]++;
+	p->produced[topic]++;
+	return 0;
+}
+
+int
+bf_producer_send_kv(struct bf_producer *p, unsigned topic, const char *schema,
+    const void *key, size_t key_len, const void *value, size_t value_len)
+{
+	uint64_t cost = value_len + key_len + MSG_OVERHEAD;
+	rd_kafka_resp_err_t err;
+
+	/* Behind held records, in order: a partition's order is kept. */
+	if (p->held != NULL)
+		return hold(p, topic, schema, key, key_len, value, value_len,
+		    cost);
+	err = produce(p, topic, schema, key, key_len, value, value_len, cost);
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		p->queue_full++;
+		return hold(p, topic, schema, key, key_len, value, value_len,
+		    cost);
+	}
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		refused(p, topic, err);
+		return -1;
+	}
+	p->produced[topic]++;
+	p->inflight_bytes += cost;
+	p->inflight_msgs++;
 	return 0;
 }
 
 int
 bf_producer_send(struct bf_producer *p, const struct bf_record *r)
 {
-	uint64_t cost = r->value_len + r->key_len + MSG_OVERHEAD;
-	rd_kafka_resp_err_t err;
-
-	/* Behind held records, in order: a partition's order is kept. */
-	if (p->held != NULL)
-		return hold(p, r, cost);
-	err = produce(p, r->topic, r->schema, r->key, r->key_len, r->value,
-	    r->value_len, cost);
-	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-		p->queue_full++;
-		return hold(p, r, cost);
-	}
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		refused(p, r->topic, err);
-		return -1;
-	}
-	p->produced[r->topic]++;
-	p->inflight_bytes += cost;
-	p->inflight_msgs++;
-	return 0;
+	return bf_producer_send_kv(p, r->topic, r->schema, r->key, r->key_len,
+	    r->value, r->value_len);
 }
 
 /* Hand held records to librdkafka, oldest first, while it takes them. */
@@ -317,7 +338,7 @@ bf_producer_free(struct bf_producer *p)
 		p->held = h->next;
 		free(h);
 	}
-	for (int t = 0; t < BF_TOPIC_COUNT; t++)
+	for (int t = 0; t < BF_PRODUCER_TOPICS; t++)
 		if (p->topics[t] != NULL)
 			rd_kafka_topic_destroy(p->topics[t]);
 	if (p->rk != NULL)

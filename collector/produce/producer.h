@@ -15,6 +15,18 @@
 #include "../common/config.h"
 #include "../encode/records.h"
 
+/*
+ * Beyond the encoder's topics: bmp.route.state (--route-state), the
+ * compacted current routes, keyed by route identity, values bmp.route's
+ * records, tombstones (null values) for routes gone.  route_state.h.
+ */
+#define BF_TOPIC_ROUTE_STATE	BF_TOPIC_COUNT
+#define BF_PRODUCER_TOPICS	(BF_TOPIC_COUNT + 1)
+
+/* The name of producer topic t under c's topic-prefix, into out. */
+void	bf_producer_topic_name(const struct bf_config *c, int t, char *out,
+	    size_t n);
+
 /* A record librdkafka's full queue refused, with copies of its bytes. */
 struct bf_held_record {
 	struct bf_held_record	*next;
@@ -27,14 +39,14 @@ struct bf_held_record {
 
 struct bf_producer {
 	rd_kafka_t		*rk;
-	rd_kafka_topic_t	*topics[BF_TOPIC_COUNT];
-	char			 topic_names[BF_TOPIC_COUNT][96];
+	rd_kafka_topic_t	*topics[BF_PRODUCER_TOPICS];
+	char			 topic_names[BF_PRODUCER_TOPICS][96];
 	uint64_t		 queue_bytes;	/* pause reading above this */
 	uint64_t		 inflight_bytes;	/* produced, not yet reported */
 	uint64_t		 inflight_msgs;
-	uint64_t		 produced[BF_TOPIC_COUNT];
-	uint64_t		 delivered[BF_TOPIC_COUNT];
-	uint64_t		 failed[BF_TOPIC_COUNT];
+	uint64_t		 produced[BF_PRODUCER_TOPICS];
+	uint64_t		 delivered[BF_PRODUCER_TOPICS];
+	uint64_t		 failed[BF_PRODUCER_TOPICS];
 	struct bf_held_record	*held, **held_tail;	/* FIFO, oldest first */
 	uint64_t		 held_msgs, held_bytes;
 	uint64_t		 queue_full;	/* records librdkafka refused */
@@ -54,6 +66,10 @@ int	bf_producer_init(struct bf_producer *p, const struct bf_config *c,
  * memory for a held copy is lacking.
  */
 int	bf_producer_send(struct bf_producer *p, const struct bf_record *r);
+/* The same for a record given by parts; value NULL: a tombstone. */
+int	bf_producer_send_kv(struct bf_producer *p, unsigned topic,
+	    const char *schema, const void *key, size_t key_len,
+	    const void *value, size_t value_len);
 /* Serve delivery reports and hand held records over, without blocking. */
 void	bf_producer_poll(struct bf_producer *p);
 /* Above the back-pressure mark, or records held: stop reading routers. */

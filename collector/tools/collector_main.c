@@ -74,16 +74,17 @@ main(int argc, char **argv)
 
 	brokers = cfg.kafka_brokers;
 	if (brokers[0] == '\0') {
-		char names[BF_TOPIC_COUNT][96];
-		const char *topics[BF_TOPIC_COUNT];
+		char names[BF_PRODUCER_TOPICS][96];
+		const char *topics[BF_PRODUCER_TOPICS];
 
-		for (int t = 0; t < BF_TOPIC_COUNT; t++) {
-			snprintf(names[t], sizeof(names[t]), "%s%s",
-			    cfg.topic_prefix, bf_topic_name((enum bf_topic)t));
+		for (int t = 0; t < BF_PRODUCER_TOPICS; t++) {
+			bf_producer_topic_name(&cfg, t, names[t],
+			    sizeof(names[t]));
 			topics[t] = names[t];
 		}
 		if (bf_embedded_start(&emb, (int)cfg.embedded_brokers,
-		    (int)cfg.embedded_partitions, topics, BF_TOPIC_COUNT, err,
+		    (int)cfg.embedded_partitions, topics, cfg.route_state ?
+		    BF_PRODUCER_TOPICS : BF_TOPIC_COUNT, err,
 		    sizeof(err)) < 0) {
 			bf_log(BF_LOG_ERROR, "%s", err);
 			return 1;

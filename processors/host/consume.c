@@ -10,10 +10,11 @@
  * they led to were acknowledged: at-least-once.
  *
  * Partitions of bmp.route.  The plugin's state is partitioned like
- * bmp.route (by prefix).  A partition this instance did not hold is read
- * from its start to rebuild that state; outputs about it are suppressed
- * until the group's committed offset is reached, since an earlier
- * instance published them.  A partition kept across a rebalance resumes
+ * bmp.route (by prefix).  A partition this instance did not hold is
+ * rebuilt from bmp.route.state, then read on from bmp.route
+ * (bootstrap.c); without that topic it is read from its start.  Outputs
+ * about it are suppressed until the group's committed offset is reached,
+ * since an earlier instance published them.  A partition kept across a rebalance resumes
  * where processing stopped; one taken away is dropped from the plugin.
  * A restart is the first case for every partition.
  *
@@ -123,9 +124,8 @@ proc_sink(void *arg, const char *key, int32_t partition, const uint8_t *value,
 	p->out_records++;
 }
 
-/* One bmp.route or bmp.peer record through the pipeline. */
-static void
-handle(struct proc *p, const rd_kafka_message_t *m)
+void
+proc_handle(struct proc *p, const rd_kafka_message_t *m)
 {
 	char err[256], where[160];
 
@@ -331,6 +331,14 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 			memset(&p->parts[i], 0, sizeof(p->parts[i]));
 		}
 	}
+	bool state = false;
+
+	for (int j = 0; j < parts->cnt && !state; j++) {
+		int32_t i = parts->elems[j].partition;
+
+		state = i >= p->n_parts || !p->parts[i].held;
+	}
+	state = state && proc_bootstrap_prepare(p);
 	if (rd_kafka_committed(p->routes, parts, COMMITTED_TIMEOUT_MS) !=
 	    RD_KAFKA_RESP_ERR_NO_ERROR)
 		bf_log(BF_LOG_WARN, "%s: committed offsets unknown: outputs of "
@@ -352,8 +360,11 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		rp->committed = rp->live_from;
 		rp->replaying = rp->live_from > 0;
 		rp->next = 0;
-		e->offset = RD_KAFKA_OFFSET_BEGINNING;
-		if (rp->replaying)
+		e->offset = state ? proc_bootstrap(p, e->partition,
+		    rp->live_from) : RD_KAFKA_OFFSET_BEGINNING;
+		if (e->offset >= 0)
+			rp->next = e->offset;
+		else if (rp->replaying)
 			bf_log(BF_LOG_INFO, "%s [%" PRId32 "]: rebuilding state "
 			    "from its start; live from offset %" PRId64,
 			    p->route_topic, e->partition, rp->live_from);
@@ -445,13 +456,13 @@ handle_route(struct proc *p, const rd_kafka_message_t *m)
 	struct route_part *rp = route_part(p, m->partition);
 
 	if (rp == NULL) {
-		handle(p, m);
+		proc_handle(p, m);
 		return;
 	}
 	replay_check(p, rp, m->partition, m->offset);
 	if (rp->replaying)
 		p->replayed++;
-	handle(p, m);
+	proc_handle(p, m);
 	rp->next = m->offset + 1;
 	replay_check(p, rp, m->partition, rp->next);
 }
@@ -467,7 +478,12 @@ proc_kafka_start(struct proc *p)
 	p->routes = kafka(RD_KAFKA_CONSUMER, o->brokers, o->group, true, p);
 	snprintf(topic, sizeof(topic), "%speer-%d", o->group, (int)getpid());
 	p->peers = kafka(RD_KAFKA_CONSUMER, o->brokers, topic, false, p);
+	snprintf(topic, sizeof(topic), "%sstate-%d", o->group, (int)getpid());
+	p->state_rk = kafka(RD_KAFKA_CONSUMER, o->brokers, topic, false, p);
+	snprintf(p->state_topic, sizeof(p->state_topic), "%sroute.state",
+	    o->prefix);
 	if (p->out == NULL || p->routes == NULL || p->peers == NULL ||
+	    p->state_rk == NULL ||
 	    (p->out_rkt = rd_kafka_topic_new(p->out, p->out_topic, NULL)) ==
 	    NULL)
 		return -1;
@@ -512,7 +528,7 @@ proc_consume(struct proc *p, uv_loop_t *loop)
 		/* Peer events first: they open and close epochs. */
 		while ((m = rd_kafka_consumer_poll(p->peers, 0)) != NULL) {
 			if (!m->err)
-				handle(p, m);
+				proc_handle(p, m);
 			rd_kafka_message_destroy(m);
 		}
 		/* In batches: one queue operation per 1,000 records. */
@@ -579,10 +595,13 @@ proc_kafka_stop(struct proc *p)
 		rd_kafka_destroy(p->routes);
 	if (p->peers != NULL)
 		rd_kafka_destroy(p->peers);
+	if (p->state_rk != NULL)
+		rd_kafka_destroy(p->state_rk);
 	if (p->out_rkt != NULL)
 		rd_kafka_topic_destroy(p->out_rkt);
 	if (p->out != NULL)
 		rd_kafka_destroy(p->out);
 	free(p->parts);
 	free(p->pending_next);
+	free(p->wm);
 }

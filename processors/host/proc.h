@@ -1,7 +1,8 @@
 /*
  * proc.h: the state of a running bmpflow-processor, shared by its files:
  * host_main.c (start, stop), consume.c (Kafka clients, the consume loop,
- * partitions, ticks and commits), proc_metrics.c (/metrics, memory) and
+ * partitions, ticks and commits), bootstrap.c (new partitions rebuilt
+ * from bmp.route.state), proc_metrics.c (/metrics, memory) and
  * proc_opts.c (its options).
  */
 #ifndef BF_PROC_H
@@ -40,6 +41,14 @@ struct proc {
 	rd_kafka_t		*routes;	/* consumer group member */
 	rd_kafka_t		*peers;		/* every partition */
 	rd_kafka_t		*out;		/* producer */
+	rd_kafka_t		*state_rk;	/* bmp.route.state, no group */
+	char			 state_topic[128];
+	bool			 state_warned;	/* fallback logged */
+	uint64_t		 bootstrap_records, bootstrap_routes;
+	uint64_t		 bootstrap_us;
+	int64_t			*wm;		/* by partition: bmp.route's low,
+						 * high, the state's low, high */
+	int32_t			 wm_n;
 	char			 out_topic[128];
 	char			 route_topic[128];
 	rd_kafka_topic_t	*out_rkt;
@@ -68,6 +77,8 @@ struct proc {
 };
 
 /* consume.c */
+/* One bmp.route, bmp.route.state or bmp.peer record through the pipeline. */
+void	proc_handle(struct proc *p, const rd_kafka_message_t *m);
 /* The plugin's output sink (bf_host_init): produce, or suppress. */
 void	proc_sink(void *arg, const char *key, int32_t partition,
 	    const uint8_t *value, size_t len);
@@ -83,6 +94,20 @@ void	proc_consume(struct proc *p, uv_loop_t *loop);
 /* Close the consumers (committing), the plugin, then the clients. */
 void	proc_kafka_stop(struct proc *p);
 
+/* bootstrap.c */
+/*
+ * Once per assignment with new partitions: true when bmp.route.state
+ * exists with bmp.route's partition count (else false, logged the first
+ * time); then both topics' watermarks are noted and bmp.peer read to its
+ * end.
+ */
+bool	proc_bootstrap_prepare(struct proc *p);
+/*
+ * Feed state partition n to the plugin; returns the bmp.route offset to
+ * read on from (committed: the group's offset, 0 none), or
+ * RD_KAFKA_OFFSET_BEGINNING when bmp.route must be read from its start.
+ */
+int64_t	proc_bootstrap(struct proc *p, int32_t n, int64_t committed);
 /* proc_metrics.c */
 /* bmp.route records not processed yet, over the partitions held. */
 int64_t	proc_route_lag(struct proc *p);

@@ -174,6 +174,15 @@ proc_metrics_render(FILE *f, void *arg)
 	bf_metric(f, "bmpflow_processor_records_replayed_total", "counter",
 	    "bmp.route records read again to rebuild the state of a newly "
 	    "assigned partition.", (double)p->replayed);
+	bf_metric(f, "bmpflow_processor_bootstrap_records_total", "counter",
+	    "bmp.route.state records read to rebuild newly assigned "
+	    "partitions (tombstones included).", (double)p->bootstrap_records);
+	bf_metric(f, "bmpflow_processor_bootstrap_routes_total", "counter",
+	    "Routes of bmp.route.state fed to the plugin.",
+	    (double)p->bootstrap_routes);
+	bf_metric(f, "bmpflow_processor_bootstrap_seconds_total", "counter",
+	    "Time spent reading bmp.route.state.",
+	    (double)p->bootstrap_us / 1e6);
 	bf_metric(f, "bmpflow_processor_outputs_suppressed_total", "counter",
 	    "Outputs not published because their partition was replaying.",
 	    (double)p->out_suppressed);

@@ -1,0 +1,296 @@
+/*
+ * route_state.c: bmp.route.state (see route_state.h).
+ */
+#include "route_state.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "../parse/bmp_wire.h"
+#include "producer.h"
+
+#define STATE_KEY_MAX	320
+
+typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *,
+    size_t, int32_t, void *, void *);
+
+/* librdkafka's partitioners by their "partitioner" property names. */
+static const struct partitioner {
+	const char	*name;
+	partitioner_fn	 fn;
+} partitioners[] = {
+	{ "murmur2_random", rd_kafka_msg_partitioner_murmur2_random },
+	{ "murmur2", rd_kafka_msg_partitioner_murmur2 },
+	{ "consistent_random", rd_kafka_msg_partitioner_consistent_random },
+	{ "consistent", rd_kafka_msg_partitioner_consistent },
+	{ "fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random },
+	{ "fnv1a", rd_kafka_msg_partitioner_fnv1a },
+	{ "random", rd_kafka_msg_partitioner_random },
+};
+
+/* bmp.route's partitioner on the key's first word, bmp.route's key. */
+static int32_t
+route_key_partitioner(const rd_kafka_topic_t *rkt, const void *key,
+    size_t key_len, int32_t partition_cnt, void *rkt_opaque, void *msg_opaque)
+{
+	const struct partitioner *pt = rkt_opaque;
+	const char *sp = memchr(key, ' ', key_len);
+
+	return pt->fn(rkt, key, sp != NULL ? (size_t)(sp - (const char *)key) :
+	    key_len, partition_cnt, rkt_opaque, msg_opaque);
+}
+
+rd_kafka_topic_conf_t *
+bf_state_topic_conf(rd_kafka_t *rk)
+{
+	rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(rk);
+	const struct partitioner *pt = &partitioners[0];
+	char name[64] = "";
+	size_t n = sizeof(name);
+
+	if (tc == NULL)
+		return NULL;
+	if (rd_kafka_topic_conf_get(tc, "partitioner", name, &n) ==
+	    RD_KAFKA_CONF_OK)
+		for (size_t i = 0; i < sizeof(partitioners) /
+		    sizeof(partitioners[0]); i++)
+			if (strcmp(name, partitioners[i].name) == 0)
+				pt = &partitioners[i];
+	if (strcmp(name, pt->name) != 0)
+		bf_log(BF_LOG_WARN, "kafka: partitioner '%s' unknown to the "
+		    "route state: bmp.route.state uses %s, its partitions may "
+		    "not match bmp.route's", name, pt->name);
+	rd_kafka_topic_conf_set_partitioner_cb(tc, route_key_partitioner);
+	rd_kafka_topic_conf_set_opaque(tc, (void *)(uintptr_t)pt);
+	return tc;
+}
+
+static enum bf_state_view
+view_of(const struct bmp_peer_hdr *h)
+{
+	bool post = (h->flags & BMP_PEER_F_L) != 0;
+
+	switch (bmp_peer_rib(h)) {
+	case BMP_RIB_LOC:
+		return BF_SV_LOC_RIB;
+	case BMP_RIB_ADJ_OUT:
+		return post ? BF_SV_ADJ_OUT_POST : BF_SV_ADJ_OUT_PRE;
+	default:
+		return post ? BF_SV_ADJ_IN_POST : BF_SV_ADJ_IN_PRE;
+	}
+}
+
+/* "router type address RD" of peer pe. */
+static void
+peer_part(char *out, size_t n, const char *router,
+    const struct peer_entry *pe)
+{
+	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
+
+	bf_addr_fmt(&pe->addr, a, sizeof(a));
+	snprintf(out, n, "%s %u %s %s", router, pe->type, a[0] ? a : "-",
+	    bf_rd_fmt(pe->rd, rd, sizeof(rd)));
+}
+
+/* The state key of route id: bmp.route's key, then its identity. */
+static size_t
+state_key(char *out, size_t n, const char *route_key, size_t route_key_len,
+    const char *peer, const struct bf_route_id *id)
+{
+	int k;
+
+	if (route_key_len >= n)
+		route_key_len = n - 1;
+	memcpy(out, route_key, route_key_len);
+	k = id->has_path_id ? snprintf(out + route_key_len, n - route_key_len,
+	    " %s %u %u/%u %" PRIu32, peer, id->view, id->afi, id->safi,
+	    id->path_id) : snprintf(out + route_key_len, n - route_key_len,
+	    " %s %u %u/%u -", peer, id->view, id->afi, id->safi);
+	return k < 0 ? route_key_len : route_key_len + (size_t)k < n ?
+	    route_key_len + (size_t)k : n - 1;
+}
+
+void
+bf_state_update_begin(struct bf_route_state *st, const char *router,
+    struct peer_entry *pe, const struct bmp_peer_hdr *hdr)
+{
+	st->peer = pe;
+	st->view = (uint8_t)view_of(hdr);
+	peer_part(st->peer_part, sizeof(st->peer_part), router, pe);
+}
+
+static void
+tombstone(struct bf_route_state *st, const char *peer,
+    const struct bf_route_id *id)
+{
+	char rk[BF_RD_STRLEN + BF_PREFIX_STRLEN], key[STATE_KEY_MAX];
+	size_t rkl = bf_route_key(&id->prefix, id->has_rd ? id->rd : NULL, rk,
+	    sizeof(rk));
+	size_t kl = state_key(key, sizeof(key), rk, rkl, peer, id);
+
+	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, "route", key, kl,
+	    NULL, 0);
+	st->tombstones++;
+}
+
+/*
+ * The routes pe holds (peer: its peer_part) to the drain, their
+ * tombstones to go out there; pe holds none after.
+ */
+static void
+tombstones(struct bf_route_state *st, const char *peer, struct peer_entry *pe)
+{
+	struct bf_route_set *s = &pe->routes;
+	struct bf_state_drain *d;
+	const struct bf_route_id *id;
+	uint32_t i = 0;
+
+	st->routes -= s->n;
+	if (s->n > 0 && (d = calloc(1, sizeof(*d))) != NULL) {
+		d->set = *s;
+		snprintf(d->peer, sizeof(d->peer), "%s", peer);
+		if (st->drain_tail == NULL)
+			st->drain_tail = &st->drain;
+		*st->drain_tail = d;
+		st->drain_tail = &d->next;
+		st->pending += s->n;
+		memset(s, 0, sizeof(*s));
+		return;
+	}
+	/* None held, or no memory for the drain: any now. */
+	while ((id = bf_route_set_at(s, &i)) != NULL)
+		tombstone(st, peer, id);
+	st->bytes -= bf_route_set_bytes(s);
+	bf_route_set_clear(s);
+}
+
+/* A record for id of peer supersedes its pending tombstone. */
+static void
+cancel_pending(struct bf_route_state *st, const char *peer,
+    const struct bf_route_id *id)
+{
+	for (struct bf_state_drain *d = st->drain; d != NULL; d = d->next)
+		if (strcmp(d->peer, peer) == 0 && bf_route_set_del(&d->set, id))
+			st->pending--;
+}
+
+void
+bf_state_drain(struct bf_route_state *st, bool force)
+{
+	struct bf_state_drain *d;
+
+	while ((d = st->drain) != NULL) {
+		const struct bf_route_id *at;
+		struct bf_route_id id;
+
+		if (!force && bf_producer_congested(st->prod))
+			return;
+		if ((at = bf_route_set_at(&d->set, &d->walk)) != NULL) {
+			id = *at;
+			tombstone(st, d->peer, &id);
+			bf_route_set_del(&d->set, &id);
+			st->pending--;
+			continue;
+		}
+		if ((st->drain = d->next) == NULL)
+			st->drain_tail = &st->drain;
+		st->bytes -= bf_route_set_bytes(&d->set);
+		bf_route_set_clear(&d->set);
+		free(d);
+	}
+}
+
+void
+bf_state_free(struct bf_route_state *st)
+{
+	struct bf_state_drain *d;
+
+	while ((d = st->drain) != NULL) {
+		st->drain = d->next;
+		bf_route_set_clear(&d->set);
+		free(d);
+	}
+	st->drain_tail = &st->drain;
+}
+
+void
+bf_state_end(struct bf_route_state *st, const char *router,
+    struct peer_entry *pe)
+{
+	char peer[sizeof(st->peer_part)];
+
+	if (pe->routes.n == 0) {
+		st->bytes -= bf_route_set_bytes(&pe->routes);
+		bf_route_set_clear(&pe->routes);
+		return;
+	}
+	peer_part(peer, sizeof(peer), router, pe);
+	tombstones(st, peer, pe);
+}
+
+void
+bf_state_sync(struct bf_route_state *st, const char *router,
+    struct peer_entry *pe)
+{
+	if (pe->routes.n > 0 && (!pe->up || pe->routes.epoch != pe->epoch))
+		bf_state_end(st, router, pe);
+}
+
+void
+bf_state_route(struct bf_route_state *st, const struct bf_record *r)
+{
+	const struct bgp_route *rt = r->route;
+	const struct bgp_nlri *n = &rt->nlri;
+	struct peer_entry *pe = st->peer;
+	struct bf_route_id id;
+	char key[STATE_KEY_MAX];
+	size_t kl, bytes;
+
+	if (pe->routes.epoch != pe->epoch) {
+		/* The routes of an ended epoch: bf_state_sync's case. */
+		tombstones(st, st->peer_part, pe);
+		pe->routes.epoch = pe->epoch;
+	}
+	bf_route_id_set(&id, (enum bf_state_view)st->view, rt->af->afi,
+	    rt->af->safi, &n->prefix, n->has_rd ? n->rd : NULL,
+	    n->has_path_id ? &n->path_id : NULL);
+	kl = state_key(key, sizeof(key), r->key, r->key_len, st->peer_part,
+	    &id);
+	if (st->drain != NULL)
+		cancel_pending(st, st->peer_part, &id);
+	if (rt->action != BGP_ANNOUNCE) {
+		/*
+		 * The withdrawal itself, then the tombstone (even for a route
+		 * not held: it clears a key of the collector's past).  Until
+		 * the log cleaner has run, a processor reads the announcement
+		 * before them: the withdrawal undoes it; tombstones it skips.
+		 */
+		st->routes -= bf_route_set_del(&pe->routes, &id);
+		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
+		    key, kl, r->value, r->value_len);
+		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
+		    key, kl, NULL, 0);
+		st->tombstones++;
+		return;
+	}
+	bytes = bf_route_set_bytes(&pe->routes);
+	switch (bf_route_set_add(&pe->routes, &id)) {
+	case 1:
+		st->routes++;
+		break;
+	case -1:
+		st->untracked++;
+		bf_log_limited(BF_LOG_ERROR, "route state", "memory",
+		    "route state: out of memory: a route's key will not be "
+		    "tombstoned when its epoch ends");
+		break;
+	default:
+		break;
+	}
+	st->bytes += bf_route_set_bytes(&pe->routes) - bytes;
+	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema, key, kl,
+	    r->value, r->value_len);
+}
