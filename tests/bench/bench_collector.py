@@ -77,7 +77,8 @@ def send(port, path, wait_close=True):
 def run_bmpflow(binary, feed, expected, schemas, perf=None, cluster=None):
     """One collector run; on cluster (a KafkaCluster) when given, else on
     the embedded mock."""
-    extra = ("--brokers", cluster.brokers) if cluster else ()
+    extra = ("--brokers", cluster.brokers, "--topic.route.partitions",
+             str(cluster.partitions)) if cluster else ()
     col = harness.Collector(binary, schemas, extra=extra)
     brokers = [n.proc.pid for n in cluster.nodes] if cluster else []
     rec = None
@@ -275,7 +276,6 @@ def main():
             cluster = kafka_cluster.KafkaCluster(
                 nodes=1, partitions=args.partitions, replication=1,
                 min_insync=1)
-            cluster.create_topics(kafka_cluster.COLLECTOR_TOPICS)
             print("real Kafka: Apache Kafka %s, 1 KRaft node, %d partitions "
                   "per topic, started in %.0fs" % (
                       kafka_cluster.version(), args.partitions,

@@ -382,12 +382,12 @@ def main():
             cluster = kafka_cluster.KafkaCluster(
                 nodes=1, partitions=args.partitions, replication=1,
                 min_insync=1)
-            cluster.create_topics(kafka_cluster.COLLECTOR_TOPICS)
             print("real Kafka: Apache Kafka %s, 1 KRaft node, %d partitions "
                   "per topic" % (kafka_cluster.version(), args.partitions))
             real_col, real_router, real_peer, real_route = feed_collector(
                 args, data, routes, os.path.join(tmp, "real"),
-                ("--brokers", cluster.brokers))
+                ("--brokers", cluster.brokers, "--topic.route.partitions",
+                 str(args.partitions)))
             if (real_peer, real_route) != (n_peer, n_route):
                 raise RuntimeError("the real cluster holds %d+%d records, "
                                    "the mock %d+%d" % (real_peer, real_route,

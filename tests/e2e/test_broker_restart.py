@@ -41,6 +41,9 @@ BUDGET = harness.slow(300)      # every wait together
 M_COMMITTED = "bmpflow_processor_committed_records"
 M_OUT = "bmpflow_processor_records_out_total"
 REBUILDING = "rebuilding state from its start"
+# What the collector made (bmp.raw is off).
+COLLECTOR_TOPICS = ("bmp.router", "bmp.peer", "bmp.route", "bmp.route.state",
+                    "bmp.stats")
 
 
 def settled(col, p, partitions):
@@ -98,7 +101,7 @@ def main():
         down = time.time() - t_stop
         node.start()
         cluster.wait_ready()
-        cluster.wait_led(kafka_cluster.COLLECTOR_TOPICS + (OUT_TOPIC,))
+        cluster.wait_led(COLLECTOR_TOPICS + (OUT_TOPIC,))
         harness.note("broker down %.1fs, serving again %.1fs after its "
                      "start" % (down, time.time() - t_stop - down))
 

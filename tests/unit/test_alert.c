@@ -85,6 +85,8 @@ route_leak(struct body *b, const char *state, const char *detail)
 	b->n += 8;
 	put_long(b, 1700000000000002);	/* time_us */
 	put_str(b, detail);		/* detail */
+	put_long(b, 1);			/* rpki_state */
+	put_str(b, "invalid");
 }
 
 static struct bf_schema schema;
@@ -151,7 +153,8 @@ START_TEST(test_json)
 	    "\"rfc7908_type\":2,\"prefix_class\":null,")) == 0, "%s", buf);
 	ck_assert_ptr_nonnull(strstr(buf, "\"as_path\":[701,65001,64500],"
 	    "\"routers\":[\"192.0.2.1\"],\"peers\":[],"));
-	ck_assert_ptr_nonnull(strstr(buf, "\"detail\":\"say \\\"hi\\\"\"}"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"detail\":\"say \\\"hi\\\"\","
+	    "\"rpki_state\":\"invalid\"}"));
 	free(buf);
 	alert_free(&a);
 }
