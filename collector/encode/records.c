@@ -174,6 +174,42 @@ bf_rec_peer(struct bf_avro_buf *b, const struct bmp_peer_hdr *h,
 	bf_avro_long(b, (int64_t)h->ts_sec * 1000000 + h->ts_usec);
 }
 
+/* The view a per-peer record is of, as one word. */
+static const char *
+view_word(const struct bmp_peer_hdr *h)
+{
+	bool post = (h->flags & BMP_PEER_F_L) != 0;
+
+	switch (bmp_peer_rib(h)) {
+	case BMP_RIB_LOC:
+		return "loc-rib";
+	case BMP_RIB_ADJ_OUT:
+		return post ? "adj-out-post" : "adj-out-pre";
+	default:
+		return post ? "adj-in-post" : "adj-in-pre";
+	}
+}
+
+/*
+ * An End-of-RIB's key: its session's, then " eor FAMILY VIEW".  The
+ * partitioner reads only the first word (producer.c), so the marker
+ * stays in order with its session's Peer Up and Down, and compaction
+ * keeps the latest of each (a marker sharing their key would displace
+ * the Peer Up and its OPENs).
+ */
+static void
+eor_key(struct bf_encoder *e, const struct bmp_peer_hdr *h,
+    const char *family)
+{
+	size_t at = e->out.key_len;
+	int n = snprintf(e->out.key + at, sizeof(e->out.key) - at,
+	    " eor %s %s", family, view_word(h));
+
+	if (n > 0)
+		e->out.key_len = at + (size_t)n < sizeof(e->out.key) ?
+		    at + (size_t)n : sizeof(e->out.key) - 1;
+}
+
 /* Key of a per-peer record: router|peer address[|RD]. */
 static void
 peer_key(struct bf_encoder *e, const struct bf_router *rt,
@@ -432,6 +468,8 @@ enc_peer_event(struct bf_encoder *e, const struct bf_router *rt,
 	    pd ? pd->fsm_event : 0);
 	bf_rec_opt_str(b, ev->family);
 	peer_key(e, rt, h, true);
+	if (ev->family != NULL)
+		eor_key(e, h, ev->family);
 	return bf_rec_end(e, BF_TOPIC_PEER);
 }
 

@@ -57,7 +57,7 @@ struct bf_record {
 	const char	*schema;	/* schema name, for the Kafka header */
 	const uint8_t	*value;
 	size_t		 value_len;
-	char		 key[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 4];
+	char		 key[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 48];
 	size_t		 key_len;
 	const struct bgp_route *route;	/* a bmp.route record's, else NULL */
 };

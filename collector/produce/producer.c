@@ -124,6 +124,68 @@ check_queue_limits(const struct bf_producer *p)
 		    p->queue_bytes >> 20);
 }
 
+typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *,
+    size_t, int32_t, void *, void *);
+
+/* librdkafka's partitioners by their "partitioner" property names. */
+static const struct partitioner {
+	const char	*name;
+	partitioner_fn	 fn;
+} partitioners[] = {
+	{ "murmur2_random", rd_kafka_msg_partitioner_murmur2_random },
+	{ "murmur2", rd_kafka_msg_partitioner_murmur2 },
+	{ "consistent_random", rd_kafka_msg_partitioner_consistent_random },
+	{ "consistent", rd_kafka_msg_partitioner_consistent },
+	{ "fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random },
+	{ "fnv1a", rd_kafka_msg_partitioner_fnv1a },
+	{ "random", rd_kafka_msg_partitioner_random },
+};
+
+/* The configured partitioner on the key's first word (before a space). */
+static int32_t
+first_word_partitioner(const rd_kafka_topic_t *rkt, const void *key,
+    size_t key_len, int32_t partition_cnt, void *rkt_opaque, void *msg_opaque)
+{
+	const struct partitioner *pt = rkt_opaque;
+	const char *sp = memchr(key, ' ', key_len);
+
+	return pt->fn(rkt, key, sp != NULL ? (size_t)(sp - (const char *)key) :
+	    key_len, partition_cnt, rkt_opaque, msg_opaque);
+}
+
+/*
+ * The topic configuration of a topic whose keys may carry words after
+ * the one that partitions them: bmp.route.state (the route's identity
+ * after bmp.route's key, so a route's state lands in the partition
+ * number of its bmp.route records) and bmp.peer (an End-of-RIB's family
+ * after its session's key, so it stays in order with the session's Peer
+ * Up and Down and compaction keeps both).  NULL: rk's default.
+ */
+static rd_kafka_topic_conf_t *
+first_word_topic_conf(rd_kafka_t *rk, const char *topic)
+{
+	rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(rk);
+	const struct partitioner *pt = &partitioners[0];
+	char name[64] = "";
+	size_t n = sizeof(name);
+
+	if (tc == NULL)
+		return NULL;
+	if (rd_kafka_topic_conf_get(tc, "partitioner", name, &n) ==
+	    RD_KAFKA_CONF_OK)
+		for (size_t i = 0; i < sizeof(partitioners) /
+		    sizeof(partitioners[0]); i++)
+			if (strcmp(name, partitioners[i].name) == 0)
+				pt = &partitioners[i];
+	if (strcmp(name, pt->name) != 0)
+		bf_log(BF_LOG_WARN, "kafka: partitioner '%s' unknown here: %s "
+		    "uses %s on its keys' first word, its partitions may not "
+		    "match the other topics'", name, topic, pt->name);
+	rd_kafka_topic_conf_set_partitioner_cb(tc, first_word_partitioner);
+	rd_kafka_topic_conf_set_opaque(tc, (void *)(uintptr_t)pt);
+	return tc;
+}
+
 void
 bf_producer_topic_name(const struct bf_config *c, int t, char *out, size_t n)
 {
@@ -168,8 +230,8 @@ bf_producer_init(struct bf_producer *p, const struct bf_config *c,
 		bf_producer_topic_name(c, t, p->topic_names[t],
 		    sizeof(p->topic_names[t]));
 		p->topics[t] = rd_kafka_topic_new(p->rk, p->topic_names[t],
-		    t == BF_TOPIC_ROUTE_STATE ? bf_state_topic_conf(p->rk) :
-		    NULL);
+		    t == BF_TOPIC_ROUTE_STATE || t == BF_TOPIC_PEER ?
+		    first_word_topic_conf(p->rk, p->topic_names[t]) : NULL);
 		if (p->topics[t] == NULL) {
 			snprintf(errbuf, errlen, "kafka topic %s: %s",
 			    p->topic_names[t],

@@ -14,60 +14,6 @@
 
 #define STATE_KEY_MAX	320
 
-typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *,
-    size_t, int32_t, void *, void *);
-
-/* librdkafka's partitioners by their "partitioner" property names. */
-static const struct partitioner {
-	const char	*name;
-	partitioner_fn	 fn;
-} partitioners[] = {
-	{ "murmur2_random", rd_kafka_msg_partitioner_murmur2_random },
-	{ "murmur2", rd_kafka_msg_partitioner_murmur2 },
-	{ "consistent_random", rd_kafka_msg_partitioner_consistent_random },
-	{ "consistent", rd_kafka_msg_partitioner_consistent },
-	{ "fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random },
-	{ "fnv1a", rd_kafka_msg_partitioner_fnv1a },
-	{ "random", rd_kafka_msg_partitioner_random },
-};
-
-/* bmp.route's partitioner on the key's first word, bmp.route's key. */
-static int32_t
-route_key_partitioner(const rd_kafka_topic_t *rkt, const void *key,
-    size_t key_len, int32_t partition_cnt, void *rkt_opaque, void *msg_opaque)
-{
-	const struct partitioner *pt = rkt_opaque;
-	const char *sp = memchr(key, ' ', key_len);
-
-	return pt->fn(rkt, key, sp != NULL ? (size_t)(sp - (const char *)key) :
-	    key_len, partition_cnt, rkt_opaque, msg_opaque);
-}
-
-rd_kafka_topic_conf_t *
-bf_state_topic_conf(rd_kafka_t *rk)
-{
-	rd_kafka_topic_conf_t *tc = rd_kafka_default_topic_conf_dup(rk);
-	const struct partitioner *pt = &partitioners[0];
-	char name[64] = "";
-	size_t n = sizeof(name);
-
-	if (tc == NULL)
-		return NULL;
-	if (rd_kafka_topic_conf_get(tc, "partitioner", name, &n) ==
-	    RD_KAFKA_CONF_OK)
-		for (size_t i = 0; i < sizeof(partitioners) /
-		    sizeof(partitioners[0]); i++)
-			if (strcmp(name, partitioners[i].name) == 0)
-				pt = &partitioners[i];
-	if (strcmp(name, pt->name) != 0)
-		bf_log(BF_LOG_WARN, "kafka: partitioner '%s' unknown to the "
-		    "route state: bmp.route.state uses %s, its partitions may "
-		    "not match bmp.route's", name, pt->name);
-	rd_kafka_topic_conf_set_partitioner_cb(tc, route_key_partitioner);
-	rd_kafka_topic_conf_set_opaque(tc, (void *)(uintptr_t)pt);
-	return tc;
-}
-
 static enum bf_state_view
 view_of(const struct bmp_peer_hdr *h)
 {

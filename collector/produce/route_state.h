@@ -62,12 +62,6 @@ struct bf_route_state {
 	uint64_t		 pending;	/* tombstones in drain */
 };
 
-/*
- * bmp.route.state's topic configuration for producer rk: its
- * partitioner (the one rk's bmp.route uses, on the key's first word).
- */
-rd_kafka_topic_conf_t *bf_state_topic_conf(rd_kafka_t *rk);
-
 /* The peer and view of the UPDATE whose route records follow. */
 void	bf_state_update_begin(struct bf_route_state *st, const char *router,
 	    struct peer_entry *pe, const struct bmp_peer_hdr *hdr);

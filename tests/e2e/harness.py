@@ -662,8 +662,10 @@ def split_peer_events(recs):
 
 def end_of_rib_problems(keyed_recs):
     """bmp.peer records as (key, record): each End-of-RIB has its family,
-    its peer's key (that of the peer's Peer Ups) and an epoch one of the
-    peer's Peer Ups opened, or 0 when the router sent that peer none."""
+    its peer's key (that of the peer's Peer Ups) followed by " eor FAMILY
+    VIEW" (a key of its own, so that compaction keeps the Peer Up; the
+    partitioner reads the first word) and an epoch one of the peer's Peer
+    Ups opened, or 0 when the router sent that peer none."""
     def peer(r):
         return (r["router_address"], r["peer_type"], r["peer_address"],
                 r["peer_rd"])
@@ -676,10 +678,14 @@ def end_of_rib_problems(keyed_recs):
         if r["event"] != "end_of_rib":
             continue
         up_key, epochs = ups.get(peer(r), (None, {0}))
-        want_key = "|".join([r["router_address"], r["peer_address"]] +
+        peer_key = "|".join([r["router_address"], r["peer_address"]] +
                             ([r["peer_rd"]] if r["peer_rd"] else []))
+        post = "post" if r["post_policy"] else "pre"
+        view = {"loc_rib": "loc-rib", "adj_rib_out": "adj-out-" + post}.get(
+            r["rib"], "adj-in-" + post)
+        want_key = "%s eor %s %s" % (peer_key, r["family"], view)
         if not r["family"] or key != want_key or \
-                (up_key is not None and key != up_key) or \
+                (up_key is not None and up_key != peer_key) or \
                 r["peer_epoch"] not in epochs:
             problems.append("End-of-RIB %s key %r epoch %d: want key %r, "
                             "an epoch of %s" % (r["family"], key,

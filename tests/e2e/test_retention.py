@@ -205,14 +205,17 @@ def main():
 
         # Retention at work: most of bmp.route is gone.
         set_retention(cluster, "bmp.route", RETENTION_MS)
-        # A record more rolls bmp.peer's segment, which the cleaner then
-        # compacts: a session keeps its latest record.
+        # A third peer's session comes up twice (two epochs under one
+        # key): those records roll bmp.peer's segment, which the cleaner
+        # then compacts: every key keeps its latest record, the peers'
+        # Peer Ups and End-of-RIBs (keys of their own) included.
         peer_records = watermarks(cluster.brokers, "bmp.peer", 1)[0][1]
-        router.sendall(third_peer_up(args.gen, tmp))
+        up = third_peer_up(args.gen, tmp)
+        router.sendall(up + up)
 
         def peer_compacted():
             return len(live_keys_rows(cluster.brokers, "bmp.peer")) <= \
-                peer_records
+                peer_records + 1
         ck.check(harness.wait_until(peer_compacted,
                                     ck.left(harness.slow(120)), 0.5),
                  "bmp.peer compacted")
@@ -230,11 +233,13 @@ def main():
         f = processor("F")
         f_routes = settled(f, "F", ck.left(harness.slow(300)))
         mf = f.metrics()
+        waited = mf.get("bmpflow_processor_peer_up_timeouts_total", 0)
         harness.note("bmp.peer: %d records left of %d; F waited in vain "
                      "for %d Peer Ups" % (
-                         peer_left, peer_records + 1,
-                         mf.get("bmpflow_processor_peer_up_timeouts_total",
-                                0)))
+                         peer_left, watermarks(cluster.brokers, "bmp.peer",
+                                               1)[0][1], waited))
+        ck.check(waited == 0, "compacted bmp.peer kept every live "
+                 "session's Peer Up: F waited for none (%d)" % waited)
         harness.note("F: %d routes; %d from %d records of bmp.route.state "
                      "in %.2f s; bmp.route kept %d of %d records" % (
                          f_routes,
