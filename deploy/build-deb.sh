@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build the Debian package: a release build that looks for schemas and
 # plugins where the package puts them, then cpack.  CI (the deploy_package
 # test) and deploy/Dockerfile both run exactly this.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fetch Apache Kafka's broker (KRaft) and its runtime jars from Maven Central
 # into a cache directory, once: the real cluster the tests start
 # (tests/e2e/kafka_cluster.py) runs from there.

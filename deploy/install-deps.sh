@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian 12 packages bmpflow needs, skipping those present.
 #   install-deps.sh          build and run
 #   install-deps.sh --test   also what the test suite needs (clang for libFuzzer,

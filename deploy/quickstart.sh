@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Main job: install what is missing, build, and run bmpflow-collector on its
 # embedded Kafka (routers connect to TCP port 5000, metrics on :9100) with
 # the prefix-health and leak-detection processors attached (metrics on :9101

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install what is missing, build, and run every test three ways: a release
 # build, an ASan+UBSan build, and the libFuzzer target for a bounded time.
 #   tests/run_all.sh            (FUZZ_SECONDS=60 by default)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.h: collector settings.  Its option table (config.c) declares
  * every key once; a config file and command-line flags set them through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addr.h: IPv4/IPv6 addresses, prefixes and route distinguishers.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_json.c: an Avro value as plain JSON, walked with the scan nodes.
  */

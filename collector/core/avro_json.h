@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_json.h: one Avro value written as plain JSON (bmpflow-tail's
  * lines, bmpflow-alert's generic webhook body): unions print their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_scan.c: Avro binary encoding, read through the cursor.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_scan.h: the one Avro reader: Avro binary data (the body of a
  * single-object record) read straight from the bytes, through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_schema.c: schema loading, Parsing Canonical Form, fingerprints.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_schema.h: the Avro schemas of schemas/NAME.avsc, their Parsing Canonical
  * Form and CRC-64-AVRO fingerprint, for single-object encoding (Avro spec,

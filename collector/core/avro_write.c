@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_write.c: the out-of-line parts of the Avro binary writer.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * avro_write.h: Avro binary encoding (Avro specification, "Binary
  * Encoding") into a growable buffer, without avro-c values: the one writer

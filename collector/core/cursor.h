@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cursor.h: the one bounds-checked reader for untrusted bytes.
  *

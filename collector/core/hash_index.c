@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hash_index.c: the one hash index (see hash_index.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hash_index.h: the one hash index of bmpflow: a 32-bit hash -> the ids
  * (1, 2, ...) of the caller's entries with that hash.  It keeps no keys:

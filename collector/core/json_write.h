@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json_write.h: the one JSON writer (bmpflow-decode --json, bmpflow-tail).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kafka_admin.h: topics made and read through Kafka's Admin API and the
  * cluster's metadata, for every program that owns topics (the collector

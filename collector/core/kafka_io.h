@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kafka_io.h: the Kafka plumbing the collector, bmpflow-tail and
  * bmpflow-processor share: setting properties, producer defaults,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kvfile.h: "key = value" files with '#' comments, the format of every
  * bmpflow config file.  Keys are given with '_' turned into '-' (so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.c: log lines on stderr: timestamped, or with syslog priorities for
  * the journal.

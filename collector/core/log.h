@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.h: one line per event to stderr: "2026-11-25T10:00:00.123Z LEVEL msg".
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics_http.c: /metrics over HTTP/1.0 on libuv.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics_http.h: Prometheus metrics for every bmpflow program: the text
  * exposition format (one writer: HELP and TYPE once per family, samples

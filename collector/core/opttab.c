@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * opttab.c: options from one table: flags and config files read and
  * checked, values looked up (opttab_doc.c writes what the table tells).

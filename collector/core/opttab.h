@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * opttab.h: a program's options declared once, in one table, from which
  * come the parsing of flags ("--key value", "--key=value", "-k value")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * opttab_doc.c: what an option table tells: --help, --print-config
  * (secrets masked) and the man page.

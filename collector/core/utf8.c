@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * utf8.c: UTF-8 validation and U+FFFD repair, by the well-formed byte
  * sequences of Unicode Table 3-7:

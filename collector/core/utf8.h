@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * utf8.h: text from the wire made valid UTF-8 (RFC 3629) for Avro strings.
  *

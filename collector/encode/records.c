@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records.c: the encoder's schemas, the fields records share, and the
  * records of the bmp.router, bmp.peer, bmp.stats and bmp.raw topics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records.h: decoded BMP messages → Avro records (single-object encoding),
  * one per topic (a schema each in schemas/), with their Kafka keys.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records_fields.h: what the record writers of records.c and
  * records_route.c share: the fields every record or every per-peer record

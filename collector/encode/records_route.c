@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records_route.c: bmp.route records, one per prefix of an UPDATE.
  *

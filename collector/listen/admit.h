@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * admit.h: who may open a router session: source addresses against the
  * allow list, and file descriptors against the process limit (at the

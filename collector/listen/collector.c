@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * collector.c: router sessions on libuv.  Each read is framed and decoded
  * at once; every record goes to the producer before the next read, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * collector.h: the collector daemon's event loop state: listeners, router
  * sessions, decode → encode → produce, back-pressure and metrics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmp_stream.h: decoding state of one BMP session (one TCP connection or
  * one capture file): framing, per-message decoding, the peer table and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * peer_table.h: the peers of one BMP session, keyed by (peer type, RD,
  * address), with the capabilities both OPENs of their Peer Up negotiated.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route_set.c: a peer's announced routes by identity (see route_set.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route_set.h: the routes one peer has announced in its current epoch, by
  * identity (view, family, prefix with its RD, ADD-PATH id): what the

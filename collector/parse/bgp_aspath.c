@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AS path segments, RFC 4271 §4.3 and RFC 5065:
  *

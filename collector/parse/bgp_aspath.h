@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bgp_aspath.h: AS_PATH / AS4_PATH decoding and the RFC 6793 §4.2.3 merge.
  */

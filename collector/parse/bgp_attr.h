@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bgp_attr.h: decoded BGP path attributes and the RFC 7606 outcomes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bgp_nlri.h: address families and NLRI decoding (RFC 4271, 4760, 7911,
  * 8277, 4364).  Families live in one table; a family missing from the table

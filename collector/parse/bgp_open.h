@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bgp_open.h: BGP OPEN message and its capabilities (RFC 4271 §4.2,
  * RFC 5492), as carried in a BMP Peer Up.

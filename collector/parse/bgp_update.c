@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * BGP UPDATE, RFC 4271 §4.3:
  *

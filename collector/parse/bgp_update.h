@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bgp_update.h: BGP UPDATE decoding (RFC 4271 §4.3, RFC 4760, RFC 7606).
  */

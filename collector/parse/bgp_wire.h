@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bgp_wire.h: BGP-4 wire constants (RFC 4271 and extensions).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * BMP common header, RFC 7854 §4.1:
  *

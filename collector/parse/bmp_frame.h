@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmp_frame.h: cut a TCP byte stream into BMP messages.
  */

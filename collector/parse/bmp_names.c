@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Code → name tables for BMP (IANA "BGP Monitoring Protocol Parameters").
  * Lookups are bounds-checked; unknown codes get a generic name.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * BMP message decoders, RFC 7854 §4 with RFC 8671 and RFC 9069.
  *

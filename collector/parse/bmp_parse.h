@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmp_parse.h: decode one framed BMP message into host-order structs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmp_wire.h: BMP constants (RFC 7854, RFC 8671, RFC 9069, IANA registries).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * embedded.h: librdkafka's mock Kafka cluster run in-process, the default
  * when no brokers are configured.  It speaks the Kafka protocol on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * producer.h: records → Kafka through librdkafka: idempotent, batched, lz4,
  * with the in-flight byte count the listener uses for back-pressure.

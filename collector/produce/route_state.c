@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route_state.c: bmp.route.state (see route_state.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route_state.h: bmp.route.state, the compacted topic of current routes
  * that lets a processor rebuild its state after bmp.route's retention

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * topics.c: the collector's topics created and checked through the Admin
  * API (CreateTopics, DescribeConfigs) and the cluster's metadata.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * topics.h: the collector's topics made as configured, through Kafka's
  * Admin API, before anything is produced: nothing relies on the brokers'

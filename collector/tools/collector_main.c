@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-collector: BMP from routers → Avro records → Kafka.
  */

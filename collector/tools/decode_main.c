@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-decode: read raw BMP byte streams (what a router sends on its
  * TCP connection) and print what they hold.

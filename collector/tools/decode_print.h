@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * decode_print.h: human-readable and JSON renderings of decoded BMP
  * messages, for bmpflow-decode and debugging.

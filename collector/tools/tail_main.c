@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-tail: print the records of a bmpflow topic as JSON lines, or
  * (--bmp) write the BMP messages of a raw topic as they came from the

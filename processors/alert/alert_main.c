@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-alert: delivers leak_detect's alerts (bmp.alert) to a webhook,
  * syslog and e-mail, at least once.

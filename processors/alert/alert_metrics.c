@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_metrics.c: bmpflow-alert's /metrics page and its thread.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_metrics.h: bmpflow-alert's /metrics, served from a thread of its
  * own so that a scrape answers while a delivery waits.

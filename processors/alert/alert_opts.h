@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_opts.h: bmpflow-alert's option table and the settings it gives.
  */

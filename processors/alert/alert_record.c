@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_record.c: an alert record's fields as text and JSON; templates.
  */

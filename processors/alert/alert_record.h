@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_record.h: one bmp.alert record (schemas/alert.avsc) read into
  * its fields' text and JSON, and the message templates rendered from it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_sink.c: the webhook and e-mail sinks (libcurl), the rate limit,
  * and the dispatch to the sink of each kind.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_sink.h: where alerts go: a webhook (libcurl HTTP POST), syslog
  * (RFC 5424 over UDP, TCP with RFC 6587 octet counting, or a local

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_syslog.c: RFC 5424 lines to a syslog server.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alert_syslog.h: the syslog sink: RFC 5424 messages over UDP, over TCP
  * framed by octet counting (RFC 6587 §3.4.1), or to a local datagram

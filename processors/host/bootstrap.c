@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bootstrap.c: rebuilding a newly held bmp.route partition from
  * bmp.route.state instead of from bmp.route's start.

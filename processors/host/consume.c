@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * consume.c: bmpflow-processor's Kafka side: its clients, the consume
  * loop, the partitions of bmp.route it holds, ticks and offset commits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * emit.c: bf_emit_* in Avro binary encoding, without avro-c values.
  *

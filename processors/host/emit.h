@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * emit.h: the plugin's output records (bf_field, bf_emit_* of
  * bmpflow/plugin.h), written straight in Avro binary encoding with the

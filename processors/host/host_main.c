@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-processor: runs one plugin on the collector's topics; the Kafka
  * side and how offsets are committed are in consume.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * options.h: a plugin's settings against the options its descriptor
  * declares (bmpflow/plugin.h): checked, defaulted, listed in --help.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * out_topic.h: the processor's output topic made at start, so that
  * nothing relies on the brokers' auto-create (which, where it is on,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipeline.c: decode → session and epoch rule → plugin, timing the plugin.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipeline.h: what happens to one bmp.route or bmp.peer record value in a
  * processor: decode, the peer-epoch rule, the plugin call.  The daemon

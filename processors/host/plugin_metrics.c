@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plugin_metrics.c: counters, gauges and histograms a plugin declares,
  * addressed by id and label text; rendered in Prometheus text format.

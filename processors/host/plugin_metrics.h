@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plugin_metrics.h: the metrics a plugin declares (bf_metric_* of
  * bmpflow/plugin.h), kept by the host and rendered on its /metrics.

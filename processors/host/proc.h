@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * proc.h: the state of a running bmpflow-processor, shared by its files:
  * host_main.c (start, stop), consume.c (Kafka clients, the consume loop,

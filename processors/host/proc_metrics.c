@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * proc_metrics.c: what bmpflow-processor tells about itself: its /metrics
  * page, and the memory it gives back after a burst of records.

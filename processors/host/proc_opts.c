@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * proc_opts.c: bmpflow-processor's option table and its settings.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * proc_opts.h: bmpflow-processor's options, declared once in the table
  * of proc_opts.c: flags, config file keys, --help, --print-config.  The

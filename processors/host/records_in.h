@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records_in.h: bmp.route and bmp.peer records (Avro single-object
  * encoding) → the plain structs of bmpflow/plugin.h.  One decoder per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sessions.c: sessions interned by key (core's hash index), their
  * epochs, and the view chosen per router.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sessions.h: the session model (plugin.h), kept by the processor host
  * for every plugin.  A session is (router, peer type, peer address, RD);

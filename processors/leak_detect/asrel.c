@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * asrel.c: AS relationships and ASN sets (see asrel.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * asrel.h: AS relationships (CAIDA serial-1 / serial-2) and ASN sets
  * (transit-free ASes) for leak_detect.

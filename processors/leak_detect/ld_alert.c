@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_alert.c: leak_detect's alerts (see leak_detect.c for the lifecycle):
  * the table by id and by (type, prefix, culprit), the peers holding each,

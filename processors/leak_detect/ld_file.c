@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_file.c: leak_detect's input files (asrel_file, prefixes_file,
  * roas_file, transit_free_file).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_prefix.c: leak_detect's monitored prefixes at run time: the origin
  * of every route of each (for MOAS), the upstreams learned while

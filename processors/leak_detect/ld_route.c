@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_route.c: leak_detect's sessions (peers) and offending routes: every
  * (source, prefix, path id) route that offends is kept with the alerts it

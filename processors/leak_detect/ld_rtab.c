@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_rtab.c: a table of routes by id, for the offending routes
  * (ld_route.c) and the routes held for origin validation (ld_rov.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_rtr.c: VRPs over RTR (RFC 8210) through RTRlib.
  *

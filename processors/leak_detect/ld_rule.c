@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_rule.c: leak_detect's rules: the offences of one announcement
  * (README.md states each rule with a must-alert and a must-not-alert

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ld_state.h: the state of the leak_detect plugin, shared by its modules
  * (internal: the host and tests see leak_detect.h only).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * leak_detect.c: the leak and hijack detection processor plugin.
  *

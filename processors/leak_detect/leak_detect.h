@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * leak_detect.h: what the leak_detect plugin exposes besides its
  * descriptor, for tests and benchmarks that link its sources directly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * monitor.c: monitored prefixes file (see monitor.h for the format).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * monitor.h: the monitored prefixes of leak_detect and what is expected
  * of them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ptab.c: static prefix tables with covering-prefix lookup (see ptab.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ptab.h: static prefix tables with covering-prefix lookup, for VRPs and
  * monitored prefixes of leak_detect.

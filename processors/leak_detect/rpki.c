@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rpki.c: ROA JSON loader and RFC 6811 validation (see rpki.h).
  *

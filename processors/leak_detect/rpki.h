@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rpki.h: RPKI validated ROA payloads and RFC 6811 origin validation.
  *

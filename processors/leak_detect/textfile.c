@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * textfile.c: line-oriented input files and error messages (see
  * textfile.h).

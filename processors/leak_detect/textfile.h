@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * textfile.h: leak_detect's line-oriented input files (AS relationships,
  * ASN lists, monitored prefixes) and the error messages of every input

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ph_act.c: a prefix's recent activity (struct ph_act): churn in 1-minute
  * and 15-minute sliding windows, RFC 2439 flap damping per route, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ph_eval.c: a prefix's figures (visibility, origins and MOAS, AS-path
  * lengths, first hops, AS hops from the target), its state (healthy,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ph_path.c: the attributes of the routes prefix_health holds.  AS paths
  * (with origin, BGP length and target hops) are interned into a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ph_peer.c: the sessions prefix_health counts (struct ph_peer, by the
  * host's session id): their epochs, the route classes they carry, and

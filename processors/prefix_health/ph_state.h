@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ph_state.h: the prefix-health plugin's state, shared by its files (not
  * part of the plugin API; tests use prefix_health.h).

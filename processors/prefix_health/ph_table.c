@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ph_table.c: the prefixes prefix_health holds and their route slots.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * prefix_health.c: the prefix-health processor plugin: its options,
  * output fields and metrics, init and fini, and the callbacks the host

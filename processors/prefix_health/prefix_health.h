@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * prefix_health.h: what the prefix-health plugin exposes besides its
  * descriptor, for tests and benchmarks that link its source directly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * slab.c: size-class slabs for prefix_health's long-lived objects (see
  * slab.h for why).

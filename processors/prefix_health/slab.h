@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * slab.h: memory for the many small objects prefix_health keeps for long
  * (prefixes with their route slots, activity records, AS paths), in 64 KiB

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Collector benchmark (a program, not a test): replay one synthetic
 full-table BMP feed over loopback TCP into bmpflow-collector (embedded
 Kafka) and into pmacct's BMP daemon (pmbmpd, JSON log file), side by side,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_decode: decoder throughput and memory on a BMP file held in memory.
  * A benchmark, not a test: it prints figures, it judges

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_leak_detect.c: route records per second through the leak_detect
  * plugin on one core, with a fake host, and the plugin's memory.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """leak_detect alert latency benchmark (a program, not a test).
 
 bmpflow-collector (embedded Kafka) + bmpflow-processor --plugin leak_detect

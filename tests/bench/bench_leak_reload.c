@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_leak_reload.c: how long leak_detect holds the processing thread
  * when a large AS relationship file is replaced.

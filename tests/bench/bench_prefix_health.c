@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_prefix_health.c: the processor's per-record work without Kafka.
  * A benchmark, not a test.

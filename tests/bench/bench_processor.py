@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Processor benchmark (a program, not a test): bmpflow-processor with the
 prefix_health plugin over a synthetic full table, Kafka to emitted output.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Processor memory benchmark (a program, not a test): what the resident
 memory of bmpflow-processor --plugin prefix_health grows by per route held.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Soak benchmark (a program, not a test; issue 11): bmpflow-collector
 under hours-like churn squeezed into minutes.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-gen-fulltable: write a deterministic synthetic BMP stream (RFC 7854)
  * of full-table feeds, for the decoder benchmark and the smoke test.

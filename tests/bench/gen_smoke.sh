@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # gen_smoke.sh GEN DECODE: smoke test of bmpflow-gen-fulltable against
 # bmpflow-decode (ctest gen_fulltable_smoke).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Every BMP capture in ../shared/data/bmp decodes with bmpflow-decode, and
 what it finds agrees with SOURCES.md's table and with the independent walker
 tools/bmpwalk.py: messages per type, peer types, Peer Down reasons, stats

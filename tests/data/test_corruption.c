@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Random byte flips over every real capture, bounded in count: the decoder
  * never crashes, never reads out of bounds (ASan), and every message wholly

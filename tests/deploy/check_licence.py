@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Every source file of the repository (C, Python, shell, CMake, and the
 package's maintainer scripts) names its licence in an SPDX line within its
 first three lines, so a file copied out of the tree still says under what

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """What CI can check of the deployment files without a container engine,
 a cluster or Grafana:
 - yamllint (strict) over the compose file, the Kubernetes manifests and

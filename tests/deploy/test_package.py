@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The Debian package as an operator gets it: deploy/build-deb.sh builds
 it, apt-get installs it on this machine, the INSTALLED collector (as the
 bmpflow user the package creates, with no --schema-dir) and the installed

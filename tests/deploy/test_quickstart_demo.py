@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The README's first command with --demo, run as a new user would:
 deploy/quickstart.sh --demo starts the collector on its embedded Kafka with
 both processors, replays a real router capture (Juniper MX204: five global

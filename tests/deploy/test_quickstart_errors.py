@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The README's first command when something is wrong: it says what, exits
 non-zero, and never claims to be running (issue 10):
   - --demo without the router captures (BMPFLOW_DATA_DIR pointing at

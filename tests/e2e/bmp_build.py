@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Build BMP v3 messages (RFC 7854) carrying BGP OPENs and UPDATEs, for
 tests that script a router's feed: Initiation, Peer Up (with 4-octet AS,
 multiprotocol and optional BGP Role capabilities), Route Monitoring

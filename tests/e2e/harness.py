@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers for the collector tests: start bmpflow-collector on its
 embedded Kafka, replay BMP bytes over TCP from chosen loopback addresses,
 read topics back through kcat and decode them with python3-avro (an Avro

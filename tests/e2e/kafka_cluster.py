@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real Apache Kafka cluster (KRaft) on loopback for the tests.
 
 Kafka's jars come from deploy/fetch-kafka.sh (run by install-deps.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Who may connect, and how the collector is configured:
   - a config file sets keys, flags override it, --print-config shows it;
   - a bad config line or flag is refused with file:line and the reason;

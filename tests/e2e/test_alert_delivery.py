@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bmpflow-alert delivers bmp.alert at least once, shown.
 
 The collector's embedded Kafka holds bmp.alert; alert records encoded with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Bad input against bmpflow-collector, while a healthy router session
 streams a real capture at the same time.  Each bad session must produce a
 clear log line naming the router and what was wrong, move the right

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The leader of bmp.route's partitions SIGKILLed in a full-table feed, on a
 real 3-node Apache Kafka (KRaft, tests/e2e/kafka_cluster.py).
 

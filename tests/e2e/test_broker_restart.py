@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A real Kafka broker stopped gracefully and started again on its data:
 the processor's consumer group keeps its committed offsets, and the
 processor resumes where it was, nothing re-read, nothing lost.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End to end with real BGP implementations as the monitored router.
 
 Scenario FRR:   FRR bgpd (no zebra, no kernel) monitors two eBGP sessions

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """prefix_health and leak_detect on what real routers send.
 
   3 ExaBGP speakers --BGP--> FRR bgpd -M bmp | gobgpd --BMP-->

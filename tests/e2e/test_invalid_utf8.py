@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Text from the wire that is not UTF-8 reaches Kafka as valid Avro: an
 Initiation whose sysName is Latin-1 b"r\\xe9seau-1" gives a bmp.router
 record python3-avro decodes, with "r\\ufffdseau-1" as router_name and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """leak_detect on clean synthetic full tables: no alert at all.
 
   bmpflow-gen-fulltable --valley-free AS_REL (PEERS x (IPV4 + IPV6)

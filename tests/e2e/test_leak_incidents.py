@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """leak_detect end to end on replayed incidents:
 
   scripted BMP routers (bmp_build.py, one TCP session each from its own

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """1,000 concurrent router sessions against bmpflow-collector.
 
 Every session comes from its own loopback address (127.0.3.1 ...

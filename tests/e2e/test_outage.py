@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A Kafka outage in the middle of a full-table feed.
 
 bmpflow-mock-kafka (librdkafka's mock cluster in its own process, 64

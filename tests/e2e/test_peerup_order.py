@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A Peer Up and the route right behind it: nothing of the Peer Up is lost.
 
   scripted BMP routers (bmp_build.py, one TCP session each from its own

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """prefix_health end to end with a real router:
 
   ExaBGP speakers A (127.0.0.2) and B (::1)  --BGP-->  FRR bgpd -M bmp

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """At-least-once, shown: bmpflow-processor commits a bmp.route offset only
 once the outputs the records before it led to are acknowledged, and a
 processor that dies with outputs unacknowledged has them derived again by

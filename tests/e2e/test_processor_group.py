@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Three bmpflow-processor instances in one consumer group on a real Apache
 Kafka (the shared 1-node KRaft cluster, kafka_cluster.shared_cluster();
 bmp.route in 8 partitions), one of them SIGKILLed in the middle of a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A processor killed in the middle of a feed and restarted, and a
 consumer-group rebalance (a second instance joins, then leaves), end with
 the same prefix-health state as one uninterrupted run over the same feed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The whole pipeline once: a router session (kept open) into the
 collector, its embedded Kafka, bmpflow-processor with the prefix_health
 plugin, and bmp.prefix_health read back with python3-avro: one record per

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The README's "Replaying bmp.raw into a fresh processor", run:
   1. captures of four vendors (Cisco IOS XR, Huawei VRP with type-100
      messages and a cut last message, Juniper, FRR) go to collector A with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Replay every capture of ../shared/data/bmp into bmpflow-collector over
 TCP, each from its own loopback address, read bmp.route, bmp.peer,
 bmp.router and bmp.stats back from the embedded Kafka with kcat, decode

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """State that outlives retention, on a real 1-node Apache Kafka (KRaft,
 tests/e2e/kafka_cluster.py).
 

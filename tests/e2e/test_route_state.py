@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bmp.route.state, the collector's topic of current routes, kept bounded.
 
 bmpflow-gen-fulltable writes PEERS tables (WITHDRAW_PCT% withdrawn, then a

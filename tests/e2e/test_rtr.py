@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """leak_detect with VRPs over RTR (RFC 8210, RTRlib) from stayrtr:
 
   a scripted BMP router  -->  bmpflow-collector (embedded Kafka)  -->

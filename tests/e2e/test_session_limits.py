@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """No session and no metrics client holds the collector's resources for
 nothing (issue 11 items 2 and 4), with timeouts shortened by options:
   - idle connections that never send a BMP message fill max-sessions,

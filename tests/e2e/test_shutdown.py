@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """SIGTERM drains: with a slow Kafka (bmpflow-mock-kafka, 300 ms latency)
 the collector, stopped right after a router sent a capture, decodes what it
 read, delivers every record and exits 0.  With Kafka down, it gives up

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The collector's topics, made as configured (issue 14).
 
 With BMPFLOW_TEST_KAFKA=real, on a 1-node Apache Kafka (KRaft,

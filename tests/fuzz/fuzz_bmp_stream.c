@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: framing, every message decoder, the UPDATE route
  * iterator and the JSON printer over arbitrary bytes.

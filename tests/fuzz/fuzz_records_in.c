@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: the processor's record decoder (records_in over
  * avro_scan) on arbitrary record bodies.  The first input byte picks

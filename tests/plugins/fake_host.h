@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fake_host.h: the host side of bmpflow/plugin.h for the tests and
  * benchmarks that drive a plugin through its descriptor.  It keeps every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wrong_abi.c: a plugin built against another plugin ABI, which
  * bmpflow-processor must refuse with a clear message.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmp_build.h: the one byte builder of the C tests and
  * bmpflow-gen-fulltable: BMP (RFC 7854) and BGP (RFC 4271) messages laid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmp_consume.h: what every consumer of a decoded BMP message touches,
  * for the tests and fuzzers that feed damaged or arbitrary bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * clock_s.h: a clock read as seconds, for tests and benchmarks.
  */

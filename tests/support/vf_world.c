@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vf_world.c: the synthetic AS graph of vf_world.h, its relationship file
  * and valley-free walks over it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vf_world: a synthetic AS graph for leak_detect's tests and benchmark, its
  * relationship file (CAIDA serial-1) and valley-free AS paths over it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-vf-world: a vf_world for the Python tests, so that they and the
  * C tests draw valley-free paths from one generator.

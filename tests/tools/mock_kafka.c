@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-mock-kafka: librdkafka's mock cluster as a standalone process
  * that tests can fault: brokers go down and come back on command.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow-alert's alert records and templates: an alert.avsc record read
  * into its fields' text and JSON, {FIELD} placeholders rendered, unknown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * BGP decoders (collector/parse/bgp_*.c): OPEN capabilities, every path
  * attribute with exact values, the RFC 6793 AS4 merge, AFI/SAFI via

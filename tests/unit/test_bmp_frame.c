@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Framing: a stream cut at every possible point still yields exactly the
  * messages it holds; invalid headers are rejected as soon as 6 bytes are in.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * BMP message decoders: every message type with exact field values, the
  * vendor quirks seen in real captures, and truncation at every offset.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * collector/core pieces every program and plugin shares: the one prefix
  * parser (what it refuses and why, what it keeps), prefix containment,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cursor contract: every getter reads network order, and on a short read
  * fails with -1 leaving both the cursor and the output untouched.

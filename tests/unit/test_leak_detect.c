@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_leak_detect.c: the leak_detect plugin driven through its
  * descriptor by scripted route and peer sequences, against a fake host

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The option table engine: flags in every spelling, config files, the
  * rules between them (a flag replaces a file's repeatable key), values

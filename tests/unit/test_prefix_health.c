@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_prefix_health.c: the prefix-health plugin driven through its
  * descriptor by scripted route and peer sequences, against a fake host

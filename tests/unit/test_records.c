@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_records.c: Avro records of the collector, read back with avro-c's
  * reader and written again by avro-c to the same bytes: the Avro writer's

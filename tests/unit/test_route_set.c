@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_route_set.c: a peer's set of announced route identities (what the
  * collector tombstones in bmp.route.state when the epoch ends): identities

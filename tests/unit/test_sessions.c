@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sessions.c: the host's session model: sessions interned apart by
  * every key field, the epoch rule with Peer Up, Peer Down, routes and

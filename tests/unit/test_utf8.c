@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UTF-8 repair: valid text passes unchanged, each class of ill-formed
  * input becomes U+FFFD per maximal subpart (expected outputs are Python's

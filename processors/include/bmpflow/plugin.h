@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bmpflow/plugin.h: the one header a bmpflow processor plugin includes.
  *
