@@ -5,9 +5,12 @@
 #include "out_topic.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "core/kafka_admin.h"
 #include "core/log.h"
+
+#define WAIT_SERVED_MS	30000
 
 /* The partitions the output topic gets; -1 with err when not known. */
 static int
@@ -25,6 +28,32 @@ out_partitions(const struct proc *p, const rd_kafka_metadata_t *md,
 		return -1;
 	}
 	return route->partition_cnt;
+}
+
+/*
+ * Until the brokers' metadata lists topic, just made (the controller
+ * answers before every broker knows it, and outputs sent meanwhile would
+ * fail as for an unknown topic): 0, or -1 with err after WAIT_SERVED_MS.
+ */
+static int
+wait_served(rd_kafka_t *rk, const char *topic, char *err, size_t errlen)
+{
+	for (int waited = 0; waited < WAIT_SERVED_MS; waited += 100) {
+		bool has_controller;
+		const rd_kafka_metadata_t *md = bf_kafka_all_topics(rk,
+		    &has_controller, err, errlen);
+		bool served = md != NULL && bf_kafka_md_topic(md, topic) !=
+		    NULL;
+
+		if (md != NULL)
+			rd_kafka_metadata_destroy(md);
+		if (served)
+			return 0;
+		usleep(100 * 1000);
+	}
+	snprintf(err, errlen, "created, but not listed by the brokers after "
+	    "%d s", WAIT_SERVED_MS / 1000);
+	return -1;
 }
 
 int
@@ -56,7 +85,7 @@ proc_out_topic_ensure(struct proc *p)
 	if ((spec.partitions = out_partitions(p, md, err, sizeof(err))) < 0)
 		goto out;
 	if (bf_kafka_create_topics(rk, &spec, 1, false, err, sizeof(err)) == 0)
-		rc = 0;
+		rc = wait_served(rk, p->out_topic, err, sizeof(err));
 out:
 	if (rc < 0)
 		bf_log(BF_LOG_ERROR, "output topic %s on %s: %s (create-topics "
