@@ -216,6 +216,7 @@ def main():
         # the cleaner compacts.  Every key keeps its latest record: the
         # older epochs' go, the feed's Peer Ups and End-of-RIBs (keys of
         # their own) stay.
+        peer_records = watermarks(cluster.brokers, "bmp.peer", 1)[0][1]
         up = third_peer_up(args.gen, tmp)
         for _ in range(3):
             router.sendall(up)
