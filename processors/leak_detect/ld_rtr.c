@@ -23,10 +23,12 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rtrlib/rtrlib.h>
 
@@ -411,6 +413,89 @@ ld_rtr_start(struct ld_state *st, const char *spec, const char *key,
 	return 0;
 }
 
+/*
+ * RTRlib 0.8 (Debian 12's) can deadlock in rtr_mgr_stop() with several
+ * groups, one thread joining another that waits for a lock it holds
+ * (rtrlib issue #269, fixed after 0.8).  The stop runs on a thread of its
+ * own and gets STOP_WAIT_S; past that, RTRlib and its state are left to
+ * the ending process (kept reachable in abandoned) rather than hang the
+ * processor's shutdown.
+ */
+#define STOP_WAIT_S	5
+
+struct mgr_stop {
+	struct rtr_mgr_config	*mgr;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	bool			 done;
+	struct ld_rtr		*r;
+	struct mgr_stop		*next;
+};
+
+static struct mgr_stop *abandoned;
+
+static void *
+mgr_stop_run(void *arg)
+{
+	struct mgr_stop *ms = arg;
+
+	rtr_mgr_stop(ms->mgr);
+	rtr_mgr_free(ms->mgr);	/* and the transports */
+	pthread_mutex_lock(&ms->lock);
+	ms->done = true;
+	pthread_cond_signal(&ms->cond);
+	pthread_mutex_unlock(&ms->lock);
+	return NULL;
+}
+
+/* rtr_mgr_stop() and _free() of r's manager within STOP_WAIT_S: 0, or
+ * -1 when RTRlib did not stop (r must then stay as it is). */
+static int
+mgr_stop(struct ld_state *st, struct ld_rtr *r)
+{
+	struct mgr_stop *ms = calloc(1, sizeof(*ms));
+	struct timespec until;
+	pthread_t t;
+	int rc = 0;
+
+	if (ms == NULL) {
+		mgr_stop_run(&(struct mgr_stop){ .mgr = r->mgr,
+		    .lock = PTHREAD_MUTEX_INITIALIZER,
+		    .cond = PTHREAD_COND_INITIALIZER });
+		return 0;
+	}
+	ms->mgr = r->mgr;
+	ms->r = r;
+	pthread_mutex_init(&ms->lock, NULL);
+	pthread_cond_init(&ms->cond, NULL);
+	if (pthread_create(&t, NULL, mgr_stop_run, ms) != 0) {
+		mgr_stop_run(ms);
+		t = pthread_self();
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STOP_WAIT_S;
+	pthread_mutex_lock(&ms->lock);
+	while (!ms->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&ms->cond, &ms->lock, &until);
+	rc = ms->done ? 0 : -1;
+	pthread_mutex_unlock(&ms->lock);
+	if (rc < 0) {
+		bf_plugin_log(st->host, 1, "leak_detect: RTR: RTRlib did not "
+		    "stop within %d s (a known RTRlib 0.8 deadlock with several "
+		    "servers): left to the ending process", STOP_WAIT_S);
+		pthread_detach(t);
+		ms->next = abandoned;
+		abandoned = ms;
+		return -1;
+	}
+	if (!pthread_equal(t, pthread_self()))
+		pthread_join(t, NULL);
+	pthread_mutex_destroy(&ms->lock);
+	pthread_cond_destroy(&ms->cond);
+	free(ms);
+	return 0;
+}
+
 void
 ld_rtr_stop(struct ld_state *st)
 {
@@ -418,10 +503,9 @@ ld_rtr_stop(struct ld_state *st)
 
 	if (r == NULL)
 		return;
-	if (r->mgr != NULL) {
-		rtr_mgr_stop(r->mgr);
-		rtr_mgr_free(r->mgr);	/* and the transports */
-	}
+	st->rtr = NULL;
+	if (r->mgr != NULL && mgr_stop(st, r) < 0)
+		return;
 	for (size_t i = 0; r->srv != NULL && i < r->n_alloc; i++) {
 		if (r->mgr == NULL && r->srv[i].tr_ready)
 			r->srv[i].tr.free_fp(&r->srv[i].tr);
@@ -437,5 +521,4 @@ ld_rtr_stop(struct ld_state *st)
 	free(r->taken);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
-	st->rtr = NULL;
 }

@@ -75,11 +75,13 @@ def send(port, path, wait_close=True):
     s.close()
 
 
-def run_bmpflow(binary, feed, expected, schemas, perf=None, cluster=None):
-    """One collector run; on cluster (a KafkaCluster) when given, else on
-    the embedded mock."""
+def run_bmpflow(binary, feed, expected, schemas, perf=None, cluster=None,
+                flags=()):
+    """One collector run with flags; on cluster (a KafkaCluster) when
+    given, else on the embedded mock."""
     extra = ("--brokers", cluster.brokers, "--topic.route.partitions",
              str(cluster.partitions)) if cluster else ()
+    extra += tuple(flags)
     col = harness.Collector(binary, schemas, extra=extra)
     brokers = [n.proc.pid for n in cluster.nodes] if cluster else []
     rec = None
@@ -232,6 +234,10 @@ def main():
     ap.add_argument("--collector", required=True)
     ap.add_argument("--baseline", help="another bmpflow-collector to "
                     "compare with, run alternately in the same rounds")
+    ap.add_argument("--baseline-flags", default="", metavar="FLAGS",
+                    help="flags for the baseline collector (without "
+                    "--baseline: this collector with them, e.g. "
+                    "'--route-state false')")
     ap.add_argument("--gen", help="bmpflow-gen-fulltable")
     ap.add_argument("--decode", help="bmpflow-decode, to count the feed")
     ap.add_argument("--feed", help="use this BMP file instead of generating")
@@ -271,7 +277,9 @@ def main():
         print("feed: %s, %.1f MB, %d prefix records" % (
             os.path.basename(feed), size / 1e6, expected))
         runs = {"bmpflow-collector": [], "pmbmpd": []}
-        if args.baseline:
+        baseline = args.baseline or (args.collector if args.baseline_flags
+                                     else None)
+        if baseline:
             runs["baseline"] = []
         if args.real_kafka:
             cluster = kafka_cluster.KafkaCluster(
@@ -283,9 +291,10 @@ def main():
                       cluster.start_seconds))
             runs["real Kafka"] = []
         for i in range(args.runs):
-            if args.baseline:
-                runs["baseline"].append(
-                    run_bmpflow(args.baseline, feed, expected, args.schemas))
+            if baseline:
+                runs["baseline"].append(run_bmpflow(
+                    baseline, feed, expected, args.schemas,
+                    flags=args.baseline_flags.split()))
             runs["bmpflow-collector"].append(
                 run_bmpflow(args.collector, feed, expected, args.schemas,
                             args.perf if i == 0 else None))
@@ -328,7 +337,7 @@ def main():
                   "CPU per prefix" % (
                       c["rate"] / b["rate"], c["rate"] / a["rate"],
                       (c["cpu"] / c["records"]) / (a["cpu"] / a["records"])))
-        if args.baseline:
+        if baseline:
             c = med["baseline"]
             print("ratio baseline/pmbmpd: %.2fx prefixes/s; bmpflow/baseline: "
                   "%.2fx prefixes/s, %.2fx CPU per prefix" % (

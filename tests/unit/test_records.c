@@ -779,17 +779,17 @@ static const struct {
 } eor_vectors[] = {
 	{ "IPv4: empty UPDATE, Adj-RIB-In post-policy", PEER_HDR_POST,
 	    MARKER "0017 02 0000 0000", "ipv4-unicast", 0, 1, 0, 1,
-	    "10.0.0.1|192.0.2.1" },
+	    "10.0.0.1|192.0.2.1 eor ipv4-unicast adj-in-post" },
 	{ "IPv6: MP_UNREACH without NLRI, Adj-RIB-Out pre-policy",
 	    "00 10 0000000000000000 000000000000000000000000 c0000201 "
 	    "0000fde9 c0000201 5f5e1000 00000064",
 	    MARKER "001d 02 0000 0006 800f03 0002 01", "ipv6-unicast", 1, 0,
-	    0, 1, "10.0.0.1|192.0.2.1" },
+	    0, 1, "10.0.0.1|192.0.2.1 eor ipv6-unicast adj-out-pre" },
 	{ "VPNv4 in a filtered Loc-RIB",
 	    "03 80 0000000000000000 00000000000000000000000000000000 "
 	    "0000fde9 c0000201 5f5e1000 00000064",
 	    MARKER "001d 02 0000 0006 800f03 0001 80", "vpnv4-unicast", 2, 0,
-	    1, 2, "10.0.0.1|" },
+	    1, 2, "10.0.0.1| eor vpnv4-unicast loc-rib" },
 };
 
 START_TEST(end_of_rib_is_a_peer_record)
