@@ -159,9 +159,11 @@ class Node:
     def format(self):
         """Popen of StorageTool format for this node's log dir."""
         return subprocess.Popen(
-            self.java("kafka.tools.StorageTool", "format", "-t",
-                      self.cluster.cluster_id, "-c", self.props,
-                      "--ignore-formatted"),
+            # --cluster-id=ID: an id starting with '-' (1 in 64) would
+            # otherwise be read as an option.
+            self.java("kafka.tools.StorageTool", "format",
+                      "--cluster-id=" + self.cluster.cluster_id, "-c",
+                      self.props, "--ignore-formatted"),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             preexec_fn=_die_with_parent)
 
