@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/utf8.h"
+#include "../normalize/route_set.h"
 #include "../parse/bgp_wire.h"
 #include "../parse/bmp_wire.h"
 
@@ -175,22 +176,6 @@ bf_rec_peer(struct bf_avro_buf *b, const struct bmp_peer_hdr *h,
 	bf_avro_long(b, (int64_t)h->ts_sec * 1000000 + h->ts_usec);
 }
 
-/* The view a per-peer record is of, as one word. */
-static const char *
-view_word(const struct bmp_peer_hdr *h)
-{
-	bool post = (h->flags & BMP_PEER_F_L) != 0;
-
-	switch (bmp_peer_rib(h)) {
-	case BMP_RIB_LOC:
-		return "loc-rib";
-	case BMP_RIB_ADJ_OUT:
-		return post ? "adj-out-post" : "adj-out-pre";
-	default:
-		return post ? "adj-in-post" : "adj-in-pre";
-	}
-}
-
 /*
  * An End-of-RIB's key: its session's, then " eor FAMILY VIEW".  The
  * partitioner reads only the first word (producer.c), so the marker
@@ -204,7 +189,7 @@ eor_key(struct bf_encoder *e, const struct bmp_peer_hdr *h,
 {
 	size_t at = e->out.key_len;
 	int n = snprintf(e->out.key + at, sizeof(e->out.key) - at,
-	    " eor %s %s", family, view_word(h));
+	    " eor %s %s", family, bf_state_view_name(bf_state_view_of(h)));
 
 	if (n > 0)
 		e->out.key_len = at + (size_t)n < sizeof(e->out.key) ?

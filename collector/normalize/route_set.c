@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../parse/bmp_wire.h"
+
 void
 bf_route_id_set(struct bf_route_id *id, enum bf_state_view view, uint16_t afi,
     uint8_t safi, const struct bf_prefix *p, const uint8_t *rd,
@@ -23,6 +25,35 @@ bf_route_id_set(struct bf_route_id *id, enum bf_state_view view, uint16_t afi,
 		memcpy(id->rd, rd, 8);
 	if ((id->has_path_id = path_id != NULL))
 		id->path_id = *path_id;
+}
+
+enum bf_state_view
+bf_state_view_of(const struct bmp_peer_hdr *h)
+{
+	bool post = (h->flags & BMP_PEER_F_L) != 0;
+
+	switch (bmp_peer_rib(h)) {
+	case BMP_RIB_LOC:
+		return BF_SV_LOC_RIB;
+	case BMP_RIB_ADJ_OUT:
+		return post ? BF_SV_ADJ_OUT_POST : BF_SV_ADJ_OUT_PRE;
+	default:
+		return post ? BF_SV_ADJ_IN_POST : BF_SV_ADJ_IN_PRE;
+	}
+}
+
+const char *
+bf_state_view_name(enum bf_state_view v)
+{
+	static const char *const names[] = {
+		[BF_SV_ADJ_IN_PRE] = "adj-in-pre",
+		[BF_SV_ADJ_IN_POST] = "adj-in-post",
+		[BF_SV_ADJ_OUT_PRE] = "adj-out-pre",
+		[BF_SV_ADJ_OUT_POST] = "adj-out-post",
+		[BF_SV_LOC_RIB] = "loc-rib",
+	};
+
+	return (size_t)v < sizeof(names) / sizeof(names[0]) ? names[v] : "-";
 }
 
 /* FNV-1a over the whole (zero-padded) identity. */

@@ -16,6 +16,7 @@
 
 #include "core/addr.h"
 #include "core/hash_index.h"
+#include "../parse/bmp_parse.h"
 
 enum bf_state_view {
 	BF_SV_ADJ_IN_PRE,
@@ -25,6 +26,12 @@ enum bf_state_view {
 	BF_SV_LOC_RIB,
 	BF_SV_FREE = 0xff,	/* an entry on the free list */
 };
+
+/* The view a per-peer header's records are of (RIB and L flag). */
+enum bf_state_view bf_state_view_of(const struct bmp_peer_hdr *h);
+
+/* That view as one word: "adj-in-pre", ..., "loc-rib". */
+const char	*bf_state_view_name(enum bf_state_view v);
 
 /* Fill with bf_route_id_set: its padding must be zero (compared whole). */
 struct bf_route_id {

@@ -15,21 +15,6 @@
 
 #define STATE_KEY_MAX	320
 
-static enum bf_state_view
-view_of(const struct bmp_peer_hdr *h)
-{
-	bool post = (h->flags & BMP_PEER_F_L) != 0;
-
-	switch (bmp_peer_rib(h)) {
-	case BMP_RIB_LOC:
-		return BF_SV_LOC_RIB;
-	case BMP_RIB_ADJ_OUT:
-		return post ? BF_SV_ADJ_OUT_POST : BF_SV_ADJ_OUT_PRE;
-	default:
-		return post ? BF_SV_ADJ_IN_POST : BF_SV_ADJ_IN_PRE;
-	}
-}
-
 /* "router type address RD" of peer pe. */
 static void
 peer_part(char *out, size_t n, const char *router,
@@ -65,7 +50,7 @@ bf_state_update_begin(struct bf_route_state *st, const char *router,
     struct peer_entry *pe, const struct bmp_peer_hdr *hdr)
 {
 	st->peer = pe;
-	st->view = (uint8_t)view_of(hdr);
+	st->view = (uint8_t)bf_state_view_of(hdr);
 	peer_part(st->peer_part, sizeof(st->peer_part), router, pe);
 }
 
