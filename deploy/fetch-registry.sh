@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fetch Apicurio Registry (a Confluent-compatible Schema Registry: its
 # /apis/ccompat/v7 REST API) from Maven Central into a cache directory, once:
 # the real registry the tests start (tests/e2e/schema_registry.py) runs from

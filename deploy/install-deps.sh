@@ -8,16 +8,22 @@ set -euo pipefail
 
 # file: cpack's Debian generator needs it to find binaries for dpkg-shlibdeps
 # (deploy/build-deb.sh).
-# libcurl4-openssl-dev: bmpflow-alert's webhook and SMTP (runtime libcurl4).
+# libcurl4-openssl-dev: bmpflow-alert's webhook and SMTP and the Schema
+# Registry client (runtime libcurl4); libjansson-dev: JSON records.
 pkgs=(build-essential cmake pkg-config python3 libuv1-dev librdkafka-dev
-      libavro-dev librtr-dev libcurl4-openssl-dev check file)
+      libavro-dev librtr-dev libcurl4-openssl-dev libjansson-dev check file)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(clang libclang-rt-14-dev python3-avro kcat curl frr exabgp gobgpd pmacct
 	      python3-yaml yamllint systemd openjdk-17-jre-headless maven stayrtr
-	      openssh-client)
+	      openssh-client python3-venv)
 fi
+# Test tools from Maven Central and PyPI: Apache Kafka, a Schema Registry
+# (Apicurio), confluent-kafka's Avro reader.
 test_kafka() {
-	[ "${1:-}" != "--test" ] || "$(dirname "$0")/fetch-kafka.sh"
+	[ "${1:-}" = "--test" ] || return 0
+	"$(dirname "$0")/fetch-kafka.sh"
+	"$(dirname "$0")/fetch-registry.sh"
+	"$(dirname "$0")/fetch-pytools.sh"
 }
 
 missing=()

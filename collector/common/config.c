@@ -44,15 +44,26 @@ static const char *const cleanup_policies[] = { "delete", "compact", NULL };
  * without which it is not made (or NULL).  Sizes: README "Topics".
  */
 #define COLLECTOR_TOPICS(X) \
-	X("router", "1", "-1", "compact", NULL, NULL) \
-	X("peer", "1", "-1", "compact", NULL, NULL) \
-	X("route", "24", "604800000", "delete", NULL, NULL) \
-	X("route.state", "24", "-1", "compact", "route", "route-state") \
-	X("stats", "6", "604800000", "delete", NULL, NULL) \
-	X("raw", "12", "86400000", "delete", NULL, "raw")
+	X("router", "1", "-1", "compact", NULL, NULL, OWN) \
+	X("peer", "1", "-1", "compact", NULL, NULL, OWN) \
+	X("route", "24", "604800000", "delete", NULL, NULL, OWN) \
+	X("route.state", "24", "-1", "compact", "route", "route-state", \
+	    ROUTES) \
+	X("stats", "6", "604800000", "delete", NULL, NULL, OWN) \
+	X("raw", "12", "86400000", "delete", NULL, "raw", OWN)
+
+/*
+ * A topic's format key: its own (OWN), or none where the topic carries
+ * bmp.route's records as they are (ROUTES: the state topic).
+ */
+#define FORMAT_OPT_OWN(sfx) \
+	{ "topic." sfx ".format", 0, BF_OT_ENUM, NULL, 0, 0, \
+	  bf_format_names, 0, "FORMAT", "format of " sfx "'s records " \
+	  "[format]", NULL, NULL, NULL },
+#define FORMAT_OPT_ROUTES(sfx)
 
 /* A topic's five keys: topic.SUFFIX.partitions and so on. */
-#define TOPIC_OPTS(sfx, parts, retention, policy, like, enabled_by) \
+#define TOPIC_OPTS(sfx, parts, retention, policy, like, enabled_by, fmt) \
 	{ "topic." sfx ".partitions", 0, BF_OT_INT, parts, 1, 100000, NULL, \
 	  0, "N", "partitions of topic " sfx " when created (never " \
 	  "changed)", \
@@ -68,9 +79,10 @@ static const char *const cleanup_policies[] = { "delete", "compact", NULL };
 	  "delete or compact", NULL, NULL, NULL }, \
 	{ "topic." sfx ".min-insync-replicas", 0, BF_OT_INT, "0", 0, 32767, \
 	  NULL, 0, "N", "min.insync.replicas of " sfx "; 0: the broker's", \
-	  NULL, NULL, NULL },
+	  NULL, NULL, NULL }, \
+	FORMAT_OPT_##fmt(sfx)
 
-#define TOPIC_ROW(sfx, parts, retention, policy, like, enabled_by) \
+#define TOPIC_ROW(sfx, parts, retention, policy, like, enabled_by, fmt) \
 	{ sfx, like, enabled_by },
 
 static const struct {
@@ -137,6 +149,10 @@ static const struct bf_optdef collector_opts[] = {
 	{ "create-topics", 0, BF_OT_BOOL, "true", 0, 0, NULL, 0, "BOOL",
 	  "create missing topics at start (false: only check them)", NULL,
 	  NULL, NULL },
+	{ "format", 0, BF_OT_ENUM, "avro", 0, 0, bf_format_names, 0, "FORMAT",
+	  "records as avro (single-object), avro-confluent (Schema Registry "
+	  "ids) or json; bmp.route.state follows bmp.route", NULL, NULL, NULL },
+	BF_REGISTRY_OPTDEFS
 	COLLECTOR_TOPICS(TOPIC_OPTS)
 	{ "embedded-brokers", 0, BF_OT_INT, "1", 1, 16, NULL, 0, "N",
 	  "embedded Kafka brokers", NULL, NULL, NULL },
@@ -201,6 +217,15 @@ topic_int(const struct bf_opts *o, const char *suffix, const char *setting)
  * and may not be given others: its records are found by partition
  * number (retain: a prefix's state is in the partition of its changes).
  */
+static enum bf_format
+format_of(const char *name)
+{
+	for (int f = 0; bf_format_names[f] != NULL; f++)
+		if (strcmp(name, bf_format_names[f]) == 0)
+			return (enum bf_format)f;
+	return BF_FORMAT_AVRO;
+}
+
 static int
 topics_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
     size_t errlen)
@@ -245,6 +270,16 @@ topics_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 		snprintf(key, sizeof(key), "topic.%s.cleanup-policy", sfx);
 		snprintf(t->cleanup, sizeof(t->cleanup), "%s",
 		    bf_opts_str(o, key));
+		/* The state topic has no format key: it is bmp.route's. */
+		snprintf(key, sizeof(key), "topic.%s.format", like ? like : sfx);
+		t->format = format_of(bf_opts_str(o, bf_opts_given(o, key) ?
+		    key : "format"));
+		if (t->format == BF_FORMAT_CONFLUENT &&
+		    c->registry.url[0] == '\0') {
+			snprintf(err, errlen, "%s's format avro-confluent needs "
+			    "schema-registry-url", t->name);
+			return -1;
+		}
 		c->n_topics++;
 	}
 	return 0;
@@ -310,5 +345,6 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 	    "embedded-partitions");
 	c->queue_bytes = (uint64_t)bf_opts_int(o, "queue-mbytes") << 20;
 	c->create_topics = bf_opts_bool(o, "create-topics");
+	bf_registry_conf_from_opts(&c->registry, o);
 	return topics_from_opts(c, o, err, errlen);
 }

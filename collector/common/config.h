@@ -16,6 +16,8 @@
 #include "core/kafka_io.h"
 #include "core/log.h"
 #include "core/opttab.h"
+#include "core/record_format.h"
+#include "core/schema_registry.h"
 
 #define BF_MAX_LISTEN		16
 #define BF_MAX_ALLOW		256
@@ -33,6 +35,7 @@ struct bf_topic_conf {
 	int64_t		retention_ms;	/* -1: forever */
 	char		cleanup[16];	/* cleanup.policy */
 	int32_t		min_insync;	/* 0: the broker's default */
+	enum bf_format	format;		/* of its records */
 };
 
 struct bf_config {
@@ -60,6 +63,7 @@ struct bf_config {
 	uint32_t		embedded_partitions;
 	uint64_t		queue_bytes;	/* back-pressure above this */
 	bool			create_topics;	/* false: only check them */
+	struct bf_registry_conf	registry;	/* for avro-confluent */
 	struct bf_topic_conf	topics[BF_MAX_TOPICS];	/* raw: only if on */
 	int			n_topics;
 };

@@ -255,7 +255,7 @@ bf_schema_load(struct bf_schema *s, const char *dir, const char *name,
 		free(json);
 		return -1;
 	}
-	free(json);
+	s->text = json;
 	s->canonical = bf_schema_canonical(s->schema);
 	s->iface = avro_generic_class_from_schema(s->schema);
 	if (s->canonical == NULL || s->iface == NULL) {
@@ -275,6 +275,7 @@ bf_schema_free(struct bf_schema *s)
 	if (s->schema != NULL)
 		avro_schema_decref(s->schema);
 	free(s->canonical);
+	free(s->text);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -22,6 +22,8 @@ struct bf_schema {
 	avro_value_iface_t	*iface;		/* generic values of schema */
 	uint64_t		 fingerprint;	/* CRC-64-AVRO of canonical */
 	char			*canonical;
+	/* The .avsc as written: a Schema Registry needs its defaults. */
+	char			*text;
 };
 
 /* CRC-64-AVRO (Rabin fingerprint) of n bytes. */

@@ -17,6 +17,7 @@
 #include "../normalize/bmp_stream.h"
 #include "core/avro_schema.h"
 #include "core/avro_write.h"
+#include "core/record_format.h"
 
 enum bf_topic {
 	BF_TOPIC_ROUTER,
@@ -65,6 +66,11 @@ struct bf_record {
 
 struct bf_encoder {
 	struct bf_schema	 sch[BF_TOPIC_COUNT];
+	/* Each topic's record format (avro unless set) and registry id. */
+	enum bf_format		 format[BF_TOPIC_COUNT];
+	uint32_t		 registry_id[BF_TOPIC_COUNT];
+	struct bf_scan_node	*json_scan[BF_TOPIC_COUNT];	/* json only */
+	struct bf_json_text	 json;		/* a json record's text */
 	/* The record being written: single-object header, then its body. */
 	struct bf_avro_buf	 buf;
 	struct bf_record	 out;
@@ -95,6 +101,12 @@ struct bf_encoder {
 int	bf_encoder_init(struct bf_encoder *e, const char *schema_dir,
 	    char *errbuf, size_t errlen);
 void	bf_encoder_free(struct bf_encoder *e);
+/*
+ * Write topic t's records in format f (registry_id: its schema's id in
+ * the Schema Registry, for avro-confluent).  0, or -1 out of memory.
+ */
+int	bf_encoder_set_format(struct bf_encoder *e, enum bf_topic t,
+	    enum bf_format f, uint32_t registry_id);
 
 /*
  * Each returns the record, or NULL when it could not be encoded (out of

@@ -21,6 +21,7 @@
 #include "admit.h"
 #include "../parse/bmp_frame.h"
 #include "../parse/bmp_wire.h"
+#include "../produce/topics.h"
 
 #define SESSION_BUF_MIN		(32 * 1024)
 #define POLL_MS			5
@@ -665,6 +666,10 @@ bf_collector_start(struct bf_collector *c, uv_loop_t *loop,
 		    cfg->max_sessions * (SESSION_BUF_MIN >> 10));
 	if (bf_encoder_init(&c->enc, cfg->schema_dir, errbuf, errlen) < 0)
 		return -1;
+	if (bf_topics_formats(&c->enc, cfg, errbuf, errlen) < 0) {
+		bf_encoder_free(&c->enc);
+		return -1;
+	}
 	if (bf_producer_init(&c->prod, cfg, brokers, errbuf, errlen) < 0) {
 		bf_encoder_free(&c->enc);
 		return -1;

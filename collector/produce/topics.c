@@ -289,3 +289,49 @@ out:
 	rd_kafka_destroy(rk);
 	return rc;
 }
+
+int
+bf_topics_formats(struct bf_encoder *e, const struct bf_config *c, char *err,
+    size_t errlen)
+{
+	struct bf_registry *reg = NULL;
+	char subject[128], why[768];
+	uint32_t id;
+	int rc = 0;
+
+	for (int i = 0; i < c->n_topics && rc == 0; i++) {
+		const struct bf_topic_conf *tc = &c->topics[i];
+		enum bf_topic t;
+
+		for (t = 0; t < BF_TOPIC_COUNT; t++)
+			if (strcmp(tc->suffix, bf_topic_name(t)) == 0)
+				break;
+		/* The state topic carries bmp.route's records. */
+		if (t == BF_TOPIC_COUNT)
+			continue;
+		id = 0;
+		if (tc->format == BF_FORMAT_CONFLUENT) {
+			if (reg == NULL && (reg = bf_registry_new(&c->registry))
+			    == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			snprintf(subject, sizeof(subject), "%s-value", tc->name);
+			if (bf_registry_register(reg, subject,
+			    e->sch[t].text, &id, why, sizeof(why)) < 0) {
+				snprintf(err, errlen, "topic %s, schema %s.avsc: "
+				    "%s", tc->name, e->sch[t].name, why);
+				rc = -1;
+				break;
+			}
+			bf_log(BF_LOG_INFO, "schema %s registered as %s, id %"
+			    PRIu32, e->sch[t].name, subject, id);
+		}
+		if (bf_encoder_set_format(e, t, tc->format, id) < 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	}
+	bf_registry_free(reg);
+	return rc;
+}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "../common/config.h"
+#include "../encode/records.h"
 
 /*
  * Check c's topics on brokers and, with create-topics, create the
@@ -24,6 +25,16 @@
  * create topics nor show configs: partitions are checked alone.
  */
 int	bf_topics_ensure(const struct bf_config *c, const char *brokers,
+	    char *err, size_t errlen);
+
+/*
+ * Set e's record format of each topic as c says; for avro-confluent,
+ * register the topic's schema (its .avsc text) under the subject
+ * TOPIC-value with c's Schema Registry first.  Returns 0, or -1 with err
+ * (the registry unreachable or refusing the schema: incompatible with the
+ * subject's versions, bad credentials), naming topic and subject.
+ */
+int	bf_topics_formats(struct bf_encoder *e, const struct bf_config *c,
 	    char *err, size_t errlen);
 
 #endif /* BF_TOPICS_H */

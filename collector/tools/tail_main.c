@@ -24,12 +24,17 @@
 #include "core/kafka_admin.h"
 #include "core/kafka_io.h"
 #include "core/opttab.h"
+#include "core/record_format.h"
 
 #define MAX_SCHEMAS	64
 
 static struct bf_schema schemas[MAX_SCHEMAS];
 static struct bf_scan_node *scans[MAX_SCHEMAS];	/* schemas[]' readers */
 static int n_schemas;
+/* Records of every format, read with schemas[]. */
+static const struct bf_schema *schema_ptrs[MAX_SCHEMAS];
+static struct bf_record_reader reader = { .schemas = schema_ptrs,
+    .scans = (const struct bf_scan_node *const *)scans };
 static volatile sig_atomic_t stop;
 
 static int
@@ -71,15 +76,18 @@ static const struct bf_optdef tail_opts[] = {
 	  "a replay", NULL, NULL, NULL },
 	{ "schema-dir", 's', BF_OT_PATH, BMPFLOW_SCHEMA_DIR, 0, 0, NULL, 0,
 	  "DIR", "schemas", NULL, NULL, NULL },
+	BF_REGISTRY_OPTDEFS
 };
 
 static const struct bf_opttab tail_opttab = {
 	.prog = "bmpflow-tail",
 	.synopsis = "[options]",
 	.about =
-"Reads a bmpflow topic and prints each record as one JSON line (Avro\n"
-"single-object encoding decoded with the schemas of --schema-dir), or\n"
-"with --bmp the BMP messages a raw topic holds.  --key=value works too.\n",
+"Reads a bmpflow topic and prints each record as one JSON line, or with\n"
+"--bmp the BMP messages a raw topic holds.  Records may be in any of the\n"
+"formats avro (single-object), avro-confluent (schema ids looked up in\n"
+"--schema-registry-url) and json, read with the schemas of --schema-dir.\n"
+"--key=value works too.\n",
 	.footer =
 "      --kafka.PROPERTY VALUE       any librdkafka consumer property\n"
 "\n"
@@ -133,7 +141,8 @@ load_schemas(const char *dir)
 			bf_schema_free(&schemas[n_schemas]);
 			continue;
 		}
-		n_schemas++;
+		schema_ptrs[n_schemas] = &schemas[n_schemas];
+		reader.n = (size_t)++n_schemas;
 	}
 	closedir(d);
 	return n_schemas > 0 ? 0 : -1;
@@ -147,6 +156,8 @@ free_schemas(void)
 		bf_schema_free(&schemas[i]);
 	}
 	n_schemas = 0;
+	bf_record_reader_free(&reader);
+	bf_registry_free(reader.registry);
 }
 
 /* A field's name in record node n. */
@@ -173,27 +184,19 @@ decode_message(const rd_kafka_message_t *m, struct record *r)
 {
 	const uint8_t *p = m->payload;
 	struct bf_cur walk;
-	uint64_t fp;
-	int i;
+	char err[1024];
+	int k;
 
-	if (bf_single_object_fingerprint(p, m->len, &fp) < 0) {
+	k = bf_record_read(&reader, p, m->len, bf_record_topic_schema(&reader,
+	    rd_kafka_topic_name(m->rkt)), &r->body, err, sizeof(err));
+	if (k < 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
-		    ": not an Avro single-object record\n",
-		    rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+		    ": %s\n", rd_kafka_topic_name(m->rkt), m->partition,
+		    m->offset, err);
 		return -1;
 	}
-	for (i = 0; i < n_schemas && schemas[i].fingerprint != fp; i++)
-		;
-	if (i == n_schemas) {
-		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
-		    ": unknown schema fingerprint %016" PRIx64 "\n",
-		    rd_kafka_topic_name(m->rkt), m->partition, m->offset, fp);
-		return -1;
-	}
-	r->schema = &schemas[i];
-	r->scan = scans[i];
-	r->body = cur_make(p + BF_SINGLE_OBJECT_HDR,
-	    m->len - BF_SINGLE_OBJECT_HDR);
+	r->schema = &schemas[k];
+	r->scan = scans[k];
 	walk = r->body;
 	if (bf_scan_skip(r->scan, &walk) < 0 || cur_len(&walk) != 0) {
 		fprintf(stderr, "bmpflow-tail: %s [%" PRId32 "] offset %" PRId64
@@ -294,6 +297,7 @@ struct tail_settings {
 	bool		 follow, from_beginning, meta, bmp;
 	long long	 max;			/* -1: no limit */
 	struct bf_kafka_props kafka;		/* --kafka.PROP VALUE */
+	struct bf_registry_conf registry;	/* url "": none */
 };
 
 /* What is written, and how much. */
@@ -379,6 +383,7 @@ settings(int argc, char **argv, struct tail_settings *ts, int *rc)
 	ts->bmp = bf_opts_bool(&o, "bmp");
 	snprintf(ts->schema_dir, sizeof(ts->schema_dir), "%s",
 	    bf_opts_str(&o, "schema-dir"));
+	bf_registry_conf_from_opts(&ts->registry, &o);
 	/* Text as the collector writes it (2001:db8::1). */
 	if (bf_opts_given(&o, "router") &&
 	    bf_addr_parse(bf_opts_str(&o, "router"), &ra) == 0)
@@ -452,6 +457,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "bmpflow-tail: no schemas in %s\n",
 		    ts.schema_dir);
 		goto refused;
+	}
+	if (ts.registry.url[0] != '\0' &&
+	    (reader.registry = bf_registry_new(&ts.registry)) == NULL) {
+		fprintf(stderr, "bmpflow-tail: out of memory\n");
+		free_schemas();
+		return 1;
 	}
 	if ((conf = reader_conf(why, sizeof(why))) == NULL) {
 		fprintf(stderr, "bmpflow-tail: %s\n", why);

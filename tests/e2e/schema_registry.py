@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real Confluent-compatible Schema Registry on loopback for the tests.
 
 Apicurio Registry comes from deploy/fetch-registry.sh into
