@@ -217,15 +217,6 @@ topic_int(const struct bf_opts *o, const char *suffix, const char *setting)
  * and may not be given others: its records are found by partition
  * number (retain: a prefix's state is in the partition of its changes).
  */
-static enum bf_format
-format_of(const char *name)
-{
-	for (int f = 0; bf_format_names[f] != NULL; f++)
-		if (strcmp(name, bf_format_names[f]) == 0)
-			return (enum bf_format)f;
-	return BF_FORMAT_AVRO;
-}
-
 static int
 topics_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
     size_t errlen)
@@ -272,7 +263,7 @@ topics_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 		    bf_opts_str(o, key));
 		/* The state topic has no format key: it is bmp.route's. */
 		snprintf(key, sizeof(key), "topic.%s.format", like ? like : sfx);
-		t->format = format_of(bf_opts_str(o, bf_opts_given(o, key) ?
+		t->format = bf_format_of(bf_opts_str(o, bf_opts_given(o, key) ?
 		    key : "format"));
 		if (t->format == BF_FORMAT_CONFLUENT &&
 		    c->registry.url[0] == '\0') {

@@ -16,20 +16,13 @@
 const char *const bf_format_names[] = { "avro", "avro-confluent", "json",
     NULL };
 
-size_t
-bf_format_header(enum bf_format f, const struct bf_schema *s,
-    uint32_t registry_id, uint8_t *hdr)
+enum bf_format
+bf_format_of(const char *name)
 {
-	const size_t at = BF_SINGLE_OBJECT_HDR - BF_CONFLUENT_HDR;
-
-	if (f != BF_FORMAT_CONFLUENT) {
-		bf_schema_header(s, hdr);
-		return 0;
-	}
-	hdr[at] = 0;
-	for (int i = 0; i < 4; i++)
-		hdr[at + 1 + i] = (uint8_t)(registry_id >> (24 - 8 * i));
-	return at;
+	for (int f = 0; bf_format_names[f] != NULL; f++)
+		if (strcmp(name, bf_format_names[f]) == 0)
+			return (enum bf_format)f;
+	return BF_FORMAT_AVRO;
 }
 
 /* fopencookie's write: append to the text buffer. */
@@ -42,8 +35,8 @@ text_write(void *cookie, const char *p, size_t n)
 	return bf_avro_failed(&jt->buf) ? -1 : (ssize_t)n;
 }
 
-int
-bf_json_text_open(struct bf_json_text *jt)
+static int
+json_text_open(struct bf_json_text *jt)
 {
 	memset(jt, 0, sizeof(*jt));
 	jt->f = fopencookie(jt, "w", (cookie_io_functions_t){
@@ -51,8 +44,8 @@ bf_json_text_open(struct bf_json_text *jt)
 	return jt->f == NULL ? -1 : 0;
 }
 
-void
-bf_json_text_close(struct bf_json_text *jt)
+static void
+json_text_close(struct bf_json_text *jt)
 {
 	if (jt->f != NULL)
 		fclose(jt->f);
@@ -61,19 +54,68 @@ bf_json_text_close(struct bf_json_text *jt)
 }
 
 int
-bf_json_text_of(struct bf_json_text *jt, const struct bf_scan_node *n,
-    struct bf_cur body, const uint8_t **out, size_t *out_len)
+bf_record_writer_init(struct bf_record_writer *w, const struct bf_schema *s,
+    enum bf_format f, uint32_t registry_id)
 {
-	struct bf_cur check = body;
+	memset(w, 0, sizeof(*w));
+	w->format = f;
+	w->registry_id = registry_id;
+	if (f != BF_FORMAT_JSON)
+		return 0;
+	if (json_text_open(&w->json) < 0 ||
+	    (w->json_scan = bf_scan_compile(s->schema)) == NULL) {
+		bf_record_writer_free(w);
+		return -1;
+	}
+	return 0;
+}
 
-	if (bf_scan_skip(n, &check) < 0 || cur_len(&check) != 0)
+void
+bf_record_writer_free(struct bf_record_writer *w)
+{
+	if (w->json_scan != NULL)
+		bf_scan_free(w->json_scan);
+	json_text_close(&w->json);
+	memset(w, 0, sizeof(*w));
+}
+
+int
+bf_record_writer_finish(struct bf_record_writer *w, const struct bf_schema *s,
+    struct bf_avro_buf *b, const uint8_t **value, size_t *len)
+{
+	const size_t at = BF_SINGLE_OBJECT_HDR - BF_CONFLUENT_HDR;
+	struct bf_cur body, check;
+
+	if (bf_avro_failed(b))
 		return -1;
-	bf_avro_reset(&jt->buf);
-	if (bf_avro_json_value(jt->f, n, &body) < 0 || fflush(jt->f) != 0 ||
-	    bf_avro_failed(&jt->buf))
+	switch (w->format) {
+	case BF_FORMAT_AVRO:
+		bf_schema_header(s, b->p);
+		*value = b->p;
+		*len = b->len;
+		return 0;
+	case BF_FORMAT_CONFLUENT:
+		/* The shorter header ends where the body starts. */
+		b->p[at] = 0;
+		for (int i = 0; i < 4; i++)
+			b->p[at + 1 + i] = (uint8_t)(w->registry_id >>
+			    (24 - 8 * i));
+		*value = b->p + at;
+		*len = b->len - at;
+		return 0;
+	case BF_FORMAT_JSON:
+		break;
+	}
+	body = check = cur_make(b->p + BF_SINGLE_OBJECT_HDR,
+	    b->len - BF_SINGLE_OBJECT_HDR);
+	if (bf_scan_skip(w->json_scan, &check) < 0 || cur_len(&check) != 0)
 		return -1;
-	*out = jt->buf.p;
-	*out_len = jt->buf.len;
+	bf_avro_reset(&w->json.buf);
+	if (bf_avro_json_value(w->json.f, w->json_scan, &body) < 0 ||
+	    fflush(w->json.f) != 0 || bf_avro_failed(&w->json.buf))
+		return -1;
+	*value = w->json.buf.p;
+	*len = w->json.buf.len;
 	return 0;
 }
 
@@ -334,6 +376,7 @@ int
 bf_record_read(struct bf_record_reader *r, const uint8_t *p, size_t n,
     int json_schema, struct bf_cur *body, char *err, size_t errlen)
 {
+	char why[256];
 	uint64_t fp;
 	uint32_t id;
 	size_t i;
@@ -363,14 +406,26 @@ bf_record_read(struct bf_record_reader *r, const uint8_t *p, size_t n,
 		    "avro-confluent or json (first byte 0x%02x)", n ? p[0] : 0);
 		return -1;
 	}
-	if (json_schema < 0 || (size_t)json_schema >= r->n) {
+	if (json_schema == BF_RECORD_ANY_SCHEMA) {
+		/* The first schema's error tells: most records are of it. */
+		for (k = 0; (size_t)k < r->n; k++)
+			if (bf_json_to_avro(p, n, r->scans[k], &r->json_body,
+			    k == 0 ? err : why, k == 0 ? errlen : sizeof(why))
+			    == 0)
+				break;
+		if ((size_t)k == r->n)
+			k = -1;
+		json_schema = k;
+		if (json_schema < 0)
+			return -1;
+	} else if (json_schema < 0 || (size_t)json_schema >= r->n) {
 		snprintf(err, errlen, "a JSON record where no schema is known "
 		    "for the topic");
 		return -1;
-	}
-	if (bf_json_to_avro(p, n, r->scans[json_schema], &r->json_body, err,
-	    errlen) < 0)
+	} else if (bf_json_to_avro(p, n, r->scans[json_schema], &r->json_body,
+	    err, errlen) < 0) {
 		return -1;
+	}
 	*body = cur_make(r->json_body.p, r->json_body.len);
 	return json_schema;
 }

@@ -41,18 +41,10 @@ enum bf_format {
 
 /* "avro", "avro-confluent", "json", NULL: an option table's choices. */
 extern const char *const bf_format_names[];
+/* The format of a name of bf_format_names (checked by the option table). */
+enum bf_format	bf_format_of(const char *name);
 
 #define BF_CONFLUENT_HDR	5
-
-/*
- * The header of a record of format f into hdr, the BF_SINGLE_OBJECT_HDR
- * bytes a writer reserves before the body: the shorter Confluent header
- * ends where the body starts.  Returns the offset in hdr where the record
- * starts (0 for avro, 5 for avro-confluent).  json has no header: the
- * caller converts the body (bf_json_text_of).
- */
-size_t	bf_format_header(enum bf_format f, const struct bf_schema *s,
-	    uint32_t registry_id, uint8_t *hdr);
 
 /*
  * Avro bodies as JSON text (format json), into a buffer reused for every
@@ -63,14 +55,35 @@ struct bf_json_text {
 	struct bf_avro_buf	 buf;
 };
 
-int	bf_json_text_open(struct bf_json_text *jt);
-void	bf_json_text_close(struct bf_json_text *jt);
 /*
- * The JSON text of the Avro body of node n (checked: -1 when the body is
- * malformed or out of memory).  The text is valid until the next call.
+ * How a writer of one schema's records (a collector topic, a processor's
+ * output) finishes each: header or JSON.
  */
-int	bf_json_text_of(struct bf_json_text *jt, const struct bf_scan_node *n,
-	    struct bf_cur body, const uint8_t **out, size_t *out_len);
+struct bf_record_writer {
+	enum bf_format		 format;
+	uint32_t		 registry_id;	/* avro-confluent */
+	struct bf_scan_node	*json_scan;	/* json */
+	struct bf_json_text	 json;
+};
+
+/*
+ * Records of schema s in format f (registry_id: s's id in the Schema
+ * Registry, for avro-confluent).  0, or -1 out of memory.  A zeroed
+ * writer writes avro.
+ */
+int	bf_record_writer_init(struct bf_record_writer *w,
+	    const struct bf_schema *s, enum bf_format f, uint32_t registry_id);
+void	bf_record_writer_free(struct bf_record_writer *w);
+
+/*
+ * The record whose Avro body b holds after the BF_SINGLE_OBJECT_HDR bytes
+ * reserved at its start, in w's format: into b (a header written there)
+ * or, for json, into w's text (valid until the next call).  0, or -1 when
+ * the body is malformed or memory ran out.
+ */
+int	bf_record_writer_finish(struct bf_record_writer *w,
+	    const struct bf_schema *s, struct bf_avro_buf *b,
+	    const uint8_t **value, size_t *len);
 
 /*
  * JSON text (format json) → the Avro binary body of node n in out (reset
@@ -98,10 +111,14 @@ struct bf_record_reader {
 							 * 0: none yet */
 };
 
+/* json_schema of bf_record_read: the first schema the record converts to. */
+#define BF_RECORD_ANY_SCHEMA	(-2)
+
 /*
  * Which of r's schemas record p[0..n) is and its Avro body in *body
  * (into p, or into r for JSON).  A JSON record names no schema: it is
- * read as json_schema's (the topic's), or -1 when that is not known.
+ * read as json_schema's (the topic's; BF_RECORD_ANY_SCHEMA: the first of
+ * r's it converts to), or -1 when that is not known.
  * Returns the schema's index, or -1 with why in err (unknown fingerprint
  * or id, no registry for an avro-confluent record, bad JSON).  The body
  * is not checked against the schema beyond a JSON record's conversion.

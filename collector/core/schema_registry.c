@@ -241,6 +241,16 @@ bf_registry_register(struct bf_registry *r, const char *subject,
 	return 0;
 }
 
+int
+bf_registry_register_topic(struct bf_registry *r, const char *topic,
+    const char *schema_json, uint32_t *id, char *err, size_t errlen)
+{
+	char subject[300];
+
+	snprintf(subject, sizeof(subject), "%s-value", topic);
+	return bf_registry_register(r, subject, schema_json, id, err, errlen);
+}
+
 /* The fingerprint of schema text, as avro_schema.c makes it. */
 static int
 text_fingerprint(const char *text, uint64_t *fp)

@@ -71,6 +71,13 @@ struct bf_registry *bf_registry_new(const struct bf_registry_conf *c);
 void	bf_registry_free(struct bf_registry *r);
 
 /*
+ * Register the schema of topic's record values under the subject
+ * TOPIC-value (Confluent's TopicNameStrategy), as bf_registry_register.
+ */
+int	bf_registry_register_topic(struct bf_registry *r, const char *topic,
+	    const char *schema_json, uint32_t *id, char *err, size_t errlen);
+
+/*
  * Register schema_json (the schema's full text, defaults included, for
  * the registry's compatibility check) under subject; its id in *id.  An
  * existing identical schema gets its id back.  0, or -1 with why in err:

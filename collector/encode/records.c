@@ -71,12 +71,10 @@ void
 bf_encoder_free(struct bf_encoder *e)
 {
 	for (int t = 0; t < BF_TOPIC_COUNT; t++) {
-		if (e->json_scan[t] != NULL)
-			bf_scan_free(e->json_scan[t]);
+		bf_record_writer_free(&e->writer[t]);
 		if (e->sch[t].schema != NULL)
 			bf_schema_free(&e->sch[t]);
 	}
-	bf_json_text_close(&e->json);
 	bf_avro_free(&e->buf);
 	bf_avro_free(&e->head);
 	bf_avro_free(&e->tail);
@@ -87,14 +85,9 @@ int
 bf_encoder_set_format(struct bf_encoder *e, enum bf_topic t, enum bf_format f,
     uint32_t registry_id)
 {
-	e->format[t] = f;
-	e->registry_id[t] = registry_id;
-	if (f != BF_FORMAT_JSON || e->json_scan[t] != NULL)
-		return 0;
-	if (e->json.f == NULL && bf_json_text_open(&e->json) < 0)
-		return -1;
-	e->json_scan[t] = bf_scan_compile(e->sch[t].schema);
-	return e->json_scan[t] == NULL ? -1 : 0;
+	bf_record_writer_free(&e->writer[t]);
+	return bf_record_writer_init(&e->writer[t], &e->sch[t], f,
+	    registry_id);
 }
 
 struct bf_avro_buf *
@@ -111,22 +104,9 @@ bf_rec_begin(struct bf_encoder *e)
 const struct bf_record *
 bf_rec_end(struct bf_encoder *e, enum bf_topic t)
 {
-	struct bf_avro_buf *b = &e->buf;
-	size_t at;
-
-	if (bf_avro_failed(b))
+	if (bf_record_writer_finish(&e->writer[t], &e->sch[t], &e->buf,
+	    &e->out.value, &e->out.value_len) < 0)
 		return NULL;
-	if (e->format[t] == BF_FORMAT_JSON) {
-		if (bf_json_text_of(&e->json, e->json_scan[t], cur_make(b->p +
-		    BF_SINGLE_OBJECT_HDR, b->len - BF_SINGLE_OBJECT_HDR),
-		    &e->out.value, &e->out.value_len) < 0)
-			return NULL;
-	} else {
-		at = bf_format_header(e->format[t], &e->sch[t],
-		    e->registry_id[t], b->p);
-		e->out.value = b->p + at;
-		e->out.value_len = b->len - at;
-	}
 	e->out.topic = t;
 	e->out.schema = e->sch[t].name;
 	e->out.route = NULL;

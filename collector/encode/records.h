@@ -66,11 +66,8 @@ struct bf_record {
 
 struct bf_encoder {
 	struct bf_schema	 sch[BF_TOPIC_COUNT];
-	/* Each topic's record format (avro unless set) and registry id. */
-	enum bf_format		 format[BF_TOPIC_COUNT];
-	uint32_t		 registry_id[BF_TOPIC_COUNT];
-	struct bf_scan_node	*json_scan[BF_TOPIC_COUNT];	/* json only */
-	struct bf_json_text	 json;		/* a json record's text */
+	/* Each topic's record format: avro unless set. */
+	struct bf_record_writer	 writer[BF_TOPIC_COUNT];
 	/* The record being written: single-object header, then its body. */
 	struct bf_avro_buf	 buf;
 	struct bf_record	 out;

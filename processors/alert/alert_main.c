@@ -21,6 +21,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/avro_schema.h"
+#include "core/record_format.h"
 #include "core/log.h"
 #include "alert_metrics.h"
 #include "alert_opts.h"
@@ -114,6 +115,10 @@ struct alert_run {
 	struct alert_settings	 s;
 	struct bf_schema	 schema;
 	struct bf_scan_node	*scan;
+	/* Alerts in any format, read with schema. */
+	struct bf_record_reader	 reader;
+	const struct bf_schema	*reader_schema;
+	const struct bf_scan_node *reader_scan;
 	struct alert_sink	 sinks[N_SINKS];
 	struct alert_counts	 counts;
 };
@@ -126,30 +131,25 @@ struct alert_run {
 static int
 handle(struct alert_run *r, const rd_kafka_message_t *m)
 {
-	const uint8_t *p = m->payload;
 	struct alert a;
-	struct bf_cur walk;
-	uint64_t fp;
-	char *text, *subject;
+	struct bf_cur body, walk;
+	char *text, *subject, why[512];
 	unsigned sinks;
 	int rc = 0;
 
-	walk = cur_make(p + BF_SINGLE_OBJECT_HDR, m->len -
-	    BF_SINGLE_OBJECT_HDR);
-	if (bf_single_object_fingerprint(p, m->len, &fp) < 0 ||
-	    fp != r->schema.fingerprint || bf_scan_skip(r->scan, &walk) < 0 ||
-	    cur_len(&walk) != 0) {
+	if (bf_record_read(&r->reader, m->payload, m->len, 0, &body, why,
+	    sizeof(why)) < 0 || (walk = body, bf_scan_skip(r->scan, &walk))
+	    < 0 || cur_len(&walk) != 0) {
 		/* Never deliverable: counted and passed. */
 		atomic_fetch_add(&r->counts.bad, 1);
 		bf_log_limited(BF_LOG_WARN, "bad alert record", "bmp.alert",
 		    "[%" PRId32 "] offset %" PRId64 ": not an alert record of "
-		    "%s/alert.avsc; skipped", m->partition, m->offset,
-		    r->s.schema_dir);
+		    "%s/alert.avsc (%s); skipped", m->partition, m->offset,
+		    r->s.schema_dir, why);
 		return 0;
 	}
 	/* Checked whole above: only memory can fail it. */
-	if (alert_decode(&a, r->scan, p + BF_SINGLE_OBJECT_HDR, m->len -
-	    BF_SINGLE_OBJECT_HDR) < 0)
+	if (alert_decode(&a, r->scan, body.p, cur_len(&body)) < 0)
 		return -2;
 	atomic_fetch_add(&r->counts.read, 1);
 	if (a.state < 0 || !(r->s.states & (1u << a.state))) {
@@ -260,10 +260,17 @@ setup(struct alert_run *r)
 		bf_log(BF_LOG_ERROR, "%s", err);
 		return -1;
 	}
-	if ((r->scan = bf_scan_compile(r->schema.schema)) == NULL) {
+	if ((r->scan = bf_scan_compile(r->schema.schema)) == NULL ||
+	    (r->s.registry.url[0] != '\0' && (r->reader.registry =
+	    bf_registry_new(&r->s.registry)) == NULL)) {
 		bf_log(BF_LOG_ERROR, "alert schema: out of memory");
 		return -1;
 	}
+	r->reader_schema = &r->schema;
+	r->reader_scan = r->scan;
+	r->reader.schemas = &r->reader_schema;
+	r->reader.scans = &r->reader_scan;
+	r->reader.n = 1;
 	for (int i = 0; i < N_STATES; i++)
 		if (alert_template_check(r->s.templates[i], r->scan, err,
 		    sizeof(err)) < 0 || alert_template_check(r->s.subject,
@@ -287,6 +294,8 @@ teardown(struct alert_run *r)
 {
 	for (int i = 0; i < N_SINKS; i++)
 		sink_close(&r->sinks[i]);
+	bf_record_reader_free(&r->reader);
+	bf_registry_free(r->reader.registry);
 	if (r->scan != NULL)
 		bf_scan_free(r->scan);
 	if (r->schema.schema != NULL)

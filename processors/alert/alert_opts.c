@@ -135,6 +135,7 @@ static const struct bf_optdef alert_opts_table[] = {
 	  NULL },
 	{ "schema-dir", 's', BF_OT_PATH, BMPFLOW_SCHEMA_DIR, 0, 1023, NULL, 0,
 	  "DIR", "Avro schemas (alert.avsc)", NULL, NULL, NULL },
+	BF_REGISTRY_OPTDEFS
 	{ "metrics", 0, BF_OT_LISTEN, "", 0, 127, NULL, 0, "ADDR:PORT",
 	  "Prometheus /metrics endpoint [off]", NULL, NULL, NULL },
 	{ "states", 0, BF_OT_STR, "open,resolved", 0, 255, NULL, 0, "LIST",
@@ -295,6 +296,7 @@ settings(const struct bf_opts *o, struct alert_settings *s)
 	    bf_opts_str(o, "schema-dir"));
 	snprintf(s->metrics, sizeof(s->metrics), "%s",
 	    bf_opts_str(o, "metrics"));
+	bf_registry_conf_from_opts(&s->registry, o);
 	if (bf_kafka_props_from_opts(&s->kafka, o, why, sizeof(why)) < 0) {
 		fprintf(stderr, "bmpflow-alert: %s\n", why);
 		return -1;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "core/kafka_io.h"
+#include "core/schema_registry.h"
 #include "core/log.h"
 
 /* The sinks, one of each kind. */
@@ -42,6 +43,7 @@ struct alert_settings {
 	char		schema_dir[1024];
 	char		metrics[128];
 	struct bf_kafka_props kafka;
+	struct bf_registry_conf registry;	/* avro-confluent alerts */
 	enum bf_log_level log_level;
 	unsigned	states;		/* 1 << enum alert_state */
 	char		templates[N_STATES][ALERT_TEXT_MAX];

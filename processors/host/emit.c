@@ -128,6 +128,7 @@ bf_host_free(struct bf_host *h)
 	free(h->fields);
 	bf_avro_free(&h->vals);
 	bf_avro_free(&h->buf);
+	bf_record_writer_free(&h->writer);
 	if (h->sch.schema != NULL)
 		bf_schema_free(&h->sch);
 	memset(h, 0, sizeof(*h));
@@ -357,6 +358,8 @@ static int
 emit_end(struct bf_host *h)
 {
 	struct bf_avro_buf *b = &h->buf;
+	const uint8_t *value;
+	size_t len;
 
 	if (!h->open)
 		return -1;
@@ -379,13 +382,12 @@ emit_end(struct bf_host *h)
 			bf_avro_long(b, f->value_branch);
 		bf_avro_raw(b, h->vals.p + f->off, f->len);
 	}
-	if (bf_avro_failed(b)) {
+	if (bf_record_writer_finish(&h->writer, &h->sch, b, &value, &len) < 0) {
 		h->dropped++;
 		return -1;
 	}
-	bf_schema_header(&h->sch, b->p);
 	h->emitted++;
-	h->sink(h->sink_arg, h->key, h->partition, b->p, b->len);
+	h->sink(h->sink_arg, h->key, h->partition, value, len);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "bmpflow/plugin.h"
 #include "core/avro_schema.h"
+#include "core/record_format.h"
 #include "core/avro_write.h"
 
 /*
@@ -45,6 +46,8 @@ struct bf_out_field {
 struct bf_host {
 	const struct bf_host_api *api;		/* first: see bmpflow/plugin.h */
 	struct bf_schema	 sch;
+	struct bf_record_writer	 writer;	/* output format: avro unless
+						 * set */
 	struct bf_out_field	*fields;	/* by id: schema order */
 	size_t			 n_fields;
 	struct bf_avro_buf	 vals;		/* this record's field values */

@@ -59,6 +59,42 @@ load_plugin(const char *spec, char *err, size_t errlen)
 	return pl;
 }
 
+/*
+ * The registry that avro-confluent inputs are looked up in, and the
+ * output's format: for avro-confluent its schema registered first.  0,
+ * or -1 with err.
+ */
+static int
+formats(struct proc *p, const struct proc_opts *o, char *err, size_t errlen)
+{
+	char why[1024];
+	uint32_t id = 0;
+
+	if (o->registry.url[0] != '\0') {
+		if ((p->registry = bf_registry_new(&o->registry)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		p->pipe.in.reader.registry = p->registry;
+	}
+	if (o->out_format == BF_FORMAT_CONFLUENT) {
+		if (bf_registry_register_topic(p->registry, p->out_topic,
+		    p->host.sch.text, &id, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "output topic %s, schema %s.avsc: "
+			    "%s", p->out_topic, p->host.sch.name, why);
+			return -1;
+		}
+		bf_log(BF_LOG_INFO, "schema %s registered as %s-value, id %"
+		    PRIu32, p->host.sch.name, p->out_topic, id);
+	}
+	if (bf_record_writer_init(&p->host.writer, &p->host.sch, o->out_format,
+	    id) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* The plugin, its topics, the pipeline and host that run it.  0, or an
  * exit status (said on stderr). */
 static int
@@ -90,6 +126,10 @@ start(struct proc *p, struct proc_opts *o)
 	}
 	p->host.metrics = &p->metrics;
 	p->pipe.peer_up_wait_us = (int64_t)o->peer_up_wait_ms * 1000;
+	if (formats(p, o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bmpflow-processor: %s\n", err);
+		return 1;
+	}
 	/* Settings are checked before anything connects anywhere. */
 	p->state = bf_plugin_start(p->plugin, &p->host, o->settings, o->n_set,
 	    err, sizeof(err));
@@ -164,5 +204,6 @@ main(int argc, char **argv)
 	bf_host_free(&p.host);
 	bf_plugin_metrics_free(&p.metrics);
 	bf_pipeline_free(&p.pipe);
+	bf_registry_free(p.registry);
 	return p.out_failed ? 1 : 0;
 }

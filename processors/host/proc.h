@@ -53,6 +53,7 @@ struct proc {
 	char			 out_topic[128];
 	char			 route_topic[128];
 	rd_kafka_topic_t	*out_rkt;
+	struct bf_registry	*registry;	/* schema-registry-url, or NULL */
 	struct bf_plugin_metrics metrics;
 	const struct bf_metrics_http *http;	/* its own counters, or NULL */
 	const struct proc_opts	*opts;

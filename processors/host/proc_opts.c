@@ -9,6 +9,7 @@
 
 #include "core/opttab.h"
 #include "core/kafka_io.h"
+#include "core/record_format.h"
 #include "pipeline.h"
 #include "sessions.h"
 
@@ -56,6 +57,11 @@ static const struct bf_optdef proc_opts_table[] = {
 	{ "output-replication-factor", 0, BF_OT_INT, "-1", -1, 32767, NULL, 0,
 	  "N", "replicas of the output topic when created; -1: the broker's "
 	  "default.replication.factor", NULL, NULL, NULL },
+	{ "output-format", 0, BF_OT_ENUM, "avro", 0, 0, bf_format_names, 0,
+	  "FORMAT", "the output topic's records: avro (single-object), "
+	  "avro-confluent (Schema Registry ids) or json; inputs are read in "
+	  "any of them", NULL, NULL, NULL },
+	BF_REGISTRY_OPTDEFS
 	{ "tick-ms", 0, BF_OT_MS, "1000", 10, 3600000, NULL, 0, "MS",
 	  "plugin tick interval", NULL, NULL, NULL },
 	{ "peer-up-wait-ms", 0, BF_OT_MS, NUMBER_TEXT(BF_PEER_UP_WAIT_MS), 0,
@@ -206,6 +212,13 @@ settings(struct proc_opts *o, const struct bf_opts *opts)
 	o->out_partitions = (int)bf_opts_int(opts, "output-partitions");
 	o->out_replication = (int)bf_opts_int(opts,
 	    "output-replication-factor");
+	o->out_format = bf_format_of(bf_opts_str(opts, "output-format"));
+	bf_registry_conf_from_opts(&o->registry, opts);
+	if (o->out_format == BF_FORMAT_CONFLUENT && o->registry.url[0] == '\0') {
+		fprintf(stderr, "bmpflow-processor: output-format avro-confluent "
+		    "needs schema-registry-url\n");
+		return -1;
+	}
 	o->tick_ms = (int)bf_opts_int(opts, "tick-ms");
 	o->peer_up_wait_ms = (int)bf_opts_int(opts, "peer-up-wait-ms");
 	if (bf_kafka_props_from_opts(&o->kafka, opts, why, sizeof(why)) < 0) {

@@ -13,6 +13,8 @@
 
 #include "bmpflow/plugin.h"
 #include "core/kafka_io.h"
+#include "core/record_format.h"
+#include "core/schema_registry.h"
 
 #define PROC_MAX_SETTINGS	128
 
@@ -27,6 +29,8 @@ struct proc_opts {
 	bool			 create_topics;
 	int			 out_partitions;	/* 0: like bmp.route */
 	int			 out_replication;	/* -1: the broker's */
+	enum bf_format		 out_format;
+	struct bf_registry_conf	 registry;	/* url "": none */
 	int			 tick_ms;
 	int			 peer_up_wait_ms;
 	bool			 help;

@@ -115,13 +115,19 @@ bf_records_in_init(struct bf_records_in *d, const char *dir, char *errbuf,
 				    avro_schema_record_field_get_index(r,
 				    "role");
 		}
+		d->sch_of[k] = &in->sch;
+		d->scan_of[k] = in->scan;
 	}
+	d->reader.schemas = d->sch_of;
+	d->reader.scans = d->scan_of;
+	d->reader.n = BF_IN_KINDS;
 	return 0;
 }
 
 void
 bf_records_in_free(struct bf_records_in *d)
 {
+	bf_record_reader_free(&d->reader);
 	for (int k = 0; k < BF_IN_KINDS; k++) {
 		bf_scan_free(d->in[k].scan);
 		if (d->in[k].sch.schema != NULL)
@@ -436,23 +442,13 @@ bf_records_in_decode(struct bf_records_in *d, const uint8_t *p, size_t n,
 {
 	struct scanned sc;
 	struct bf_cur c;
-	uint64_t fp;
 	int k;
 
-	if (bf_single_object_fingerprint(p, n, &fp) < 0) {
-		snprintf(errbuf, errlen, "not an Avro single-object record");
+	/* Route and peer records differ in required fields: JSON tells. */
+	k = bf_record_read(&d->reader, p, n, BF_RECORD_ANY_SCHEMA, &c, errbuf,
+	    errlen);
+	if (k < 0)
 		return -1;
-	}
-	for (k = 0; k < BF_IN_KINDS; k++)
-		if (d->in[k].sch.fingerprint == fp)
-			break;
-	if (k == BF_IN_KINDS) {
-		snprintf(errbuf, errlen, "unknown schema fingerprint %016llx",
-		    (unsigned long long)fp);
-		return -1;
-	}
-	c = cur_make(p, n);
-	cur_skip(&c, BF_SINGLE_OBJECT_HDR);
 	memset(&sc, 0, sizeof(sc));
 	d->strs_used = 0;
 	if (k == BF_IN_ROUTE)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * records_in.h: bmp.route and bmp.peer records (Avro single-object
- * encoding) → the plain structs of bmpflow/plugin.h.  One decoder per
+ * records_in.h: bmp.route and bmp.peer records (formats avro,
+ * avro-confluent or json) → the plain structs of bmpflow/plugin.h.  One decoder per
  * thread; what a call returns is valid until the next call.  Records of
  * other schema versions (fingerprints) are refused.
  */
@@ -14,6 +14,7 @@
 #include "bmpflow/plugin.h"
 #include "core/avro_schema.h"
 #include "core/avro_scan.h"
+#include "core/record_format.h"
 #include "sessions.h"
 
 #define BF_IN_MAX_ASNS		4096
@@ -55,6 +56,10 @@ struct bf_records_in {
 	struct bf_large_community large[BF_IN_MAX_COMMUNITIES];
 	char			strs[8192];	/* the record's strings */
 	size_t			strs_used;
+	/* Records in any format (registry: the host's, for avro-confluent). */
+	struct bf_record_reader	reader;
+	const struct bf_schema	*sch_of[BF_IN_KINDS];
+	const struct bf_scan_node *scan_of[BF_IN_KINDS];
 };
 
 /* Load route.avsc and peer.avsc from dir.  0, or -1 with errbuf. */
@@ -66,8 +71,9 @@ void	bf_records_in_free(struct bf_records_in *d);
  * Decode one Kafka message value.  Returns BF_IN_ROUTE with d->route
  * filled, BF_IN_PEER with d->peer filled (Peer Up, Peer Down or
  * End-of-RIB), d->sess either way (the caller sets the session
- * pointers), or -1 with why in errbuf (not a single-object record,
- * unknown fingerprint, bad body).  An announcement with an empty AS path
+ * pointers), or -1 with why in errbuf (not a record of a known format,
+ * unknown fingerprint or schema id, bad body).  Records may be in any
+ * format of record_format.h.  An announcement with an empty AS path
  * has the session's peer AS as its origin.
  */
 int	bf_records_in_decode(struct bf_records_in *d, const uint8_t *p,

@@ -893,6 +893,106 @@ route_of(struct bf_records_in *in, const char *attrs)
 }
 
 /*
+ * The three record formats carry the same record: the host decodes a
+ * route and a Peer Up alike from each; JSON converts back to the very
+ * Avro body; an avro-confluent header holds the registry id; cut records
+ * and JSON of the wrong shape are refused, naming the field.
+ */
+START_TEST(formats_carry_the_same_record)
+{
+	static const char attrs[] =
+	    "40 01 01 00 "
+	    "40 02 0e 02 03 0000fde9 0000fdea 0000fdeb "
+	    "40 03 04 c0000201 "
+	    "c0 08 04 fde90064";
+	static uint8_t avro_body[4096], json[8192];
+	size_t avro_len = 0, json_len = 0;
+	struct bf_records_in in;
+	const struct bf_record *r;
+	struct bf_avro_buf back = { 0 };
+	char err[256] = "";
+
+	ck_assert_msg(bf_records_in_init(&in, BMPFLOW_SCHEMA_DIR, err,
+	    sizeof(err)) == 0, "%s", err);
+	peer_up();	/* one session: the same epoch in every format */
+	for (int f = BF_FORMAT_AVRO; f <= BF_FORMAT_JSON; f++) {
+		ck_assert_int_eq(bf_encoder_set_format(&enc, BF_TOPIC_PEER,
+		    (enum bf_format)f, 4243), 0);
+		/* The registry id as a lookup would have kept it. */
+		in.reader.last_id = 4243;
+		in.reader.last_id_schema = BF_IN_PEER + 1;
+		r = bf_enc_peer(&enc, &router, &st, 7);
+		ck_assert_msg(bf_records_in_decode(&in, r->value, r->value_len,
+		    err, sizeof(err)) == BF_IN_PEER, "%s: %s",
+		    bf_format_names[f], err);
+		ck_assert_int_eq(in.peer.kind, BF_SESSION_UP);
+		ck_assert_str_eq(in.sess.peer, "192.0.2.1");
+		ck_assert_uint_eq(in.sess.peer_as, 65001);
+	}
+	for (int f = BF_FORMAT_AVRO; f <= BF_FORMAT_JSON; f++) {
+		ck_assert_int_eq(bf_encoder_set_format(&enc, BF_TOPIC_ROUTE,
+		    (enum bf_format)f, 4242), 0);
+		in.reader.last_id = 4242;
+		in.reader.last_id_schema = BF_IN_ROUTE + 1;
+		r = route_of(&in, attrs);
+		ck_assert_str_eq(in.route.prefix, "198.51.100.0/24");
+		ck_assert_uint_eq(in.route.as_path_count, 3);
+		ck_assert_uint_eq(in.route.origin_as, 65003);
+		ck_assert_str_eq(in.route.next_hop, "192.0.2.1");
+		ck_assert_uint_eq(in.route.communities[0], 65001u << 16 | 100);
+		ck_assert_int_eq(in.route.bmp_time_us, 1600000000000100LL);
+		switch (f) {
+		case BF_FORMAT_AVRO:
+			ck_assert_uint_eq(r->value[0], 0xc3);
+			avro_len = r->value_len - BF_SINGLE_OBJECT_HDR;
+			memcpy(avro_body, r->value + BF_SINGLE_OBJECT_HDR,
+			    avro_len);
+			break;
+		case BF_FORMAT_CONFLUENT:
+			/* 00, id 4242 big-endian, the same body. */
+			ck_assert_uint_eq(r->value_len, BF_CONFLUENT_HDR +
+			    avro_len);
+			ck_assert_mem_eq(r->value, "\x00\x00\x00\x10\x92", 5);
+			ck_assert_mem_eq(r->value + 5, avro_body, avro_len);
+			for (size_t cut = 0; cut < r->value_len; cut++)
+				ck_assert_int_eq(bf_records_in_decode(&in,
+				    r->value, cut, err, sizeof(err)), -1);
+			break;
+		case BF_FORMAT_JSON:
+			ck_assert_uint_eq(r->value[0], '{');
+			json_len = r->value_len;
+			memcpy(json, r->value, json_len);
+			for (size_t cut = 0; cut < json_len; cut++)
+				ck_assert_int_eq(bf_records_in_decode(&in,
+				    json, cut, err, sizeof(err)), -1);
+			break;
+		}
+	}
+	/* JSON back to Avro: the very bytes the avro format holds. */
+	ck_assert_msg(bf_json_to_avro(json, json_len, in.scan_of[BF_IN_ROUTE],
+	    &back, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(back.len, avro_len);
+	ck_assert_mem_eq(back.p, avro_body, avro_len);
+	/* Wrong shapes, named. */
+	ck_assert_int_eq(bf_json_to_avro((const uint8_t *)"{\"router_address\""
+	    ":7}", 20, in.scan_of[BF_IN_ROUTE], &back, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "field 'router_address': expected a string "
+	    "(string)");
+	ck_assert_int_eq(bf_records_in_decode(&in, (const uint8_t *)
+	    "{\"action\":\"announce\"}", 21, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, "field '", 7) == 0, "%s", err);
+	/* An id no registry was asked about, and none to ask. */
+	in.reader.last_id_schema = 0;
+	ck_assert_int_eq(bf_records_in_decode(&in, (const uint8_t *)
+	    "\x00\x00\x00\x00\x09\x02", 6, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "avro-confluent record of schema id 9: reading "
+	    "it needs schema-registry-url");
+	bf_avro_free(&back);
+	bf_records_in_free(&in);
+}
+END_TEST
+
+/*
  * The processor host's side: a record the collector wrote, decoded into
  * the plain structs a plugin gets.
  */
@@ -964,7 +1064,8 @@ START_TEST(route_and_peer_reach_plugins_intact)
 	/* Not a record: a clear error, nothing decoded. */
 	ck_assert_int_eq(bf_records_in_decode(&in, (const uint8_t *)"xy", 2,
 	    err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "not an Avro single-object record");
+	ck_assert_str_eq(err, "not a record of format avro, avro-confluent or "
+	    "json (first byte 0x78)");
 	/* Roles: the router's from its sent OPEN, the neighbour's from the
 	 * OPEN it received. */
 	peer_up_opens(OPEN_ROLE("00"), OPEN_ROLE("03"), "");
@@ -1193,6 +1294,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, crc64_avro_known_values);
+	tcase_add_test(tc, formats_carry_the_same_record);
 	tcase_add_test(tc, avro_writer_matches_avro_c);
 	tcase_add_test(tc, every_schema_loads_with_docs);
 	tcase_add_test(tc, route_announce_every_field);
