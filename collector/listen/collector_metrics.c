@@ -4,8 +4,10 @@
  */
 #include "collector.h"
 
+#include "core/clock.h"
 #include "core/metrics_http.h"
 #include "../parse/bmp_wire.h"
+#include "session.h"
 
 static const char *const errk_names[BF_ERRK_COUNT] = {
 	"message", "framing", "truncated", "attribute_discard",
@@ -16,6 +18,109 @@ static const char *const close_reasons[BF_CLOSE_COUNT] = {
 	"router", "invalid_stream", "initiation_timeout", "message_timeout",
 	"buffer_limit", "shutdown",
 };
+
+/*
+ * Per router session: up, seconds since its last bytes, messages, peers
+ * with an open epoch.  A closed session's series go away with it.
+ */
+static void
+router_metrics(FILE *f, const struct bf_collector *c)
+{
+	static const char *const fam[][3] = {
+		{ "bmpflow_router_up", "gauge",
+		    "1 per open router session, by its source address." },
+		{ "bmpflow_router_idle_seconds", "gauge",
+		    "Seconds since the router last sent bytes (or connected)." },
+		{ "bmpflow_router_messages_total", "counter",
+		    "BMP messages the router's session sent." },
+		{ "bmpflow_router_peers_up", "gauge",
+		    "Peers of the router with an open epoch." },
+	};
+	int64_t now = bf_now_us();
+
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		bf_metric_family(f, fam[i][0], fam[i][1], fam[i][2]);
+		for (const struct bf_session *ss = c->sessions; ss;
+		    ss = ss->next) {
+			const struct peer_table *pt = &ss->stream.peers;
+			char label[BF_ADDR_STRLEN + 16];
+			uint64_t v = 1;
+
+			if (ss->closing)
+				continue;
+			if (i == 1)
+				v = (uint64_t)(now - ss->read_us) / 1000000;
+			else if (i == 2)
+				v = ss->router.msgs;
+			else if (i == 3) {
+				v = 0;
+				for (uint32_t p = 0; ss->stream_ok &&
+				    p < pt->count; p++)
+					v += pt->v[p].up;
+			}
+			snprintf(label, sizeof(label), "router=\"%s\"",
+			    ss->router.addr);
+			bf_metric_u64(f, fam[i][0], label, v);
+		}
+	}
+}
+
+/* The series of one peer's views that had routes in its open epoch. */
+static void
+peer_series(FILE *f, const char *router, const struct peer_entry *pe,
+    const struct peer_routes *h)
+{
+	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
+	char label[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 64];
+
+	bf_addr_fmt(&pe->addr, a, sizeof(a));
+	for (int v = 0; v < PEER_VIEWS; v++) {
+		if (!(h->seen & (1u << v)))
+			continue;
+		snprintf(label, sizeof(label), "router=\"%s\",peer=\"%s\","
+		    "rd=\"%s\",view=\"%s\"", router, a[0] == '\0' ||
+		    pe->type == BMP_PEER_LOC_RIB ? "loc-rib" : a,
+		    bf_rd_fmt(pe->rd, rd, sizeof(rd)),
+		    bf_state_view_name((enum bf_state_view)v));
+		bf_metric_u64(f, "bmpflow_peer_routes", label, h->n[v]);
+	}
+}
+
+/*
+ * Routes each peer holds, by view: series for metrics-peer-limit peers
+ * at most (of all routers, in order of sessions then peers), so that
+ * routers with thousands of peers cannot swell the page.
+ */
+static void
+peer_route_metrics(FILE *f, const struct bf_collector *c)
+{
+	uint32_t shown = 0, left_out = 0;
+
+	bf_metric_family(f, "bmpflow_peer_routes", "gauge",
+	    "Routes a peer holds in its open epoch, by view: exact with "
+	    "route-state on; with it off, announcements less withdrawals.");
+	for (const struct bf_session *ss = c->sessions; ss; ss = ss->next) {
+		const struct peer_table *pt = &ss->stream.peers;
+
+		for (uint32_t p = 0; !ss->closing && ss->stream_ok &&
+		    p < pt->count; p++) {
+			const struct peer_routes *h =
+			    peer_table_routes(&pt->v[p]);
+
+			if (h == NULL)
+				continue;
+			if (shown == c->cfg->metrics_peer_limit) {
+				left_out++;
+				continue;
+			}
+			shown++;
+			peer_series(f, ss->router.addr, &pt->v[p], h);
+		}
+	}
+	bf_metric(f, "bmpflow_peer_routes_peers_left_out", "gauge",
+	    "Peers with routes given no bmpflow_peer_routes series "
+	    "(metrics-peer-limit).", (double)left_out);
+}
 
 void
 bf_collector_metrics(FILE *f, void *arg)
@@ -120,7 +225,8 @@ bf_collector_metrics(FILE *f, void *arg)
 	bf_metric(f, "bmpflow_backpressure_paused", "gauge",
 	    "1 while router reads are stopped for a full producer queue.",
 	    c->paused ? 1.0 : 0.0);
-	bf_collector_router_metrics(f, c);
+	router_metrics(f, c);
+	peer_route_metrics(f, c);
 	if (c->http_on)
 		bf_metrics_http_render(f, &c->http, "bmpflow-collector");
 }
