@@ -366,13 +366,8 @@ settings(int argc, char **argv, struct tail_settings *ts, int *rc)
 	name = bf_opts_str(&o, "topic");
 	snprintf(ts->topic, sizeof(ts->topic), "%s%s",
 	    strchr(name, '.') ? "" : "bmp.", name);
-	snprintf(ts->brokers, sizeof(ts->brokers), "%s",
-	    bf_opts_str(&o, "brokers"));
-	name = bf_opts_str(&o, "kafka-bootstrap-file");
-	if (ts->brokers[0] == '\0' && name[0] != '\0' &&
-	    bf_bootstrap_read(name, ts->brokers, sizeof(ts->brokers))) {
-		fprintf(stderr, "bmpflow-tail: %s: no bootstrap address in it "
-		    "(is the collector running?)\n", name);
+	if (bf_kafka_brokers_from_opts(&o, ts->brokers,
+	    sizeof(ts->brokers)) < 0) {
 		bf_opts_free(&o);
 		return -1;
 	}

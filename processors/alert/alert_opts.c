@@ -274,17 +274,10 @@ settings(const struct bf_opts *o, struct alert_settings *s)
 {
 	static const char *const rate_keys[N_SINKS] = { "webhook-rate-limit",
 		"syslog-rate-limit", "smtp-rate-limit" };
-	const char *file = bf_opts_str(o, "kafka-bootstrap-file");
 	char why[512];
 
-	snprintf(s->brokers, sizeof(s->brokers), "%s",
-	    bf_opts_str(o, "brokers"));
-	if (s->brokers[0] == '\0' && file[0] != '\0' &&
-	    bf_bootstrap_read(file, s->brokers, sizeof(s->brokers)) < 0) {
-		fprintf(stderr, "bmpflow-alert: %s: no bootstrap address in it "
-		    "(is the collector running?)\n", file);
+	if (bf_kafka_brokers_from_opts(o, s->brokers, sizeof(s->brokers)) < 0)
 		return -1;
-	}
 	if (s->brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-alert: give --brokers or "
 		    "--kafka-bootstrap-file\n");

@@ -186,19 +186,13 @@ plugin_settings(struct proc_opts *o, const struct bf_opts *opts)
 static int
 settings(struct proc_opts *o, const struct bf_opts *opts)
 {
-	const char *file = bf_opts_str(opts, "kafka-bootstrap-file");
 	char why[256];
 
 	snprintf(o->plugin, sizeof(o->plugin), "%s",
 	    bf_opts_str(opts, "plugin"));
-	snprintf(o->brokers, sizeof(o->brokers), "%s",
-	    bf_opts_str(opts, "brokers"));
-	if (o->brokers[0] == '\0' && file[0] != '\0' &&
-	    bf_bootstrap_read(file, o->brokers, sizeof(o->brokers)) < 0) {
-		fprintf(stderr, "bmpflow-processor: %s: no bootstrap address "
-		    "in it (is the collector running?)\n", file);
+	if (bf_kafka_brokers_from_opts(opts, o->brokers,
+	    sizeof(o->brokers)) < 0)
 		return -1;
-	}
 	snprintf(o->group, sizeof(o->group), "%s", bf_opts_str(opts, "group"));
 	snprintf(o->prefix, sizeof(o->prefix), "%s",
 	    bf_opts_str(opts, "topic-prefix"));
