@@ -189,8 +189,7 @@ const struct bf_opttab bf_collector_opttab = {
 "Signals: SIGTERM and SIGINT stop accepting routers and deliver what is\n"
 "queued (up to drain-timeout); SIGHUP is logged and ignored (restart to\n"
 "apply a changed configuration).\n",
-	.defs = collector_opts,
-	.n_defs = sizeof(collector_opts) / sizeof(collector_opts[0]),
+	BF_OPTTAB_DEFS(collector_opts),
 	.namespaces = kafka_ns,
 	.version = "bmpflow-collector " BMPFLOW_VERSION,
 	.man_section = 8,

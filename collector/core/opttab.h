@@ -73,6 +73,10 @@ struct bf_opttab {
 	int			 man_section;	/* 8 for daemons; 0 means 1 */
 };
 
+/* A bf_opttab's defs and n_defs, from its array of bf_optdef. */
+#define BF_OPTTAB_DEFS(table) \
+	.defs = (table), .n_defs = sizeof(table) / sizeof((table)[0])
+
 struct bf_opt_entry {
 	const struct bf_optdef	*def;	/* NULL: a namespaced key */
 	char			*key;

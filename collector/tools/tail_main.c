@@ -96,8 +96,7 @@ static const struct bf_opttab tail_opttab = {
 "--follow, as in tail(1) (it used to mean --from-beginning).  SIGINT,\n"
 "SIGTERM and SIGHUP (a closed terminal) stop it cleanly: what was read is\n"
 "written out and the consumer closed.\n",
-	.defs = tail_opts,
-	.n_defs = sizeof(tail_opts) / sizeof(tail_opts[0]),
+	BF_OPTTAB_DEFS(tail_opts),
 	.namespaces = kafka_ns,
 	.version = "bmpflow-tail " BMPFLOW_VERSION,
 };

@@ -221,8 +221,7 @@ static const struct bf_opttab alert_opttab = {
 "Templates: {FIELD} is the alert's field as text (arrays space-separated,\n"
 "null empty).  Syslog severity: warning, err for hijack types; notice\n"
 "when resolved.  SIGTERM/SIGINT: stop, committing what was delivered.\n",
-	.defs = alert_opts_table,
-	.n_defs = sizeof(alert_opts_table) / sizeof(alert_opts_table[0]),
+	BF_OPTTAB_DEFS(alert_opts_table),
 	.namespaces = alert_ns,
 	.version = "bmpflow-alert " BMPFLOW_VERSION,
 	.man_section = 8,

@@ -100,8 +100,7 @@ static const struct bf_opttab proc_opttab = {
 "no Adj-RIB-In of [" BF_VIEWS_DEFAULT "].\n"
 "SIGTERM/SIGINT: stop after the outputs are acknowledged and offsets\n"
 "committed.  SIGHUP: the plugin re-reads its input files.\n",
-	.defs = proc_opts_table,
-	.n_defs = sizeof(proc_opts_table) / sizeof(proc_opts_table[0]),
+	BF_OPTTAB_DEFS(proc_opts_table),
 	.namespaces = proc_ns,
 	.version = "bmpflow-processor " BMPFLOW_VERSION " (plugin ABI "
 	    NUMBER_TEXT(BMPFLOW_PLUGIN_ABI) ")",
