@@ -375,8 +375,7 @@ settings(int argc, char **argv, struct tail_settings *ts, int *rc)
 	ts->max = bf_opts_given(&o, "max") ? bf_opts_int(&o, "max") : -1;
 	ts->meta = bf_opts_bool(&o, "meta");
 	ts->bmp = bf_opts_bool(&o, "bmp");
-	snprintf(ts->schema_dir, sizeof(ts->schema_dir), "%s",
-	    bf_opts_str(&o, "schema-dir"));
+	bf_opts_copy(&o, "schema-dir", ts->schema_dir, sizeof(ts->schema_dir));
 	bf_registry_conf_from_opts(&ts->registry, &o);
 	/* Text as the collector writes it (2001:db8::1). */
 	if (bf_opts_given(&o, "router") &&
