@@ -134,6 +134,10 @@ static const struct bf_optdef collector_opts[] = {
 	{ "metrics", 0, BF_OT_LISTEN, "", 0, BF_CONF_STR - 1, NULL, 0,
 	  "ADDR:PORT", "Prometheus /metrics endpoint [off]", NULL, NULL,
 	  NULL },
+	{ "metrics-peer-limit", 0, BF_OT_INT, "1000", 0, 1000000, NULL, 0, "N",
+	  "peers, of all routers, given bmpflow_peer_routes series; the rest "
+	  "are counted in bmpflow_peer_routes_peers_left_out", NULL, NULL,
+	  NULL },
 	{ "log-level", 0, BF_OT_ENUM, "info", 0, 0, log_levels, 0, "LEVEL",
 	  "error, warn, info or debug", NULL, NULL, NULL },
 	{ "raw", 0, BF_OT_BOOL, "false", 0, 0, NULL, 0, "BOOL",
@@ -185,8 +189,7 @@ const struct bf_opttab bf_collector_opttab = {
 "Signals: SIGTERM and SIGINT stop accepting routers and deliver what is\n"
 "queued (up to drain-timeout); SIGHUP is logged and ignored (restart to\n"
 "apply a changed configuration).\n",
-	.defs = collector_opts,
-	.n_defs = sizeof(collector_opts) / sizeof(collector_opts[0]),
+	BF_OPTTAB_DEFS(collector_opts),
 	.namespaces = kafka_ns,
 	.version = "bmpflow-collector " BMPFLOW_VERSION,
 	.man_section = 8,
@@ -321,6 +324,7 @@ bf_config_from_opts(struct bf_config *c, const struct bf_opts *o, char *err,
 	c->max_sessions = (uint32_t)bf_opts_int(o, "max-sessions");
 	c->max_message = (uint32_t)bf_opts_int(o, "max-message-size");
 	c->max_peers = (uint32_t)bf_opts_int(o, "max-peers");
+	c->metrics_peer_limit = (uint32_t)bf_opts_int(o, "metrics-peer-limit");
 	c->max_buffer_bytes = (uint64_t)bf_opts_int(o,
 	    "max-buffer-mbytes") << 20;
 	c->initiation_timeout_ms = (uint64_t)bf_opts_int(o,

@@ -54,6 +54,7 @@ struct bf_config {
 	uint64_t		initiation_timeout_ms;	/* to a first message */
 	uint64_t		message_timeout_ms;	/* stalled message */
 	char			metrics[BF_CONF_STR];	/* "" = off */
+	uint32_t		metrics_peer_limit;	/* peers with series */
 	enum bf_log_level	log_level;
 	bool			raw;		/* produce bmp.raw */
 	bool			route_state;	/* produce bmp.route.state */

@@ -36,6 +36,20 @@ bf_kafka_props_from_opts(struct bf_kafka_props *kp, const struct bf_opts *o,
 }
 
 int
+bf_kafka_brokers_from_opts(const struct bf_opts *o, char *out, size_t n)
+{
+	const char *file = bf_opts_str(o, "kafka-bootstrap-file");
+
+	snprintf(out, n, "%s", bf_opts_str(o, "brokers"));
+	if (out[0] != '\0' || file[0] == '\0' ||
+	    bf_bootstrap_read(file, out, n) == 0)
+		return 0;
+	fprintf(stderr, "%s: %s: no bootstrap address in it (is the collector "
+	    "running?)\n", o->tab->prog, file);
+	return -1;
+}
+
+int
 bf_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
     char *err, size_t errlen)
 {

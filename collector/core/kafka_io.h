@@ -29,6 +29,14 @@ struct bf_kafka_props {
 int	bf_kafka_props_from_opts(struct bf_kafka_props *kp,
 	    const struct bf_opts *o, char *err, size_t errlen);
 
+/*
+ * The brokers of o's "brokers", else of its "kafka-bootstrap-file" (what
+ * the collector wrote), else "".  0, or -1 said on stderr (a file with no
+ * address in it).
+ */
+int	bf_kafka_brokers_from_opts(const struct bf_opts *o, char *out,
+	    size_t n);
+
 /* Set one property.  0, or -1 with err ("kafka.NAME=VALUE: why"). */
 int	bf_kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
 	    const char *value, char *err, size_t errlen);

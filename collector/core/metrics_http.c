@@ -68,6 +68,14 @@ bf_metric(FILE *f, const char *name, const char *type, const char *help,
 }
 
 void
+bf_metric_rows(FILE *f, const struct bf_metric_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bf_metric(f, rows[i].name, rows[i].type, rows[i].help,
+		    rows[i].v);
+}
+
+void
 bf_metric_by(FILE *f, const char *name, const char *type, const char *help,
     const char *key, const char *const *values, const uint64_t *counts,
     size_t n)

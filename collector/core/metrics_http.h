@@ -40,6 +40,13 @@ void	bf_metric_by(FILE *f, const char *name, const char *type,
 void	bf_metric(FILE *f, const char *name, const char *type,
 	    const char *help, double v);
 
+/* Families of one unlabelled sample each, as a table of rows. */
+struct bf_metric_row {
+	const char	*name, *type, *help;
+	double		 v;
+};
+void	bf_metric_rows(FILE *f, const struct bf_metric_row *rows, size_t n);
+
 typedef void (*bf_metrics_render)(FILE *out, void *arg);
 
 #define BF_METRICS_MAX_CONNS	16

@@ -482,6 +482,21 @@ bf_opts_start(struct bf_opts *o, const struct bf_opttab *t, int argc,
 	return 1;
 }
 
+void
+bf_opts_copy(const struct bf_opts *o, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "%s", bf_opts_str(o, name));
+}
+
+int
+bf_opts_print_config(const struct bf_opts *o, int rc)
+{
+	if (rc != 0 || !bf_opts_bool(o, "print-config"))
+		return rc;
+	bf_opts_print(o, stdout);
+	return 1;
+}
+
 static const struct bf_optdef *
 def_of(const struct bf_opts *o, const char *name)
 {

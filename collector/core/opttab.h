@@ -73,6 +73,10 @@ struct bf_opttab {
 	int			 man_section;	/* 8 for daemons; 0 means 1 */
 };
 
+/* A bf_opttab's defs and n_defs, from its array of bf_optdef. */
+#define BF_OPTTAB_DEFS(table) \
+	.defs = (table), .n_defs = sizeof(table) / sizeof((table)[0])
+
 struct bf_opt_entry {
 	const struct bf_optdef	*def;	/* NULL: a namespaced key */
 	char			*key;
@@ -105,6 +109,11 @@ int	bf_opts_parse(struct bf_opts *o, const struct bf_opttab *t, int argc,
  */
 int	bf_opts_start(struct bf_opts *o, const struct bf_opttab *t, int argc,
 	    char **argv);
+/*
+ * After bf_opts_start's rc (and the caller's checks): with --print-config,
+ * the settings printed and 1 (exit 0); else rc.
+ */
+int	bf_opts_print_config(const struct bf_opts *o, int rc);
 /* One key from a file (from_flag false) or a flag.  0, or -1 and err. */
 int	bf_opts_set(struct bf_opts *o, const char *key, const char *value,
 	    bool from_flag, char *err, size_t errlen);
@@ -112,6 +121,9 @@ void	bf_opts_free(struct bf_opts *o);
 
 /* The value of name: the last given, else its default, else "". */
 const char *bf_opts_str(const struct bf_opts *o, const char *name);
+/* bf_opts_str's value into out[n], cut to fit. */
+void	bf_opts_copy(const struct bf_opts *o, const char *name, char *out,
+	    size_t n);
 long long bf_opts_int(const struct bf_opts *o, const char *name);
 bool	bf_opts_bool(const struct bf_opts *o, const char *name);
 /* Whether name was given at all (in the file or as a flag). */

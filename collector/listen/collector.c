@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/metrics_http.h"
 #include "admit.h"
+#include "session.h"
 #include "../parse/bmp_frame.h"
 #include "../parse/bmp_wire.h"
 #include "../produce/topics.h"
@@ -27,26 +28,6 @@
 #define POLL_MS			5
 #define SWEEP_MS		1000
 #define KEEPALIVE_S		60	/* TCP keepalive idle time, sessions */
-
-struct bf_session {
-	uv_tcp_t		 tcp;
-	struct bf_collector	*col;
-	struct bf_session	*prev, *next;
-	struct bf_router	 router;
-	struct bmp_stream	 stream;
-	uint8_t			*buf;
-	size_t			 cap, used;
-	uint64_t		 consumed;	/* stream offset of buf[0] */
-	uint64_t		 peer_limit_counted;	/* in the metric */
-	int64_t			 read_us;	/* when the last read arrived */
-	uint64_t		 opened_ms;	/* loop time: accept or resume */
-	uint64_t		 last_read_ms;	/* loop time: read or resume */
-	bool			 reading;
-	bool			 over_budget;	/* max-buffer-mbytes refused it */
-	bool			 closing;
-	bool			 stream_ok;
-	bool			 invalid_utf8_logged;
-};
 
 static void
 send_record(struct bf_collector *c, const struct bf_record *r)
@@ -90,15 +71,31 @@ learn_sysname(struct bf_router *r, struct bf_cur tlvs)
 		memcpy(r->name, name, sizeof(name));
 }
 
-/* bf_enc_message's sink: each record of a message to Kafka. */
+/*
+ * bf_enc_message's sink: each record of a message of ss to Kafka; a route
+ * counted for bmpflow_peer_routes as the route state took it (held or
+ * not), or without the route state as announced or withdrawn.
+ */
 static void
 record_sink(const struct bf_record *r, void *arg)
 {
-	struct bf_collector *c = arg;
+	struct bf_session *ss = arg;
+	struct bf_collector *c = ss->col;
+	struct peer_entry *pe = ss->stream.peer;
+	int delta;
 
 	send_record(c, r);
-	if (r != NULL && r->route != NULL && c->cfg->route_state)
+	if (r == NULL || r->route == NULL)
+		return;
+	if (c->cfg->route_state) {
+		uint32_t held = pe->routes.epoch == pe->epoch ?
+		    pe->routes.n : 0;
+
 		bf_state_route(&c->state, r);
+		delta = (int)(pe->routes.n - held);
+	} else
+		delta = r->route->action == BGP_ANNOUNCE ? 1 : -1;
+	peer_table_count(pe, bf_state_view_of(&ss->stream.msg.peer), delta);
 }
 
 /*
@@ -216,7 +213,7 @@ on_msg(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 		else
 			bf_state_sync(&c->state, ss->router.addr, s->peer);
 	}
-	bf_enc_message(&c->enc, &ss->router, s, t, record_sink, c);
+	bf_enc_message(&c->enc, &ss->router, s, t, record_sink, ss);
 	note_invalid_utf8(ss, invalid_utf8);
 }
 
@@ -738,50 +735,4 @@ bf_collector_free(struct bf_collector *c)
 	bf_state_free(&c->state);
 	bf_producer_free(&c->prod);
 	bf_encoder_free(&c->enc);
-}
-
-/*
- * Per router session: up, seconds since its last bytes, messages, peers
- * with an open epoch.  A closed session's series go away with it.
- */
-void
-bf_collector_router_metrics(FILE *f, const struct bf_collector *c)
-{
-	static const char *const fam[][3] = {
-		{ "bmpflow_router_up", "gauge",
-		    "1 per open router session, by its source address." },
-		{ "bmpflow_router_idle_seconds", "gauge",
-		    "Seconds since the router last sent bytes (or connected)." },
-		{ "bmpflow_router_messages_total", "counter",
-		    "BMP messages the router's session sent." },
-		{ "bmpflow_router_peers_up", "gauge",
-		    "Peers of the router with an open epoch." },
-	};
-	int64_t now = bf_now_us();
-
-	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		bf_metric_family(f, fam[i][0], fam[i][1], fam[i][2]);
-		for (const struct bf_session *ss = c->sessions; ss;
-		    ss = ss->next) {
-			const struct peer_table *pt = &ss->stream.peers;
-			char label[BF_ADDR_STRLEN + 16];
-			uint64_t v = 1;
-
-			if (ss->closing)
-				continue;
-			if (i == 1)
-				v = (uint64_t)(now - ss->read_us) / 1000000;
-			else if (i == 2)
-				v = ss->router.msgs;
-			else if (i == 3) {
-				v = 0;
-				for (uint32_t p = 0; ss->stream_ok &&
-				    p < pt->count; p++)
-					v += pt->v[p].up;
-			}
-			snprintf(label, sizeof(label), "router=\"%s\"",
-			    ss->router.addr);
-			bf_metric_u64(f, fam[i][0], label, v);
-		}
-	}
 }

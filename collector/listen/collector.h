@@ -99,7 +99,5 @@ void	bf_collector_free(struct bf_collector *c);
 
 /* Prometheus text exposition of every metric. */
 void	bf_collector_metrics(FILE *out, void *collector);
-/* The per-router part of it (collector.c holds the sessions). */
-void	bf_collector_router_metrics(FILE *out, const struct bf_collector *c);
 
 #endif /* BF_COLLECTOR_H */

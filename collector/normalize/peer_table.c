@@ -166,3 +166,25 @@ peer_table_decode_opts(const struct peer_entry *e,
 	o->addpath = bmp_peer_rib(hdr) == BMP_RIB_ADJ_OUT ? e->addpath_out :
 	    e->addpath_in;
 }
+
+void
+peer_table_count(struct peer_entry *e, enum bf_state_view v, int delta)
+{
+	struct peer_routes *h = &e->held;
+
+	if (h->epoch != e->epoch) {
+		memset(h, 0, sizeof(*h));
+		h->epoch = e->epoch;
+	}
+	h->seen |= (uint8_t)(1u << v);
+	/* Without the route state a withdrawal may be of a route not held. */
+	if (delta >= 0 || h->n[v] > 0)
+		h->n[v] += (uint32_t)delta;
+}
+
+const struct peer_routes *
+peer_table_routes(const struct peer_entry *e)
+{
+	return e->up && e->held.epoch == e->epoch && e->held.seen != 0 ?
+	    &e->held : NULL;
+}

@@ -14,6 +14,20 @@
 #include "core/hash_index.h"
 #include "route_set.h"
 
+/* Views of a peer's routes, as bf_state_view_of() tells them: loc-rib last. */
+#define PEER_VIEWS	(BF_SV_LOC_RIB + 1)
+
+/*
+ * Routes a peer holds in its open epoch, by view (bmpflow_peer_routes):
+ * what the route state holds when it is on, else announcements less
+ * withdrawals.
+ */
+struct peer_routes {
+	uint64_t	epoch;		/* the counts are of this epoch */
+	uint32_t	n[PEER_VIEWS];
+	uint8_t		seen;		/* bit per view a route was counted in */
+};
+
 struct peer_entry {
 	uint8_t		type;
 	uint8_t		rd[8];
@@ -28,6 +42,7 @@ struct peer_entry {
 	uint32_t	addpath_out;	/* Adj-RIB-Out */
 	/* Routes published to bmp.route.state (--route-state). */
 	struct bf_route_set routes;
+	struct peer_routes held;
 };
 
 struct peer_table {
@@ -76,5 +91,14 @@ void	peer_table_open(struct peer_table *t, struct peer_entry *e,
  */
 void	peer_table_decode_opts(const struct peer_entry *e,
 	    const struct bmp_peer_hdr *hdr, struct bgp_decode_opts *o);
+
+/*
+ * Count delta routes (+1 added, -1 gone, 0 none) in view v of e's open
+ * epoch; the counts of an earlier epoch are dropped first.
+ */
+void	peer_table_count(struct peer_entry *e, enum bf_state_view v,
+	    int delta);
+/* The counts of e's open epoch; NULL with no epoch open or nothing counted. */
+const struct peer_routes *peer_table_routes(const struct peer_entry *e);
 
 #endif /* BF_PEER_TABLE_H */

@@ -63,10 +63,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bmpflow-collector: %s\n", err);
 		rc = -1;
 	}
-	if (rc == 0 && bf_opts_bool(&opts, "print-config")) {
-		bf_opts_print(&opts, stdout);
-		rc = 1;
-	}
+	rc = bf_opts_print_config(&opts, rc);
 	bf_opts_free(&opts);
 	if (rc != 0)
 		return rc < 0 ? 2 : 0;

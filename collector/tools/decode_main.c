@@ -48,8 +48,7 @@ static const struct bf_opttab decode_opttab = {
 "A summary (messages per type, prefixes, errors) goes to standard error.\n"
 "Exit status: 0 when every message decoded, 1 when any did not (each is\n"
 "named with its file, byte offset and reason), 2 on usage or I/O errors.\n",
-	.defs = decode_opts_table,
-	.n_defs = sizeof(decode_opts_table) / sizeof(decode_opts_table[0]),
+	BF_OPTTAB_DEFS(decode_opts_table),
 	.operands = "FILE...",
 	.version = "bmpflow-decode " BMPFLOW_VERSION,
 };

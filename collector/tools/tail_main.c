@@ -96,8 +96,7 @@ static const struct bf_opttab tail_opttab = {
 "--follow, as in tail(1) (it used to mean --from-beginning).  SIGINT,\n"
 "SIGTERM and SIGHUP (a closed terminal) stop it cleanly: what was read is\n"
 "written out and the consumer closed.\n",
-	.defs = tail_opts,
-	.n_defs = sizeof(tail_opts) / sizeof(tail_opts[0]),
+	BF_OPTTAB_DEFS(tail_opts),
 	.namespaces = kafka_ns,
 	.version = "bmpflow-tail " BMPFLOW_VERSION,
 };
@@ -366,13 +365,8 @@ settings(int argc, char **argv, struct tail_settings *ts, int *rc)
 	name = bf_opts_str(&o, "topic");
 	snprintf(ts->topic, sizeof(ts->topic), "%s%s",
 	    strchr(name, '.') ? "" : "bmp.", name);
-	snprintf(ts->brokers, sizeof(ts->brokers), "%s",
-	    bf_opts_str(&o, "brokers"));
-	name = bf_opts_str(&o, "kafka-bootstrap-file");
-	if (ts->brokers[0] == '\0' && name[0] != '\0' &&
-	    bf_bootstrap_read(name, ts->brokers, sizeof(ts->brokers))) {
-		fprintf(stderr, "bmpflow-tail: %s: no bootstrap address in it "
-		    "(is the collector running?)\n", name);
+	if (bf_kafka_brokers_from_opts(&o, ts->brokers,
+	    sizeof(ts->brokers)) < 0) {
 		bf_opts_free(&o);
 		return -1;
 	}
@@ -381,8 +375,7 @@ settings(int argc, char **argv, struct tail_settings *ts, int *rc)
 	ts->max = bf_opts_given(&o, "max") ? bf_opts_int(&o, "max") : -1;
 	ts->meta = bf_opts_bool(&o, "meta");
 	ts->bmp = bf_opts_bool(&o, "bmp");
-	snprintf(ts->schema_dir, sizeof(ts->schema_dir), "%s",
-	    bf_opts_str(&o, "schema-dir"));
+	bf_opts_copy(&o, "schema-dir", ts->schema_dir, sizeof(ts->schema_dir));
 	bf_registry_conf_from_opts(&ts->registry, &o);
 	/* Text as the collector writes it (2001:db8::1). */
 	if (bf_opts_given(&o, "router") &&

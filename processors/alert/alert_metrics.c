@@ -5,14 +5,36 @@
 #include "alert_metrics.h"
 
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/log.h"
 
-/* One family of a counter of each sink given. */
+/* A counter of struct alert_sink, one family labelled by sink. */
+struct sink_counter {
+	const char	*name, *help;
+	size_t		 offset;
+};
+
+static const struct sink_counter sink_counters[] = {
+	{ "bmpflow_alert_delivered_total", "Alerts a sink took",
+	    offsetof(struct alert_sink, delivered) },
+	{ "bmpflow_alert_failed_total",
+	    "Delivery attempts that failed and are retried",
+	    offsetof(struct alert_sink, failed) },
+	{ "bmpflow_alert_retried_total", "Delivery attempts after a failure",
+	    offsetof(struct alert_sink, retried) },
+	{ "bmpflow_alert_refused_total",
+	    "Alerts a sink refused for good (HTTP 3xx, 4xx; SMTP 5xx), skipped",
+	    offsetof(struct alert_sink, refused) },
+	{ "bmpflow_alert_outages_total", "Times a sink started failing",
+	    offsetof(struct alert_sink, outages) },
+};
+
+/* Counter sc of each sink given. */
 static void
-per_sink(FILE *f, const struct alert_metrics *m, const char *name,
-    const char *type, const char *help, size_t offset)
+per_sink(FILE *f, const struct alert_metrics *m,
+    const struct sink_counter *sc)
 {
 	const char *names[N_SINKS];
 	uint64_t v[N_SINKS];
@@ -23,9 +45,9 @@ per_sink(FILE *f, const struct alert_metrics *m, const char *name,
 			continue;
 		names[n] = alert_sink_names[i];
 		v[n++] = atomic_load((_Atomic uint64_t *)((char *)&m->sinks[i] +
-		    offset));
+		    sc->offset));
 	}
-	bf_metric_by(f, name, type, help, "sink", names, v, n);
+	bf_metric_by(f, sc->name, "counter", sc->help, "sink", names, v, n);
 }
 
 /*
@@ -60,36 +82,29 @@ render(FILE *f, void *arg)
 	const char *names[N_SINKS];
 	uint64_t up[N_SINKS];
 	size_t n = 0;
+	const struct bf_metric_row rows[] = {
+		{ "bmpflow_alert_records_total", "counter",
+		    "Alert records read",
+		    (double)atomic_load(&m->counts->read) },
+		{ "bmpflow_alert_records_bad_total", "counter",
+		    "Records that are not alerts, skipped",
+		    (double)atomic_load(&m->counts->bad) },
+		{ "bmpflow_alert_records_filtered_total", "counter",
+		    "Alerts of a state not delivered (states)",
+		    (double)atomic_load(&m->counts->filtered) },
+		{ "bmpflow_alert_pending", "gauge",
+		    "Alerts read and not yet taken by all their sinks",
+		    atomic_load(&m->counts->pending) },
+		{ "bmpflow_alert_consumer_lag", "gauge",
+		    "Alert records not read yet (a partition not read from "
+		    "since its assignment: from its oldest record)",
+		    (double)consumer_lag(atomic_load(&m->rk), m->topic) },
+	};
 
-	bf_metric(f, "bmpflow_alert_records_total", "counter",
-	    "Alert records read", (double)atomic_load(&m->counts->read));
-	bf_metric(f, "bmpflow_alert_records_bad_total", "counter",
-	    "Records that are not alerts, skipped",
-	    (double)atomic_load(&m->counts->bad));
-	bf_metric(f, "bmpflow_alert_records_filtered_total", "counter",
-	    "Alerts of a state not delivered (states)",
-	    (double)atomic_load(&m->counts->filtered));
-	bf_metric(f, "bmpflow_alert_pending", "gauge",
-	    "Alerts read and not yet taken by all their sinks",
-	    atomic_load(&m->counts->pending));
-	bf_metric(f, "bmpflow_alert_consumer_lag", "gauge",
-	    "Alert records not read yet (a partition not read from since its "
-	    "assignment: from its oldest record)",
-	    (double)consumer_lag(atomic_load(&m->rk), m->topic));
-	per_sink(f, m, "bmpflow_alert_delivered_total", "counter",
-	    "Alerts a sink took", offsetof(struct alert_sink, delivered));
-	per_sink(f, m, "bmpflow_alert_failed_total", "counter",
-	    "Delivery attempts that failed and are retried",
-	    offsetof(struct alert_sink, failed));
-	per_sink(f, m, "bmpflow_alert_retried_total", "counter",
-	    "Delivery attempts after a failure",
-	    offsetof(struct alert_sink, retried));
-	per_sink(f, m, "bmpflow_alert_refused_total", "counter",
-	    "Alerts a sink refused for good (HTTP 3xx, 4xx; SMTP 5xx), skipped",
-	    offsetof(struct alert_sink, refused));
-	per_sink(f, m, "bmpflow_alert_outages_total", "counter",
-	    "Times a sink started failing",
-	    offsetof(struct alert_sink, outages));
+	bf_metric_rows(f, rows, sizeof(rows) / sizeof(rows[0]));
+	for (size_t i = 0; i < sizeof(sink_counters) /
+	    sizeof(sink_counters[0]); i++)
+		per_sink(f, m, &sink_counters[i]);
 	for (int i = 0; i < N_SINKS; i++)
 		if (m->sinks_on & (1u << i)) {
 			names[n] = alert_sink_names[i];

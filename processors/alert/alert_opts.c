@@ -221,8 +221,7 @@ static const struct bf_opttab alert_opttab = {
 "Templates: {FIELD} is the alert's field as text (arrays space-separated,\n"
 "null empty).  Syslog severity: warning, err for hijack types; notice\n"
 "when resolved.  SIGTERM/SIGINT: stop, committing what was delivered.\n",
-	.defs = alert_opts_table,
-	.n_defs = sizeof(alert_opts_table) / sizeof(alert_opts_table[0]),
+	BF_OPTTAB_DEFS(alert_opts_table),
 	.namespaces = alert_ns,
 	.version = "bmpflow-alert " BMPFLOW_VERSION,
 	.man_section = 8,
@@ -274,28 +273,19 @@ settings(const struct bf_opts *o, struct alert_settings *s)
 {
 	static const char *const rate_keys[N_SINKS] = { "webhook-rate-limit",
 		"syslog-rate-limit", "smtp-rate-limit" };
-	const char *file = bf_opts_str(o, "kafka-bootstrap-file");
 	char why[512];
 
-	snprintf(s->brokers, sizeof(s->brokers), "%s",
-	    bf_opts_str(o, "brokers"));
-	if (s->brokers[0] == '\0' && file[0] != '\0' &&
-	    bf_bootstrap_read(file, s->brokers, sizeof(s->brokers)) < 0) {
-		fprintf(stderr, "bmpflow-alert: %s: no bootstrap address in it "
-		    "(is the collector running?)\n", file);
+	if (bf_kafka_brokers_from_opts(o, s->brokers, sizeof(s->brokers)) < 0)
 		return -1;
-	}
 	if (s->brokers[0] == '\0') {
 		fprintf(stderr, "bmpflow-alert: give --brokers or "
 		    "--kafka-bootstrap-file\n");
 		return -1;
 	}
-	snprintf(s->topic, sizeof(s->topic), "%s", bf_opts_str(o, "topic"));
-	snprintf(s->group, sizeof(s->group), "%s", bf_opts_str(o, "group"));
-	snprintf(s->schema_dir, sizeof(s->schema_dir), "%s",
-	    bf_opts_str(o, "schema-dir"));
-	snprintf(s->metrics, sizeof(s->metrics), "%s",
-	    bf_opts_str(o, "metrics"));
+	bf_opts_copy(o, "topic", s->topic, sizeof(s->topic));
+	bf_opts_copy(o, "group", s->group, sizeof(s->group));
+	bf_opts_copy(o, "schema-dir", s->schema_dir, sizeof(s->schema_dir));
+	bf_opts_copy(o, "metrics", s->metrics, sizeof(s->metrics));
 	bf_registry_conf_from_opts(&s->registry, o);
 	if (bf_kafka_props_from_opts(&s->kafka, o, why, sizeof(why)) < 0) {
 		fprintf(stderr, "bmpflow-alert: %s\n", why);
@@ -310,8 +300,7 @@ settings(const struct bf_opts *o, struct alert_settings *s)
 		snprintf(s->templates[i], ALERT_TEXT_MAX, "%s",
 		    bf_opts_str(o, key));
 	}
-	snprintf(s->subject, sizeof(s->subject), "%s",
-	    bf_opts_str(o, "mail-subject"));
+	bf_opts_copy(o, "mail-subject", s->subject, sizeof(s->subject));
 	for (int i = 0; i < N_SINKS; i++) {
 		double per_s = rate_parse(bf_opts_str(o, rate_keys[i]));
 
@@ -327,25 +316,20 @@ settings(const struct bf_opts *o, struct alert_settings *s)
 	bf_log_parse_level(bf_opts_str(o, "log-level"), &s->log_level);
 	s->retry_max_s = (int)bf_opts_int(o, "retry-max-s");
 	s->timeout_s = (int)bf_opts_int(o, "timeout-s");
-	snprintf(s->webhook_url, sizeof(s->webhook_url), "%s",
-	    bf_opts_str(o, "webhook"));
+	bf_opts_copy(o, "webhook", s->webhook_url, sizeof(s->webhook_url));
 	s->webhook_format = (enum webhook_format)word_index(
 	    bf_opts_str(o, "webhook-format"), webhook_formats);
 	s->n_webhook_headers = copy_list(o, "webhook-header",
 	    &s->webhook_headers[0][0], ALERT_MAX_LIST,
 	    sizeof(s->webhook_headers[0]));
-	snprintf(s->syslog_target, sizeof(s->syslog_target), "%s",
-	    bf_opts_str(o, "syslog"));
+	bf_opts_copy(o, "syslog", s->syslog_target, sizeof(s->syslog_target));
 	s->syslog_facility = word_index(bf_opts_str(o, "syslog-facility"),
 	    facilities);
-	snprintf(s->smtp_url, sizeof(s->smtp_url), "%s",
-	    bf_opts_str(o, "smtp"));
-	snprintf(s->smtp_user, sizeof(s->smtp_user), "%s",
-	    bf_opts_str(o, "smtp-user"));
-	snprintf(s->smtp_password, sizeof(s->smtp_password), "%s",
-	    bf_opts_str(o, "smtp-password"));
-	snprintf(s->mail_from, sizeof(s->mail_from), "%s",
-	    bf_opts_str(o, "mail-from"));
+	bf_opts_copy(o, "smtp", s->smtp_url, sizeof(s->smtp_url));
+	bf_opts_copy(o, "smtp-user", s->smtp_user, sizeof(s->smtp_user));
+	bf_opts_copy(o, "smtp-password", s->smtp_password,
+	    sizeof(s->smtp_password));
+	bf_opts_copy(o, "mail-from", s->mail_from, sizeof(s->mail_from));
 	s->n_mail_to = copy_list(o, "mail-to", &s->mail_to[0][0],
 	    ALERT_MAX_LIST, sizeof(s->mail_to[0]));
 	if ((s->sinks_on & (1u << SINK_SMTP)) && (s->mail_from[0] == '\0' ||
@@ -366,12 +350,9 @@ int
 alert_opts_parse(int argc, char **argv, struct alert_settings *s)
 {
 	struct bf_opts o;
-	int rc = bf_opts_start(&o, &alert_opttab, argc, argv);
+	int rc = bf_opts_print_config(&o, bf_opts_start(&o, &alert_opttab,
+	    argc, argv));
 
-	if (rc == 0 && bf_opts_bool(&o, "print-config")) {
-		bf_opts_print(&o, stdout);
-		rc = 1;
-	}
 	if (rc == 0 && settings(&o, s) < 0)
 		rc = -1;
 	bf_opts_free(&o);

@@ -155,34 +155,6 @@ http_transient(long status)
 	return status == 408 || status == 429 || status >= 500;
 }
 
-static enum sink_result
-webhook_post(struct alert_sink *k, const struct alert *a, const char *text,
-    const char *subject, char *why, size_t whylen)
-{
-	size_t len = 0;
-	char *body = webhook_body(k, a, text, subject, &len);
-	long status = 0;
-	CURLcode rc;
-
-	if (body == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return SINK_RETRY;
-	}
-	curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(k->curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	rc = curl_easy_perform(k->curl);
-	free(body);
-	if (rc != CURLE_OK) {
-		snprintf(why, whylen, "%s", curl_easy_strerror(rc));
-		return SINK_RETRY;
-	}
-	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 200 && status < 300)
-		return SINK_TAKEN;
-	snprintf(why, whylen, "HTTP status %ld", status);
-	return http_transient(status) ? SINK_RETRY : SINK_REFUSED;
-}
-
 /* The mail being uploaded, read by libcurl. */
 struct upload {
 	const char	*p;
@@ -236,48 +208,71 @@ mail_message(const struct alert_sink *k, const struct alert *a,
 	return buf;
 }
 
+/*
+ * POST body (webhook) or send it as a mail (smtp) through k's handle, then
+ * free it; none (out of memory) is a failure tried again later.
+ */
 static enum sink_result
-smtp_send(struct alert_sink *k, const struct alert *a, const char *text,
-    const char *subject, char *why, size_t whylen)
+curl_deliver(struct alert_sink *k, char *body, size_t len, char *why,
+    size_t whylen)
 {
-	size_t len = 0;
-	char *msg = mail_message(k, a, text, subject, &len);
-	struct upload u = { msg, len };
+	struct upload u = { body, len };
 	long status = 0;
 	CURLcode rc;
 
-	if (msg == NULL) {
+	if (body == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return SINK_RETRY;
 	}
-	curl_easy_setopt(k->curl, CURLOPT_READFUNCTION, upload_read);
-	curl_easy_setopt(k->curl, CURLOPT_READDATA, &u);
-	curl_easy_setopt(k->curl, CURLOPT_INFILESIZE, (long)len);
+	if (k->kind == SINK_WEBHOOK) {
+		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	} else {
+		curl_easy_setopt(k->curl, CURLOPT_READFUNCTION, upload_read);
+		curl_easy_setopt(k->curl, CURLOPT_READDATA, &u);
+		curl_easy_setopt(k->curl, CURLOPT_INFILESIZE, (long)len);
+	}
 	rc = curl_easy_perform(k->curl);
-	free(msg);
-	if (rc == CURLE_OK)
-		return SINK_TAKEN;
+	free(body);
 	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &status);
-	snprintf(why, whylen, "%s (SMTP reply %ld)", curl_easy_strerror(rc),
-	    status);
-	/* RFC 5321 §4.2.1: 5yz is a permanent failure, 4yz a transient one. */
-	return status >= 500 ? SINK_REFUSED : SINK_RETRY;
+	if (k->kind != SINK_WEBHOOK) {
+		if (rc == CURLE_OK)
+			return SINK_TAKEN;
+		snprintf(why, whylen, "%s (SMTP reply %ld)",
+		    curl_easy_strerror(rc), status);
+		/* RFC 5321 §4.2.1: 5yz is a permanent failure, 4yz a transient one. */
+		return status >= 500 ? SINK_REFUSED : SINK_RETRY;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(why, whylen, "%s", curl_easy_strerror(rc));
+		return SINK_RETRY;
+	}
+	if (status >= 200 && status < 300)
+		return SINK_TAKEN;
+	snprintf(why, whylen, "HTTP status %ld", status);
+	return http_transient(status) ? SINK_RETRY : SINK_REFUSED;
 }
 
 enum sink_result
 sink_deliver(struct alert_sink *k, const struct alert *a, const char *text,
     const char *subject, char *why, size_t whylen)
 {
+	size_t len = 0;
+	char *body;
+
 	switch (k->kind) {
 	case SINK_WEBHOOK:
-		return webhook_post(k, a, text, subject, why, whylen);
+		body = webhook_body(k, a, text, subject, &len);
+		break;
 	case SINK_SYSLOG:
 		return syslog_send(k, a, text, why, whylen);
 	case SINK_SMTP:
 	case N_SINKS:
+	default:
+		body = mail_message(k, a, text, subject, &len);
 		break;
 	}
-	return smtp_send(k, a, text, subject, why, whylen);
+	return curl_deliver(k, body, len, why, whylen);
 }
 
 int64_t

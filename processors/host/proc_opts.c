@@ -100,8 +100,7 @@ static const struct bf_opttab proc_opttab = {
 "no Adj-RIB-In of [" BF_VIEWS_DEFAULT "].\n"
 "SIGTERM/SIGINT: stop after the outputs are acknowledged and offsets\n"
 "committed.  SIGHUP: the plugin re-reads its input files.\n",
-	.defs = proc_opts_table,
-	.n_defs = sizeof(proc_opts_table) / sizeof(proc_opts_table[0]),
+	BF_OPTTAB_DEFS(proc_opts_table),
 	.namespaces = proc_ns,
 	.version = "bmpflow-processor " BMPFLOW_VERSION " (plugin ABI "
 	    NUMBER_TEXT(BMPFLOW_PLUGIN_ABI) ")",
@@ -186,28 +185,17 @@ plugin_settings(struct proc_opts *o, const struct bf_opts *opts)
 static int
 settings(struct proc_opts *o, const struct bf_opts *opts)
 {
-	const char *file = bf_opts_str(opts, "kafka-bootstrap-file");
 	char why[256];
 
-	snprintf(o->plugin, sizeof(o->plugin), "%s",
-	    bf_opts_str(opts, "plugin"));
-	snprintf(o->brokers, sizeof(o->brokers), "%s",
-	    bf_opts_str(opts, "brokers"));
-	if (o->brokers[0] == '\0' && file[0] != '\0' &&
-	    bf_bootstrap_read(file, o->brokers, sizeof(o->brokers)) < 0) {
-		fprintf(stderr, "bmpflow-processor: %s: no bootstrap address "
-		    "in it (is the collector running?)\n", file);
+	bf_opts_copy(opts, "plugin", o->plugin, sizeof(o->plugin));
+	if (bf_kafka_brokers_from_opts(opts, o->brokers,
+	    sizeof(o->brokers)) < 0)
 		return -1;
-	}
-	snprintf(o->group, sizeof(o->group), "%s", bf_opts_str(opts, "group"));
-	snprintf(o->prefix, sizeof(o->prefix), "%s",
-	    bf_opts_str(opts, "topic-prefix"));
-	snprintf(o->out_topic, sizeof(o->out_topic), "%s",
-	    bf_opts_str(opts, "output-topic"));
-	snprintf(o->schema_dir, sizeof(o->schema_dir), "%s",
-	    bf_opts_str(opts, "schema-dir"));
-	snprintf(o->metrics, sizeof(o->metrics), "%s",
-	    bf_opts_str(opts, "metrics"));
+	bf_opts_copy(opts, "group", o->group, sizeof(o->group));
+	bf_opts_copy(opts, "topic-prefix", o->prefix, sizeof(o->prefix));
+	bf_opts_copy(opts, "output-topic", o->out_topic, sizeof(o->out_topic));
+	bf_opts_copy(opts, "schema-dir", o->schema_dir, sizeof(o->schema_dir));
+	bf_opts_copy(opts, "metrics", o->metrics, sizeof(o->metrics));
 	o->create_topics = bf_opts_bool(opts, "create-topics");
 	o->out_partitions = (int)bf_opts_int(opts, "output-partitions");
 	o->out_replication = (int)bf_opts_int(opts,
@@ -232,18 +220,14 @@ int
 proc_opts_parse(struct proc_opts *o, int argc, char **argv)
 {
 	struct bf_opts opts;
-	int rc = bf_opts_start(&opts, &proc_opttab, argc, argv);
+	int rc = bf_opts_print_config(&opts, bf_opts_start(&opts, &proc_opttab,
+	    argc, argv));
 
 	memset(o, 0, sizeof(*o));
-	if (rc == 0 && bf_opts_bool(&opts, "print-config")) {
-		bf_opts_print(&opts, stdout);
-		rc = 1;
-	}
 	/* --help needs the plugin alone: its settings are listed too. */
 	o->help = rc == 1 && bf_opts_bool(&opts, "help");
 	if (o->help)
-		snprintf(o->plugin, sizeof(o->plugin), "%s",
-		    bf_opts_str(&opts, "plugin"));
+		bf_opts_copy(&opts, "plugin", o->plugin, sizeof(o->plugin));
 	if (rc == 0 && settings(o, &opts) < 0)
 		rc = -1;
 	bf_opts_free(&opts);

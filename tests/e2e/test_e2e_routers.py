@@ -589,6 +589,37 @@ def check_wire(router, col, schemas, decode_bin, tmp, by, prepend):
 
 # --------------------------------------------------------------- scenario
 
+def check_peer_routes(router, col, routes, wd):
+    """bmpflow_peer_routes once the withdrawals are in: each speaker's
+    routes (A's less those withdrawn) in each Adj-RIB-In view, both
+    speakers' in the Loc-RIB."""
+    held = {sp["addr"]: len(routes[sp["addr"]]) for sp in SPEAKERS}
+    held[SPEAKERS[0]["addr"]] -= len(wd)
+    want = {}
+    for rib, post in router.views:
+        if rib == "loc_rib":
+            want[("loc-rib", "loc-rib")] = sum(held.values())
+            continue
+        for addr, n in held.items():
+            want[(addr, "adj-in-post" if post else "adj-in-pre")] = n
+    got = {}
+
+    def settled():
+        got.clear()
+        for k, v in col.metrics().items():
+            if k.startswith("bmpflow_peer_routes{"):
+                lab = dict(x.split("=", 1) for x in
+                           k[k.index("{") + 1:-1].split(","))
+                key = (lab["peer"].strip('"'), lab["view"].strip('"'))
+                got[key] = got.get(key, 0) + int(v)
+        return got == want
+    ok = harness.wait_until(settled, MAX_WAIT_EVENT)
+    note("bmpflow_peer_routes: %s" % sorted(got.items()))
+    if not ok:
+        fail("%s: bmpflow_peer_routes %s, want %s" % (
+            router.name, sorted(got.items()), sorted(want.items())))
+
+
 def run_scenario(router_cls, args, schemas):
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="bmpflow-e2e-")
@@ -659,6 +690,8 @@ def run_scenario(router_cls, args, schemas):
                  "want >= %d" % (router.name, n2 - n, len(wd),
                                  len(wd) * nviews))
 
+        check_peer_routes(router, col, routes, wd)
+
         # 3. Speaker B stops.
         peers0 = harness.delivered(col, "peer")
         t_stop_b = int(time.time() * 1e6)
@@ -670,6 +703,13 @@ def run_scenario(router_cls, args, schemas):
                 MAX_WAIT_EVENT):
             fail("%s: no Peer record within %ds after speaker B stopped" % (
                 router.name, MAX_WAIT_EVENT))
+        # Its Peer Down ends its epoch: its route gauges go.
+        if not harness.wait_until(lambda: not any(
+                k.startswith("bmpflow_peer_routes{") and
+                'peer="%s"' % SPEAKERS[1]["addr"] in k
+                for k in col.metrics()), MAX_WAIT_EVENT):
+            fail("%s: bmpflow_peer_routes of speaker B still there after "
+                 "its Peer Down" % router.name)
 
         # 4. Statistics (GoBGP sends them every 15 s at best).
         def stats_in():

@@ -52,7 +52,7 @@ static const struct bf_optdef defs[] = {
 
 static const struct bf_opttab tab = {
 	.prog = "t", .synopsis = "[options]", .about = "About.\n",
-	.defs = defs, .n_defs = sizeof(defs) / sizeof(defs[0]),
+	BF_OPTTAB_DEFS(defs),
 	.namespaces = ns, .operands = "FILE...", .version = "t 1",
 };
 
