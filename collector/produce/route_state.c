@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "../encode/key_text.h"
 #include "../parse/bmp_wire.h"
 #include "producer.h"
 
@@ -21,28 +22,45 @@ peer_part(char *out, size_t n, const char *router,
     const struct peer_entry *pe)
 {
 	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
+	struct bf_key_text k;
 
+	bf_kt_init(&k, out, n);
+	bf_kt_str(&k, router);
+	bf_kt_chr(&k, ' ');
+	bf_kt_u32(&k, pe->type);
+	bf_kt_chr(&k, ' ');
 	bf_addr_fmt(&pe->addr, a, sizeof(a));
-	snprintf(out, n, "%s %u %s %s", router, pe->type, a[0] ? a : "-",
-	    bf_rd_fmt(pe->rd, rd, sizeof(rd)));
+	bf_kt_str(&k, a[0] ? a : "-");
+	bf_kt_chr(&k, ' ');
+	bf_kt_str(&k, bf_rd_fmt(pe->rd, rd, sizeof(rd)));
 }
 
-/* The state key of route id: bmp.route's key, then its identity. */
+/*
+ * The state key of route id: bmp.route's key, then its identity
+ * (peer: its peer_part of peer_len bytes).
+ */
 static size_t
 state_key(char *out, size_t n, const char *route_key, size_t route_key_len,
-    const char *peer, const struct bf_route_id *id)
+    const char *peer, size_t peer_len, const struct bf_route_id *id)
 {
-	int k;
+	struct bf_key_text k;
 
-	if (route_key_len >= n)
-		route_key_len = n - 1;
-	memcpy(out, route_key, route_key_len);
-	k = id->has_path_id ? snprintf(out + route_key_len, n - route_key_len,
-	    " %s %u %u/%u %" PRIu32, peer, id->view, id->afi, id->safi,
-	    id->path_id) : snprintf(out + route_key_len, n - route_key_len,
-	    " %s %u %u/%u -", peer, id->view, id->afi, id->safi);
-	return k < 0 ? route_key_len : route_key_len + (size_t)k < n ?
-	    route_key_len + (size_t)k : n - 1;
+	bf_kt_init(&k, out, n);
+	bf_kt_mem(&k, route_key, route_key_len);
+	bf_kt_chr(&k, ' ');
+	bf_kt_mem(&k, peer, peer_len);
+	bf_kt_chr(&k, ' ');
+	bf_kt_u32(&k, id->view);
+	bf_kt_chr(&k, ' ');
+	bf_kt_u32(&k, id->afi);
+	bf_kt_chr(&k, '/');
+	bf_kt_u32(&k, id->safi);
+	bf_kt_chr(&k, ' ');
+	if (id->has_path_id)
+		bf_kt_u32(&k, id->path_id);
+	else
+		bf_kt_chr(&k, '-');
+	return k.len;
 }
 
 void
@@ -52,6 +70,7 @@ bf_state_update_begin(struct bf_route_state *st, const char *router,
 	st->peer = pe;
 	st->view = (uint8_t)bf_state_view_of(hdr);
 	peer_part(st->peer_part, sizeof(st->peer_part), router, pe);
+	st->peer_len = strlen(st->peer_part);
 }
 
 static void
@@ -61,9 +80,10 @@ tombstone(struct bf_route_state *st, const char *peer,
 	char rk[BF_RD_STRLEN + BF_PREFIX_STRLEN], key[STATE_KEY_MAX];
 	size_t rkl = bf_route_key(&id->prefix, id->has_rd ? id->rd : NULL, rk,
 	    sizeof(rk));
-	size_t kl = state_key(key, sizeof(key), rk, rkl, peer, id);
+	size_t kl = state_key(key, sizeof(key), rk, rkl, peer, strlen(peer),
+	    id);
 
-	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, "route", key, kl,
+	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key, kl,
 	    NULL, 0);
 	st->tombstones++;
 }
@@ -190,7 +210,7 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	    rt->af->safi, &n->prefix, n->has_rd ? n->rd : NULL,
 	    n->has_path_id ? &n->path_id : NULL);
 	kl = state_key(key, sizeof(key), r->key, r->key_len, st->peer_part,
-	    &id);
+	    st->peer_len, &id);
 	if (st->drain != NULL)
 		cancel_pending(st, st->peer_part, &id);
 	if (rt->action != BGP_ANNOUNCE) {
@@ -201,10 +221,10 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 		 * before them: the withdrawal undoes it; tombstones it skips.
 		 */
 		st->routes -= bf_route_set_del(&pe->routes, &id);
-		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
-		    key, kl, r->value, r->value_len);
-		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
-		    key, kl, NULL, 0);
+		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key,
+		    kl, r->value, r->value_len);
+		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key,
+		    kl, NULL, 0);
 		st->tombstones++;
 		return;
 	}
@@ -223,6 +243,6 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 		break;
 	}
 	st->bytes += bf_route_set_bytes(&pe->routes) - bytes;
-	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema, key, kl,
+	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key, kl,
 	    r->value, r->value_len);
 }
