@@ -67,8 +67,16 @@ void
 bf_state_update_begin(struct bf_route_state *st, const char *router,
     struct peer_entry *pe, const struct bmp_peer_hdr *hdr)
 {
-	st->peer = pe;
 	st->view = (uint8_t)bf_state_view_of(hdr);
+	/*
+	 * Built once per peer and epoch, not per UPDATE (1,400 instructions
+	 * each): every session's epochs come from the collector's one
+	 * clock, so an epoch names one peer entry of one router.
+	 */
+	if (pe == st->peer && pe->epoch == st->peer_epoch && st->peer_len > 0)
+		return;
+	st->peer = pe;
+	st->peer_epoch = pe->epoch;
 	peer_part(st->peer_part, sizeof(st->peer_part), router, pe);
 	st->peer_len = strlen(st->peer_part);
 }

@@ -60,6 +60,7 @@ struct bf_route_state {
 	char			 peer_part[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN +
 				    8];		/* "router type address RD" */
 	size_t			 peer_len;	/* of peer_part */
+	uint64_t		 peer_epoch;	/* peer's, when peer_part was built */
 	uint64_t		 routes;	/* held over all peers */
 	uint64_t		 bytes;		/* their sets' memory */
 	uint64_t		 tombstones;	/* published */
