@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "../parse/bgp_wire.h"
-#include "key_text.h"
+#include "text_buf.h"
 
 /* RFC 4360 text: rt:/soo: for route targets and origins, else hex. */
 static void
@@ -47,23 +47,31 @@ list_elem_fmt(const uint8_t *b, size_t elem, bool communities, char *text,
 {
 	uint32_t x = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
 	    (uint32_t)b[2] << 8 | b[3];
+	struct bf_text_buf t;
 
 	switch (elem) {
 	case 4:
-		if (communities)
-			snprintf(text, n, "%u:%u", x >> 16, x & 0xffff);
-		else
+		if (!communities) {
 			bf_rec_ipv4_fmt(x, text, n);
+			break;
+		}
+		bf_tb_init(&t, text, n);
+		bf_tb_u32(&t, x >> 16);
+		bf_tb_chr(&t, ':');
+		bf_tb_u32(&t, x & 0xffff);
 		break;
 	case 8:
 		ext_community_fmt(b, text, n);
 		break;
 	case 12:
-		snprintf(text, n, "%" PRIu32 ":%" PRIu32 ":%" PRIu32, x,
-		    (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
-		    (uint32_t)b[6] << 8 | b[7],
-		    (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
-		    (uint32_t)b[10] << 8 | b[11]);
+		bf_tb_init(&t, text, n);
+		for (int i = 0; i < 12; i += 4) {
+			if (i > 0)
+				bf_tb_chr(&t, ':');
+			bf_tb_u32(&t, (uint32_t)b[i] << 24 |
+			    (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 |
+			    b[i + 3]);
+		}
 		break;
 	default: {	/* 20: RFC 5701 */
 		struct bf_addr a = { .family = BF_AF_INET6 };
@@ -227,14 +235,14 @@ bf_route_key(const struct bf_prefix *p, const uint8_t *rd, char *out,
     size_t n)
 {
 	char pfx[BF_PREFIX_STRLEN], rds[BF_RD_STRLEN];
-	struct bf_key_text k;
+	struct bf_text_buf k;
 
-	bf_kt_init(&k, out, n);
+	bf_tb_init(&k, out, n);
 	if (rd != NULL) {
-		bf_kt_str(&k, bf_rd_fmt(rd, rds, sizeof(rds)));
-		bf_kt_chr(&k, '|');
+		bf_tb_str(&k, bf_rd_fmt(rd, rds, sizeof(rds)));
+		bf_tb_chr(&k, '|');
 	}
-	bf_kt_str(&k, bf_prefix_fmt(p, pfx, sizeof(pfx)));
+	bf_tb_str(&k, bf_prefix_fmt(p, pfx, sizeof(pfx)));
 	return k.len;
 }
 

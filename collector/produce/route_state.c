@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "../encode/key_text.h"
+#include "../encode/text_buf.h"
 #include "../parse/bmp_wire.h"
 #include "producer.h"
 
@@ -22,17 +22,17 @@ peer_part(char *out, size_t n, const char *router,
     const struct peer_entry *pe)
 {
 	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
-	struct bf_key_text k;
+	struct bf_text_buf k;
 
-	bf_kt_init(&k, out, n);
-	bf_kt_str(&k, router);
-	bf_kt_chr(&k, ' ');
-	bf_kt_u32(&k, pe->type);
-	bf_kt_chr(&k, ' ');
+	bf_tb_init(&k, out, n);
+	bf_tb_str(&k, router);
+	bf_tb_chr(&k, ' ');
+	bf_tb_u32(&k, pe->type);
+	bf_tb_chr(&k, ' ');
 	bf_addr_fmt(&pe->addr, a, sizeof(a));
-	bf_kt_str(&k, a[0] ? a : "-");
-	bf_kt_chr(&k, ' ');
-	bf_kt_str(&k, bf_rd_fmt(pe->rd, rd, sizeof(rd)));
+	bf_tb_str(&k, a[0] ? a : "-");
+	bf_tb_chr(&k, ' ');
+	bf_tb_str(&k, bf_rd_fmt(pe->rd, rd, sizeof(rd)));
 }
 
 /*
@@ -43,23 +43,23 @@ static size_t
 state_key(char *out, size_t n, const char *route_key, size_t route_key_len,
     const char *peer, size_t peer_len, const struct bf_route_id *id)
 {
-	struct bf_key_text k;
+	struct bf_text_buf k;
 
-	bf_kt_init(&k, out, n);
-	bf_kt_mem(&k, route_key, route_key_len);
-	bf_kt_chr(&k, ' ');
-	bf_kt_mem(&k, peer, peer_len);
-	bf_kt_chr(&k, ' ');
-	bf_kt_u32(&k, id->view);
-	bf_kt_chr(&k, ' ');
-	bf_kt_u32(&k, id->afi);
-	bf_kt_chr(&k, '/');
-	bf_kt_u32(&k, id->safi);
-	bf_kt_chr(&k, ' ');
+	bf_tb_init(&k, out, n);
+	bf_tb_mem(&k, route_key, route_key_len);
+	bf_tb_chr(&k, ' ');
+	bf_tb_mem(&k, peer, peer_len);
+	bf_tb_chr(&k, ' ');
+	bf_tb_u32(&k, id->view);
+	bf_tb_chr(&k, ' ');
+	bf_tb_u32(&k, id->afi);
+	bf_tb_chr(&k, '/');
+	bf_tb_u32(&k, id->safi);
+	bf_tb_chr(&k, ' ');
 	if (id->has_path_id)
-		bf_kt_u32(&k, id->path_id);
+		bf_tb_u32(&k, id->path_id);
 	else
-		bf_kt_chr(&k, '-');
+		bf_tb_chr(&k, '-');
 	return k.len;
 }
 
