@@ -127,13 +127,18 @@ tombstones(struct bf_route_state *st, const char *peer, struct peer_entry *pe)
 	bf_route_set_clear(s);
 }
 
-/* A record for id of peer supersedes its pending tombstone. */
+/*
+ * A record for id of peer supersedes its pending tombstone (one the
+ * drain's walk has passed is out already).
+ */
 static void
 cancel_pending(struct bf_route_state *st, const char *peer,
     const struct bf_route_id *id)
 {
 	for (struct bf_state_drain *d = st->drain; d != NULL; d = d->next)
-		if (strcmp(d->peer, peer) == 0 && bf_route_set_del(&d->set, id))
+		if (strcmp(d->peer, peer) == 0 &&
+		    bf_route_set_find(&d->set, id) > d->walk &&
+		    bf_route_set_del(&d->set, id))
 			st->pending--;
 }
 
@@ -144,14 +149,11 @@ bf_state_drain(struct bf_route_state *st, bool force)
 
 	while ((d = st->drain) != NULL) {
 		const struct bf_route_id *at;
-		struct bf_route_id id;
 
 		if (!force && bf_producer_congested(st->prod))
 			return;
 		if ((at = bf_route_set_at(&d->set, &d->walk)) != NULL) {
-			id = *at;
-			tombstone(st, d->peer, &id);
-			bf_route_set_del(&d->set, &id);
+			tombstone(st, d->peer, at);
 			st->pending--;
 			continue;
 		}

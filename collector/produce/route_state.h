@@ -48,7 +48,7 @@ struct bf_producer;
 struct bf_state_drain {
 	struct bf_state_drain	*next;
 	struct bf_route_set	 set;
-	uint32_t		 walk;		/* bf_route_set_at position */
+	uint32_t		 walk;		/* bf_route_set_at position: out up to it */
 	char			 peer[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 8];
 };
 
