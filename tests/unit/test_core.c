@@ -101,7 +101,7 @@ START_TEST(ipv6_text_as_inet_ntop)
 	char got[BF_ADDR_STRLEN], want[BF_ADDR_STRLEN];
 	uint32_t x = 12345;
 
-	for (int n = 0; n < 300000; n++) {
+	for (int n = 0; n < 100000; n++) {
 		for (int i = 0; i < 8; i++) {
 			uint16_t w;
 
