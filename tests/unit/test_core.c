@@ -2,8 +2,8 @@
 /*
  * collector/core pieces every program and plugin shares: the one prefix
  * parser (what it refuses and why, what it keeps), prefix containment,
- * IPv6 text as inet_ntop's,
- * the one hash index under colliding hashes, removal and growth, log
+ * IPv6 text as inet_ntop's, the one hash index under colliding hashes,
+ * removal and growth, log
  * lines that text from the wire cannot forge, and the log rate limiter
  * (bursts, counts of what it held back, keys apart, time letting lines
  * through again) on an injected clock.
