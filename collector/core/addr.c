@@ -18,9 +18,73 @@ put_u8(char *p, unsigned v)
 	return p;
 }
 
+/* Lower-case hex digits of v (no leading zeros) at p; returns the end. */
+static char *
+put_x16(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+
+	for (; shift >= 0; shift -= 4)
+		*p++ = hex[(v >> shift) & 0xf];
+	return p;
+}
+
 /*
- * IPv4 is formatted by hand: glibc's inet_ntop goes through sprintf, and
- * this runs once per route record.  "255.255.255.255/32" fits in 19.
+ * IPv6 text exactly as glibc's inet_ntop writes it (RFC 5952: the first
+ * longest run of two or more zero words as "::"; the IPv4-compatible and
+ * -mapped forms with a dotted tail), without its sprintf per word.  buf
+ * holds at least INET6_ADDRSTRLEN.
+ */
+static void
+ipv6_fmt(const uint8_t a[16], char *buf)
+{
+	unsigned w[8];
+	int best = -1, best_len = 0, run = -1;
+	char *p = buf;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] != 0) {
+			run = -1;
+			continue;
+		}
+		if (run < 0)
+			run = i;
+		if (i - run + 1 > best_len) {
+			best = run;
+			best_len = i - run + 1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 &&
+		    w[5] == 0xffff))) {
+			for (int j = 12; j < 16; j++) {
+				p = put_u8(p, a[j]);
+				*p++ = j < 15 ? '.' : '\0';
+			}
+			return;
+		}
+		p = put_x16(p, w[i]);
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	*p = '\0';
+}
+
+/*
+ * Formatted by hand: glibc's inet_ntop goes through sprintf (once per
+ * IPv6 word), and this runs once per route record.  "255.255.255.255/32"
+ * fits in 19.
  */
 const char *
 bf_addr_fmt(const struct bf_addr *a, char *buf, size_t size)
@@ -33,8 +97,8 @@ bf_addr_fmt(const struct bf_addr *a, char *buf, size_t size)
 			p = put_u8(p, a->a[i]);
 			*p++ = i < 3 ? '.' : '\0';
 		}
-	} else if (a->family == BF_AF_INET6) {
-		inet_ntop(AF_INET6, a->a, buf, (socklen_t)size);
+	} else if (a->family == BF_AF_INET6 && size >= INET6_ADDRSTRLEN) {
+		ipv6_fmt(a->a, buf);
 	}
 	return buf;
 }

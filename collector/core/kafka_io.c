@@ -138,12 +138,15 @@ bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *schema,
     const void *key, size_t key_len, const void *value, size_t len,
     void *opaque)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+	rd_kafka_headers_t *h = NULL;
 	rd_kafka_resp_err_t err;
 	/* The macros cast to void *; F_COPY means nothing is written. */
 	void *k = (void *)(uintptr_t)key, *v = (void *)(uintptr_t)value;
 
-	rd_kafka_header_add(h, "schema", -1, schema, -1);
+	if (schema != NULL) {
+		h = rd_kafka_headers_new(1);
+		rd_kafka_header_add(h, "schema", -1, schema, -1);
+	}
 	err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 	    RD_KAFKA_V_VALUE(v, len),
@@ -151,7 +154,7 @@ bf_kafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *schema,
 	    RD_KAFKA_V_HEADERS(h),
 	    RD_KAFKA_V_OPAQUE(opaque),
 	    RD_KAFKA_V_END);
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && h != NULL)
 		rd_kafka_headers_destroy(h);	/* not taken over */
 	return err;
 }

@@ -64,7 +64,8 @@ int	bf_kafka_producer_defaults(rd_kafka_conf_t *conf, char *err,
 	    size_t errlen);
 
 /*
- * Produce one value (copied) with its key and a "schema" header.  Never
+ * Produce one value (copied) with its key and a "schema" header (none
+ * for a NULL schema: a header costs librdkafka three allocations).  Never
  * waits: RD_KAFKA_RESP_ERR__QUEUE_FULL says librdkafka's queue is full
  * and the caller keeps the record and tries again later (blocking here
  * would freeze the caller's event loop for a whole broker outage).

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../parse/bgp_wire.h"
+#include "text_buf.h"
 
 /* RFC 4360 text: rt:/soo: for route targets and origins, else hex. */
 static void
@@ -46,23 +47,31 @@ list_elem_fmt(const uint8_t *b, size_t elem, bool communities, char *text,
 {
 	uint32_t x = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
 	    (uint32_t)b[2] << 8 | b[3];
+	struct bf_text_buf t;
 
 	switch (elem) {
 	case 4:
-		if (communities)
-			snprintf(text, n, "%u:%u", x >> 16, x & 0xffff);
-		else
+		if (!communities) {
 			bf_rec_ipv4_fmt(x, text, n);
+			break;
+		}
+		bf_tb_init(&t, text, n);
+		bf_tb_u32(&t, x >> 16);
+		bf_tb_chr(&t, ':');
+		bf_tb_u32(&t, x & 0xffff);
 		break;
 	case 8:
 		ext_community_fmt(b, text, n);
 		break;
 	case 12:
-		snprintf(text, n, "%" PRIu32 ":%" PRIu32 ":%" PRIu32, x,
-		    (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
-		    (uint32_t)b[6] << 8 | b[7],
-		    (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
-		    (uint32_t)b[10] << 8 | b[11]);
+		bf_tb_init(&t, text, n);
+		for (int i = 0; i < 12; i += 4) {
+			if (i > 0)
+				bf_tb_chr(&t, ':');
+			bf_tb_u32(&t, (uint32_t)b[i] << 24 |
+			    (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 |
+			    b[i + 3]);
+		}
 		break;
 	default: {	/* 20: RFC 5701 */
 		struct bf_addr a = { .family = BF_AF_INET6 };
@@ -226,19 +235,23 @@ bf_route_key(const struct bf_prefix *p, const uint8_t *rd, char *out,
     size_t n)
 {
 	char pfx[BF_PREFIX_STRLEN], rds[BF_RD_STRLEN];
-	int k;
+	struct bf_text_buf k;
 
-	bf_prefix_fmt(p, pfx, sizeof(pfx));
-	k = rd != NULL ? snprintf(out, n, "%s|%s", bf_rd_fmt(rd, rds,
-	    sizeof(rds)), pfx) : snprintf(out, n, "%s", pfx);
-	return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
+	bf_tb_init(&k, out, n);
+	if (rd != NULL) {
+		bf_tb_str(&k, bf_rd_fmt(rd, rds, sizeof(rds)));
+		bf_tb_chr(&k, '|');
+	}
+	bf_tb_str(&k, bf_prefix_fmt(p, pfx, sizeof(pfx)));
+	return k.len;
 }
 
 const struct bf_record *
 bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 {
 	const struct bgp_nlri *n = &rt->nlri;
-	char pfx[BF_PREFIX_STRLEN], rd[BF_RD_STRLEN];
+	char rd[BF_RD_STRLEN];
+	const char *pfx;
 	bool announce = rt->action == BGP_ANNOUNCE;
 	struct bf_avro_buf *b;
 
@@ -250,13 +263,17 @@ bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 	}
 	if (bf_avro_failed(&e->head) || bf_avro_failed(&e->tail))
 		return NULL;
+	/* The key ends with the prefix's text: formatted once, for both. */
+	e->out.key_len = bf_route_key(&n->prefix, n->has_rd ? n->rd : NULL,
+	    e->out.key, sizeof(e->out.key));
+	pfx = n->has_rd ? strchr(e->out.key, '|') + 1 : e->out.key;
 	b = bf_rec_begin(e);
 	bf_avro_raw(b, e->head.p, e->head.len);
 	bf_avro_long(b, announce ? 0 : 1);	/* Action */
 	bf_avro_str(b, rt->af->name);
 	bf_avro_long(b, rt->af->afi);
 	bf_avro_long(b, rt->af->safi);
-	bf_avro_str(b, bf_prefix_fmt(&n->prefix, pfx, sizeof(pfx)));
+	bf_avro_str(b, pfx);
 	bf_avro_long(b, n->prefix.len);
 	bf_rec_opt_str(b, n->has_rd ? bf_rd_fmt(n->rd, rd, sizeof(rd)) : NULL);
 	bf_rec_opt_long(b, n->has_path_id, n->path_id);
@@ -266,8 +283,6 @@ bf_enc_route(struct bf_encoder *e, const struct bgp_route *rt)
 		bf_avro_long(b, (int32_t)n->labels[i]);
 	bf_avro_long(b, 0);
 	bf_avro_raw(b, e->tail.p, e->tail.len);
-	e->out.key_len = bf_route_key(&n->prefix, n->has_rd ? n->rd : NULL,
-	    e->out.key, sizeof(e->out.key));
 	if (bf_rec_end(e, BF_TOPIC_ROUTE) == NULL)
 		return NULL;
 	e->out.route = rt;

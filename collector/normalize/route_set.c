@@ -56,16 +56,30 @@ bf_state_view_name(enum bf_state_view v)
 	return (size_t)v < sizeof(names) / sizeof(names[0]) ? names[v] : "-";
 }
 
-/* FNV-1a over the whole (zero-padded) identity. */
+/*
+ * The whole (zero-padded) identity, 8 bytes a step (byte-wise FNV-1a
+ * cost 200 instructions a route, twice per route with the state).
+ */
 static uint32_t
 id_hash(const struct bf_route_id *id)
 {
 	const uint8_t *b = (const uint8_t *)id;
-	uint32_t x = 2166136261u;
+	uint64_t x = 0x9e3779b97f4a7c15ull, w;
+	size_t i;
 
-	for (size_t i = 0; i < sizeof(*id); i++)
-		x = (x ^ b[i]) * 16777619u;
-	return x;
+	for (i = 0; i + 8 <= sizeof(*id); i += 8) {
+		memcpy(&w, b + i, 8);
+		x = (x ^ w) * 0xff51afd7ed558ccdull;
+		x ^= x >> 29;
+	}
+	if (i < sizeof(*id)) {
+		w = 0;
+		memcpy(&w, b + i, sizeof(*id) - i);
+		x = (x ^ w) * 0xff51afd7ed558ccdull;
+	}
+	x ^= x >> 32;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(x >> 32);
 }
 
 /* The id of the held route equal to id (hash h), or 0. */
@@ -111,6 +125,12 @@ bf_route_set_add(struct bf_route_set *s, const struct bf_route_id *id)
 	memcpy(&s->v[i - 1], id, sizeof(*id));
 	s->n++;
 	return 1;
+}
+
+uint32_t
+bf_route_set_find(const struct bf_route_set *s, const struct bf_route_id *id)
+{
+	return find(s, id, id_hash(id));
 }
 
 bool

@@ -58,6 +58,9 @@ void	bf_route_id_set(struct bf_route_id *id, enum bf_state_view view,
 	    const uint8_t *rd, const uint32_t *path_id);
 /* 1 added, 0 already held, -1 out of memory. */
 int	bf_route_set_add(struct bf_route_set *s, const struct bf_route_id *id);
+/* Its position (as bf_route_set_at walks: 1, 2, ...) when held, or 0. */
+uint32_t bf_route_set_find(const struct bf_route_set *s,
+	    const struct bf_route_id *id);
 /* true when it was held (and is not any more). */
 bool	bf_route_set_del(struct bf_route_set *s, const struct bf_route_id *id);
 /* Forget every route and give the memory back. */

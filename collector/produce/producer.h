@@ -31,7 +31,7 @@ void	bf_producer_topic_name(const struct bf_config *c, int t, char *out,
 /* A record librdkafka's full queue refused, with copies of its bytes. */
 struct bf_held_record {
 	struct bf_held_record	*next;
-	const char		*schema;	/* static schema name */
+	const char		*schema;	/* static schema name, or NULL */
 	uint64_t		 cost;		/* counted in inflight_bytes */
 	uint32_t		 key_len, value_len;
 	uint8_t			 topic;
@@ -67,7 +67,10 @@ int	bf_producer_init(struct bf_producer *p, const struct bf_config *c,
  * memory for a held copy is lacking.
  */
 int	bf_producer_send(struct bf_producer *p, const struct bf_record *r);
-/* The same for a record given by parts; value NULL: a tombstone. */
+/*
+ * The same for a record given by parts; value NULL: a tombstone; schema
+ * NULL: no "schema" header.
+ */
 int	bf_producer_send_kv(struct bf_producer *p, unsigned topic,
 	    const char *schema, const void *key, size_t key_len,
 	    const void *value, size_t value_len);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "../encode/text_buf.h"
 #include "../parse/bmp_wire.h"
 #include "producer.h"
 
@@ -21,37 +22,63 @@ peer_part(char *out, size_t n, const char *router,
     const struct peer_entry *pe)
 {
 	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
+	struct bf_text_buf k;
 
+	bf_tb_init(&k, out, n);
+	bf_tb_str(&k, router);
+	bf_tb_chr(&k, ' ');
+	bf_tb_u32(&k, pe->type);
+	bf_tb_chr(&k, ' ');
 	bf_addr_fmt(&pe->addr, a, sizeof(a));
-	snprintf(out, n, "%s %u %s %s", router, pe->type, a[0] ? a : "-",
-	    bf_rd_fmt(pe->rd, rd, sizeof(rd)));
+	bf_tb_str(&k, a[0] ? a : "-");
+	bf_tb_chr(&k, ' ');
+	bf_tb_str(&k, bf_rd_fmt(pe->rd, rd, sizeof(rd)));
 }
 
-/* The state key of route id: bmp.route's key, then its identity. */
+/*
+ * The state key of route id: bmp.route's key, then its identity
+ * (peer: its peer_part of peer_len bytes).
+ */
 static size_t
 state_key(char *out, size_t n, const char *route_key, size_t route_key_len,
-    const char *peer, const struct bf_route_id *id)
+    const char *peer, size_t peer_len, const struct bf_route_id *id)
 {
-	int k;
+	struct bf_text_buf k;
 
-	if (route_key_len >= n)
-		route_key_len = n - 1;
-	memcpy(out, route_key, route_key_len);
-	k = id->has_path_id ? snprintf(out + route_key_len, n - route_key_len,
-	    " %s %u %u/%u %" PRIu32, peer, id->view, id->afi, id->safi,
-	    id->path_id) : snprintf(out + route_key_len, n - route_key_len,
-	    " %s %u %u/%u -", peer, id->view, id->afi, id->safi);
-	return k < 0 ? route_key_len : route_key_len + (size_t)k < n ?
-	    route_key_len + (size_t)k : n - 1;
+	bf_tb_init(&k, out, n);
+	bf_tb_mem(&k, route_key, route_key_len);
+	bf_tb_chr(&k, ' ');
+	bf_tb_mem(&k, peer, peer_len);
+	bf_tb_chr(&k, ' ');
+	bf_tb_u32(&k, id->view);
+	bf_tb_chr(&k, ' ');
+	bf_tb_u32(&k, id->afi);
+	bf_tb_chr(&k, '/');
+	bf_tb_u32(&k, id->safi);
+	bf_tb_chr(&k, ' ');
+	if (id->has_path_id)
+		bf_tb_u32(&k, id->path_id);
+	else
+		bf_tb_chr(&k, '-');
+	return k.len;
 }
 
 void
 bf_state_update_begin(struct bf_route_state *st, const char *router,
     struct peer_entry *pe, const struct bmp_peer_hdr *hdr)
 {
-	st->peer = pe;
 	st->view = (uint8_t)bf_state_view_of(hdr);
+	/*
+	 * Built once per peer and epoch, not per UPDATE (1,400 instructions
+	 * each): every session's epochs come from the collector's one
+	 * clock, so an epoch names one peer entry of one router.
+	 */
+	if (pe == st->peer && pe->epoch == st->peer_epoch && st->peer_len > 0)
+		return;
+	st->peer = pe;
+	st->peer_epoch = pe->epoch;
 	peer_part(st->peer_part, sizeof(st->peer_part), router, pe);
+	st->peer_len = strlen(st->peer_part);
 }
 
 static void
@@ -61,9 +88,10 @@ tombstone(struct bf_route_state *st, const char *peer,
 	char rk[BF_RD_STRLEN + BF_PREFIX_STRLEN], key[STATE_KEY_MAX];
 	size_t rkl = bf_route_key(&id->prefix, id->has_rd ? id->rd : NULL, rk,
 	    sizeof(rk));
-	size_t kl = state_key(key, sizeof(key), rk, rkl, peer, id);
+	size_t kl = state_key(key, sizeof(key), rk, rkl, peer, strlen(peer),
+	    id);
 
-	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, "route", key, kl,
+	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key, kl,
 	    NULL, 0);
 	st->tombstones++;
 }
@@ -99,13 +127,18 @@ tombstones(struct bf_route_state *st, const char *peer, struct peer_entry *pe)
 	bf_route_set_clear(s);
 }
 
-/* A record for id of peer supersedes its pending tombstone. */
+/*
+ * A record for id of peer supersedes its pending tombstone (one the
+ * drain's walk has passed is out already).
+ */
 static void
 cancel_pending(struct bf_route_state *st, const char *peer,
     const struct bf_route_id *id)
 {
 	for (struct bf_state_drain *d = st->drain; d != NULL; d = d->next)
-		if (strcmp(d->peer, peer) == 0 && bf_route_set_del(&d->set, id))
+		if (strcmp(d->peer, peer) == 0 &&
+		    bf_route_set_find(&d->set, id) > d->walk &&
+		    bf_route_set_del(&d->set, id))
 			st->pending--;
 }
 
@@ -116,14 +149,11 @@ bf_state_drain(struct bf_route_state *st, bool force)
 
 	while ((d = st->drain) != NULL) {
 		const struct bf_route_id *at;
-		struct bf_route_id id;
 
 		if (!force && bf_producer_congested(st->prod))
 			return;
 		if ((at = bf_route_set_at(&d->set, &d->walk)) != NULL) {
-			id = *at;
-			tombstone(st, d->peer, &id);
-			bf_route_set_del(&d->set, &id);
+			tombstone(st, d->peer, at);
 			st->pending--;
 			continue;
 		}
@@ -190,7 +220,7 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	    rt->af->safi, &n->prefix, n->has_rd ? n->rd : NULL,
 	    n->has_path_id ? &n->path_id : NULL);
 	kl = state_key(key, sizeof(key), r->key, r->key_len, st->peer_part,
-	    &id);
+	    st->peer_len, &id);
 	if (st->drain != NULL)
 		cancel_pending(st, st->peer_part, &id);
 	if (rt->action != BGP_ANNOUNCE) {
@@ -201,10 +231,10 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 		 * before them: the withdrawal undoes it; tombstones it skips.
 		 */
 		st->routes -= bf_route_set_del(&pe->routes, &id);
-		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
-		    key, kl, r->value, r->value_len);
-		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema,
-		    key, kl, NULL, 0);
+		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key,
+		    kl, r->value, r->value_len);
+		bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key,
+		    kl, NULL, 0);
 		st->tombstones++;
 		return;
 	}
@@ -223,6 +253,6 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 		break;
 	}
 	st->bytes += bf_route_set_bytes(&pe->routes) - bytes;
-	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, r->schema, key, kl,
+	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key, kl,
 	    r->value, r->value_len);
 }

@@ -16,6 +16,10 @@
  * state sits in the partition of the same number as its bmp.route
  * records (the topics have the same count).
  *
+ * Its messages carry no "schema" header: the value's single-object
+ * fingerprint names the schema, and nothing reads the header there (a
+ * header is three allocations in librdkafka per message).
+ *
  * A tombstone for an ended epoch needs no record before it: bmp.peer
  * (compacted: a session's latest Peer Up or Peer Down) says that epoch
  * is over, and the processor's epoch rule drops its routes.
@@ -44,7 +48,7 @@ struct bf_producer;
 struct bf_state_drain {
 	struct bf_state_drain	*next;
 	struct bf_route_set	 set;
-	uint32_t		 walk;		/* bf_route_set_at position */
+	uint32_t		 walk;		/* bf_route_set_at position: out up to it */
 	char			 peer[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 8];
 };
 
@@ -55,6 +59,8 @@ struct bf_route_state {
 	uint8_t			 view;		/* enum bf_state_view */
 	char			 peer_part[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN +
 				    8];		/* "router type address RD" */
+	size_t			 peer_len;	/* of peer_part */
+	uint64_t		 peer_epoch;	/* peer's, when peer_part was built */
 	uint64_t		 routes;	/* held over all peers */
 	uint64_t		 bytes;		/* their sets' memory */
 	uint64_t		 tombstones;	/* published */

@@ -12,7 +12,7 @@ shown beside the collector's: on this 2-core machine it competes with the
 collector for the same cores.
 
   bench_collector.py --collector BIN --gen BIN [--peers 10 --ipv4 1000000
-      --ipv6 200000] [--feed FILE] [--runs 1] [--real-kafka]
+      --ipv6 200000] [--feed FILE] [--runs 1] [--real-kafka] [--callgrind]
 """
 
 import argparse
@@ -229,11 +229,82 @@ def stage_costs(perf, cpu, records):
             name, share, share / 100 * cpu / records * 1e6))
 
 
+def callgrind_stages(binary, feed, expected, schemas, tmp, flags=()):
+    """Instructions per prefix record by stage of one replay under
+    valgrind's callgrind (counted from the first byte sent until Kafka
+    acknowledged the last record, all threads): unlike CPU seconds, the
+    same on a busy machine from run to run.  Time-driven batching
+    (linger.ms) makes smaller batches under valgrind's slowdown, so the
+    producer thread's share is an upper bound."""
+    out = os.path.join(tmp, "callgrind.%d.out" % len(os.listdir(tmp)))
+    wrap = os.path.join(tmp, "callgrind.sh")
+    with open(wrap, "w") as f:
+        f.write("#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no"
+                " --dump-instr=no --callgrind-out-file=%s %s \"$@\"\n" % (
+                    out, binary))
+    os.chmod(wrap, 0o755)
+    col = harness.Collector(wrap, schemas, extra=tuple(flags))
+    key = 'bmpflow_records_total{topic="bmp.route",state="delivered"}'
+    try:
+        subprocess.run(["callgrind_control", "-i", "on", str(col.proc.pid)],
+                       check=True, capture_output=True)
+        send(col.port, feed)
+        while True:
+            m = col.metrics()
+            if m[key] >= expected and \
+                    m["bmpflow_producer_queue_messages"] == 0:
+                break
+            time.sleep(0.2)
+        subprocess.run(["callgrind_control", "-i", "off", str(col.proc.pid)],
+                       check=True, capture_output=True)
+    finally:
+        col.stop()
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes",
+                           "--threshold=100", out], capture_output=True,
+                          text=True, check=True).stdout
+    inc = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(\S+)", line)
+        if m:
+            inc.setdefault(m.group(2).rsplit(":", 1)[-1],
+                           int(m.group(1).replace(",", "")))
+    total = inc["PROGRAM"]
+    walk, enc, sink = (inc.get(k, 0) for k in (
+        "bmp_stream_walk", "bf_enc_message", "record_sink"))
+    # The state's per-UPDATE part runs in the walk, beside the encoder.
+    begin = inc.get("bf_state_update_begin", 0)
+    state = inc.get("bf_state_route", 0)
+    drain = inc.get("bf_state_drain", 0)
+    poll = inc.get("rd_kafka_poll", 0)
+    stages = [
+        ("decode (framing, BMP, BGP, NLRI walk)", walk - enc - begin),
+        ("encode (Avro records, keys)", enc - sink),
+        ("produce bmp.route (rd_kafka_producev)", sink - state),
+        ("route state (identity set, key, produce)", state + begin),
+        ("state tombstones (session end)", drain),
+        ("delivery reports (rd_kafka_poll)", poll),
+        ("event loop, reads (libuv)", inc.get("uv_run", 0) - walk - drain -
+         poll),
+        ("librdkafka's thread, embedded broker", total - inc.get("uv_run", 0)),
+        ("  of which lz4", inc.get("LZ4F_compressUpdate", 0) +
+         inc.get("LZ4F_compressEnd", 0)),
+    ]
+    print("instructions per prefix record (callgrind, %s %s):" % (
+        os.path.basename(binary), " ".join(flags)))
+    for name, v in stages:
+        print("  %-44s %7d  %5.1f%%" % (name, v // expected, 100.0 * v / total))
+    print("  %-44s %7d" % ("total", total // expected))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--collector", required=True)
     ap.add_argument("--baseline", help="another bmpflow-collector to "
                     "compare with, run alternately in the same rounds")
+    ap.add_argument("--flags", default="", metavar="FLAGS",
+                    help="flags for this collector, e.g. '--route-state "
+                    "false' (with --baseline-flags the same: both without "
+                    "the state)")
     ap.add_argument("--baseline-flags", default="", metavar="FLAGS",
                     help="flags for the baseline collector (without "
                     "--baseline: this collector with them, e.g. "
@@ -246,6 +317,10 @@ def main():
     ap.add_argument("--ipv6", type=int, default=200000)
     ap.add_argument("--perf", help="perf record the first collector run "
                     "into this file")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="instead of timed runs: one replay of the collector "
+                    "(and of the baseline) under valgrind's callgrind, "
+                    "instructions per prefix record by stage")
     ap.add_argument("--runs", type=int, default=3,
                     help="runs of each, alternating; medians are reported")
     ap.add_argument("--real-kafka", action="store_true",
@@ -279,6 +354,13 @@ def main():
         runs = {"bmpflow-collector": [], "pmbmpd": []}
         baseline = args.baseline or (args.collector if args.baseline_flags
                                      else None)
+        if args.callgrind:
+            callgrind_stages(args.collector, feed, expected, args.schemas,
+                             tmp, args.flags.split())
+            if baseline:
+                callgrind_stages(baseline, feed, expected, args.schemas, tmp,
+                                 args.baseline_flags.split())
+            return
         if baseline:
             runs["baseline"] = []
         if args.real_kafka:
@@ -297,12 +379,13 @@ def main():
                     flags=args.baseline_flags.split()))
             runs["bmpflow-collector"].append(
                 run_bmpflow(args.collector, feed, expected, args.schemas,
-                            args.perf if i == 0 else None))
+                            args.perf if i == 0 else None,
+                            flags=args.flags.split()))
             runs["pmbmpd"].append(run_pmbmpd(feed, expected))
             if cluster:
                 runs["real Kafka"].append(run_bmpflow(
                     args.collector, feed, expected, args.schemas,
-                    cluster=cluster))
+                    cluster=cluster, flags=args.flags.split()))
         print("%-18s %4s %10s %8s %12s %8s %9s  %s" % (
             "", "run", "records", "secs", "prefixes/s", "cpu s", "peak MiB",
             "notes"))

@@ -17,6 +17,7 @@ Runs on the embedded Kafka (no compaction: the latest record per key is
 what compaction would keep), or the shared real cluster."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,11 +30,13 @@ import harness  # noqa: E402
 PEERS, IPV4, IPV6, WITHDRAW_PCT, SEED = 2, 8000, 2000, 5, 5
 
 
-def read(brokers, topic):
-    """[(partition, value size or -1 for a tombstone, key)] of topic."""
+def read(brokers, topic, last="%k"):
+    """[(partition, value size or -1 for a tombstone, key)] of topic
+    (last="%h": headers in the key's place)."""
     out = subprocess.run(["kcat", "-C", "-b", brokers, "-t", topic, "-e",
-                          "-q", "-f", "%p %S %k\n"], capture_output=True,
-                         text=True, timeout=harness.slow(120), check=True)
+                          "-q", "-f", "%p %S " + last + "\n"],
+                         capture_output=True, text=True,
+                         timeout=harness.slow(120), check=True)
     rows = []
     for line in out.stdout.splitlines():
         p, size, key = line.split(" ", 2)
@@ -100,6 +103,16 @@ def main():
                   if route_parts.get(k.split(" ")[0]) != {p}]
         ck.check(not astray, "every state key in its bmp.route key's "
                  "partition (%d astray, e.g. %s)" % (len(astray), astray[:2]))
+        # "route-key router peer-type peer-address peer-RD view afi/safi
+        # path-id", and no schema header: readers go by the fingerprint.
+        shape = re.compile(r"^\S+ \S+ \d+ \S+ \S+ [0-4] \d+/\d+ (\d+|-)$")
+        odd = [k for k in live if not shape.match(k)]
+        ck.check(not odd, "state keys of the documented shape (%d not, "
+                 "e.g. %s)" % (len(odd), odd[:2]))
+        headed = [h for _, _, h in read(col.brokers, "bmp.route.state",
+                                        "%h") if h]
+        ck.check(not headed, "no state message has headers (%d have, e.g. "
+                 "'%s')" % (len(headed), headed[0] if headed else ""))
         harness.note("%d routes held in %d bytes (%.1f a route)" % (
             held, m["bmpflow_route_state_bytes"],
             m["bmpflow_route_state_bytes"] / held))

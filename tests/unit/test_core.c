@@ -2,11 +2,13 @@
 /*
  * collector/core pieces every program and plugin shares: the one prefix
  * parser (what it refuses and why, what it keeps), prefix containment,
- * the one hash index under colliding hashes, removal and growth, log
+ * IPv6 text as inet_ntop's, the one hash index under colliding hashes,
+ * removal and growth, log
  * lines that text from the wire cannot forge, and the log rate limiter
  * (bursts, counts of what it held back, keys apart, time letting lines
  * through again) on an injected clock.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +84,38 @@ START_TEST(prefix_contains)
 	ck_assert_int_eq(bf_prefix_contains(&p, &a), 0);
 	ck_assert_int_eq(bf_addr_parse("2001:db8::1", &a), 0);
 	ck_assert_int_eq(bf_prefix_contains(&p, &a), 1);
+}
+END_TEST
+
+/*
+ * bf_addr_fmt writes IPv6 as glibc's inet_ntop does (the text is in keys
+ * and records): every address of words drawn from 0, 1, 0xffff and a
+ * few others, so that zero runs of every length and place, ties and the
+ * IPv4-compatible and -mapped forms all occur.
+ */
+START_TEST(ipv6_text_as_inet_ntop)
+{
+	static const uint16_t words[] = { 0, 0, 0, 1, 0xffff, 0xdb8, 0x2001,
+	    0xa0 };
+	struct bf_addr a = { .family = BF_AF_INET6 };
+	char got[BF_ADDR_STRLEN], want[BF_ADDR_STRLEN];
+	uint32_t x = 12345;
+
+	for (int n = 0; n < 100000; n++) {
+		for (int i = 0; i < 8; i++) {
+			uint16_t w;
+
+			x = x * 1103515245u + 12345u;
+			w = words[(x >> 16) % 8];
+			if (w == 0xa0)
+				w = (uint16_t)(x >> 8);
+			a.a[2 * i] = (uint8_t)(w >> 8);
+			a.a[2 * i + 1] = (uint8_t)w;
+		}
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a.a, want,
+		    sizeof(want)));
+		ck_assert_str_eq(bf_addr_fmt(&a, got, sizeof(got)), want);
+	}
 }
 END_TEST
 
@@ -338,6 +372,7 @@ main(void)
 	tcase_add_loop_test(tc, prefix_parse, 0,
 	    sizeof(prefixes) / sizeof(prefixes[0]));
 	tcase_add_test(tc, prefix_contains);
+	tcase_add_test(tc, ipv6_text_as_inet_ntop);
 	tcase_add_test(tc, hash_index_collisions);
 	tcase_add_test(tc, hash_index_growth);
 	tcase_add_test(tc, log_escapes_control_bytes);

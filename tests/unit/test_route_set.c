@@ -2,7 +2,8 @@
 /*
  * test_route_set.c: a peer's set of announced route identities (what the
  * collector tombstones in bmp.route.state when the epoch ends): identities
- * apart by every field, removal and slot reuse, the walk, clearing.
+ * apart by every field, removal and slot reuse, the walk and the position
+ * find gives in it, clearing.
  */
 #include <check.h>
 
@@ -81,7 +82,10 @@ START_TEST(remove_reuse_and_walk)
 	ck_assert_uint_eq(bf_route_set_bytes(&s), bytes);
 	route(&id, 1);
 	ck_assert(bf_route_set_del(&s, &id));
+	ck_assert_uint_eq(bf_route_set_find(&s, &id), 0);
 	while ((e = bf_route_set_at(&s, &i)) != NULL) {
+		/* find gives the walk's position: the drain's "out yet". */
+		ck_assert_uint_eq(bf_route_set_find(&s, e), i);
 		ck_assert_uint_ne(e->view, BF_SV_FREE);
 		ck_assert(!(e->prefix.addr.a[1] == 0 && e->prefix.addr.a[2] ==
 		    0 && e->prefix.addr.a[3] == 1));
