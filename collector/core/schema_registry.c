@@ -64,21 +64,19 @@ bf_registry_conf_from_opts(struct bf_registry_conf *c,
     const struct bf_opts *o)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->url, sizeof(c->url), "%s",
-	    bf_opts_str(o, "schema-registry-url"));
+	bf_opts_copy(o, "schema-registry-url", c->url, sizeof(c->url));
 	/* "http://h:8081/" and "http://h:8081" name the same API root. */
 	for (size_t n = strlen(c->url); n > 0 && c->url[n - 1] == '/'; n--)
 		c->url[n - 1] = '\0';
-	snprintf(c->user, sizeof(c->user), "%s",
-	    bf_opts_str(o, "schema-registry-user"));
-	snprintf(c->password, sizeof(c->password), "%s",
-	    bf_opts_str(o, "schema-registry-password"));
-	snprintf(c->ca_file, sizeof(c->ca_file), "%s",
-	    bf_opts_str(o, "schema-registry-ca-file"));
-	snprintf(c->cert_file, sizeof(c->cert_file), "%s",
-	    bf_opts_str(o, "schema-registry-cert-file"));
-	snprintf(c->key_file, sizeof(c->key_file), "%s",
-	    bf_opts_str(o, "schema-registry-key-file"));
+	bf_opts_copy(o, "schema-registry-user", c->user, sizeof(c->user));
+	bf_opts_copy(o, "schema-registry-password", c->password,
+	    sizeof(c->password));
+	bf_opts_copy(o, "schema-registry-ca-file", c->ca_file,
+	    sizeof(c->ca_file));
+	bf_opts_copy(o, "schema-registry-cert-file", c->cert_file,
+	    sizeof(c->cert_file));
+	bf_opts_copy(o, "schema-registry-key-file", c->key_file,
+	    sizeof(c->key_file));
 	c->timeout_ms = (long)bf_opts_int(o, "schema-registry-timeout");
 }
 
