@@ -14,7 +14,8 @@ and syslog listeners (TCP with octet counting, UDP).
      updates filtered by default) to exactly the sinks its type is routed
      to, open before resolved; a webhook answering 400 is counted and
      skipped, the alerts after it still go;
-  2. payloads: instances in new groups with webhook-format slack and teams
+  2. payloads: instances in new groups with webhook-format slack, teams
+     and mattermost
      post the shapes those services take; syslog over UDP (states=open) and
      a local socket; C's settings and its own template from --config;
   3. outage: the HTTP receiver is stopped for 30 s while alerts are
@@ -479,11 +480,15 @@ def main():
                     "path {as_path} rfc7908 '{rfc7908_type}'\n" %
                     (base, os.path.join(tmp, "log")))
         c = Alerter(tmp, "c", col.brokers, "--config", conf)
-        procs += [b, c]
+        mm = Alerter(tmp, "mm", col.brokers, "--group", "g-mm", "--webhook",
+                     base + "/mattermost", "--webhook-format", "mattermost",
+                     "--states", "open")
+        procs += [b, c, mm]
         opens = [k for k in to_webhook if k[1] == "open"]
         wait_for("slack: %d opens; teams: %d; syslog udp: %d, unix: %d" % (
             len(opens), len(to_webhook), len(opens), len(to_webhook)),
             lambda: len(http.on("/slack")) >= len(opens) and
+            len(http.on("/mattermost")) >= len(opens) and
             len(http.on("/teams")) >= len(to_webhook) and
             len(syslog_udp.lines) >= len(opens) and
             len(syslog_unix.lines) >= len(to_webhook), 30)
@@ -495,6 +500,11 @@ def main():
                   "00000000a1e70001)" for bd in slack),
               "slack payload {\"text\": TEMPLATE}: %s" %
               json.dumps(slack[0]))
+        mattermost = [bd for _, bd in http.on("/mattermost")]
+        check(sorted(json.dumps(bd) for bd in mattermost) ==
+              sorted(json.dumps(bd) for bd in slack),
+              "mattermost payload, Slack-compatible {\"text\": TEMPLATE}: "
+              "%d, as slack's" % len(mattermost))
         teams = [bd for _, bd in http.on("/teams")]
         check(all(bd["@type"] == "MessageCard" and bd["title"] and
                   bd["text"] and bd["summary"] for bd in teams) and
