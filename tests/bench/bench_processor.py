@@ -426,7 +426,10 @@ def main():
                 r = run_processor(args, binary, c, "bench-%d-%s-%d" % (
                     os.getpid(), name, i), n_peer, n_in)
                 r["rate_start"] = n_route / r["secs_in"]
-                r["rate_steady"] = n_route / r["secs_steady"]
+                # With bmp.route.state, the rebuild runs in the rebalance
+                # callback, before /metrics answers: no "steady" span.
+                r["rate_steady"] = n_route / r["secs_steady"] if \
+                    r["secs_steady"] > 0 else float("nan")
                 r["rate_out"] = n_route / r["secs_out"]
                 r["rate_cpu"] = n_route / r["cpu_in"]
                 r["vs_kcat"] = r["rate_cpu"] / k["rate_cpu"]
