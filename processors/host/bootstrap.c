@@ -215,8 +215,16 @@ read_state(struct proc *p, int32_t n, int64_t lo, int64_t hi,
 	rd_kafka_assign(p->state_rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	while (next < hi && now - idle_since < STATE_IDLE_MS * 1000) {
-		ssize_t got = rd_kafka_consume_batch_queue(q, 100, batch,
+		/*
+		 * What is queued, without waiting; else the next record,
+		 * waited for: a batch call waits for its whole batch, which
+		 * a partition's last records never fill.
+		 */
+		ssize_t got = rd_kafka_consume_batch_queue(q, 0, batch,
 		    STATE_BATCH);
+
+		if (got == 0)
+			got = rd_kafka_consume_batch_queue(q, 100, batch, 1);
 
 		now = bf_now_us();
 		for (ssize_t i = 0; i < got; i++) {
