@@ -150,8 +150,18 @@ static int
 role_conf(rd_kafka_conf_t *c, rd_kafka_type_t type, const char *group,
     bool group_member, char *why, size_t whylen)
 {
-	/* Alerts wait at most 5 ms to be batched (collector: 10). */
-	static const char *const producer[][2] = { { "linger.ms", "5" } };
+	/*
+	 * Alerts wait at most 5 ms to be batched (collector: 10).  Outputs
+	 * queue up to 100k or 32 MiB (librdkafka's own message default),
+	 * then proc_sink waits for acknowledgements: the first tick after a
+	 * table load emits one output per prefix at once, and with the
+	 * collector's bounds (2M, 1 GiB) those alone set the peak RSS.
+	 */
+	static const char *const producer[][2] = {
+		{ "linger.ms", "5" },
+		{ "queue.buffering.max.messages", "100000" },
+		{ "queue.buffering.max.kbytes", "32768" },
+	};
 	/*
 	 * An idle fetch returns within 10 ms: librdkafka's mock cluster
 	 * (the embedded Kafka) holds a fetch for the whole wait even when

@@ -245,6 +245,7 @@ def run_processor(args, processor, col, group, n_peer, n_in,
             raise RuntimeError("records_in %d of %d after %ds" % (
                 rin, n_in, args.timeout))
         # Outputs: one more tick, then every produced output acknowledged.
+        last_produced = -1
         while time.monotonic() < deadline:
             try:
                 m = harness.scrape_metrics(mport)
@@ -252,7 +253,11 @@ def run_processor(args, processor, col, group, n_peer, n_in,
                 continue
             now = time.monotonic()
             produced = m["bmpflow_processor_records_out_total"]
-            if now - t_in >= args.tick_ms / 1000.0 + 0.05 and produced > 0:
+            # Still growing: a tick is emitting, waiting for room in the
+            # producer's queue as the acknowledgements come.
+            growing, last_produced = produced != last_produced, produced
+            if now - t_in >= args.tick_ms / 1000.0 + 0.05 and \
+                    produced > 0 and not growing:
                 acked = end_offsets(col.brokers, "bmp.prefix_health",
                                     args.partitions) - base
                 if acked >= produced:
