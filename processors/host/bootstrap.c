@@ -195,52 +195,84 @@ proc_bootstrap_prepare(struct proc *p)
 	return false;
 }
 
+/* One state partition being read: [next, hi) left; what it gave. */
+struct state_read {
+	int32_t		n;
+	int64_t		next, hi;
+	uint64_t	records, routes;
+};
+
+/* Whether state partition n's watermarks (and bmp.route's) are known. */
+static bool
+watermarks_known(const struct proc *p, int32_t n)
+{
+	return n >= 0 && n < p->wm_n && p->wm[n * 4] >= 0 &&
+	    p->wm[n * 4 + 1] >= 0 && p->wm[n * 4 + 2] >= 0 &&
+	    p->wm[n * 4 + 3] >= 0;
+}
+
+/* One record of a state partition being read, to the pipeline. */
+static void
+state_record(struct proc *p, struct state_read *r, const rd_kafka_message_t *m)
+{
+	r->next = m->offset + 1;
+	r->records++;
+	/* A tombstone: a route withdrawn, or its epoch over. */
+	if (m->payload != NULL) {
+		proc_handle(p, m);
+		r->routes++;
+	}
+}
+
 /*
- * Feed state partition n, [lo, hi), to the pipeline.  Records read.  In
+ * Feed the n_rd state partitions of rd, each [next, hi), to the
+ * pipeline, all assigned at once so that the fetcher keeps ahead of the
+ * pipeline; by_part[n]: the index in rd of state partition n, or -1.  In
  * batches, with one clock read per batch: a poll and two clock reads per
  * record cost as much as decoding it (bench_processor.py --perf).
  */
-static uint64_t
-read_state(struct proc *p, int32_t n, int64_t lo, int64_t hi,
-    uint64_t *routes)
+static void
+read_state(struct proc *p, struct state_read *rd, int n_rd,
+    const int *by_part)
 {
 	rd_kafka_topic_partition_list_t *l =
-	    rd_kafka_topic_partition_list_new(1);
+	    rd_kafka_topic_partition_list_new(n_rd);
 	rd_kafka_message_t *batch[STATE_BATCH];
 	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(p->state_rk);
-	int64_t idle_since = bf_now_us(), now = idle_since, next = lo;
-	uint64_t records = 0;
+	int64_t idle_since = bf_now_us(), now = idle_since;
+	int behind = 0;
 
-	rd_kafka_topic_partition_list_add(l, p->state_topic, n)->offset = lo;
+	for (int i = 0; i < n_rd; i++) {
+		rd_kafka_topic_partition_list_add(l, p->state_topic,
+		    rd[i].n)->offset = rd[i].next;
+		behind += rd[i].next < rd[i].hi;
+	}
 	rd_kafka_assign(p->state_rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
-	while (next < hi && now - idle_since < STATE_IDLE_MS * 1000) {
+	while (behind > 0 && now - idle_since < STATE_IDLE_MS * 1000) {
 		/*
 		 * What is queued, without waiting; else the next record,
 		 * waited for: a batch call waits for its whole batch, which
-		 * a partition's last records never fill.
+		 * the last records never fill.
 		 */
 		ssize_t got = rd_kafka_consume_batch_queue(q, 0, batch,
 		    STATE_BATCH);
 
 		if (got == 0)
 			got = rd_kafka_consume_batch_queue(q, 100, batch, 1);
-
 		now = bf_now_us();
 		for (ssize_t i = 0; i < got; i++) {
 			rd_kafka_message_t *m = batch[i];
+			struct state_read *r = m->partition >= 0 &&
+			    m->partition < p->wm_n && by_part[m->partition] >= 0 ?
+			    &rd[by_part[m->partition]] : NULL;
 
-			/* What the batch holds past hi comes from bmp.route. */
-			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && next < hi) {
+			/* What is past hi comes from bmp.route. */
+			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && r != NULL &&
+			    r->next < r->hi) {
 				idle_since = now;
-				next = m->offset + 1;
-				records++;
-				/* A tombstone: a route withdrawn, or its epoch
-				 * over. */
-				if (m->payload != NULL) {
-					proc_handle(p, m);
-					(*routes)++;
-				}
+				state_record(p, r, m);
+				behind -= r->next >= r->hi;
 			} else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
 			    m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 				bf_log_limited(BF_LOG_WARN, "consume error",
@@ -254,44 +286,78 @@ read_state(struct proc *p, int32_t n, int64_t lo, int64_t hi,
 	}
 	rd_kafka_queue_destroy(q);
 	rd_kafka_assign(p->state_rk, NULL);
-	if (next < hi)
-		bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: stopped at offset %"
-		    PRId64 " of %" PRId64 " (nothing read for %d s): state "
-		    "incomplete", p->state_topic, n, next, hi,
-		    STATE_IDLE_MS / 1000);
-	return records;
+	for (int i = 0; i < n_rd; i++)
+		if (rd[i].next < rd[i].hi)
+			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: stopped at "
+			    "offset %" PRId64 " of %" PRId64 " (nothing read for "
+			    "%d s): state incomplete", p->state_topic, rd[i].n,
+			    rd[i].next, rd[i].hi, STATE_IDLE_MS / 1000);
 }
 
-int64_t
-proc_bootstrap(struct proc *p, int32_t n, int64_t committed)
+bool
+proc_bootstrap(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 {
-	int64_t t0 = bf_now_us(), route_lo, route_hi, lo, hi, from;
-	uint64_t records, routes = 0;
+	int64_t t0 = bf_now_us();
+	struct state_read *rd = calloc((size_t)parts->cnt + 1, sizeof(*rd));
+	int *by_part = malloc(((size_t)p->wm_n + 1) * sizeof(*by_part));
+	int n_rd = 0;
 
-	if (n < 0 || n >= p->wm_n || p->wm[n * 4] < 0 ||
-	    p->wm[n * 4 + 1] < 0 || p->wm[n * 4 + 2] < 0 ||
-	    p->wm[n * 4 + 3] < 0) {
-		bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: watermarks unknown: "
-		    "rebuilt from its start", p->route_topic, n);
-		return RD_KAFKA_OFFSET_BEGINNING;
+	if (rd == NULL || by_part == NULL) {
+		free(rd);
+		free(by_part);
+		return false;
 	}
-	route_lo = p->wm[n * 4];
-	route_hi = p->wm[n * 4 + 1];
-	lo = p->wm[n * 4 + 2];
-	hi = p->wm[n * 4 + 3];
-	records = lo < hi ? read_state(p, n, lo, hi, &routes) : 0;
-	/* A committed offset still there: every record after it, live. */
-	from = committed > 0 ? (committed > route_lo ? committed : route_lo) :
-	    route_hi;
-	if (from > route_hi)
-		from = route_hi;
-	p->bootstrap_records += records;
-	p->bootstrap_routes += routes;
+	for (int32_t n = 0; n < p->wm_n; n++)
+		by_part[n] = -1;
+	for (int i = 0; i < parts->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &parts->elems[i];
+
+		if (e->opaque == NULL || !watermarks_known(p, e->partition))
+			continue;
+		int32_t n = e->partition;
+
+		by_part[n] = n_rd;
+		rd[n_rd++] = (struct state_read){ .n = n,
+		    .next = p->wm[n * 4 + 2], .hi = p->wm[n * 4 + 3] };
+	}
+	read_state(p, rd, n_rd, by_part);
+	for (int i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *e = &parts->elems[i];
+		int32_t n = e->partition;
+		int64_t route_lo, route_hi, committed = e->offset;
+		const struct state_read *r;
+
+		if (e->opaque == NULL)
+			continue;
+		if (!watermarks_known(p, n)) {
+			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: watermarks "
+			    "unknown: rebuilt from its start", p->route_topic,
+			    n);
+			e->offset = RD_KAFKA_OFFSET_BEGINNING;
+			continue;
+		}
+		r = &rd[by_part[n]];
+		route_lo = p->wm[n * 4];
+		route_hi = p->wm[n * 4 + 1];
+		/* A committed offset still there: every record after it,
+		 * live. */
+		e->offset = committed > 0 ? (committed > route_lo ? committed :
+		    route_lo) : route_hi;
+		if (e->offset > route_hi)
+			e->offset = route_hi;
+		p->bootstrap_records += r->records;
+		p->bootstrap_routes += r->routes;
+		bf_log(BF_LOG_INFO, "%s [%" PRId32 "]: %" PRIu64 " routes from %"
+		    PRIu64 " records of %s; %s from offset %" PRId64 " (low "
+		    "watermark %" PRId64 ")", p->route_topic, n, r->routes,
+		    r->records, p->state_topic, p->route_topic, e->offset,
+		    route_lo);
+	}
 	p->bootstrap_us += (uint64_t)(bf_now_us() - t0);
-	bf_log(BF_LOG_INFO, "%s [%" PRId32 "]: %" PRIu64 " routes from %"
-	    PRIu64 " records of %s in %.2f s; %s from offset %" PRId64
-	    " (low watermark %" PRId64 ")", p->route_topic, n, routes, records,
-	    p->state_topic, (double)(bf_now_us() - t0) / 1e6, p->route_topic,
-	    from, route_lo);
-	return from;
+	bf_log(BF_LOG_INFO, "%s: %d partitions rebuilt from %s in %.2f s",
+	    p->route_topic, n_rd, p->state_topic,
+	    (double)(bf_now_us() - t0) / 1e6);
+	free(rd);
+	free(by_part);
+	return true;
 }

@@ -354,10 +354,15 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 	    RD_KAFKA_RESP_ERR_NO_ERROR)
 		bf_log(BF_LOG_WARN, "%s: committed offsets unknown: outputs of "
 		    "replayed records will be published again", p->route_topic);
+	/*
+	 * Partitions new here are marked by ->opaque, their ->offset the
+	 * group's committed (0: none) for proc_bootstrap.
+	 */
 	for (int j = 0; j < parts->cnt; j++) {
 		rd_kafka_topic_partition_t *e = &parts->elems[j];
 		struct route_part *rp = route_part(p, e->partition);
 
+		e->opaque = NULL;
 		if (rp == NULL)
 			continue;
 		rp->assigned = true;
@@ -371,8 +376,19 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		rp->committed = rp->live_from;
 		rp->replaying = rp->live_from > 0;
 		rp->next = 0;
-		e->offset = state ? proc_bootstrap(p, e->partition,
-		    rp->live_from) : RD_KAFKA_OFFSET_BEGINNING;
+		e->offset = rp->live_from;
+		e->opaque = rp;
+	}
+	state = state && proc_bootstrap(p, parts);
+	for (int j = 0; j < parts->cnt; j++) {
+		rd_kafka_topic_partition_t *e = &parts->elems[j];
+		struct route_part *rp = e->opaque;
+
+		if (rp == NULL)
+			continue;
+		e->opaque = NULL;
+		if (!state)
+			e->offset = RD_KAFKA_OFFSET_BEGINNING;
 		if (e->offset >= 0)
 			rp->next = e->offset;
 		else if (rp->replaying)
