@@ -295,7 +295,8 @@ read_state(struct proc *p, struct state_read *rd, int n_rd,
 }
 
 bool
-proc_bootstrap(struct proc *p, rd_kafka_topic_partition_list_t *parts)
+proc_bootstrap(struct proc *p, rd_kafka_topic_partition_list_t *parts,
+    const bool *fresh)
 {
 	int64_t t0 = bf_now_us();
 	struct state_read *rd = calloc((size_t)parts->cnt + 1, sizeof(*rd));
@@ -312,7 +313,7 @@ proc_bootstrap(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 	for (int i = 0; i < parts->cnt; i++) {
 		const rd_kafka_topic_partition_t *e = &parts->elems[i];
 
-		if (e->opaque == NULL || !watermarks_known(p, e->partition))
+		if (!fresh[i] || !watermarks_known(p, e->partition))
 			continue;
 		int32_t n = e->partition;
 
@@ -327,7 +328,7 @@ proc_bootstrap(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		int64_t route_lo, route_hi, committed = e->offset;
 		const struct state_read *r;
 
-		if (e->opaque == NULL)
+		if (!fresh[i])
 			continue;
 		if (!watermarks_known(p, n)) {
 			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: watermarks "

@@ -355,14 +355,16 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		bf_log(BF_LOG_WARN, "%s: committed offsets unknown: outputs of "
 		    "replayed records will be published again", p->route_topic);
 	/*
-	 * Partitions new here are marked by ->opaque, their ->offset the
-	 * group's committed (0: none) for proc_bootstrap.
+	 * Partitions new here: fresh[j] set, ->offset the group's committed
+	 * (0: none) for proc_bootstrap.  Without memory for fresh, all are
+	 * read from bmp.route's start.
 	 */
+	bool *fresh = calloc((size_t)parts->cnt + 1, sizeof(*fresh));
+
 	for (int j = 0; j < parts->cnt; j++) {
 		rd_kafka_topic_partition_t *e = &parts->elems[j];
 		struct route_part *rp = route_part(p, e->partition);
 
-		e->opaque = NULL;
 		if (rp == NULL)
 			continue;
 		rp->assigned = true;
@@ -376,17 +378,19 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		rp->committed = rp->live_from;
 		rp->replaying = rp->live_from > 0;
 		rp->next = 0;
-		e->offset = rp->live_from;
-		e->opaque = rp;
+		e->offset = RD_KAFKA_OFFSET_BEGINNING;
+		if (fresh != NULL) {
+			fresh[j] = true;
+			e->offset = rp->live_from;
+		}
 	}
-	state = state && proc_bootstrap(p, parts);
-	for (int j = 0; j < parts->cnt; j++) {
+	state = state && fresh != NULL && proc_bootstrap(p, parts, fresh);
+	for (int j = 0; j < parts->cnt && fresh != NULL; j++) {
 		rd_kafka_topic_partition_t *e = &parts->elems[j];
-		struct route_part *rp = e->opaque;
+		struct route_part *rp = route_part(p, e->partition);
 
-		if (rp == NULL)
+		if (!fresh[j])
 			continue;
-		e->opaque = NULL;
 		if (!state)
 			e->offset = RD_KAFKA_OFFSET_BEGINNING;
 		if (e->offset >= 0)
@@ -396,6 +400,7 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 			    "from its start; live from offset %" PRId64,
 			    p->route_topic, e->partition, rp->live_from);
 	}
+	free(fresh);
 	rd_kafka_assign(p->routes, parts);
 }
 
