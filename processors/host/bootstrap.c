@@ -41,6 +41,7 @@
 #define META_TIMEOUT_MS		10000
 #define STATE_IDLE_MS		30000	/* no record for this long: give up */
 #define STATE_BATCH		1000	/* records per queue operation */
+#define STATE_WINDOW		50000	/* records left in partitions assigned */
 
 /* Partition count of topic, 0 when it does not exist, -1 unknown. */
 static int
@@ -198,6 +199,7 @@ proc_bootstrap_prepare(struct proc *p)
 /* One state partition being read: [next, hi) left; what it gave. */
 struct state_read {
 	int32_t		n;
+	bool		assigned;
 	int64_t		next, hi;
 	uint64_t	records, routes;
 };
@@ -224,10 +226,55 @@ state_record(struct proc *p, struct state_read *r, const rd_kafka_message_t *m)
 	}
 }
 
+/* Add (assign true) or remove state partition r of the reader. */
+static void
+state_assign(struct proc *p, struct state_read *r, bool assign)
+{
+	rd_kafka_topic_partition_list_t *l =
+	    rd_kafka_topic_partition_list_new(1);
+	rd_kafka_error_t *e;
+
+	rd_kafka_topic_partition_list_add(l, p->state_topic, r->n)->offset =
+	    r->next;
+	e = assign ? rd_kafka_incremental_assign(p->state_rk, l) :
+	    rd_kafka_incremental_unassign(p->state_rk, l);
+	if (e != NULL) {
+		bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: %s", p->state_topic,
+		    r->n, rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	r->assigned = assign;
+}
+
+/*
+ * Assign the next state partitions of rd while the records left in
+ * those assigned stay within STATE_WINDOW (at least one is assigned);
+ * *left: those records, *next_rd: the first not assigned yet.
+ */
+static void
+state_window(struct proc *p, struct state_read *rd, int n_rd, int *next_rd,
+    int64_t *left, int *assigned)
+{
+	for (; *next_rd < n_rd; (*next_rd)++) {
+		struct state_read *r = &rd[*next_rd];
+
+		if (r->next >= r->hi)
+			continue;
+		if (*assigned > 0 && *left + (r->hi - r->next) > STATE_WINDOW)
+			return;
+		state_assign(p, r, true);
+		*left += r->hi - r->next;
+		(*assigned)++;
+	}
+}
+
 /*
  * Feed the n_rd state partitions of rd, each [next, hi), to the
- * pipeline, all assigned at once so that the fetcher keeps ahead of the
- * pipeline; by_part[n]: the index in rd of state partition n, or -1.  In
+ * pipeline; by_part[n]: the index in rd of state partition n, or -1.
+ * Several at once, so that the fetcher keeps ahead of the pipeline, but
+ * no more records left in them than STATE_WINDOW: beyond librdkafka's
+ * queued.min.messages (100k) its fetcher backs off for a second.  In
  * batches, with one clock read per batch: a poll and two clock reads per
  * record cost as much as decoding it (bench_processor.py --perf).
  */
@@ -235,21 +282,13 @@ static void
 read_state(struct proc *p, struct state_read *rd, int n_rd,
     const int *by_part)
 {
-	rd_kafka_topic_partition_list_t *l =
-	    rd_kafka_topic_partition_list_new(n_rd);
 	rd_kafka_message_t *batch[STATE_BATCH];
 	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(p->state_rk);
-	int64_t idle_since = bf_now_us(), now = idle_since;
-	int behind = 0;
+	int64_t idle_since = bf_now_us(), now = idle_since, left = 0;
+	int next_rd = 0, assigned = 0;
 
-	for (int i = 0; i < n_rd; i++) {
-		rd_kafka_topic_partition_list_add(l, p->state_topic,
-		    rd[i].n)->offset = rd[i].next;
-		behind += rd[i].next < rd[i].hi;
-	}
-	rd_kafka_assign(p->state_rk, l);
-	rd_kafka_topic_partition_list_destroy(l);
-	while (behind > 0 && now - idle_since < STATE_IDLE_MS * 1000) {
+	state_window(p, rd, n_rd, &next_rd, &left, &assigned);
+	while (assigned > 0 && now - idle_since < STATE_IDLE_MS * 1000) {
 		/*
 		 * What is queued, without waiting; else the next record,
 		 * waited for: a batch call waits for its whole batch, which
@@ -269,10 +308,17 @@ read_state(struct proc *p, struct state_read *rd, int n_rd,
 
 			/* What is past hi comes from bmp.route. */
 			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && r != NULL &&
-			    r->next < r->hi) {
+			    r->assigned && r->next < r->hi) {
+				int64_t was = r->next;
+
 				idle_since = now;
 				state_record(p, r, m);
-				behind -= r->next >= r->hi;
+				left -= r->next >= r->hi ? r->hi - was :
+				    r->next - was;
+				if (r->next >= r->hi) {
+					state_assign(p, r, false);
+					assigned--;
+				}
 			} else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
 			    m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 				bf_log_limited(BF_LOG_WARN, "consume error",
@@ -281,17 +327,20 @@ read_state(struct proc *p, struct state_read *rd, int n_rd,
 			}
 			rd_kafka_message_destroy(m);
 		}
+		state_window(p, rd, n_rd, &next_rd, &left, &assigned);
 		/* Records held for a Peer Up wait no longer. */
 		bf_pipeline_poll(&p->pipe, now);
 	}
 	rd_kafka_queue_destroy(q);
-	rd_kafka_assign(p->state_rk, NULL);
-	for (int i = 0; i < n_rd; i++)
+	for (int i = 0; i < n_rd; i++) {
+		if (rd[i].assigned)
+			state_assign(p, &rd[i], false);
 		if (rd[i].next < rd[i].hi)
 			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: stopped at "
 			    "offset %" PRId64 " of %" PRId64 " (nothing read for "
 			    "%d s): state incomplete", p->state_topic, rd[i].n,
 			    rd[i].next, rd[i].hi, STATE_IDLE_MS / 1000);
+	}
 }
 
 bool
