@@ -19,7 +19,9 @@
  * state's end are applied twice, once from each topic: an announcement
  * or withdrawal applied again leaves a route's state as it was.  A group
  * that committed an offset still in bmp.route resumes there instead of
- * at H, so no record after its commit goes without its outputs.
+ * at H, so no record after its commit goes without its outputs.  The
+ * state partitions of the partitions new in one assignment are read
+ * together, a few at a time (read_state).
  *
  * bmp.peer is read up to its end first, so the epochs the state's
  * routes belong to are known: a route of an ended epoch is dropped at
