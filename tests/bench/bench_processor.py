@@ -31,11 +31,17 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
   5. with --perf, one more processor run under perf record (DWARF call
      graphs): top DSOs and symbols by self time, symbols with callees, and
      the share of each pipeline stage (library time charged to the
-     project function that called it).
+     project function that called it);
+  6. with --callgrind, one more run of each build under valgrind's
+     callgrind, dumped once records_in covers every record: instructions
+     per route record, all threads and by stage (repeatable on a busy
+     machine, where CPU seconds vary by a third from run to run; threads
+     that idle-poll count more the longer a run takes under valgrind).
 
   bench_processor.py [--build DIR] [--peers 2 --ipv4 500000 --ipv6 0]
       [--partitions 32] [--runs 3] [--tick-ms 1000] [--perf]
       [--compare OTHER_BUILD] [--processor-kafka PROP=VALUE ...]
+      [--callgrind]
 """
 
 import argparse
@@ -285,6 +291,62 @@ def run_processor(args, processor, col, group, n_peer, n_in,
     return r
 
 
+# Stages by callgrind's inclusive count of a function: (name, symbol).
+CALLGRIND_STAGES = (
+    ("decode (records_in, avro_scan)", "bf_records_in_decode"),
+    ("plugin on_route (prefix_health)", "on_route"),
+    ("pipeline: decode, epoch rule, plugin", "bf_pipeline_record"),
+    ("librdkafka threads (fetch, lz4)", "start_thread"),
+    ("  of which lz4", "LZ4F_decompress"),
+)
+
+
+def callgrind_run(args, processor, col, group, n_in, n_route, out):
+    """processor under callgrind until records_in covers n_in records with
+    no lag, dumped then (callgrind_control -d) and killed: instructions
+    per route record, in total and by CALLGRIND_STAGES."""
+    mport = harness.free_port()
+    p = subprocess.Popen(["valgrind", "--tool=callgrind",
+                          "--callgrind-out-file=" + out, processor,
+                          "--plugin", "prefix_health",
+                          "--kafka-bootstrap-file", col.bootstrap_file,
+                          "--group", group, "--tick-ms", str(args.tick_ms),
+                          "--metrics", "127.0.0.1:%d" % mport],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + args.timeout * 4
+    try:
+        while time.monotonic() < deadline:
+            try:
+                m = harness.scrape_metrics(mport, timeout=30)
+                if m["bmpflow_processor_records_in_total"] >= n_in and \
+                        m["bmpflow_processor_lag_records"] == 0:
+                    break
+            except OSError:
+                pass
+            time.sleep(1)
+        else:
+            raise RuntimeError("callgrind run: records_in short")
+        subprocess.run(["callgrind_control", "-d", str(p.pid)],
+                       capture_output=True, timeout=120)
+    finally:
+        harness.stop_process(p, sig=signal.SIGKILL)
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=yes",
+                          out + ".1"], capture_output=True,
+                         text=True).stdout
+    per = {}
+    for line in ann.splitlines():
+        m = re.match(r"\s*([\d,]+) \(.*?\)\s+(.*)$", line)
+        if m:
+            name = m.group(2)
+            n = int(m.group(1).replace(",", ""))
+            if "PROGRAM TOTALS" in name:
+                per["total"] = n / n_route
+            for _, sym in CALLGRIND_STAGES:
+                if re.search(r"[:/]%s[ ']" % sym, name) and sym not in per:
+                    per[sym] = n / n_route
+    return per
+
+
 def feed_collector(args, data, routes, out_dir, extra):
     """A collector (extra: its Kafka) fed the table over a session kept
     open, until Kafka acknowledged every route record; bmp.peer and
@@ -352,6 +414,9 @@ def main():
     ap.add_argument("--perf", action="store_true",
                     help="one more run under perf record -g")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="one more run per build under callgrind: "
+                    "instructions per route record")
     ap.add_argument("--real-kafka", action="store_true",
                     help="also feed a real 1-node Apache Kafka (KRaft, "
                     "loopback) and run kcat and the processor on it in the "
@@ -472,6 +537,19 @@ def main():
         subprocess.run([cbench, "--schemas", args.schemas, "--runs",
                         str(args.runs), "--tick-ms", str(args.tick_ms),
                         peers_bin, routes_bin], check=True)
+
+        if args.callgrind:
+            print("\ncallgrind, instructions per route record until "
+                  "records_in covers all (all threads):")
+            for name, binary, c in builds:
+                if c is not col:
+                    continue
+                per = callgrind_run(args, binary, col, "bench-cg-%d-%s" % (
+                    os.getpid(), name), n_in, n_route,
+                    os.path.join(tmp, "callgrind-%s.out" % name))
+                print("  %s: %.0f in all" % (name, per.get("total", 0)))
+                for what, sym in CALLGRIND_STAGES:
+                    print("    %8.0f  %s" % (per.get(sym, 0), what))
 
         if args.perf:
             data = os.path.join(tmp, "perf.data")
