@@ -328,6 +328,11 @@ def callgrind_run(args, processor, col, group, n_in, n_route, out):
             raise RuntimeError("callgrind run: records_in short")
         subprocess.run(["callgrind_control", "-d", str(p.pid)],
                        capture_output=True, timeout=120)
+        # The dump is written after callgrind_control returns; its last
+        # line is "totals:" (the summary near its top comes first).
+        harness.wait_until(lambda: os.path.exists(out + ".1") and
+                           "\ntotals:" in open(out + ".1").read()[-200:],
+                           120, 0.5)
     finally:
         harness.stop_process(p, sig=signal.SIGKILL)
     ann = subprocess.run(["callgrind_annotate", "--inclusive=yes",

@@ -8,7 +8,7 @@ bounded at 100k messages (or 32 MiB) the tick waits for acknowledgements
 when the queue is full.  A table of PREFIXES prefixes from one peer:
 every prefix gets its output, none fails, and the queue was found full
 at least once (the bound is in force; with 2M it never fills here).  Prints the processor's
-VmHWM and the waits.  About 15 s on an idle release build."""
+VmHWM and the waits.  About 20 s on an idle release build."""
 
 import os
 import socket
@@ -19,7 +19,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-PREFIXES = 200000
+PREFIXES = 400000
 OUT = "bmp.prefix_health"
 
 
