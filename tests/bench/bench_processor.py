@@ -346,9 +346,11 @@ def callgrind_run(args, processor, col, group, n_in, n_route, out):
             n = int(m.group(1).replace(",", ""))
             if "PROGRAM TOTALS" in name:
                 per["total"] = n / n_route
+            # A function's own line names its object ([...]); lines of
+            # code inlined into it do not.  The largest is the outermost.
             for _, sym in CALLGRIND_STAGES:
-                if re.search(r"[:/]%s[ ']" % sym, name) and sym not in per:
-                    per[sym] = n / n_route
+                if re.search(r"[:/]%s \[" % sym, name):
+                    per[sym] = max(per.get(sym, 0), n / n_route)
     return per
 
 
