@@ -51,6 +51,12 @@ bf_scan_long(struct bf_cur *c, int64_t *out)
 	uint64_t v = 0;
 	uint8_t b;
 
+	/* Most (union branches, enums, counts, small numbers) take a byte. */
+	if (cur_peek_u8(c, 0, &b) == 0 && b < 0x80) {
+		cur_skip(c, 1);
+		*out = (int64_t)(b >> 1) ^ -(int64_t)(b & 1);
+		return 0;
+	}
 	for (int shift = 0; shift < 64; shift += 7) {
 		if (cur_get_u8(c, &b) < 0)
 			break;

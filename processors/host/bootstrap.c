@@ -19,7 +19,9 @@
  * state's end are applied twice, once from each topic: an announcement
  * or withdrawal applied again leaves a route's state as it was.  A group
  * that committed an offset still in bmp.route resumes there instead of
- * at H, so no record after its commit goes without its outputs.
+ * at H, so no record after its commit goes without its outputs.  The
+ * state partitions of the partitions new in one assignment are read
+ * together, a few at a time (read_state).
  *
  * bmp.peer is read up to its end first, so the epochs the state's
  * routes belong to are known: a route of an ended epoch is dropped at
@@ -40,6 +42,8 @@
 
 #define META_TIMEOUT_MS		10000
 #define STATE_IDLE_MS		30000	/* no record for this long: give up */
+#define STATE_BATCH		1000	/* records per queue operation */
+#define STATE_WINDOW		50000	/* records left in partitions assigned */
 
 /* Partition count of topic, 0 when it does not exist, -1 unknown. */
 static int
@@ -194,82 +198,218 @@ proc_bootstrap_prepare(struct proc *p)
 	return false;
 }
 
-/* Feed state partition n, [lo, hi), to the pipeline.  Records read. */
-static uint64_t
-read_state(struct proc *p, int32_t n, int64_t lo, int64_t hi,
-    uint64_t *routes)
+/* One state partition being read: [next, hi) left; what it gave. */
+struct state_read {
+	int32_t		n;
+	bool		assigned;
+	int64_t		next, hi;
+	uint64_t	records, routes;
+};
+
+/* Whether state partition n's watermarks (and bmp.route's) are known. */
+static bool
+watermarks_known(const struct proc *p, int32_t n)
+{
+	return n >= 0 && n < p->wm_n && p->wm[n * 4] >= 0 &&
+	    p->wm[n * 4 + 1] >= 0 && p->wm[n * 4 + 2] >= 0 &&
+	    p->wm[n * 4 + 3] >= 0;
+}
+
+/* One record of a state partition being read, to the pipeline. */
+static void
+state_record(struct proc *p, struct state_read *r, const rd_kafka_message_t *m)
+{
+	r->next = m->offset + 1;
+	r->records++;
+	/* A tombstone: a route withdrawn, or its epoch over. */
+	if (m->payload != NULL) {
+		proc_handle(p, m);
+		r->routes++;
+	}
+}
+
+/* Add (assign true) or remove state partition r of the reader. */
+static void
+state_assign(struct proc *p, struct state_read *r, bool assign)
 {
 	rd_kafka_topic_partition_list_t *l =
 	    rd_kafka_topic_partition_list_new(1);
-	int64_t idle_since = bf_now_us(), next = lo;
-	uint64_t records = 0;
+	rd_kafka_error_t *e;
 
-	rd_kafka_topic_partition_list_add(l, p->state_topic, n)->offset = lo;
-	rd_kafka_assign(p->state_rk, l);
-	rd_kafka_topic_partition_list_destroy(l);
-	while (next < hi && bf_now_us() - idle_since < STATE_IDLE_MS * 1000) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(p->state_rk,
-		    100);
-
-		if (m == NULL)
-			continue;
-		if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-			idle_since = bf_now_us();
-			next = m->offset + 1;
-			records++;
-			/* A tombstone: a route withdrawn, or its epoch over. */
-			if (m->payload != NULL) {
-				proc_handle(p, m);
-				(*routes)++;
-			}
-			/* Records held for a Peer Up wait no longer. */
-			if (records % 4096 == 0)
-				bf_pipeline_poll(&p->pipe, bf_now_us());
-		} else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			bf_log_limited(BF_LOG_WARN, "consume error",
-			    p->state_topic, "%s", rd_kafka_message_errstr(m));
-		}
-		rd_kafka_message_destroy(m);
+	rd_kafka_topic_partition_list_add(l, p->state_topic, r->n)->offset =
+	    r->next;
+	e = assign ? rd_kafka_incremental_assign(p->state_rk, l) :
+	    rd_kafka_incremental_unassign(p->state_rk, l);
+	if (e != NULL) {
+		bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: %s", p->state_topic,
+		    r->n, rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
 	}
-	rd_kafka_assign(p->state_rk, NULL);
-	if (next < hi)
-		bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: stopped at offset %"
-		    PRId64 " of %" PRId64 " (nothing read for %d s): state "
-		    "incomplete", p->state_topic, n, next, hi,
-		    STATE_IDLE_MS / 1000);
-	return records;
+	rd_kafka_topic_partition_list_destroy(l);
+	r->assigned = assign;
 }
 
-int64_t
-proc_bootstrap(struct proc *p, int32_t n, int64_t committed)
+/*
+ * Assign the next state partitions of rd while the records left in
+ * those assigned stay within STATE_WINDOW (at least one is assigned);
+ * *left: those records, *next_rd: the first not assigned yet.
+ */
+static void
+state_window(struct proc *p, struct state_read *rd, int n_rd, int *next_rd,
+    int64_t *left, int *assigned)
 {
-	int64_t t0 = bf_now_us(), route_lo, route_hi, lo, hi, from;
-	uint64_t records, routes = 0;
+	for (; *next_rd < n_rd; (*next_rd)++) {
+		struct state_read *r = &rd[*next_rd];
 
-	if (n < 0 || n >= p->wm_n || p->wm[n * 4] < 0 ||
-	    p->wm[n * 4 + 1] < 0 || p->wm[n * 4 + 2] < 0 ||
-	    p->wm[n * 4 + 3] < 0) {
-		bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: watermarks unknown: "
-		    "rebuilt from its start", p->route_topic, n);
-		return RD_KAFKA_OFFSET_BEGINNING;
+		if (r->next >= r->hi)
+			continue;
+		if (*assigned > 0 && *left + (r->hi - r->next) > STATE_WINDOW)
+			return;
+		state_assign(p, r, true);
+		*left += r->hi - r->next;
+		(*assigned)++;
 	}
-	route_lo = p->wm[n * 4];
-	route_hi = p->wm[n * 4 + 1];
-	lo = p->wm[n * 4 + 2];
-	hi = p->wm[n * 4 + 3];
-	records = lo < hi ? read_state(p, n, lo, hi, &routes) : 0;
-	/* A committed offset still there: every record after it, live. */
-	from = committed > 0 ? (committed > route_lo ? committed : route_lo) :
-	    route_hi;
-	if (from > route_hi)
-		from = route_hi;
-	p->bootstrap_records += records;
-	p->bootstrap_routes += routes;
+}
+
+/*
+ * Feed the n_rd state partitions of rd, each [next, hi), to the
+ * pipeline; by_part[n]: the index in rd of state partition n, or -1.
+ * Several at once, so that the fetcher keeps ahead of the pipeline, but
+ * no more records left in them than STATE_WINDOW: beyond librdkafka's
+ * queued.min.messages (100k) its fetcher backs off for a second.  In
+ * batches, with one clock read per batch: a poll and two clock reads per
+ * record cost as much as decoding it (bench_processor.py --perf).
+ */
+static void
+read_state(struct proc *p, struct state_read *rd, int n_rd,
+    const int *by_part)
+{
+	rd_kafka_message_t *batch[STATE_BATCH];
+	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(p->state_rk);
+	int64_t idle_since = bf_now_us(), now = idle_since, left = 0;
+	int next_rd = 0, assigned = 0;
+
+	state_window(p, rd, n_rd, &next_rd, &left, &assigned);
+	while (assigned > 0 && now - idle_since < STATE_IDLE_MS * 1000) {
+		/*
+		 * What is queued, without waiting; else the next record,
+		 * waited for: a batch call waits for its whole batch, which
+		 * the last records never fill.
+		 */
+		ssize_t got = rd_kafka_consume_batch_queue(q, 0, batch,
+		    STATE_BATCH);
+
+		if (got == 0)
+			got = rd_kafka_consume_batch_queue(q, 100, batch, 1);
+		now = bf_now_us();
+		for (ssize_t i = 0; i < got; i++) {
+			rd_kafka_message_t *m = batch[i];
+			struct state_read *r = m->partition >= 0 &&
+			    m->partition < p->wm_n && by_part[m->partition] >= 0 ?
+			    &rd[by_part[m->partition]] : NULL;
+
+			/* What is past hi comes from bmp.route. */
+			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && r != NULL &&
+			    r->assigned && r->next < r->hi) {
+				int64_t was = r->next;
+
+				idle_since = now;
+				state_record(p, r, m);
+				left -= r->next >= r->hi ? r->hi - was :
+				    r->next - was;
+				if (r->next >= r->hi) {
+					state_assign(p, r, false);
+					assigned--;
+				}
+			} else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+			    m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+				bf_log_limited(BF_LOG_WARN, "consume error",
+				    p->state_topic, "%s",
+				    rd_kafka_message_errstr(m));
+			}
+			rd_kafka_message_destroy(m);
+		}
+		state_window(p, rd, n_rd, &next_rd, &left, &assigned);
+		/* Records held for a Peer Up wait no longer. */
+		bf_pipeline_poll(&p->pipe, now);
+	}
+	rd_kafka_queue_destroy(q);
+	for (int i = 0; i < n_rd; i++) {
+		if (rd[i].assigned)
+			state_assign(p, &rd[i], false);
+		if (rd[i].next < rd[i].hi)
+			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: stopped at "
+			    "offset %" PRId64 " of %" PRId64 " (nothing read for "
+			    "%d s): state incomplete", p->state_topic, rd[i].n,
+			    rd[i].next, rd[i].hi, STATE_IDLE_MS / 1000);
+	}
+}
+
+bool
+proc_bootstrap(struct proc *p, rd_kafka_topic_partition_list_t *parts,
+    const bool *fresh)
+{
+	int64_t t0 = bf_now_us();
+	struct state_read *rd = calloc((size_t)parts->cnt + 1, sizeof(*rd));
+	int *by_part = malloc(((size_t)p->wm_n + 1) * sizeof(*by_part));
+	int n_rd = 0;
+
+	if (rd == NULL || by_part == NULL) {
+		free(rd);
+		free(by_part);
+		return false;
+	}
+	for (int32_t n = 0; n < p->wm_n; n++)
+		by_part[n] = -1;
+	for (int i = 0; i < parts->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &parts->elems[i];
+
+		if (!fresh[i] || !watermarks_known(p, e->partition))
+			continue;
+		int32_t n = e->partition;
+
+		by_part[n] = n_rd;
+		rd[n_rd++] = (struct state_read){ .n = n,
+		    .next = p->wm[n * 4 + 2], .hi = p->wm[n * 4 + 3] };
+	}
+	read_state(p, rd, n_rd, by_part);
+	for (int i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *e = &parts->elems[i];
+		int32_t n = e->partition;
+		int64_t route_lo, route_hi, committed = e->offset;
+		const struct state_read *r;
+
+		if (!fresh[i])
+			continue;
+		if (!watermarks_known(p, n)) {
+			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: watermarks "
+			    "unknown: rebuilt from its start", p->route_topic,
+			    n);
+			e->offset = RD_KAFKA_OFFSET_BEGINNING;
+			continue;
+		}
+		r = &rd[by_part[n]];
+		route_lo = p->wm[n * 4];
+		route_hi = p->wm[n * 4 + 1];
+		/* A committed offset still there: every record after it,
+		 * live. */
+		e->offset = committed > 0 ? (committed > route_lo ? committed :
+		    route_lo) : route_hi;
+		if (e->offset > route_hi)
+			e->offset = route_hi;
+		p->bootstrap_records += r->records;
+		p->bootstrap_routes += r->routes;
+		bf_log(BF_LOG_INFO, "%s [%" PRId32 "]: %" PRIu64 " routes from %"
+		    PRIu64 " records of %s; %s from offset %" PRId64 " (low "
+		    "watermark %" PRId64 ")", p->route_topic, n, r->routes,
+		    r->records, p->state_topic, p->route_topic, e->offset,
+		    route_lo);
+	}
 	p->bootstrap_us += (uint64_t)(bf_now_us() - t0);
-	bf_log(BF_LOG_INFO, "%s [%" PRId32 "]: %" PRIu64 " routes from %"
-	    PRIu64 " records of %s in %.2f s; %s from offset %" PRId64
-	    " (low watermark %" PRId64 ")", p->route_topic, n, routes, records,
-	    p->state_topic, (double)(bf_now_us() - t0) / 1e6, p->route_topic,
-	    from, route_lo);
-	return from;
+	bf_log(BF_LOG_INFO, "%s: %d partitions rebuilt from %s in %.2f s",
+	    p->route_topic, n_rd, p->state_topic,
+	    (double)(bf_now_us() - t0) / 1e6);
+	free(rd);
+	free(by_part);
+	return true;
 }

@@ -150,8 +150,18 @@ static int
 role_conf(rd_kafka_conf_t *c, rd_kafka_type_t type, const char *group,
     bool group_member, char *why, size_t whylen)
 {
-	/* Alerts wait at most 5 ms to be batched (collector: 10). */
-	static const char *const producer[][2] = { { "linger.ms", "5" } };
+	/*
+	 * Alerts wait at most 5 ms to be batched (collector: 10).  Outputs
+	 * queue up to 100k or 32 MiB (librdkafka's own message default),
+	 * then proc_sink waits for acknowledgements: the first tick after a
+	 * table load emits one output per prefix at once, and with the
+	 * collector's bounds (2M, 1 GiB) those alone set the peak RSS.
+	 */
+	static const char *const producer[][2] = {
+		{ "linger.ms", "5" },
+		{ "queue.buffering.max.messages", "100000" },
+		{ "queue.buffering.max.kbytes", "32768" },
+	};
 	/*
 	 * An idle fetch returns within 10 ms: librdkafka's mock cluster
 	 * (the embedded Kafka) holds a fetch for the whole wait even when
@@ -344,6 +354,13 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 	    RD_KAFKA_RESP_ERR_NO_ERROR)
 		bf_log(BF_LOG_WARN, "%s: committed offsets unknown: outputs of "
 		    "replayed records will be published again", p->route_topic);
+	/*
+	 * Partitions new here: fresh[j] set, ->offset the group's committed
+	 * (0: none) for proc_bootstrap.  Without memory for fresh, all are
+	 * read from bmp.route's start.
+	 */
+	bool *fresh = calloc((size_t)parts->cnt + 1, sizeof(*fresh));
+
 	for (int j = 0; j < parts->cnt; j++) {
 		rd_kafka_topic_partition_t *e = &parts->elems[j];
 		struct route_part *rp = route_part(p, e->partition);
@@ -361,8 +378,21 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 		rp->committed = rp->live_from;
 		rp->replaying = rp->live_from > 0;
 		rp->next = 0;
-		e->offset = state ? proc_bootstrap(p, e->partition,
-		    rp->live_from) : RD_KAFKA_OFFSET_BEGINNING;
+		e->offset = RD_KAFKA_OFFSET_BEGINNING;
+		if (fresh != NULL) {
+			fresh[j] = true;
+			e->offset = rp->live_from;
+		}
+	}
+	state = state && fresh != NULL && proc_bootstrap(p, parts, fresh);
+	for (int j = 0; j < parts->cnt && fresh != NULL; j++) {
+		rd_kafka_topic_partition_t *e = &parts->elems[j];
+		struct route_part *rp = route_part(p, e->partition);
+
+		if (!fresh[j])
+			continue;
+		if (!state)
+			e->offset = RD_KAFKA_OFFSET_BEGINNING;
 		if (e->offset >= 0)
 			rp->next = e->offset;
 		else if (rp->replaying)
@@ -370,6 +400,7 @@ assign(struct proc *p, rd_kafka_topic_partition_list_t *parts)
 			    "from its start; live from offset %" PRId64,
 			    p->route_topic, e->partition, rp->live_from);
 	}
+	free(fresh);
 	rd_kafka_assign(p->routes, parts);
 }
 

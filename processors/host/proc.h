@@ -105,11 +105,15 @@ void	proc_kafka_stop(struct proc *p);
  */
 bool	proc_bootstrap_prepare(struct proc *p);
 /*
- * Feed state partition n to the plugin; returns the bmp.route offset to
- * read on from (committed: the group's offset, 0 none), or
+ * Feed the state partitions of the partitions of parts new here
+ * (fresh[i] for parts->elems[i]) to the plugin, read together.  In: the
+ * ->offset of each new one is the group's committed offset (0: none);
+ * out: the bmp.route offset to read on from, or
  * RD_KAFKA_OFFSET_BEGINNING when bmp.route must be read from its start.
+ * False when out of memory (offsets untouched).
  */
-int64_t	proc_bootstrap(struct proc *p, int32_t n, int64_t committed);
+bool	proc_bootstrap(struct proc *p, rd_kafka_topic_partition_list_t *parts,
+	    const bool *fresh);
 /* proc_metrics.c */
 /* bmp.route records not processed yet, over the partitions held. */
 int64_t	proc_route_lag(struct proc *p);

@@ -330,6 +330,15 @@ scan(struct bf_records_in *d, const struct bf_in_schema *in,
 				return -1;
 			break;
 		case BF_SCAN_ARRAY:
+			/*
+			 * Most arrays of a route are empty: one zero byte,
+			 * taken here (five calls per route were 2% of the
+			 * processor's instructions).
+			 */
+			if (cur_peek_u8(c, 0, &b) == 0 && b == 0) {
+				cur_skip(c, 1);
+				break;
+			}
 			if (f < 0 ? bf_scan_skip(n, c) < 0 :
 			    scan_array(d, c, f) < 0)
 				return -1;

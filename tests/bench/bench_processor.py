@@ -31,11 +31,17 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
   5. with --perf, one more processor run under perf record (DWARF call
      graphs): top DSOs and symbols by self time, symbols with callees, and
      the share of each pipeline stage (library time charged to the
-     project function that called it).
+     project function that called it);
+  6. with --callgrind, one more run of each build under valgrind's
+     callgrind, dumped once records_in covers every record: instructions
+     per route record, all threads and by stage (repeatable on a busy
+     machine, where CPU seconds vary by a third from run to run; threads
+     that idle-poll count more the longer a run takes under valgrind).
 
   bench_processor.py [--build DIR] [--peers 2 --ipv4 500000 --ipv6 0]
       [--partitions 32] [--runs 3] [--tick-ms 1000] [--perf]
       [--compare OTHER_BUILD] [--processor-kafka PROP=VALUE ...]
+      [--callgrind]
 """
 
 import argparse
@@ -245,6 +251,7 @@ def run_processor(args, processor, col, group, n_peer, n_in,
             raise RuntimeError("records_in %d of %d after %ds" % (
                 rin, n_in, args.timeout))
         # Outputs: one more tick, then every produced output acknowledged.
+        last_produced = -1
         while time.monotonic() < deadline:
             try:
                 m = harness.scrape_metrics(mport)
@@ -252,7 +259,11 @@ def run_processor(args, processor, col, group, n_peer, n_in,
                 continue
             now = time.monotonic()
             produced = m["bmpflow_processor_records_out_total"]
-            if now - t_in >= args.tick_ms / 1000.0 + 0.05 and produced > 0:
+            # Still growing: a tick is emitting, waiting for room in the
+            # producer's queue as the acknowledgements come.
+            growing, last_produced = produced != last_produced, produced
+            if now - t_in >= args.tick_ms / 1000.0 + 0.05 and \
+                    produced > 0 and not growing:
                 acked = end_offsets(col.brokers, "bmp.prefix_health",
                                     args.partitions) - base
                 if acked >= produced:
@@ -278,6 +289,71 @@ def run_processor(args, processor, col, group, n_peer, n_in,
         harness.stop_process(p)
         log.close()
     return r
+
+
+# Stages by callgrind's inclusive count of a function: (name, symbol).
+# (Decoding is the pipeline less the plugin: GCC inlines part of
+# bf_records_in_decode into bf_pipeline_record, whose own line then
+# under-counts it.)
+CALLGRIND_STAGES = (
+    ("pipeline: decode, epoch rule, plugin", "bf_pipeline_record"),
+    ("  of which plugin on_route (prefix_health)", "on_route"),
+    ("librdkafka threads (fetch, lz4)", "start_thread"),
+    ("  of which lz4", "LZ4F_decompress"),
+)
+
+
+def callgrind_run(args, processor, col, group, n_in, n_route, out):
+    """processor under callgrind until records_in covers n_in records with
+    no lag, dumped then (callgrind_control -d) and killed: instructions
+    per route record, in total and by CALLGRIND_STAGES."""
+    mport = harness.free_port()
+    p = subprocess.Popen(["valgrind", "--tool=callgrind",
+                          "--callgrind-out-file=" + out, processor,
+                          "--plugin", "prefix_health",
+                          "--kafka-bootstrap-file", col.bootstrap_file,
+                          "--group", group, "--tick-ms", str(args.tick_ms),
+                          "--metrics", "127.0.0.1:%d" % mport],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + args.timeout * 4
+    try:
+        while time.monotonic() < deadline:
+            try:
+                m = harness.scrape_metrics(mport, timeout=30)
+                if m["bmpflow_processor_records_in_total"] >= n_in and \
+                        m["bmpflow_processor_lag_records"] == 0:
+                    break
+            except OSError:
+                pass
+            time.sleep(1)
+        else:
+            raise RuntimeError("callgrind run: records_in short")
+        subprocess.run(["callgrind_control", "-d", str(p.pid)],
+                       capture_output=True, timeout=120)
+        # The dump is written after callgrind_control returns; its last
+        # line is "totals:" (the summary near its top comes first).
+        harness.wait_until(lambda: os.path.exists(out + ".1") and
+                           "\ntotals:" in open(out + ".1").read()[-200:],
+                           120, 0.5)
+    finally:
+        harness.stop_process(p, sig=signal.SIGKILL)
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=yes",
+                          out + ".1"], capture_output=True,
+                         text=True).stdout
+    per = {}
+    for line in ann.splitlines():
+        m = re.match(r"\s*([\d,]+) \(.*?\)\s+(.*)$", line)
+        if m:
+            name = m.group(2)
+            n = int(m.group(1).replace(",", ""))
+            if "PROGRAM TOTALS" in name:
+                per["total"] = n / n_route
+            # A function's own line names its object ([...]); lines of
+            # code inlined into it do not.  The largest is the outermost.
+            for _, sym in CALLGRIND_STAGES:
+                if re.search(r"[:/]%s \[" % sym, name):
+                    per[sym] = max(per.get(sym, 0), n / n_route)
+    return per
 
 
 def feed_collector(args, data, routes, out_dir, extra):
@@ -347,6 +423,9 @@ def main():
     ap.add_argument("--perf", action="store_true",
                     help="one more run under perf record -g")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="one more run per build under callgrind: "
+                    "instructions per route record")
     ap.add_argument("--real-kafka", action="store_true",
                     help="also feed a real 1-node Apache Kafka (KRaft, "
                     "loopback) and run kcat and the processor on it in the "
@@ -426,7 +505,10 @@ def main():
                 r = run_processor(args, binary, c, "bench-%d-%s-%d" % (
                     os.getpid(), name, i), n_peer, n_in)
                 r["rate_start"] = n_route / r["secs_in"]
-                r["rate_steady"] = n_route / r["secs_steady"]
+                # With bmp.route.state, the rebuild runs in the rebalance
+                # callback, before /metrics answers: no "steady" span.
+                r["rate_steady"] = n_route / r["secs_steady"] if \
+                    r["secs_steady"] > 0 else float("nan")
                 r["rate_out"] = n_route / r["secs_out"]
                 r["rate_cpu"] = n_route / r["cpu_in"]
                 r["vs_kcat"] = r["rate_cpu"] / k["rate_cpu"]
@@ -464,6 +546,21 @@ def main():
         subprocess.run([cbench, "--schemas", args.schemas, "--runs",
                         str(args.runs), "--tick-ms", str(args.tick_ms),
                         peers_bin, routes_bin], check=True)
+
+        if args.callgrind:
+            print("\ncallgrind, instructions per route record until "
+                  "records_in covers all (all threads):")
+            for name, binary, c in builds:
+                if c is not col:
+                    continue
+                per = callgrind_run(args, binary, col, "bench-cg-%d-%s" % (
+                    os.getpid(), name), n_in, n_route,
+                    os.path.join(tmp, "callgrind-%s.out" % name))
+                print("  %s: %.0f in all" % (name, per.get("total", 0)))
+                for what, sym in CALLGRIND_STAGES:
+                    print("    %8.0f  %s" % (per.get(sym, 0), what))
+                print("    %8.0f  pipeline less plugin: decode, epoch rule" % (
+                    per.get("bf_pipeline_record", 0) - per.get("on_route", 0)))
 
         if args.perf:
             data = os.path.join(tmp, "perf.data")
