@@ -19,8 +19,10 @@
 #define BODY_MAX	(16u << 20)	/* a reply larger than this is refused */
 #define IDS_MAX		256		/* schema ids a reader keeps */
 
+/* An id looked up: its fingerprint, or one the registry does not know. */
 struct id_fp {
 	uint32_t	id;
+	bool		known;
 	uint64_t	fp;
 };
 
@@ -30,6 +32,7 @@ struct bf_registry {
 	CURL			*curl;
 	struct id_fp		 ids[IDS_MAX];
 	size_t			 n_ids;
+	size_t			 next_id;	/* slot taken next when full */
 };
 
 /* A reply body, capped at BODY_MAX. */
@@ -282,8 +285,13 @@ bf_registry_fingerprint(struct bf_registry *r, uint32_t id, uint64_t *fp,
 	for (size_t i = 0; i < r->n_ids; i++)
 		if (r->ids[i].id == id) {
 			*fp = r->ids[i].fp;
+			rc = r->ids[i].known ? 0 : -1;
 			pthread_mutex_unlock(&r->lock);
-			return 0;
+			if (rc < 0)
+				snprintf(err, errlen, "schema id %u: not in the "
+				    "schema registry %s, or not Avro", id,
+				    r->conf.url);
+			return rc;
 		}
 	snprintf(path, sizeof(path), "/schemas/ids/%u", id);
 	snprintf(what, sizeof(what), "schema id %u", id);
@@ -301,8 +309,17 @@ bf_registry_fingerprint(struct bf_registry *r, uint32_t id, uint64_t *fp,
 		json_decref(reply);
 	}
 	free(b.p);
-	if (rc == 0 && r->n_ids < IDS_MAX)
-		r->ids[r->n_ids++] = (struct id_fp){ id, *fp };
+	/*
+	 * Kept, known or not: records of an id the registry has no Avro
+	 * schema for (404, or another type) cost no further request.  An
+	 * unreachable registry or a refusal is asked again next time.
+	 */
+	if (rc == 0 || status == 200 || status == 404) {
+		size_t slot = r->n_ids < IDS_MAX ? r->n_ids++ :
+		    r->next_id++ % IDS_MAX;
+
+		r->ids[slot] = (struct id_fp){ id, rc == 0, rc == 0 ? *fp : 0 };
+	}
 	pthread_mutex_unlock(&r->lock);
 	return rc;
 }

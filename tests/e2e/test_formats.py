@@ -181,6 +181,27 @@ def refused(ck, what, extra, expect, status=1):
                                       else lines[-3:]))
 
 
+def unknown_ids(ck, reg, col, proc, n=50):
+    """n avro-confluent records of an id the registry does not have: each
+    refused as a bad record, the registry asked once."""
+    key = "bmpflow_processor_records_bad_total"
+    before = proc.metrics().get(key, 0)
+    subprocess.run(["kcat", "-P", "-b", col.brokers, "-t", "bmp.route",
+                    "-p", "0", "-D", "\x1e"],
+                   input=b"\x1e".join(b"\x00\x00\x0f\x42\x3f\x02bad%d" % i
+                                      for i in range(n)),
+                   check=True, timeout=harness.slow(60))
+    ck.check(harness.wait_until(lambda: proc.metrics().get(key, 0) >=
+                                before + n, harness.slow(60)),
+             "%d records of unknown schema id 999999 refused as bad" % n)
+    with open(reg.log_path, errors="replace") as f:
+        asked = sum("registry.access" in line and
+                    'path="/apis/ccompat/v7/schemas/ids/999999"' in line
+                    for line in f)
+    ck.check(asked == 1, "the registry was asked about id 999999 %d "
+             "time(s), not once per record" % asked)
+
+
 def evolution(ck, reg, cert):
     """A compatible new version and an incompatible one, on subjects of
     their own (topic prefixes evo. and bad.)."""
@@ -332,6 +353,7 @@ def main():
         ck.check(read_in["avro"] and len(set(read_in.values())) == 1,
                  "the host read as many records from each format: %s" %
                  read_in)
+        unknown_ids(ck, reg, cols["avro-confluent"], procs["avro-confluent"])
         for fmt, p in procs.items():
             ck.check(p.stop() == 0, "processor (%s) stops cleanly" % fmt)
         procs.clear()
