@@ -494,6 +494,30 @@ class Processor:
         return self.p.returncode
 
 
+def settle_outputs(mport, above=0, timeout=90):
+    """Until a prefix_health processor (/metrics on mport) has every
+    session's RIB dump behind it (warm-up) and its outputs, more than
+    above, have stopped growing for 8 ticks (1.6 s at 200 ms ticks on an
+    idle machine; counted in ticks, a busy machine's stall is not taken
+    for it); returns their count."""
+    deadline = time.time() + slow(timeout)
+    last, since = -1, 0
+    while time.time() < deadline:
+        try:
+            v = scrape_metrics(mport, timeout=slow(5))
+        except OSError:
+            v = {}
+        out = v.get("bmpflow_processor_records_out_total", 0)
+        ticks = v.get("bmpflow_processor_ticks_total", 0)
+        if out != last:
+            last, since = out, ticks
+        elif out > above and v.get("bmpflow_prefix_health_peers_warming") \
+                == 0 and ticks - since >= 8:
+            return out
+        time.sleep(0.2)
+    return last
+
+
 def wait_ticks(procs, n, timeout=None):
     """Until each Processor of procs has ticked n more times (what a tick
     outputs is out), within timeout seconds (by default slow(30));

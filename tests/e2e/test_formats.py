@@ -35,7 +35,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -133,27 +132,6 @@ def wait_read(col):
                          col.metrics()), harness.slow(120), 0.1):
         raise RuntimeError("captures not read and delivered: %s" %
                            col.metrics())
-
-
-def settle(mport, timeout=120):
-    """Until the processor's RIB dumps are over and its outputs have
-    stopped growing for 8 ticks; their count."""
-    deadline = time.time() + harness.slow(timeout)
-    last, since = -1, 0
-    while time.time() < deadline:
-        try:
-            v = harness.scrape_metrics(mport, timeout=harness.slow(5))
-        except OSError:
-            v = {}
-        out = v.get("bmpflow_processor_records_out_total", 0)
-        ticks = v.get("bmpflow_processor_ticks_total", 0)
-        if out != last:
-            last, since = out, ticks
-        elif out > 0 and ticks - since >= 8 and \
-                v.get("bmpflow_prefix_health_peers_warming") == 0:
-            return out
-        time.sleep(0.2)
-    return last
 
 
 def tail_lines(col, topic, extra=()):
@@ -332,7 +310,7 @@ def main():
         prefixes = {r["prefix"] for _, r in want_route}
         read_in = {}
         for fmt, p in procs.items():
-            settle(p.mport)
+            harness.settle_outputs(p.mport, timeout=120)
             m = p.metrics()
             read_in[fmt] = m.get("bmpflow_processor_records_in_total")
             ck.check(m.get("bmpflow_processor_records_bad_total") == 0,

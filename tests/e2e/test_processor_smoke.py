@@ -24,36 +24,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 
 BAD = 500
-
-
-def settle(mport, above=0, timeout=90):
-    """Until every session's RIB dump is over (warm-up) and the outputs,
-    more than above, have stopped growing for 8 ticks (1.6 s on an idle
-    machine; counted in ticks, a busy machine's stall is not taken for
-    it); returns their count."""
-    deadline = time.time() + harness.slow(timeout)
-    last, since = -1, 0
-    while time.time() < deadline:
-        try:
-            v = harness.scrape_metrics(mport, timeout=harness.slow(5))
-        except OSError:
-            v = {}
-        out = v.get("bmpflow_processor_records_out_total", 0)
-        ticks = v.get("bmpflow_processor_ticks_total", 0)
-        if out != last:
-            last, since = out, ticks
-        elif out > above and v.get("bmpflow_prefix_health_peers_warming") \
-                == 0 and ticks - since >= 8:
-            return out
-        time.sleep(0.2)
-    return last
 
 
 def send_bad_records(col, mport, ck):
@@ -115,7 +91,7 @@ def closed_session(processor, args, col, schemas, ck):
 def check_closed_session(args, col, schemas, ck, src, topic, mport):
     router = harness.open_router(col.port, open(os.path.join(
         args.data, "bmp", "frr801-6wind-peerdown.bmp"), "rb").read(), src)
-    before = settle(mport)
+    before = harness.settle_outputs(mport)
     routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",
                                                 schemas)
               if r["router_address"] == src and r["action"] == "announce"]
@@ -126,7 +102,7 @@ def check_closed_session(args, col, schemas, ck, src, topic, mport):
     reachable = {p for p in loc_rib
                  if open_states.get(p) not in (None, "unreachable")}
     router.close()
-    settle(mport, above=before)
+    harness.settle_outputs(mport, above=before)
     latest = latest_states(col, schemas, topic)
     left = sorted(p for p in reachable if latest[p] != "unreachable")
     print("closed session: %d prefixes in the Loc-RIB of %s (sent without "
@@ -158,7 +134,7 @@ def main():
     try:
         router.sendall(capture)
         # The session stays open: its peers stay up while we look.
-        settle(mport)
+        harness.settle_outputs(mport)
         routes = [r for _, _, r in harness.consume(col.brokers, "bmp.route",
                                                    schemas)]
         health = [r for _, _, r in harness.consume(
