@@ -376,10 +376,11 @@ int
 bf_record_read(struct bf_record_reader *r, const uint8_t *p, size_t n,
     int json_schema, struct bf_cur *body, char *err, size_t errlen)
 {
+	struct bf_cur c;
 	char why[256];
+	uint8_t first = 0;
 	uint64_t fp;
 	uint32_t id;
-	size_t i;
 	int k;
 
 	if (bf_single_object_fingerprint(p, n, &fp) == 0) {
@@ -391,17 +392,23 @@ bf_record_read(struct bf_record_reader *r, const uint8_t *p, size_t n,
 			    n - BF_SINGLE_OBJECT_HDR);
 		return k;
 	}
-	if (n >= BF_CONFLUENT_HDR && p[0] == 0) {
-		id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
-		    (uint32_t)p[3] << 8 | p[4];
+	c = cur_make(p, n);
+	if (cur_get_u8(&c, &first) == 0 && first == 0) {
+		if (cur_get_u32(&c, &id) < 0) {
+			snprintf(err, errlen, "avro-confluent record cut "
+			    "short in its header");
+			return -1;
+		}
 		if ((k = schema_of_id(r, id, err, errlen)) >= 0)
-			*body = cur_make(p + BF_CONFLUENT_HDR,
-			    n - BF_CONFLUENT_HDR);
+			*body = c;
 		return k;
 	}
-	for (i = 0; i < n && strchr(" \t\r\n", p[i]) != NULL && p[i]; i++)
+	/* JSON: an object, maybe after white space. */
+	c = cur_make(p, n);
+	while (cur_get_u8(&c, &first) == 0 && strchr(" \t\r\n", first) &&
+	    first != '\0')
 		;
-	if (i == n || p[i] != '{') {
+	if (first != '{') {
 		snprintf(err, errlen, "not a record of format avro, "
 		    "avro-confluent or json (first byte 0x%02x)", n ? p[0] : 0);
 		return -1;
