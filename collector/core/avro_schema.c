@@ -234,6 +234,30 @@ read_file(const char *path, size_t *len)
 }
 
 int
+bf_schema_from_text(struct bf_schema *s, const char *name, char *text,
+    size_t len, const char *where, char *errbuf, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->text = text;
+	if (avro_schema_from_json_length(text, len, &s->schema) != 0) {
+		snprintf(errbuf, errlen, "%s: invalid Avro schema: %s", where,
+		    avro_strerror());
+		bf_schema_free(s);
+		return -1;
+	}
+	s->canonical = bf_schema_canonical(s->schema);
+	s->iface = avro_generic_class_from_schema(s->schema);
+	if (s->canonical == NULL || s->iface == NULL) {
+		snprintf(errbuf, errlen, "%s: out of memory", where);
+		bf_schema_free(s);
+		return -1;
+	}
+	s->fingerprint = bf_crc64_avro(s->canonical, strlen(s->canonical));
+	return 0;
+}
+
+int
 bf_schema_load(struct bf_schema *s, const char *dir, const char *name,
     char *errbuf, size_t errlen)
 {
@@ -242,29 +266,13 @@ bf_schema_load(struct bf_schema *s, const char *dir, const char *name,
 	char *json;
 
 	memset(s, 0, sizeof(*s));
-	snprintf(s->name, sizeof(s->name), "%s", name);
 	snprintf(path, sizeof(path), "%s/%s.avsc", dir, name);
 	json = read_file(path, &len);
 	if (json == NULL) {
 		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (avro_schema_from_json_length(json, len, &s->schema) != 0) {
-		snprintf(errbuf, errlen, "%s: invalid Avro schema: %s", path,
-		    avro_strerror());
-		free(json);
-		return -1;
-	}
-	s->text = json;
-	s->canonical = bf_schema_canonical(s->schema);
-	s->iface = avro_generic_class_from_schema(s->schema);
-	if (s->canonical == NULL || s->iface == NULL) {
-		snprintf(errbuf, errlen, "%s: out of memory", path);
-		bf_schema_free(s);
-		return -1;
-	}
-	s->fingerprint = bf_crc64_avro(s->canonical, strlen(s->canonical));
-	return 0;
+	return bf_schema_from_text(s, name, json, len, path, errbuf, errlen);
 }
 
 void

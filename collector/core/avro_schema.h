@@ -38,6 +38,13 @@ char		*bf_schema_canonical(avro_schema_t schema);
  */
 int	bf_schema_load(struct bf_schema *s, const char *dir, const char *name,
 	    char *errbuf, size_t errlen);
+/*
+ * The schema of JSON text[0..len) (malloc'd; s owns it from here, freed
+ * on error too), named name; where: whence the text came, for errors.
+ * Returns 0, or -1 with why in errbuf.
+ */
+int	bf_schema_from_text(struct bf_schema *s, const char *name, char *text,
+	    size_t len, const char *where, char *errbuf, size_t errlen);
 void	bf_schema_free(struct bf_schema *s);
 
 /* Write the single-object header for s into out[BF_SINGLE_OBJECT_HDR]. */

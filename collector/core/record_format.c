@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/avro_json.h"
+#include "core/log.h"
 
 const char *const bf_format_names[] = { "avro", "avro-confluent", "json",
     NULL };
@@ -77,6 +78,23 @@ bf_record_writer_free(struct bf_record_writer *w)
 		bf_scan_free(w->json_scan);
 	json_text_close(&w->json);
 	memset(w, 0, sizeof(*w));
+}
+
+int
+bf_record_registry_id(struct bf_registry *reg, const char *topic,
+    const struct bf_schema *s, uint32_t *id, char *err, size_t errlen)
+{
+	char why[768];
+
+	if (bf_registry_register_topic(reg, topic, s->text, id, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "topic %s, schema %s.avsc: %s", topic,
+		    s->name, why);
+		return -1;
+	}
+	bf_log(BF_LOG_INFO, "schema %s registered as %s-value, id %" PRIu32,
+	    s->name, topic, *id);
+	return 0;
 }
 
 int

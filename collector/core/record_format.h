@@ -76,6 +76,14 @@ int	bf_record_writer_init(struct bf_record_writer *w,
 void	bf_record_writer_free(struct bf_record_writer *w);
 
 /*
+ * The registry_id of bf_record_writer_init for topic's records of schema
+ * s: s registered in reg under TOPIC-value, and the id logged.  0, or -1
+ * with why, naming topic and schema, in err.
+ */
+int	bf_record_registry_id(struct bf_registry *reg, const char *topic,
+	    const struct bf_schema *s, uint32_t *id, char *err, size_t errlen);
+
+/*
  * The record whose Avro body b holds after the BF_SINGLE_OBJECT_HDR bytes
  * reserved at its start, in w's format: into b (a header written there)
  * or, for json, into w's text (valid until the next call).  0, or -1 when

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <avro.h>
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -252,21 +251,18 @@ bf_registry_register_topic(struct bf_registry *r, const char *topic,
 	return bf_registry_register(r, subject, schema_json, id, err, errlen);
 }
 
-/* The fingerprint of schema text, as avro_schema.c makes it. */
+/* The fingerprint of schema text, as the schema directory's are made. */
 static int
 text_fingerprint(const char *text, uint64_t *fp)
 {
-	avro_schema_t s;
-	char *canonical;
+	struct bf_schema s;
+	char *copy = strdup(text), why[256];
 
-	if (avro_schema_from_json_length(text, strlen(text), &s) != 0)
+	if (copy == NULL || bf_schema_from_text(&s, "registry", copy,
+	    strlen(copy), "registry", why, sizeof(why)) < 0)
 		return -1;
-	canonical = bf_schema_canonical(s);
-	avro_schema_decref(s);
-	if (canonical == NULL)
-		return -1;
-	*fp = bf_crc64_avro(canonical, strlen(canonical));
-	free(canonical);
+	*fp = s.fingerprint;
+	bf_schema_free(&s);
 	return 0;
 }
 

@@ -295,7 +295,6 @@ bf_topics_formats(struct bf_encoder *e, const struct bf_config *c, char *err,
     size_t errlen)
 {
 	struct bf_registry *reg = NULL;
-	char why[768];
 	uint32_t id;
 	int rc = 0;
 
@@ -316,15 +315,11 @@ bf_topics_formats(struct bf_encoder *e, const struct bf_config *c, char *err,
 				snprintf(err, errlen, "out of memory");
 				return -1;
 			}
-			if (bf_registry_register_topic(reg, tc->name,
-			    e->sch[t].text, &id, why, sizeof(why)) < 0) {
-				snprintf(err, errlen, "topic %s, schema %s.avsc: "
-				    "%s", tc->name, e->sch[t].name, why);
+			if (bf_record_registry_id(reg, tc->name, &e->sch[t],
+			    &id, err, errlen) < 0) {
 				rc = -1;
 				break;
 			}
-			bf_log(BF_LOG_INFO, "schema %s registered as %s-value, "
-			    "id %" PRIu32, e->sch[t].name, tc->name, id);
 		}
 		if (bf_encoder_set_format(e, t, tc->format, id) < 0) {
 			snprintf(err, errlen, "out of memory");

@@ -67,7 +67,6 @@ load_plugin(const char *spec, char *err, size_t errlen)
 static int
 formats(struct proc *p, const struct proc_opts *o, char *err, size_t errlen)
 {
-	char why[1024];
 	uint32_t id = 0;
 
 	if (o->registry.url[0] != '\0') {
@@ -77,16 +76,10 @@ formats(struct proc *p, const struct proc_opts *o, char *err, size_t errlen)
 		}
 		p->pipe.in.reader.registry = p->registry;
 	}
-	if (o->out_format == BF_FORMAT_CONFLUENT) {
-		if (bf_registry_register_topic(p->registry, p->out_topic,
-		    p->host.sch.text, &id, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "output topic %s, schema %s.avsc: "
-			    "%s", p->out_topic, p->host.sch.name, why);
-			return -1;
-		}
-		bf_log(BF_LOG_INFO, "schema %s registered as %s-value, id %"
-		    PRIu32, p->host.sch.name, p->out_topic, id);
-	}
+	if (o->out_format == BF_FORMAT_CONFLUENT &&
+	    bf_record_registry_id(p->registry, p->out_topic, &p->host.sch,
+	    &id, err, errlen) < 0)
+		return -1;
 	if (bf_record_writer_init(&p->host.writer, &p->host.sch, o->out_format,
 	    id) < 0) {
 		snprintf(err, errlen, "out of memory");
