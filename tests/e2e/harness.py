@@ -5,9 +5,11 @@ read topics back through kcat and decode them with python3-avro (an Avro
 implementation independent of the avro-c writer in the collector)."""
 
 import argparse
+import errno
 import io
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -134,7 +136,42 @@ def scrape_metrics(port, timeout=None):
     return out
 
 
+def _ephemeral_ports():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+# Its own generator: a test seeding random must not pick its ports.
+_port_rng = random.Random()
+
+
+def _bindable(family, host, port):
+    try:
+        with socket.socket(family) as s:
+            s.bind((host, port))
+        return True
+    except OSError as e:
+        # No IPv6 on this machine: only IPv4 matters.
+        return family == socket.AF_INET6 and e.errno in (
+            errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL)
+
+
 def free_port():
+    """A port free on 127.0.0.1 and ::1, below the kernel's ephemeral
+    range: a port the kernel handed out by bind(0) is also the source
+    port of the next outgoing connections, which can take it before the
+    server it was meant for binds it (or rebinds it after a restart)."""
+    lo, _ = _ephemeral_ports()
+    first = max(1024, lo - 12000)
+    for _ in range(200):
+        port = _port_rng.randrange(first, lo)
+        if _bindable(socket.AF_INET, "127.0.0.1", port) and \
+                _bindable(socket.AF_INET6, "::1", port):
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
