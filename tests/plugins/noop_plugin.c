@@ -4,8 +4,17 @@
  * for bench_processor.py: the host's own cost per record (consuming,
  * decoding, the epoch rule, the state rebuild) without a plugin's work.
  * It counts routes only so that the call is not an empty one.
+ *
+ * Built again as wrong_abi.so with NOOP_PLUGIN_ABI one below the host's:
+ * a plugin of the ABI before, which bmpflow-processor must refuse with a
+ * clear message.
  */
 #include "bmpflow/plugin.h"
+
+#ifndef NOOP_PLUGIN_ABI
+#define NOOP_PLUGIN_ABI		BMPFLOW_PLUGIN_ABI
+#define NOOP_PLUGIN_NAME	"noop"
+#endif
 
 struct noop {
 	uint64_t	routes;
@@ -56,9 +65,9 @@ noop_fini(void *state)
 
 /* Its output schema is prefix_health's, never written. */
 static const struct bf_plugin noop = {
-	.abi = BMPFLOW_PLUGIN_ABI,
+	.abi = NOOP_PLUGIN_ABI,
 	.size = sizeof(struct bf_plugin),
-	.name = "noop",
+	.name = NOOP_PLUGIN_NAME,
 	.output_schema = "prefix_health",
 	.init = noop_init,
 	.on_route = noop_route,
