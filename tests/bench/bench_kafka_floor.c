@@ -58,7 +58,7 @@ struct prebuilt {
 	size_t		 off;
 	uint32_t	 key_len, state_key_len, value_len;
 	uint8_t		 topic;
-	const char	*schema;	/* static schema name */
+	const char	*schema;	/* the encoder's schema name */
 };
 
 struct feed {
@@ -397,7 +397,6 @@ main(int argc, char **argv)
 	}
 	f.state = cfg.route_state;
 	build(&f, argv[1]);
-	bf_encoder_free(&enc);
 	prebuilt_kib = status_kib("VmRSS:");
 
 	for (int t = 0; t < BF_PRODUCER_TOPICS; t++) {
@@ -434,6 +433,7 @@ main(int argc, char **argv)
 	print_threads_cpu(&th0);
 	bf_producer_free(&p);
 	bf_embedded_stop(&emb);
+	bf_encoder_free(&enc);	/* after: the records point at its names */
 	free(f.recs);
 	free(f.arena);
 	return delivered == msgs ? 0 : 1;
