@@ -410,7 +410,7 @@ def main():
             runs["pmbmpd"].append(run_pmbmpd(feed, expected))
             for n in (1, 3) if args.floor else ():
                 runs["floor %d msg/prefix" % n].append(run_floor(
-                    args.floor, feed, n, args.schemas))
+                    args.floor, feed, n, args.schemas, args.flags.split()))
             if cluster:
                 runs["real Kafka"].append(run_bmpflow(
                     args.collector, feed, expected, args.schemas,
