@@ -9,10 +9,14 @@ peak RSS, then the ratio.  With --real-kafka, a third column in the same
 rounds: the collector producing to a real Apache Kafka broker (one KRaft
 node on loopback, tests/e2e/kafka_cluster.py), whose JVM's CPU seconds are
 shown beside the collector's: on this 2-core machine it competes with the
-collector for the same cores.
+collector for the same cores.  With --floor, bench_kafka_floor in the same
+rounds: the collector's records, built before the clock, through its
+producer alone, 1 and 3 Kafka messages per prefix (without and with the
+route state): what librdkafka allows any collector here.
 
   bench_collector.py --collector BIN --gen BIN [--peers 10 --ipv4 1000000
       --ipv6 200000] [--feed FILE] [--runs 1] [--real-kafka] [--callgrind]
+      [--floor BIN]
 """
 
 import argparse
@@ -176,6 +180,22 @@ def run_pmbmpd(feed, expected):
             "note": "JSON log file"}
 
 
+def run_floor(binary, feed, per_prefix, schemas, flags=()):
+    """bench_kafka_floor on the feed: the collector's producer alone,
+    per_prefix messages per prefix, timed by itself from its first produce
+    to its last acknowledgement."""
+    out = subprocess.run([binary, feed, str(per_prefix), "--schema-dir",
+                          schemas] + list(flags), capture_output=True,
+                         text=True, timeout=harness.slow(600), check=True)
+    f = dict(re.findall(r"(\w+)=([\d.]+)", out.stdout))
+    threads = out.stdout.split("cpu s by thread:", 1)[1].strip()
+    return {"records": int(f["prefixes"]), "secs": float(f["secs"]),
+            "cpu": float(f["cpu"]), "rss": float(f["rss_mib"]),
+            "note": "%s messages, %.0f/s; %s MiB of it pre-built records; "
+            "cpu s %s" % (f["messages"], float(f["messages_per_s"]),
+                          f["prebuilt_mib"], threads)}
+
+
 def stage_costs(perf, cpu, records):
     """Per-stage CPU of a perf recording of one collector run: the share of
     samples under each stage's functions (with their callees), times the
@@ -326,6 +346,9 @@ def main():
     ap.add_argument("--real-kafka", action="store_true",
                     help="also run the collector against a real 1-node "
                     "Apache Kafka (KRaft, loopback) in the same rounds")
+    ap.add_argument("--floor", metavar="BIN", help="bench_kafka_floor: in "
+                    "the same rounds, the collector's records through its "
+                    "producer alone (1 and 3 messages per prefix)")
     ap.add_argument("--partitions", type=int, default=8,
                     help="partitions of the real cluster's topics "
                     "(the embedded Kafka's default is 8)")
@@ -363,6 +386,9 @@ def main():
             return
         if baseline:
             runs["baseline"] = []
+        if args.floor:
+            runs["floor 1 msg/prefix"] = []
+            runs["floor 3 msg/prefix"] = []
         if args.real_kafka:
             cluster = kafka_cluster.KafkaCluster(
                 nodes=1, partitions=args.partitions, replication=1,
@@ -382,6 +408,9 @@ def main():
                             args.perf if i == 0 else None,
                             flags=args.flags.split()))
             runs["pmbmpd"].append(run_pmbmpd(feed, expected))
+            for n in (1, 3) if args.floor else ():
+                runs["floor %d msg/prefix" % n].append(run_floor(
+                    args.floor, feed, n, args.schemas, args.flags.split()))
             if cluster:
                 runs["real Kafka"].append(run_bmpflow(
                     args.collector, feed, expected, args.schemas,
@@ -420,6 +449,21 @@ def main():
                   "CPU per prefix" % (
                       c["rate"] / b["rate"], c["rate"] / a["rate"],
                       (c["cpu"] / c["records"]) / (a["cpu"] / a["records"])))
+        for n in (1, 3) if args.floor else ():
+            c = med["floor %d msg/prefix" % n]
+            print("ratio floor %d msg/prefix/pmbmpd: %.2fx prefixes/s, %.2fx "
+                  "CPU per prefix; bmpflow/floor: %.2fx prefixes/s, %.2fx "
+                  "CPU per prefix" % (
+                      n, c["rate"] / b["rate"],
+                      (c["cpu"] / c["records"]) / (b["cpu"] / b["records"]),
+                      a["rate"] / c["rate"],
+                      (a["cpu"] / a["records"]) / (c["cpu"] / c["records"])))
+        if args.floor:
+            # The collector's messages per prefix: 3 unless the state is off.
+            n = 1 if re.search(r"--route-state[ =]false", args.flags) else 3
+            if a["rate"] > med["floor %d msg/prefix" % n]["rate"]:
+                print("WARNING: the collector beat its floor (%d msg/prefix):"
+                      " the floor is not one" % n)
         if baseline:
             c = med["baseline"]
             print("ratio baseline/pmbmpd: %.2fx prefixes/s; bmpflow/baseline: "

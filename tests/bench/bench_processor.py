@@ -16,8 +16,11 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
   3. per run, first a bare consumer: kcat -C -e of bmp.route from the same
      broker, one byte per record (-f '.') into /dev/null, with its CPU
      seconds: what consuming alone costs in librdkafka; then
-     bmpflow-processor --plugin prefix_health in a fresh consumer group
-     (with --compare, the other build's too, the two in turns); from its
+     bmpflow-processor with tests/bench/noop_plugin.so, a plugin doing
+     nothing (the host's own cost: consuming, decoding, the epoch rule, the
+     rebuild; its figures until "in" alone, it has no outputs), and
+     bmpflow-processor --plugin prefix_health, each in a fresh consumer
+     group (with --compare, the other build's too, in turns); from its
      /metrics: the time from its start (and from its first bmp.route
      record, once the group has formed: "steady") until records_in covers
      every bmp.peer and bmp.route record with no lag ("in"), and until
@@ -27,7 +30,11 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
      the same run; VmHWM.  Medians over runs;
   4. bench_prefix_health over the same records in memory (decode, epoch
      rule, plugin, output encoding; no Kafka): records/s and the plugin's
-     bytes per route held;
+     bytes per route held; then the budget: CPU per route record of kcat,
+     of 0.8x kcat's rate (the target), of the host with the no-op plugin
+     and with prefix_health, and prefix_health's own part (in the process:
+     the difference of the two; in memory: bench_prefix_health's whole
+     pipeline less its decoding);
   5. with --perf, one more processor run under perf record (DWARF call
      graphs): top DSOs and symbols by self time, symbols with callees, and
      the share of each pipeline stage (library time charged to the
@@ -194,10 +201,12 @@ def perf_stages(data):
 
 
 def run_processor(args, processor, col, group, n_peer, n_in,
-                  perf_out=None):
+                  perf_out=None, plugin="prefix_health"):
+    """One processor run with plugin (a name or .so path); a plugin other
+    than prefix_health has no outputs to wait for."""
     mport = harness.free_port()
     base = end_offsets(col.brokers, "bmp.prefix_health", args.partitions)
-    cmd = [processor, "--plugin", "prefix_health",
+    cmd = [processor, "--plugin", plugin,
            "--kafka-bootstrap-file", col.bootstrap_file,
            "--group", group, "--tick-ms", str(args.tick_ms),
            "--metrics", "127.0.0.1:%d" % mport] + harness.kafka_flags(
@@ -252,7 +261,9 @@ def run_processor(args, processor, col, group, n_peer, n_in,
                 rin, n_in, args.timeout))
         # Outputs: one more tick, then every produced output acknowledged.
         last_produced = -1
-        while time.monotonic() < deadline:
+        if plugin != "prefix_health":
+            t_out, cpu_out, r["outputs"] = t_in, cpu_in, 0
+        while plugin == "prefix_health" and time.monotonic() < deadline:
             try:
                 m = harness.scrape_metrics(mport)
             except OSError:     # busy in a tick that emits every prefix
@@ -271,7 +282,7 @@ def run_processor(args, processor, col, group, n_peer, n_in,
                     r["outputs"] = int(produced)
                     break
             time.sleep(0.02)
-        else:
+        if "outputs" not in r:
             raise RuntimeError("outputs not acknowledged in %ds" %
                                args.timeout)
         r.update({
@@ -408,6 +419,30 @@ def print_run(name, run, r):
               if r["bad"] or r["stale"] else ""), flush=True)
 
 
+def print_budget(prefix, kcat_rate_cpu, rate_cpu, mem):
+    """CPU per route record (us) of kcat, of the 0.8x target, of the host
+    with the no-op plugin and with prefix_health (medians, records per
+    CPU-second in rate_cpu), and prefix_health's own part; mem: the
+    in-memory decode records/s and whole-pipeline records per CPU-second."""
+    us = {k: 1e6 / v for k, v in rate_cpu.items()}
+    kcat = 1e6 / kcat_rate_cpu
+    budget = kcat / 0.8
+    print("\n%sbudget, CPU per route record (medians): kcat %.3f us; 0.8x "
+          "kcat's rate allows %.3f us for the whole processor" % (
+              prefix, kcat, budget))
+    print("  host + no-op plugin  %.3f us  %.2fx kcat's rate, %3.0f%% of the "
+          "budget" % (us["noop"], kcat / us["noop"],
+                      100 * us["noop"] / budget))
+    print("  host + prefix_health %.3f us  %.2fx kcat's rate, %3.0f%% of the "
+          "budget" % (us["this"], kcat / us["this"],
+                      100 * us["this"] / budget))
+    print("  prefix_health's own part: %.3f us in the process (the two "
+          "above's difference: on_route, ticks, outputs until \"in\"); "
+          "%.3f us in memory (bench_prefix_health: whole pipeline %.3f less "
+          "decoding %.3f)" % (us["this"] - us["noop"], 1e6 / mem[1] -
+                              1e6 / mem[0], 1e6 / mem[1], 1e6 / mem[0]))
+
+
 def main():
     root = os.path.normpath(os.path.join(HERE, "..", ".."))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -443,6 +478,7 @@ def main():
                                   "bmpflow-processor")
     gen = os.path.join(b, "tests", "bmpflow-gen-fulltable")
     cbench = os.path.join(b, "tests", "bench_prefix_health")
+    noop = os.path.join(b, "tests", "noop_plugin.so")
 
     tmp = tempfile.mkdtemp(prefix="bench-processor-")
     col = router = cluster = real_col = real_router = None
@@ -474,16 +510,23 @@ def main():
                                                        n_peer, n_route))
             sources.append(("real-", real_col))
 
-        builds = [("this", args.processor)]
+        # (name, processor, plugin): this build with the no-op plugin,
+        # then with prefix_health, and the other build's.
+        builds = [("noop", args.processor, noop),
+                  ("this", args.processor, "prefix_health")]
         if args.compare:
             builds.append(("other", os.path.join(
-                args.compare, "processors", "host", "bmpflow-processor")))
+                args.compare, "processors", "host", "bmpflow-processor"),
+                "prefix_health"))
+        plugins = {prefix + name: plugin for prefix, _ in sources
+                   for name, _, plugin in builds}
         builds = [(prefix + name, binary, c) for prefix, c in sources
-                  for name, binary in builds]
+                  for name, binary, _ in builds]
         runs = {name: [] for name, _, _ in builds}
         kcat_runs = {prefix: [] for prefix, _ in sources}
         print("\nper run: a bare kcat -C -e of bmp.route into /dev/null "
-              "(-f '.'), then bmpflow-processor --plugin prefix_health, "
+              "(-f '.'), then bmpflow-processor with the no-op plugin "
+              "(noop) and --plugin prefix_health, "
               "--tick-ms %d, fresh group%s" % (
                   args.tick_ms, "; builds in turns: this = %s, other = %s" %
                   (args.build, args.compare) if args.compare else ""))
@@ -503,7 +546,8 @@ def main():
             for name, binary, c in order:
                 k = kcat[next(pf for pf, sc in sources if sc is c)]
                 r = run_processor(args, binary, c, "bench-%d-%s-%d" % (
-                    os.getpid(), name, i), n_peer, n_in)
+                    os.getpid(), name, i), n_peer, n_in,
+                    plugin=plugins[name])
                 r["rate_start"] = n_route / r["secs_in"]
                 # With bmp.route.state, the rebuild runs in the rebalance
                 # callback, before /metrics answers: no "steady" span.
@@ -543,9 +587,18 @@ def main():
                       med["vs_kcat"], kmed["rate_cpu"], med["hwm_mib"]))
 
         print("\nin memory, no Kafka (bench_prefix_health):", flush=True)
-        subprocess.run([cbench, "--schemas", args.schemas, "--runs",
-                        str(args.runs), "--tick-ms", str(args.tick_ms),
-                        peers_bin, routes_bin], check=True)
+        out = subprocess.run([cbench, "--schemas", args.schemas, "--runs",
+                              str(args.runs), "--tick-ms", str(args.tick_ms),
+                              peers_bin, routes_bin], check=True,
+                             capture_output=True, text=True).stdout
+        print(out, end="")
+        # "med  decode r/s  records/s  rec/cpu-s ..."
+        mem = [float(x) for x in re.search(r"^\s*med\s+(\S+)\s+\S+\s+(\S+)",
+                                           out, re.M).groups()]
+        for prefix, _ in sources:
+            print_budget(prefix, kmeds[prefix]["rate_cpu"], {
+                name: statistics.median(r["rate_cpu"] for r in runs[
+                    prefix + name]) for name in ("noop", "this")}, mem)
 
         if args.callgrind:
             print("\ncallgrind, instructions per route record until "
