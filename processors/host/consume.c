@@ -438,7 +438,9 @@ on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET || offsets == NULL)
 		return;		/* nothing was to be committed */
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		bf_log(BF_LOG_WARN, "%s: offset commit failed: %s",
+		/* Once a second during an outage: limited, counted. */
+		bf_log_limited(BF_LOG_WARN, "offset commit failed",
+		    p->route_topic, "%s: offset commit failed: %s",
 		    p->route_topic, rd_kafka_err2str(err));
 		return;
 	}
@@ -446,7 +448,8 @@ on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		const rd_kafka_topic_partition_t *e = &offsets->elems[i];
 
 		if (e->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			bf_log(BF_LOG_WARN, "%s [%" PRId32 "]: offset commit "
+			bf_log_limited(BF_LOG_WARN, "offset commit failed",
+			    e->topic, "%s [%" PRId32 "]: offset commit "
 			    "failed: %s", e->topic, e->partition,
 			    rd_kafka_err2str(e->err));
 			continue;
