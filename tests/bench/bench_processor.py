@@ -16,8 +16,9 @@ prefix_health plugin over a synthetic full table, Kafka to emitted output.
   3. per run, first a bare consumer: kcat -C -e of bmp.route from the same
      broker, one byte per record (-f '.') into /dev/null, with its CPU
      seconds: what consuming alone costs in librdkafka; then
-     bmpflow-processor with build/tests/noop_plugin.so (tests/plugins/noop_plugin.c), a plugin doing
-     nothing (the host's own cost: consuming, decoding, the epoch rule, the
+     bmpflow-processor with build/tests/noop_plugin.so
+     (tests/plugins/noop_plugin.c), a plugin doing nothing (the host's
+     own cost: consuming, decoding, the epoch rule, the
      rebuild; its figures until "in" alone, it has no outputs), and
      bmpflow-processor --plugin prefix_health, each in a fresh consumer
      group (with --compare, the other build's too, in turns); from its
