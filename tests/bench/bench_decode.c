@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "clock_s.h"
 #include "normalize/bmp_stream.h"
+#include "read_file.h"
 
 #define MAX_RUNS	1000
 
@@ -156,45 +156,6 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Read path whole; returns the buffer (caller frees) or NULL with a message. */
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat sb;
-	uint8_t *buf;
-	size_t n = 0;
-
-	if (f == NULL || fstat(fileno(f), &sb) < 0) {
-		fprintf(stderr, "bench_decode: %s: cannot open: %s\n", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if ((buf = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1)) == NULL) {
-		fprintf(stderr, "bench_decode: %s: out of memory for %jd "
-		    "bytes\n", path, (intmax_t)sb.st_size);
-		fclose(f);
-		return NULL;
-	}
-	while (n < (size_t)sb.st_size) {
-		size_t r = fread(buf + n, 1, (size_t)sb.st_size - n, f);
-
-		if (r == 0)
-			break;
-		n += r;
-	}
-	if (ferror(f) || n != (size_t)sb.st_size) {
-		fprintf(stderr, "bench_decode: %s: read error after %zu "
-		    "bytes\n", path, n);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 static void
 usage(FILE *f)
 {
@@ -254,7 +215,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if ((buf = read_file(argv[optind], &len)) == NULL)
+	if ((buf = test_read_file(argv[optind], &len)) == NULL)
 		return 2;
 	printf("file %s: %.1f MB\n", argv[optind], (double)len / 1e6);
 	for (int i = 0; i < runs; i++) {

@@ -35,7 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +46,7 @@
 #include "normalize/route_set.h"
 #include "produce/embedded.h"
 #include "produce/producer.h"
+#include "read_file.h"
 
 /* Delivery reports every this many prefixes, as after a socket read. */
 #define POLL_EVERY	256
@@ -157,27 +157,6 @@ on_message(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
 		bf_enc_message(&enc, &router, s, bf_now_us(), keep, &bc);
 }
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	struct stat st;
-	uint8_t *buf;
-
-	if (fp == NULL || fstat(fileno(fp), &st) < 0) {
-		perror(path);
-		exit(1);
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL ||
-	    fread(buf, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
-		fprintf(stderr, "bench_kafka_floor: cannot read %s\n", path);
-		exit(1);
-	}
-	fclose(fp);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
 /* Every record of the feed, encoded as the collector encodes it. */
 static void
 build(struct feed *f, const char *path)
@@ -185,8 +164,10 @@ build(struct feed *f, const char *path)
 	struct bmp_stream s;
 	struct bf_err err = { 0 };
 	size_t len, err_off = 0;
-	uint8_t *buf = read_file(path, &len);
+	uint8_t *buf = test_read_file(path, &len);
 
+	if (buf == NULL)
+		exit(1);
 	if (bmp_stream_init(&s, BMP_DEFAULT_MAX_MSG, BMP_STREAM_MAX_PEERS) < 0 ||
 	    bmp_stream_walk(&s, buf, len, on_message, f, &err, &err_off) < 0 ||
 	    f->failed) {

@@ -32,6 +32,7 @@
 #include "pipeline.h"
 #include "clock_s.h"
 #include "prefix_health/prefix_health.h"
+#include "read_file.h"
 
 const struct bf_plugin *bmpflow_plugin_descriptor(void);
 
@@ -44,21 +45,8 @@ struct blob {
 static int
 load(const char *path, struct blob *b)
 {
-	FILE *f = fopen(path, "rb");
-	long sz;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		perror(path);
+	if ((b->buf = test_read_file(path, &b->len)) == NULL)
 		return -1;
-	}
-	b->len = (size_t)sz;
-	if ((b->buf = malloc(b->len + 1)) == NULL ||
-	    fread(b->buf, 1, b->len, f) != b->len) {
-		perror(path);
-		return -1;
-	}
-	fclose(f);
 	b->n = 0;
 	for (size_t off = 0; off + 4 <= b->len; b->n++) {
 		uint32_t n = (uint32_t)b->buf[off] << 24 |

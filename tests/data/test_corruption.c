@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bmp_consume.h"
+#include "read_file.h"
 #include "test_util.h"
 
 #define FLIPS_PER_FILE	60
@@ -65,32 +66,14 @@ walk_all(const uint8_t *buf, size_t len, struct walk_result *wr)
 	bmp_stream_free(&s);
 }
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 START_TEST(flips_keep_earlier_messages)
 {
-	size_t len;
-	uint8_t *clean = read_file(paths[_i], &len), *buf = malloc(len);
+	size_t len = 0;
+	uint8_t *clean = test_read_file(paths[_i], &len), *buf;
 	uint64_t seed = 0x5eed0000u + (uint64_t)_i, rng = seed;
 
-	ck_assert_ptr_nonnull(buf);
+	ck_assert_msg(clean != NULL, "cannot read %s", paths[_i]);
+	ck_assert_ptr_nonnull(buf = malloc(len));
 	for (int round = 0; round < FLIPS_PER_FILE; round++) {
 		struct walk_result ref = { 0 }, got = { 0 };
 		int flips = 1 + (int)(next_rand(&rng) % 8);
