@@ -14,33 +14,26 @@
 #include "../parse/bmp_wire.h"
 #include "producer.h"
 
-#define STATE_KEY_MAX	320
-
-/* "router type address RD" of peer pe. */
-static void
-peer_part(char *out, size_t n, const char *router,
-    const struct peer_entry *pe)
+void
+bf_state_key_peer(char *out, size_t n, const char *router, uint8_t type,
+    const struct bf_addr *addr, const uint8_t rd[8])
 {
-	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
+	char a[BF_ADDR_STRLEN], rds[BF_RD_STRLEN];
 	struct bf_text_buf k;
 
 	bf_tb_init(&k, out, n);
 	bf_tb_str(&k, router);
 	bf_tb_chr(&k, ' ');
-	bf_tb_u32(&k, pe->type);
+	bf_tb_u32(&k, type);
 	bf_tb_chr(&k, ' ');
-	bf_addr_fmt(&pe->addr, a, sizeof(a));
+	bf_addr_fmt(addr, a, sizeof(a));
 	bf_tb_str(&k, a[0] ? a : "-");
 	bf_tb_chr(&k, ' ');
-	bf_tb_str(&k, bf_rd_fmt(pe->rd, rd, sizeof(rd)));
+	bf_tb_str(&k, bf_rd_fmt(rd, rds, sizeof(rds)));
 }
 
-/*
- * The state key of route id: bmp.route's key, then its identity
- * (peer: its peer_part of peer_len bytes).
- */
-static size_t
-state_key(char *out, size_t n, const char *route_key, size_t route_key_len,
+size_t
+bf_state_key(char *out, size_t n, const char *route_key, size_t route_key_len,
     const char *peer, size_t peer_len, const struct bf_route_id *id)
 {
 	struct bf_text_buf k;
@@ -77,7 +70,8 @@ bf_state_update_begin(struct bf_route_state *st, const char *router,
 		return;
 	st->peer = pe;
 	st->peer_epoch = pe->epoch;
-	peer_part(st->peer_part, sizeof(st->peer_part), router, pe);
+	bf_state_key_peer(st->peer_part, sizeof(st->peer_part), router,
+	    pe->type, &pe->addr, pe->rd);
 	st->peer_len = strlen(st->peer_part);
 }
 
@@ -85,10 +79,10 @@ static void
 tombstone(struct bf_route_state *st, const char *peer,
     const struct bf_route_id *id)
 {
-	char rk[BF_RD_STRLEN + BF_PREFIX_STRLEN], key[STATE_KEY_MAX];
+	char rk[BF_RD_STRLEN + BF_PREFIX_STRLEN], key[BF_STATE_KEY_MAX];
 	size_t rkl = bf_route_key(&id->prefix, id->has_rd ? id->rd : NULL, rk,
 	    sizeof(rk));
-	size_t kl = state_key(key, sizeof(key), rk, rkl, peer, strlen(peer),
+	size_t kl = bf_state_key(key, sizeof(key), rk, rkl, peer, strlen(peer),
 	    id);
 
 	bf_producer_send_kv(st->prod, BF_TOPIC_ROUTE_STATE, NULL, key, kl,
@@ -189,7 +183,8 @@ bf_state_end(struct bf_route_state *st, const char *router,
 		bf_route_set_clear(&pe->routes);
 		return;
 	}
-	peer_part(peer, sizeof(peer), router, pe);
+	bf_state_key_peer(peer, sizeof(peer), router, pe->type, &pe->addr,
+	    pe->rd);
 	tombstones(st, peer, pe);
 }
 
@@ -208,7 +203,7 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	const struct bgp_nlri *n = &rt->nlri;
 	struct peer_entry *pe = st->peer;
 	struct bf_route_id id;
-	char key[STATE_KEY_MAX];
+	char key[BF_STATE_KEY_MAX];
 	size_t kl, bytes;
 
 	if (pe->routes.epoch != pe->epoch) {
@@ -219,7 +214,7 @@ bf_state_route(struct bf_route_state *st, const struct bf_record *r)
 	bf_route_id_set(&id, (enum bf_state_view)st->view, rt->af->afi,
 	    rt->af->safi, &n->prefix, n->has_rd ? n->rd : NULL,
 	    n->has_path_id ? &n->path_id : NULL);
-	kl = state_key(key, sizeof(key), r->key, r->key_len, st->peer_part,
+	kl = bf_state_key(key, sizeof(key), r->key, r->key_len, st->peer_part,
 	    st->peer_len, &id);
 	if (st->drain != NULL)
 		cancel_pending(st, st->peer_part, &id);

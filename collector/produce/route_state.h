@@ -44,12 +44,16 @@
 
 struct bf_producer;
 
+/* Room for a state key's peer part, and for a whole state key. */
+#define BF_STATE_PEER_MAX	(BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 8)
+#define BF_STATE_KEY_MAX	320
+
 /* The routes of an ended epoch whose tombstones are still to go out. */
 struct bf_state_drain {
 	struct bf_state_drain	*next;
 	struct bf_route_set	 set;
 	uint32_t		 walk;		/* bf_route_set_at position: out up to it */
-	char			 peer[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN + 8];
+	char			 peer[BF_STATE_PEER_MAX];
 };
 
 struct bf_route_state {
@@ -57,8 +61,8 @@ struct bf_route_state {
 	/* The UPDATE being published (bf_state_update_begin) */
 	struct peer_entry	*peer;
 	uint8_t			 view;		/* enum bf_state_view */
-	char			 peer_part[BF_ADDR_STRLEN * 2 + BF_RD_STRLEN +
-				    8];		/* "router type address RD" */
+	char			 peer_part[BF_STATE_PEER_MAX];
+						/* "router type address RD" */
 	size_t			 peer_len;	/* of peer_part */
 	uint64_t		 peer_epoch;	/* peer's, when peer_part was built */
 	uint64_t		 routes;	/* held over all peers */
@@ -68,6 +72,18 @@ struct bf_route_state {
 	struct bf_state_drain	*drain, **drain_tail;	/* oldest first */
 	uint64_t		 pending;	/* tombstones in drain */
 };
+
+/*
+ * A state key: bmp.route's key, then the route's identity, "ROUTE-KEY
+ * ROUTER TYPE ADDRESS RD VIEW AFI/SAFI PATH-ID" (PATH-ID "-" without
+ * ADD-PATH).  The peer part, "ROUTER TYPE ADDRESS RD", is built apart:
+ * once per peer and epoch.
+ */
+void	bf_state_key_peer(char *out, size_t n, const char *router,
+	    uint8_t type, const struct bf_addr *addr, const uint8_t rd[8]);
+size_t	bf_state_key(char *out, size_t n, const char *route_key,
+	    size_t route_key_len, const char *peer, size_t peer_len,
+	    const struct bf_route_id *id);
 
 /* The peer and view of the UPDATE whose route records follow. */
 void	bf_state_update_begin(struct bf_route_state *st, const char *router,

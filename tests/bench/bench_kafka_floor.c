@@ -18,10 +18,9 @@
  * bmp.route alone (route-state false); 3 adds each route's bmp.route.state
  * message (its record under the state key, no header) and, once every
  * route is out, its tombstone (as at the session's end).  The state keys
- * have the collector's shape ("route-key router peer-type peer-address
- * peer-RD view afi/safi path-id") but are built here with snprintf, before
- * the clock.  COLLECTOR OPTIONS are the collector's (bmpflow-collector
- * --help): --schema-dir, queue-mbytes, embedded-partitions, kafka.*.
+ * are built before the clock, by the collector's bf_state_key.
+ * COLLECTOR OPTIONS are the collector's (bmpflow-collector --help):
+ * --schema-dir, queue-mbytes, embedded-partitions, kafka.*.
  *
  * Printed, from the first produce to the last acknowledgement: messages
  * and prefixes per second, CPU seconds of all threads (the mock broker's
@@ -46,6 +45,7 @@
 #include "normalize/route_set.h"
 #include "produce/embedded.h"
 #include "produce/producer.h"
+#include "produce/route_state.h"
 #include "read_file.h"
 
 /* Delivery reports every this many prefixes, as after a socket read. */
@@ -88,19 +88,26 @@ grow(void *p, size_t *cap, size_t need, size_t elem)
 	return p;
 }
 
+/* The feed's router, as the collector names a router connecting from it. */
+static struct bf_router router = { .addr = "127.0.0.1" };
+
 /* The state key of route record r of the message in s, into out. */
-static int
+static size_t
 state_key(const struct bmp_stream *s, const struct bf_record *r, char *out,
     size_t n)
 {
 	const struct bmp_peer_hdr *h = &s->msg.peer;
-	char a[BF_ADDR_STRLEN], rd[BF_RD_STRLEN];
+	const struct bgp_nlri *nl = &r->route->nlri;
+	char peer[BF_STATE_PEER_MAX];
+	struct bf_route_id id;
 
-	return snprintf(out, n, "%.*s 127.0.0.1 %u %s %s %u %u/%u -",
-	    (int)r->key_len, r->key, h->type, bf_addr_fmt(&h->addr, a,
-	    sizeof(a)), bf_rd_fmt(h->rd, rd, sizeof(rd)),
-	    (unsigned)bf_state_view_of(h), r->route->af->afi,
-	    r->route->af->safi);
+	bf_state_key_peer(peer, sizeof(peer), router.addr, h->type, &h->addr,
+	    h->rd);
+	bf_route_id_set(&id, bf_state_view_of(h), r->route->af->afi,
+	    r->route->af->safi, &nl->prefix, nl->has_rd ? nl->rd : NULL,
+	    nl->has_path_id ? &nl->path_id : NULL);
+	return bf_state_key(out, n, r->key, r->key_len, peer, strlen(peer),
+	    &id);
 }
 
 struct build_ctx {
@@ -115,8 +122,8 @@ keep(const struct bf_record *r, void *arg)
 	struct build_ctx *bc = arg;
 	struct feed *f = bc->f;
 	struct prebuilt *p;
-	char sk[512];
-	int skl = 0;
+	char sk[BF_STATE_KEY_MAX];
+	size_t skl = 0;
 
 	if (r == NULL) {
 		f->failed = true;
@@ -126,7 +133,7 @@ keep(const struct bf_record *r, void *arg)
 		skl = state_key(bc->s, r, sk, sizeof(sk));
 	f->recs = grow(f->recs, &f->cap, f->n + 1, sizeof(*f->recs));
 	f->arena = grow(f->arena, &f->size, f->used + r->key_len +
-	    (size_t)skl + r->value_len, 1);
+	    skl + r->value_len, 1);
 	p = &f->recs[f->n++];
 	p->off = f->used;
 	p->key_len = (uint32_t)r->key_len;
@@ -135,15 +142,14 @@ keep(const struct bf_record *r, void *arg)
 	p->topic = (uint8_t)r->topic;
 	p->schema = r->schema;
 	memcpy(f->arena + f->used, r->key, r->key_len);
-	memcpy(f->arena + f->used + r->key_len, sk, (size_t)skl);
+	memcpy(f->arena + f->used + r->key_len, sk, skl);
 	memcpy(f->arena + f->used + r->key_len + skl, r->value, r->value_len);
-	f->used += r->key_len + (size_t)skl + r->value_len;
+	f->used += r->key_len + skl + r->value_len;
 	if (r->route != NULL)
 		f->prefixes++;
 }
 
 static struct bf_encoder enc;
-static struct bf_router router = { .addr = "127.0.0.1" };
 
 static void
 on_message(struct bmp_stream *s, size_t off, enum bmp_msg_result res,
