@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -198,16 +197,6 @@ status_kib(const char *field)
 	if (fp != NULL)
 		fclose(fp);
 	return kib;
-}
-
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /* CPU seconds per thread, by thread id, as bench_collector.py reads them. */
@@ -400,14 +389,14 @@ main(int argc, char **argv)
 
 	threads_cpu(&th0);
 	t0 = clock_s(CLOCK_MONOTONIC);
-	cpu0 = cpu_s();
+	cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	msgs = produce_all(&p, &f, cfg.route_state, &pauses);
 	if (bf_producer_flush(&p, 600000) > 0) {
 		fprintf(stderr, "bench_kafka_floor: not all delivered in 600 s\n");
 		return 1;
 	}
 	secs = clock_s(CLOCK_MONOTONIC) - t0;
-	cpu = cpu_s() - cpu0;
+	cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	for (int t = 0; t < BF_PRODUCER_TOPICS; t++)
 		delivered += p.delivered[t];
 	printf("floor messages_per_prefix=%d prefixes=%" PRIu64 " messages=%"
