@@ -315,14 +315,14 @@ CALLGRIND_STAGES = (
 )
 
 
-def callgrind_run(args, processor, col, group, n_in, n_route, out):
-    """processor under callgrind until records_in covers n_in records with
+def callgrind_run(args, processor, plugin, col, group, n_in, n_route, out):
+    """processor with plugin under callgrind until records_in covers n_in records with
     no lag, dumped then (callgrind_control -d) and killed: instructions
     per route record, in total and by CALLGRIND_STAGES."""
     mport = harness.free_port()
     p = subprocess.Popen(["valgrind", "--tool=callgrind",
                           "--callgrind-out-file=" + out, processor,
-                          "--plugin", "prefix_health",
+                          "--plugin", plugin,
                           "--kafka-bootstrap-file", col.bootstrap_file,
                           "--group", group, "--tick-ms", str(args.tick_ms),
                           "--metrics", "127.0.0.1:%d" % mport],
@@ -519,11 +519,9 @@ def main():
             builds.append(("other", os.path.join(
                 args.compare, "processors", "host", "bmpflow-processor"),
                 "prefix_health"))
-        plugins = {prefix + name: plugin for prefix, _ in sources
-                   for name, _, plugin in builds}
-        builds = [(prefix + name, binary, c) for prefix, c in sources
-                  for name, binary, _ in builds]
-        runs = {name: [] for name, _, _ in builds}
+        builds = [(prefix + name, binary, plugin, c) for prefix, c in sources
+                  for name, binary, plugin in builds]
+        runs = {name: [] for name, _, _, _ in builds}
         kcat_runs = {prefix: [] for prefix, _ in sources}
         print("\nper run: a bare kcat -C -e of bmp.route into /dev/null "
               "(-f '.'), then bmpflow-processor with the no-op plugin "
@@ -544,11 +542,11 @@ def main():
                       (prefix + "kcat", i + 1, n_route, "", k_secs, "",
                        k["rate"], "", k_cpu, k["rate_cpu"]))
             order = builds if i % 2 == 0 else builds[::-1]
-            for name, binary, c in order:
+            for name, binary, plugin, c in order:
                 k = kcat[next(pf for pf, sc in sources if sc is c)]
                 r = run_processor(args, binary, c, "bench-%d-%s-%d" % (
                     os.getpid(), name, i), n_peer, n_in,
-                    plugin=plugins[name])
+                    plugin=plugin)
                 r["rate_start"] = n_route / r["secs_in"]
                 # With bmp.route.state, the rebuild runs in the rebalance
                 # callback, before /metrics answers: no "steady" span.
@@ -566,7 +564,7 @@ def main():
             print("%10s %4s %10s %8s %8.2f %8s %12.0f %12s %8.2f %12.0f" % (
                 prefix + "kcat", "med", "", "", kmed["secs"], "",
                 kmed["rate"], "", kmed["cpu"], kmed["rate_cpu"]))
-        for name, _, _ in builds:
+        for name, _, _, _ in builds:
             med = {key: statistics.median(r[key] for r in runs[name])
                    for key in runs[name][0] if key != "group"}
             print_run(name, "med", med)
@@ -575,7 +573,7 @@ def main():
               "kcat's of the same run and source; coll cpu: the collector's, "
               "which hosts the mock Kafka broker both fetch from, over the "
               "same time; real-: on the real Kafka broker)")
-        for name, _, c in builds:
+        for name, _, _, c in builds:
             kmed = kmeds[next(pf for pf, sc in sources if sc is c)]
             med = {key: statistics.median(r[key] for r in runs[name])
                    for key in runs[name][0] if key != "group"}
@@ -604,11 +602,11 @@ def main():
         if args.callgrind:
             print("\ncallgrind, instructions per route record until "
                   "records_in covers all (all threads):")
-            for name, binary, c in builds:
+            for name, binary, plugin, c in builds:
                 if c is not col:
                     continue
-                per = callgrind_run(args, binary, col, "bench-cg-%d-%s" % (
-                    os.getpid(), name), n_in, n_route,
+                per = callgrind_run(args, binary, plugin, col,
+                    "bench-cg-%d-%s" % (os.getpid(), name), n_in, n_route,
                     os.path.join(tmp, "callgrind-%s.out" % name))
                 print("  %s: %.0f in all" % (name, per.get("total", 0)))
                 for what, sym in CALLGRIND_STAGES:
